@@ -1,0 +1,22 @@
+/**
+ * What `main.ts` hands every subcommand: where to print and when to stop. Subcommands never touch
+ * `Deno.args`, `Deno.exit` or signal handlers themselves.
+ *
+ * @module
+ */
+
+/** The runtime surroundings of one CLI invocation. */
+export interface CliContext {
+  /** Aborted on the first SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** Writes text to standard output (reports, generated configs). */
+  print(text: string): void;
+  /** Writes text to standard error (progress, notices that are not log records). */
+  printErr(text: string): void;
+  /** True when standard error is a terminal (progress bars). */
+  stderrIsTerminal: boolean;
+  /** Stream that log records go to. */
+  logStream: WritableStream<Uint8Array>;
+  /** Sets the exit code for a run that finished but failed (e.g. every bench request failed). */
+  setExitCode(code: number): void;
+}

@@ -1,0 +1,36 @@
+/**
+ * The two tiers of expected error. Only `main.ts` maps them to exit codes; everything else throws.
+ *
+ * @module
+ */
+
+/** An expected failure at run time (port in use, root missing): one line, exit 1. */
+export class NetlabError extends Error {
+  /** The process exit code `main.ts` uses for this error. */
+  readonly exitCode: number = 1;
+  override name = "NetlabError";
+}
+
+/** A bad flag, value or argument: one line plus a hint to `--help`, exit 2. */
+export class UsageError extends NetlabError {
+  override readonly exitCode: number = 2;
+  override name = "UsageError";
+}
+
+/**
+ * Turns an error from `Deno.listen`/`Deno.serve` into the one-line message users expect, or returns
+ * the error unchanged when it is not one we know.
+ */
+export function listenError(host: string, port: number, err: unknown): unknown {
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (err instanceof Deno.errors.AddrInUse) {
+    return new NetlabError(`Cannot listen on ${where}: address already in use`, { cause: err });
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new NetlabError(`Cannot listen on ${where}: permission denied`, { cause: err });
+  }
+  if (err instanceof Deno.errors.AddrNotAvailable) {
+    return new NetlabError(`Cannot listen on ${where}: address not available`, { cause: err });
+  }
+  return err;
+}

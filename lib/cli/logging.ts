@@ -1,0 +1,53 @@
+/**
+ * LogTape set-up for the CLI: human text by default, JSON lines for machines, nothing with `--quiet`.
+ * Library code only calls `getLogger(["netlab", ...])`; `main.ts` decides where records go.
+ *
+ * @module
+ */
+import {
+  configure,
+  dispose,
+  getJsonLinesFormatter,
+  getStreamSink,
+  getTextFormatter,
+  type LogRecord,
+} from "@logtape/logtape";
+
+/** How log records are written. */
+export type LogFormat = "text" | "json";
+
+/** Options shared by every long-running command. */
+export interface LogOptions {
+  /** Output format. @default {"text"} */
+  logFormat?: LogFormat;
+  /** Drop info-level records (access logs, per-connection lines); warnings and errors stay. */
+  quiet?: boolean;
+}
+
+/** Sends `netlab.*` records to `stream` in the chosen format. */
+export async function setupLogging(
+  options: LogOptions,
+  stream: WritableStream<Uint8Array>,
+): Promise<void> {
+  const formatter = options.logFormat === "json"
+    ? getJsonLinesFormatter()
+    : getTextFormatter({ timestamp: "date-time-tz", level: "ABBR", category: "." });
+  await configure({
+    reset: true,
+    sinks: { out: getStreamSink(stream, { formatter }) },
+    loggers: [
+      { category: ["netlab"], sinks: ["out"], lowestLevel: options.quiet ? "warning" : "info" },
+      { category: ["logtape", "meta"], sinks: ["out"], lowestLevel: "warning" },
+    ],
+  });
+}
+
+/** Flushes pending records; call before the process exits. */
+export async function teardownLogging(): Promise<void> {
+  await dispose();
+}
+
+/** Renders a record as one plain line; useful for tests that collect logs in memory. */
+export function plainLine(record: LogRecord): string {
+  return record.message.map((part) => typeof part === "string" ? part : String(part)).join("");
+}

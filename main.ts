@@ -1,0 +1,123 @@
+#!/usr/bin/env -S deno run -A --unstable-net
+/**
+ * netlab's command line: the only module that reads `Deno.args`, installs signal handlers, maps
+ * errors to exit codes and calls `Deno.exit`.
+ *
+ * @module
+ */
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import type { CliContext } from "./lib/cli/context.ts";
+import { NetlabError, UsageError } from "./lib/cli/errors.ts";
+import { teardownLogging } from "./lib/cli/logging.ts";
+import { balanceCommand } from "./lib/cli/balance.ts";
+import { benchCommand } from "./lib/cli/bench.ts";
+import { labCommand } from "./lib/cli/lab.ts";
+import { poolCommand } from "./lib/cli/pool.ts";
+import { serveCommand } from "./lib/cli/serve.ts";
+import { VERSION } from "./lib/version.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+/** Builds the program; exported so tests can inspect it without spawning. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("netlab")
+    .description(
+      "Run, load-balance and measure HTTP servers on your own machine, and get honest numbers.",
+    )
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netlab serve --port 8000               serve the bundled www/ on 127.0.0.1:8000
+  netlab pool --workers 4 --port 8001    the same on a pool of Web Workers
+  netlab balance --backend 127.0.0.1:9002-9005
+  netlab bench -n 1000 -c 10 http://127.0.0.1:8000/page.html
+  netlab lab                             the whole experiment, tables and charts`,
+    );
+  for (const make of [serveCommand, poolCommand, balanceCommand, benchCommand, labCommand]) {
+    program.addCommand(make(ctx) as unknown as Command);
+  }
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().showSuggestionAfterError(true).configureOutput({
+      writeOut: ctx.print,
+      writeErr: ctx.printErr,
+      outputError: () => {}, // main() prints the one-line error itself
+    });
+    for (const sub of cmd.commands) configure(sub as unknown as Command);
+  };
+  configure(program);
+  return program;
+}
+
+/** Which command a failed argv was aimed at, for the `--help` hint. */
+function commandPath(args: string[]): string {
+  const names = ["serve", "pool", "balance", "bench", "lab"];
+  const sub = args.find((a) => !a.startsWith("-"));
+  return sub !== undefined && names.includes(sub) ? `netlab ${sub}` : "netlab";
+}
+
+/** Runs netlab with `args` and resolves to the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) Deno.exit(130); // a second Ctrl-C means "now"
+    controller.abort(new DOMException("Interrupted", "AbortError"));
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  let code = 0;
+  const ctx: CliContext = {
+    signal: controller.signal,
+    print: (text) => writeAll(Deno.stdout, text),
+    printErr: (text) => writeAll(Deno.stderr, text),
+    stderrIsTerminal: Deno.stderr.isTerminal(),
+    logStream: Deno.stderr.writable,
+    setExitCode: (c) => {
+      code = c;
+    },
+  };
+  try {
+    const program = buildProgram(ctx);
+    await program.parseAsync(args, { from: "user" });
+  } catch (err) {
+    code = report(err, args, ctx);
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    await teardownLogging().catch(() => {});
+  }
+  return code;
+}
+
+function report(err: unknown, args: string[], ctx: CliContext): number {
+  const hint = `Try '${commandPath(args)} --help' for more information.\n`;
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) return 0; // --help, --version
+    ctx.printErr(`${commandPath(args)}: ${err.message.replace(/^error: /, "")}\n${hint}`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    ctx.printErr(`${commandPath(args)}: ${err.message}\n${hint}`);
+    return err.exitCode;
+  }
+  if (err instanceof NetlabError) {
+    ctx.printErr(`${commandPath(args)}: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.printErr(`${commandPath(args)}: unexpected error: ${message}\n`);
+  if (Deno.env.get("NETLAB_DEBUG") && err instanceof Error) ctx.printErr(`${err.stack}\n`);
+  return 1;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
