@@ -186,9 +186,15 @@ export function createStaticResponder(options: StaticOptions): Responder {
   };
 
   const failed = (req: Request, err: unknown): Response => {
+    let url = "?";
+    try {
+      url = req.url;
+    } catch {
+      // the error may come from the request itself; the log line must not throw again
+    }
     logger.error("Unexpected error serving {method} {url}: {error}", {
       method: req.method,
-      url: req.url,
+      url,
       error: err,
     });
     return error(500, undefined, req.method === "HEAD");
