@@ -36,7 +36,7 @@ Deno.test("netlab serve --help lists every flag with examples", async () => {
   ) {
     assert.match(stdout, new RegExp(flag), flag);
   }
-  assert.match(stdout, /Examples:\n  netlab serve/);
+  assert.match(stdout, /Examples:\n {2}netlab serve/);
 });
 
 for (
