@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { POOL_WORKER_NAME, type FromWorker, type ToWorker, type WorkerConfig } from "./pool_protocol.ts";
+import {
+  type FromWorker,
+  POOL_WORKER_NAME,
+  type ToWorker,
+  type WorkerConfig,
+} from "./pool_protocol.ts";
 
 /** What a slot tells its pool. */
 export interface SlotEvents {

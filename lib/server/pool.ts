@@ -12,12 +12,13 @@ import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
-import type { PoolDispatch, PoolHandlerOptions, WorkerConfig } from "./pool_protocol.ts";
+import type { StaticOptions } from "../http/handler.ts";
+import type { PoolDispatch, WorkerConfig } from "./pool_protocol.ts";
 
 /** Options for {@link WorkerPool}. */
 export interface PoolOptions {
   /** What each worker serves: the static handler's options (root, list, cors, ...). */
-  handler: PoolHandlerOptions;
+  handler: StaticOptions;
   /** Number of workers, 1 to 256. @default {navigator.hardwareConcurrency} */
   workers?: number;
   /** `kernel` (reusePort, Linux only) or `queue`. @default {"kernel" on Linux, else "queue"} */
@@ -236,7 +237,8 @@ export class WorkerPool {
   #startSlot(slot: WorkerSlot): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const timer = setTimeout(
-      () => reject(new NetlabError(`Worker ${slot.id} did not start within ${READY_TIMEOUT_MS} ms`)),
+      () =>
+        reject(new NetlabError(`Worker ${slot.id} did not start within ${READY_TIMEOUT_MS} ms`)),
       READY_TIMEOUT_MS,
     );
     this.#startWaiters.set(slot, { resolve, reject });

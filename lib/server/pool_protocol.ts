@@ -1,31 +1,22 @@
 /**
  * The messages the pool supervisor and its workers exchange. Everything here must survive
  * `structuredClone`: workers cannot receive functions, so a worker builds its own handler from
- * {@link PoolHandlerOptions}.
+ * the static handler's options.
  *
  * @module
  */
+import type { StaticOptions } from "../http/handler.ts";
 
 /** How requests reach the workers. */
 export type PoolDispatch = "kernel" | "queue";
-
-/** The serialisable options each worker builds its static handler from (see `StaticOptions`). */
-export interface PoolHandlerOptions {
-  root: string;
-  list?: boolean;
-  dotfiles?: boolean;
-  cors?: boolean;
-  compress?: boolean;
-  cacheMaxFileBytes?: number;
-  demoRoutes?: boolean;
-}
 
 /** Everything a worker needs to start. */
 export interface WorkerConfig {
   /** 1-based slot number; replacements keep their slot's number. */
   id: number;
   dispatch: PoolDispatch;
-  handler: PoolHandlerOptions;
+  /** The static handler's options (plain data: workers cannot receive functions). */
+  handler: StaticOptions;
   /** Kernel dispatch: where the worker's own `Deno.serve` listens (with `reusePort`). */
   hostname: string;
   port: number;

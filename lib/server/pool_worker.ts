@@ -83,7 +83,7 @@ class PoolWorkerRuntime {
   async #init(config: WorkerConfig): Promise<void> {
     this.#config = config;
     await forwardLogs(config.logLevel, this.post);
-    this.#handler = this.#safe(buildHandler(config.handler));
+    this.#handler = buildHandler(config.handler, config.logLevel);
     if (config.dispatch === "queue") {
       this.#responder = new QueueResponder(this.#handler, this.post, this.#answered, [[
         WORKER_HEADER,
@@ -101,11 +101,14 @@ class PoolWorkerRuntime {
       reusePort: true,
       ...tls,
       onListen: ({ port }) => this.post({ type: "ready", port }),
+      onError: (err) => {
+        this.#log.error("Unexpected error: {error}", { error: err });
+        return new Response("500 Internal Server Error\n", { status: 500 });
+      },
     }, this.#kernelHandler);
   }
 
   #kernelHandler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    const startedAt = performance.now();
     let res = await this.#handler(req, info);
     try {
       res.headers.set(WORKER_HEADER, String(this.#config.id));
@@ -115,48 +118,16 @@ class PoolWorkerRuntime {
       res = new Response(res.body, res);
       res.headers.set(WORKER_HEADER, String(this.#config.id));
     }
-    this.#answered(req, res.status, startedAt);
+    this.#answered();
     return res;
   };
 
-  /** One place that turns an unexpected error into a 500. */
-  #safe(handler: Handler): Handler {
-    return async (req, info) => {
-      try {
-        return await handler(req, info);
-      } catch (err) {
-        this.#log.error("{method} {url} failed: {error}", {
-          method: req.method,
-          url: req.url,
-          error: err,
-        });
-        return new Response("Internal Server Error\n", { status: 500 });
-      }
-    };
-  }
-
-  #answered = (req: Request, status: number, startedAt: number): void => {
+  #answered = (): void => {
     this.#served++;
     this.#reportTimer ??= setTimeout(() => {
       this.#reportTimer = undefined;
       this.post({ type: "served", total: this.#served });
     }, SERVED_REPORT_MS);
-    if (this.#log.isEnabledFor("info")) {
-      const endedAt = performance.now();
-      const path = req.url.slice(req.url.indexOf("/", req.url.indexOf("//") + 2));
-      const durationMs = Math.round((endedAt - startedAt) * 10) / 10;
-      // A literal message (braces escaped) with the fields as properties: the text log reads
-      // naturally and the JSON log keeps when the request ran, on this worker's own clock.
-      const line = `${req.method} ${path} ${status} ${durationMs} ms`.replace(/[{}]/g, "$&$&");
-      this.#log.info(line, {
-        method: req.method,
-        path,
-        status,
-        durationMs,
-        startedAt: performance.timeOrigin + startedAt,
-        endedAt: performance.timeOrigin + endedAt,
-      });
-    }
   };
 
   async #drain(): Promise<void> {

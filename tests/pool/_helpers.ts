@@ -9,7 +9,9 @@ import { type PoolOptions, type PoolSummary, WorkerPool } from "../../lib/server
 import type { PoolDispatch } from "../../lib/server/pool_protocol.ts";
 
 /** Both dispatch modes; kernel only where reusePort shares a port. */
-export const DISPATCHES: PoolDispatch[] = Deno.build.os === "linux" ? ["kernel", "queue"] : ["queue"];
+export const DISPATCHES: PoolDispatch[] = Deno.build.os === "linux"
+  ? ["kernel", "queue"]
+  : ["queue"];
 
 /** A running pool that stops (draining) when disposed. */
 export interface TestPool extends AsyncDisposable {
@@ -37,7 +39,10 @@ export async function startPool(
 /** Records every `netlab.*` log record until disposed. */
 export async function captureLogs(
   lowestLevel: "debug" | "info" = "info",
-): Promise<{ records: LogRecord[]; waitFor(test: (r: LogRecord) => boolean, n?: number): Promise<void> } & AsyncDisposable> {
+): Promise<
+  & { records: LogRecord[]; waitFor(test: (r: LogRecord) => boolean, n?: number): Promise<void> }
+  & AsyncDisposable
+> {
   const records: LogRecord[] = [];
   const waiters: (() => void)[] = [];
   await configure({
