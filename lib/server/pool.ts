@@ -264,6 +264,10 @@ export class WorkerPool {
         port: this.#options.port ?? 0,
         ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
         onListen: () => {},
+        onError: (err) => {
+          this.#log.error("Unexpected error: {error}", { error: err });
+          return new Response("500 Internal Server Error\n", { status: 500 });
+        },
       }, this.#queue!.handle);
     } catch (err) {
       throw listenError(this.#hostname, this.#options.port ?? 0, err);
@@ -314,7 +318,7 @@ export class WorkerPool {
       waiter.reject(this.#startError(slot, reason, failure));
       return;
     }
-    if (this.#state !== "running") return;
+    if (this.#state !== "running" && this.#state !== "starting") return;
     const now = Date.now();
     const window = this.#options.crashWindowMs ?? 10_000;
     const limit = this.#options.crashLimit ?? 5;

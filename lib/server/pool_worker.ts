@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { getLogger } from "@logtape/logtape";
 import { buildHandler, type Handler } from "./_pool_handler.ts";
 import { forwardLogs } from "./_pool_log.ts";
@@ -42,6 +43,9 @@ export function isPoolWorkerScope(): boolean {
     (globalThis as unknown as WorkerScope).name === POOL_WORKER_NAME;
 }
 
+/** A message that kept the thread this long lets its answer leave before the next one runs. */
+const YIELD_AFTER_MS = 1;
+
 /** How often a busy worker reports its running request count. */
 const SERVED_REPORT_MS = 200;
 
@@ -57,6 +61,7 @@ class PoolWorkerRuntime {
   #log = getLogger(["netlab", "pool"]);
 
   #outbox: Outbox<FromWorker>;
+  #batches: Promise<void> = Promise.resolve();
 
   constructor(scope: WorkerScope) {
     this.#scope = scope;
@@ -66,6 +71,24 @@ class PoolWorkerRuntime {
   post = (msg: FromWorker, transfer?: Transferable[]): void => {
     this.#outbox.push(msg, transfer);
   };
+
+  /** Handles a batch in order; batches that arrive while one is paused wait their turn. */
+  onBatch(batch: ToWorker[]): void {
+    this.#batches = this.#batches.then(() => this.#runBatch(batch));
+  }
+
+  async #runBatch(batch: ToWorker[]): Promise<void> {
+    for (const msg of batch) {
+      const started = performance.now();
+      this.onMessage(msg);
+      // A request that ran long synchronously (CPU work) gets one event-loop turn to send its
+      // answer before the next starts; quick ones stay batched.
+      if (performance.now() - started > YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.#outbox.flush();
+      }
+    }
+  }
 
   onMessage = (msg: ToWorker): void => {
     switch (msg.type) {
@@ -184,9 +207,7 @@ class PoolWorkerRuntime {
 export function runPoolWorker(): void {
   const scope = globalThis as unknown as WorkerScope;
   const runtime = new PoolWorkerRuntime(scope);
-  scope.onmessage = (event) => {
-    for (const msg of event.data) runtime.onMessage(msg);
-  };
+  scope.onmessage = (event) => runtime.onBatch(event.data);
 }
 
 if (import.meta.main && isPoolWorkerScope()) runPoolWorker();
