@@ -8,7 +8,7 @@
  */
 import { setImmediate } from "node:timers";
 import { getLogger } from "@logtape/logtape";
-import { buildHandler, type Handler } from "./_pool_handler.ts";
+import { buildHandler, type Responder } from "./_pool_handler.ts";
 import { forwardLogs } from "./_pool_log.ts";
 import { Outbox } from "./_pool_outbox.ts";
 import { QueueResponder } from "./_pool_worker_queue.ts";
@@ -53,7 +53,7 @@ const SERVED_REPORT_MS = 200;
 class PoolWorkerRuntime {
   #scope: WorkerScope;
   #config!: WorkerConfig;
-  #handler!: Handler;
+  #handler!: Responder;
   #server: Deno.HttpServer | undefined;
   #responder: QueueResponder | undefined;
   #served = 0;
@@ -149,8 +149,13 @@ class PoolWorkerRuntime {
     }, this.#kernelHandler);
   }
 
-  #kernelHandler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    let res = await this.#handler(req, info);
+  #kernelHandler = (req: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response> => {
+    const res = this.#handler(req, info);
+    return res instanceof Promise ? res.then(this.#named) : this.#named(res);
+  };
+
+  /** Adds the worker's name to a kernel-dispatched response and counts it. */
+  #named = (res: Response): Response => {
     try {
       res.headers.set(WORKER_HEADER, String(this.#config.id));
     } catch (err) {
