@@ -251,9 +251,19 @@ export class WorkerPool {
   }
 
   async #teardown(drainTimeoutMs: number): Promise<void> {
-    // Queue dispatch: stop accepting and let answers in flight finish before the workers go.
-    await this.#server?.shutdown();
+    // Queue dispatch: stop accepting and let answers in flight finish before the workers go, but
+    // not forever (a client reading a large file very slowly).
+    if (this.#server !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#server.shutdown(),
+        new Promise((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
     await Promise.all(this.#slots.map((s) => s.drain(drainTimeoutMs)));
+    // Whatever is still waiting on a worker (only after a timeout) ends now, not never.
+    for (const slot of this.#slots) this.#queue?.workerDied(slot, "the pool stopped");
   }
 
   #listen(): Deno.HttpServer {
