@@ -23,8 +23,14 @@ interface Figures {
   cpu: number;
 }
 
+/** The 1-minute load average: the CPU-route ratio needs two free cores, so say how busy it was. */
+function load(): string {
+  return Deno.loadavg()[0]!.toFixed(1);
+}
+
 /** Runs the section and returns its rows. */
 export async function run(): Promise<PerfRow[]> {
+  const loadBefore = load();
   const base = {} as Record<Name, string>;
   const children: Child[] = [];
   try {
@@ -57,6 +63,8 @@ export async function run(): Promise<PerfRow[]> {
         );
       }
     }
+    // deno-lint-ignore no-console
+    console.error(`pool: load average ${loadBefore} before, ${load()} after (2 cores)`);
     const rows: PerfRow[] = [];
     for (const mode of ["kernel", "queue"] as const) {
       const row = (what: string, key: keyof Figures, goal: number): PerfRow => ({
