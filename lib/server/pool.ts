@@ -8,6 +8,7 @@
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import { listenError, NetlabError } from "../cli/errors.ts";
+import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
@@ -111,7 +112,7 @@ export class WorkerPool {
   #server: Deno.HttpServer | undefined;
   #hostname: string;
   #port = 0;
-  #deaths: number[] = [];
+  #crashLoop: CrashLoop;
   #state: "idle" | "starting" | "running" | "stopping" | "stopped" = "idle";
   #startWaiters = new Map<WorkerSlot, { resolve: () => void; reject: (e: unknown) => void }>();
   #finished = Promise.withResolvers<PoolSummary>();
@@ -130,6 +131,7 @@ export class WorkerPool {
     this.#log = options.logger ?? getLogger(["netlab", "pool"]);
     this.#dispatch = options.dispatch ?? defaultDispatch();
     this.#hostname = options.hostname ?? "127.0.0.1";
+    this.#crashLoop = new CrashLoop(options.crashLimit ?? 5, options.crashWindowMs ?? 10_000);
     this.#finished.promise.catch(() => {}); // callers may never await it; a crash loop must not crash us
   }
 
@@ -203,6 +205,8 @@ export class WorkerPool {
       this.#state = "stopped";
       throw err;
     }
+    // A crash loop among workers that were already up ends start-up too.
+    if (this.#state !== "starting") throw new NetlabError("Worker pool stopped while starting");
     this.#state = "running";
     this.#log.info(this.readyLine(), {
       url: this.url,
@@ -325,20 +329,13 @@ export class WorkerPool {
     this.#queue?.workerDied(slot, reason);
     const waiter = this.#startWaiters.get(slot);
     if (waiter !== undefined && this.#state === "starting") {
-      waiter.reject(this.#startError(slot, reason, failure));
+      const port = this.#port || (this.#options.port ?? 0);
+      waiter.reject(startError({ hostname: this.#hostname, port }, slot.id, reason, failure));
       return;
     }
     if (this.#state !== "running" && this.#state !== "starting") return;
-    const now = Date.now();
-    const window = this.#options.crashWindowMs ?? 10_000;
-    const limit = this.#options.crashLimit ?? 5;
-    this.#deaths = [...this.#deaths.filter((t) => now - t < window), now];
-    if (this.#deaths.length >= limit) {
-      const error = new NetlabError(
-        `Worker pool stopped: workers died ${this.#deaths.length} times within ${
-          window / 1000
-        } s (last: worker ${slot.id}: ${reason})`,
-      );
+    const error = this.#crashLoop.record(Date.now(), `worker ${slot.id}: ${reason}`);
+    if (error !== undefined) {
       this.#log.error(error.message);
       this.#state = "stopping";
       this.#stopping = this.#teardown(1_000).then(() => {
@@ -351,19 +348,5 @@ export class WorkerPool {
     this.#log.warn(`Worker ${slot.id} died (${reason}); starting a replacement`);
     slot.restarts++;
     slot.spawn(this.#config(slot));
-  }
-
-  #startError(
-    slot: WorkerSlot,
-    reason: string,
-    failure?: { name: string; message: string },
-  ): unknown {
-    const errors = Deno.errors as unknown as Record<string, new (m: string) => Error>;
-    const Known = failure !== undefined ? errors[failure.name] : undefined;
-    if (Known !== undefined) {
-      const port = this.#port || (this.#options.port ?? 0);
-      return listenError(this.#hostname, port, new Known(failure!.message));
-    }
-    return new NetlabError(`Worker ${slot.id} could not start: ${reason}`);
   }
 }
