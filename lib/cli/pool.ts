@@ -7,7 +7,13 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
-import { DRAIN_MS, type ServeFlags, serveOptionsFrom, withServeFlags } from "./serve.ts";
+import {
+  DRAIN_MS,
+  listeningLine,
+  type ServeFlags,
+  serveOptionsFrom,
+  withServeFlags,
+} from "./serve.ts";
 import { defaultDispatch, defaultWorkerCount, WorkerPool } from "../server/pool.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
 
@@ -84,7 +90,13 @@ Examples:
       });
       await pool.start();
       // --quiet drops info records, but tools still need to learn the port
-      if (quiet) ctx.printErr(`netlab pool: ${pool.readyLine()}\n`);
+      if (quiet) {
+        ctx.printErr(
+          flags.logFormat === "json"
+            ? listeningLine("pool", pool.url, "json")
+            : `netlab pool: ${pool.readyLine()}\n`,
+        );
+      }
       await pool.finished;
     });
   return cmd as unknown as Command;

@@ -78,3 +78,36 @@ Deno.test("netlab pool --quiet still prints the ready line", async () => {
   assert.equal(code, 0);
   assert.doesNotMatch(log, /netlab\.access/);
 });
+
+Deno.test("netlab pool --quiet --log-format json prints a JSON readiness line", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--unstable-net",
+      MAIN,
+      "pool",
+      "--port",
+      "0",
+      "--workers",
+      "1",
+      "--quiet",
+      "--log-format",
+      "json",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let log = "";
+  while (!log.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    log += value;
+  }
+  child.kill("SIGTERM");
+  for (let r = await reader.read(); !r.done; r = await reader.read()) log += r.value;
+  assert.equal((await child.status).code, 0);
+  const first = JSON.parse(log.split("\n")[0]!);
+  assert.match(first.message, /^listening on http:\/\/127\.0\.0\.1:\d+\/$/);
+});
