@@ -215,7 +215,7 @@ export class WorkerPool {
     });
     const signal = this.#options.signal;
     if (signal?.aborted) await this.stop();
-    else signal?.addEventListener("abort", () => this.stop(), { once: true });
+    else signal?.addEventListener("abort", this.#onAbort, { once: true });
     return this.addr;
   }
 
@@ -240,7 +240,10 @@ export class WorkerPool {
     this.#slots[id - 1]?.post({ type: "crash", reason });
   }
 
+  #onAbort = (): void => void this.stop();
+
   async #stop(): Promise<PoolSummary> {
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
     if (this.#state === "running") this.#state = "stopping";
     await this.#teardown(this.#options.drainTimeoutMs ?? 10_000);
     this.#state = "stopped";
