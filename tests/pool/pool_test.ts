@@ -156,3 +156,16 @@ for (const dispatch of DISPATCHES) {
     }
   });
 }
+
+Deno.test("WorkerPool hands a request body to the worker in queue dispatch", async () => {
+  await using p = await startPool({ handler: { root: "." }, dispatch: "queue", workers: 1 });
+  using client = freshClient();
+  const res = await fetch(`${p.base}/upload`, {
+    method: "PUT",
+    body: new Uint8Array(200_000).fill(1),
+    client,
+  });
+  assert.equal(res.status, 405); // the worker got the request (body transferred) and refused PUT
+  assert.equal(res.headers.get("allow"), "GET, HEAD");
+  await res.body?.cancel();
+});
