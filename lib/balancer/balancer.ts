@@ -13,6 +13,8 @@ import { DEFAULT_BUFFER_SIZE, proxy } from "./proxy.ts";
 import { type BalancerStats, createStatsHandler } from "./stats.ts";
 import { createStrategy, type Strategy, type StrategyName } from "./strategies/mod.ts";
 
+const MAX_SPARE_BUFFERS = 512;
+
 /** Options for {@linkcode Balancer}. Times are in milliseconds. */
 export interface BalancerOptions {
   /** The backends, in configured order (see `parseBackends`). */
@@ -41,7 +43,7 @@ export interface BalancerOptions {
   healthFall?: number;
   /** On stop, how long open connections may take to finish. @default {10000} */
   drainTimeoutMs?: number;
-  /** Proxy buffer per direction per connection, in bytes. @default {65536} */
+  /** Proxy buffer per direction per connection, in bytes. @default {16384} */
   bufferSize?: number;
   /** Serve `/stats` and `/metrics` on this port (same host) when set. */
   statsPort?: number;
@@ -63,6 +65,8 @@ export class Balancer implements AsyncDisposable {
   #listener: Deno.TcpListener | undefined;
   #stats: Deno.HttpServer<Deno.NetAddr> | undefined;
   #sessions = new Set<Promise<void>>();
+  /** Buffers of finished connections, reused so a connection costs no allocation. */
+  #spare: Uint8Array[] = [];
   #kill = new AbortController();
   #accepting: Promise<void> = Promise.resolve();
   #done = Promise.withResolvers<void>();
@@ -321,13 +325,19 @@ export class Balancer implements AsyncDisposable {
         backend: backend.address,
       });
     }
+    const size = this.#o.bufferSize;
+    const buffers = [
+      this.#spare.pop() ?? new Uint8Array(size),
+      this.#spare.pop() ?? new Uint8Array(size),
+    ] as const;
     const result = await proxy(client, upstream, {
-      bufferSize: this.#o.bufferSize,
+      buffers,
       idleTimeoutMs: this.#o.idleTimeoutMs,
       finTimeoutMs: this.#o.finTimeoutMs,
       signal: this.#kill.signal,
       traffic: backend.bytes,
     });
+    if (this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(...buffers);
     if (logging) {
       const why = result.error instanceof Error
         ? `${result.end}: ${result.error.message}`

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { startBalancer } from "../balancer/balancer.ts";
-import { BackendSpecError, parseBackends } from "../balancer/backend_spec.ts";
+import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import type { CliContext } from "./context.ts";
@@ -109,6 +109,11 @@ Backends:
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
         throw listenError(opts.host, opts.port, err);
+      }
+      // --quiet drops info records, but tools still need to learn the port
+      if (opts.quiet) {
+        const { hostname, port } = balancer.addr;
+        ctx.printErr(`netlab balance: listening on ${formatAddress(hostname, port)}\n`);
       }
       await balancer.finished;
     }) as unknown as Command;
