@@ -57,15 +57,25 @@ function startBalance(port: number, backends: number[]): Promise<Child> {
 interface Figures {
   wrk: number;
   ab: number;
+  ab1: number;
 }
 
 async function measure(port: number): Promise<Figures> {
   const url = `http://127.0.0.1:${port}${PATH}`;
-  await wrk(url, { connections: 50, seconds: 2 }); // warm-up (JIT, connection setup)
-  const w = await wrk(url, { connections: 50, seconds: 5 });
-  const a = await ab(url, { requests: 10000, concurrency: 10 });
-  return { wrk: w, ab: a };
+  await wrk(url, { connections: 50, seconds: 1 }); // warm-up (JIT, connection setup)
+  const w = await wrk(url, { connections: 50, seconds: 4 });
+  const a = await ab(url, { requests: 8000, concurrency: 10 });
+  const a1 = await ab(url, { requests: 2000, concurrency: 1 });
+  return { wrk: w, ab: a, ab1: a1 };
 }
+
+/** Best of each figure: other load on a shared machine only ever makes a run slower. */
+const best = (a: Figures, b: Figures): Figures => ({
+  wrk: Math.max(a.wrk, b.wrk),
+  ab: Math.max(a.ab, b.ab),
+  ab1: Math.max(a.ab1, b.ab1),
+});
+const NONE: Figures = { wrk: 0, ab: 0, ab1: 0 };
 
 /** Runs the section and returns its rows. */
 export async function run(): Promise<PerfRow[]> {
@@ -77,17 +87,20 @@ export async function run(): Promise<PerfRow[]> {
     }
     const direct = await measure(ports[0]!);
 
-    const haPort = freePort();
-    let ha: Figures;
-    {
-      await using _ = await startHaproxy(haPort, ports);
-      ha = await measure(haPort);
-    }
-    const lbPort = freePort();
-    let lb: Figures;
-    {
-      await using _ = await startBalance(lbPort, ports);
-      lb = await measure(lbPort);
+    // alternate the two balancers twice so a burst of outside load does not hit only one
+    let ha = NONE;
+    let lb = NONE;
+    for (let round = 0; round < 2; round++) {
+      const haPort = freePort();
+      {
+        await using _ = await startHaproxy(haPort, ports);
+        ha = best(ha, await measure(haPort));
+      }
+      const lbPort = freePort();
+      {
+        await using _ = await startBalance(lbPort, ports);
+        lb = best(lb, await measure(lbPort));
+      }
     }
     const section = "balance";
     const unit = "req/s";
@@ -109,6 +122,14 @@ export async function run(): Promise<PerfRow[]> {
         anchorName: "HAProxy",
         unit,
         goal: 0.9,
+      },
+      {
+        section,
+        what: "ab c1 (latency-bound) via balancer",
+        netlab: lb.ab1,
+        anchor: ha.ab1,
+        anchorName: "HAProxy",
+        unit,
       },
       {
         section,
