@@ -159,7 +159,7 @@ export { withAccessLog } from "./lib/server/access_log.ts";
  * console.log(lb.addr.port, lb.stats().backends);
  * ```
  */
-export { Balancer, startBalancer } from "./lib/balancer/balancer.ts";
+export { Balancer, ListenFailedError, startBalancer } from "./lib/balancer/balancer.ts";
 export type { BalancerOptions } from "./lib/balancer/balancer.ts";
 /**
  * Parses `--backend` values: `HOST:PORT`, port ranges `HOST:FIRST-LAST`, comma lists, `[IPv6]:PORT`

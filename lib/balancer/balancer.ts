@@ -15,6 +15,21 @@ import { createStrategy, type Strategy, type StrategyName } from "./strategies/m
 
 const MAX_SPARE_BUFFERS = 512;
 
+/** A listen failure, naming the address that could not be bound (main or stats port). */
+export class ListenFailedError extends Error {
+  override name = "ListenFailedError";
+  /** The host that could not be bound. */
+  readonly host: string;
+  /** The port that could not be bound. */
+  readonly port: number;
+
+  constructor(host: string, port: number, cause: unknown) {
+    super(`Cannot listen on ${formatAddress(host, port)}`, { cause });
+    this.host = host;
+    this.port = port;
+  }
+}
+
 /** Options for {@linkcode Balancer}. Times are in milliseconds. */
 export interface BalancerOptions {
   /** The backends, in configured order (see `parseBackends`). */
@@ -132,12 +147,16 @@ export class Balancer implements AsyncDisposable {
   /**
    * Listens and starts accepting; resolves with the bound address once listening.
    *
-   * @throws {Deno.errors.AddrInUse} and other `Deno.listen` errors, unchanged.
+   * @throws {ListenFailedError} with the `Deno.listen` error as `cause`.
    */
   start(): Promise<Deno.NetAddr> {
     if (this.#listener) return Promise.resolve(this.#listener.addr);
     const { host, port } = this.#o;
-    this.#listener = Deno.listen({ hostname: host, port });
+    try {
+      this.#listener = Deno.listen({ hostname: host, port });
+    } catch (err) {
+      throw new ListenFailedError(host, port, err);
+    }
     if (this.#statsPort !== undefined) {
       try {
         this.#stats = Deno.serve({
@@ -148,7 +167,7 @@ export class Balancer implements AsyncDisposable {
       } catch (err) {
         this.#listener.close();
         this.#listener = undefined;
-        throw err;
+        throw new ListenFailedError(host, this.#statsPort, err);
       }
     }
     this.#startedAt = Date.now();
@@ -271,13 +290,16 @@ export class Balancer implements AsyncDisposable {
     const remote = client.remoteAddr;
     const from = formatAddress(remote.hostname, remote.port);
     client.setNoDelay(true);
-    const tried = new Set<Backend>();
+    const tried: Backend[] = [];
     let lastError = "no backend is up";
     for (let attempt = 0; attempt <= this.#o.retries; attempt++) {
-      const candidates = this.#backends.filter((b) => b.state === "up" && !tried.has(b));
+      // the common case (first attempt, everything up) allocates nothing
+      const candidates = attempt === 0 && this.#backends.every((b) => b.state === "up")
+        ? this.#backends
+        : this.#backends.filter((b) => b.state === "up" && !tried.includes(b));
       const backend = this.#strategy.pick(candidates, remote.hostname);
       if (!backend) break;
-      tried.add(backend);
+      tried.push(backend);
       backend.active++;
       let upstream: Deno.TcpConn;
       try {
@@ -362,7 +384,7 @@ export class Balancer implements AsyncDisposable {
 /**
  * Creates a balancer and starts listening.
  *
- * @throws {Deno.errors.AddrInUse} and other `Deno.listen` errors, unchanged.
+ * @throws {ListenFailedError} with the `Deno.listen` error as `cause`.
  */
 export async function startBalancer(options: BalancerOptions): Promise<Balancer> {
   const balancer = new Balancer(options);

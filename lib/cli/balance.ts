@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { startBalancer } from "../balancer/balancer.ts";
+import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
@@ -108,7 +108,9 @@ Backends:
       try {
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
-        throw listenError(opts.host, opts.port, err);
+        if (!(err instanceof ListenFailedError)) throw err;
+        const mapped = listenError(err.host, err.port, err.cause);
+        throw mapped === err.cause ? err : mapped;
       }
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {
