@@ -221,6 +221,184 @@ export type { PoolDispatch } from "./lib/server/pool_protocol.ts";
 
 // --- balancer: netlab balance (lib/balancer) -----------------------------------------------------
 
+/**
+ * Starts a TCP load balancer in front of `options.backends`: strategy-picked backend per client
+ * connection, retries on the next backend when a connect fails, active health checks, half-close
+ * aware proxying with bounded buffers, optional `/stats` and `/metrics`, drain when `signal` aborts.
+ *
+ * @param options Backends (from {@linkcode parseBackends}), where to listen (`host` @default
+ *   "127.0.0.1", `port` @default 44444), `strategy` @default "round-robin", timeouts, retries
+ *   @default 3, `maxConns` @default 10000, `healthIntervalMs` @default 2000, `statsPort`, `signal`.
+ * @returns The running {@linkcode Balancer}, already listening (`addr` has the resolved port).
+ *
+ * @example Round-robin over four local servers until Ctrl-C
+ * ```ts ignore
+ * import { parseBackends, startBalancer } from "@netlab/netlab";
+ *
+ * const controller = new AbortController();
+ * Deno.addSignalListener("SIGINT", () => controller.abort());
+ * const lb = await startBalancer({
+ *   backends: parseBackends(["127.0.0.1:9002-9005"]),
+ *   port: 44444,
+ *   signal: controller.signal,
+ * });
+ * await lb.finished; // after the drain
+ * ```
+ *
+ * @example In a test: port 0, stop with `await using`
+ * ```ts ignore
+ * import { startBalancer } from "@netlab/netlab";
+ *
+ * await using lb = await startBalancer({
+ *   backends: [{ host: "127.0.0.1", port: 9002, weight: 1 }],
+ *   port: 0,
+ *   strategy: "least-conn",
+ * });
+ * console.log(lb.addr.port, lb.stats().backends);
+ * ```
+ */
+export { Balancer, ListenFailedError, startBalancer } from "./lib/balancer/balancer.ts";
+export type { BalancerOptions } from "./lib/balancer/balancer.ts";
+/**
+ * Parses `--backend` values: `HOST:PORT`, port ranges `HOST:FIRST-LAST`, comma lists, `[IPv6]:PORT`
+ * and a weight suffix `@N` (1-1000, default 1).
+ *
+ * @param values The raw values, in order.
+ * @returns One {@linkcode BackendSpec} per backend, in order.
+ * @throws {BackendSpecError} when the list is empty, a value is malformed or repeats a backend.
+ *
+ * @example
+ * ```ts
+ * import { parseBackends } from "@netlab/netlab";
+ *
+ * const specs = parseBackends(["127.0.0.1:9002-9003@2", "[::1]:9004"]);
+ * console.log(specs.length); // 3
+ * console.log(specs[0]); // { host: "127.0.0.1", port: 9002, weight: 2 }
+ * ```
+ */
+export { BackendSpecError, formatAddress, parseBackends } from "./lib/balancer/backend_spec.ts";
+export type { BackendSpec } from "./lib/balancer/backend_spec.ts";
+/**
+ * The balancing strategies, all behind one {@linkcode Strategy} interface:
+ * `pick(candidates, clientHost)` returns one of the candidates.
+ *
+ * @param name `"round-robin"` (smooth weighted, nginx's), `"least-conn"`, `"random"` (two
+ *   choices) or `"source-hash"` (weighted rendezvous hashing).
+ * @returns A fresh strategy with its own rotation state.
+ *
+ * @example
+ * ```ts
+ * import { createStrategy } from "@netlab/netlab";
+ *
+ * const rr = createStrategy("round-robin");
+ * const backends = [
+ *   { address: "a:1", weight: 5, active: 0 },
+ *   { address: "b:1", weight: 1, active: 0 },
+ *   { address: "c:1", weight: 1, active: 0 },
+ * ];
+ * const order = Array.from({ length: 7 }, () => rr.pick(backends, "10.0.0.1")!.address[0]);
+ * console.log(order.join(" ")); // a a b a c a a
+ * ```
+ */
+export {
+  createStrategy,
+  LeastConn,
+  RandomTwoChoices,
+  RoundRobin,
+  SourceHash,
+  STRATEGY_NAMES,
+} from "./lib/balancer/strategies/mod.ts";
+export type { Pickable, Strategy, StrategyName } from "./lib/balancer/strategies/mod.ts";
+/**
+ * Proxies bytes both ways between two connected sockets with one reused buffer per direction,
+ * backpressure, half-close (`closeWrite`), idle and FIN timeouts; closes both when done.
+ *
+ * @param client The accepted client connection.
+ * @param backend The connection to the backend.
+ * @param options `bufferSize` @default 16384, `idleTimeoutMs` @default 60000, `finTimeoutMs`
+ *   @default 30000, `signal`, shared `traffic` counters.
+ * @returns Bytes each way, duration and how it ended.
+ *
+ * @example
+ * ```ts ignore
+ * import { proxy } from "@netlab/netlab";
+ *
+ * for await (const client of Deno.listen({ port: 8080 })) {
+ *   const backend = await Deno.connect({ port: 8000 });
+ *   proxy(client, backend).then((r) => console.log(r.end, r.up, r.down));
+ * }
+ * ```
+ */
+export { DEFAULT_BUFFER_SIZE, proxy } from "./lib/balancer/proxy.ts";
+export type { EndReason, ProxyOptions, ProxyResult, Traffic } from "./lib/balancer/proxy.ts";
+/**
+ * Active TCP health checks over a set of backends: down after `fall` (3) failures in a row, up
+ * after `rise` (2) successes, each change logged.
+ *
+ * @param backends The balancer's backends (their `state` is updated in place).
+ * @param options `intervalMs`, `timeoutMs`, `rise` @default 2, `fall` @default 3, `logger`.
+ * @returns A checker; `start()` it, `await stop()` it.
+ *
+ * @example
+ * ```ts ignore
+ * import { Backend, HealthChecker } from "@netlab/netlab";
+ * import { getLogger } from "@logtape/logtape";
+ *
+ * const backends = [new Backend({ host: "127.0.0.1", port: 9002, weight: 1 })];
+ * const checker = new HealthChecker(backends, { intervalMs: 2000, timeoutMs: 1000, logger: getLogger(["app"]) });
+ * await checker.checkAll();
+ * console.log(backends[0].state);
+ * ```
+ */
+export { HealthChecker } from "./lib/balancer/health.ts";
+export type { HealthOptions } from "./lib/balancer/health.ts";
+/**
+ * One backend at run time: address, weight, `up`/`down` state and live counters.
+ *
+ * @example
+ * ```ts
+ * import { Backend } from "@netlab/netlab";
+ * const b = new Backend({ host: "::1", port: 9002, weight: 1 });
+ * console.log(b.address, b.state); // [::1]:9002 up
+ * ```
+ */
+export { Backend } from "./lib/balancer/backend.ts";
+export type { BackendState } from "./lib/balancer/backend.ts";
+/**
+ * The stats endpoint as a plain handler (`GET /stats` JSON, `GET /metrics` Prometheus) and the
+ * Prometheus renderer, a pure function.
+ *
+ * @param source Returns the current {@linkcode BalancerStats}, e.g. `() => balancer.stats()`.
+ * @returns A `(Request) => Response` handler.
+ *
+ * @example
+ * ```ts ignore
+ * import { createStatsHandler, startBalancer } from "@netlab/netlab";
+ *
+ * const lb = await startBalancer({ backends: [{ host: "127.0.0.1", port: 9002, weight: 1 }] });
+ * Deno.serve({ port: 9100 }, createStatsHandler(() => lb.stats()));
+ * ```
+ */
+export { createStatsHandler, renderMetrics } from "./lib/balancer/stats.ts";
+export type { BackendStats, BalancerStats } from "./lib/balancer/stats.ts";
+/**
+ * Renders the HAProxy configuration (`mode tcp`) equivalent to balancer options: frontend,
+ * backend servers with weights, strategy, health checks, timeouts, retries, optional stats.
+ *
+ * @param options The same shape as {@linkcode BalancerOptions}, minus runtime-only fields.
+ * @returns The configuration text.
+ *
+ * @example
+ * ```ts
+ * import { haproxyConfig, parseBackends } from "@netlab/netlab";
+ *
+ * const text = haproxyConfig({ backends: parseBackends(["127.0.0.1:9002-9005"]), port: 44444 });
+ * console.log(text.includes("balance roundrobin")); // true
+ * ```
+ */
+export { haproxyConfig } from "./lib/balancer/haproxy.ts";
+export type { HaproxyConfigOptions } from "./lib/balancer/haproxy.ts";
+
 // --- bench: netlab bench (lib/bench) -------------------------------------------------------------
 
 // --- lab: netlab lab (lib/lab) -------------------------------------------------------------------

@@ -1,0 +1,61 @@
+/**
+ * What a balancer is configured with, and the error it throws when it cannot listen.
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import { type BackendSpec, formatAddress } from "./backend_spec.ts";
+import type { Strategy, StrategyName } from "./strategies/mod.ts";
+
+/** A listen failure, naming the address that could not be bound (main or stats port). */
+export class ListenFailedError extends Error {
+  override name = "ListenFailedError";
+  /** The host that could not be bound. */
+  readonly host: string;
+  /** The port that could not be bound. */
+  readonly port: number;
+
+  constructor(host: string, port: number, cause: unknown) {
+    super(`Cannot listen on ${formatAddress(host, port)}`, { cause });
+    this.host = host;
+    this.port = port;
+  }
+}
+
+/** Options for {@linkcode Balancer}. Times are in milliseconds. */
+export interface BalancerOptions {
+  /** The backends, in configured order (see `parseBackends`). */
+  backends: readonly BackendSpec[];
+  /** Address to listen on. @default {"127.0.0.1"} */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. @default {44444} */
+  port?: number;
+  /** Strategy name or instance. @default {"round-robin"} */
+  strategy?: StrategyName | Strategy;
+  /** Give up connecting to a backend after this long. @default {3000} */
+  connectTimeoutMs?: number;
+  /** Close a connection with no traffic either way for this long; 0 disables. @default {60000} */
+  idleTimeoutMs?: number;
+  /** After one side's FIN, how long the other direction may stay open; 0 disables. @default {30000} */
+  finTimeoutMs?: number;
+  /** Further backends to try when a connect fails. @default {3} */
+  retries?: number;
+  /** Open client connections beyond which new ones are closed at once. @default {10000} */
+  maxConns?: number;
+  /** Milliseconds between health-check rounds; 0 disables active checks. @default {2000} */
+  healthIntervalMs?: number;
+  /** Good checks in a row that bring a backend back. @default {2} */
+  healthRise?: number;
+  /** Failed checks in a row that take a backend out. @default {3} */
+  healthFall?: number;
+  /** On stop, how long open connections may take to finish. @default {10000} */
+  drainTimeoutMs?: number;
+  /** Proxy buffer per direction per connection, in bytes. @default {16384} */
+  bufferSize?: number;
+  /** Serve `/stats` and `/metrics` on this port (same host) when set. */
+  statsPort?: number;
+  /** Aborting it stops the balancer: stop accepting, drain, close. */
+  signal?: AbortSignal;
+  /** Where connection and health records go. @default {getLogger(["netlab", "balance"])} */
+  logger?: Logger;
+}
