@@ -28,7 +28,7 @@ export async function benchMatrix(
   const count = urls.length * concurrencyLevels.length;
   for (const url of urls) {
     for (const concurrency of concurrencyLevels) {
-      if (control.signal?.aborted) return results;
+      if (control.signal?.aborted && results.length > 0) return results;
       control.onRun?.({ index: results.length, count, url, concurrency });
       results.push(await bench({ ...base, url, concurrency }, control));
     }

@@ -11,11 +11,26 @@ const pad = (label: string) => label.padEnd(24);
 const ms = (v: number) => Math.floor(v + 0.5);
 const int = (v: number, width: number) => String(v).padStart(width);
 
+/**
+ * printf's "%.Nf": like toFixed, except that exact ties round to even as glibc does
+ * (toFixed(1) turns 1.25 into "1.3"; printf prints "1.2").
+ */
+export function printfFixed(x: number, digits: number): string {
+  const exact = x.toFixed(Math.min(100, digits + 60));
+  const cut = exact.indexOf(".") + 1 + digits;
+  if (/^50*$/.test(exact.slice(cut))) {
+    const down = exact.slice(0, digits === 0 ? cut - 1 : cut);
+    const last = Number(down.at(-1));
+    if (last % 2 === 0) return down;
+  }
+  return x.toFixed(digits);
+}
+
 /** ab's "%5d %4d %5.1f %6d %7d" row of the Connection Times table. */
 function timesRow(label: string, t: TimingStats | null): string {
   if (t === null) return `${label.padEnd(12)}  n/a (the fetch engine cannot see it)\n`;
   return `${label.padEnd(12)}${int(ms(t.min), 5)} ${int(ms(t.mean), 4)} ${
-    t.sd.toFixed(1).padStart(5)
+    printfFixed(t.sd, 1).padStart(5)
   } ${int(ms(t.median), 6)} ${int(ms(t.max), 7)}\n`;
 }
 
@@ -52,7 +67,7 @@ export function renderAb(r: BenchResult): string {
       : `${r.documentLength} bytes`
   }\n\n`;
   out += `${pad("Concurrency Level:")}${r.concurrency}\n`;
-  out += `${pad("Time taken for tests:")}${r.timeTakenSeconds.toFixed(3)} seconds\n`;
+  out += `${pad("Time taken for tests:")}${printfFixed(r.timeTakenSeconds, 3)} seconds\n`;
   out += `${pad("Complete requests:")}${r.complete}\n`;
   out += `${pad("Failed requests:")}${r.failed}\n`;
   if (r.failed > 0) {
@@ -68,12 +83,12 @@ export function renderAb(r: BenchResult): string {
   if (r.totalBodySent > 0) out += `${pad("Total body sent:")}${r.totalBodySent}\n`;
   out += `${pad("HTML transferred:")}${r.htmlTransferred} bytes\n`;
   if (r.timeTakenSeconds > 0 && r.complete > 0) {
-    out += `${pad("Requests per second:")}${r.requestsPerSecond.toFixed(2)} [#/sec] (mean)\n`;
-    out += `${pad("Time per request:")}${r.timePerRequestMs.toFixed(3)} [ms] (mean)\n`;
+    out += `${pad("Requests per second:")}${printfFixed(r.requestsPerSecond, 2)} [#/sec] (mean)\n`;
+    out += `${pad("Time per request:")}${printfFixed(r.timePerRequestMs, 3)} [ms] (mean)\n`;
     out += `${pad("Time per request:")}${
-      r.timePerRequestAllMs.toFixed(3)
+      printfFixed(r.timePerRequestAllMs, 3)
     } [ms] (mean, across all concurrent requests)\n`;
-    out += `${pad("Transfer rate:")}${r.transferRateKBps.toFixed(2)} [Kbytes/sec] received\n`;
+    out += `${pad("Transfer rate:")}${printfFixed(r.transferRateKBps, 2)} [Kbytes/sec] received\n`;
     if (r.totalBodySent > 0) {
       const sentK = r.totalBodySent / 1024 / r.timeTakenSeconds;
       out += `${"".padEnd(24)}${sentK.toFixed(2)} kb/s sent\n`;
