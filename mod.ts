@@ -32,18 +32,19 @@ export { VERSION } from "./lib/version.ts";
  *   is called about every 250 ms
  * @returns the counters, timings and percentiles of the run
  * @example
- * ```ts ignore
- * import { bench, renderAb } from "@netlab/netlab";
+ * ```ts
+ * import { bench } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
  *
- * const result = await bench({
- *   url: "http://127.0.0.1:8000/page.html",
- *   requests: 1000,
- *   concurrency: 10,
- *   keepAlive: true,
- *   engine: "raw",
- * });
- * console.log(result.requestsPerSecond, result.percentiles["99"]);
- * console.log(renderAb(result));
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const result = await bench({ url, requests: 100, concurrency: 10, keepAlive: true, engine: "raw" });
+ * assert.equal(result.complete, 100);
+ * assert.equal(result.documentLength, 5);
+ * assert.ok(result.percentiles["99"]! >= result.percentiles["50"]!);
  * ```
  */
 export { bench } from "./lib/bench/run.ts";
@@ -54,15 +55,17 @@ export { bench } from "./lib/bench/run.ts";
  * @param control `signal`, `onProgress`, and `onRun` (told before each run)
  * @returns one result per combination, URL-major
  * @example
- * ```ts ignore
- * import { benchMatrix, renderMarkdown } from "@netlab/netlab";
+ * ```ts
+ * import { benchMatrix } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
  *
- * const results = await benchMatrix({
- *   urls: ["http://127.0.0.1:45000/page.html"],
- *   concurrencyLevels: [1, 5, 10],
- *   requests: 1000,
- * });
- * console.log(renderMarkdown(results));
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const results = await benchMatrix({ urls: [url], concurrencyLevels: [1, 5], requests: 20 });
+ * assert.deepEqual(results.map((r) => r.concurrency), [1, 5]);
  * ```
  */
 export { benchMatrix } from "./lib/bench/matrix.ts";
@@ -76,9 +79,17 @@ export type { BenchResult, FailureCounts, TimingStats } from "./lib/bench/result
  * @param result a bench result
  * @returns the report text
  * @example
- * ```ts ignore
+ * ```ts
  * import { bench, renderAb } from "@netlab/netlab";
- * console.log(renderAb(await bench({ url: "http://127.0.0.1:8000/", requests: 100 })));
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const report = renderAb(await bench({ url, requests: 10 }));
+ * assert.match(report, /^Complete requests:\s+10$/m);
  * ```
  */
 export { renderAb } from "./lib/bench/render/ab.ts";
@@ -88,9 +99,17 @@ export { renderAb } from "./lib/bench/render/ab.ts";
  * @param results bench results
  * @returns JSON text
  * @example
- * ```ts ignore
+ * ```ts
  * import { bench, renderJson } from "@netlab/netlab";
- * console.log(renderJson([await bench({ url: "http://127.0.0.1:8000/", requests: 100 })]));
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const json = JSON.parse(renderJson([await bench({ url, requests: 10 })]));
+ * assert.equal(json.complete, 10);
  * ```
  */
 export { renderJson } from "./lib/bench/render/json.ts";
@@ -100,27 +119,40 @@ export { renderJson } from "./lib/bench/render/json.ts";
  * @param results bench results
  * @returns CSV text with a header row
  * @example
- * ```ts ignore
+ * ```ts
  * import { bench, renderCsv } from "@netlab/netlab";
- * console.log(renderCsv([await bench({ url: "http://127.0.0.1:8000/", requests: 100 })]));
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const csv = renderCsv([await bench({ url, requests: 10 })]);
+ * assert.equal(csv.trim().split("\n").length, 2);
  * ```
  */
 export { renderCsv } from "./lib/bench/render/csv.ts";
 /**
- * Renders the lab's markdown tables: one per URL, exactly the lab's nine columns.
+ * Renders the lab's markdown tables: one per URL, exactly the lab's nine columns
+ * ({@linkcode MARKDOWN_HEADER}).
  *
  * @param results bench results (e.g. from `benchMatrix`)
  * @param options `title(url)` for the heading above each table; @default {"### <url>"}
  * @returns markdown text
  * @example
- * ```ts ignore
- * import { benchMatrix, renderMarkdown } from "@netlab/netlab";
- * const results = await benchMatrix({
- *   urls: ["http://127.0.0.1:8000/"],
- *   concurrencyLevels: [1, 10],
- *   requests: 100,
- * });
- * console.log(renderMarkdown(results, { title: (url) => `## async ${url}` }));
+ * ```ts
+ * import { benchMatrix, MARKDOWN_HEADER, renderMarkdown } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const results = await benchMatrix({ urls: [url], concurrencyLevels: [1, 2], requests: 10 });
+ * const table = renderMarkdown(results, { title: () => "## async" });
+ * assert.ok(table.includes(MARKDOWN_HEADER));
  * ```
  */
 export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts";

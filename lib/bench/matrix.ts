@@ -9,12 +9,15 @@ import { bench, type BenchControl, type BenchOptions } from "./run.ts";
 
 /** A matrix of runs: every URL at every concurrency level. */
 export interface BenchMatrixOptions extends Omit<BenchOptions, "url" | "concurrency"> {
+  /** URLs to load, each in turn. */
   urls: string[];
+  /** Concurrency levels to run every URL at. */
   concurrencyLevels: number[];
 }
 
 /** Controls for a matrix; `onRun` is told before each run starts. */
 export interface BenchMatrixControl extends BenchControl {
+  /** Called before each run starts. */
   onRun?: (run: { index: number; count: number; url: string; concurrency: number }) => void;
 }
 

@@ -9,10 +9,15 @@ import { Outcome, type Sample } from "./engine.ts";
 
 /** min, mean, standard deviation (n-1, as ab), median and max of one timing, in milliseconds. */
 export interface TimingStats {
+  /** Fastest, ms. */
   min: number;
+  /** Exact mean, ms. */
   mean: number;
+  /** Sample standard deviation (n-1), ms. */
   sd: number;
+  /** Median from the histogram (3 significant digits), ms. */
   median: number;
+  /** Slowest, ms. */
   max: number;
 }
 
@@ -30,15 +35,21 @@ export interface FailureCounts {
 
 /** The result of one bench run; every field the renderers print. */
 export interface BenchResult {
+  /** The URL loaded. */
   url: string;
   /** Host as in the URL, without brackets. */
   hostname: string;
+  /** Port, the scheme's default when the URL has none. */
   port: number;
   /** Path and query. */
   path: string;
+  /** HTTP method sent. */
   method: string;
+  /** Engine that made the requests. */
   engine: "fetch" | "raw";
+  /** Clients (connections) running at once. */
   concurrency: number;
+  /** Whether keep-alive was asked for (ab -k). */
   keepAliveRequested: boolean;
   /** Requests per second asked with `rate` (open model), or null (closed model). */
   rate: number | null;
@@ -50,8 +61,11 @@ export interface BenchResult {
   timeTakenSeconds: number;
   /** Responses fully received, any status (length failures included, as ab counts them). */
   complete: number;
+  /** Failed requests: the sum of `failures`. */
   failed: number;
+  /** ab's breakdown of the failed requests. */
   failures: FailureCounts;
+  /** Complete responses with a status outside 200-299 (not failures, as in ab). */
   non2xx: number;
   /** Responses after which the server kept the connection open (only counted with keep-alive). */
   keepAliveRequests: number;
@@ -63,6 +77,7 @@ export interface BenchResult {
   htmlTransferred: number;
   /** Request body bytes sent (ab's "Total body sent"; 0 without a body). */
   totalBodySent: number;
+  /** Complete requests per second of `timeTakenSeconds`. */
   requestsPerSecond: number;
   /** concurrency × time / complete, in ms (ab's first "Time per request"). */
   timePerRequestMs: number;

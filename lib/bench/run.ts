@@ -46,9 +46,11 @@ export interface BenchOptions {
 export interface BenchProgress {
   /** Requests finished (complete or failed). */
   done: number;
+  /** Failed requests so far. */
   failed: number;
   /** Planned request count, or null when only a time limit bounds the run. */
   total: number | null;
+  /** Seconds since the run started. */
   elapsedSeconds: number;
   /** Finished requests per second since the start. */
   requestsPerSecond: number;
