@@ -54,6 +54,25 @@ async function autocannon(url: string): Promise<number> {
   return json.requests.total / (json.duration || SECONDS);
 }
 
+/** req/s of a bare Deno loop (bench/_loops.ts): the floor each engine is built on. */
+async function bareLoop(url: string, mode: "socket" | "fetch"): Promise<number> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./_loops.ts", import.meta.url).pathname,
+      mode,
+      url,
+      String(CONNECTIONS),
+      String(SECONDS),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`bare ${mode} loop failed`);
+  return Number(new TextDecoder().decode(out.stdout).trim());
+}
+
 async function netlabRps(url: string, engine: "raw" | "fetch"): Promise<number> {
   const r = await netlabBench([
     "-k",
@@ -79,13 +98,15 @@ export async function run(): Promise<PerfRow[]> {
     await using _nginx = await startNginx(site.root, port);
     const url = `http://127.0.0.1:${port}${site.path}`;
     console.error(
-      `bench: wrk, autocannon, netlab raw, netlab fetch in turn; ${ROUNDS} rounds of ${SECONDS} s, -c ${CONNECTIONS}`,
+      `bench: wrk, autocannon, netlab raw, netlab fetch, bare Deno loops in turn; ${ROUNDS} rounds of ${SECONDS} s, -c ${CONNECTIONS}`,
     );
     const tools: Record<string, () => Promise<number>> = {
       wrk: () => wrk(url, { connections: CONNECTIONS, seconds: SECONDS }),
       autocannon: () => autocannon(url),
       raw: () => netlabRps(url, "raw"),
       fetch: () => netlabRps(url, "fetch"),
+      "socket loop": () => bareLoop(url, "socket"),
+      "fetch loop": () => bareLoop(url, "fetch"),
     };
     const best: Record<string, number> = {};
     for (let round = 1; round <= ROUNDS; round++) {
@@ -121,6 +142,8 @@ export async function run(): Promise<PerfRow[]> {
       row("fetch engine vs wrk (nginx, -k -c 50)", fetchRps, wrkRps, "wrk", 0.4),
       row("fetch engine vs autocannon", fetchRps, acRps, "autocannon"),
       row("raw engine vs autocannon", rawRps, acRps, "autocannon"),
+      row("raw engine vs a bare Deno socket loop", rawRps, best["socket loop"]!, "socket loop"),
+      row("fetch engine vs a bare Deno fetch loop", fetchRps, best["fetch loop"]!, "fetch loop"),
     ];
   } finally {
     await Deno.remove(site.root, { recursive: true });

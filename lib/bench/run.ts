@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Engine, type EngineClient, newSample, Outcome } from "./engine.ts";
+import { type Engine, type EngineClient, newSample, Outcome, type Sample } from "./engine.ts";
 import { fetchEngine } from "./engines/fetch.ts";
 import { rawEngine } from "./engines/raw.ts";
 import { normalizeOptions } from "./options.ts";
@@ -84,7 +84,10 @@ export async function bench(
     connectTimes: engine.traits.connectTimes,
   });
   const clients: EngineClient[] = [];
-  const inFlightSince: number[] = [];
+  const samples: Sample[] = [];
+  // A request is in flight from the call to request() until it returns; request() sets
+  // sample.start before its first await, so the watchdog (a timer) never sees a stale start.
+  const inFlight: boolean[] = [];
   let issued = 0;
   let stopped = false;
   let timedOut = false;
@@ -106,9 +109,8 @@ export async function bench(
   const watchdog = setInterval(() => {
     const now = performance.now();
     for (let i = 0; i < clients.length; i++) {
-      const since = inFlightSince[i]!;
-      if (since > 0 && now - since > timeoutMs) {
-        inFlightSince[i] = 0;
+      if (inFlight[i] && now - samples[i]!.start > timeoutMs) {
+        inFlight[i] = false;
         clients[i]!.abort("timeout");
       }
     }
@@ -133,7 +135,7 @@ export async function bench(
 
   const worker = async (index: number): Promise<void> => {
     const client = clients[index]!;
-    const s = newSample();
+    const s = samples[index]!;
     s.wantServer = true;
     while (!stopped && issued < limit) {
       const i = issued++;
@@ -144,9 +146,9 @@ export async function bench(
         if (stopped) break;
         s.intended = due;
       }
-      inFlightSince[index] = performance.now();
+      inFlight[index] = true;
       await client.request(s);
-      inFlightSince[index] = 0;
+      inFlight[index] = false;
       if (o.rate === null) s.intended = s.start;
       if (s.outcome === Outcome.Aborted) break;
       recorder.record(s);
@@ -161,7 +163,8 @@ export async function bench(
   try {
     for (let i = 0; i < o.concurrency; i++) {
       clients.push(engine.client());
-      inFlightSince.push(0);
+      samples.push(newSample());
+      inFlight.push(false);
     }
     await Promise.all(clients.map((_, i) => worker(i)));
   } finally {
