@@ -93,10 +93,17 @@ export async function bench(
   let timedOut = false;
   const limit = o.requests;
   const timeoutMs = o.timeoutSeconds * 1000;
+  // Open-model workers waiting for their next due time; stopping wakes them at once.
+  const sleepers = new Map<ReturnType<typeof setTimeout>, () => void>();
   const stop = () => {
     if (stopped) return;
     stopped = true;
     for (const c of clients) c.abort("stop");
+    for (const [timer, wake] of sleepers) {
+      clearTimeout(timer);
+      wake();
+    }
+    sleepers.clear();
   };
   const signal = control.signal;
   if (signal?.aborted) stopped = true;
@@ -131,7 +138,14 @@ export async function bench(
     };
   };
 
-  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        sleepers.delete(timer);
+        resolve();
+      }, ms);
+      sleepers.set(timer, resolve);
+    });
 
   const worker = async (index: number): Promise<void> => {
     const client = clients[index]!;
@@ -151,12 +165,13 @@ export async function bench(
       inFlight[index] = false;
       if (o.rate === null) s.intended = s.start;
       if (s.outcome === Outcome.Aborted) break;
+      if (s.outcome === Outcome.Exception && s.cause === "timeout") {
+        s.cause = `timeout: no response within ${o.timeoutSeconds} s (-s)`;
+        timedOut = true;
+      }
       recorder.record(s);
       s.wantServer = recorder.serverSoftware === null;
-      if (s.outcome === Outcome.Exception && s.cause === "timeout") {
-        timedOut = true;
-        stop();
-      }
+      if (timedOut) stop();
     }
   };
 

@@ -120,7 +120,7 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.equal(r.complete, 3);
     assert.equal(r.failures.exceptions, 1);
     assert.equal(r.timedOut, true);
-    assert.deepEqual(r.errors, { timeout: 1 });
+    assert.deepEqual(r.errors, { "timeout: no response within 1 s (-s)": 1 });
   });
 
   Deno.test(`bench() [${engine}] sends the body, method and headers it was given`, async () => {
@@ -169,6 +169,21 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.equal(r.failed, 0);
   });
 }
+
+Deno.test("bench() --rate stops at once on its signal, even between due times", async () => {
+  await using server = fixedServer("slow rate");
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 100);
+  const started = performance.now();
+  const r = await bench({ url: server.url, rate: 0.2, requests: 3, engine: "raw" }, {
+    signal: controller.signal,
+  });
+  clearTimeout(timer);
+  // The second request is due 5 s after the first: stopping must not wait for it.
+  assert.ok(performance.now() - started < 4000);
+  assert.equal(r.complete, 1);
+  assert.equal(r.interrupted, true);
+});
 
 Deno.test("bench() --rate holds its rate in the open model", async () => {
   await using server = fixedServer("r");
