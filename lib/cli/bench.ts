@@ -20,7 +20,7 @@ import { renderCsv } from "../bench/render/csv.ts";
 import { renderJson } from "../bench/render/json.ts";
 import { renderMarkdown } from "../bench/render/markdown.ts";
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** Builds the `bench` subcommand. */
 export function benchCommand(ctx: CliContext): Command {
@@ -35,7 +35,7 @@ export function benchCommand(ctx: CliContext): Command {
     .option("-k, --keepalive", "reuse connections (HTTP keep-alive)")
     .option("-i, --head", "send HEAD requests")
     .option("-m, --method <method>", "HTTP method (default GET, or POST with -p)")
-    .option("-H, --header <header>", 'extra header "Name: value" (repeatable)', collect, [])
+    .option("-H, --header <header>", 'extra header "Name: value" (repeatable)', collect)
     .option("-p, --postfile <file>", "file to send as the request body")
     .option("-T, --content-type <type>", "Content-Type of the body (default text/plain)")
     .option("-s, --timeout <seconds>", "per-request timeout; hitting it ends the run (default 30)")
