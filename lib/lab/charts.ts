@@ -42,7 +42,12 @@ const concurrencyAxis = {
   axis: { labelAngle: 0 },
 } as const;
 
-const modelColor = { field: "model", type: "nominal", title: "model" } as const;
+const modelColor = {
+  field: "model",
+  type: "nominal",
+  title: "model",
+  scale: { domain: ["async", "pool", "balancer"] },
+} as const;
 
 /**
  * The chart specifications for a lab: per route, req/s against concurrency per model, and p50 and
@@ -94,7 +99,12 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
           x: concurrencyAxis,
           y: { field: "ms", type: "quantitative", title: "latency (ms)" },
           color: modelColor,
-          strokeDash: { field: "percentile", type: "nominal", title: "percentile" },
+          strokeDash: {
+            field: "percentile",
+            type: "nominal",
+            title: "percentile",
+            legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolStrokeColor: "#555" },
+          },
         },
       },
     });
