@@ -125,9 +125,9 @@ Examples:
       const onProgress = (event: LabProgress) => {
         if (opts.quiet) return;
         if (event.kind === "ready") {
-          ctx.printErr(
-            `started ${event.servers.map((s) => `${s.name} on ${s.address}`).join(", ")}\n`,
-          );
+          for (const s of event.servers) {
+            ctx.printErr(`started the ${s.name} on ${s.address} (pid ${s.pid})\n`);
+          }
         } else if (event.kind === "run") {
           ctx.printErr(progressLine(event));
         } else {
