@@ -1,0 +1,29 @@
+/**
+ * Builds the handler a pool worker runs: the shared static handler, with the same access log as
+ * `netlab serve`, and (at debug level) a record as each request starts.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { createStaticHandler, type Handler, type StaticOptions } from "../http/handler.ts";
+import { withAccessLog } from "./access_log.ts";
+
+export type { Handler };
+
+/** The handler a worker serves with, logging at `logLevel` and above. */
+export function buildHandler(
+  options: StaticOptions,
+  logLevel: "debug" | "info" | "warning",
+): Handler {
+  let handler = createStaticHandler(options);
+  if (logLevel !== "warning") handler = withAccessLog(handler, getLogger(["netlab", "access"]));
+  if (logLevel === "debug") {
+    const log = getLogger(["netlab", "pool"]);
+    const inner = handler;
+    handler = (req, info) => {
+      log.debug("started {method} {url}", { method: req.method, url: req.url });
+      return inner(req, info);
+    };
+  }
+  return handler;
+}
