@@ -46,9 +46,9 @@ function progressLine(event: LabProgress & { kind: "run" }): string {
   const { model, route, result: r } = event.run;
   const width = String(event.total).length;
   const p99 = r.percentiles["99"];
-  return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(8)} ${route} c=${
-    String(r.concurrency).padEnd(4)
-  } ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
+  return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(8)} ${
+    route.padEnd(18)
+  } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
     p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
   }  ${r.failed} failed\n`;
 }

@@ -54,7 +54,8 @@ export function compare(result: LabResult): ComparisonRow[] {
       highestConcurrency: highest.concurrency,
       p99AtHighestMs: percentile(highest, 99),
       failed: results.reduce((n, r) => n + r.failed, 0),
-      requests: results.reduce((n, r) => n + r.complete + r.failed, 0),
+      // ab counts a Length failure as complete too; every other failure is a request that never completed.
+      requests: results.reduce((n, r) => n + r.complete + r.failed - r.failures.length, 0),
     };
   });
 }

@@ -21,6 +21,9 @@ import type {
   LabSettings,
 } from "./types.ts";
 
+/** The page every model serves in the lab. */
+const PAGE = "/page.html";
+
 /** Requests each target gets, untimed, before its first measured run. */
 const WARMUP_REQUESTS = 20;
 
@@ -141,13 +144,19 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     hooks.onProgress?.({ kind: "ready", servers });
 
     const control = signal ? { signal } : {};
-    const routes = ["/page.html", ...(o.demoRoutes ? [`/_netlab/work?ms=${o.workMs}`] : [])];
+    const routes = [PAGE, ...(o.demoRoutes ? [`/_netlab/work?ms=${o.workMs}`] : [])];
     const total = targets.length * routes.length * o.concurrencyLevels.length;
     for (const route of routes) {
       for (const [model, child] of targets) {
         const url = `http://${authority(child.host, child.port)}${route}`;
         // Untimed warm-up: the first requests pay for JIT and caches, which is not what is compared.
-        await bench({ url, requests: WARMUP_REQUESTS, concurrency: 2, engine: o.engine }, control);
+        await bench({
+          url,
+          requests: WARMUP_REQUESTS,
+          concurrency: 2,
+          keepAlive: o.keepAlive,
+          engine: o.engine,
+        }, control);
         for (const concurrency of o.concurrencyLevels) {
           signal?.throwIfAborted();
           const result = await bench({
@@ -156,6 +165,8 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
             concurrency,
             keepAlive: o.keepAlive,
             engine: o.engine,
+            // The CPU route answers how long it spun, so its length varies by design (ab -l).
+            variableLength: route !== PAGE,
           }, control);
           // bench() returns what it did when aborted; the lab stops instead of reporting half a run.
           signal?.throwIfAborted();
