@@ -40,9 +40,9 @@ export function parseRange(header: string, size: number): RangeResult {
       continue;
     }
     const start = Number(m[1]);
-    const end = m[2] === "" ? size - 1 : Number(m[2]);
-    if (end < start) return NONE;
+    if (m[2] !== "" && Number(m[2]) < start) return NONE; // "5-2" is invalid, not unsatisfiable
     if (start >= size) continue;
+    const end = m[2] === "" ? size - 1 : Number(m[2]);
     ranges.push({ start, end: Math.min(end, size - 1) });
   }
   if (ranges.length === 0) return { kind: "unsatisfiable" };
