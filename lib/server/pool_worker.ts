@@ -25,7 +25,16 @@ interface WorkerScope {
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
 }
 
-/** True when this code runs inside a worker the pool started. */
+/**
+ * Tells whether this code runs inside a worker the pool started.
+ *
+ * @returns true in a Web Worker named {@link POOL_WORKER_NAME}
+ * @example
+ * ```ts
+ * import { isPoolWorkerScope } from "@netlab/netlab";
+ * console.log(isPoolWorkerScope()); // false on the main thread
+ * ```
+ */
 export function isPoolWorkerScope(): boolean {
   return typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !==
       "undefined" &&
@@ -144,7 +153,25 @@ class PoolWorkerRuntime {
   }
 }
 
-/** Runs the pool worker loop in the current worker: waits for `init`, then serves. */
+/**
+ * Runs the pool worker loop in the current worker: waits for the supervisor's `init`, then serves.
+ * Call it first thing in your entry module when {@link isPoolWorkerScope} is true, and pass that
+ * module's URL as `workerUrl`, so one file (or one compiled binary) is both program and worker.
+ *
+ * @example An entry module that doubles as the pool's worker (not run by `deno test --doc`:
+ * its body must be a module's top level)
+ * ```ts ignore
+ * import { isPoolWorkerScope, runPoolWorker, WorkerPool } from "@netlab/netlab";
+ *
+ * if (isPoolWorkerScope()) {
+ *   runPoolWorker();
+ * } else {
+ *   const pool = new WorkerPool({ handler: { root: "." }, workerUrl: import.meta.url, port: 0 });
+ *   await pool.start();
+ *   await pool.stop();
+ * }
+ * ```
+ */
 export function runPoolWorker(): void {
   const scope = globalThis as unknown as WorkerScope;
   const runtime = new PoolWorkerRuntime(scope);
