@@ -180,6 +180,8 @@ export class Balancer implements AsyncDisposable {
     try {
       this.#listener.close();
     } catch { /* already closed */ }
+    // the socket really stops listening only once the pending accept has settled
+    await this.#accepting;
     await this.#health.stop();
     const open = this.#sessions.size;
     if (open > 0) {
@@ -197,7 +199,6 @@ export class Balancer implements AsyncDisposable {
       }
     }
     await this.#stats?.shutdown();
-    await this.#accepting;
     this.#log.info(`stopped after ${this.#total} connections`, { total: this.#total });
     this.#done.resolve();
   }
