@@ -42,12 +42,12 @@ export function parsePortList(value: string): number[] {
   return ports;
 }
 
-function progressLine(event: LabProgress & { kind: "run" }): string {
+function progressLine(event: LabProgress & { kind: "run" }, routeWidth: number): string {
   const { model, route, result: r } = event.run;
   const width = String(event.total).length;
   const p99 = r.percentiles["99"];
   return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(8)} ${
-    route.padEnd(18)
+    route.padEnd(routeWidth)
   } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
     p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
   }  ${r.failed} failed\n`;
@@ -134,7 +134,7 @@ Examples:
             ctx.printErr(`started the ${s.name} on ${s.address} (pid ${s.pid})\n`);
           }
         } else if (event.kind === "run") {
-          ctx.printErr(progressLine(event));
+          ctx.printErr(progressLine(event, opts.demoRoutes ? 18 : 10));
         } else {
           ctx.printErr("stopped every server\n");
         }
