@@ -57,7 +57,7 @@ export class LabChild implements AsyncDisposable {
   #listeners = new Set<(line: string) => void>();
   #drained: Promise<void>;
   #status: Promise<Deno.CommandStatus>;
-  #exited = false;
+  #exited: Deno.CommandStatus | undefined;
   #port: number | undefined;
   #host: string | undefined;
 
@@ -73,7 +73,7 @@ export class LabChild implements AsyncDisposable {
     }).spawn();
     this.pid = this.#process.pid;
     this.#status = this.#process.status.then((s) => {
-      this.#exited = true;
+      this.#exited = s;
       return s;
     });
     this.#drained = this.#drain();
@@ -157,9 +157,15 @@ export class LabChild implements AsyncDisposable {
     }
   }
 
+  /** The child's own one-line error, if it printed one (its ready line is not one). */
+  #said(): string | undefined {
+    const line = this.#tail.findLast((l) => SAID.test(l) && parseListening(l) === undefined);
+    return line?.replace(SAID, "");
+  }
+
   #failure(spec: ChildSpec, why: string): NetlabError {
     // The child already printed a one-line reason ("netlab serve: Cannot listen on ...").
-    const said = this.#tail.findLast((l) => SAID.test(l))?.replace(SAID, "");
+    const said = this.#said();
     const hint = spec.hint ? ` (${spec.hint})` : "";
     const message = said
       ? `Cannot start the ${this.name}: ${said}${hint}`
@@ -171,12 +177,22 @@ export class LabChild implements AsyncDisposable {
 
   /** True once the process has exited. */
   get exited(): boolean {
-    return this.#exited;
+    return this.#exited !== undefined;
+  }
+
+  /** Throws when the process has exited, naming it and what it said last. */
+  assertRunning(): void {
+    if (this.#exited === undefined) return;
+    const said = this.#said();
+    const code = this.#exited.signal ?? `code ${this.#exited.code}`;
+    throw new NetlabError(
+      `The ${this.name} stopped during the lab (exit ${code})${said ? `: ${said}` : ""}`,
+    );
   }
 
   /** Asks the child to stop (SIGTERM), kills it if it has not within 5 s, and waits for it. */
   async stop(): Promise<Deno.CommandStatus> {
-    if (!this.#exited) this.#kill("SIGTERM");
+    if (this.#exited === undefined) this.#kill("SIGTERM");
     const timer = setTimeout(() => this.#kill("SIGKILL"), STOP_GRACE_MS);
     try {
       const status = await this.#status;
@@ -225,6 +241,11 @@ export class ChildGroup implements AsyncDisposable {
       await this.stop();
       throw err;
     }
+  }
+
+  /** Throws if any child has exited (see {@link LabChild.assertRunning}). */
+  assertRunning(): void {
+    for (const c of this.#children) c.assertRunning();
   }
 
   /** Every child started so far. */

@@ -170,6 +170,8 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
           }, control);
           // bench() returns what it did when aborted; the lab stops instead of reporting half a run.
           signal?.throwIfAborted();
+          // A server that died makes the rest of the table meaningless: say which one, and why.
+          group.assertRunning();
           const run: LabRun = { model, route, result };
           runs.push(run);
           hooks.onProgress?.({ kind: "run", index: runs.length, total, run });

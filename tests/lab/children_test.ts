@@ -47,3 +47,19 @@ Deno.test("ChildGroup.start() stops when the signal aborts", async () => {
   await group.stop();
   assert.ok(group.children.every((c) => c.exited));
 });
+
+Deno.test("ChildGroup.assertRunning() names a child that died", async () => {
+  await using group = new ChildGroup();
+  const child = await group.start({
+    name: "async server 3",
+    args: ["serve", "--port", "0", "--quiet"],
+    isReady: (line) => line.includes("listening on"),
+  });
+  group.assertRunning();
+  Deno.kill(child.pid, "SIGKILL");
+  while (!child.exited) await new Promise((r) => setTimeout(r, 20));
+  assert.throws(
+    () => group.assertRunning(),
+    /^NetlabError: The async server 3 stopped during the lab \(exit SIGKILL\)$/,
+  );
+});
