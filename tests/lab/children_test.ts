@@ -63,3 +63,25 @@ Deno.test("ChildGroup.assertRunning() names a child that died", async () => {
     /^NetlabError: The async server 3 stopped during the lab \(exit SIGKILL\)$/,
   );
 });
+
+Deno.test("ChildGroup.start() passes on a busy port as one line naming it", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (busy.addr as Deno.NetAddr).port;
+  await using group = new ChildGroup();
+  await assert.rejects(
+    group.start({
+      name: "async server",
+      args: ["serve", "--port", String(port), "--quiet"],
+      isReady: (line) => line.includes("listening on"),
+      hint: "change it with --async-port",
+    }),
+    (err) => {
+      assert.ok(err instanceof NetlabError);
+      assert.equal(
+        err.message,
+        `Cannot start the async server: Cannot listen on 127.0.0.1:${port}: address already in use (change it with --async-port)`,
+      );
+      return true;
+    },
+  );
+});
