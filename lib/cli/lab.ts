@@ -123,10 +123,6 @@ Examples:
         { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
         ctx.logStream,
       );
-      const tooFew = opts.concurrencyLevels.find((c) => c > opts.requests);
-      if (tooFew !== undefined) {
-        throw new UsageError(`Concurrency level ${tooFew} is greater than -n ${opts.requests}`);
-      }
       const onProgress = (event: LabProgress) => {
         if (opts.quiet) return;
         if (event.kind === "ready") {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NetlabError } from "../cli/errors.ts";
+import { NetlabError, UsageError } from "../cli/errors.ts";
 import { VERSION } from "../version.ts";
 import { readBalancerStats } from "./_connections.ts";
 import { bench } from "../bench/run.ts";
@@ -90,6 +90,22 @@ export function labSettings(options: LabOptions = {}): Required<LabOptions> {
   };
 }
 
+/** Throws a {@link UsageError} for settings no lab can run with. */
+export function validateLabSettings(o: Required<LabOptions>): void {
+  if (!Number.isSafeInteger(o.requests) || o.requests < 1) {
+    throw new UsageError(`-n must be a positive integer, not ${o.requests}`);
+  }
+  if (o.concurrencyLevels.length === 0) throw new UsageError("Give at least one concurrency level");
+  const tooHigh = o.concurrencyLevels.find((c) => !(c >= 1 && c <= o.requests));
+  if (tooHigh !== undefined) {
+    throw new UsageError(`Concurrency level ${tooHigh} is not from 1 to -n ${o.requests}`);
+  }
+  if (o.backendPorts.length === 0) throw new UsageError("The balancer needs at least one backend");
+  if (!(o.workers >= 1)) {
+    throw new UsageError(`The pool needs at least one worker, not ${o.workers}`);
+  }
+}
+
 /**
  * Runs the whole lab and returns its result; every child process is stopped before it returns or
  * throws.
@@ -100,6 +116,7 @@ export function labSettings(options: LabOptions = {}): Required<LabOptions> {
  */
 export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Promise<LabResult> {
   const o = labSettings(options);
+  validateLabSettings(o);
   const { signal } = hooks;
   const started = performance.now();
   const startedAt = new Date().toISOString();
