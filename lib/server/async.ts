@@ -52,6 +52,14 @@ export function authority(host: string, port: number): string {
  * Throws the `Deno.errors.*` error of a failed listen (e.g. `AddrInUse`) unchanged.
  */
 export function serve(options: ServeOptions): Promise<RunningServer> {
+  try {
+    return Promise.resolve(start(options));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function start(options: ServeOptions): RunningServer {
   const logger = options.logger ?? getLogger(["netlab", "server"]);
   const host = options.host ?? "127.0.0.1";
   let handler = options.handler ?? createStaticResponder(options);
@@ -87,7 +95,7 @@ export function serve(options: ServeOptions): Promise<RunningServer> {
     }
   }
   logger.info(`listening on ${url}`, { url, host: addr.hostname, port: addr.port });
-  return Promise.resolve({
+  return {
     addr,
     url,
     finished: server.finished,
@@ -95,5 +103,5 @@ export function serve(options: ServeOptions): Promise<RunningServer> {
     async [Symbol.asyncDispose]() {
       await shutdown();
     },
-  });
+  };
 }
