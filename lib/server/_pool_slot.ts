@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Outbox } from "./_pool_outbox.ts";
 import {
   type FromWorker,
   POOL_WORKER_NAME,
@@ -36,6 +37,7 @@ export class WorkerSlot {
   #url: string | URL;
   #events: SlotEvents;
   #worker: Worker | undefined;
+  #outbox: Outbox<ToWorker> | undefined;
   #servedBefore = 0;
   #servedNow = 0;
   #stopped: (() => void) | undefined;
@@ -57,9 +59,13 @@ export class WorkerSlot {
     this.#servedNow = 0;
     const worker = new Worker(this.#url, { type: "module", name: POOL_WORKER_NAME });
     this.#worker = worker;
+    this.#outbox = new Outbox((batch, transfer) => worker.postMessage(batch, transfer));
     this.state = "starting";
-    worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      if (this.#worker === worker) this.#onMessage(event.data);
+    worker.onmessage = (event: MessageEvent<FromWorker[]>) => {
+      for (const msg of event.data) {
+        if (this.#worker !== worker) return;
+        this.#onMessage(msg);
+      }
     };
     worker.onerror = (event) => {
       event.preventDefault(); // keep the supervisor alive: a worker's uncaught error is ours to handle
@@ -73,7 +79,7 @@ export class WorkerSlot {
 
   /** Sends a message to the current worker. */
   post(msg: ToWorker, transfer?: Transferable[]): void {
-    this.#worker?.postMessage(msg, transfer ?? []);
+    this.#outbox?.push(msg, transfer);
   }
 
   /** Asks the worker to finish its requests and stop; terminates it after `timeoutMs` anyway. */
@@ -93,6 +99,7 @@ export class WorkerSlot {
   terminate(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
+    this.#outbox = undefined;
     this.state = "dead";
     this.#stopped?.();
     this.#stopped = undefined;

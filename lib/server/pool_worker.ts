@@ -9,6 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import { buildHandler, type Handler } from "./_pool_handler.ts";
 import { forwardLogs } from "./_pool_log.ts";
+import { Outbox } from "./_pool_outbox.ts";
 import { QueueResponder } from "./_pool_worker_queue.ts";
 import {
   type FromWorker,
@@ -22,7 +23,7 @@ import {
 interface WorkerScope {
   name: string;
   postMessage(message: unknown, transfer?: Transferable[]): void;
-  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  onmessage: ((event: MessageEvent<ToWorker[]>) => void) | null;
 }
 
 /**
@@ -55,12 +56,15 @@ class PoolWorkerRuntime {
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
   #log = getLogger(["netlab", "pool"]);
 
+  #outbox: Outbox<FromWorker>;
+
   constructor(scope: WorkerScope) {
     this.#scope = scope;
+    this.#outbox = new Outbox((batch, transfer) => this.#scope.postMessage(batch, transfer));
   }
 
   post = (msg: FromWorker, transfer?: Transferable[]): void => {
-    this.#scope.postMessage(msg, transfer);
+    this.#outbox.push(msg, transfer);
   };
 
   onMessage = (msg: ToWorker): void => {
@@ -91,7 +95,12 @@ class PoolWorkerRuntime {
 
   async #init(config: WorkerConfig): Promise<void> {
     this.#config = config;
-    await forwardLogs(config.logLevel, this.post);
+    // Log records leave at once: a record written just before a long synchronous burn must not wait
+    // for the end of that turn.
+    await forwardLogs(config.logLevel, (msg) => {
+      this.#outbox.push(msg);
+      this.#outbox.flush();
+    });
     this.#handler = buildHandler(config.handler, config.logLevel);
     if (config.dispatch === "queue") {
       this.#responder = new QueueResponder(this.#handler, this.post, this.#answered, [[
@@ -175,7 +184,9 @@ class PoolWorkerRuntime {
 export function runPoolWorker(): void {
   const scope = globalThis as unknown as WorkerScope;
   const runtime = new PoolWorkerRuntime(scope);
-  scope.onmessage = (event) => runtime.onMessage(event.data);
+  scope.onmessage = (event) => {
+    for (const msg of event.data) runtime.onMessage(msg);
+  };
 }
 
 if (import.meta.main && isPoolWorkerScope()) runPoolWorker();
