@@ -46,5 +46,7 @@ export function parseRange(header: string, size: number): RangeResult {
     ranges.push({ start, end: Math.min(end, size - 1) });
   }
   if (ranges.length === 0) return { kind: "unsatisfiable" };
+  // overlapping ranges that add up to more than the file only amplify traffic; send it once
+  if (ranges.length > 1 && ranges.reduce((n, r) => n + r.end - r.start + 1, 0) > size) return NONE;
   return { kind: "ranges", ranges };
 }

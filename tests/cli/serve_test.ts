@@ -120,3 +120,13 @@ Deno.test("netlab serve --quiet logs no access lines but still the listening lin
   assert.equal((await proc.status).code, 0);
   assert.equal(proc.stderr(), `netlab serve: listening on ${proc.url}\n`);
 });
+
+Deno.test("netlab serve --host ::1 listens on IPv6 loopback", async () => {
+  await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
+  assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
+  const res = await fetch(new URL("page.html", proc.url));
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  proc.child.kill("SIGTERM");
+  assert.equal((await proc.status).code, 0);
+});

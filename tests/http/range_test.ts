@@ -17,6 +17,12 @@ Deno.test("parseRange() reads single, open and suffix ranges", () => {
   });
 });
 
+Deno.test("parseRange() ignores overlapping ranges that add up to more than the file", () => {
+  assert.deepEqual(parseRange("bytes=0-9,0-9", 10), { kind: "none" });
+  assert.deepEqual(parseRange(`bytes=${Array(20).fill("0-").join(",")}`, 100), { kind: "none" });
+  assert.equal(parseRange("bytes=0-4,5-9", 10).kind, "ranges");
+});
+
 Deno.test("parseRange() reports unsatisfiable ranges and ignores malformed ones", () => {
   assert.deepEqual(parseRange("bytes=10-", 10), { kind: "unsatisfiable" });
   assert.deepEqual(parseRange("bytes=-0", 10), { kind: "unsatisfiable" });
