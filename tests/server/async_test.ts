@@ -168,3 +168,17 @@ Deno.test("serve() answers odd requests with 4xx or a file, never 5xx", async ()
     );
   }
 });
+
+Deno.test("serve() sends HEAD with the file's Content-Length and no body over the wire", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  const size = (await Deno.stat(`${await defaultRoot()}/page.html`)).size;
+  for (let i = 0; i < 2; i++) { // the second goes through the hot path
+    const raw = await rawExchange(
+      server.addr.port,
+      "HEAD /page.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert.match(raw, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(raw, new RegExp(`\r\ncontent-length: ${size}\r\n`, "i"));
+    assert.ok(raw.endsWith("\r\n\r\n"), "no body after the head");
+  }
+});
