@@ -6,8 +6,8 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Handler } from "./_pool_handler.ts";
-import type { FromWorker, RequestMessage } from "./pool_protocol.ts";
+import type { Responder } from "./_pool_handler.ts";
+import { type FromWorker, headerPairs, type RequestMessage } from "./pool_protocol.ts";
 
 /** Bodies up to this size (by Content-Length) go back in the head message. */
 const INLINE_MAX = 256 * 1024;
@@ -17,7 +17,7 @@ export type OnAnswered = () => void;
 
 /** Answers queue-dispatched requests inside one worker. */
 export class QueueResponder {
-  #handler: Handler;
+  #handler: Responder;
   #post: (msg: FromWorker, transfer?: Transferable[]) => void;
   #onAnswered: OnAnswered;
   #extraHeaders: [string, string][];
@@ -31,7 +31,7 @@ export class QueueResponder {
    * @param extraHeaders added to every response (the worker's name)
    */
   constructor(
-    handler: Handler,
+    handler: Responder,
     post: (msg: FromWorker, transfer?: Transferable[]) => void,
     onAnswered: OnAnswered,
     extraHeaders: [string, string][],
@@ -60,7 +60,8 @@ export class QueueResponder {
       this.#log.error("Unexpected error: {error}", { error: err });
       res = new Response("500 Internal Server Error\n", { status: 500 });
     }
-    const headers: [string, string][] = [...res.headers, ...this.#extraHeaders];
+    const headers = headerPairs(res.headers);
+    headers.push(...this.#extraHeaders);
     const head = {
       type: "head" as const,
       id: msg.id,
