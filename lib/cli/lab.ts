@@ -1,10 +1,193 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "./errors.ts";
+import { NetlabError, UsageError } from "./errors.ts";
+import { type LogFormat, setupLogging } from "./logging.ts";
+import { type LabProgress, runLab } from "../lab/lab.ts";
+import { renderLabMarkdown } from "../lab/report_md.ts";
+import { writeLabReport } from "../lab/write.ts";
 
-/** `netlab lab` (not implemented yet). */
-export function labCommand(_ctx: CliContext): Command {
-  return new Command("lab").description("(not implemented yet)").action(() => {
-    throw new NetlabError("netlab lab is not implemented yet");
-  }) as unknown as Command;
+/** An integer from `min` to `max`, or a usage error naming the flag. */
+export function parseInteger(flag: string, min: number, max: number): (v: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`${flag} must be an integer from ${min} to ${max}, not '${value}'`);
+    }
+    return n;
+  };
+}
+
+const parsePort = (flag: string) => parseInteger(flag, 0, 65535);
+
+/** `1,5,10` -> [1, 5, 10]; each level from 1 to 10000. */
+export function parseLevels(value: string): number[] {
+  const levels = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  if (levels.length === 0) throw new UsageError(`--concurrency-levels needs at least one level`);
+  return levels.map(parseInteger("each of --concurrency-levels", 1, 10_000));
+}
+
+/** `9002-9005` or `9002,9003` or `0,0,0,0` -> ports; 1 to 64 of them. */
+export function parsePortList(value: string): number[] {
+  const port = parsePort("each of --backend-ports");
+  const ports = value.split(",").map((v) => v.trim()).filter((v) => v !== "").flatMap((part) => {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (!range) return [port(part)];
+    const [from, to] = [port(range[1]!), port(range[2]!)];
+    if (from === 0 || to < from) throw new UsageError(`--backend-ports has a bad range '${part}'`);
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  });
+  if (ports.length < 1 || ports.length > 64) {
+    throw new UsageError(`--backend-ports needs 1 to 64 ports, not ${ports.length}`);
+  }
+  return ports;
+}
+
+function progressLine(event: LabProgress & { kind: "run" }, routeWidth: number): string {
+  const { model, route, result: r } = event.run;
+  const width = String(event.total).length;
+  const p99 = r.percentiles["99"];
+  return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(8)} ${
+    route.padEnd(routeWidth)
+  } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
+    p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
+  }  ${r.failed} failed\n`;
+}
+
+/** Turns a file-system error on the output directory into a one-line error. */
+function reportError(dir: string): (err: unknown) => never {
+  return (err) => {
+    const expected = [
+      Deno.errors.PermissionDenied,
+      Deno.errors.NotFound,
+      Deno.errors.AlreadyExists,
+      Deno.errors.NotADirectory,
+    ];
+    if (expected.some((type) => err instanceof type)) {
+      const why = (err as Error).message.replace(/ \(os error \d+\).*$/, "");
+      throw new NetlabError(`Cannot write the report to '${dir}': ${why}`, { cause: err });
+    }
+    throw err;
+  };
+}
+
+/** `netlab lab`: the whole experiment in one command. */
+export function labCommand(ctx: CliContext): Command {
+  return new Command("lab")
+    .description(
+      "Start four async servers behind a balancer, a standalone async server and a worker pool, " +
+        "bench them at several concurrency levels, and write report.md, results.json and report.html.",
+    )
+    .option("-o, --out <dir>", "directory for the report files", "lab-report")
+    .option("-n, --requests <n>", "requests per run", parseInteger("-n", 1, 10_000_000), 1000)
+    .addOption(
+      new Option("--concurrency-levels <list>", "concurrency levels to run, comma-separated")
+        .argParser(parseLevels).default([1, 5, 10, 20, 50, 100] as number[], "1,5,10,20,50,100"),
+    )
+    .option("-k, --keepalive", "reuse connections (HTTP keep-alive), like ab -k", false)
+    .option(
+      "--workers <n>",
+      "worker pool size (default: number of CPUs)",
+      parseInteger("--workers", 1, 256),
+    )
+    .option("--demo-routes", "also bench the CPU-bound route /_netlab/work?ms=N", false)
+    .option(
+      "--work-ms <ms>",
+      "CPU milliseconds per request on the CPU-bound route",
+      parseInteger("--work-ms", 0, 1000),
+      5,
+    )
+    .option("--host <host>", "address every server listens on", "127.0.0.1")
+    .addOption(
+      new Option("--backend-ports <list>", "ports of the async servers behind the balancer")
+        .argParser(parsePortList).default([9002, 9003, 9004, 9005] as number[], "9002-9005"),
+    )
+    .option("--balancer-port <port>", "port of the balancer", parsePort("--balancer-port"), 44444)
+    .option(
+      "--async-port <port>",
+      "port of the standalone async server",
+      parsePort("--async-port"),
+      45000,
+    )
+    .option("--pool-port <port>", "port of the worker pool", parsePort("--pool-port"), 46000)
+    .option(
+      "--stats-port <port>",
+      "port of the balancer's stats endpoint (0: any free port)",
+      parsePort("--stats-port"),
+      0,
+    )
+    .addOption(
+      new Option("--engine <engine>", "bench engine: raw counts bytes on the wire like ab")
+        .choices(["raw", "fetch"] as const).default("raw" as const),
+    )
+    .option("-q, --quiet", "no progress lines, only the report", false)
+    .addOption(
+      new Option("--log-format <format>", "log format").choices(["text", "json"] as const).default(
+        "text" as const,
+      ),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netlab lab                                   the lab on its usual ports, report in lab-report/
+  netlab lab -n 200 --concurrency-levels 1,10  a quicker lab
+  netlab lab -k --demo-routes --workers 4      keep-alive, plus the CPU-bound route
+  netlab lab --backend-ports 0,0,0,0 --balancer-port 0 --async-port 0 --pool-port 0
+                                               any free ports`,
+    )
+    .action(async (opts) => {
+      await setupLogging(
+        { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
+        ctx.logStream,
+      );
+      const onProgress = (event: LabProgress) => {
+        if (opts.quiet) return;
+        if (event.kind === "ready") {
+          for (const s of event.servers) {
+            ctx.printErr(`started the ${s.name} on ${s.address} (pid ${s.pid})\n`);
+          }
+        } else if (event.kind === "run") {
+          ctx.printErr(progressLine(event, opts.demoRoutes ? 18 : 10));
+        } else {
+          ctx.printErr("stopped every server\n");
+        }
+      };
+      // Find out now, not after the whole lab, that the report cannot be written.
+      await Deno.mkdir(opts.out, { recursive: true }).catch(reportError(opts.out));
+      let result;
+      try {
+        result = await runLab({
+          host: opts.host,
+          requests: opts.requests,
+          concurrencyLevels: opts.concurrencyLevels,
+          keepAlive: opts.keepalive,
+          ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+          demoRoutes: opts.demoRoutes,
+          workMs: opts.workMs,
+          backendPorts: opts.backendPorts,
+          balancerPort: opts.balancerPort,
+          asyncPort: opts.asyncPort,
+          poolPort: opts.poolPort,
+          statsPort: opts.statsPort,
+          engine: opts.engine,
+        }, { signal: ctx.signal, onProgress });
+      } catch (err) {
+        if (ctx.signal.aborted) {
+          ctx.printErr("netlab lab: interrupted; every server was stopped\n");
+          ctx.setExitCode(130);
+          return;
+        }
+        throw err;
+      }
+      ctx.print(renderLabMarkdown(result));
+      const files = await writeLabReport(result, opts.out).catch(reportError(opts.out));
+      if (!opts.quiet) ctx.printErr(`wrote ${files.markdown}, ${files.json} and ${files.html}\n`);
+      const empty = result.runs.filter((r) => r.result.complete === 0).length;
+      if (empty > 0) {
+        ctx.printErr(
+          `netlab lab: every request failed in ${empty} of ${result.runs.length} runs\n`,
+        );
+        ctx.setExitCode(1);
+      }
+    }) as unknown as Command;
 }
