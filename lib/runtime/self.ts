@@ -1,0 +1,40 @@
+/**
+ * How netlab starts another copy of itself as a child process (the lab runs every server in its own
+ * process, so each has its own event loop). One function, so a bundled or compiled netlab can answer
+ * differently in one place.
+ *
+ * @module
+ */
+import { entryPath, type RunMode, runMode } from "./mode.ts";
+
+/** A command line that runs netlab with the given arguments. */
+export interface SelfCommand {
+  /** The executable. */
+  cmd: string;
+  /** Its arguments, ending with the netlab arguments. */
+  args: string[];
+}
+
+/**
+ * The command that runs this same netlab with `args`.
+ *
+ * - From source: `deno run -A --unstable-net <main.ts> ...args`, main.ts found from this module's
+ *   location, not the current directory.
+ * - From a bundle: the same with the bundle file in place of main.ts.
+ * - From a `deno compile` executable: the executable itself, whose permissions and unstable flags
+ *   were fixed when it was built.
+ *
+ * @param args netlab arguments, e.g. `["serve", "--port", "0"]`
+ * @param mode how this netlab runs; defaults to {@linkcode runMode}'s answer
+ * @returns the executable and its full argument list, ready for `new Deno.Command(cmd, { args })`
+ * @example
+ * ```ts
+ * import { selfCommand } from "./self.ts";
+ * const { cmd, args } = selfCommand(["--version"]);
+ * const out = await new Deno.Command(cmd, { args, stdout: "piped" }).output();
+ * ```
+ */
+export function selfCommand(args: string[], mode: RunMode = runMode()): SelfCommand {
+  if (mode === "binary") return { cmd: Deno.execPath(), args: [...args] };
+  return { cmd: Deno.execPath(), args: ["run", "-A", "--unstable-net", entryPath(), ...args] };
+}
