@@ -1,10 +1,165 @@
-import { Command } from "@commander-js/extra-typings";
+/**
+ * `netlab serve`: the static site on a single event loop.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "./errors.ts";
+import { listenError, NetlabError, UsageError } from "./errors.ts";
+import { type LogFormat, setupLogging } from "./logging.ts";
+import { defaultRoot } from "../runtime/assets.ts";
+import { authority, serve, type ServeOptions } from "../server/async.ts";
 
-/** `netlab serve` (not implemented yet). */
-export function serveCommand(_ctx: CliContext): Command {
-  return new Command("serve").description("(not implemented yet)").action(() => {
-    throw new NetlabError("netlab serve is not implemented yet");
-  }) as unknown as Command;
+/** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
+export const DRAIN_MS = 4000;
+
+/** Parses a `--port` value: an integer from 0 to 65535. */
+export function parsePort(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new InvalidArgumentError("must be an integer from 0 to 65535.");
+  }
+  return Number(value);
+}
+
+/** The serve flags as commander parses them (shared with `netlab pool`). */
+export interface ServeFlags {
+  host: string;
+  port: number;
+  root?: string;
+  quiet?: true;
+  logFormat: string;
+  list?: true;
+  dotfiles?: true;
+  cors?: true;
+  compress: boolean;
+  cert?: string;
+  key?: string;
+  demoRoutes?: true;
+}
+
+/** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
+export function withServeFlags<C extends Command>(cmd: C): C {
+  cmd
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on, 0 for any free port", parsePort, 8000)
+    .option("--root <dir>", "directory to serve (default: the bundled www/)")
+    .option("--quiet", "no access log (warnings and errors still print)")
+    .addOption(
+      new Option("--log-format <format>", "log format").choices(["text", "json"]).default("text"),
+    )
+    .option("--list", "list directories that have no index.html")
+    .option("--dotfiles", "serve names starting with a dot")
+    .option("--cors", "send Access-Control-Allow-Origin: * and answer preflights")
+    .option("--no-compress", "never gzip/brotli responses")
+    .option("--cert <file>", "PEM certificate: serve HTTPS (HTTP/2 negotiated)")
+    .option("--key <file>", "PEM private key for --cert")
+    .option("--demo-routes", "enable GET /_netlab/work?ms=N (burns N ms of CPU)");
+  return cmd;
+}
+
+async function readPem(what: string, file: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NetlabError(`Cannot read ${what} "${file}": no such file`, { cause: err });
+    }
+    if (err instanceof Deno.errors.PermissionDenied) {
+      throw new NetlabError(`Cannot read ${what} "${file}": permission denied`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Checks the flags and turns them into server options (reads the root, cert and key). */
+export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions> {
+  if ((flags.cert === undefined) !== (flags.key === undefined)) {
+    throw new UsageError("--cert and --key go together");
+  }
+  const root = flags.root ?? await defaultRoot();
+  try {
+    const info = await Deno.stat(root);
+    if (!info.isDirectory) throw new NetlabError(`Cannot serve "${root}": not a directory`);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NetlabError(`Cannot serve "${root}": no such directory`, { cause: err });
+    }
+    throw err;
+  }
+  const options: ServeOptions = {
+    root,
+    host: flags.host,
+    port: flags.port,
+    list: flags.list ?? false,
+    dotfiles: flags.dotfiles ?? false,
+    cors: flags.cors ?? false,
+    compress: flags.compress,
+    demoRoutes: flags.demoRoutes ?? false,
+    accessLog: !flags.quiet,
+  };
+  if (flags.cert !== undefined && flags.key !== undefined) {
+    options.cert = await readPem("certificate", flags.cert);
+    options.key = await readPem("key", flags.key);
+  }
+  return options;
+}
+
+/** Waits for a server to finish, giving up DRAIN_MS after `signal` aborts. */
+export function drained(finished: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      timer = setTimeout(resolve, DRAIN_MS);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    finished.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    });
+  });
+}
+
+/** `netlab serve`. */
+export function serveCommand(ctx: CliContext): Command {
+  const cmd = withServeFlags(
+    new Command("serve").description("Serve a directory over HTTP on a single event loop"),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netlab serve                                  the bundled www/ on http://127.0.0.1:8000/
+  netlab serve --port 0 --quiet                 any free port, no access log
+  netlab serve --root ./public --list --cors    your own directory, with listings and CORS
+  netlab serve --host ::1 --port 8443 --cert cert.pem --key key.pem
+                                                HTTPS (HTTP/2) on IPv6 loopback
+  netlab serve --log-format json                access log as JSON lines`,
+    )
+    .action(async (raw) => {
+      const flags = raw as unknown as ServeFlags;
+      const options = await serveOptionsFrom(flags);
+      await setupLogging(
+        { logFormat: flags.logFormat as LogFormat, quiet: flags.quiet ?? false },
+        ctx.logStream,
+      );
+      let server;
+      try {
+        server = await serve({ ...options, signal: ctx.signal });
+      } catch (err) {
+        const mapped = listenError(flags.host, flags.port, err);
+        if (mapped !== err) throw mapped;
+        if (options.cert !== undefined && err instanceof Error) {
+          throw new NetlabError(
+            `Cannot serve HTTPS on ${authority(flags.host, flags.port)}: ${err.message}`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      // --quiet drops info records, but tools still need to learn the port
+      if (flags.quiet) ctx.printErr(`netlab serve: listening on ${server.url}\n`);
+      await drained(server.finished, ctx.signal);
+    });
+  return cmd as unknown as Command;
 }

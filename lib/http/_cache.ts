@@ -1,0 +1,152 @@
+/**
+ * Resolves file paths to entries, keeping small files in memory. An entry is trusted for
+ * `revalidateMs` (1 s by default) and then checked with one stat, so a hot file costs no system
+ * call per request while edits still show up within a second.
+ *
+ * @module
+ */
+import { isInside } from "./_path.ts";
+import { type Entry, type FileEntry, fileEntry } from "./_entry.ts";
+
+/** How the cache is configured. */
+export interface CacheOptions {
+  /** Absolute root; nothing resolving outside it (through symlinks) is served. */
+  root: string;
+  /** Files up to this size are kept in memory. */
+  maxFileBytes: number;
+  /** Total bytes of bodies kept; older entries are dropped past it. */
+  maxTotalBytes: number;
+  /** How long an entry is trusted without a stat. */
+  revalidateMs: number;
+  /** Headers every response carries. */
+  common: Record<string, string>;
+  /** Whether compressible files get compressed variants. */
+  compress: boolean;
+}
+
+/** Error codes that mean "there is nothing servable there", not a server fault. */
+const MISSING = new Set([
+  "ENOENT",
+  "ENOTDIR",
+  "EACCES",
+  "EPERM",
+  "ELOOP",
+  "ENAMETOOLONG",
+  "EINVAL",
+]);
+
+function isMissing(err: unknown): boolean {
+  if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return true;
+  if (err instanceof Deno.errors.PermissionDenied) return true;
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" && MISSING.has(code);
+}
+
+/** Maps absolute paths under the root to entries, caching what it can. */
+export class FileCache {
+  #opts: CacheOptions;
+  #entries = new Map<string, Entry>();
+  #pending = new Map<string, Promise<Entry | null>>();
+  #bytes = 0;
+  #realRoot: Promise<string> | null = null;
+
+  constructor(options: CacheOptions) {
+    this.#opts = options;
+  }
+
+  /** The entry for `path`, or null when nothing servable is there. */
+  lookup(path: string, now: number): Promise<Entry | null> | Entry {
+    const hit = this.#entries.get(path);
+    if (hit !== undefined && now - hit.checkedAt < this.#opts.revalidateMs) return hit;
+    let pending = this.#pending.get(path);
+    if (pending === undefined) {
+      pending = this.#load(path, hit, now).finally(() => this.#pending.delete(path));
+      this.#pending.set(path, pending);
+    }
+    return pending;
+  }
+
+  /** Replaces a streamed entry whose file changed under it (seen through an open handle). */
+  refresh(entry: FileEntry, info: Deno.FileInfo): FileEntry {
+    const mtimeMs = info.mtime?.getTime() ?? 0;
+    if (info.size === entry.size && mtimeMs === entry.mtimeMs) return entry;
+    const fresh = fileEntry(
+      entry.path,
+      info,
+      null,
+      this.#opts.common,
+      this.#opts.compress,
+      Date.now(),
+    );
+    this.#store(fresh);
+    return fresh;
+  }
+
+  #realRootPath(): Promise<string> {
+    this.#realRoot ??= Deno.realPath(this.#opts.root);
+    return this.#realRoot;
+  }
+
+  async #load(path: string, hit: Entry | undefined, now: number): Promise<Entry | null> {
+    let info: Deno.FileInfo;
+    let real: string;
+    try {
+      info = await Deno.stat(path);
+      real = await Deno.realPath(path);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      this.#drop(path);
+      return null;
+    }
+    if (!isInside(await this.#realRootPath(), real)) {
+      this.#drop(path);
+      return null;
+    }
+    if (info.isDirectory) {
+      const dir: Entry = { kind: "dir", path, checkedAt: now };
+      this.#store(dir);
+      return dir;
+    }
+    if (!info.isFile) return null; // sockets, FIFOs and devices are not content
+    const mtimeMs = info.mtime?.getTime() ?? 0;
+    if (hit?.kind === "file" && hit.size === info.size && hit.mtimeMs === mtimeMs) {
+      hit.checkedAt = now;
+      return hit;
+    }
+    let body: Uint8Array<ArrayBuffer> | null = null;
+    if (info.size <= this.#opts.maxFileBytes) {
+      try {
+        body = await Deno.readFile(path);
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+        this.#drop(path);
+        return null;
+      }
+    }
+    const entry = fileEntry(path, info, body, this.#opts.common, this.#opts.compress, now);
+    this.#store(entry);
+    return entry;
+  }
+
+  #store(entry: Entry): void {
+    this.#drop(entry.path);
+    this.#entries.set(entry.path, entry);
+    this.#bytes += bytesOf(entry);
+    for (const [key, old] of this.#entries) {
+      if (this.#bytes <= this.#opts.maxTotalBytes) break;
+      this.#entries.delete(key);
+      this.#bytes -= bytesOf(old);
+    }
+  }
+
+  #drop(path: string): void {
+    const old = this.#entries.get(path);
+    if (old === undefined) return;
+    this.#entries.delete(path);
+    this.#bytes -= bytesOf(old);
+  }
+}
+
+function bytesOf(entry: Entry): number {
+  return entry.kind === "file" ? 512 + (entry.body?.length ?? 0) : 128;
+}

@@ -1,0 +1,69 @@
+/**
+ * Conditional request evaluation in the order RFC 9110 section 13.2.2 prescribes.
+ *
+ * @module
+ */
+
+/** The validators of the representation being served. */
+export interface Validators {
+  /** Strong entity tag of the selected representation, quoted. */
+  etag: string;
+  /** Entity tag of the identity representation; a client may hold either. */
+  baseEtag: string;
+  /** Modification time in whole seconds (HTTP dates have no finer precision). */
+  mtimeSec: number;
+}
+
+function opaque(tag: string): string {
+  return tag.startsWith("W/") ? tag.slice(2) : tag;
+}
+
+function listMatches(header: string, v: Validators, weak: boolean): boolean {
+  if (header.trim() === "*") return true;
+  for (const raw of header.split(",")) {
+    const tag = raw.trim();
+    if (!weak && tag.startsWith("W/")) continue;
+    const t = opaque(tag);
+    if (t === v.etag || t === v.baseEtag) return true;
+  }
+  return false;
+}
+
+function parseDate(value: string | null): number | null {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+}
+
+/** 304 or 412 when the preconditions say so, otherwise 200 (go on and serve). */
+export function evaluatePreconditions(
+  headers: Headers,
+  method: string,
+  v: Validators,
+): 200 | 304 | 412 {
+  const ifMatch = headers.get("if-match");
+  if (ifMatch !== null) {
+    if (!listMatches(ifMatch, v, false)) return 412;
+  } else {
+    const since = parseDate(headers.get("if-unmodified-since"));
+    if (since !== null && v.mtimeSec > since) return 412;
+  }
+  const ifNoneMatch = headers.get("if-none-match");
+  if (ifNoneMatch !== null) {
+    if (listMatches(ifNoneMatch, v, true)) return method === "GET" || method === "HEAD" ? 304 : 412;
+  } else if (method === "GET" || method === "HEAD") {
+    const since = parseDate(headers.get("if-modified-since"));
+    if (since !== null && v.mtimeSec <= since) return 304;
+  }
+  return 200;
+}
+
+/** Whether a Range request may be honoured under its If-Range header (absent means yes). */
+export function ifRangeAllows(value: string | null, v: Validators): boolean {
+  if (value === null) return true;
+  const tag = value.trim();
+  if (tag.startsWith("W/")) return false; // If-Range needs a strong validator
+  if (tag.startsWith('"')) return tag === v.etag || tag === v.baseEtag;
+  const date = parseDate(tag);
+  return date !== null && date === v.mtimeSec;
+}

@@ -1,0 +1,59 @@
+/**
+ * The HTML directory listing shown with `--list`. Names are escaped for HTML and encoded for URLs:
+ * a file called `<script>` must not become one.
+ *
+ * @module
+ */
+
+/** One directory entry to list. */
+export interface ListingEntry {
+  name: string;
+  isDirectory: boolean;
+  size: number | null;
+}
+
+/** Escapes text for use in HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) =>
+      c === "&"
+        ? "&amp;"
+        : c === "<"
+        ? "&lt;"
+        : c === ">"
+        ? "&gt;"
+        : c === '"'
+        ? "&quot;"
+        : "&#39;",
+  );
+}
+
+/** Renders the listing page for the URL path `urlPath` (which ends with a slash). */
+export function renderListing(urlPath: string, entries: ListingEntry[]): string {
+  const sorted = [...entries].sort((a, b) =>
+    a.isDirectory === b.isDirectory ? a.name.localeCompare(b.name) : a.isDirectory ? -1 : 1
+  );
+  const rows = sorted.map((e) => {
+    const href = encodeURIComponent(e.name) + (e.isDirectory ? "/" : "");
+    const label = escapeHtml(e.name) + (e.isDirectory ? "/" : "");
+    const size = e.isDirectory || e.size === null ? "-" : String(e.size);
+    return `<tr><td><a href="${escapeHtml(href)}">${label}</a></td><td>${size}</td></tr>`;
+  });
+  if (urlPath !== "/") rows.unshift(`<tr><td><a href="../">../</a></td><td>-</td></tr>`);
+  const title = `Index of ${escapeHtml(urlPath)}`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${title}</title></head>
+<body>
+<h1>${title}</h1>
+<table>
+<thead><tr><th>Name</th><th>Size</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,50 @@
+/**
+ * `Range: bytes=...` parsing (RFC 9110 section 14). A header we cannot parse is ignored, as the
+ * RFC asks, so the client gets the whole file rather than an error.
+ *
+ * @module
+ */
+
+/** One inclusive byte range. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** What a Range header asks for, given the representation's size. */
+export type RangeResult =
+  | { kind: "none" }
+  | { kind: "unsatisfiable" }
+  | { kind: "ranges"; ranges: ByteRange[] };
+
+const NONE: RangeResult = { kind: "none" };
+/** More ranges than this is an abuse pattern (overlapping-range amplification); serve it whole. */
+const MAX_RANGES = 32;
+
+/** Parses a Range header value for a representation of `size` bytes. */
+export function parseRange(header: string, size: number): RangeResult {
+  const eq = header.indexOf("=");
+  if (eq < 0 || header.slice(0, eq).trim().toLowerCase() !== "bytes") return NONE;
+  const specs = header.slice(eq + 1).split(",");
+  if (specs.length > MAX_RANGES) return NONE;
+  const ranges: ByteRange[] = [];
+  for (const rawSpec of specs) {
+    const spec = rawSpec.trim();
+    if (spec === "") continue;
+    const m = /^(\d*)-(\d*)$/.exec(spec);
+    if (!m || (m[1] === "" && m[2] === "")) return NONE;
+    if (m[1] === "") {
+      const suffix = Number(m[2]);
+      if (suffix === 0 || size === 0) continue;
+      ranges.push({ start: Math.max(0, size - suffix), end: size - 1 });
+      continue;
+    }
+    const start = Number(m[1]);
+    const end = m[2] === "" ? size - 1 : Number(m[2]);
+    if (end < start) return NONE;
+    if (start >= size) continue;
+    ranges.push({ start, end: Math.min(end, size - 1) });
+  }
+  if (ranges.length === 0) return { kind: "unsatisfiable" };
+  return { kind: "ranges", ranges };
+}

@@ -1,0 +1,169 @@
+/**
+ * Builds the response for a file entry: preconditions, content coding, ranges, and the body from
+ * memory or disk.
+ *
+ * @module
+ */
+import { evaluatePreconditions, ifRangeAllows, type Validators } from "./_conditional.ts";
+import { type Encoding, gzipStream, pickEncoding } from "./_compress.ts";
+import { type FileEntry, type Variant, variantOf } from "./_entry.ts";
+import { type ByteRange, parseRange } from "./_range.ts";
+import { multipartStream, type Part, rangeStream } from "./_stream.ts";
+import type { FileCache } from "./_cache.ts";
+
+const encoder = new TextEncoder();
+
+/** What the responder needs from the handler. */
+export interface RespondContext {
+  cache: FileCache;
+  /** Plain-text error response for a status, with the common headers. */
+  error(status: number, extra?: Record<string, string>): Response;
+}
+
+function hasPreconditions(h: Headers): boolean {
+  return h.has("if-none-match") || h.has("if-modified-since") || h.has("if-match") ||
+    h.has("if-unmodified-since");
+}
+
+/** Serves `entry` for a GET or HEAD request. */
+export async function respondWithFile(
+  req: Request,
+  entry: FileEntry,
+  ctx: RespondContext,
+): Promise<Response> {
+  const h = req.headers;
+  const head = req.method === "HEAD";
+  const rangeHeader = head ? null : h.get("range");
+  let encoding: Encoding | null = null;
+  let variant: Variant | null = null;
+  if (entry.compressible && rangeHeader === null) {
+    // brotli needs the whole body at once; streamed files get gzip only
+    encoding = pickEncoding(h.get("accept-encoding"), entry.body !== null);
+    if (encoding !== null && entry.body !== null) {
+      variant = variantOf(entry, encoding);
+      if (variant === null) encoding = null;
+    }
+  }
+  const etag = variant?.etag ??
+    (encoding !== null ? `${entry.etag.slice(0, -1)}-gzip"` : entry.etag);
+  const v: Validators = { etag, baseEtag: entry.etag, mtimeSec: entry.mtimeSec };
+  if (hasPreconditions(h)) {
+    const status = evaluatePreconditions(h, req.method, v);
+    if (status === 304) {
+      const headers = etag === entry.etag
+        ? entry.notModifiedHeaders
+        : { ...entry.notModifiedHeaders, etag };
+      return new Response(null, { status: 304, headers });
+    }
+    if (status === 412) return ctx.error(412);
+  }
+  if (rangeHeader !== null && ifRangeAllows(h.get("if-range"), v)) {
+    const parsed = parseRange(rangeHeader, entry.size);
+    if (parsed.kind === "unsatisfiable") {
+      return ctx.error(416, { "content-range": `bytes */${entry.size}`, "accept-ranges": "bytes" });
+    }
+    if (parsed.kind === "ranges") return await rangeResponse(entry, parsed.ranges, ctx);
+  }
+  if (variant !== null) {
+    return new Response(head ? null : variant.body, { headers: variant.headers });
+  }
+  if (entry.body !== null) {
+    return new Response(head ? null : entry.body, { headers: entry.headers });
+  }
+  return await streamedResponse(entry, head, encoding !== null, etag, ctx);
+}
+
+async function openFresh(
+  entry: FileEntry,
+  ctx: RespondContext,
+): Promise<[Deno.FsFile, FileEntry]> {
+  const file = await Deno.open(entry.path);
+  try {
+    // an uncached file may have changed since its last stat; describe what we actually send
+    return [file, ctx.cache.refresh(entry, await file.stat())];
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+}
+
+async function streamedResponse(
+  stale: FileEntry,
+  head: boolean,
+  gzip: boolean,
+  etag: string,
+  ctx: RespondContext,
+): Promise<Response> {
+  if (head && !gzip) return new Response(null, { headers: stale.headers });
+  const [file, entry] = await openFresh(stale, ctx);
+  if (!gzip) return new Response(file.readable, { headers: entry.headers });
+  const headers: Record<string, string> = {
+    ...entry.partialHeaders,
+    "content-type": entry.contentType,
+  };
+  delete headers["accept-ranges"];
+  headers["etag"] = etag;
+  headers["content-encoding"] = "gzip";
+  if (head) {
+    file.close();
+    return new Response(null, { headers });
+  }
+  return new Response(gzipStream(file.readable), { headers });
+}
+
+async function rangeResponse(
+  entry: FileEntry,
+  ranges: ByteRange[],
+  ctx: RespondContext,
+): Promise<Response> {
+  if (ranges.length === 1) {
+    const r = ranges[0]!;
+    const headers = {
+      ...entry.partialHeaders,
+      "content-type": entry.contentType,
+      "content-range": `bytes ${r.start}-${r.end}/${entry.size}`,
+      "content-length": String(r.end - r.start + 1),
+    };
+    if (entry.body !== null) {
+      return new Response(entry.body.subarray(r.start, r.end + 1), { status: 206, headers });
+    }
+    const [file] = await openFresh(entry, ctx);
+    return new Response(rangeStream(file, r), { status: 206, headers });
+  }
+  const boundary = crypto.randomUUID().replaceAll("-", "");
+  const parts: Part[] = ranges.map((range) => ({
+    range,
+    head: encoder.encode(
+      `--${boundary}\r\nContent-Type: ${entry.contentType}\r\nContent-Range: bytes ${range.start}-${range.end}/${entry.size}\r\n\r\n`,
+    ),
+  }));
+  // each part's data is followed by CRLF, which we emit as the start of the next delimiter
+  for (let i = 1; i < parts.length; i++) {
+    parts[i]!.head = concat([encoder.encode("\r\n"), parts[i]!.head]);
+  }
+  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+  let length = tail.length;
+  for (const p of parts) length += p.head.length + p.range.end - p.range.start + 1;
+  const headers = {
+    ...entry.partialHeaders,
+    "content-type": `multipart/byteranges; boundary=${boundary}`,
+    "content-length": String(length),
+  };
+  if (entry.body !== null) {
+    const body = entry.body;
+    const chunks = parts.flatMap((p) => [p.head, body.subarray(p.range.start, p.range.end + 1)]);
+    return new Response(concat([...chunks, tail]), { status: 206, headers });
+  }
+  const [file] = await openFresh(entry, ctx);
+  return new Response(multipartStream(file, parts, tail), { status: 206, headers });
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

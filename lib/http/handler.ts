@@ -1,0 +1,178 @@
+/**
+ * The static file handler both servers share: a plain `(Request) => Promise<Response>` function
+ * over a root directory, tested by calling it directly.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import { VERSION } from "../version.ts";
+import { FileCache } from "./_cache.ts";
+import type { Entry } from "./_entry.ts";
+import { type ListingEntry, renderListing } from "./_listing.ts";
+import { resolvePath } from "./_path.ts";
+import { type RespondContext, respondWithFile } from "./_respond.ts";
+import { DEMO_PATH, demoResponse } from "./demo.ts";
+
+/** A request handler, as `Deno.serve` takes it. */
+export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
+
+/** How the static handler serves its root. */
+export interface StaticOptions {
+  /** Directory to serve. */
+  root: string;
+  /** Show an HTML listing for directories without index.html. @default {false} */
+  list?: boolean;
+  /** Serve files and directories whose names start with a dot. @default {false} */
+  dotfiles?: boolean;
+  /** Add `Access-Control-Allow-Origin: *` and answer CORS preflights. @default {false} */
+  cors?: boolean;
+  /** gzip/brotli compressible types for clients that accept them. @default {true} */
+  compress?: boolean;
+  /** Files up to this size are kept in memory with precomputed headers. @default {262144} */
+  cacheMaxFileBytes?: number;
+  /** Enable `GET /_netlab/work?ms=N` (burns N ms of CPU). @default {false} */
+  demoRoutes?: boolean;
+}
+
+/** Files up to this size are cached in memory unless told otherwise. */
+export const DEFAULT_CACHE_MAX_FILE_BYTES = 256 * 1024;
+const CACHE_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+const REVALIDATE_MS = 1000;
+const ALLOW = "GET, HEAD";
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  412: "Precondition Failed",
+  416: "Range Not Satisfiable",
+  500: "Internal Server Error",
+};
+
+/**
+ * Creates the static file handler for `options.root`.
+ *
+ * Errors thrown while serving are logged (category `netlab.http`) and answered with a 500.
+ */
+export function createStaticHandler(options: StaticOptions): Handler {
+  const root = resolve(options.root);
+  const dotfiles = options.dotfiles ?? false;
+  const common: Record<string, string> = { server: `netlab/${VERSION}` };
+  if (options.cors) {
+    common["access-control-allow-origin"] = "*";
+    common["access-control-expose-headers"] =
+      "Content-Length, Content-Range, Content-Encoding, Accept-Ranges, ETag, Last-Modified";
+  }
+  const cache = new FileCache({
+    root,
+    maxFileBytes: options.cacheMaxFileBytes ?? DEFAULT_CACHE_MAX_FILE_BYTES,
+    maxTotalBytes: CACHE_MAX_TOTAL_BYTES,
+    revalidateMs: REVALIDATE_MS,
+    common,
+    compress: options.compress ?? true,
+  });
+  const logger = getLogger(["netlab", "http"]);
+  const error = (status: number, extra?: Record<string, string>, head = false): Response =>
+    new Response(head ? null : `${status} ${STATUS_TEXT[status] ?? ""}\n`, {
+      status,
+      headers: { ...common, "content-type": "text/plain; charset=utf-8", ...extra },
+    });
+  const ctx: RespondContext = { cache, error };
+  const lookup = async (path: string): Promise<Entry | null> => {
+    const e = cache.lookup(path, Date.now());
+    return e instanceof Promise ? await e : e;
+  };
+
+  const notFound = async (head: boolean): Promise<Response> => {
+    const page = await lookup(`${root}/404.html`);
+    if (page?.kind !== "file" || page.body === null) return error(404, undefined, head);
+    return new Response(head ? null : page.body, {
+      status: 404,
+      headers: {
+        ...common,
+        "content-type": page.contentType,
+        "content-length": String(page.size),
+      },
+    });
+  };
+
+  const options204 = (req: Request): Response => {
+    const headers: Record<string, string> = { ...common, allow: ALLOW };
+    if (options.cors && req.headers.has("access-control-request-method")) {
+      headers["access-control-allow-methods"] = ALLOW;
+      headers["access-control-allow-headers"] = req.headers.get("access-control-request-headers") ??
+        "Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range";
+      headers["access-control-max-age"] = "86400";
+    }
+    return new Response(null, { status: 204, headers });
+  };
+
+  const listing = async (dir: string, urlPath: string, head: boolean): Promise<Response> => {
+    const entries: ListingEntry[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      if (!dotfiles && e.name.startsWith(".")) continue;
+      try {
+        const info = await Deno.stat(`${dir}/${e.name}`);
+        entries.push({ name: e.name, isDirectory: info.isDirectory, size: info.size });
+      } catch {
+        // a dangling symlink or a file that just vanished: leave it out
+      }
+    }
+    return new Response(head ? null : renderListing(urlPath, entries), {
+      headers: {
+        ...common,
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-cache",
+      },
+    });
+  };
+
+  const handle = async (req: Request): Promise<Response> => {
+    const method = req.method;
+    const head = method === "HEAD";
+    if (method !== "GET" && !head) {
+      return method === "OPTIONS" ? options204(req) : error(405, { allow: ALLOW });
+    }
+    const url = new URL(req.url);
+    const pathname = url.pathname;
+    if (options.demoRoutes && pathname === DEMO_PATH) return demoResponse(url, common);
+    const resolved = resolvePath(root, pathname, dotfiles);
+    if (!resolved.ok) {
+      return resolved.status === 404 ? await notFound(head) : error(400, undefined, head);
+    }
+    const entry = await lookup(resolved.path);
+    if (entry === null) return await notFound(head);
+    if (entry.kind === "file") {
+      if (pathname.endsWith("/")) return await notFound(head);
+      return await respondWithFile(req, entry, ctx);
+    }
+    // rebuilt from decoded segments, so "//evil.example" can never become a Location
+    const urlPath = resolved.segments.length === 0
+      ? "/"
+      : `/${resolved.segments.map(encodeURIComponent).join("/")}/`;
+    if (!pathname.endsWith("/")) {
+      return new Response(null, {
+        status: 301,
+        headers: { ...common, location: urlPath + url.search },
+      });
+    }
+    const index = await lookup(`${resolved.path === root ? root : resolved.path}/index.html`);
+    if (index?.kind === "file") return await respondWithFile(req, index, ctx);
+    if (options.list) return await listing(resolved.path, urlPath, head);
+    return await notFound(head);
+  };
+
+  return async (req) => {
+    try {
+      return await handle(req);
+    } catch (err) {
+      logger.error("Unexpected error serving {method} {url}: {error}", {
+        method: req.method,
+        url: req.url,
+        error: err,
+      });
+      return error(500, undefined, req.method === "HEAD");
+    }
+  };
+}

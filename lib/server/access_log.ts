@@ -1,0 +1,49 @@
+/**
+ * One access-log line per request: client address, method, path, status, bytes and milliseconds.
+ * The pool uses it too, so both servers log alike.
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import type { Handler } from "../http/handler.ts";
+
+function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
+  const addr = info?.remoteAddr;
+  if (addr === undefined || !("hostname" in addr)) return "-";
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** Escapes LogTape's message-template braces so paths are logged verbatim. */
+function literal(text: string): string {
+  return text.includes("{") || text.includes("}")
+    ? text.replaceAll("{", "{{").replaceAll("}", "}}")
+    : text;
+}
+
+/**
+ * Wraps `handler` so every request logs one info line on `logger`, with the same fields as
+ * structured properties for `--log-format json`. The time is until the response head is ready.
+ */
+export function withAccessLog(handler: Handler, logger: Logger): Handler {
+  return async (req, info) => {
+    const start = performance.now();
+    const res = await handler(req, info);
+    const ms = Math.round((performance.now() - start) * 100) / 100;
+    const url = req.url;
+    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+    const path = pathStart < 0 ? "/" : url.slice(pathStart);
+    const client = clientOf(info);
+    const bytes = res.headers.get("content-length") ?? "-";
+    logger.info(literal(`${client} ${req.method} ${path} ${res.status} ${bytes} ${ms}ms`), {
+      client,
+      method: req.method,
+      path,
+      status: res.status,
+      bytes: bytes === "-" ? null : Number(bytes),
+      ms,
+    });
+    return res;
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * `netlab serve`'s engine: the static handler on one event loop with `Deno.serve`, stopped by an
+ * AbortSignal with a graceful drain.
+ *
+ * @module
+ */
+import { getLogger, type Logger } from "@logtape/logtape";
+import { createStaticHandler, type Handler, type StaticOptions } from "../http/handler.ts";
+import { withAccessLog } from "./access_log.ts";
+
+/** Options of {@link serve}: where to listen, what to serve and when to stop. */
+export interface ServeOptions extends StaticOptions {
+  /** Address to listen on. @default {"127.0.0.1"} */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. @default {8000} */
+  port?: number;
+  /** PEM certificate chain; with `key`, serves HTTPS (HTTP/2 negotiated by ALPN). */
+  cert?: string;
+  /** PEM private key for `cert`. */
+  key?: string;
+  /** Aborting it stops accepting connections and drains the ones in flight. */
+  signal?: AbortSignal;
+  /** Log one line per request on `netlab.access` at info level. @default {true} */
+  accessLog?: boolean;
+  /** Share the port with other listeners (Linux; needs --unstable-net). @default {false} */
+  reusePort?: boolean;
+  /** Serve with this handler instead of the static one built from the other options. */
+  handler?: Handler;
+  /** Logger for lifecycle and error records. @default {getLogger(["netlab", "server"])} */
+  logger?: Logger;
+}
+
+/** A running server. Disposing it shuts it down gracefully. */
+export interface RunningServer extends AsyncDisposable {
+  /** The address actually bound (the real port when asked for port 0). */
+  readonly addr: Deno.NetAddr;
+  /** The base URL, e.g. `http://127.0.0.1:8000/`. */
+  readonly url: string;
+  /** Resolves once the server has stopped and every in-flight request finished. */
+  readonly finished: Promise<void>;
+  /** Stops accepting connections and resolves once in-flight requests finished. */
+  shutdown(): Promise<void>;
+}
+
+/** Formats `host:port` as a URL authority (brackets for IPv6). */
+export function authority(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Starts serving and resolves once listening, after logging `listening on http://HOST:PORT/`.
+ * Throws the `Deno.errors.*` error of a failed listen (e.g. `AddrInUse`) unchanged.
+ */
+export function serve(options: ServeOptions): Promise<RunningServer> {
+  const logger = options.logger ?? getLogger(["netlab", "server"]);
+  const host = options.host ?? "127.0.0.1";
+  let handler = options.handler ?? createStaticHandler(options);
+  if (options.accessLog ?? true) handler = withAccessLog(handler, getLogger(["netlab", "access"]));
+  const tls = options.cert !== undefined && options.key !== undefined
+    ? { cert: options.cert, key: options.key }
+    : {};
+  const server = Deno.serve({
+    hostname: host,
+    port: options.port ?? 8000,
+    reusePort: options.reusePort ?? false,
+    ...tls,
+    onListen: () => {}, // we log readiness ourselves, through LogTape
+    onError: (err) => {
+      logger.error("Unexpected error: {error}", { error: err });
+      return new Response("500 Internal Server Error\n", { status: 500 });
+    },
+  }, handler);
+  const addr = server.addr;
+  const url = `${"cert" in tls ? "https" : "http"}://${authority(addr.hostname, addr.port)}/`;
+  let stopping: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    stopping ??= server.shutdown();
+    return stopping;
+  };
+  const signal = options.signal;
+  if (signal !== undefined) {
+    if (signal.aborted) void shutdown();
+    else {
+      const onAbort = () => void shutdown();
+      signal.addEventListener("abort", onAbort, { once: true });
+      void server.finished.finally(() => signal.removeEventListener("abort", onAbort));
+    }
+  }
+  logger.info(`listening on ${url}`, { url, host: addr.hostname, port: addr.port });
+  return Promise.resolve({
+    addr,
+    url,
+    finished: server.finished,
+    shutdown,
+    async [Symbol.asyncDispose]() {
+      await shutdown();
+    },
+  });
+}
