@@ -1,10 +1,166 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "./errors.ts";
+import { UsageError } from "./errors.ts";
+import { type LogFormat, setupLogging } from "./logging.ts";
+import { type LabProgress, runLab } from "../lab/lab.ts";
+import { renderLabMarkdown } from "../lab/report_md.ts";
+import { writeLabReport } from "../lab/write.ts";
 
-/** `netlab lab` (not implemented yet). */
-export function labCommand(_ctx: CliContext): Command {
-  return new Command("lab").description("(not implemented yet)").action(() => {
-    throw new NetlabError("netlab lab is not implemented yet");
-  }) as unknown as Command;
+/** An integer from `min` to `max`, or a usage error naming the flag. */
+export function parseInteger(flag: string, min: number, max: number): (v: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`${flag} must be an integer from ${min} to ${max}, not '${value}'`);
+    }
+    return n;
+  };
+}
+
+const parsePort = (flag: string) => parseInteger(flag, 0, 65535);
+
+/** `1,5,10` -> [1, 5, 10]; each level from 1 to 10000. */
+export function parseLevels(value: string): number[] {
+  const levels = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  if (levels.length === 0) throw new UsageError(`--concurrency-levels needs at least one level`);
+  return levels.map(parseInteger("each of --concurrency-levels", 1, 10_000));
+}
+
+/** `9002-9005` or `9002,9003` or `0,0,0,0` -> ports; 1 to 64 of them. */
+export function parsePortList(value: string): number[] {
+  const port = parsePort("each of --backend-ports");
+  const ports = value.split(",").map((v) => v.trim()).filter((v) => v !== "").flatMap((part) => {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (!range) return [port(part)];
+    const [from, to] = [port(range[1]!), port(range[2]!)];
+    if (from === 0 || to < from) throw new UsageError(`--backend-ports has a bad range '${part}'`);
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  });
+  if (ports.length < 1 || ports.length > 64) {
+    throw new UsageError(`--backend-ports needs 1 to 64 ports, not ${ports.length}`);
+  }
+  return ports;
+}
+
+function progressLine(event: LabProgress & { kind: "run" }): string {
+  const r = event.run;
+  const width = String(event.total).length;
+  return `[${String(event.index).padStart(width)}/${event.total}] ${r.model.padEnd(8)} ${
+    r.route.padEnd(12)
+  } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${
+    r.latencyMs.p99.toFixed(1).padStart(6)
+  } ms  ${r.failed} failed\n`;
+}
+
+/** `netlab lab`: the whole experiment in one command. */
+export function labCommand(ctx: CliContext): Command {
+  return new Command("lab")
+    .description(
+      "Start four async servers behind a balancer, a standalone async server and a worker pool, " +
+        "bench them at several concurrency levels, and write report.md, results.json and report.html.",
+    )
+    .option("-o, --out <dir>", "directory for the report files", "lab-report")
+    .option("-n, --requests <n>", "requests per run", parseInteger("-n", 1, 10_000_000), 1000)
+    .addOption(
+      new Option("--concurrency-levels <list>", "concurrency levels to run, comma-separated")
+        .argParser(parseLevels).default([1, 5, 10, 20, 50, 100] as number[], "1,5,10,20,50,100"),
+    )
+    .option("-k, --keepalive", "reuse connections (HTTP keep-alive), like ab -k", false)
+    .option(
+      "--workers <n>",
+      "worker pool size (default: number of CPUs)",
+      parseInteger("--workers", 1, 256),
+    )
+    .option("--demo-routes", "also bench the CPU-bound route /_netlab/work?ms=N", false)
+    .option(
+      "--work-ms <ms>",
+      "CPU milliseconds per request on the CPU-bound route",
+      parseInteger("--work-ms", 0, 1000),
+      5,
+    )
+    .option("--host <host>", "address every server listens on", "127.0.0.1")
+    .addOption(
+      new Option("--backend-ports <list>", "ports of the async servers behind the balancer")
+        .argParser(parsePortList).default([9002, 9003, 9004, 9005] as number[], "9002-9005"),
+    )
+    .option("--balancer-port <port>", "port of the balancer", parsePort("--balancer-port"), 44444)
+    .option(
+      "--async-port <port>",
+      "port of the standalone async server",
+      parsePort("--async-port"),
+      45000,
+    )
+    .option("--pool-port <port>", "port of the worker pool", parsePort("--pool-port"), 46000)
+    .option(
+      "--stats-port <port>",
+      "port of the balancer's stats endpoint (0: any free port)",
+      parsePort("--stats-port"),
+      0,
+    )
+    .option("-q, --quiet", "no progress lines, only the report", false)
+    .addOption(
+      new Option("--log-format <format>", "log format").choices(["text", "json"] as const).default(
+        "text" as const,
+      ),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netlab lab                                   the lab on its usual ports, report in lab-report/
+  netlab lab -n 200 --concurrency-levels 1,10  a quicker lab
+  netlab lab -k --demo-routes --workers 4      keep-alive, plus the CPU-bound route
+  netlab lab --backend-ports 0,0,0,0 --balancer-port 0 --async-port 0 --pool-port 0
+                                               any free ports`,
+    )
+    .action(async (opts) => {
+      await setupLogging(
+        { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
+        ctx.logStream,
+      );
+      const tooFew = opts.concurrencyLevels.find((c) => c > opts.requests);
+      if (tooFew !== undefined) {
+        throw new UsageError(`Concurrency level ${tooFew} is greater than -n ${opts.requests}`);
+      }
+      const onProgress = (event: LabProgress) => {
+        if (opts.quiet) return;
+        if (event.kind === "ready") {
+          ctx.printErr(
+            `started ${event.servers.map((s) => `${s.name} on ${s.address}`).join(", ")}\n`,
+          );
+        } else if (event.kind === "run") {
+          ctx.printErr(progressLine(event));
+        } else {
+          ctx.printErr("stopped every server\n");
+        }
+      };
+      let result;
+      try {
+        result = await runLab({
+          host: opts.host,
+          requests: opts.requests,
+          concurrencyLevels: opts.concurrencyLevels,
+          keepAlive: opts.keepalive,
+          ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+          demoRoutes: opts.demoRoutes,
+          workMs: opts.workMs,
+          backendPorts: opts.backendPorts,
+          balancerPort: opts.balancerPort,
+          asyncPort: opts.asyncPort,
+          poolPort: opts.poolPort,
+          statsPort: opts.statsPort,
+        }, { signal: ctx.signal, onProgress });
+      } catch (err) {
+        if (ctx.signal.aborted) {
+          ctx.printErr("netlab lab: interrupted; every server was stopped\n");
+          ctx.setExitCode(130);
+          return;
+        }
+        throw err;
+      }
+      const files = await writeLabReport(result, opts.out);
+      ctx.print(renderLabMarkdown(result));
+      if (!opts.quiet) ctx.printErr(`wrote ${files.markdown}, ${files.json} and ${files.html}\n`);
+      if (result.runs.some((r) => r.complete === 0)) ctx.setExitCode(1);
+    }) as unknown as Command;
 }

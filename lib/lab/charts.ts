@@ -1,0 +1,142 @@
+/**
+ * The lab's charts: vega-lite specifications built from the runs (pure), compiled with vega-lite
+ * and rendered to SVG strings by vega headless (no browser, no canvas, no CDN), so report.html
+ * carries its charts inline and opens offline.
+ *
+ * @module
+ */
+import { compile, type TopLevelSpec } from "vega-lite";
+import { parse, View } from "vega";
+import { groupRuns } from "./_group.ts";
+import type { LabResult } from "./types.ts";
+
+/** One chart before rendering. */
+export interface LabChartSpec {
+  /** Stable id, usable as an HTML id: "throughput-page-html". */
+  id: string;
+  /** Caption shown above it. */
+  title: string;
+  /** The vega-lite specification (data inlined). */
+  spec: TopLevelSpec;
+}
+
+/** One rendered chart. */
+export interface LabChart {
+  id: string;
+  title: string;
+  /** A standalone `<svg>` element. */
+  svg: string;
+}
+
+const WIDTH = 560;
+const HEIGHT = 280;
+
+function slug(route: string): string {
+  return route.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "") || "root";
+}
+
+const concurrencyAxis = {
+  field: "concurrency",
+  type: "ordinal",
+  title: "concurrency (simultaneous requests)",
+  axis: { labelAngle: 0 },
+} as const;
+
+const modelColor = {
+  field: "model",
+  type: "nominal",
+  title: "model",
+  scale: { domain: ["async", "pool", "balancer"] },
+} as const;
+
+/**
+ * The chart specifications for a lab: per route, req/s against concurrency per model, and p50 and
+ * p99 latency against concurrency per model.
+ *
+ * @param result a finished lab
+ * @returns the specifications, throughput first, in route order
+ */
+export function labChartSpecs(result: LabResult): LabChartSpec[] {
+  const routes = [...new Set(groupRuns(result.runs).map((g) => g.route))];
+  const charts: LabChartSpec[] = [];
+  for (const route of routes) {
+    const runs = result.runs.filter((r) => r.route === route);
+    const throughput = runs.map((r) => ({
+      model: r.model,
+      concurrency: r.concurrency,
+      rps: Number(r.requestsPerSecond.toFixed(2)),
+    }));
+    const latency = runs.flatMap((r) => [
+      { model: r.model, concurrency: r.concurrency, percentile: "p50", ms: r.latencyMs.p50 },
+      { model: r.model, concurrency: r.concurrency, percentile: "p99", ms: r.latencyMs.p99 },
+    ]);
+    charts.push({
+      id: `throughput-${slug(route)}`,
+      title: `Requests per second against concurrency: ${route}`,
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        width: WIDTH,
+        height: HEIGHT,
+        data: { values: throughput },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: concurrencyAxis,
+          y: { field: "rps", type: "quantitative", title: "requests per second" },
+          color: modelColor,
+        },
+      },
+    });
+    charts.push({
+      id: `latency-${slug(route)}`,
+      title: `Latency p50 and p99 against concurrency: ${route}`,
+      spec: {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        width: WIDTH,
+        height: HEIGHT,
+        data: { values: latency },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: concurrencyAxis,
+          y: { field: "ms", type: "quantitative", title: "latency (ms)" },
+          color: modelColor,
+          strokeDash: {
+            field: "percentile",
+            type: "nominal",
+            title: "percentile",
+            legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolStrokeColor: "#555" },
+          },
+        },
+      },
+    });
+  }
+  return charts;
+}
+
+/**
+ * Renders one vega-lite specification to an SVG string, headless.
+ *
+ * @param spec a vega-lite specification with inline data
+ * @returns the `<svg>` markup
+ */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new View(parse(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Builds and renders every chart of a lab.
+ *
+ * @param result a finished lab
+ * @returns the charts as SVG strings, in {@link labChartSpecs} order
+ */
+export async function renderLabCharts(result: LabResult): Promise<LabChart[]> {
+  const charts: LabChart[] = [];
+  for (const c of labChartSpecs(result)) {
+    charts.push({ id: c.id, title: c.title, svg: await renderSvg(c.spec) });
+  }
+  return charts;
+}

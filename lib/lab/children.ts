@@ -1,0 +1,222 @@
+/**
+ * The lab's servers as child processes of the same program: started, waited for until they log
+ * that they are ready, and always stopped again (on success, on error and on Ctrl-C) so no process
+ * and no port is left behind.
+ *
+ * @module
+ */
+import { NetlabError } from "../cli/errors.ts";
+import { selfCommand } from "../runtime/self.ts";
+import { readLines } from "./_lines.ts";
+
+/** What to start and how to know it is ready. */
+export interface ChildSpec {
+  /** Name used in messages and reports, e.g. "balancer" or "async server 1". */
+  name: string;
+  /** netlab arguments, e.g. `["serve", "--port", "0", "--quiet"]`. */
+  args: string[];
+  /** True for the log line that says the child is ready to take requests. */
+  isReady(line: string): boolean;
+  /** Added to a failure message, e.g. "change it with --balancer-port". */
+  hint?: string;
+}
+
+/** Milliseconds a child gets to become ready before the lab gives up. */
+const READY_TIMEOUT_MS = 20_000;
+/** Milliseconds between SIGTERM and SIGKILL when stopping. */
+const STOP_GRACE_MS = 5_000;
+/** Lines of a child's output kept for error messages. */
+const TAIL_LINES = 20;
+
+/** `listening on http://127.0.0.1:9002/`, `listening on 127.0.0.1:44444`, `[::1]` too. */
+const LISTENING = /listening on (?:[a-z]+:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s:/"']+):(\d+)/;
+
+/** How netlab prefixes its one-line errors: "netlab serve: ", "netlab: ". */
+const SAID = /^netlab(?: \w+)?: /;
+
+/** The host and port named by a `listening on ...` log line, or undefined. */
+export function parseListening(line: string): { host: string; port: number } | undefined {
+  const m = LISTENING.exec(line);
+  if (!m) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+/** One running netlab child process. Stop it with `await using` or {@link LabChild.stop}. */
+export class LabChild implements AsyncDisposable {
+  readonly name: string;
+  readonly pid: number;
+  #process: Deno.ChildProcess;
+  #tail: string[] = [];
+  #listeners = new Set<(line: string) => void>();
+  #drained: Promise<void>;
+  #status: Promise<Deno.CommandStatus>;
+  #exited = false;
+  #port: number | undefined;
+  #host: string | undefined;
+
+  constructor(spec: ChildSpec) {
+    this.name = spec.name;
+    const { cmd, args } = selfCommand(spec.args);
+    this.#process = new Deno.Command(cmd, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.pid = this.#process.pid;
+    this.#status = this.#process.status.then((s) => {
+      this.#exited = true;
+      return s;
+    });
+    this.#drained = this.#drain();
+  }
+
+  /** The port the child said it listens on (known once ready). */
+  get port(): number {
+    if (this.#port === undefined) throw new Error(`The ${this.name} has not said its port yet`);
+    return this.#port;
+  }
+
+  /** The host the child said it listens on (known once ready). */
+  get host(): string {
+    if (this.#host === undefined) throw new Error(`The ${this.name} has not said its host yet`);
+    return this.#host;
+  }
+
+  /** Calls `fn` for every later line the child writes to stderr; returns an unsubscribe. */
+  onLine(fn: (line: string) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** The child's last lines of output, for error messages. */
+  get tail(): readonly string[] {
+    return this.#tail;
+  }
+
+  async #drain(): Promise<void> {
+    // stderr must be read to the end or a chatty child blocks on a full pipe.
+    for await (const line of readLines(this.#process.stderr)) {
+      this.#tail.push(line);
+      if (this.#tail.length > TAIL_LINES) this.#tail.shift();
+      const at = parseListening(line);
+      if (at) {
+        this.#host = at.host;
+        this.#port = at.port;
+      }
+      for (const fn of this.#listeners) fn(line);
+    }
+  }
+
+  /** Resolves when `spec.isReady` matches a line; rejects if the child exits, times out or aborts. */
+  async ready(spec: ChildSpec, signal?: AbortSignal): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const off = this.onLine((line) => {
+      if (spec.isReady(line) && this.#port !== undefined) resolve();
+    });
+    const timer = setTimeout(
+      () => reject(this.#failure(spec, `not ready after ${READY_TIMEOUT_MS / 1000} s`)),
+      READY_TIMEOUT_MS,
+    );
+    const onAbort = () => reject(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    // Exit is only a failure once every line it wrote has been seen.
+    Promise.all([this.#status, this.#drained]).then(([status]) =>
+      reject(this.#failure(spec, `exited with code ${status.code} before it was ready`))
+    );
+    try {
+      if (signal?.aborted) throw signal.reason;
+      await promise;
+    } finally {
+      off();
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  #failure(spec: ChildSpec, why: string): NetlabError {
+    // The child already printed a one-line reason ("netlab serve: Cannot listen on ...").
+    const said = this.#tail.findLast((l) => SAID.test(l))?.replace(SAID, "");
+    const hint = spec.hint ? ` (${spec.hint})` : "";
+    const message = said
+      ? `Cannot start the ${this.name}: ${said}${hint}`
+      : `Cannot start the ${this.name}: ${why}${hint}${
+        this.#tail.length ? `; its last output: ${this.#tail.at(-1)}` : ""
+      }`;
+    return new NetlabError(message);
+  }
+
+  /** True once the process has exited. */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** Asks the child to stop (SIGTERM), kills it if it has not within 5 s, and waits for it. */
+  async stop(): Promise<Deno.CommandStatus> {
+    if (!this.#exited) this.#kill("SIGTERM");
+    const timer = setTimeout(() => this.#kill("SIGKILL"), STOP_GRACE_MS);
+    try {
+      const status = await this.#status;
+      await this.#drained;
+      return status;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #kill(signal: Deno.Signal): void {
+    try {
+      this.#process.kill(signal);
+    } catch (err) {
+      // Already exited between the check and the kill.
+      if (!(err instanceof TypeError) && !(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+
+  /** Same as {@link LabChild.stop}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/**
+ * A set of children that are stopped together. Children are added before they are ready, so a
+ * failure (or Ctrl-C) while starting still stops every one already spawned.
+ */
+export class ChildGroup implements AsyncDisposable {
+  #children: LabChild[] = [];
+
+  /** Spawns a child and waits until it is ready. */
+  async start(spec: ChildSpec, signal?: AbortSignal): Promise<LabChild> {
+    const child = new LabChild(spec);
+    this.#children.push(child);
+    await child.ready(spec, signal);
+    return child;
+  }
+
+  /** Starts several children at once; if one fails, the others are stopped too. */
+  async startAll(specs: ChildSpec[], signal?: AbortSignal): Promise<LabChild[]> {
+    try {
+      return await Promise.all(specs.map((s) => this.start(s, signal)));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Every child started so far. */
+  get children(): readonly LabChild[] {
+    return this.#children;
+  }
+
+  /** Stops every child in parallel and waits for all of them. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#children.map((c) => c.stop()));
+  }
+
+  /** Same as {@link ChildGroup.stop}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

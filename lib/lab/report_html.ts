@@ -1,0 +1,118 @@
+/**
+ * The lab's HTML report: one self-contained page (inline CSS, inline SVG charts, no script, no
+ * CDN) that opens offline. A pure function over a {@link LabResult} and its rendered charts.
+ *
+ * @module
+ */
+import { compare, describeSettings, groupRuns } from "./_group.ts";
+import { LAB_COLUMNS } from "./_table.ts";
+import type { LabChart } from "./charts.ts";
+import { type LabResult, type LabRun, MODEL_TITLES } from "./types.ts";
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function table(head: readonly string[], rows: (string | number)[][]): string {
+  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = rows.map((r) =>
+    `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join("")}</tr>`
+  )
+    .join("\n");
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+function runRows(runs: LabRun[]): (string | number)[][] {
+  return runs.map((r, i) => [
+    i + 1,
+    r.concurrency,
+    r.seconds.toFixed(3),
+    r.complete,
+    r.failed,
+    r.totalBytes,
+    r.requestsPerSecond.toFixed(2),
+    r.timePerRequestMs.toFixed(3),
+    r.transferKBps.toFixed(2),
+  ]);
+}
+
+const STYLE = `
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
+  color: #1d2330; }
+h1 { margin-bottom: .2rem; } .meta { color: #5a6270; }
+table { border-collapse: collapse; margin: .6rem 0 1.4rem; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: right; }
+th { background: #f2f4f7; font-weight: 600; } td:first-child, th:first-child { text-align: left; }
+figure { margin: 1rem 0 2rem; } figcaption { font-weight: 600; margin-bottom: .4rem; }
+code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
+`;
+
+/**
+ * The whole HTML report (report.html).
+ *
+ * @param result a finished lab
+ * @param charts its charts, rendered to SVG by `renderLabCharts`
+ * @returns a complete HTML document
+ */
+export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
+  const parts: string[] = [];
+  parts.push(
+    `<h1>netlab lab report</h1>`,
+    `<p class="meta">${escapeHtml(describeSettings(result))}</p>`,
+  );
+  parts.push(`<h2>Charts</h2>`);
+  for (const c of charts) {
+    parts.push(
+      `<figure class="chart" id="${escapeHtml(c.id)}"><figcaption>${
+        escapeHtml(c.title)
+      }</figcaption>\n${c.svg}\n</figure>`,
+    );
+  }
+  for (const g of groupRuns(result.runs)) {
+    parts.push(
+      `<h2>${escapeHtml(`${MODEL_TITLES[g.model]}: ${g.route}`)}</h2>`,
+      `<p><code>${escapeHtml(g.runs[0]!.url)}</code></p>`,
+      table(LAB_COLUMNS, runRows(g.runs)),
+    );
+  }
+  parts.push(`<h2>Comparison</h2>`);
+  const multiRoute = new Set(result.runs.map((r) => r.route)).size > 1;
+  parts.push(table(
+    [
+      ...(multiRoute ? ["route"] : []),
+      "model",
+      "best req/s",
+      "at concurrency",
+      "p99 at highest concurrency (ms)",
+      "failed requests",
+    ],
+    compare(result).map((r) => [
+      ...(multiRoute ? [r.route] : []),
+      r.model,
+      r.bestRequestsPerSecond.toFixed(2),
+      r.bestAtConcurrency,
+      `${r.p99AtHighestMs.toFixed(2)} (c=${r.highestConcurrency})`,
+      `${r.failed} of ${r.requests}`,
+    ]),
+  ));
+  parts.push(`<h2>Connections per backend (from the balancer)</h2>`);
+  parts.push(
+    result.connections.length
+      ? table(["backend", "connections"], result.connections.map((b) => [b.backend, b.connections]))
+      : `<p>The balancer reported no connections.</p>`,
+  );
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>netlab lab report</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${parts.join("\n")}
+</body>
+</html>
+`;
+}
