@@ -14,7 +14,13 @@ import { benchCommand } from "./lib/cli/bench.ts";
 import { labCommand } from "./lib/cli/lab.ts";
 import { poolCommand } from "./lib/cli/pool.ts";
 import { serveCommand } from "./lib/cli/serve.ts";
+import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
 import { VERSION } from "./lib/version.ts";
+
+// Pool workers are started from this very module (so bundles and compiled binaries need no second
+// entry point): inside one, run the worker loop instead of the CLI.
+const poolWorker = isPoolWorkerScope();
+if (poolWorker) runPoolWorker();
 
 const encoder = new TextEncoder();
 
@@ -84,6 +90,7 @@ export async function main(args: string[]): Promise<number> {
     setExitCode: (c) => {
       code = c;
     },
+    entryUrl: import.meta.url,
   };
   try {
     const program = buildProgram(ctx);
@@ -118,6 +125,6 @@ function report(err: unknown, args: string[], ctx: CliContext): number {
   return 1;
 }
 
-if (import.meta.main) {
+if (import.meta.main && !poolWorker) {
   Deno.exit(await main(Deno.args));
 }

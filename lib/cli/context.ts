@@ -19,4 +19,6 @@ export interface CliContext {
   logStream: WritableStream<Uint8Array>;
   /** Sets the exit code for a run that finished but failed (e.g. every bench request failed). */
   setExitCode(code: number): void;
+  /** URL of the program's entry module (`main.ts`); `netlab pool` starts its workers from it. */
+  entryUrl?: string;
 }

@@ -1,10 +1,91 @@
-import { Command } from "@commander-js/extra-typings";
+/**
+ * `netlab pool`: the static site on a pool of Web Workers. Takes every `netlab serve` flag (shared
+ * through `withServeFlags`, not copied) plus `--workers` and `--dispatch`.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "./errors.ts";
+import { type LogFormat, setupLogging } from "./logging.ts";
+import { DRAIN_MS, type ServeFlags, serveOptionsFrom, withServeFlags } from "./serve.ts";
+import { defaultDispatch, defaultWorkerCount, WorkerPool } from "../server/pool.ts";
+import type { PoolDispatch } from "../server/pool_protocol.ts";
 
-/** `netlab pool` (not implemented yet). */
-export function poolCommand(_ctx: CliContext): Command {
-  return new Command("pool").description("(not implemented yet)").action(() => {
-    throw new NetlabError("netlab pool is not implemented yet");
-  }) as unknown as Command;
+/** Largest `--workers` accepted. */
+export const MAX_WORKERS = 256;
+
+/** Parses a `--workers` value: an integer from 1 to 256. */
+export function parseWorkers(value: string): number {
+  const n = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_WORKERS)) {
+    throw new InvalidArgumentError(`must be an integer from 1 to ${MAX_WORKERS}.`);
+  }
+  return n;
+}
+
+/** The pool flags as commander parses them. */
+export interface PoolFlags extends ServeFlags {
+  workers?: number;
+  dispatch?: PoolDispatch;
+}
+
+/** `netlab pool`. */
+export function poolCommand(ctx: CliContext): Command {
+  const cmd = withServeFlags(
+    new Command("pool").description(
+      "Serve a directory on a pool of Web Workers (CPU-heavy requests do not block each other)",
+    ),
+  )
+    .option(
+      "--workers <n>",
+      `number of workers, 1 to ${MAX_WORKERS} (default: ${defaultWorkerCount()}, the CPU count)`,
+      parseWorkers,
+    )
+    .addOption(
+      new Option(
+        "--dispatch <mode>",
+        `kernel: every worker listens with reusePort (Linux); queue: the main thread accepts and ` +
+          `hands requests to the least-busy worker (default: ${defaultDispatch()})`,
+      ).choices(["kernel", "queue"]),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netlab pool                                   one worker per CPU on http://127.0.0.1:8000/
+  netlab pool --workers 4 --port 8001 --demo-routes
+                                                try /_netlab/work?ms=100 with 4 in parallel
+  netlab pool --dispatch queue --port 0 --quiet the main thread hands out the requests`,
+    )
+    .action(async (raw) => {
+      const flags = raw as unknown as PoolFlags;
+      const options = await serveOptionsFrom(flags);
+      const quiet = flags.quiet ?? false;
+      await setupLogging({ logFormat: flags.logFormat as LogFormat, quiet }, ctx.logStream);
+      const pool = new WorkerPool({
+        handler: {
+          root: options.root,
+          list: options.list ?? false,
+          dotfiles: options.dotfiles ?? false,
+          cors: options.cors ?? false,
+          compress: options.compress ?? true,
+          demoRoutes: options.demoRoutes ?? false,
+        },
+        workers: flags.workers ?? defaultWorkerCount(),
+        dispatch: flags.dispatch ?? defaultDispatch(),
+        hostname: flags.host,
+        port: flags.port,
+        ...(options.cert !== undefined ? { cert: options.cert } : {}),
+        ...(options.key !== undefined ? { key: options.key } : {}),
+        ...(ctx.entryUrl !== undefined ? { workerUrl: ctx.entryUrl } : {}),
+        signal: ctx.signal,
+        logLevel: quiet ? "warning" : "info",
+        drainTimeoutMs: DRAIN_MS,
+      });
+      await pool.start();
+      // --quiet drops info records, but tools still need to learn the port
+      if (quiet) ctx.printErr(`netlab pool: ${pool.readyLine()}\n`);
+      await pool.finished;
+    });
+  return cmd as unknown as Command;
 }

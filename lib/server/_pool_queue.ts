@@ -1,0 +1,150 @@
+/**
+ * The supervisor's half of queue dispatch: the main thread accepts every connection and hands each
+ * request to the least-busy worker (method, URL, headers, body as a transferred buffer), then turns
+ * the worker's answer back into a `Response`. Streamed bodies are pulled a chunk at a time, so a
+ * slow client holds back the worker instead of filling the main thread's memory.
+ *
+ * @module
+ */
+import type { WorkerSlot } from "./_pool_slot.ts";
+import type { FromWorker } from "./pool_protocol.ts";
+
+/** Chunks of a streamed body fetched ahead of the client. */
+const PREFETCH_CHUNKS = 4;
+/** How long a request waits for a worker when none is ready (all restarting). */
+const NO_WORKER_TIMEOUT_MS = 5_000;
+
+interface Pending {
+  slot: WorkerSlot;
+  head?: (res: Response) => void;
+  pull?: { controller: ReadableStreamDefaultController<Uint8Array>; done: () => void };
+}
+
+/** Routes requests from the main thread's server to worker slots. */
+export class QueueDispatcher {
+  #slots: () => readonly WorkerSlot[];
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #rotate = 0;
+  #readyWaiters: (() => void)[] = [];
+
+  /** @param slots the pool's current seats */
+  constructor(slots: () => readonly WorkerSlot[]) {
+    this.#slots = slots;
+  }
+
+  /** The `Deno.serve` handler. */
+  handle = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+    const body = req.body === null ? null : await req.arrayBuffer();
+    const slot = this.#leastBusy() ?? await this.#waitForWorker();
+    if (slot === undefined) return new Response("No worker available\n", { status: 503 });
+    const id = this.#nextId++;
+    const remote = info.remoteAddr as Deno.NetAddr;
+    const answer = new Promise<Response>((resolve) => this.#pending.set(id, { slot, head: resolve }));
+    slot.inflight++;
+    slot.post({
+      type: "request",
+      id,
+      method: req.method,
+      url: req.url,
+      headers: [...req.headers],
+      body,
+      remote: { hostname: remote.hostname, port: remote.port },
+    }, body === null ? [] : [body]);
+    return await answer;
+  };
+
+  /** A worker became ready: wake requests waiting for one. */
+  workerReady(): void {
+    for (const wake of this.#readyWaiters.splice(0)) wake();
+  }
+
+  /** A worker's message about one of our requests. */
+  message(msg: FromWorker): void {
+    if (msg.type === "head") {
+      const pending = this.#pending.get(msg.id);
+      if (pending?.head === undefined) return;
+      const init = { status: msg.status, statusText: msg.statusText, headers: msg.headers };
+      if (!msg.more) {
+        this.#finish(msg.id, pending);
+        pending.head(new Response(msg.body, init));
+        return;
+      }
+      const resolve = pending.head;
+      delete pending.head;
+      resolve(new Response(this.#stream(msg.id, pending), init));
+    } else if (msg.type === "chunk") {
+      const pending = this.#pending.get(msg.id);
+      const pull = pending?.pull;
+      if (pending === undefined || pull === undefined) return;
+      delete pending.pull;
+      if (msg.done) {
+        this.#finish(msg.id, pending);
+        pull.controller.close();
+      } else if (msg.data !== null) {
+        pull.controller.enqueue(msg.data);
+      }
+      pull.done();
+    }
+  }
+
+  /** A worker died: answer what it had not answered, cut what it was streaming. */
+  workerDied(slot: WorkerSlot, reason: string): void {
+    for (const [id, pending] of this.#pending) {
+      if (pending.slot !== slot) continue;
+      this.#finish(id, pending);
+      pending.head?.(new Response(`Worker ${slot.id} died: ${reason}\n`, { status: 502 }));
+      pending.pull?.controller.error(new Error(`Worker ${slot.id} died: ${reason}`));
+      pending.pull?.done();
+    }
+    slot.inflight = 0;
+  }
+
+  #stream(id: number, pending: Pending): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) =>
+        new Promise<void>((done) => {
+          if (!this.#pending.has(id)) return done();
+          pending.pull = { controller, done };
+          pending.slot.post({ type: "pull", id });
+        }),
+      cancel: () => {
+        if (!this.#pending.has(id)) return;
+        this.#finish(id, pending);
+        pending.slot.post({ type: "cancel", id });
+      },
+    }, { highWaterMark: PREFETCH_CHUNKS });
+  }
+
+  #finish(id: number, pending: Pending): void {
+    if (this.#pending.delete(id)) pending.slot.inflight--;
+  }
+
+  #leastBusy(): WorkerSlot | undefined {
+    const slots = this.#slots();
+    let best: WorkerSlot | undefined;
+    // Start from a rotating index so equally idle workers share the load.
+    const start = this.#rotate++ % Math.max(slots.length, 1);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[(start + i) % slots.length]!;
+      if (slot.state !== "ready") continue;
+      if (best === undefined || slot.inflight < best.inflight) best = slot;
+    }
+    return best;
+  }
+
+  async #waitForWorker(): Promise<WorkerSlot | undefined> {
+    const until = Date.now() + NO_WORKER_TIMEOUT_MS;
+    while (Date.now() < until) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.#readyWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, until - Date.now()))),
+      ]);
+      clearTimeout(timer);
+      const slot = this.#leastBusy();
+      if (slot !== undefined) return slot;
+    }
+    return undefined;
+  }
+}

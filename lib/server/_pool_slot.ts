@@ -1,0 +1,122 @@
+/**
+ * One seat in the pool: a Web Worker and its replacements. The slot keeps its number and its
+ * request count across generations, so the exit summary reads per seat.
+ *
+ * @module
+ */
+import { POOL_WORKER_NAME, type FromWorker, type ToWorker, type WorkerConfig } from "./pool_protocol.ts";
+
+/** What a slot tells its pool. */
+export interface SlotEvents {
+  /** Listening (kernel) or ready for requests (queue). */
+  ready(slot: WorkerSlot, port: number): void;
+  /** The worker died or could not start; it is already terminated. */
+  died(slot: WorkerSlot, reason: string, failure?: { name: string; message: string }): void;
+  /** Any other message (queue dispatch traffic, logs). */
+  message(slot: WorkerSlot, msg: FromWorker): void;
+}
+
+/** Where a slot's current worker is in its life. */
+export type SlotState = "starting" | "ready" | "draining" | "dead";
+
+/** A worker seat. */
+export class WorkerSlot {
+  /** 1-based seat number, shown in logs and the `x-netlab-worker` header. */
+  readonly id: number;
+  state: SlotState = "dead";
+  /** Queue dispatch: requests handed over and not yet fully answered. */
+  inflight = 0;
+  /** How many times this seat's worker was replaced. */
+  restarts = 0;
+  #url: string | URL;
+  #events: SlotEvents;
+  #worker: Worker | undefined;
+  #servedBefore = 0;
+  #servedNow = 0;
+  #stopped: (() => void) | undefined;
+
+  constructor(id: number, url: string | URL, events: SlotEvents) {
+    this.id = id;
+    this.#url = url;
+    this.#events = events;
+  }
+
+  /** Requests answered by every generation of this seat's worker (as last reported). */
+  get served(): number {
+    return this.#servedBefore + this.#servedNow;
+  }
+
+  /** Starts a (new) worker with `config`. */
+  spawn(config: WorkerConfig): void {
+    this.#servedBefore += this.#servedNow;
+    this.#servedNow = 0;
+    const worker = new Worker(this.#url, { type: "module", name: POOL_WORKER_NAME });
+    this.#worker = worker;
+    this.state = "starting";
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      if (this.#worker === worker) this.#onMessage(event.data);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault(); // keep the supervisor alive: a worker's uncaught error is ours to handle
+      if (this.#worker === worker) this.#die(event.message || "uncaught error");
+    };
+    worker.onmessageerror = () => {
+      if (this.#worker === worker) this.#die("a message could not be deserialised");
+    };
+    this.post({ type: "init", config });
+  }
+
+  /** Sends a message to the current worker. */
+  post(msg: ToWorker, transfer?: Transferable[]): void {
+    this.#worker?.postMessage(msg, transfer ?? []);
+  }
+
+  /** Asks the worker to finish its requests and stop; terminates it after `timeoutMs` anyway. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.#worker === undefined || this.state === "dead") return;
+    this.state = "draining";
+    const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    this.post({ type: "drain" });
+    await Promise.race([stopped, timeout]);
+    clearTimeout(timer);
+    this.terminate();
+  }
+
+  /** Stops the worker at once. */
+  terminate(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.state = "dead";
+    this.#stopped?.();
+    this.#stopped = undefined;
+  }
+
+  #onMessage(msg: FromWorker): void {
+    switch (msg.type) {
+      case "ready":
+        this.state = "ready";
+        this.#events.ready(this, msg.port);
+        return;
+      case "failed":
+        this.#die(`${msg.name}: ${msg.message}`, { name: msg.name, message: msg.message });
+        return;
+      case "served":
+        this.#servedNow = msg.total;
+        return;
+      case "stopped":
+        this.#servedNow = msg.total;
+        this.#stopped?.();
+        return;
+      default:
+        this.#events.message(this, msg);
+    }
+  }
+
+  #die(reason: string, failure?: { name: string; message: string }): void {
+    const wasDraining = this.state === "draining";
+    this.terminate();
+    if (!wasDraining) this.#events.died(this, reason, failure);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The worker's half of queue dispatch: rebuilds each request the supervisor hands over, runs the
+ * handler, and sends the answer back. Small bodies travel whole in one transferred buffer; the rest
+ * stream a chunk per `pull`, so a large file never sits whole in either thread.
+ *
+ * @module
+ */
+import type { Handler } from "./_pool_handler.ts";
+import type { FromWorker, RequestMessage } from "./pool_protocol.ts";
+
+/** Bodies up to this size (by Content-Length) go back in the head message. */
+const INLINE_MAX = 256 * 1024;
+
+/** Called once per answered request with what the access log needs. */
+export type OnAnswered = (req: Request, status: number, startedAt: number) => void;
+
+/** Answers queue-dispatched requests inside one worker. */
+export class QueueResponder {
+  #handler: Handler;
+  #post: (msg: FromWorker, transfer?: Transferable[]) => void;
+  #onAnswered: OnAnswered;
+  #extraHeaders: [string, string][];
+  #streams = new Map<number, ReadableStreamDefaultReader<Uint8Array>>();
+
+  /**
+   * @param handler the worker's request handler
+   * @param post sends a message to the supervisor
+   * @param onAnswered called when a response head is sent
+   * @param extraHeaders added to every response (the worker's name)
+   */
+  constructor(
+    handler: Handler,
+    post: (msg: FromWorker, transfer?: Transferable[]) => void,
+    onAnswered: OnAnswered,
+    extraHeaders: [string, string][],
+  ) {
+    this.#handler = handler;
+    this.#post = post;
+    this.#onAnswered = onAnswered;
+    this.#extraHeaders = extraHeaders;
+  }
+
+  /** Runs the handler for one request and sends the head (and the body, when small). */
+  async handle(msg: RequestMessage): Promise<void> {
+    const startedAt = performance.now();
+    const init: RequestInit = { method: msg.method, headers: msg.headers };
+    if (msg.body !== null && msg.method !== "GET" && msg.method !== "HEAD") init.body = msg.body;
+    const req = new Request(msg.url, init);
+    const info: Deno.ServeHandlerInfo = {
+      remoteAddr: { transport: "tcp", hostname: msg.remote.hostname, port: msg.remote.port },
+      completed: Promise.resolve(),
+    };
+    const res = await this.#handler(req, info);
+    const headers: [string, string][] = [...res.headers, ...this.#extraHeaders];
+    const head = { type: "head" as const, id: msg.id, status: res.status, statusText: res.statusText };
+    const length = res.headers.get("content-length");
+    if (res.body === null) {
+      this.#post({ ...head, headers, body: null, more: false });
+    } else if (length !== null && Number(length) <= INLINE_MAX) {
+      const body = await res.arrayBuffer();
+      this.#post({ ...head, headers, body, more: false }, [body]);
+    } else {
+      this.#streams.set(msg.id, res.body.getReader());
+      this.#post({ ...head, headers, body: null, more: true });
+    }
+    this.#onAnswered(req, res.status, startedAt);
+  }
+
+  /** Sends the next chunk of a streamed body. */
+  async pull(id: number): Promise<void> {
+    const reader = this.#streams.get(id);
+    if (reader === undefined) return;
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+    } catch {
+      // The body failed mid-way (file removed, disk error): end it; the client sees a short body.
+      result = { done: true } as ReadableStreamReadDoneResult<Uint8Array>;
+    }
+    if (result.done) {
+      this.#streams.delete(id);
+      this.#post({ type: "chunk", id, data: null, done: true });
+    } else {
+      // Copied, not transferred: the chunk may be a view on a buffer the handler keeps (its cache).
+      this.#post({ type: "chunk", id, data: result.value, done: false });
+    }
+  }
+
+  /** Drops a streamed body whose client went away. */
+  cancel(id: number): void {
+    const reader = this.#streams.get(id);
+    this.#streams.delete(id);
+    reader?.cancel().catch(() => {});
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * `netlab pool`'s engine: a supervisor over Web Workers that each run the static handler. Kernel
+ * dispatch lets every worker `Deno.serve` the same port with `reusePort` (Linux spreads the
+ * connections); queue dispatch accepts on the main thread and hands requests to the least-busy
+ * worker. Dead workers are replaced at once; a crash loop ends the pool with an error.
+ *
+ * @module
+ */
+import { getLogger, type Logger } from "@logtape/logtape";
+import { listenError, NetlabError } from "../cli/errors.ts";
+import { reemit } from "./_pool_log.ts";
+import { authority } from "./async.ts";
+import { QueueDispatcher } from "./_pool_queue.ts";
+import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
+import type { PoolDispatch, PoolHandlerOptions, WorkerConfig } from "./pool_protocol.ts";
+
+/** Options for {@link WorkerPool}. */
+export interface PoolOptions {
+  /** What each worker serves: the static handler's options (root, list, cors, ...). */
+  handler: PoolHandlerOptions;
+  /** Number of workers, 1 to 256. @default {navigator.hardwareConcurrency} */
+  workers?: number;
+  /** `kernel` (reusePort, Linux only) or `queue`. @default {"kernel" on Linux, else "queue"} */
+  dispatch?: PoolDispatch;
+  /** @default {"127.0.0.1"} */
+  hostname?: string;
+  /** 0 picks a free port. @default {0} */
+  port?: number;
+  /** TLS certificate and key, PEM contents (not paths). */
+  cert?: string;
+  key?: string;
+  /**
+   * Module each worker runs: one that calls `runPoolWorker()` when loaded as a pool worker (the
+   * CLI passes `main.ts`). @default {the URL of lib/server/pool_worker.ts}
+   */
+  workerUrl?: string | URL;
+  /** Aborting it stops the pool gracefully, like {@link WorkerPool.stop}. */
+  signal?: AbortSignal;
+  /**
+   * Lowest level of the workers' records forwarded to the supervisor's loggers: `warning` drops
+   * the access log; `debug` adds a record when each request starts. @default {"info"}
+   */
+  logLevel?: WorkerConfig["logLevel"];
+  /** A crash loop is this many deaths within `crashWindowMs`. @default {5} */
+  crashLimit?: number;
+  /** @default {10000} */
+  crashWindowMs?: number;
+  /** How long a draining worker may take before it is terminated. @default {10000} */
+  drainTimeoutMs?: number;
+  /** Where the supervisor logs. @default {getLogger(["netlab", "pool"])} */
+  logger?: Logger;
+}
+
+/** Requests answered per worker seat, as the pool exits. */
+export interface PoolSummary {
+  workers: { id: number; served: number; restarts: number }[];
+}
+
+/** How long a worker may take to start listening. */
+const READY_TIMEOUT_MS = 10_000;
+
+/** Default worker count: one per CPU. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
+/** Default dispatch: the kernel spreads connections only on Linux. */
+export function defaultDispatch(): PoolDispatch {
+  return Deno.build.os === "linux" ? "kernel" : "queue";
+}
+
+/** A supervised pool of workers serving one port. */
+export class WorkerPool {
+  #options: PoolOptions;
+  #log: Logger;
+  #dispatch: PoolDispatch;
+  #slots: WorkerSlot[] = [];
+  #queue: QueueDispatcher | undefined;
+  #server: Deno.HttpServer | undefined;
+  #hostname: string;
+  #port = 0;
+  #deaths: number[] = [];
+  #state: "idle" | "starting" | "running" | "stopping" | "stopped" = "idle";
+  #startWaiters = new Map<WorkerSlot, { resolve: () => void; reject: (e: unknown) => void }>();
+  #finished = Promise.withResolvers<PoolSummary>();
+  #stopping: Promise<PoolSummary> | undefined;
+
+  /** @param options what to serve, where, and on how many workers */
+  constructor(options: PoolOptions) {
+    const workers = options.workers ?? defaultWorkerCount();
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+      throw new RangeError(`Cannot start a pool of "${workers}" workers: use 1 to 256`);
+    }
+    this.#options = { ...options, workers };
+    this.#log = options.logger ?? getLogger(["netlab", "pool"]);
+    this.#dispatch = options.dispatch ?? defaultDispatch();
+    this.#hostname = options.hostname ?? "127.0.0.1";
+    this.#finished.promise.catch(() => {}); // callers may never await it; a crash loop must not crash us
+  }
+
+  /** The dispatch mode in use. */
+  get dispatch(): PoolDispatch {
+    return this.#dispatch;
+  }
+
+  /** The address every worker serves (valid after {@link start}). */
+  get addr(): Deno.NetAddr {
+    return { transport: "tcp", hostname: this.#hostname, port: this.#port };
+  }
+
+  /** The base URL, e.g. `http://127.0.0.1:8000/` (valid after {@link start}). */
+  get url(): string {
+    const scheme = this.#options.cert !== undefined ? "https" : "http";
+    return `${scheme}://${authority(this.#hostname, this.#port)}/`;
+  }
+
+  /** The line logged once every worker listens (contains `listening on URL`). */
+  readyLine(): string {
+    return `ready: ${this.#slots.length} workers (${this.#dispatch} dispatch), listening on ${this.url}`;
+  }
+
+  /** Settles when the pool stops: with the summary, or with the reason of a crash loop. */
+  get finished(): Promise<PoolSummary> {
+    return this.#finished.promise;
+  }
+
+  /** Requests answered so far per seat (as last reported by the workers). */
+  summary(): PoolSummary {
+    return {
+      workers: this.#slots.map((s) => ({ id: s.id, served: s.served, restarts: s.restarts })),
+    };
+  }
+
+  /** Starts every worker; resolves once all of them listen. */
+  async start(): Promise<Deno.NetAddr> {
+    if (this.#state !== "idle") throw new Error("Cannot start a pool twice");
+    this.#state = "starting";
+    const count = this.#options.workers!;
+    const events: SlotEvents = {
+      ready: (slot, port) => this.#onReady(slot, port),
+      died: (slot, reason, failure) => this.#onDeath(slot, reason, failure),
+      message: (slot, msg) => {
+        if (msg.type === "log") reemit(msg.record, slot.id);
+        else this.#queue?.message(msg);
+      },
+    };
+    const url = this.#options.workerUrl ?? new URL("./pool_worker.ts", import.meta.url);
+    for (let id = 1; id <= count; id++) this.#slots.push(new WorkerSlot(id, url, events));
+    try {
+      if (this.#dispatch === "queue") {
+        this.#queue = new QueueDispatcher(() => this.#slots);
+        this.#server = this.#listen();
+        this.#port = (this.#server.addr as Deno.NetAddr).port;
+        await Promise.all(this.#slots.map((s) => this.#startSlot(s)));
+      } else {
+        // The first worker finds the port (it may be 0); the others join it.
+        const [first, ...rest] = this.#slots;
+        await this.#startSlot(first!);
+        await Promise.all(rest.map((s) => this.#startSlot(s)));
+      }
+    } catch (err) {
+      await this.#teardown(1_000);
+      this.#state = "stopped";
+      throw err;
+    }
+    this.#state = "running";
+    this.#log.info(this.readyLine(), {
+      url: this.url,
+      workers: this.#slots.length,
+      dispatch: this.#dispatch,
+    });
+    const signal = this.#options.signal;
+    if (signal?.aborted) await this.stop();
+    else signal?.addEventListener("abort", () => this.stop(), { once: true });
+    return this.addr;
+  }
+
+  /** Drains every worker (requests in flight finish) and resolves with the per-worker counts. */
+  stop(): Promise<PoolSummary> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /** Makes worker `id` throw an uncaught error, to watch it be replaced. */
+  crashWorker(id: number, reason = "Crashed on purpose"): void {
+    this.#slots[id - 1]?.post({ type: "crash", reason });
+  }
+
+  async #stop(): Promise<PoolSummary> {
+    if (this.#state === "running") this.#state = "stopping";
+    await this.#teardown(this.#options.drainTimeoutMs ?? 10_000);
+    this.#state = "stopped";
+    const summary = this.summary();
+    const total = summary.workers.reduce((n, w) => n + w.served, 0);
+    const per = summary.workers.map((w) =>
+      `worker ${w.id} ${w.served}${w.restarts > 0 ? ` (${w.restarts} restarts)` : ""}`
+    ).join(", ");
+    this.#log.info(`Served ${total} requests: ${per}`);
+    this.#finished.resolve(summary);
+    return summary;
+  }
+
+  async #teardown(drainTimeoutMs: number): Promise<void> {
+    // Queue dispatch: stop accepting and let answers in flight finish before the workers go.
+    await this.#server?.shutdown();
+    await Promise.all(this.#slots.map((s) => s.drain(drainTimeoutMs)));
+  }
+
+  #listen(): Deno.HttpServer {
+    const { cert, key } = this.#options;
+    try {
+      return Deno.serve({
+        hostname: this.#hostname,
+        port: this.#options.port ?? 0,
+        ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+        onListen: () => {},
+      }, this.#queue!.handle);
+    } catch (err) {
+      throw listenError(this.#hostname, this.#options.port ?? 0, err);
+    }
+  }
+
+  #config(slot: WorkerSlot): WorkerConfig {
+    const { cert, key } = this.#options;
+    return {
+      id: slot.id,
+      dispatch: this.#dispatch,
+      handler: this.#options.handler,
+      hostname: this.#hostname,
+      port: this.#dispatch === "kernel" ? this.#port || (this.#options.port ?? 0) : 0,
+      ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+      logLevel: this.#options.logLevel ?? "info",
+    };
+  }
+
+  #startSlot(slot: WorkerSlot): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const timer = setTimeout(
+      () => reject(new NetlabError(`Worker ${slot.id} did not start within ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
+    this.#startWaiters.set(slot, { resolve, reject });
+    slot.spawn(this.#config(slot));
+    return promise.finally(() => {
+      clearTimeout(timer);
+      this.#startWaiters.delete(slot);
+    });
+  }
+
+  #onReady(slot: WorkerSlot, port: number): void {
+    if (this.#dispatch === "kernel" && this.#port === 0) this.#port = port;
+    this.#startWaiters.get(slot)?.resolve();
+    this.#queue?.workerReady();
+    if (this.#state === "running" && slot.restarts > 0) {
+      this.#log.info(`Worker ${slot.id} replaced and ready`);
+    }
+  }
+
+  #onDeath(slot: WorkerSlot, reason: string, failure?: { name: string; message: string }): void {
+    this.#queue?.workerDied(slot, reason);
+    const waiter = this.#startWaiters.get(slot);
+    if (waiter !== undefined && this.#state === "starting") {
+      waiter.reject(this.#startError(slot, reason, failure));
+      return;
+    }
+    if (this.#state !== "running") return;
+    const now = Date.now();
+    const window = this.#options.crashWindowMs ?? 10_000;
+    const limit = this.#options.crashLimit ?? 5;
+    this.#deaths = [...this.#deaths.filter((t) => now - t < window), now];
+    if (this.#deaths.length >= limit) {
+      const error = new NetlabError(
+        `Worker pool stopped: workers died ${this.#deaths.length} times within ${
+          window / 1000
+        } s (last: worker ${slot.id}: ${reason})`,
+      );
+      this.#log.error(error.message);
+      this.#state = "stopping";
+      this.#stopping = this.#teardown(1_000).then(() => {
+        this.#state = "stopped";
+        this.#finished.reject(error);
+        return this.summary();
+      });
+      return;
+    }
+    this.#log.warn(`Worker ${slot.id} died (${reason}); starting a replacement`);
+    slot.restarts++;
+    slot.spawn(this.#config(slot));
+  }
+
+  #startError(
+    slot: WorkerSlot,
+    reason: string,
+    failure?: { name: string; message: string },
+  ): unknown {
+    const errors = Deno.errors as unknown as Record<string, new (m: string) => Error>;
+    const Known = failure !== undefined ? errors[failure.name] : undefined;
+    if (Known !== undefined) {
+      const port = this.#port || (this.#options.port ?? 0);
+      return listenError(this.#hostname, port, new Known(failure!.message));
+    }
+    return new NetlabError(`Worker ${slot.id} could not start: ${reason}`);
+  }
+}

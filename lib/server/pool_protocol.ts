@@ -1,0 +1,101 @@
+/**
+ * The messages the pool supervisor and its workers exchange. Everything here must survive
+ * `structuredClone`: workers cannot receive functions, so a worker builds its own handler from
+ * {@link PoolHandlerOptions}.
+ *
+ * @module
+ */
+
+/** How requests reach the workers. */
+export type PoolDispatch = "kernel" | "queue";
+
+/** The serialisable options each worker builds its static handler from (see `StaticOptions`). */
+export interface PoolHandlerOptions {
+  root: string;
+  list?: boolean;
+  dotfiles?: boolean;
+  cors?: boolean;
+  compress?: boolean;
+  cacheMaxFileBytes?: number;
+  demoRoutes?: boolean;
+}
+
+/** Everything a worker needs to start. */
+export interface WorkerConfig {
+  /** 1-based slot number; replacements keep their slot's number. */
+  id: number;
+  dispatch: PoolDispatch;
+  handler: PoolHandlerOptions;
+  /** Kernel dispatch: where the worker's own `Deno.serve` listens (with `reusePort`). */
+  hostname: string;
+  port: number;
+  /** Kernel dispatch with TLS: PEM contents. */
+  cert?: string;
+  key?: string;
+  /** Lowest level the worker forwards to the supervisor's logger. */
+  logLevel: "debug" | "info" | "warning";
+}
+
+/** A request handed to a worker in queue dispatch. */
+export interface RequestMessage {
+  type: "request";
+  id: number;
+  method: string;
+  url: string;
+  headers: [string, string][];
+  /** Transferred, not copied. */
+  body: ArrayBuffer | null;
+  remote: { hostname: string; port: number };
+}
+
+/** Supervisor to worker. */
+export type ToWorker =
+  | { type: "init"; config: WorkerConfig }
+  | RequestMessage
+  /** Queue dispatch: send the next chunk of response `id`. */
+  | { type: "pull"; id: number }
+  /** Queue dispatch: the client went away; drop response `id`. */
+  | { type: "cancel"; id: number }
+  /** Finish what is in flight, stop listening, then report `stopped`. */
+  | { type: "drain" }
+  /** Throw an uncaught error (demonstrates the supervisor replacing a dead worker). */
+  | { type: "crash"; reason: string };
+
+/** A log record as it crosses the thread boundary. */
+export interface WireLogRecord {
+  category: string[];
+  level: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+  message: unknown[];
+  properties: Record<string, unknown>;
+  timestamp: number;
+}
+
+/** Worker to supervisor. */
+export type FromWorker =
+  /** Kernel dispatch: listening on `port`; queue dispatch: handler built (port is 0). */
+  | { type: "ready"; port: number }
+  /** Could not start (e.g. the port is taken); `name` is the `Deno.errors` class name if any. */
+  | { type: "failed"; name: string; message: string }
+  /** Queue dispatch: the response head; `body` is the whole body when `more` is false. */
+  | {
+    type: "head";
+    id: number;
+    status: number;
+    statusText: string;
+    headers: [string, string][];
+    body: ArrayBuffer | null;
+    more: boolean;
+  }
+  /** Queue dispatch: one chunk of a streamed body, sent in answer to `pull`. */
+  | { type: "chunk"; id: number; data: Uint8Array | null; done: boolean }
+  | { type: "log"; record: WireLogRecord }
+  /** Running total of requests answered by this worker. */
+  | { type: "served"; total: number }
+  /** Drained: nothing in flight, no longer listening. */
+  | { type: "stopped"; total: number };
+
+/** The name every pool worker is started with; `main.ts` checks it to run the worker loop. */
+export const POOL_WORKER_NAME = "netlab-pool-worker";
+
+/** The response header naming the worker that answered. */
+export const WORKER_HEADER = "x-netlab-worker";

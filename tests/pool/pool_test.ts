@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import type { LogRecord } from "@logtape/logtape";
+import { NetlabError } from "../../lib/cli/errors.ts";
+import { WorkerPool } from "../../lib/server/pool.ts";
+import { captureLogs, DISPATCHES, freshClient, startPool, text, total } from "./_helpers.ts";
+
+const WORK = "/_netlab/work";
+
+/** An access-log record of the demo route, as the worker that ran it recorded it. */
+interface Run {
+  worker: number;
+  start: number;
+  end: number;
+}
+
+function runsOf(records: LogRecord[]): Run[] {
+  return records
+    .filter((r) => r.category.includes("access") && String(r.properties.path).startsWith(WORK))
+    .map((r) => ({
+      worker: Number(r.properties.worker),
+      start: r.timestamp - Number(r.properties.ms),
+      end: r.timestamp,
+    }));
+}
+
+function overlapOnTwoWorkers(runs: Run[]): boolean {
+  return runs.some((a) =>
+    runs.some((b) => a.worker !== b.worker && a.start < b.end && b.start < a.end)
+  );
+}
+
+for (const dispatch of DISPATCHES) {
+  Deno.test(`WorkerPool runs CPU-heavy requests on two workers at once (${dispatch})`, async () => {
+    await using logs = await captureLogs();
+    await using p = await startPool({ handler: { root: ".", demoRoutes: true }, dispatch });
+    using client = freshClient();
+    // Kernel dispatch hashes each new connection to a worker, so a batch can land on one worker
+    // by chance (1 in 8); a few batches make that vanishingly rare.
+    for (let batch = 0; batch < 6 && !overlapOnTwoWorkers(runsOf(logs.records)); batch++) {
+      const before = runsOf(logs.records).length;
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map(() => fetch(`${p.base}${WORK}?ms=200`, { client })),
+      );
+      for (const res of answers) {
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get("x-netlab-worker") ?? "", /^[12]$/);
+        await res.body?.cancel();
+      }
+      await logs.waitFor((r) => String(r.properties.path ?? "").startsWith(WORK), before + 4);
+    }
+    assert.ok(overlapOnTwoWorkers(runsOf(logs.records)), JSON.stringify(runsOf(logs.records)));
+  });
+
+  Deno.test(`WorkerPool replaces a worker that dies and keeps answering (${dispatch})`, async () => {
+    await using logs = await captureLogs();
+    await using p = await startPool({ handler: { root: ".", demoRoutes: true }, dispatch });
+    using client = freshClient();
+    p.pool.crashWorker(1);
+    await logs.waitFor((r) => /Worker 1 died/.test(text(r)));
+    await logs.waitFor((r) => /Worker 1 replaced and ready/.test(text(r)));
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${p.base}${WORK}?ms=0`, { client });
+      assert.equal(res.status, 200);
+      seen.add(res.headers.get("x-netlab-worker") ?? "");
+      await res.body?.cancel();
+    }
+    const summary = await p.pool.stop();
+    assert.equal(summary.workers[0]?.restarts, 1);
+    assert.equal(summary.workers[1]?.restarts, 0);
+    if (dispatch === "queue") assert.deepEqual([...seen].sort(), ["1", "2"]);
+  });
+
+  Deno.test(`WorkerPool.stop() lets requests in flight finish (${dispatch})`, async () => {
+    await using logs = await captureLogs("debug");
+    await using p = await startPool({
+      handler: { root: ".", demoRoutes: true },
+      dispatch,
+      logLevel: "debug",
+    });
+    using client = freshClient();
+    let stopped = false;
+    const answers = [1, 2, 3, 4].map(async () => {
+      const res = await fetch(`${p.base}${WORK}?ms=300`, { client });
+      return { status: res.status, body: await res.json(), afterStop: stopped };
+    });
+    // Stop as soon as every request has reached a worker's handler; the last ones are mid-burn.
+    await logs.waitFor((r) => /started GET/.test(text(r)), 4);
+    stopped = true;
+    const summary = await p.pool.stop();
+    const results = await Promise.all(answers);
+    for (const r of results) {
+      assert.equal(r.status, 200);
+      assert.equal(r.body.ms, 300);
+    }
+    assert.ok(results.some((r) => r.afterStop), "no request was in flight at stop()");
+    assert.equal(total(summary), 4);
+  });
+
+  Deno.test(`WorkerPool.start() fails when the port is taken (${dispatch})`, async () => {
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const pool = new WorkerPool({
+      handler: { root: "." },
+      workers: 2,
+      dispatch,
+      port: (taken.addr as Deno.NetAddr).port,
+    });
+    await assert.rejects(pool.start(), (err: unknown) => {
+      assert.ok(err instanceof NetlabError);
+      assert.match(err.message, /^Cannot listen on 127\.0\.0\.1:\d+: address already in use$/);
+      return true;
+    });
+  });
+}
+
+Deno.test("WorkerPool ends with an error after a crash loop", async () => {
+  await using logs = await captureLogs();
+  await using p = await startPool({
+    handler: { root: "." },
+    dispatch: "queue",
+    crashLimit: 3,
+    crashWindowMs: 60_000,
+  });
+  for (let i = 1; i <= 2; i++) {
+    p.pool.crashWorker(1);
+    await logs.waitFor((r) => /Worker 1 replaced and ready/.test(text(r)), i);
+  }
+  p.pool.crashWorker(1);
+  await assert.rejects(p.pool.finished, (err: unknown) => {
+    assert.ok(err instanceof NetlabError);
+    assert.match(err.message, /^Worker pool stopped: workers died 3 times within 60 s/);
+    return true;
+  });
+});
+
+Deno.test("new WorkerPool() rejects worker counts outside 1 to 256", () => {
+  for (const workers of [0, 257, 1.5]) {
+    assert.throws(() => new WorkerPool({ handler: { root: "." }, workers }), RangeError);
+  }
+});
