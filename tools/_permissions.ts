@@ -14,10 +14,13 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-read",
   // lab writes its report to --out (anywhere); a bundle also writes its www/ into the user cache.
   "--allow-write",
-  // NO_COLOR, NETLAB_DEBUG, HOME/XDG_CACHE_HOME for the cache, and what the npm libraries read.
+  // NETLAB_DEBUG, HOME/XDG_CACHE_HOME for a bundle's cache, and what the npm libraries read
+  // (commander asks for NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE): a fixed list would break on the
+  // first library update that reads one more, and reading the environment exposes little.
   "--allow-env",
-  // lab starts each server as a child process of this same executable.
+  // lab starts each server as a child process of this same executable (whose path is only known
+  // at run time, so it cannot be named here).
   "--allow-run",
-  // the lab report records the machine (CPU count and model, OS); pool sizes itself to the CPUs.
-  "--allow-sys",
+  // Not granted: --allow-sys (pool sizes itself with navigator.hardwareConcurrency, which needs
+  // none), --allow-ffi, --allow-import.
 ];
