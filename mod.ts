@@ -41,6 +41,23 @@ export { VERSION } from "./lib/version.ts";
 export { createStaticHandler } from "./lib/http/handler.ts";
 export type { Handler, StaticOptions } from "./lib/http/handler.ts";
 /**
+ * The static handler with a `Response | Promise<Response>` signature: cached files are answered
+ * synchronously, which saves `Deno.serve` a promise per request. Same options as
+ * {@link createStaticHandler}.
+ *
+ * @param options The root and what to allow.
+ * @returns A responder for `Deno.serve`.
+ *
+ * @example
+ * ```ts ignore
+ * import { createStaticResponder } from "@netlab/netlab";
+ *
+ * Deno.serve({ port: 8000 }, createStaticResponder({ root: "./www" }));
+ * ```
+ */
+export { createStaticResponder } from "./lib/http/handler.ts";
+export type { Responder } from "./lib/http/handler.ts";
+/**
  * Files up to this many bytes (256 KiB) are kept in memory by default.
  *
  * @example
@@ -101,6 +118,8 @@ export { defaultRoot } from "./lib/runtime/assets.ts";
  */
 export { serve } from "./lib/server/async.ts";
 export type { RunningServer, ServeOptions } from "./lib/server/async.ts";
+/** LogTape's logger type, which {@link ServeOptions} and {@link withAccessLog} take. */
+export type { Logger } from "@logtape/logtape";
 /**
  * Wraps a handler so each request logs `client method path status bytes ms` at info level.
  *

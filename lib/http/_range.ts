@@ -40,11 +40,13 @@ export function parseRange(header: string, size: number): RangeResult {
       continue;
     }
     const start = Number(m[1]);
-    const end = m[2] === "" ? size - 1 : Number(m[2]);
-    if (end < start) return NONE;
+    if (m[2] !== "" && Number(m[2]) < start) return NONE; // "5-2" is invalid, not unsatisfiable
     if (start >= size) continue;
+    const end = m[2] === "" ? size - 1 : Number(m[2]);
     ranges.push({ start, end: Math.min(end, size - 1) });
   }
   if (ranges.length === 0) return { kind: "unsatisfiable" };
+  // overlapping ranges that add up to more than the file only amplify traffic; send it once
+  if (ranges.length > 1 && ranges.reduce((n, r) => n + r.end - r.start + 1, 0) > size) return NONE;
   return { kind: "ranges", ranges };
 }

@@ -6,7 +6,7 @@
  */
 import { evaluatePreconditions, ifRangeAllows, type Validators } from "./_conditional.ts";
 import { type Encoding, gzipStream, pickEncoding } from "./_compress.ts";
-import { type FileEntry, type Variant, variantOf } from "./_entry.ts";
+import { cloneFull, type FileEntry, type Variant, variantOf } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
 import { multipartStream, type Part, rangeStream } from "./_stream.ts";
 import type { FileCache } from "./_cache.ts";
@@ -25,12 +25,15 @@ function hasPreconditions(h: Headers): boolean {
     h.has("if-unmodified-since");
 }
 
-/** Serves `entry` for a GET or HEAD request. */
-export async function respondWithFile(
+/**
+ * Serves `entry` for a GET or HEAD request. Synchronous for cached files (the hot path: no promise
+ * to allocate and await), a promise when the file has to be opened.
+ */
+export function respondWithFile(
   req: Request,
   entry: FileEntry,
   ctx: RespondContext,
-): Promise<Response> {
+): Response | Promise<Response> {
   const h = req.headers;
   const head = req.method === "HEAD";
   const rangeHeader = head ? null : h.get("range");
@@ -62,15 +65,11 @@ export async function respondWithFile(
     if (parsed.kind === "unsatisfiable") {
       return ctx.error(416, { "content-range": `bytes */${entry.size}`, "accept-ranges": "bytes" });
     }
-    if (parsed.kind === "ranges") return await rangeResponse(entry, parsed.ranges, ctx);
+    if (parsed.kind === "ranges") return rangeResponse(entry, parsed.ranges, ctx);
   }
-  if (variant !== null) {
-    return new Response(head ? null : variant.body, { headers: variant.headers });
-  }
-  if (entry.body !== null) {
-    return new Response(head ? null : entry.body, { headers: entry.headers });
-  }
-  return await streamedResponse(entry, head, encoding !== null, etag, ctx);
+  if (variant !== null) return cloneFull(variant.protos, head, variant.body, variant.headers);
+  if (entry.body !== null) return cloneFull(entry.protos, head, entry.body, entry.headers);
+  return streamedResponse(entry, head, encoding !== null, etag, ctx);
 }
 
 async function openFresh(
@@ -111,11 +110,11 @@ async function streamedResponse(
   return new Response(gzipStream(file.readable), { headers });
 }
 
-async function rangeResponse(
+function rangeResponse(
   entry: FileEntry,
   ranges: ByteRange[],
   ctx: RespondContext,
-): Promise<Response> {
+): Response | Promise<Response> {
   if (ranges.length === 1) {
     const r = ranges[0]!;
     const headers = {
@@ -127,8 +126,9 @@ async function rangeResponse(
     if (entry.body !== null) {
       return new Response(entry.body.subarray(r.start, r.end + 1), { status: 206, headers });
     }
-    const [file] = await openFresh(entry, ctx);
-    return new Response(rangeStream(file, r), { status: 206, headers });
+    return openFresh(entry, ctx).then(([file]) =>
+      new Response(rangeStream(file, r), { status: 206, headers })
+    );
   }
   const boundary = crypto.randomUUID().replaceAll("-", "");
   const parts: Part[] = ranges.map((range) => ({
@@ -154,8 +154,9 @@ async function rangeResponse(
     const chunks = parts.flatMap((p) => [p.head, body.subarray(p.range.start, p.range.end + 1)]);
     return new Response(concat([...chunks, tail]), { status: 206, headers });
   }
-  const [file] = await openFresh(entry, ctx);
-  return new Response(multipartStream(file, parts, tail), { status: 206, headers });
+  return openFresh(entry, ctx).then(([file]) =>
+    new Response(multipartStream(file, parts, tail), { status: 206, headers })
+  );
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {

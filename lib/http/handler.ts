@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { VERSION } from "../version.ts";
 import { FileCache } from "./_cache.ts";
-import type { Entry } from "./_entry.ts";
+import type { Entry, FileEntry } from "./_entry.ts";
 import { type ListingEntry, renderListing } from "./_listing.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
@@ -39,6 +39,8 @@ export interface StaticOptions {
 export const DEFAULT_CACHE_MAX_FILE_BYTES = 256 * 1024;
 const CACHE_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 const REVALIDATE_MS = 1000;
+/** Distinct raw paths remembered for the hot path before it starts over. */
+const HOT_PATHS = 4096;
 const ALLOW = "GET, HEAD";
 
 const STATUS_TEXT: Record<number, string> = {
@@ -50,12 +52,19 @@ const STATUS_TEXT: Record<number, string> = {
   500: "Internal Server Error",
 };
 
+/** Like {@link Handler}, but answers synchronously when it can (cached files). */
+export type Responder = (
+  req: Request,
+  info?: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
 /**
- * Creates the static file handler for `options.root`.
+ * Creates the static file handler for `options.root`, answering cached files synchronously:
+ * `Deno.serve` takes that as is and skips a promise per request.
  *
  * Errors thrown while serving are logged (category `netlab.http`) and answered with a 500.
  */
-export function createStaticHandler(options: StaticOptions): Handler {
+export function createStaticResponder(options: StaticOptions): Responder {
   const root = resolve(options.root);
   const dotfiles = options.dotfiles ?? false;
   const common: Record<string, string> = { server: `netlab/${VERSION}` };
@@ -128,7 +137,16 @@ export function createStaticHandler(options: StaticOptions): Handler {
     });
   };
 
-  const handle = async (req: Request): Promise<Response> => {
+  // Raw request path -> the file entry a full resolution of that same path produced. Lets a hot
+  // file skip URL parsing, decoding and the cache's map lookup; a stale entry (not revalidated
+  // within REVALIDATE_MS, or replaced) falls back to the full path, which re-resolves it.
+  const hot = new Map<string, FileEntry>();
+  const remember = (key: string, entry: FileEntry): void => {
+    if (hot.size >= HOT_PATHS) hot.clear();
+    hot.set(key, entry);
+  };
+
+  const handle = async (req: Request, key: string | null): Promise<Response> => {
     const method = req.method;
     const head = method === "HEAD";
     if (method !== "GET" && !head) {
@@ -145,6 +163,7 @@ export function createStaticHandler(options: StaticOptions): Handler {
     if (entry === null) return await notFound(head);
     if (entry.kind === "file") {
       if (pathname.endsWith("/")) return await notFound(head);
+      if (key !== null && entry.body !== null) remember(key, entry);
       return await respondWithFile(req, entry, ctx);
     }
     // rebuilt from decoded segments, so "//evil.example" can never become a Location
@@ -157,22 +176,69 @@ export function createStaticHandler(options: StaticOptions): Handler {
         headers: { ...common, location: urlPath + url.search },
       });
     }
-    const index = await lookup(`${resolved.path === root ? root : resolved.path}/index.html`);
-    if (index?.kind === "file") return await respondWithFile(req, index, ctx);
+    const index = await lookup(`${resolved.path}/index.html`);
+    if (index?.kind === "file") {
+      if (key !== null && index.body !== null) remember(key, index);
+      return await respondWithFile(req, index, ctx);
+    }
     if (options.list) return await listing(resolved.path, urlPath, head);
     return await notFound(head);
   };
 
-  return async (req) => {
+  const failed = (req: Request, err: unknown): Response => {
+    let url = "?";
     try {
-      return await handle(req);
+      url = req.url;
+    } catch {
+      // the error may come from the request itself; the log line must not throw again
+    }
+    logger.error("Unexpected error serving {method} {url}: {error}", {
+      method: req.method,
+      url,
+      error: err,
+    });
+    return error(500, undefined, req.method === "HEAD");
+  };
+
+  return (req) => {
+    try {
+      const key = hotKey(req);
+      if (key !== null) {
+        const entry = hot.get(key);
+        if (entry !== undefined && Date.now() - entry.checkedAt < REVALIDATE_MS) {
+          return respondWithFile(req, entry, ctx);
+        }
+      }
+      return handle(req, key).catch((err) => failed(req, err));
     } catch (err) {
-      logger.error("Unexpected error serving {method} {url}: {error}", {
-        method: req.method,
-        url: req.url,
-        error: err,
-      });
-      return error(500, undefined, req.method === "HEAD");
+      return failed(req, err);
     }
   };
+}
+
+/**
+ * The raw path of a GET/HEAD request without its query, or null when it may not take the hot path:
+ * only plain paths qualify, so an odd spelling of a path never shares a key with a normal one.
+ */
+function hotKey(req: Request): string | null {
+  const method = req.method;
+  if (method !== "GET" && method !== "HEAD") return null;
+  const url = req.url;
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return null;
+  const q = url.indexOf("?", start);
+  const key = q < 0 ? url.slice(start) : url.slice(start, q);
+  return HOT_KEY.test(key) ? key : null;
+}
+
+/** Paths without dot segments, empty segments, percent signs or backslashes. */
+const HOT_KEY = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
+
+/**
+ * Creates the static file handler for `options.root`: {@link createStaticResponder} with the
+ * {@link Handler} signature.
+ */
+export function createStaticHandler(options: StaticOptions): Handler {
+  const respond = createStaticResponder(options);
+  return (req, info) => Promise.resolve(respond(req, info));
 }

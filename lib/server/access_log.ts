@@ -5,7 +5,7 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import type { Handler } from "../http/handler.ts";
+import type { Handler, Responder } from "../http/handler.ts";
 
 function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
   const addr = info?.remoteAddr;
@@ -26,7 +26,7 @@ function literal(text: string): string {
  * Wraps `handler` so every request logs one info line on `logger`, with the same fields as
  * structured properties for `--log-format json`. The time is until the response head is ready.
  */
-export function withAccessLog(handler: Handler, logger: Logger): Handler {
+export function withAccessLog(handler: Responder, logger: Logger): Handler {
   return async (req, info) => {
     const start = performance.now();
     const res = await handler(req, info);

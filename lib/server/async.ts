@@ -5,7 +5,7 @@
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { createStaticHandler, type Handler, type StaticOptions } from "../http/handler.ts";
+import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
 import { withAccessLog } from "./access_log.ts";
 
 /** Options of {@link serve}: where to listen, what to serve and when to stop. */
@@ -25,7 +25,7 @@ export interface ServeOptions extends StaticOptions {
   /** Share the port with other listeners (Linux; needs --unstable-net). @default {false} */
   reusePort?: boolean;
   /** Serve with this handler instead of the static one built from the other options. */
-  handler?: Handler;
+  handler?: Responder;
   /** Logger for lifecycle and error records. @default {getLogger(["netlab", "server"])} */
   logger?: Logger;
 }
@@ -52,9 +52,17 @@ export function authority(host: string, port: number): string {
  * Throws the `Deno.errors.*` error of a failed listen (e.g. `AddrInUse`) unchanged.
  */
 export function serve(options: ServeOptions): Promise<RunningServer> {
+  try {
+    return Promise.resolve(start(options));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function start(options: ServeOptions): RunningServer {
   const logger = options.logger ?? getLogger(["netlab", "server"]);
   const host = options.host ?? "127.0.0.1";
-  let handler = options.handler ?? createStaticHandler(options);
+  let handler = options.handler ?? createStaticResponder(options);
   if (options.accessLog ?? true) handler = withAccessLog(handler, getLogger(["netlab", "access"]));
   const tls = options.cert !== undefined && options.key !== undefined
     ? { cert: options.cert, key: options.key }
@@ -87,7 +95,7 @@ export function serve(options: ServeOptions): Promise<RunningServer> {
     }
   }
   logger.info(`listening on ${url}`, { url, host: addr.hostname, port: addr.port });
-  return Promise.resolve({
+  return {
     addr,
     url,
     finished: server.finished,
@@ -95,5 +103,5 @@ export function serve(options: ServeOptions): Promise<RunningServer> {
     async [Symbol.asyncDispose]() {
       await shutdown();
     },
-  });
+  };
 }

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { spawnNetlab } from "../server/_spawn.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+async function netlab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("netlab serve --help lists every flag with examples", async () => {
+  const { code, stdout } = await netlab(["serve", "--help"]);
+  assert.equal(code, 0);
+  for (
+    const flag of [
+      "--host",
+      "--port",
+      "--root",
+      "--quiet",
+      "--log-format",
+      "--list",
+      "--dotfiles",
+      "--cors",
+      "--no-compress",
+      "--cert",
+      "--key",
+      "--demo-routes",
+    ]
+  ) {
+    assert.match(stdout, new RegExp(flag), flag);
+  }
+  assert.match(stdout, /Examples:\n {2}netlab serve/);
+});
+
+for (
+  const [label, args, pattern] of [
+    ["an unknown flag", ["--frobnicate"], /unknown option '--frobnicate'/],
+    ["a bad port", ["--port", "99999"], /--port/],
+    ["a bad log format", ["--log-format", "xml"], /--log-format/],
+    ["--cert without --key", ["--cert", "c.pem"], /--cert and --key go together/],
+  ] as const
+) {
+  Deno.test(`netlab serve with ${label} is a usage error (exit 2, one line and a hint)`, async () => {
+    const { code, stderr } = await netlab(["serve", ...args]);
+    assert.equal(code, 2, stderr);
+    const lines = stderr.trim().split("\n");
+    assert.equal(lines.length, 2, stderr);
+    assert.match(lines[0]!, /^netlab serve: /);
+    assert.match(lines[0]!, pattern);
+    assert.match(lines[1]!, /netlab serve --help/);
+  });
+}
+
+Deno.test("netlab serve on a busy port exits 1 with one line", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  const { code, stderr } = await netlab(["serve", "--port", String(port)]);
+  assert.equal(code, 1);
+  assert.equal(
+    stderr,
+    `netlab serve: Cannot listen on 127.0.0.1:${port}: address already in use\n`,
+  );
+});
+
+Deno.test("netlab serve with a missing root exits 1 with one line", async () => {
+  const { code, stderr } = await netlab(["serve", "--root", "/no/such/netlab/dir", "--port", "0"]);
+  assert.equal(code, 1);
+  assert.equal(stderr, `netlab serve: Cannot serve "/no/such/netlab/dir": no such directory\n`);
+});
+
+Deno.test("netlab serve with a missing certificate exits 1 with one line", async () => {
+  const { code, stderr } = await netlab([
+    "serve",
+    "--port",
+    "0",
+    "--cert",
+    "/no/cert.pem",
+    "--key",
+    "/no/key.pem",
+  ]);
+  assert.equal(code, 1);
+  assert.equal(stderr, `netlab serve: Cannot read certificate "/no/cert.pem": no such file\n`);
+});
+
+Deno.test("netlab serve --port 0 logs its real port and serves from any working directory", async () => {
+  const cwd = Deno.cwd();
+  await using proc = await spawnNetlab(["serve", "--port", "0"]);
+  assert.equal(Deno.cwd(), cwd);
+  assert.match(proc.url, /^http:\/\/127\.0\.0\.1:[1-9]\d*\/$/);
+  const res = await fetch(new URL("page.html", proc.url));
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  proc.child.kill("SIGTERM");
+  assert.equal((await proc.status).code, 0);
+  assert.match(proc.stderr(), /\[INF\] netlab\.access: 127\.0\.0\.1:\d+ GET \/page\.html 200 \d+/);
+});
+
+Deno.test("netlab serve --log-format json writes JSON lines", async () => {
+  await using proc = await spawnNetlab(["serve", "--port", "0", "--log-format", "json"]);
+  await (await fetch(new URL("page.html", proc.url))).body?.cancel();
+  proc.child.kill("SIGTERM");
+  assert.equal((await proc.status).code, 0);
+  const records = proc.stderr().trim().split("\n").map((l) => JSON.parse(l));
+  const access = records.find((r) => r.logger === "netlab.access");
+  assert.equal(access.properties.path, "/page.html");
+  assert.equal(access.properties.status, 200);
+});
+
+Deno.test("netlab serve --quiet logs no access lines but still the listening line", async () => {
+  await using proc = await spawnNetlab(["serve", "--port", "0", "--quiet"]);
+  await (await fetch(new URL("page.html", proc.url))).body?.cancel();
+  proc.child.kill("SIGTERM");
+  assert.equal((await proc.status).code, 0);
+  assert.equal(proc.stderr(), `netlab serve: listening on ${proc.url}\n`);
+});
+
+Deno.test("netlab serve --host ::1 listens on IPv6 loopback", async () => {
+  await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
+  assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
+  const res = await fetch(new URL("page.html", proc.url));
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  proc.child.kill("SIGTERM");
+  assert.equal((await proc.status).code, 0);
+});

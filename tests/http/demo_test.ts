@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { burnCpu } from "../../lib/http/demo.ts";
+import { makeSite, request } from "./_fixture.ts";
+
+Deno.test("burnCpu() spins for at least the time asked", () => {
+  assert.ok(burnCpu(5) >= 5);
+});
+
+Deno.test("createStaticHandler() answers /_netlab/work?ms=N with JSON when demoRoutes is on", async () => {
+  await using site = await makeSite();
+  const handler = site.handler({ demoRoutes: true });
+  const res = await request(handler, "/_netlab/work?ms=3");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type")!, /^application\/json/);
+  const body = await res.json();
+  assert.equal(body.ms, 3);
+  assert.ok(body.spentMs >= 3);
+  for (const bad of ["-1", "1001", "abc", "1.5", ""]) {
+    const r = await request(handler, `/_netlab/work?ms=${bad}`);
+    await r.body?.cancel();
+    assert.equal(r.status, 400, bad);
+  }
+  const zero = await request(handler, "/_netlab/work");
+  assert.equal((await zero.json()).ms, 0);
+});
+
+Deno.test("createStaticHandler() has no demo route unless asked", async () => {
+  await using site = await makeSite();
+  const res = await request(site.handler(), "/_netlab/work?ms=1");
+  await res.body?.cancel();
+  assert.equal(res.status, 404);
+});

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { parseRange } from "../../lib/http/_range.ts";
+import { BIG_BIN, bytes, makeSite, request } from "./_fixture.ts";
+
+Deno.test("parseRange() reads single, open and suffix ranges", () => {
+  assert.deepEqual(parseRange("bytes=0-0", 10), { kind: "ranges", ranges: [{ start: 0, end: 0 }] });
+  assert.deepEqual(parseRange("bytes=5-", 10), { kind: "ranges", ranges: [{ start: 5, end: 9 }] });
+  assert.deepEqual(parseRange("bytes=-3", 10), { kind: "ranges", ranges: [{ start: 7, end: 9 }] });
+  assert.deepEqual(parseRange("bytes=-30", 10), { kind: "ranges", ranges: [{ start: 0, end: 9 }] });
+  assert.deepEqual(parseRange("bytes=8-100", 10), {
+    kind: "ranges",
+    ranges: [{ start: 8, end: 9 }],
+  });
+  assert.deepEqual(parseRange("bytes=0-1, 4-5", 10), {
+    kind: "ranges",
+    ranges: [{ start: 0, end: 1 }, { start: 4, end: 5 }],
+  });
+});
+
+Deno.test("parseRange() ignores overlapping ranges that add up to more than the file", () => {
+  assert.deepEqual(parseRange("bytes=0-9,0-9", 10), { kind: "none" });
+  assert.deepEqual(parseRange(`bytes=${Array(20).fill("0-").join(",")}`, 100), { kind: "none" });
+  assert.equal(parseRange("bytes=0-4,5-9", 10).kind, "ranges");
+});
+
+Deno.test("parseRange() reports unsatisfiable ranges and ignores malformed ones", () => {
+  assert.deepEqual(parseRange("bytes=10-", 10), { kind: "unsatisfiable" });
+  assert.deepEqual(parseRange("bytes=-0", 10), { kind: "unsatisfiable" });
+  assert.deepEqual(parseRange("bytes=0-0", 0), { kind: "unsatisfiable" });
+  for (const bad of ["bytes=5-2", "bytes=a-b", "items=0-1", "bytes=-", "bytes", "bytes=1-2-3"]) {
+    assert.deepEqual(parseRange(bad, 10), { kind: "none" }, bad);
+  }
+});
+
+for (
+  const [label, path, content] of [
+    ["a cached file", "/hello.txt", new TextEncoder().encode("hello world\n")],
+    ["a streamed file", "/big.bin", BIG_BIN],
+  ] as const
+) {
+  Deno.test(`createStaticHandler() serves single ranges of ${label} with 206`, async () => {
+    await using site = await makeSite();
+    const handler = site.handler();
+    const size = content.length;
+    for (
+      const [spec, start, end] of [
+        ["bytes=0-4", 0, 4],
+        ["bytes=3-", 3, size - 1],
+        ["bytes=-5", size - 5, size - 1],
+        ["bytes=2-2", 2, 2],
+      ] as const
+    ) {
+      const res = await request(handler, path, { range: spec });
+      assert.equal(res.status, 206, spec);
+      assert.equal(res.headers.get("content-range"), `bytes ${start}-${end}/${size}`, spec);
+      assert.equal(res.headers.get("content-length"), String(end - start + 1), spec);
+      assert.deepEqual(await bytes(res), content.subarray(start, end + 1), spec);
+    }
+  });
+
+  Deno.test(`createStaticHandler() answers unsatisfiable ranges of ${label} with 416`, async () => {
+    await using site = await makeSite();
+    const res = await request(site.handler(), path, { range: `bytes=${content.length}-` });
+    await res.body?.cancel();
+    assert.equal(res.status, 416);
+    assert.equal(res.headers.get("content-range"), `bytes */${content.length}`);
+  });
+
+  Deno.test(`createStaticHandler() serves several ranges of ${label} as multipart/byteranges`, async () => {
+    await using site = await makeSite();
+    const res = await request(site.handler(), path, { range: "bytes=0-1,4-6" });
+    assert.equal(res.status, 206);
+    const type = res.headers.get("content-type")!;
+    const m = /^multipart\/byteranges; boundary=(\S+)$/.exec(type);
+    assert.ok(m, type);
+    const body = await bytes(res);
+    assert.equal(res.headers.get("content-length"), String(body.length));
+    const text = new TextDecoder("latin1").decode(body);
+    const latin = (b: Uint8Array) => new TextDecoder("latin1").decode(b);
+    const parts = text.split(`--${m[1]}`);
+    assert.equal(parts.length, 4); // preamble, two parts, closing
+    assert.equal(parts[0], "");
+    assert.match(parts[1]!, new RegExp(`Content-Range: bytes 0-1/${content.length}\r\n\r\n`));
+    assert.ok(parts[1]!.endsWith(`\r\n\r\n${latin(content.subarray(0, 2))}\r\n`));
+    assert.ok(parts[2]!.endsWith(`\r\n\r\n${latin(content.subarray(4, 7))}\r\n`));
+    assert.equal(parts[3], "--\r\n");
+  });
+}
+
+Deno.test("createStaticHandler() ignores a malformed Range header and sends the whole file", async () => {
+  await using site = await makeSite();
+  const res = await request(site.handler(), "/hello.txt", { range: "bytes=zz" });
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), "hello world\n");
+});

@@ -1,0 +1,67 @@
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** A `netlab` child process started from source, killed (SIGKILL) on dispose if still running. */
+export interface Spawned extends AsyncDisposable {
+  child: Deno.ChildProcess;
+  /** The URL from the `listening on ...` line. */
+  url: string;
+  /** Everything written to stderr so far (complete once `status` resolved). */
+  stderr(): string;
+  /** Exit status; also waits for stderr to be fully read. */
+  status: Promise<Deno.CommandStatus>;
+}
+
+/** Spawns `netlab args...` and resolves once it logs `listening on URL`. */
+export async function spawnNetlab(args: string[], timeoutMs = 20_000): Promise<Spawned> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", MAIN, ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let text = "";
+  const watch: { onText?: () => void } = {};
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      text += decoder.decode(chunk, { stream: true });
+      watch.onText?.();
+    }
+  })();
+  const status = Promise.all([child.status, pump]).then(([s]) => s);
+  const spawned: Spawned = {
+    child,
+    url: "",
+    stderr: () => text,
+    status,
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await status;
+    },
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    spawned.url = await new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const m = /listening on (https?:\/\/[^\s"/]+\/)/.exec(text);
+        if (m) resolve(m[1]!);
+      };
+      watch.onText = check;
+      timer = setTimeout(() => reject(new Error(`no listening line; stderr:\n${text}`)), timeoutMs);
+      status.then(() => reject(new Error(`exited before listening; stderr:\n${text}`)));
+      check();
+    });
+  } catch (err) {
+    await spawned[Symbol.asyncDispose]();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    delete watch.onText;
+  }
+  return spawned;
+}

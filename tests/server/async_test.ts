@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { defaultRoot } from "../../lib/runtime/assets.ts";
+import { serve } from "../../lib/server/async.ts";
+import { rawExchange } from "./_raw.ts";
+
+async function page(url: string, init?: RequestInit): Promise<Response> {
+  return await fetch(new URL("page.html", url), init);
+}
+
+Deno.test("serve() listens on a free port with port 0 and serves www/page.html", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  assert.notEqual(server.addr.port, 0);
+  assert.equal(server.url, `http://127.0.0.1:${server.addr.port}/`);
+  const res = await page(server.url);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type")!, /^text\/html/);
+  assert.match(await res.text(), /<title>/);
+  const jpg = await fetch(new URL("research_center.jpg", server.url));
+  const body = new Uint8Array(await jpg.arrayBuffer());
+  assert.equal(jpg.headers.get("content-type"), "image/jpeg");
+  assert.ok(body.length > 100_000 && body.length < 300_000, String(body.length));
+  assert.deepEqual([...body.subarray(0, 3)], [0xff, 0xd8, 0xff]); // a JPEG, not a placeholder
+});
+
+Deno.test("serve() logs the listening line and one access line per request", async () => {
+  const records: LogRecord[] = [];
+  await configure({
+    reset: true,
+    sinks: { mem: (r) => void records.push(r) },
+    loggers: [
+      { category: ["netlab"], sinks: ["mem"], lowestLevel: "info" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+  });
+  try {
+    await using server = await serve({ root: await defaultRoot(), port: 0 });
+    const line = (r: LogRecord) => r.message.map(String).join("");
+    assert.ok(records.some((r) => line(r) === `listening on ${server.url}`));
+    await (await page(server.url)).body?.cancel();
+    await (await fetch(new URL("nope", server.url))).body?.cancel();
+    const access = records.filter((r) => r.category.join(".") === "netlab.access");
+    assert.equal(access.length, 2);
+    assert.match(line(access[0]!), /^127\.0\.0\.1:\d+ GET \/page\.html 200 \d+ [\d.]+ms$/);
+    assert.match(line(access[1]!), /^127\.0\.0\.1:\d+ GET \/nope 404 /);
+    assert.equal(access[0]!.properties.status, 200);
+    assert.equal(access[0]!.properties.method, "GET");
+  } finally {
+    await reset();
+  }
+});
+
+Deno.test("serve() keeps serving after a garbage request line", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  const answer = await rawExchange(server.addr.port, "THIS IS NOT HTTP\r\n\r\n");
+  assert.ok(answer === "" || /^HTTP\/1\.[01] 4\d\d/.test(answer), answer);
+  assert.equal((await page(server.url)).status, 200);
+});
+
+Deno.test("serve() refuses a 100 KB header and keeps serving", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  const huge = `GET /page.html HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(100 * 1024)}\r\n\r\n`;
+  const answer = await rawExchange(server.addr.port, huge);
+  assert.doesNotMatch(answer, /^HTTP\/1\.1 5/);
+  const res = await page(server.url);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+});
+
+Deno.test("serve() answers others while a client sends half a header and stalls", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  using stalled = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await stalled.write(new TextEncoder().encode("GET /page.html HTTP/1.1\r\nHost: loc"));
+  const res = await page(server.url);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  const raw = await rawExchange(
+    server.addr.port,
+    "GET /page.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+  );
+  assert.match(raw, /^HTTP\/1\.1 200 OK/);
+  stalled.close();
+});
+
+Deno.test("serve() never serves outside the root for raw traversal requests", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  for (
+    const target of [
+      "/../../../../etc/passwd",
+      "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+      "/..%2f..%2f..%2fetc%2fpasswd",
+      "/..\\..\\..\\etc\\passwd",
+      "/%00",
+      "/%ff%fe",
+      "//etc/passwd",
+    ]
+  ) {
+    const raw = await rawExchange(
+      server.addr.port,
+      `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    assert.match(raw, /^HTTP\/1\.1 (400|404)/, `${target}: ${raw.slice(0, 40)}`);
+    assert.doesNotMatch(raw, /root:/);
+  }
+});
+
+Deno.test("serve() finishes an in-flight request when its signal aborts, then stops", async () => {
+  const controller = new AbortController();
+  const server = await serve({
+    root: await defaultRoot(),
+    port: 0,
+    accessLog: false,
+    demoRoutes: true,
+    signal: controller.signal,
+  });
+  const inFlight = fetch(new URL("_netlab/work?ms=300", server.url));
+  await new Promise((r) => setTimeout(r, 100));
+  controller.abort();
+  const res = await inFlight;
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).ms, 300);
+  await server.finished;
+  await assert.rejects(fetch(server.url));
+});
+
+Deno.test("serve() throws AddrInUse for a busy port", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  await assert.rejects(
+    serve({ root: await defaultRoot(), port: listener.addr.port, accessLog: false }),
+    Deno.errors.AddrInUse,
+  );
+});
+
+Deno.test("serve() listens on ::1", async () => {
+  await using server = await serve({
+    root: await defaultRoot(),
+    host: "::1",
+    port: 0,
+    accessLog: false,
+  });
+  assert.equal(server.url, `http://[::1]:${server.addr.port}/`);
+  const res = await page(server.url);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+});
