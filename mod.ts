@@ -140,6 +140,16 @@ export { withAccessLog } from "./lib/server/access_log.ts";
 
 // --- pool: netlab pool (lib/server/pool) ---------------------------------------------------------
 
+export {
+  defaultDispatch,
+  defaultWorkerCount,
+  type PoolOptions,
+  type PoolSummary,
+  WorkerPool,
+} from "./lib/server/pool.ts";
+export { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
+export { POOL_WORKER_NAME, type PoolDispatch, WORKER_HEADER } from "./lib/server/pool_protocol.ts";
+
 // --- balancer: netlab balance (lib/balancer) -----------------------------------------------------
 
 // --- bench: netlab bench (lib/bench) -------------------------------------------------------------

@@ -1,23 +1,29 @@
 /**
- * Builds the handler a pool worker runs. Placeholder until the static handler lands.
+ * Builds the handler a pool worker runs: the shared static handler, with the same access log as
+ * `netlab serve`, and (at debug level) a record as each request starts.
  *
  * @module
  */
-import type { PoolHandlerOptions } from "./pool_protocol.ts";
+import { getLogger } from "@logtape/logtape";
+import { createStaticHandler, type Handler, type StaticOptions } from "../http/handler.ts";
+import { withAccessLog } from "./access_log.ts";
 
-/** A plain request handler, as in `lib/http/handler.ts`. */
-export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
+export type { Handler };
 
-/** The handler a worker serves with. */
-export function buildHandler(options: PoolHandlerOptions): Handler {
-  return (req) => {
-    const url = new URL(req.url);
-    if (options.demoRoutes && url.pathname === "/_netlab/work") {
-      const ms = Number(url.searchParams.get("ms") ?? "0");
-      const start = Date.now();
-      while (Date.now() - start < ms) { /* burn */ }
-      return Promise.resolve(Response.json({ ms, start, end: Date.now() }));
-    }
-    return Promise.resolve(new Response(`placeholder ${url.pathname}\n`));
-  };
+/** The handler a worker serves with, logging at `logLevel` and above. */
+export function buildHandler(
+  options: StaticOptions,
+  logLevel: "debug" | "info" | "warning",
+): Handler {
+  let handler = createStaticHandler(options);
+  if (logLevel !== "warning") handler = withAccessLog(handler, getLogger(["netlab", "access"]));
+  if (logLevel === "debug") {
+    const log = getLogger(["netlab", "pool"]);
+    const inner = handler;
+    handler = (req, info) => {
+      log.debug("started {method} {url}", { method: req.method, url: req.url });
+      return inner(req, info);
+    };
+  }
+  return handler;
 }

@@ -40,7 +40,9 @@ export class QueueDispatcher {
     if (slot === undefined) return new Response("No worker available\n", { status: 503 });
     const id = this.#nextId++;
     const remote = info.remoteAddr as Deno.NetAddr;
-    const answer = new Promise<Response>((resolve) => this.#pending.set(id, { slot, head: resolve }));
+    const answer = new Promise<Response>((resolve) =>
+      this.#pending.set(id, { slot, head: resolve })
+    );
     slot.inflight++;
     slot.post({
       type: "request",

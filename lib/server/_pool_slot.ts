@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { POOL_WORKER_NAME, type FromWorker, type ToWorker, type WorkerConfig } from "./pool_protocol.ts";
+import { Outbox } from "./_pool_outbox.ts";
+import {
+  type FromWorker,
+  POOL_WORKER_NAME,
+  type ToWorker,
+  type WorkerConfig,
+} from "./pool_protocol.ts";
 
 /** What a slot tells its pool. */
 export interface SlotEvents {
@@ -31,6 +37,7 @@ export class WorkerSlot {
   #url: string | URL;
   #events: SlotEvents;
   #worker: Worker | undefined;
+  #outbox: Outbox<ToWorker> | undefined;
   #servedBefore = 0;
   #servedNow = 0;
   #stopped: (() => void) | undefined;
@@ -52,9 +59,13 @@ export class WorkerSlot {
     this.#servedNow = 0;
     const worker = new Worker(this.#url, { type: "module", name: POOL_WORKER_NAME });
     this.#worker = worker;
+    this.#outbox = new Outbox((batch, transfer) => worker.postMessage(batch, transfer));
     this.state = "starting";
-    worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      if (this.#worker === worker) this.#onMessage(event.data);
+    worker.onmessage = (event: MessageEvent<FromWorker[]>) => {
+      for (const msg of event.data) {
+        if (this.#worker !== worker) return;
+        this.#onMessage(msg);
+      }
     };
     worker.onerror = (event) => {
       event.preventDefault(); // keep the supervisor alive: a worker's uncaught error is ours to handle
@@ -68,7 +79,7 @@ export class WorkerSlot {
 
   /** Sends a message to the current worker. */
   post(msg: ToWorker, transfer?: Transferable[]): void {
-    this.#worker?.postMessage(msg, transfer ?? []);
+    this.#outbox?.push(msg, transfer);
   }
 
   /** Asks the worker to finish its requests and stop; terminates it after `timeoutMs` anyway. */
@@ -88,6 +99,7 @@ export class WorkerSlot {
   terminate(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
+    this.#outbox = undefined;
     this.state = "dead";
     this.#stopped?.();
     this.#stopped = undefined;

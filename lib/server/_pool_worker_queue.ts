@@ -5,14 +5,15 @@
  *
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import type { Handler } from "./_pool_handler.ts";
 import type { FromWorker, RequestMessage } from "./pool_protocol.ts";
 
 /** Bodies up to this size (by Content-Length) go back in the head message. */
 const INLINE_MAX = 256 * 1024;
 
-/** Called once per answered request with what the access log needs. */
-export type OnAnswered = (req: Request, status: number, startedAt: number) => void;
+/** Called once per answered request. */
+export type OnAnswered = () => void;
 
 /** Answers queue-dispatched requests inside one worker. */
 export class QueueResponder {
@@ -21,6 +22,7 @@ export class QueueResponder {
   #onAnswered: OnAnswered;
   #extraHeaders: [string, string][];
   #streams = new Map<number, ReadableStreamDefaultReader<Uint8Array>>();
+  #log = getLogger(["netlab", "pool"]);
 
   /**
    * @param handler the worker's request handler
@@ -42,7 +44,6 @@ export class QueueResponder {
 
   /** Runs the handler for one request and sends the head (and the body, when small). */
   async handle(msg: RequestMessage): Promise<void> {
-    const startedAt = performance.now();
     const init: RequestInit = { method: msg.method, headers: msg.headers };
     if (msg.body !== null && msg.method !== "GET" && msg.method !== "HEAD") init.body = msg.body;
     const req = new Request(msg.url, init);
@@ -50,9 +51,22 @@ export class QueueResponder {
       remoteAddr: { transport: "tcp", hostname: msg.remote.hostname, port: msg.remote.port },
       completed: Promise.resolve(),
     };
-    const res = await this.#handler(req, info);
+    let res: Response;
+    try {
+      res = await this.#handler(req, info);
+    } catch (err) {
+      // The static handler answers its own errors with a 500; this only guards the wire protocol,
+      // so the supervisor is never left waiting for a head.
+      this.#log.error("Unexpected error: {error}", { error: err });
+      res = new Response("500 Internal Server Error\n", { status: 500 });
+    }
     const headers: [string, string][] = [...res.headers, ...this.#extraHeaders];
-    const head = { type: "head" as const, id: msg.id, status: res.status, statusText: res.statusText };
+    const head = {
+      type: "head" as const,
+      id: msg.id,
+      status: res.status,
+      statusText: res.statusText,
+    };
     const length = res.headers.get("content-length");
     if (res.body === null) {
       this.#post({ ...head, headers, body: null, more: false });
@@ -63,7 +77,7 @@ export class QueueResponder {
       this.#streams.set(msg.id, res.body.getReader());
       this.#post({ ...head, headers, body: null, more: true });
     }
-    this.#onAnswered(req, res.status, startedAt);
+    this.#onAnswered();
   }
 
   /** Sends the next chunk of a streamed body. */

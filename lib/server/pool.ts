@@ -12,12 +12,13 @@ import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
-import type { PoolDispatch, PoolHandlerOptions, WorkerConfig } from "./pool_protocol.ts";
+import type { StaticOptions } from "../http/handler.ts";
+import type { PoolDispatch, WorkerConfig } from "./pool_protocol.ts";
 
 /** Options for {@link WorkerPool}. */
 export interface PoolOptions {
   /** What each worker serves: the static handler's options (root, list, cors, ...). */
-  handler: PoolHandlerOptions;
+  handler: StaticOptions;
   /** Number of workers, 1 to 256. @default {navigator.hardwareConcurrency} */
   workers?: number;
   /** `kernel` (reusePort, Linux only) or `queue`. @default {"kernel" on Linux, else "queue"} */
@@ -59,17 +60,48 @@ export interface PoolSummary {
 /** How long a worker may take to start listening. */
 const READY_TIMEOUT_MS = 10_000;
 
-/** Default worker count: one per CPU. */
+/**
+ * Default worker count: one per CPU.
+ *
+ * @returns `navigator.hardwareConcurrency`, at least 1
+ */
 export function defaultWorkerCount(): number {
   return Math.max(1, navigator.hardwareConcurrency || 1);
 }
 
-/** Default dispatch: the kernel spreads connections only on Linux. */
+/**
+ * Default dispatch: the kernel spreads `reusePort` connections only on Linux.
+ *
+ * @returns `"kernel"` on Linux, `"queue"` elsewhere
+ */
 export function defaultDispatch(): PoolDispatch {
   return Deno.build.os === "linux" ? "kernel" : "queue";
 }
 
-/** A supervised pool of workers serving one port. */
+/**
+ * A supervised pool of Web Workers serving the static handler on one port. Ready once every
+ * worker listens; a dead worker is replaced at once; `crashLimit` deaths within `crashWindowMs`
+ * stop the pool and reject {@link WorkerPool.finished}. No global state: run as many as you like.
+ *
+ * @example Serve a directory on two workers, then stop
+ * ```ts
+ * import { WorkerPool } from "@netlab/netlab";
+ *
+ * const controller = new AbortController();
+ * const pool = new WorkerPool({
+ *   handler: { root: "./www", demoRoutes: true },
+ *   workers: 2,
+ *   port: 0,
+ *   signal: controller.signal,
+ * });
+ * await pool.start();
+ * const res = await fetch(`${pool.url}_netlab/work?ms=10`);
+ * console.log(res.headers.get("x-netlab-worker"), await res.json());
+ * controller.abort(); // drains every worker
+ * const { workers } = await pool.finished;
+ * console.log(workers.map((w) => `worker ${w.id}: ${w.served}`).join(", "));
+ * ```
+ */
 export class WorkerPool {
   #options: PoolOptions;
   #log: Logger;
@@ -85,7 +117,10 @@ export class WorkerPool {
   #finished = Promise.withResolvers<PoolSummary>();
   #stopping: Promise<PoolSummary> | undefined;
 
-  /** @param options what to serve, where, and on how many workers */
+  /**
+   * @param options what to serve, where, and on how many workers
+   * @throws {RangeError} when `workers` is not an integer from 1 to 256
+   */
   constructor(options: PoolOptions) {
     const workers = options.workers ?? defaultWorkerCount();
     if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
@@ -131,7 +166,12 @@ export class WorkerPool {
     };
   }
 
-  /** Starts every worker; resolves once all of them listen. */
+  /**
+   * Starts every worker and logs the ready line.
+   *
+   * @returns the address served, once every worker listens
+   * @throws {NetlabError} when the port is taken or a worker cannot start
+   */
   async start(): Promise<Deno.NetAddr> {
     if (this.#state !== "idle") throw new Error("Cannot start a pool twice");
     this.#state = "starting";
@@ -175,13 +215,23 @@ export class WorkerPool {
     return this.addr;
   }
 
-  /** Drains every worker (requests in flight finish) and resolves with the per-worker counts. */
+  /**
+   * Stops accepting, lets requests in flight finish, stops every worker and logs the requests
+   * served per worker. Safe to call more than once.
+   *
+   * @returns the requests served per worker
+   */
   stop(): Promise<PoolSummary> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
   }
 
-  /** Makes worker `id` throw an uncaught error, to watch it be replaced. */
+  /**
+   * Makes worker `id` throw an uncaught error, to watch the supervisor replace it.
+   *
+   * @param id the 1-based worker number
+   * @param reason the error message the worker dies with
+   */
   crashWorker(id: number, reason = "Crashed on purpose"): void {
     this.#slots[id - 1]?.post({ type: "crash", reason });
   }
@@ -236,7 +286,8 @@ export class WorkerPool {
   #startSlot(slot: WorkerSlot): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const timer = setTimeout(
-      () => reject(new NetlabError(`Worker ${slot.id} did not start within ${READY_TIMEOUT_MS} ms`)),
+      () =>
+        reject(new NetlabError(`Worker ${slot.id} did not start within ${READY_TIMEOUT_MS} ms`)),
       READY_TIMEOUT_MS,
     );
     this.#startWaiters.set(slot, { resolve, reject });

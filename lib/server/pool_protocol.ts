@@ -1,31 +1,31 @@
 /**
  * The messages the pool supervisor and its workers exchange. Everything here must survive
  * `structuredClone`: workers cannot receive functions, so a worker builds its own handler from
- * {@link PoolHandlerOptions}.
+ * the static handler's options.
  *
  * @module
  */
+import type { StaticOptions } from "../http/handler.ts";
 
-/** How requests reach the workers. */
+/**
+ * How requests reach the workers: `kernel` (each worker listens with `reusePort`; Linux spreads
+ * connections) or `queue` (the main thread accepts and hands requests to the least-busy worker).
+ *
+ * @example
+ * ```ts
+ * import type { PoolDispatch } from "@netlab/netlab";
+ * const dispatch: PoolDispatch = "queue";
+ * ```
+ */
 export type PoolDispatch = "kernel" | "queue";
-
-/** The serialisable options each worker builds its static handler from (see `StaticOptions`). */
-export interface PoolHandlerOptions {
-  root: string;
-  list?: boolean;
-  dotfiles?: boolean;
-  cors?: boolean;
-  compress?: boolean;
-  cacheMaxFileBytes?: number;
-  demoRoutes?: boolean;
-}
 
 /** Everything a worker needs to start. */
 export interface WorkerConfig {
   /** 1-based slot number; replacements keep their slot's number. */
   id: number;
   dispatch: PoolDispatch;
-  handler: PoolHandlerOptions;
+  /** The static handler's options (plain data: workers cannot receive functions). */
+  handler: StaticOptions;
   /** Kernel dispatch: where the worker's own `Deno.serve` listens (with `reusePort`). */
   hostname: string;
   port: number;
@@ -94,8 +94,25 @@ export type FromWorker =
   /** Drained: nothing in flight, no longer listening. */
   | { type: "stopped"; total: number };
 
-/** The name every pool worker is started with; `main.ts` checks it to run the worker loop. */
+/**
+ * The name every pool worker is started with; `main.ts` checks it to run the worker loop.
+ *
+ * @example
+ * ```ts
+ * import { POOL_WORKER_NAME } from "@netlab/netlab";
+ * console.log(POOL_WORKER_NAME); // "netlab-pool-worker"
+ * ```
+ */
 export const POOL_WORKER_NAME = "netlab-pool-worker";
 
-/** The response header naming the worker that answered. */
+/**
+ * The response header naming the worker that answered (its 1-based number).
+ *
+ * @example
+ * ```ts
+ * import { WORKER_HEADER } from "@netlab/netlab";
+ * const res = new Response("hi", { headers: { [WORKER_HEADER]: "2" } });
+ * console.log(res.headers.get(WORKER_HEADER)); // "2"
+ * ```
+ */
 export const WORKER_HEADER = "x-netlab-worker";

@@ -9,6 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import { buildHandler, type Handler } from "./_pool_handler.ts";
 import { forwardLogs } from "./_pool_log.ts";
+import { Outbox } from "./_pool_outbox.ts";
 import { QueueResponder } from "./_pool_worker_queue.ts";
 import {
   type FromWorker,
@@ -22,10 +23,19 @@ import {
 interface WorkerScope {
   name: string;
   postMessage(message: unknown, transfer?: Transferable[]): void;
-  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  onmessage: ((event: MessageEvent<ToWorker[]>) => void) | null;
 }
 
-/** True when this code runs inside a worker the pool started. */
+/**
+ * Tells whether this code runs inside a worker the pool started.
+ *
+ * @returns true in a Web Worker named {@link POOL_WORKER_NAME}
+ * @example
+ * ```ts
+ * import { isPoolWorkerScope } from "@netlab/netlab";
+ * console.log(isPoolWorkerScope()); // false on the main thread
+ * ```
+ */
 export function isPoolWorkerScope(): boolean {
   return typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !==
       "undefined" &&
@@ -46,12 +56,15 @@ class PoolWorkerRuntime {
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
   #log = getLogger(["netlab", "pool"]);
 
+  #outbox: Outbox<FromWorker>;
+
   constructor(scope: WorkerScope) {
     this.#scope = scope;
+    this.#outbox = new Outbox((batch, transfer) => this.#scope.postMessage(batch, transfer));
   }
 
   post = (msg: FromWorker, transfer?: Transferable[]): void => {
-    this.#scope.postMessage(msg, transfer);
+    this.#outbox.push(msg, transfer);
   };
 
   onMessage = (msg: ToWorker): void => {
@@ -82,8 +95,13 @@ class PoolWorkerRuntime {
 
   async #init(config: WorkerConfig): Promise<void> {
     this.#config = config;
-    await forwardLogs(config.logLevel, this.post);
-    this.#handler = this.#safe(buildHandler(config.handler));
+    // Log records leave at once: a record written just before a long synchronous burn must not wait
+    // for the end of that turn.
+    await forwardLogs(config.logLevel, (msg) => {
+      this.#outbox.push(msg);
+      this.#outbox.flush();
+    });
+    this.#handler = buildHandler(config.handler, config.logLevel);
     if (config.dispatch === "queue") {
       this.#responder = new QueueResponder(this.#handler, this.post, this.#answered, [[
         WORKER_HEADER,
@@ -101,11 +119,14 @@ class PoolWorkerRuntime {
       reusePort: true,
       ...tls,
       onListen: ({ port }) => this.post({ type: "ready", port }),
+      onError: (err) => {
+        this.#log.error("Unexpected error: {error}", { error: err });
+        return new Response("500 Internal Server Error\n", { status: 500 });
+      },
     }, this.#kernelHandler);
   }
 
   #kernelHandler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    const startedAt = performance.now();
     let res = await this.#handler(req, info);
     try {
       res.headers.set(WORKER_HEADER, String(this.#config.id));
@@ -115,48 +136,16 @@ class PoolWorkerRuntime {
       res = new Response(res.body, res);
       res.headers.set(WORKER_HEADER, String(this.#config.id));
     }
-    this.#answered(req, res.status, startedAt);
+    this.#answered();
     return res;
   };
 
-  /** One place that turns an unexpected error into a 500. */
-  #safe(handler: Handler): Handler {
-    return async (req, info) => {
-      try {
-        return await handler(req, info);
-      } catch (err) {
-        this.#log.error("{method} {url} failed: {error}", {
-          method: req.method,
-          url: req.url,
-          error: err,
-        });
-        return new Response("Internal Server Error\n", { status: 500 });
-      }
-    };
-  }
-
-  #answered = (req: Request, status: number, startedAt: number): void => {
+  #answered = (): void => {
     this.#served++;
     this.#reportTimer ??= setTimeout(() => {
       this.#reportTimer = undefined;
       this.post({ type: "served", total: this.#served });
     }, SERVED_REPORT_MS);
-    if (this.#log.isEnabledFor("info")) {
-      const endedAt = performance.now();
-      const path = req.url.slice(req.url.indexOf("/", req.url.indexOf("//") + 2));
-      const durationMs = Math.round((endedAt - startedAt) * 10) / 10;
-      // A literal message (braces escaped) with the fields as properties: the text log reads
-      // naturally and the JSON log keeps when the request ran, on this worker's own clock.
-      const line = `${req.method} ${path} ${status} ${durationMs} ms`.replace(/[{}]/g, "$&$&");
-      this.#log.info(line, {
-        method: req.method,
-        path,
-        status,
-        durationMs,
-        startedAt: performance.timeOrigin + startedAt,
-        endedAt: performance.timeOrigin + endedAt,
-      });
-    }
   };
 
   async #drain(): Promise<void> {
@@ -173,11 +162,31 @@ class PoolWorkerRuntime {
   }
 }
 
-/** Runs the pool worker loop in the current worker: waits for `init`, then serves. */
+/**
+ * Runs the pool worker loop in the current worker: waits for the supervisor's `init`, then serves.
+ * Call it first thing in your entry module when {@link isPoolWorkerScope} is true, and pass that
+ * module's URL as `workerUrl`, so one file (or one compiled binary) is both program and worker.
+ *
+ * @example An entry module that doubles as the pool's worker (not run by `deno test --doc`:
+ * its body must be a module's top level)
+ * ```ts ignore
+ * import { isPoolWorkerScope, runPoolWorker, WorkerPool } from "@netlab/netlab";
+ *
+ * if (isPoolWorkerScope()) {
+ *   runPoolWorker();
+ * } else {
+ *   const pool = new WorkerPool({ handler: { root: "." }, workerUrl: import.meta.url, port: 0 });
+ *   await pool.start();
+ *   await pool.stop();
+ * }
+ * ```
+ */
 export function runPoolWorker(): void {
   const scope = globalThis as unknown as WorkerScope;
   const runtime = new PoolWorkerRuntime(scope);
-  scope.onmessage = (event) => runtime.onMessage(event.data);
+  scope.onmessage = (event) => {
+    for (const msg of event.data) runtime.onMessage(msg);
+  };
 }
 
 if (import.meta.main && isPoolWorkerScope()) runPoolWorker();

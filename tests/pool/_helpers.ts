@@ -9,7 +9,9 @@ import { type PoolOptions, type PoolSummary, WorkerPool } from "../../lib/server
 import type { PoolDispatch } from "../../lib/server/pool_protocol.ts";
 
 /** Both dispatch modes; kernel only where reusePort shares a port. */
-export const DISPATCHES: PoolDispatch[] = Deno.build.os === "linux" ? ["kernel", "queue"] : ["queue"];
+export const DISPATCHES: PoolDispatch[] = Deno.build.os === "linux"
+  ? ["kernel", "queue"]
+  : ["queue"];
 
 /** A running pool that stops (draining) when disposed. */
 export interface TestPool extends AsyncDisposable {
@@ -37,7 +39,10 @@ export async function startPool(
 /** Records every `netlab.*` log record until disposed. */
 export async function captureLogs(
   lowestLevel: "debug" | "info" = "info",
-): Promise<{ records: LogRecord[]; waitFor(test: (r: LogRecord) => boolean, n?: number): Promise<void> } & AsyncDisposable> {
+): Promise<
+  & { records: LogRecord[]; waitFor(test: (r: LogRecord) => boolean, n?: number): Promise<void> }
+  & AsyncDisposable
+> {
   const records: LogRecord[] = [];
   const waiters: (() => void)[] = [];
   await configure({
@@ -79,4 +84,20 @@ export function text(r: LogRecord): string {
 /** Total requests in a summary. */
 export function total(summary: PoolSummary): number {
   return summary.workers.reduce((n, w) => n + w.served, 0);
+}
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** Runs `netlab args...` from source to completion (tests/cli/main_test.ts registers tests on import). */
+export async function netlab(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

@@ -1,0 +1,233 @@
+/**
+ * The static handler's rules as a table of cases that any transport can run: the handler called
+ * directly, `netlab serve`, or a live pool in either dispatch mode (hono's `common.case.test.ts`
+ * idea). Each suite names the handler options it needs; {@link makeFixture} builds the root.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { StaticOptions } from "../../lib/http/handler.ts";
+import type { RawReply, RawRequest } from "./_raw_http.ts";
+
+/** Sends one request through whatever is under test. */
+export type Send = (req: RawRequest) => Promise<RawReply>;
+
+/** One rule of the handler. */
+export interface Case {
+  name: string;
+  request: RawRequest;
+  /** Send a first GET and put its ETag in this request's If-None-Match. */
+  withEtagOf?: string;
+  status: number;
+  headers?: Record<string, string | RegExp | null>;
+  /** Exact text, a pattern, or the fixture file whose bytes the body must equal. */
+  body?: string | RegExp | { file: string };
+}
+
+/** Cases that share handler options. */
+export interface Suite {
+  name: string;
+  options: Omit<StaticOptions, "root">;
+  cases: Case[];
+}
+
+const HELLO = "hello, netlab\n";
+/** Larger than the handler's memory cache and the pool's inline limit: it must stream. */
+const BIG_BYTES = 1024 * 1024 + 123;
+
+/** A temporary root with the files the cases expect; removed when disposed. */
+export async function makeFixture(): Promise<{ root: string } & AsyncDisposable> {
+  const root = await Deno.makeTempDir({ prefix: "netlab-cases-" });
+  await Deno.writeTextFile(`${root}/index.html`, "<h1>home</h1>\n");
+  await Deno.writeTextFile(`${root}/hello.txt`, HELLO);
+  await Deno.writeTextFile(`${root}/404.html`, "<h1>nothing here</h1>\n");
+  await Deno.writeTextFile(`${root}/.secret`, "hidden\n");
+  await Deno.writeTextFile(
+    `${root}/prose.txt`,
+    "All work and no play makes Jack a dull boy. ".repeat(100),
+  );
+  await Deno.mkdir(`${root}/sub`);
+  await Deno.writeTextFile(`${root}/sub/a.txt`, "a\n");
+  const big = new Uint8Array(BIG_BYTES);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 10)) & 0xff;
+  await Deno.writeFile(`${root}/big.bin`, big);
+  return {
+    root,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+/** Every rule, grouped by the options it needs. */
+export const SUITES: Suite[] = [
+  {
+    name: "defaults",
+    options: {},
+    cases: [
+      { name: "serves index.html for /", request: { path: "/" }, status: 200, body: /home/ },
+      {
+        name: "serves a file with its type and length",
+        request: { path: "/hello.txt" },
+        status: 200,
+        headers: { "content-type": /^text\/plain/, "content-length": String(HELLO.length) },
+        body: HELLO,
+      },
+      {
+        name: "answers HEAD with headers and no body",
+        request: { method: "HEAD", path: "/hello.txt" },
+        status: 200,
+        headers: { "content-length": String(HELLO.length) },
+        body: "",
+      },
+      {
+        name: "answers a missing file with the root's 404.html",
+        request: { path: "/missing.html" },
+        status: 404,
+        body: /nothing here/,
+      },
+      {
+        name: "redirects a directory without its slash",
+        request: { path: "/sub?x=1" },
+        status: 301,
+        headers: { location: "/sub/?x=1" },
+      },
+      {
+        name: "does not list a directory unless asked",
+        request: { path: "/sub/" },
+        status: 404,
+      },
+      { name: "hides dotfiles", request: { path: "/.secret" }, status: 404 },
+      {
+        name: "refuses an encoded slash",
+        request: { path: "/sub%2fa.txt" },
+        status: 400,
+      },
+      {
+        name: "never leaves the root",
+        request: { path: "/../../../../etc/passwd" },
+        status: 404,
+        body: /nothing here/,
+      },
+      {
+        name: "refuses other methods with 405 and Allow",
+        request: { method: "POST", path: "/hello.txt" },
+        status: 405,
+        headers: { allow: /GET/ },
+      },
+      {
+        name: "answers OPTIONS with 204 and Allow",
+        request: { method: "OPTIONS", path: "/hello.txt" },
+        status: 204,
+        headers: { allow: /GET, HEAD/ },
+      },
+      {
+        name: "serves a byte range",
+        request: { path: "/hello.txt", headers: { range: "bytes=0-4" } },
+        status: 206,
+        headers: { "content-range": `bytes 0-4/${HELLO.length}` },
+        body: "hello",
+      },
+      {
+        name: "answers a matching If-None-Match with 304",
+        request: { path: "/hello.txt" },
+        withEtagOf: "/hello.txt",
+        status: 304,
+        body: "",
+      },
+      {
+        name: "compresses text for clients that accept gzip",
+        request: { path: "/prose.txt", headers: { "accept-encoding": "gzip" } },
+        status: 200,
+        headers: { "content-encoding": "gzip", vary: /accept-encoding/i },
+      },
+      {
+        name: "streams a large file whole",
+        request: { path: "/big.bin" },
+        status: 200,
+        headers: { "content-length": String(BIG_BYTES) },
+        body: { file: "big.bin" },
+      },
+      {
+        name: "has no demo routes unless asked",
+        request: { path: "/_netlab/work?ms=1" },
+        status: 404,
+      },
+      {
+        name: "sends no CORS header unless asked",
+        request: { path: "/hello.txt" },
+        status: 200,
+        headers: { "access-control-allow-origin": null },
+      },
+    ],
+  },
+  {
+    name: "list, cors, no compression, demo routes",
+    options: { list: true, cors: true, compress: false, demoRoutes: true },
+    cases: [
+      { name: "lists a directory", request: { path: "/sub/" }, status: 200, body: /a\.txt/ },
+      {
+        name: "sends CORS headers",
+        request: { path: "/hello.txt" },
+        status: 200,
+        headers: { "access-control-allow-origin": "*" },
+      },
+      {
+        name: "answers a CORS preflight",
+        request: {
+          method: "OPTIONS",
+          path: "/hello.txt",
+          headers: { origin: "http://a.test", "access-control-request-method": "GET" },
+        },
+        status: 204,
+        headers: { "access-control-allow-methods": /GET/ },
+      },
+      {
+        name: "does not compress when told not to",
+        request: { path: "/prose.txt", headers: { "accept-encoding": "gzip, br" } },
+        status: 200,
+        headers: { "content-encoding": null },
+      },
+      {
+        name: "burns CPU on the demo route",
+        request: { path: "/_netlab/work?ms=3" },
+        status: 200,
+        body: /"ms":3/,
+      },
+      {
+        name: "refuses a demo duration over 1000 ms",
+        request: { path: "/_netlab/work?ms=1001" },
+        status: 400,
+      },
+    ],
+  },
+];
+
+/** Runs one case through `send` and asserts what the handler must answer. */
+export async function runCase(send: Send, c: Case, root: string): Promise<void> {
+  const request = { ...c.request, headers: { ...c.request.headers } };
+  if (c.withEtagOf !== undefined) {
+    const first = await send({ path: c.withEtagOf });
+    const etag = first.headers.get("etag");
+    assert.ok(etag, `${c.name}: no ETag on ${c.withEtagOf}`);
+    request.headers["if-none-match"] = etag;
+  }
+  const reply = await send(request);
+  assert.equal(reply.status, c.status, `${c.name}: status`);
+  for (const [name, want] of Object.entries(c.headers ?? {})) {
+    const got = reply.headers.get(name);
+    if (want === null) assert.equal(got, null, `${c.name}: ${name} should be absent`);
+    else if (typeof want === "string") assert.equal(got, want, `${c.name}: ${name}`);
+    else assert.match(got ?? "", want, `${c.name}: ${name}`);
+  }
+  if (c.body === undefined) return;
+  if (typeof c.body === "object" && "file" in c.body) {
+    const want = await Deno.readFile(`${root}/${c.body.file}`);
+    assert.equal(reply.body.length, want.length, `${c.name}: body length`);
+    assert.ok(reply.body.every((b, i) => b === want[i]), `${c.name}: body bytes`);
+    return;
+  }
+  const text = new TextDecoder().decode(reply.body);
+  if (typeof c.body === "string") assert.equal(text, c.body, `${c.name}: body`);
+  else assert.match(text, c.body, `${c.name}: body`);
+}

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { netlab } from "./_helpers.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** `netlab pool ...` running in the background; killed when disposed. */
+async function startCli(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", MAIN, "pool", ...args],
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let log = "";
+  let port = 0;
+  while (port === 0) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`netlab pool exited before it was ready:\n${log}`);
+    log += value;
+    const m = log.match(/ready: .*listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+    if (m) port = Number(m[1]);
+  }
+  return {
+    port,
+    log: () => log,
+    /** Sends `signal` and resolves with the exit code and everything logged. */
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      child.kill(signal);
+      for (let r = await lines.read(); !r.done; r = await lines.read()) log += r.value;
+      return { code: (await child.status).code, log };
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+      await lines.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
+for (const workers of ["0", "300", "two"]) {
+  Deno.test(`netlab pool --workers ${workers} is a usage error (exit 2)`, async () => {
+    const { code, stderr } = await netlab(["pool", "--workers", workers]);
+    assert.equal(code, 2);
+    assert.match(stderr, /^netlab pool: option '--workers <n>' argument '.*' is invalid/);
+    assert.match(stderr, /from 1 to 256/);
+    assert.match(stderr, /Try 'netlab pool --help'/);
+  });
+}
+
+Deno.test("netlab pool --dispatch other is a usage error (exit 2)", async () => {
+  const { code, stderr } = await netlab(["pool", "--dispatch", "round-robin"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /kernel, queue/);
+});
+
+for (const dispatch of ["kernel", "queue"]) {
+  Deno.test(`netlab pool logs ready, names workers in the access log, drains on SIGTERM (${dispatch})`, async () => {
+    await using pool = await startCli(["--port", "0", "--workers", "2", "--dispatch", dispatch]);
+    assert.match(pool.log(), new RegExp(`ready: 2 workers \\(${dispatch} dispatch\\)`));
+    const res = await fetch(`http://127.0.0.1:${pool.port}/page.html`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("x-netlab-worker") ?? "", /^[12]$/);
+    await res.body?.cancel();
+    const { code, log } = await pool.stop();
+    assert.equal(code, 0);
+    assert.match(log, /netlab\.access: worker [12]: 127\.0\.0\.1:\d+ GET \/page\.html 200/);
+    assert.match(log, /Served 1 requests: worker 1 \d, worker 2 \d/);
+  });
+}
+
+Deno.test("netlab pool --quiet still prints the ready line", async () => {
+  await using pool = await startCli(["--port", "0", "--workers", "1", "--quiet"]);
+  assert.match(pool.log(), /^netlab pool: ready: 1 workers/m);
+  const { code, log } = await pool.stop("SIGINT");
+  assert.equal(code, 0);
+  assert.doesNotMatch(log, /netlab\.access/);
+});
