@@ -1,10 +1,115 @@
-import { Command } from "@commander-js/extra-typings";
+/**
+ * `netlab balance`: flags to options, options to a running balancer (or to an HAProxy config).
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { startBalancer } from "../balancer/balancer.ts";
+import { BackendSpecError, parseBackends } from "../balancer/backend_spec.ts";
+import { haproxyConfig } from "../balancer/haproxy.ts";
+import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "./errors.ts";
+import { listenError, UsageError } from "./errors.ts";
+import { type LogFormat, setupLogging } from "./logging.ts";
 
-/** `netlab balance` (not implemented yet). */
-export function balanceCommand(_ctx: CliContext): Command {
-  return new Command("balance").description("(not implemented yet)").action(() => {
-    throw new NetlabError("netlab balance is not implemented yet");
-  }) as unknown as Command;
+function integer(min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** Seconds (fractions allowed) to milliseconds. */
+function seconds(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError("expected a number of seconds >= 0");
+  }
+  return Math.round(n * 1000);
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `netlab balance`. */
+export function balanceCommand(ctx: CliContext): Command {
+  return new Command("balance")
+    .description("TCP load balancer in front of any backends")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0 picks a free one)", integer(0, 65535), 44444)
+    .option(
+      "--backend <spec>",
+      "backend HOST:PORT; repeat it, or use comma lists, port ranges HOST:FIRST-LAST, " +
+        "[IPv6]:PORT and a weight suffix @N (e.g. 127.0.0.1:9002-9005@2)",
+      collect,
+      [] as string[],
+    )
+    .addOption(
+      new Option("--strategy <name>", "how a backend is chosen").choices(STRATEGY_NAMES)
+        .default("round-robin" as StrategyName),
+    )
+    .option("--connect-timeout <s>", "seconds to wait for a backend to accept", seconds, 3000)
+    .option("--idle-timeout <s>", "close connections idle this long (0: never)", seconds, 60_000)
+    .option("--fin-timeout <s>", "after one side's FIN, close within (0: never)", seconds, 30_000)
+    .option("--retries <n>", "other backends to try when a connect fails", integer(0, 100), 3)
+    .option("--max-conns <n>", "close new connections beyond this many", integer(1, 1e7), 10_000)
+    .option("--health-interval <s>", "seconds between health checks (0: off)", seconds, 2000)
+    .option("--drain-timeout <s>", "on SIGINT/SIGTERM, let connections finish for", seconds, 10_000)
+    .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", integer(0, 65535))
+    .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
+      [
+        "haproxy",
+      ] as const,
+    ))
+    .option("--quiet", "no per-connection log lines")
+    .addOption(
+      new Option("--log-format <format>", "log format").choices(["text", "json"] as const)
+        .default("text" as LogFormat),
+    )
+    .addHelpText(
+      "after",
+      `
+Backends:
+  --backend 127.0.0.1:9002 --backend 127.0.0.1:9003   repeated
+  --backend 127.0.0.1:9002,127.0.0.1:9003             comma list
+  --backend 127.0.0.1:9002-9005                       port range (four backends)
+  --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default 1), IPv6 in brackets`,
+    )
+    .action(async (opts) => {
+      let backends;
+      try {
+        backends = parseBackends(opts.backend);
+      } catch (err) {
+        if (err instanceof BackendSpecError) throw new UsageError(err.message, { cause: err });
+        throw err;
+      }
+      const options = {
+        backends,
+        host: opts.host,
+        port: opts.port,
+        strategy: opts.strategy,
+        connectTimeoutMs: opts.connectTimeout,
+        idleTimeoutMs: opts.idleTimeout,
+        finTimeoutMs: opts.finTimeout,
+        retries: opts.retries,
+        maxConns: opts.maxConns,
+        healthIntervalMs: opts.healthInterval,
+        drainTimeoutMs: opts.drainTimeout,
+        ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
+      };
+      if (opts.emit === "haproxy") {
+        ctx.print(haproxyConfig(options));
+        return;
+      }
+      await setupLogging({ logFormat: opts.logFormat, quiet: opts.quiet ?? false }, ctx.logStream);
+      let balancer;
+      try {
+        balancer = await startBalancer({ ...options, signal: ctx.signal });
+      } catch (err) {
+        throw listenError(opts.host, opts.port, err);
+      }
+      await balancer.finished;
+    }) as unknown as Command;
 }

@@ -1,0 +1,44 @@
+/**
+ * A backend at run time: its configuration plus the live counters the strategies, the health
+ * checker and the stats endpoint read.
+ *
+ * @module
+ */
+import { type BackendSpec, formatAddress } from "./backend_spec.ts";
+import type { Traffic } from "./proxy.ts";
+
+/** Whether a backend receives new connections. */
+export type BackendState = "up" | "down";
+
+/** One backend's configuration and live counters. */
+export class Backend {
+  /** Host name or address, IPv6 without brackets. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** Relative weight (1..1000). */
+  readonly weight: number;
+  /** `host:port`, IPv6 in brackets; also the backend's identity in logs and stats. */
+  readonly address: string;
+  /** Up backends receive new connections; down ones only health checks. */
+  state: BackendState = "up";
+  /** Connections being connected or proxied right now. */
+  active = 0;
+  /** Connections proxied since start. */
+  total = 0;
+  /** Bytes forwarded to (up) and from (down) this backend, updated as they flow. */
+  readonly bytes: Traffic = { up: 0, down: 0 };
+  /** Failed connection attempts (client connections and health checks). */
+  failures = 0;
+  /** Consecutive successful health checks (for the rise threshold). */
+  goodChecks = 0;
+  /** Consecutive failed health checks (for the fall threshold). */
+  badChecks = 0;
+
+  constructor(spec: BackendSpec) {
+    this.host = spec.host;
+    this.port = spec.port;
+    this.weight = spec.weight;
+    this.address = formatAddress(spec.host, spec.port);
+  }
+}

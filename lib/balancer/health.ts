@@ -1,0 +1,117 @@
+/**
+ * Active health checks: every interval, a TCP connect to each backend. A backend goes down after
+ * `fall` failed checks in a row and comes back after `rise` good ones; each change is logged.
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import { BackendConnectError, connectWithTimeout } from "./_connect.ts";
+import type { Backend } from "./backend.ts";
+
+/** Options for {@linkcode HealthChecker}. */
+export interface HealthOptions {
+  /** Milliseconds between rounds. */
+  intervalMs: number;
+  /** Connect timeout per check in milliseconds. */
+  timeoutMs: number;
+  /** Good checks in a row that bring a down backend back. @default {2} */
+  rise?: number;
+  /** Failed checks in a row that take an up backend out. @default {3} */
+  fall?: number;
+  /** Where state changes are logged. */
+  logger: Logger;
+}
+
+/** Runs health-check rounds over a fixed set of backends until stopped. */
+export class HealthChecker {
+  #backends: readonly Backend[];
+  #options: HealthOptions;
+  #rise: number;
+  #fall: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #round: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(backends: readonly Backend[], options: HealthOptions) {
+    this.#backends = backends;
+    this.#options = options;
+    this.#rise = options.rise ?? 2;
+    this.#fall = options.fall ?? 3;
+  }
+
+  /** Starts the rounds; the first runs after one interval. */
+  start(): void {
+    this.#schedule();
+  }
+
+  /** Stops scheduling and waits for a running round to finish. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#round;
+  }
+
+  /**
+   * Marks a backend down at once after a client connection to it failed; it returns only after
+   * `rise` good checks, like any backend that failed its checks.
+   */
+  markDown(backend: Backend, reason: string): void {
+    backend.goodChecks = 0;
+    if (backend.state === "down") return;
+    backend.state = "down";
+    this.#options.logger.warn(`backend ${backend.address} is down: ${reason}`, {
+      backend: backend.address,
+      state: "down",
+      reason,
+    });
+  }
+
+  /** Runs one round now (also used by tests). */
+  async checkAll(): Promise<void> {
+    await Promise.all(this.#backends.map((b) => this.#check(b)));
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#round = this.checkAll().finally(() => this.#schedule());
+    }, this.#options.intervalMs);
+  }
+
+  async #check(backend: Backend): Promise<void> {
+    let failure: string | undefined;
+    try {
+      const conn = await connectWithTimeout(backend.host, backend.port, this.#options.timeoutMs);
+      conn.close();
+    } catch (err) {
+      // any failure to connect is a failed check; a health check must never stop the balancer
+      failure = err instanceof BackendConnectError || err instanceof Error
+        ? err.message
+        : String(err);
+    }
+    if (this.#stopped) return;
+    const log = this.#options.logger;
+    if (failure === undefined) {
+      backend.badChecks = 0;
+      backend.goodChecks++;
+      if (backend.state === "down" && backend.goodChecks >= this.#rise) {
+        backend.state = "up";
+        log.info(`backend ${backend.address} is up: ${backend.goodChecks} good health checks`, {
+          backend: backend.address,
+          state: "up",
+        });
+      }
+      return;
+    }
+    backend.goodChecks = 0;
+    backend.badChecks++;
+    backend.failures++;
+    if (backend.state === "up" && backend.badChecks >= this.#fall) {
+      backend.state = "down";
+      log.warn(
+        `backend ${backend.address} is down: ${backend.badChecks} failed health checks (${failure})`,
+        { backend: backend.address, state: "down", reason: failure },
+      );
+    }
+  }
+}

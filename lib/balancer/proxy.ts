@@ -1,0 +1,170 @@
+/**
+ * Byte-level TCP proxying between two connected sockets: one read/write loop per direction, each
+ * with its own reused buffer. Awaiting every write before the next read is the backpressure: a
+ * slow reader stalls its writer, so a connection never holds more than its two buffers.
+ * `ReadableStream.pipeTo` is not used because it closes the whole socket at the first FIN, which
+ * breaks half-closed conversations.
+ *
+ * @module
+ */
+
+/**
+ * How a proxied connection ended: a timeout, error or shutdown if one happened (the first),
+ * otherwise which side sent the first FIN.
+ */
+export type EndReason =
+  | "client closed"
+  | "backend closed"
+  | "idle timeout"
+  | "fin timeout"
+  | "client error"
+  | "backend error"
+  | "shutdown";
+
+/** Bytes forwarded so far; updated per chunk so stats can read it while the connection lives. */
+export interface Traffic {
+  /** Client to backend. */
+  up: number;
+  /** Backend to client. */
+  down: number;
+}
+
+/** Tuning and limits for {@linkcode proxy}. */
+export interface ProxyOptions {
+  /** Bytes per direction read at once (and the most a direction ever holds). @default {65536} */
+  bufferSize?: number;
+  /** Close both sides after this long without a byte either way; 0 disables. @default {60000} */
+  idleTimeoutMs?: number;
+  /** After one side's FIN, how long the other direction may stay open; 0 disables. @default {30000} */
+  finTimeoutMs?: number;
+  /** Closes both sides at once (end reason "shutdown"). */
+  signal?: AbortSignal;
+  /** Shared counters to add to as bytes flow (e.g. a backend's totals for live stats). */
+  traffic?: Traffic;
+}
+
+/** The outcome of one proxied connection. */
+export interface ProxyResult extends Traffic {
+  /** The first thing that ended the conversation. */
+  end: EndReason;
+  /** The error behind "client error" or "backend error". */
+  error?: unknown;
+  /** Milliseconds from start to both sockets closed. */
+  durationMs: number;
+}
+
+/** Default per-direction buffer size in bytes. */
+export const DEFAULT_BUFFER_SIZE = 64 * 1024;
+
+/**
+ * Forwards bytes both ways between `client` and `backend` until both directions have ended, one
+ * side fails, a timeout fires or `signal` aborts; always closes both sockets before resolving.
+ * A FIN from either side is forwarded with `closeWrite()`, so half-closed conversations work.
+ */
+export async function proxy(
+  client: Deno.Conn,
+  backend: Deno.Conn,
+  options: ProxyOptions = {},
+): Promise<ProxyResult> {
+  const started = performance.now();
+  const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  const finMs = options.finTimeoutMs ?? 30_000;
+  const shared = options.traffic;
+  const traffic: Traffic = { up: 0, down: 0 };
+  let end: EndReason | undefined; // a timeout, an error or shutdown: wins over a FIN
+  let finReason: EndReason | undefined; // who sent the first FIN
+  let error: unknown;
+  let closed = false;
+  let open = 2;
+  let lastActive = Date.now();
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let finTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const closeBoth = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(idleTimer);
+    clearTimeout(finTimer);
+    try {
+      client.close();
+    } catch { /* already closed */ }
+    try {
+      backend.close();
+    } catch { /* already closed */ }
+  };
+  const finish = (reason: EndReason, err?: unknown) => {
+    if (end === undefined) {
+      end = reason;
+      error = err;
+    }
+    closeBoth();
+  };
+
+  const pump = async (
+    src: Deno.Conn,
+    dst: Deno.Conn,
+    dir: "up" | "down",
+  ): Promise<void> => {
+    const buf = new Uint8Array(size);
+    let reading = true;
+    try {
+      while (true) {
+        const n = await src.read(buf);
+        if (n === null) break;
+        lastActive = Date.now();
+        reading = false;
+        let off = 0;
+        while (off < n) {
+          off += await dst.write(off === 0 && n === size ? buf : buf.subarray(off, n));
+        }
+        reading = true;
+        traffic[dir] += n;
+        if (shared) shared[dir] += n;
+      }
+    } catch (err) {
+      if (closed) return; // we closed the socket under our own pending read or write
+      const srcSide = dir === "up" ? "client" : "backend";
+      const dstSide = dir === "up" ? "backend" : "client";
+      finish(`${reading ? srcSide : dstSide} error`, err);
+      return;
+    }
+    if (closed) return;
+    finReason ??= dir === "up" ? "client closed" : "backend closed";
+    if (--open === 0) return closeBoth();
+    try {
+      await dst.closeWrite();
+    } catch (err) {
+      // the other side is already gone (ENOTCONN): nothing more can flow either way
+      if (!(err instanceof Deno.errors.NotConnected)) error ??= err;
+      return closeBoth();
+    }
+    if (finMs > 0) finTimer = setTimeout(() => finish("fin timeout"), finMs);
+  };
+
+  if (idleMs > 0) {
+    const check = () => {
+      const quiet = Date.now() - lastActive;
+      if (quiet >= idleMs) finish("idle timeout");
+      else idleTimer = setTimeout(check, idleMs - quiet);
+    };
+    idleTimer = setTimeout(check, idleMs);
+  }
+  const onAbort = () => finish("shutdown");
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await Promise.all([pump(client, backend, "up"), pump(backend, client, "down")]);
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    closeBoth();
+  }
+  const result: ProxyResult = {
+    up: traffic.up,
+    down: traffic.down,
+    end: end ?? finReason ?? "shutdown",
+    durationMs: performance.now() - started,
+  };
+  if (error !== undefined) result.error = error;
+  return result;
+}

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { Balancer, startBalancer } from "../../lib/balancer/balancer.ts";
+import { plainLine } from "../../lib/cli/logging.ts";
+import { ask, delay, nameBackend, TestBackend } from "./_helpers.ts";
+
+const spec = (b: TestBackend, weight = 1) => ({ host: "127.0.0.1", port: b.port, weight });
+
+/** Collects `netlab.*` log lines in memory for the duration of one test. */
+async function collectLogs(): Promise<{ lines: string[] } & AsyncDisposable> {
+  const lines: string[] = [];
+  await configure({
+    reset: true,
+    sinks: { mem: (r: LogRecord) => lines.push(plainLine(r)) },
+    loggers: [
+      { category: ["netlab"], sinks: ["mem"], lowestLevel: "info" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+  });
+  return { lines, [Symbol.asyncDispose]: () => reset() };
+}
+
+Deno.test("Balancer sends each new connection to the next of four backends, in order", async () => {
+  await using a = nameBackend("a");
+  await using b = nameBackend("b");
+  await using c = nameBackend("c");
+  await using d = nameBackend("d");
+  await using lb = await startBalancer({
+    backends: [a, b, c, d].map((x) => spec(x)),
+    port: 0,
+    healthIntervalMs: 0,
+  });
+  const seen: string[] = [];
+  for (let i = 0; i < 12; i++) seen.push(await ask(lb.addr.port));
+  assert.deepEqual(seen.join(""), "abcdabcdabcd");
+});
+
+Deno.test("Balancer logs one line per connection and one when it ends", async () => {
+  await using logs = await collectLogs();
+  await using a = nameBackend("hello");
+  await using lb = await startBalancer({ backends: [spec(a)], port: 0, healthIntervalMs: 0 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
+  const local = `127.0.0.1:${conn.localAddr.port}`;
+  const buf = new Uint8Array(16);
+  while (await conn.read(buf) !== null) { /* until the backend closes */ }
+  conn.close(); // the client's direction stays open (half-close) until it closes too
+  for (let i = 0; i < 50 && !logs.lines.some((l) => l.includes("ended")); i++) await delay(10);
+  assert.match(logs.lines[0]!, new RegExp(`^listening on 127\\.0\\.0\\.1:${lb.addr.port}$`));
+  assert.ok(logs.lines.includes(`connection from ${local} forwarded to 127.0.0.1:${a.port}`));
+  const end = logs.lines.find((l) => l.includes("ended"));
+  assert.match(
+    end!,
+    new RegExp(
+      `^connection from ${local} to 127\\.0\\.0\\.1:${a.port} ended \\(backend closed\\): ` +
+        `0 bytes up, 5 bytes down, [\\d.]+ ms$`,
+    ),
+  );
+});
+
+Deno.test("Balancer retries the next backend when one refuses, and marks it down", async () => {
+  await using a = nameBackend("a");
+  const dead = nameBackend("dead");
+  await dead.stop(); // its port is now closed
+  await using b = nameBackend("b");
+  await using lb = await startBalancer({
+    backends: [spec(a), spec(dead), spec(b)],
+    port: 0,
+    healthIntervalMs: 60_000, // on, so failures mark down; too slow to interfere
+  });
+  const seen: string[] = [];
+  for (let i = 0; i < 6; i++) seen.push(await ask(lb.addr.port));
+  // every client is served; the refused attempt went on to the next backend
+  assert.deepEqual(seen.toSorted(), ["a", "a", "a", "b", "b", "b"]);
+  const stats = lb.stats();
+  assert.equal(stats.backends[1]!.state, "down");
+  assert.equal(stats.backends[1]!.failures, 1);
+  assert.equal(stats.unserved, 0);
+});
+
+Deno.test("Balancer closes the client at once when every backend is down", async () => {
+  await using logs = await collectLogs();
+  const dead = [nameBackend("x"), nameBackend("y")];
+  for (const d of dead) await d.stop();
+  await using lb = await startBalancer({
+    backends: dead.map((d) => spec(d)),
+    port: 0,
+    healthIntervalMs: 60_000,
+  });
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    assert.equal(await ask(lb.addr.port, "hello?\n").catch(() => ""), "");
+    // no timing assertion (shared machine); a hang would hit the test timeout instead
+    assert.ok(performance.now() - started >= 0);
+  }
+  assert.equal(lb.stats().unserved, 3);
+  assert.ok(logs.lines.some((l) => l.startsWith("no backend for connection from 127.0.0.1:")));
+});
+
+Deno.test("Balancer closes connections beyond maxConns at once and counts them", async () => {
+  const hold = Promise.withResolvers<void>();
+  await using slow = new TestBackend("slow", () => hold.promise).start();
+  await using lb = await startBalancer({
+    backends: [spec(slow)],
+    port: 0,
+    maxConns: 2,
+    healthIntervalMs: 0,
+  });
+  const held = await Promise.all(
+    [0, 1].map(() => Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port })),
+  );
+  while (lb.stats().active < 2) await delay(5);
+  assert.equal(await ask(lb.addr.port), "");
+  assert.equal(lb.stats().rejected, 1);
+  hold.resolve();
+  for (const c of held) c.close();
+});
+
+Deno.test("Balancer.stop() lets open connections finish, then closes the rest after the drain timeout", async () => {
+  const release = Promise.withResolvers<void>();
+  await using slow = new TestBackend("slow", async (conn) => {
+    await release.promise;
+    await conn.write(new TextEncoder().encode("done"));
+  }).start();
+  const lb = new Balancer({ backends: [spec(slow)], port: 0, healthIntervalMs: 0 });
+  await lb.start();
+  const answer = ask(lb.addr.port);
+  while (lb.stats().active < 1) await delay(5);
+  const stopping = lb.stop(5000);
+  await delay(50);
+  await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port }));
+  release.resolve();
+  assert.equal(await answer, "done", "the open connection finished during the drain");
+  await stopping;
+
+  // a connection that outlives the drain timeout is closed
+  const never = Promise.withResolvers<void>();
+  await using stuck = new TestBackend("stuck", () => never.promise).start();
+  const lb2 = await startBalancer({ backends: [spec(stuck)], port: 0, healthIntervalMs: 0 });
+  const cut = ask(lb2.addr.port);
+  while (lb2.stats().active < 1) await delay(5);
+  await lb2.stop(100);
+  assert.equal(await cut, "");
+  never.resolve();
+});
+
+Deno.test("Balancer serves /stats and /metrics on statsPort", async () => {
+  await using a = nameBackend("abc");
+  await using lb = await startBalancer({
+    backends: [spec(a)],
+    port: 0,
+    statsPort: 0,
+    healthIntervalMs: 0,
+  });
+  assert.equal(await ask(lb.addr.port), "abc");
+  const base = `http://127.0.0.1:${lb.statsAddr!.port}`;
+  const stats = await (await fetch(`${base}/stats`)).json();
+  assert.equal(stats.total, 1);
+  assert.equal(stats.backends[0].address, `127.0.0.1:${a.port}`);
+  assert.equal(stats.backends[0].bytesDown, 3);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(
+    metrics,
+    new RegExp(`netlab_backend_connections_total\\{backend="127.0.0.1:${a.port}"\\} 1`),
+  );
+});

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { delay, echoBackend } from "./_helpers.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** Open descriptors of a process (Linux). */
+const openFds = (pid: number) => Array.from(Deno.readDirSync(`/proc/${pid}/fd`)).length;
+
+function freePort(): number {
+  using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return l.addr.port;
+}
+
+async function connectRetrying(port: number): Promise<Deno.TcpConn> {
+  for (let i = 0;; i++) {
+    try {
+      return await Deno.connect({ hostname: "127.0.0.1", port });
+    } catch (err) {
+      if (!(err instanceof Deno.errors.ConnectionRefused) || i > 200) throw err;
+      await delay(25);
+    }
+  }
+}
+
+Deno.test({
+  name:
+    "netlab balance: after 5,000 connections its open file descriptors are back where they started",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await using backend = echoBackend();
+    // its own process: the test runner shares one process between test files
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--unstable-net",
+        MAIN,
+        "balance",
+        "--quiet",
+        "--port",
+        String(port),
+        "--backend",
+        `127.0.0.1:${backend.port}`,
+        "--health-interval",
+        "0",
+      ],
+      stdout: "null",
+      stderr: "null",
+      stdin: "null",
+    }).spawn();
+    await using _child = {
+      async [Symbol.asyncDispose]() {
+        child.kill("SIGTERM");
+        await child.status;
+      },
+    };
+    const run = async (n: number) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: 20 }, async () => {
+        while (next++ < n) {
+          // half the clients close first, half wait for the echo backend's FIN
+          using conn = await connectRetrying(port);
+          await conn.write(new TextEncoder().encode("ping"));
+          await conn.read(new Uint8Array(4));
+          if (next % 2 === 0) await conn.closeWrite();
+        }
+      }));
+    };
+    const settled = async () => {
+      // until the count stops changing: closes in the child happen just after ours
+      let last = -1;
+      let now = openFds(child.pid);
+      while (now !== last) {
+        await delay(100);
+        last = now;
+        now = openFds(child.pid);
+      }
+      return now;
+    };
+    await run(100); // warm-up: the runtime opens a few descriptors of its own on first use
+    const before = await settled();
+    await run(5000);
+    assert.equal(await settled(), before);
+  },
+});

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { haproxyConfig } from "../../lib/balancer/haproxy.ts";
+
+const backends = [
+  { host: "127.0.0.1", port: 9002, weight: 1 },
+  { host: "::1", port: 9003, weight: 3 },
+];
+
+Deno.test("haproxyConfig() renders frontend, backends, strategy, checks and timeouts", () => {
+  const text = haproxyConfig({ backends, port: 44444, strategy: "round-robin" });
+  for (
+    const line of [
+      "  mode tcp",
+      "  bind 127.0.0.1:44444",
+      "  balance roundrobin",
+      "  retries 3",
+      "  timeout connect 3000ms",
+      "  timeout client 60000ms",
+      "  timeout client-fin 30000ms",
+      "  server b1 127.0.0.1:9002 weight 1 check inter 2000ms rise 2 fall 3",
+      "  server b2 [::1]:9003 weight 3 check inter 2000ms rise 2 fall 3",
+    ]
+  ) assert.ok(text.split("\n").includes(line), line);
+});
+
+Deno.test("haproxyConfig() maps every strategy and drops checks when disabled", () => {
+  assert.match(haproxyConfig({ backends, strategy: "least-conn" }), /balance leastconn/);
+  assert.match(haproxyConfig({ backends, strategy: "random" }), /balance random\(2\)/);
+  const hash = haproxyConfig({ backends, strategy: "source-hash", healthIntervalMs: 0 });
+  assert.match(hash, /balance source\n {2}hash-type consistent/);
+  assert.doesNotMatch(hash, / check/);
+});
+
+Deno.test({
+  name: "haproxyConfig() output is accepted by haproxy -c",
+  ignore: !new Deno.Command("sh", { args: ["-c", "command -v haproxy"], stdout: "null" })
+    .outputSync().success,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "netlab-haproxy-" });
+    try {
+      const file = `${dir}/haproxy.cfg`;
+      await Deno.writeTextFile(file, haproxyConfig({ backends, statsPort: 8404 }));
+      const out = await new Deno.Command("haproxy", { args: ["-c", "-f", file] }).output();
+      assert.ok(
+        out.success,
+        new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
