@@ -154,4 +154,107 @@ export { POOL_WORKER_NAME, type PoolDispatch, WORKER_HEADER } from "./lib/server
 
 // --- bench: netlab bench (lib/bench) -------------------------------------------------------------
 
+/**
+ * Runs one benchmark against one URL, ab-style, and resolves to its {@linkcode BenchResult}.
+ * Closed model by default (`concurrency` clients, `requests` or `timeLimitSeconds`); open model
+ * with `rate`. Network failures are counted, never thrown; invalid options throw `UsageError`.
+ *
+ * @param options what to load and how (see {@linkcode BenchOptions} for defaults)
+ * @param control `signal` stops the run early (the result covers what was done); `onProgress`
+ *   is called about every 250 ms
+ * @returns the counters, timings and percentiles of the run
+ * @example
+ * ```ts ignore
+ * import { bench, renderAb } from "@netlab/netlab";
+ *
+ * const result = await bench({
+ *   url: "http://127.0.0.1:8000/page.html",
+ *   requests: 1000,
+ *   concurrency: 10,
+ *   keepAlive: true,
+ *   engine: "raw",
+ * });
+ * console.log(result.requestsPerSecond, result.percentiles["99"]);
+ * console.log(renderAb(result));
+ * ```
+ */
+export { bench } from "./lib/bench/run.ts";
+/**
+ * Runs every URL at every concurrency level in turn, each run with fresh connections.
+ *
+ * @param options the shared {@linkcode BenchOptions} plus `urls` and `concurrencyLevels`
+ * @param control `signal`, `onProgress`, and `onRun` (told before each run)
+ * @returns one result per combination, URL-major
+ * @example
+ * ```ts ignore
+ * import { benchMatrix, renderMarkdown } from "@netlab/netlab";
+ *
+ * const results = await benchMatrix({
+ *   urls: ["http://127.0.0.1:45000/page.html"],
+ *   concurrencyLevels: [1, 5, 10],
+ *   requests: 1000,
+ * });
+ * console.log(renderMarkdown(results));
+ * ```
+ */
+export { benchMatrix } from "./lib/bench/matrix.ts";
+export type { BenchMatrixControl, BenchMatrixOptions } from "./lib/bench/matrix.ts";
+export type { BenchControl, BenchOptions, BenchProgress } from "./lib/bench/run.ts";
+export type { BenchResult, FailureCounts, TimingStats } from "./lib/bench/result.ts";
+/**
+ * Renders a result as ApacheBench prints it ("Server Software:" to the percentage table), then
+ * tail percentiles, status codes and errors by cause.
+ *
+ * @param result a bench result
+ * @returns the report text
+ * @example
+ * ```ts ignore
+ * import { bench, renderAb } from "@netlab/netlab";
+ * console.log(renderAb(await bench({ url: "http://127.0.0.1:8000/", requests: 100 })));
+ * ```
+ */
+export { renderAb } from "./lib/bench/render/ab.ts";
+/**
+ * Renders results as JSON (one object, or an array for several runs).
+ *
+ * @param results bench results
+ * @returns JSON text
+ * @example
+ * ```ts ignore
+ * import { bench, renderJson } from "@netlab/netlab";
+ * console.log(renderJson([await bench({ url: "http://127.0.0.1:8000/", requests: 100 })]));
+ * ```
+ */
+export { renderJson } from "./lib/bench/render/json.ts";
+/**
+ * Renders results as CSV: one row per run with counters, percentiles, status codes and errors.
+ *
+ * @param results bench results
+ * @returns CSV text with a header row
+ * @example
+ * ```ts ignore
+ * import { bench, renderCsv } from "@netlab/netlab";
+ * console.log(renderCsv([await bench({ url: "http://127.0.0.1:8000/", requests: 100 })]));
+ * ```
+ */
+export { renderCsv } from "./lib/bench/render/csv.ts";
+/**
+ * Renders the lab's markdown tables: one per URL, exactly the lab's nine columns.
+ *
+ * @param results bench results (e.g. from `benchMatrix`)
+ * @param options `title(url)` for the heading above each table; @default {"### <url>"}
+ * @returns markdown text
+ * @example
+ * ```ts ignore
+ * import { benchMatrix, renderMarkdown } from "@netlab/netlab";
+ * const results = await benchMatrix({
+ *   urls: ["http://127.0.0.1:8000/"],
+ *   concurrencyLevels: [1, 10],
+ *   requests: 100,
+ * });
+ * console.log(renderMarkdown(results, { title: (url) => `## async ${url}` }));
+ * ```
+ */
+export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts";
+
 // --- lab: netlab lab (lib/lab) -------------------------------------------------------------------

@@ -1,10 +1,143 @@
+/**
+ * `netlab bench`: ab's flags and report, plus --rate, --engine, --format, --out and
+ * --concurrency-levels. Parsing is commander's; validation is `resolveBenchFlags`; the run is
+ * `benchMatrix`; printing is the pure renderers.
+ *
+ * @module
+ */
 import { Command } from "@commander-js/extra-typings";
+import process from "node:process";
 import type { CliContext } from "./context.ts";
 import { NetlabError } from "./errors.ts";
+import { setupLogging } from "./logging.ts";
+import { VERSION } from "../version.ts";
+import { benchMatrix } from "../bench/matrix.ts";
+import { type BenchPlan, resolveBenchFlags } from "../bench/options.ts";
+import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
+import type { BenchResult } from "../bench/result.ts";
+import { renderAb } from "../bench/render/ab.ts";
+import { renderCsv } from "../bench/render/csv.ts";
+import { renderJson } from "../bench/render/json.ts";
+import { renderMarkdown } from "../bench/render/markdown.ts";
 
-/** `netlab bench` (not implemented yet). */
-export function benchCommand(_ctx: CliContext): Command {
-  return new Command("bench").description("(not implemented yet)").action(() => {
-    throw new NetlabError("netlab bench is not implemented yet");
-  }) as unknown as Command;
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Builds the `bench` subcommand. */
+export function benchCommand(ctx: CliContext): Command {
+  return new Command("bench")
+    .description(
+      "Load an HTTP server the way ApacheBench does, with exact counters and percentiles",
+    )
+    .argument("<url...>", "one or more http(s) URLs")
+    .option("-n, --requests <n>", "number of requests (default 1; unlimited with -t)")
+    .option("-c, --concurrency <n>", "requests in flight at once (default 1)")
+    .option("-t, --timelimit <seconds>", "stop after this many seconds")
+    .option("-k, --keepalive", "reuse connections (HTTP keep-alive)")
+    .option("-i, --head", "send HEAD requests")
+    .option("-m, --method <method>", "HTTP method (default GET, or POST with -p)")
+    .option("-H, --header <header>", 'extra header "Name: value" (repeatable)', collect, [])
+    .option("-p, --postfile <file>", "file to send as the request body")
+    .option("-T, --content-type <type>", "Content-Type of the body (default text/plain)")
+    .option("-s, --timeout <seconds>", "per-request timeout; hitting it ends the run (default 30)")
+    .option("-l, --variable-length", "accept varying body lengths (no Length failures)")
+    .option("-q, --quiet", "no progress bar")
+    .option("--rate <n>", "open model: N requests per second, latency from when each was due")
+    .option("--engine <engine>", "fetch (Deno's fetch) or raw (HTTP/1.1 over sockets)", "fetch")
+    .option("--format <format>", "ab, json, csv or markdown", "ab")
+    .option("--out <file>", "write the report to a file instead of standard output")
+    .option("--concurrency-levels <list>", "run each URL at every level, e.g. 1,5,10,20,50,100")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  netlab bench -n 1000 -c 10 http://127.0.0.1:8000/page.html
+  netlab bench -k -n 100000 -c 50 --engine raw http://127.0.0.1:8000/
+  netlab bench -t 10 --rate 2000 -c 20 http://127.0.0.1:8000/
+  netlab bench -n 1000 --concurrency-levels 1,10,100 --format markdown URL1 URL2`,
+    )
+    .action(async (urls, flags) => {
+      await setupLogging({ quiet: true }, ctx.logStream);
+      const plan = resolveBenchFlags(flags, urls);
+      const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
+      const results = await runPlan(ctx, plan, body);
+      const text = render(plan, results);
+      if (plan.out === null) ctx.print(text);
+      else await writeReport(plan.out, text);
+      const requests = results.reduce((n, r) => n + r.complete + r.failed, 0);
+      if (results.every((r) => r.complete === 0) && requests > 0) {
+        const causes = [...new Set(results.flatMap((r) => Object.keys(r.errors)))].join(", ");
+        ctx.printErr(`netlab bench: every request failed (${causes})\n`);
+        ctx.setExitCode(1);
+      }
+    }) as unknown as Command;
+}
+
+async function runPlan(
+  ctx: CliContext,
+  plan: BenchPlan,
+  body: Uint8Array | undefined,
+): Promise<BenchResult[]> {
+  let bar: ProgressBar | null = null;
+  const showBar = ctx.stderrIsTerminal && !plan.quiet;
+  try {
+    return await benchMatrix({
+      ...plan.base,
+      ...(body !== undefined ? { body } : {}),
+      urls: plan.urls,
+      concurrencyLevels: plan.concurrencyLevels,
+    }, {
+      signal: ctx.signal,
+      onRun: ({ index, count, url, concurrency }) => {
+        bar?.stop();
+        if (!showBar) return;
+        const label = count > 1 ? `[${index + 1}/${count}] c=${concurrency} ${url}` : url;
+        const total = plan.base.requests ?? (plan.base.timeLimitSeconds === undefined ? 1 : null);
+        bar = createProgressBar(process.stderr, label, total);
+      },
+      onProgress: (p) => bar?.update(p),
+    });
+  } finally {
+    (bar as ProgressBar | null)?.stop();
+  }
+}
+
+function render(plan: BenchPlan, results: BenchResult[]): string {
+  switch (plan.format) {
+    case "json":
+      return renderJson(results);
+    case "csv":
+      return renderCsv(results);
+    case "markdown":
+      return renderMarkdown(results);
+    default:
+      return results.map((r) =>
+        `This is netlab bench ${VERSION}, an ApacheBench-compatible load generator\n\n` +
+        `Benchmarking ${r.hostname} (be patient).....done\n\n\n${renderAb(r)}`
+      ).join("\n");
+  }
+}
+
+async function readBody(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NetlabError(`Cannot read body file "${path}": no such file`, { cause: err });
+    }
+    if (err instanceof Deno.errors.PermissionDenied) {
+      throw new NetlabError(`Cannot read body file "${path}": permission denied`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function writeReport(path: string, text: string): Promise<void> {
+  try {
+    await Deno.writeTextFile(path, text);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied) {
+      throw new NetlabError(`Cannot write report to "${path}": ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
 }

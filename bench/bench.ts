@@ -1,0 +1,121 @@
+/**
+ * `deno task perf bench`: load-generation speed against nginx (keep-alive, 50 connections, a small
+ * file), measured in turn with wrk, autocannon and netlab bench's raw and fetch engines, each as its
+ * own process so they never share an event loop. Peak memory over 1,000,000 requests is the
+ * separate, slower `deno task perf bench-memory`.
+ *
+ * @module
+ */
+// deno-lint-ignore-file no-console
+import { freePort, MAIN, type PerfRow, startNginx, wrk } from "./_tools.ts";
+
+const SECONDS = Number(Deno.env.get("NETLAB_PERF_SECONDS") ?? 5);
+/** Rounds of all four tools in turn; the best of each counts (other load only ever slows a tool). */
+const ROUNDS = Number(Deno.env.get("NETLAB_PERF_ROUNDS") ?? 3);
+const CONNECTIONS = 50;
+
+/** A temp directory holding one small HTML file (about a kilobyte, like the lab's page). */
+export async function smallSite(): Promise<{ root: string; path: string }> {
+  const root = await Deno.makeTempDir({ prefix: "netlab-perf-bench-" });
+  const html = `<!doctype html><title>small</title><p>${"netlab ".repeat(130)}</p>\n`;
+  await Deno.writeTextFile(`${root}/small.html`, html);
+  return { root, path: "/small.html" };
+}
+
+/** Runs `netlab bench` as a child and returns its JSON result. */
+export async function netlabBench(args: string[]): Promise<Record<string, unknown>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", MAIN, "bench", "-q", "--format", "json", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(`netlab bench failed: ${new TextDecoder().decode(out.stderr)}\n${text}`);
+  }
+  return JSON.parse(text);
+}
+
+async function autocannon(url: string): Promise<number> {
+  const out = await new Deno.Command("npx", {
+    args: ["-y", "autocannon@8", "-c", String(CONNECTIONS), "-d", String(SECONDS), "-j", url],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) throw new Error(`autocannon failed: ${new TextDecoder().decode(out.stderr)}`);
+  const json = JSON.parse(text.slice(text.indexOf("{")));
+  if (json.errors > 0 || json.non2xx > 0) console.error(`autocannon: ${json.errors} errors`);
+  return json.requests.total / (json.duration || SECONDS);
+}
+
+async function netlabRps(url: string, engine: "raw" | "fetch"): Promise<number> {
+  const r = await netlabBench([
+    "-k",
+    "-c",
+    String(CONNECTIONS),
+    "-t",
+    String(SECONDS),
+    "--engine",
+    engine,
+    url,
+  ]);
+  if ((r.failed as number) > 0) console.error(`netlab bench ${engine}: ${r.failed} failed`);
+  return r.requestsPerSecond as number;
+}
+
+/** The perf section. */
+export async function run(): Promise<PerfRow[]> {
+  const site = await smallSite();
+  const port = freePort();
+  try {
+    await using _nginx = await startNginx(site.root, port);
+    const url = `http://127.0.0.1:${port}${site.path}`;
+    console.error(
+      `bench: wrk, autocannon, netlab raw, netlab fetch in turn; ${ROUNDS} rounds of ${SECONDS} s, -c ${CONNECTIONS}`,
+    );
+    const tools: Record<string, () => Promise<number>> = {
+      wrk: () => wrk(url, { connections: CONNECTIONS, seconds: SECONDS }),
+      autocannon: () => autocannon(url),
+      raw: () => netlabRps(url, "raw"),
+      fetch: () => netlabRps(url, "fetch"),
+    };
+    const best: Record<string, number> = {};
+    for (let round = 1; round <= ROUNDS; round++) {
+      const line: string[] = [];
+      for (const [name, measure] of Object.entries(tools)) {
+        const rps = await measure();
+        best[name] = Math.max(best[name] ?? 0, rps);
+        line.push(`${name} ${rps.toFixed(0)}`);
+      }
+      console.error(`  round ${round}: ${line.join(", ")} req/s`);
+    }
+    const wrkRps = best.wrk!;
+    const acRps = best.autocannon!;
+    const rawRps = best.raw!;
+    const fetchRps = best.fetch!;
+    const row = (
+      what: string,
+      netlab: number,
+      anchor: number,
+      anchorName: string,
+      goal?: number,
+    ) => ({
+      section: "bench",
+      what,
+      netlab,
+      anchor,
+      anchorName,
+      unit: "req/s",
+      ...(goal !== undefined ? { goal } : {}),
+    });
+    return [
+      row("raw engine vs wrk (nginx, -k -c 50)", rawRps, wrkRps, "wrk", 0.9),
+      row("fetch engine vs wrk (nginx, -k -c 50)", fetchRps, wrkRps, "wrk", 0.4),
+      row("fetch engine vs autocannon", fetchRps, acRps, "autocannon"),
+      row("raw engine vs autocannon", rawRps, acRps, "autocannon"),
+    ];
+  } finally {
+    await Deno.remove(site.root, { recursive: true });
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * An incremental HTTP/1.x response parser for the raw engine. It works on bytes as they arrive (any
+ * split), counts exact wire and body bytes, and never builds strings on the hot path: only the
+ * `Server` header is decoded, and only when asked.
+ *
+ * @module
+ */
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+const HEADERS = 0;
+const BODY_LENGTH = 1;
+const CHUNK_SIZE = 2;
+const CHUNK_DATA = 3;
+const CHUNK_DATA_END = 4;
+const TRAILERS = 5;
+const BODY_CLOSE = 6;
+const DONE = 7;
+
+const NAME_CONTENT_LENGTH = bytes("content-length");
+const NAME_TRANSFER_ENCODING = bytes("transfer-encoding");
+const NAME_CONNECTION = bytes("connection");
+const NAME_SERVER = bytes("server");
+const MAX_HEADER_BYTES = 64 * 1024;
+
+function bytes(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+/** A response that is not HTTP/1.x as we know it. */
+export class HttpParseError extends Error {
+  override name = "HttpParseError";
+}
+
+/** Parses one response at a time; call {@linkcode ResponseParser.reset} before each request. */
+export class ResponseParser {
+  /** Status code of the final (non-1xx) response. */
+  status = 0;
+  /** Every byte of the response on the wire, 1xx responses and framing included. */
+  wireBytes = 0;
+  /** Body bytes after de-chunking (what a browser would call the document). */
+  bodyBytes = 0;
+  /** Whether the connection may carry another request after this response. */
+  keepAlive = false;
+  /** The `Server` header of the last response parsed while `captureServer` was set. */
+  server: string | null = null;
+  /** Decode the `Server` header (costs a string; set for the first response only). */
+  captureServer = false;
+
+  #state = HEADERS;
+  #head = false;
+  #remaining = 0;
+  #chunked = false;
+  #contentLength = -1;
+  #hbuf = new Uint8Array(1024);
+  #hlen = 0;
+  #lineLen = 0;
+  #sawSize = false;
+
+  /** Prepares for the response to a new request; `head` when that request was HEAD. */
+  reset(head: boolean): void {
+    this.status = 0;
+    this.wireBytes = 0;
+    this.bodyBytes = 0;
+    this.keepAlive = false;
+    this.#head = head;
+    this.#state = HEADERS;
+    this.#hlen = 0;
+  }
+
+  /** True once the whole response has been parsed. */
+  get done(): boolean {
+    return this.#state === DONE;
+  }
+
+  /** True when the headers are in and the body runs until the connection closes. */
+  get closeDelimited(): boolean {
+    return this.#state === BODY_CLOSE;
+  }
+
+  /** True when nothing of the response has arrived yet. */
+  get empty(): boolean {
+    return this.wireBytes === 0;
+  }
+
+  /**
+   * Parses `buf[start, end)`. Returns how many bytes belonged to this response (less than
+   * `end - start` only when the response finished before the buffer's end).
+   */
+  feed(buf: Uint8Array, start: number, end: number): number {
+    let i = start;
+    while (i < end && this.#state !== DONE) {
+      switch (this.#state) {
+        case HEADERS:
+          i = this.#feedHeaders(buf, i, end);
+          break;
+        case BODY_LENGTH: {
+          const take = Math.min(this.#remaining, end - i);
+          this.#remaining -= take;
+          this.bodyBytes += take;
+          i += take;
+          if (this.#remaining === 0) this.#state = DONE;
+          break;
+        }
+        case BODY_CLOSE:
+          this.bodyBytes += end - i;
+          i = end;
+          break;
+        case CHUNK_DATA: {
+          const take = Math.min(this.#remaining, end - i);
+          this.#remaining -= take;
+          this.bodyBytes += take;
+          i += take;
+          if (this.#remaining === 0) this.#state = CHUNK_DATA_END;
+          break;
+        }
+        default:
+          i = this.#feedChunkFraming(buf, i, end);
+      }
+    }
+    this.wireBytes += i - start;
+    return i - start;
+  }
+
+  /** The connection closed: returns true when that completes the response (close-delimited). */
+  eof(): boolean {
+    if (this.#state === BODY_CLOSE) {
+      this.#state = DONE;
+      return true;
+    }
+    return this.#state === DONE;
+  }
+
+  #feedHeaders(buf: Uint8Array, start: number, end: number): number {
+    if (this.#hlen === 0) {
+      const stop = findHeaderEnd(buf, start, end);
+      if (stop >= 0) {
+        this.#parseHead(buf, start, stop);
+        return stop;
+      }
+    }
+    // The header block is split across reads: gather it.
+    const old = this.#hlen;
+    const n = end - start;
+    if (old + n > this.#hbuf.length) {
+      if (old + n > MAX_HEADER_BYTES) throw new HttpParseError("response headers too large");
+      const bigger = new Uint8Array(Math.max(old + n, this.#hbuf.length * 2));
+      bigger.set(this.#hbuf.subarray(0, old));
+      this.#hbuf = bigger;
+    }
+    this.#hbuf.set(buf.subarray(start, end), old);
+    this.#hlen = old + n;
+    const stop = findHeaderEnd(this.#hbuf, Math.max(0, old - 3), this.#hlen);
+    if (stop < 0) return end;
+    this.#hlen = 0;
+    this.#parseHead(this.#hbuf, 0, stop);
+    return start + (stop - old);
+  }
+
+  /** Parses a complete header block `b[s, e)` (terminator included) and picks the body mode. */
+  #parseHead(b: Uint8Array, s: number, e: number): void {
+    // "HTTP/1.x SSS"
+    if (
+      e - s < 12 || b[s] !== 0x48 || b[s + 1] !== 0x54 || b[s + 2] !== 0x54 || b[s + 3] !== 0x50 ||
+      b[s + 4] !== 0x2f
+    ) {
+      throw new HttpParseError("response does not start with an HTTP/1.x status line");
+    }
+    const http11 = b[s + 7] === 0x31;
+    const status = digit(b[s + 9]) * 100 + digit(b[s + 10]) * 10 + digit(b[s + 11]);
+    if (!(status >= 100 && status <= 999)) throw new HttpParseError("invalid status code");
+    let close = !http11;
+    this.#chunked = false;
+    this.#contentLength = -1;
+    let ls = s;
+    while (b[ls] !== LF) ls++;
+    ls++;
+    while (ls < e) {
+      let le = ls;
+      while (le < e && b[le] !== LF) le++;
+      const lineEnd = le > ls && b[le - 1] === CR ? le - 1 : le;
+      if (lineEnd > ls) {
+        let colon = ls;
+        while (colon < lineEnd && b[colon] !== 0x3a) colon++;
+        if (colon < lineEnd) {
+          let vs = colon + 1;
+          while (vs < lineEnd && (b[vs] === 0x20 || b[vs] === 0x09)) vs++;
+          let ve = lineEnd;
+          while (ve > vs && (b[ve - 1] === 0x20 || b[ve - 1] === 0x09)) ve--;
+          const first = b[ls]! | 0x20;
+          if (first === 0x63) {
+            if (nameIs(b, ls, colon, NAME_CONTENT_LENGTH)) {
+              this.#contentLength = parseDecimal(b, vs, ve);
+            } else if (nameIs(b, ls, colon, NAME_CONNECTION)) {
+              if (contains(b, vs, ve, "close")) close = true;
+              else if (contains(b, vs, ve, "keep-alive")) close = false;
+            }
+          } else if (first === 0x74 && nameIs(b, ls, colon, NAME_TRANSFER_ENCODING)) {
+            this.#chunked = contains(b, vs, ve, "chunked");
+          } else if (
+            first === 0x73 && this.captureServer && nameIs(b, ls, colon, NAME_SERVER)
+          ) {
+            this.server = new TextDecoder().decode(b.subarray(vs, ve));
+          }
+        }
+      }
+      ls = le + 1;
+    }
+    if (status < 200 && status !== 101) return; // interim response: the real one follows
+    this.status = status;
+    this.keepAlive = !close;
+    if (this.#head || status === 204 || status === 304 || status === 101) {
+      this.#state = DONE;
+    } else if (this.#chunked) {
+      this.#state = CHUNK_SIZE;
+      this.#remaining = 0;
+      this.#sawSize = false;
+      this.#lineLen = 0;
+    } else if (this.#contentLength >= 0) {
+      this.#remaining = this.#contentLength;
+      this.#state = this.#remaining === 0 ? DONE : BODY_LENGTH;
+    } else {
+      this.keepAlive = false;
+      this.#state = BODY_CLOSE;
+    }
+  }
+
+  /** Chunk-size lines, the CRLF after each chunk, and trailers. */
+  #feedChunkFraming(b: Uint8Array, start: number, end: number): number {
+    let i = start;
+    while (i < end) {
+      const c = b[i++]!;
+      if (this.#state === CHUNK_SIZE) {
+        if (c === LF) {
+          if (!this.#sawSize) throw new HttpParseError("invalid chunk size");
+          this.#sawSize = false;
+          if (this.#remaining === 0) {
+            this.#state = TRAILERS;
+            this.#lineLen = 0;
+          } else {
+            this.#state = CHUNK_DATA;
+          }
+          return i;
+        }
+        if (this.#lineLen >= 0) {
+          const h = hexDigit(c);
+          if (h >= 0) {
+            this.#remaining = this.#remaining * 16 + h;
+            this.#sawSize = true;
+          } else if (c === CR || c === 0x3b || c === 0x20 || c === 0x09) {
+            this.#lineLen = -1; // extension or end of the size: ignore the rest of the line
+          } else {
+            throw new HttpParseError("invalid chunk size");
+          }
+        }
+      } else if (this.#state === CHUNK_DATA_END) {
+        if (c === LF) {
+          this.#state = CHUNK_SIZE;
+          this.#remaining = 0;
+          this.#lineLen = 0;
+          return i;
+        }
+        if (c !== CR) throw new HttpParseError("missing CRLF after chunk data");
+      } else { // TRAILERS
+        if (c === LF) {
+          if (this.#lineLen === 0) {
+            this.#state = DONE;
+            return i;
+          }
+          this.#lineLen = 0;
+        } else if (c !== CR) {
+          this.#lineLen++;
+        }
+      }
+    }
+    return i;
+  }
+}
+
+/** Index just past the blank line ending a header block in `b[s, e)`, or -1. */
+function findHeaderEnd(b: Uint8Array, s: number, e: number): number {
+  for (let i = b.indexOf(LF, s); i >= 0 && i < e; i = b.indexOf(LF, i + 1)) {
+    if (i + 1 < e && b[i + 1] === LF) return i + 2;
+    if (i + 2 < e && b[i + 1] === CR && b[i + 2] === LF) return i + 3;
+  }
+  return -1;
+}
+
+function digit(c: number | undefined): number {
+  return c !== undefined && c >= 0x30 && c <= 0x39 ? c - 0x30 : NaN;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
+  return -1;
+}
+
+function nameIs(b: Uint8Array, s: number, e: number, name: Uint8Array): boolean {
+  if (e - s !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if ((b[s + i]! | 0x20) !== name[i]) return false;
+  return true;
+}
+
+function parseDecimal(b: Uint8Array, s: number, e: number): number {
+  if (s >= e) throw new HttpParseError("invalid Content-Length");
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const d = digit(b[i]);
+    if (Number.isNaN(d)) throw new HttpParseError("invalid Content-Length");
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Case-insensitive search for an ASCII lowercase `word` in `b[s, e)`. */
+function contains(b: Uint8Array, s: number, e: number, word: string): boolean {
+  outer: for (let i = s; i + word.length <= e; i++) {
+    for (let j = 0; j < word.length; j++) {
+      if ((b[i + j]! | 0x20) !== word.charCodeAt(j)) continue outer;
+    }
+    return true;
+  }
+  return false;
+}

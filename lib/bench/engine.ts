@@ -1,0 +1,142 @@
+/**
+ * The seam between the run loop and the engines: an engine opens clients (one per concurrent
+ * slot); a client performs one request at a time and fills a reusable {@linkcode Sample}.
+ *
+ * @module
+ */
+
+/** How one request ended. */
+export const Outcome = {
+  /** A whole response arrived (any status). */
+  Complete: 0,
+  /** The connection could not be opened. */
+  Connect: 1,
+  /** Reading or writing failed, or the connection closed before the response was complete. */
+  Receive: 2,
+  /** Anything else: a timeout, a malformed response. */
+  Exception: 3,
+  /** Stopped by the run itself (time limit, Ctrl-C): counted nowhere. */
+  Aborted: 4,
+} as const;
+/** One of {@linkcode Outcome}'s values. */
+export type Outcome = typeof Outcome[keyof typeof Outcome];
+
+/** What one request did; one object per client, overwritten by every request. */
+export interface Sample {
+  outcome: Outcome;
+  /** Short cause of a failure, grouped in the report ("connection refused"). */
+  cause: string;
+  /** performance.now() when the request was due (open model) or started. */
+  intended: number;
+  /** performance.now() when the request started (before connecting, if it had to). */
+  start: number;
+  /** Connection set-up in ms (0 on a reused connection), or -1 when the engine cannot see it. */
+  connectMs: number;
+  /** performance.now() when the request was fully written, or -1 when the engine cannot see it. */
+  writeDone: number;
+  /** performance.now() when the first response byte (fetch: the headers) arrived. */
+  firstByte: number;
+  /** performance.now() when the response was complete. */
+  end: number;
+  status: number;
+  /** Response bytes on the wire. */
+  wireBytes: number;
+  /** Body bytes. */
+  bodyBytes: number;
+  /** The server agreed to keep the connection open after this response. */
+  keepAlive: boolean;
+  /** `Server` header, filled only when `wantServer` was set. */
+  server: string | null;
+  /** Ask the engine for the `Server` header on this request. */
+  wantServer: boolean;
+}
+
+/** A fresh sample. */
+export function newSample(): Sample {
+  return {
+    outcome: Outcome.Complete,
+    cause: "",
+    intended: 0,
+    start: 0,
+    connectMs: 0,
+    writeDone: 0,
+    firstByte: 0,
+    end: 0,
+    status: 0,
+    wireBytes: 0,
+    bodyBytes: 0,
+    keepAlive: false,
+    server: null,
+    wantServer: false,
+  };
+}
+
+/** One connection slot doing requests one after another. */
+export interface EngineClient {
+  /** Performs one request; never rejects for network errors, it fills `sample.outcome` instead. */
+  request(sample: Sample): Promise<void>;
+  /** Ends the request in flight: "timeout" makes it an Exception, anything else Aborted. */
+  abort(reason: "timeout" | "stop"): void;
+  /** Closes the connection, if any. */
+  close(): void;
+}
+
+/** What both engines know about exactness, so the report says what it cannot see. */
+export interface EngineTraits {
+  /** Header bytes on the wire are counted exactly (raw) or reconstructed (fetch). */
+  exactWireBytes: boolean;
+  /** Connect and write-done timestamps exist. */
+  connectTimes: boolean;
+}
+
+/** A load-generation engine. */
+export interface Engine {
+  readonly name: "fetch" | "raw";
+  readonly traits: EngineTraits;
+  /** Opens a client; connections are made lazily by the first request. */
+  client(): EngineClient;
+  /** Releases shared resources (the fetch engine's HTTP client). */
+  close(): void;
+}
+
+/** Everything an engine needs to know about the requests it sends. */
+export interface RequestSpec {
+  url: URL;
+  method: string;
+  /** Headers in order, user-set ones included. */
+  headers: Array<[string, string]>;
+  body: Uint8Array | null;
+  keepAlive: boolean;
+  /** For the fetch engine's connection pool. */
+  concurrency: number;
+}
+
+/** Maps a socket/fetch error to an outcome and a short cause. */
+export function classifyError(err: unknown): { outcome: Outcome; cause: string } {
+  if (err instanceof Deno.errors.ConnectionRefused) {
+    return { outcome: Outcome.Connect, cause: "connection refused" };
+  }
+  if (err instanceof Deno.errors.ConnectionReset) {
+    return { outcome: Outcome.Receive, cause: "connection reset" };
+  }
+  if (err instanceof Deno.errors.BrokenPipe) {
+    return { outcome: Outcome.Receive, cause: "broken pipe" };
+  }
+  if (err instanceof Deno.errors.ConnectionAborted) {
+    return { outcome: Outcome.Receive, cause: "connection aborted" };
+  }
+  if (
+    err instanceof Deno.errors.AddrNotAvailable || err instanceof Deno.errors.NetworkUnreachable ||
+    err instanceof Deno.errors.NotFound
+  ) {
+    return { outcome: Outcome.Connect, cause: shortMessage(err) };
+  }
+  return { outcome: Outcome.Exception, cause: shortMessage(err) };
+}
+
+/** The first line of an error message, without OS error numbers, lower-cased at the start. */
+export function shortMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const line = (text.split("\n")[0] ?? "").replace(/\s*\(os error \d+\)/, "").trim();
+  return line.length > 0 ? line[0]!.toLowerCase() + line.slice(1) : "unknown error";
+}

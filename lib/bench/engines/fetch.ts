@@ -1,0 +1,154 @@
+/**
+ * The fetch engine: Deno's native `fetch`. Without keep-alive the HTTP client keeps no idle
+ * connection, so every request opens its own; with keep-alive connections are pooled. fetch hides
+ * the wire: header bytes are reconstructed from the parsed headers, and there is no connect or
+ * write-done timestamp, which the report states rather than invents.
+ *
+ * @module
+ */
+import {
+  classifyError,
+  type Engine,
+  type EngineClient,
+  type EngineTraits,
+  Outcome,
+  type RequestSpec,
+  type Sample,
+} from "../engine.ts";
+import { VERSION } from "../../version.ts";
+
+/** Creates the fetch engine for `spec`. */
+export function fetchEngine(spec: RequestSpec): Engine {
+  const client = Deno.createHttpClient({
+    poolMaxIdlePerHost: spec.keepAlive ? spec.concurrency : 0,
+    http2: false,
+  });
+  const headers = new Headers();
+  for (const [k, v] of spec.headers) headers.append(k, v);
+  // So that body bytes compare with ab, which never asks for compression.
+  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
+  if (!headers.has("user-agent")) headers.set("user-agent", `netlab-bench/${VERSION}`);
+  if (!headers.has("accept")) headers.set("accept", "*/*");
+  const init = {
+    method: spec.method,
+    headers,
+    body: spec.body === null ? null : new Uint8Array(spec.body),
+    client,
+    redirect: "manual" as const,
+  };
+  const url = spec.url.href;
+  const traits: EngineTraits = { exactWireBytes: false, connectTimes: false };
+  return {
+    name: "fetch",
+    traits,
+    client: () => new FetchClient(url, init, spec.keepAlive),
+    close: () => client.close(),
+  };
+}
+
+type Init = Omit<RequestInit, "signal"> & { client: Deno.HttpClient };
+
+class FetchClient implements EngineClient {
+  #controller: AbortController | null = null;
+  #reason: "timeout" | "stop" | null = null;
+  #url: string;
+  #init: Init;
+  #keepAlive: boolean;
+
+  constructor(url: string, init: Init, keepAlive: boolean) {
+    this.#url = url;
+    this.#init = init;
+    this.#keepAlive = keepAlive;
+  }
+
+  async request(s: Sample): Promise<void> {
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#reason = null;
+    s.start = performance.now();
+    s.connectMs = -1;
+    s.writeDone = -1;
+    s.wireBytes = 0;
+    s.bodyBytes = 0;
+    s.status = 0;
+    s.keepAlive = false;
+    s.cause = "";
+    let gotHeaders = false;
+    try {
+      const res = await fetch(this.#url, { ...this.#init, signal: controller.signal });
+      gotHeaders = true;
+      s.firstByte = performance.now();
+      s.status = res.status;
+      const headerBytes = estimateHeaderBytes(res);
+      s.wireBytes = headerBytes;
+      const body = await res.arrayBuffer();
+      s.end = performance.now();
+      s.bodyBytes = body.byteLength;
+      s.wireBytes = headerBytes + body.byteLength;
+      s.keepAlive = this.#keepAlive && !/close/i.test(res.headers.get("connection") ?? "");
+      if (s.wantServer) s.server = res.headers.get("server") ?? "";
+      s.outcome = Outcome.Complete;
+    } catch (err) {
+      s.end = performance.now();
+      if (this.#reason !== null) {
+        s.outcome = this.#reason === "timeout" ? Outcome.Exception : Outcome.Aborted;
+        s.cause = "timeout";
+      } else {
+        const c = classifyFetchError(err, gotHeaders);
+        s.outcome = c.outcome;
+        s.cause = c.cause;
+      }
+    } finally {
+      this.#controller = null;
+    }
+  }
+
+  abort(reason: "timeout" | "stop"): void {
+    this.#reason = reason;
+    this.#controller?.abort();
+  }
+
+  close(): void {
+    this.#controller?.abort();
+  }
+}
+
+/** Size of the status line and headers as they would have been on the wire (names keep length). */
+function estimateHeaderBytes(res: Response): number {
+  // "HTTP/1.1 200 OK\r\n"
+  let n = 9 + 3 + 1 + res.statusText.length + 2 + 2;
+  for (const [k, v] of res.headers) {
+    if (k === "set-cookie") continue;
+    n += k.length + 2 + utf8Length(v) + 2;
+  }
+  for (const c of res.headers.getSetCookie()) n += 12 + utf8Length(c) + 2;
+  return n;
+}
+
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) n += 1; // close enough for headers
+  return n;
+}
+
+/** fetch wraps every network error in a TypeError; its message tells the stage apart. */
+function classifyFetchError(
+  err: unknown,
+  gotHeaders: boolean,
+): { outcome: Outcome; cause: string } {
+  const msg = err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : String(err);
+  if (/refused/i.test(msg)) return { outcome: Outcome.Connect, cause: "connection refused" };
+  if (!gotHeaders && /error trying to connect|dns error|connect error/i.test(msg)) {
+    return { outcome: Outcome.Connect, cause: "cannot connect" };
+  }
+  if (/reset/i.test(msg)) return { outcome: Outcome.Receive, cause: "connection reset" };
+  if (gotHeaders || /closed|incomplete|eof|body/i.test(msg)) {
+    return {
+      outcome: Outcome.Receive,
+      cause: gotHeaders
+        ? "connection closed before the response was complete"
+        : "connection closed before any response",
+    };
+  }
+  return classifyError(err);
+}

@@ -1,0 +1,219 @@
+/**
+ * The raw engine: HTTP/1.1 written straight to `Deno.connect`/`Deno.connectTls` sockets. The
+ * request bytes are built once, each client reuses one read buffer and one parser, and the wire is
+ * counted byte for byte, with ab's timestamps (connect, write done, first byte, done).
+ *
+ * @module
+ */
+import { VERSION } from "../../version.ts";
+import { HttpParseError, ResponseParser } from "../_http_parser.ts";
+import {
+  classifyError,
+  type Engine,
+  type EngineClient,
+  type EngineTraits,
+  Outcome,
+  type RequestSpec,
+  type Sample,
+} from "../engine.ts";
+
+type Conn = Deno.TcpConn | Deno.TlsConn;
+
+/** Builds the bytes of the request once: `Host`, `User-Agent` and `Accept` unless the user set them. */
+export function buildRequestBytes(spec: RequestSpec): Uint8Array {
+  const u = spec.url;
+  const has = (name: string) => spec.headers.some(([k]) => k.toLowerCase() === name);
+  let head = `${spec.method} ${u.pathname}${u.search} HTTP/1.1\r\n`;
+  if (!has("host")) head += `Host: ${u.host}\r\n`;
+  if (!has("user-agent")) head += `User-Agent: netlab-bench/${VERSION}\r\n`;
+  if (!has("accept")) head += "Accept: */*\r\n";
+  for (const [k, v] of spec.headers) head += `${k}: ${v}\r\n`;
+  if (!spec.keepAlive && !has("connection")) head += "Connection: close\r\n";
+  if (spec.body !== null && !has("content-length")) {
+    head += `Content-Length: ${spec.body.byteLength}\r\n`;
+  }
+  head += "\r\n";
+  const headBytes = new TextEncoder().encode(head);
+  if (spec.body === null) return headBytes;
+  const all = new Uint8Array(headBytes.byteLength + spec.body.byteLength);
+  all.set(headBytes);
+  all.set(spec.body, headBytes.byteLength);
+  return all;
+}
+
+/** Creates the raw engine for `spec`. */
+export function rawEngine(spec: RequestSpec): Engine {
+  const bytes = buildRequestBytes(spec);
+  const head = spec.method.toUpperCase() === "HEAD";
+  const tls = spec.url.protocol === "https:";
+  const hostname = spec.url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(spec.url.port) || (tls ? 443 : 80);
+  const traits: EngineTraits = { exactWireBytes: true, connectTimes: true };
+  return {
+    name: "raw",
+    traits,
+    client: () => new RawClient(bytes, head, tls, hostname, port),
+    close() {},
+  };
+}
+
+class RawClient implements EngineClient {
+  #conn: Conn | null = null;
+  #buf = new Uint8Array(64 * 1024);
+  #parser = new ResponseParser();
+  #abortReason: "timeout" | "stop" | null = null;
+  #request: Uint8Array;
+  #head: boolean;
+  #tls: boolean;
+  #hostname: string;
+  #port: number;
+
+  constructor(request: Uint8Array, head: boolean, tls: boolean, hostname: string, port: number) {
+    this.#request = request;
+    this.#head = head;
+    this.#tls = tls;
+    this.#hostname = hostname;
+    this.#port = port;
+  }
+
+  async request(s: Sample): Promise<void> {
+    this.#abortReason = null;
+    s.start = performance.now();
+    s.wireBytes = 0;
+    s.bodyBytes = 0;
+    s.status = 0;
+    s.keepAlive = false;
+    s.connectMs = 0;
+    s.cause = "";
+    const p = this.#parser;
+    p.captureServer = s.wantServer;
+    // A kept-alive connection the server closed while idle is not a failure: retry once, as ab does.
+    for (let attempt = 0;; attempt++) {
+      const reused = this.#conn !== null;
+      let stage = Outcome.Connect as Outcome;
+      try {
+        if (this.#conn === null) {
+          const t = performance.now();
+          this.#conn = await this.#connect();
+          if (this.#abortReason !== null) throw new Deno.errors.Interrupted("aborted");
+          s.connectMs = performance.now() - t;
+        }
+        stage = Outcome.Receive;
+        const conn = this.#conn;
+        await writeAll(conn, this.#request);
+        s.writeDone = performance.now();
+        p.reset(this.#head);
+        const buf = this.#buf;
+        let first = true;
+        while (true) {
+          const n = await conn.read(buf);
+          if (n === null) {
+            if (p.eof()) break;
+            if (p.empty && reused && attempt === 0 && this.#abortReason === null) {
+              throw new IdleClosed();
+            }
+            s.wireBytes = p.wireBytes;
+            s.bodyBytes = p.bodyBytes;
+            this.#fail(
+              s,
+              Outcome.Receive,
+              p.empty
+                ? "connection closed before any response"
+                : "connection closed before the response was complete",
+            );
+            return;
+          }
+          if (first) {
+            s.firstByte = performance.now();
+            first = false;
+          }
+          p.feed(buf, 0, n);
+          if (p.done) break;
+        }
+        s.end = performance.now();
+        s.status = p.status;
+        s.wireBytes = p.wireBytes;
+        s.bodyBytes = p.bodyBytes;
+        s.keepAlive = p.keepAlive;
+        if (s.wantServer) s.server = p.server ?? "";
+        s.outcome = Outcome.Complete;
+        if (!p.keepAlive) this.close();
+        return;
+      } catch (err) {
+        const idle = err instanceof IdleClosed ||
+          (reused && attempt === 0 && p.empty && this.#abortReason === null &&
+            (err instanceof Deno.errors.ConnectionReset || err instanceof Deno.errors.BrokenPipe));
+        if (idle) {
+          this.close();
+          continue;
+        }
+        s.wireBytes = p.wireBytes;
+        s.bodyBytes = p.bodyBytes;
+        if (this.#abortReason !== null) {
+          this.#fail(
+            s,
+            this.#abortReason === "timeout" ? Outcome.Exception : Outcome.Aborted,
+            "timeout",
+          );
+        } else if (err instanceof HttpParseError) {
+          this.#fail(s, Outcome.Exception, `invalid response: ${err.message}`);
+        } else {
+          const c = classifyError(err);
+          // A write or read error on an established connection is a receive failure, whatever it was.
+          const outcome = stage === Outcome.Connect
+            ? c.outcome
+            : (c.outcome === Outcome.Connect
+              ? Outcome.Receive
+              : c.outcome === Outcome.Exception
+              ? Outcome.Exception
+              : Outcome.Receive);
+          if (!(err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted)) {
+            this.#fail(s, outcome, c.cause);
+          } else {
+            this.#fail(s, Outcome.Receive, "connection closed");
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  #fail(s: Sample, outcome: Outcome, cause: string): void {
+    s.outcome = outcome;
+    s.cause = cause;
+    s.end = performance.now();
+    this.close();
+  }
+
+  async #connect(): Promise<Conn> {
+    if (this.#tls) return await Deno.connectTls({ hostname: this.#hostname, port: this.#port });
+    const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
+    conn.setNoDelay(true);
+    return conn;
+  }
+
+  abort(reason: "timeout" | "stop"): void {
+    this.#abortReason = reason;
+    this.close();
+  }
+
+  close(): void {
+    const conn = this.#conn;
+    this.#conn = null;
+    if (conn === null) return;
+    try {
+      conn.close();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) throw err;
+    }
+  }
+}
+
+class IdleClosed extends Error {}
+
+async function writeAll(conn: Conn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.byteLength) {
+    off += await conn.write(off === 0 ? bytes : bytes.subarray(off));
+  }
+}

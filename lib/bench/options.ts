@@ -1,0 +1,215 @@
+/**
+ * Validation of bench options, for the library (`BenchOptions`) and the CLI (flags as strings).
+ * Both throw {@linkcode UsageError} with one line saying what is wrong.
+ *
+ * @module
+ */
+import { UsageError } from "../cli/errors.ts";
+import type { RequestSpec } from "./engine.ts";
+import type { BenchOptions } from "./run.ts";
+
+/** Validated options for one run. */
+export interface NormalizedOptions {
+  spec: RequestSpec;
+  engine: "fetch" | "raw";
+  requests: number;
+  concurrency: number;
+  timeLimitSeconds: number | null;
+  timeoutSeconds: number;
+  rate: number | null;
+  variableLength: boolean;
+}
+
+/** Parses and checks a URL the way ab would accept it (http or https, with a host). */
+export function parseBenchUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (err) {
+    throw new UsageError(`Invalid URL "${text}": expected http://host[:port]/path`, { cause: err });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`Invalid URL "${text}": only http and https are supported`);
+  }
+  if (url.hostname === "") throw new UsageError(`Invalid URL "${text}": no host`);
+  return url;
+}
+
+function positiveInt(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`Invalid ${what} "${value}": expected a whole number of at least 1`);
+  }
+  return value;
+}
+
+function positive(value: number, what: string): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`Invalid ${what} "${value}": expected a number greater than 0`);
+  }
+  return value;
+}
+
+/** Checks `options` and fills ab's defaults. */
+export function normalizeOptions(options: BenchOptions): NormalizedOptions {
+  const url = parseBenchUrl(options.url);
+  const concurrency = positiveInt(options.concurrency ?? 1, "concurrency");
+  const timeLimit = options.timeLimitSeconds === undefined
+    ? null
+    : positive(options.timeLimitSeconds, "time limit");
+  const rate = options.rate === undefined ? null : positive(options.rate, "rate");
+  let requests: number;
+  if (options.requests !== undefined) {
+    requests = positiveInt(options.requests, "number of requests");
+  } else requests = timeLimit === null ? 1 : Infinity;
+  if (concurrency > requests) {
+    throw new UsageError(
+      `Cannot use concurrency level ${concurrency} greater than total number of requests ${requests}`,
+    );
+  }
+  const engine = options.engine ?? "fetch";
+  if (engine !== "fetch" && engine !== "raw") {
+    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
+  }
+  const body = options.body ?? null;
+  const method = (options.method ?? (body !== null ? "POST" : "GET")).toUpperCase();
+  if (!/^[A-Z0-9!#$%&'*+.^_`|~-]+$/.test(method)) {
+    throw new UsageError(`Invalid method "${options.method}"`);
+  }
+  const headers: Array<[string, string]> = [];
+  for (const [k, v] of options.headers ?? []) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n]/.test(v)) {
+      throw new UsageError(`Invalid header "${k}: ${v}"`);
+    }
+    headers.push([k, v]);
+  }
+  if (body !== null && !headers.some(([k]) => k.toLowerCase() === "content-type")) {
+    headers.push(["Content-Type", options.contentType ?? "text/plain"]);
+  }
+  return {
+    spec: {
+      url,
+      method,
+      headers,
+      body,
+      keepAlive: options.keepAlive ?? false,
+      concurrency,
+    },
+    engine,
+    requests,
+    concurrency,
+    timeLimitSeconds: timeLimit,
+    timeoutSeconds: positive(options.timeoutSeconds ?? 30, "timeout"),
+    rate,
+    variableLength: options.variableLength ?? false,
+  };
+}
+
+/** Output formats of `netlab bench`. */
+export type BenchFormat = "ab" | "json" | "csv" | "markdown";
+
+/** Flags as the command line gives them (strings), before validation. */
+export interface BenchFlags {
+  requests?: string;
+  concurrency?: string;
+  timelimit?: string;
+  keepalive?: boolean;
+  head?: boolean;
+  method?: string;
+  header?: string[];
+  postfile?: string;
+  contentType?: string;
+  timeout?: string;
+  quiet?: boolean;
+  rate?: string;
+  engine?: string;
+  format?: string;
+  out?: string;
+  concurrencyLevels?: string;
+  variableLength?: boolean;
+}
+
+/** A validated command line: the runs to make and how to print them. */
+export interface BenchPlan {
+  urls: string[];
+  /** One run per level and URL. */
+  concurrencyLevels: number[];
+  /** Options shared by every run (url and concurrency are filled per run). */
+  base: Omit<BenchOptions, "url" | "concurrency" | "body">;
+  /** File to read the body from (ab -p). */
+  postFile: string | null;
+  format: BenchFormat;
+  out: string | null;
+  quiet: boolean;
+}
+
+function num(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === "" || Number.isNaN(n)) {
+    throw new UsageError(`Invalid ${what} "${text}": expected a number`);
+  }
+  return n;
+}
+
+/** Turns command-line flags and URLs into a plan; throws UsageError for anything invalid. */
+export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan {
+  if (urls.length === 0) throw new UsageError("Missing URL: netlab bench [options] URL...");
+  for (const u of urls) parseBenchUrl(u);
+  const format = flags.format ?? "ab";
+  if (!["ab", "json", "csv", "markdown"].includes(format)) {
+    throw new UsageError(`Invalid format "${format}": expected ab, json, csv or markdown`);
+  }
+  const headers: Array<[string, string]> = [];
+  for (const h of flags.header ?? []) {
+    const colon = h.indexOf(":");
+    if (colon <= 0) throw new UsageError(`Invalid header "${h}": expected "Name: value"`);
+    headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
+  }
+  let levels: number[];
+  if (flags.concurrencyLevels !== undefined) {
+    levels = flags.concurrencyLevels.split(",").map((s) => num(s, "concurrency level")!);
+    if (flags.concurrency !== undefined) {
+      throw new UsageError("Use either -c or --concurrency-levels, not both");
+    }
+  } else {
+    levels = [num(flags.concurrency, "concurrency") ?? 1];
+  }
+  const method = flags.method ?? (flags.head ? "HEAD" : undefined);
+  const base: BenchPlan["base"] = { keepAlive: flags.keepalive ?? false };
+  const set = <K extends keyof BenchPlan["base"]>(k: K, v: BenchPlan["base"][K] | undefined) => {
+    if (v !== undefined) base[k] = v;
+  };
+  set("requests", num(flags.requests, "number of requests"));
+  set("timeLimitSeconds", num(flags.timelimit, "time limit"));
+  set("timeoutSeconds", num(flags.timeout, "timeout"));
+  set("rate", num(flags.rate, "rate"));
+  set("method", flags.postfile !== undefined && method === undefined ? "POST" : method);
+  set("contentType", flags.contentType);
+  set("variableLength", flags.variableLength);
+  if (headers.length > 0) base.headers = headers;
+  const engine = flags.engine ?? "fetch";
+  if (engine !== "fetch" && engine !== "raw") {
+    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
+  }
+  base.engine = engine;
+  // Validate every combination now, so a bad level fails before the first run starts.
+  for (const url of urls) {
+    for (const c of levels) {
+      normalizeOptions({
+        ...base,
+        url,
+        concurrency: c,
+        ...(flags.postfile !== undefined ? { body: new Uint8Array() } : {}),
+      });
+    }
+  }
+  return {
+    urls,
+    concurrencyLevels: levels,
+    base,
+    postFile: flags.postfile ?? null,
+    format: format as BenchFormat,
+    out: flags.out ?? null,
+    quiet: flags.quiet ?? false,
+  };
+}

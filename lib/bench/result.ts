@@ -1,0 +1,276 @@
+/**
+ * What a bench run produces, and the recorder that builds it: exact counters plus HdrHistograms
+ * (pure JS build) for the four ab timings, so memory stays flat however many requests run.
+ *
+ * @module
+ */
+import * as hdr from "hdr-histogram-js";
+import { Outcome, type Sample } from "./engine.ts";
+
+/** min, mean, standard deviation (n-1, as ab), median and max of one timing, in milliseconds. */
+export interface TimingStats {
+  min: number;
+  mean: number;
+  sd: number;
+  median: number;
+  max: number;
+}
+
+/** ab's "Failed requests" breakdown. */
+export interface FailureCounts {
+  /** The connection could not be opened. */
+  connect: number;
+  /** Reading failed or the connection closed before the response was complete. */
+  receive: number;
+  /** Complete response whose body length differs from the first one's (ab's Document Length). */
+  length: number;
+  /** Anything else: timeouts (-s), malformed responses. */
+  exceptions: number;
+}
+
+/** The result of one bench run; every field the renderers print. */
+export interface BenchResult {
+  url: string;
+  /** Host as in the URL, without brackets. */
+  hostname: string;
+  port: number;
+  /** Path and query. */
+  path: string;
+  method: string;
+  engine: "fetch" | "raw";
+  concurrency: number;
+  keepAliveRequested: boolean;
+  /** Requests per second asked with `rate` (open model), or null (closed model). */
+  rate: number | null;
+  /** The `Server` header of the first response ("" when absent or none arrived). */
+  serverSoftware: string;
+  /** Body length of the first complete response (null: none arrived, or `variableLength`). */
+  documentLength: number | null;
+  /** Seconds from the start to the last finished request (ab's "Time taken for tests"). */
+  timeTakenSeconds: number;
+  /** Responses fully received, any status (length failures included, as ab counts them). */
+  complete: number;
+  failed: number;
+  failures: FailureCounts;
+  non2xx: number;
+  /** Responses after which the server kept the connection open (only counted with keep-alive). */
+  keepAliveRequests: number;
+  /** Response bytes, headers included. */
+  totalTransferred: number;
+  /** False with the fetch engine: header bytes are reconstructed, not counted on the wire. */
+  totalTransferredExact: boolean;
+  /** Response body bytes. */
+  htmlTransferred: number;
+  /** Request body bytes sent (ab's "Total body sent"; 0 without a body). */
+  totalBodySent: number;
+  requestsPerSecond: number;
+  /** concurrency × time / complete, in ms (ab's first "Time per request"). */
+  timePerRequestMs: number;
+  /** time / complete, in ms (ab's "across all concurrent requests"). */
+  timePerRequestAllMs: number;
+  /** Received kilobytes (1024) per second. */
+  transferRateKBps: number;
+  /** ab's Connection Times (ms); connect and processing are null when the engine cannot see them. */
+  connectionTimes: {
+    connect: TimingStats | null;
+    processing: TimingStats | null;
+    waiting: TimingStats;
+    total: TimingStats;
+  } | null;
+  /** Total time percentiles in ms: "50", "66", ..., "99", "99.9", "99.99", "100". */
+  percentiles: Record<string, number>;
+  /** Responses per status code. */
+  statusCodes: Record<string, number>;
+  /** Failures grouped by cause. */
+  errors: Record<string, number>;
+  /** Stopped early by the caller's signal (Ctrl-C). */
+  interrupted: boolean;
+  /** A request hit the timeout (-s), which ends the run. */
+  timedOut: boolean;
+}
+
+/** The percentiles the reports show: ab's nine plus two ab lacks. */
+export const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100] as const;
+
+/** Latencies up to an hour at 3 significant digits, in microseconds. */
+function histogram(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    useWebAssembly: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** One timing: exact sums (mean, sd, min, max) and a histogram (median, percentiles). */
+class Series {
+  readonly hist: hdr.Histogram = histogram();
+  n = 0;
+  sum = 0;
+  sumSq = 0;
+  min = Infinity;
+  max = 0;
+
+  add(us: number): void {
+    const v = us < 0 ? 0 : us;
+    this.n++;
+    this.sum += v;
+    this.sumSq += v * v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    this.hist.recordValue(Math.min(Math.round(v), 3_600_000_000));
+  }
+
+  stats(): TimingStats {
+    const n = this.n;
+    const mean = this.sum / n;
+    const variance = n > 1 ? Math.max(0, (this.sumSq - n * mean * mean) / (n - 1)) : 0;
+    return {
+      min: this.min / 1000,
+      mean: mean / 1000,
+      sd: Math.sqrt(variance) / 1000,
+      median: this.hist.getValueAtPercentile(50) / 1000,
+      max: this.max / 1000,
+    };
+  }
+}
+
+/** Static facts about a run that the counters do not know. */
+export interface RunInfo {
+  url: URL;
+  method: string;
+  engine: "fetch" | "raw";
+  concurrency: number;
+  keepAlive: boolean;
+  rate: number | null;
+  bodyBytes: number;
+  variableLength: boolean;
+  exactWireBytes: boolean;
+  connectTimes: boolean;
+}
+
+/** Accumulates samples; cheap per request, memory independent of the request count. */
+export class Recorder {
+  complete = 0;
+  failures: FailureCounts = { connect: 0, receive: 0, length: 0, exceptions: 0 };
+  non2xx = 0;
+  keepAlive = 0;
+  wire = 0;
+  body = 0;
+  sent = 0;
+  documentLength: number | null = null;
+  serverSoftware: string | null = null;
+  lastEnd = 0;
+  #status = new Map<number, number>();
+  #errors = new Map<string, number>();
+  #connect = new Series();
+  #processing = new Series();
+  #waiting = new Series();
+  #total = new Series();
+  #info: RunInfo;
+
+  constructor(info: RunInfo) {
+    this.#info = info;
+  }
+
+  /** Failed requests so far. */
+  get failed(): number {
+    const f = this.failures;
+    return f.connect + f.receive + f.length + f.exceptions;
+  }
+
+  /** Counts one finished request (Aborted samples must not be recorded). */
+  record(s: Sample): void {
+    this.wire += s.wireBytes;
+    this.body += s.bodyBytes;
+    if (s.end > this.lastEnd) this.lastEnd = s.end;
+    if (s.outcome !== Outcome.Complete) {
+      if (s.outcome === Outcome.Connect) this.failures.connect++;
+      else if (s.outcome === Outcome.Receive) this.failures.receive++;
+      else this.failures.exceptions++;
+      this.#errors.set(s.cause, (this.#errors.get(s.cause) ?? 0) + 1);
+      return;
+    }
+    this.sent += this.#info.bodyBytes;
+    this.complete++;
+    if (this.serverSoftware === null && s.server !== null) this.serverSoftware = s.server;
+    if (this.documentLength === null) this.documentLength = s.bodyBytes;
+    else if (s.bodyBytes !== this.documentLength && !this.#info.variableLength) {
+      this.failures.length++;
+      const cause = "body length differs from the first response";
+      this.#errors.set(cause, (this.#errors.get(cause) ?? 0) + 1);
+    }
+    if (s.status < 200 || s.status > 299) this.non2xx++;
+    if (s.keepAlive && this.#info.keepAlive) this.keepAlive++;
+    this.#status.set(s.status, (this.#status.get(s.status) ?? 0) + 1);
+    const totalUs = (s.end - s.intended) * 1000;
+    this.#total.add(totalUs);
+    if (this.#info.connectTimes) {
+      const connectUs = s.connectMs * 1000;
+      this.#connect.add(connectUs);
+      this.#processing.add(totalUs - connectUs);
+      this.#waiting.add((s.firstByte - s.writeDone) * 1000);
+    } else {
+      this.#waiting.add((s.firstByte - s.start) * 1000);
+    }
+  }
+
+  /** Builds the result; `startedAt` is performance.now() at the start of the run. */
+  result(startedAt: number, flags: { interrupted: boolean; timedOut: boolean }): BenchResult {
+    const info = this.#info;
+    const end = this.lastEnd > startedAt ? this.lastEnd : performance.now();
+    const seconds = (end - startedAt) / 1000;
+    const done = this.complete;
+    const rate = (x: number) => (seconds > 0 && done > 0 ? x : 0);
+    const percentiles: Record<string, number> = {};
+    if (done > 0) {
+      for (const p of PERCENTILES) {
+        percentiles[String(p)] = p === 100
+          ? this.#total.max / 1000
+          : this.#total.hist.getValueAtPercentile(p) / 1000;
+      }
+    }
+    const u = info.url;
+    const tls = u.protocol === "https:";
+    return {
+      url: u.href,
+      hostname: u.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(u.port) || (tls ? 443 : 80),
+      path: `${u.pathname}${u.search}`,
+      method: info.method,
+      engine: info.engine,
+      concurrency: info.concurrency,
+      keepAliveRequested: info.keepAlive,
+      rate: info.rate,
+      serverSoftware: this.serverSoftware ?? "",
+      documentLength: info.variableLength ? null : this.documentLength,
+      timeTakenSeconds: seconds,
+      complete: done,
+      failed: this.failed,
+      failures: { ...this.failures },
+      non2xx: this.non2xx,
+      keepAliveRequests: this.keepAlive,
+      totalTransferred: this.wire,
+      totalTransferredExact: info.exactWireBytes,
+      htmlTransferred: this.body,
+      totalBodySent: this.sent,
+      requestsPerSecond: rate(done / seconds),
+      timePerRequestMs: rate((info.concurrency * seconds * 1000) / done),
+      timePerRequestAllMs: rate((seconds * 1000) / done),
+      transferRateKBps: rate(this.wire / 1024 / seconds),
+      connectionTimes: done === 0 ? null : {
+        connect: info.connectTimes ? this.#connect.stats() : null,
+        processing: info.connectTimes ? this.#processing.stats() : null,
+        waiting: this.#waiting.stats(),
+        total: this.#total.stats(),
+      },
+      percentiles,
+      statusCodes: Object.fromEntries([...this.#status].sort((a, b) => a[0] - b[0])),
+      errors: Object.fromEntries([...this.#errors].sort((a, b) => b[1] - a[1])),
+      interrupted: flags.interrupted,
+      timedOut: flags.timedOut,
+    };
+  }
+}

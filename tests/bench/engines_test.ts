@@ -1,0 +1,204 @@
+/**
+ * One suite, both engines: every case runs with `fetch` and with `raw` (STYLE 11).
+ */
+import assert from "node:assert/strict";
+import { bench } from "../../lib/bench/run.ts";
+import { deadPort, fixedServer, response, startServer } from "./_servers.ts";
+
+const enc = new TextEncoder();
+
+for (const engine of ["fetch", "raw"] as const) {
+  Deno.test(`bench() [${engine}] counts exactly what it sent and received`, async () => {
+    await using server = fixedServer("hello world\n");
+    const r = await bench({ url: server.url, requests: 37, concurrency: 4, engine });
+    assert.equal(r.complete, 37);
+    assert.equal(r.failed, 0);
+    assert.equal(server.requests(), 37);
+    assert.equal(server.connections(), 37);
+    assert.equal(r.documentLength, 12);
+    assert.equal(r.htmlTransferred, 37 * 12);
+    assert.equal(r.statusCodes["200"], 37);
+    assert.equal(r.serverSoftware, "netlab-test");
+    assert.equal(r.keepAliveRequests, 0);
+    if (engine === "raw") assert.equal(r.totalTransferred, 37 * response("hello world\n").length);
+    assert.ok(r.connectionTimes !== null);
+    assert.ok(r.percentiles["99.99"]! >= r.percentiles["50"]!);
+  });
+
+  Deno.test(`bench() [${engine}] with keep-alive reuses connections and counts them`, async () => {
+    await using server = fixedServer("ka");
+    const r = await bench({
+      url: server.url,
+      requests: 50,
+      concurrency: 5,
+      keepAlive: true,
+      engine,
+    });
+    assert.equal(r.complete, 50);
+    assert.equal(r.failed, 0);
+    assert.equal(r.keepAliveRequests, 50);
+    assert.equal(server.connections(), 5);
+  });
+
+  Deno.test(`bench() [${engine}] counts Length failures when the body length changes`, async () => {
+    await using server = startServer(({ index }) => ({
+      bytes: response(index % 2 === 0 ? "short" : "much longer"),
+      close: true,
+    }));
+    const r = await bench({ url: server.url, requests: 10, engine });
+    assert.equal(r.complete, 10);
+    assert.equal(r.documentLength, 5);
+    assert.equal(r.failures.length, 5);
+    assert.equal(r.failed, 5);
+    const v = await bench({ url: server.url, requests: 4, engine, variableLength: true });
+    assert.equal(v.failed, 0);
+    assert.equal(v.documentLength, null);
+  });
+
+  Deno.test(`bench() [${engine}] counts a server closing mid-body as a failure`, async () => {
+    await using server = startServer(({ index }) => {
+      const full = response("0123456789");
+      return { bytes: index % 2 === 0 ? full : full.subarray(0, full.length - 4), close: true };
+    });
+    const r = await bench({ url: server.url, requests: 6, engine });
+    assert.equal(r.complete, 3);
+    assert.equal(r.failed, 3);
+    assert.equal(r.failures.receive + r.failures.exceptions, 3);
+    assert.equal(Object.values(r.errors).reduce((a, b) => a + b, 0), 3);
+  });
+
+  Deno.test(`bench() [${engine}] counts Connect failures when nothing listens`, async () => {
+    const r = await bench({ url: `http://127.0.0.1:${deadPort()}/`, requests: 3, engine });
+    assert.equal(r.complete, 0);
+    assert.equal(r.failed, 3);
+    assert.equal(r.failures.connect, 3);
+    assert.deepEqual(r.errors, { "connection refused": 3 });
+    assert.equal(r.connectionTimes, null);
+  });
+
+  Deno.test(`bench() [${engine}] counts Non-2xx responses without failing them`, async () => {
+    await using server = startServer(({ index }) => ({
+      bytes: response("same", { status: index < 2 ? "404 Not Found" : "200 OK" }),
+      close: true,
+    }));
+    const r = await bench({ url: server.url, requests: 5, engine });
+    assert.equal(r.complete, 5);
+    assert.equal(r.failed, 0);
+    assert.equal(r.non2xx, 2);
+    assert.deepEqual(r.statusCodes, { "200": 3, "404": 2 });
+  });
+
+  Deno.test(`bench() [${engine}] reads chunked bodies, also on kept-alive connections`, async () => {
+    await using server = startServer(({ keepAlive }) => ({
+      bytes: response("", { chunks: ["hello ", "chunked ", "world"], keepAlive }),
+      close: !keepAlive,
+    }));
+    const r = await bench({
+      url: server.url,
+      requests: 20,
+      concurrency: 2,
+      keepAlive: true,
+      engine,
+    });
+    assert.equal(r.complete, 20);
+    assert.equal(r.failed, 0);
+    assert.equal(r.documentLength, 19);
+    assert.equal(r.htmlTransferred, 20 * 19);
+    assert.equal(server.connections(), 2);
+  });
+
+  Deno.test(`bench() [${engine}] ends requests and the run when the server never answers (-s)`, async () => {
+    await using server = startServer(({ index }) =>
+      index < 3 ? { bytes: response("ok"), close: true } : null
+    );
+    const started = performance.now();
+    const r = await bench({ url: server.url, requests: 100, timeoutSeconds: 0.3, engine });
+    assert.ok(performance.now() - started < 10_000);
+    assert.equal(r.complete, 3);
+    assert.equal(r.failures.exceptions, 1);
+    assert.equal(r.timedOut, true);
+    assert.deepEqual(r.errors, { timeout: 1 });
+  });
+
+  Deno.test(`bench() [${engine}] sends the body, method and headers it was given`, async () => {
+    const seen: string[] = [];
+    await using server = startServer(({ head }) => {
+      seen.push(head);
+      return { bytes: response("ok"), close: true };
+    });
+    const r = await bench({
+      url: `${server.url}path?q=1`,
+      requests: 2,
+      body: enc.encode("a=1&b=2"),
+      contentType: "application/x-www-form-urlencoded",
+      headers: [["X-Test", "yes"]],
+      engine,
+    });
+    assert.equal(r.complete, 2);
+    assert.equal(r.totalBodySent, 14);
+    assert.match(seen[0]!, /^POST \/path\?q=1 HTTP\/1\.1\r\n/);
+    assert.match(seen[0]!, /^x-test: yes\r$/im);
+    assert.match(seen[0]!, /^content-type: application\/x-www-form-urlencoded\r$/im);
+    assert.match(seen[0]!, /^content-length: 7\r$/im);
+  });
+
+  Deno.test(`bench() [${engine}] with a time limit stops by itself`, async () => {
+    await using server = fixedServer("t");
+    const r = await bench({ url: server.url, timeLimitSeconds: 0.3, concurrency: 2, engine });
+    assert.ok(r.complete > 0);
+    assert.equal(r.failed, 0);
+    assert.equal(r.interrupted, false);
+  });
+
+  Deno.test(`bench() [${engine}] stops on its signal and reports what was done`, async () => {
+    await using server = fixedServer("s");
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 200);
+    const r = await bench({ url: server.url, requests: 10_000_000, keepAlive: true, engine }, {
+      signal: controller.signal,
+    });
+    clearTimeout(timer);
+    assert.equal(r.interrupted, true);
+    assert.ok(r.complete > 0 && r.complete < 10_000_000);
+    assert.equal(r.failed, 0);
+  });
+}
+
+Deno.test("bench() --rate holds its rate in the open model", async () => {
+  await using server = fixedServer("r");
+  const progress: number[] = [];
+  const r = await bench({
+    url: server.url,
+    rate: 200,
+    requests: 60,
+    concurrency: 4,
+    keepAlive: true,
+    engine: "raw",
+  }, { onProgress: (p) => progress.push(p.done) });
+  assert.equal(r.complete, 60);
+  assert.equal(r.rate, 200);
+  // 60 requests due over 295 ms: the run cannot be much faster than its schedule.
+  assert.ok(r.timeTakenSeconds >= 0.25, `took ${r.timeTakenSeconds}`);
+  assert.ok(r.requestsPerSecond <= 240, `rate ${r.requestsPerSecond}`);
+  assert.equal(progress.at(-1), 60);
+});
+
+Deno.test("bench() --rate counts latency from when a request was due (coordinated omission)", async () => {
+  // The first response stalls 300 ms; at 100 req/s on one connection the requests queued behind it
+  // must report that wait, as their users would have seen it.
+  await using server = startServer(async ({ index }) => {
+    if (index === 0) await new Promise((r) => setTimeout(r, 300));
+    return { bytes: response("x", { keepAlive: true }), close: false };
+  });
+  const r = await bench({
+    url: server.url,
+    rate: 100,
+    requests: 10,
+    concurrency: 1,
+    keepAlive: true,
+    engine: "raw",
+  });
+  assert.equal(r.complete, 10);
+  // Uncorrected, 9 of 10 requests would take well under a millisecond.
+  assert.ok(r.percentiles["50"]! >= 150, `median ${r.percentiles["50"]} ms`);
+});

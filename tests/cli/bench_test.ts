@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { deadPort, fixedServer } from "../bench/_servers.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** Runs `netlab args...` from source (importing main_test.ts would run its tests twice). */
+async function netlab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("netlab bench -c greater than -n is a usage error (exit 2, one line and a hint)", async () => {
+  const { code, stdout, stderr } = await netlab([
+    "bench",
+    "-n",
+    "5",
+    "-c",
+    "10",
+    "http://127.0.0.1:1/",
+  ]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  const lines = stderr.trim().split("\n");
+  assert.equal(lines.length, 2);
+  assert.equal(
+    lines[0],
+    "netlab bench: Cannot use concurrency level 10 greater than total number of requests 5",
+  );
+  assert.match(lines[1]!, /netlab bench --help/);
+});
+
+Deno.test("netlab bench with a bad URL or flag is a usage error without a stack trace", async () => {
+  for (
+    const args of [
+      ["bench", "not-a-url"],
+      ["bench", "--engine", "curl", "http://127.0.0.1:1/"],
+      ["bench", "-n", "x", "http://127.0.0.1:1/"],
+      ["bench", "--frobnicate", "http://127.0.0.1:1/"],
+      ["bench"],
+    ]
+  ) {
+    const { code, stderr } = await netlab(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.equal(stderr.trim().split("\n").length, 2, stderr);
+    assert.doesNotMatch(stderr, /\bat \S+:\d+:\d+/);
+  }
+});
+
+Deno.test("netlab bench with nothing listening prints the report and exits 1", async () => {
+  const { code, stdout, stderr } = await netlab([
+    "bench",
+    "-n",
+    "4",
+    "-c",
+    "2",
+    `http://127.0.0.1:${deadPort()}/`,
+  ]);
+  assert.equal(code, 1);
+  assert.match(stdout, /^Complete requests:\s+0$/m);
+  assert.match(stdout, /^Failed requests:\s+4$/m);
+  assert.match(stdout, /^\s+\(Connect: 4, Receive: 0, Length: 0, Exceptions: 0\)$/m);
+  assert.equal(stderr.trim(), "netlab bench: every request failed (connection refused)");
+});
+
+Deno.test("netlab bench prints ab's report and exits 0", async () => {
+  await using server = fixedServer("hello");
+  const { code, stdout, stderr } = await netlab([
+    "bench",
+    "-n",
+    "20",
+    "-c",
+    "4",
+    "--engine",
+    "raw",
+    server.url,
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, ""); // not a terminal: no progress bar
+  assert.match(stdout, /^Benchmarking 127\.0\.0\.1 \(be patient\)\.\.\.\.\.done$/m);
+  assert.match(stdout, /^Complete requests:\s+20$/m);
+  assert.match(stdout, /^Document Length:\s+5 bytes$/m);
+  assert.match(stdout, /^ 100%\s+\d+ \(longest request\)$/m);
+});
+
+Deno.test("netlab bench --concurrency-levels with several URLs prints the lab's tables", async () => {
+  await using a = fixedServer("a");
+  await using b = fixedServer("bb");
+  const out = await Deno.makeTempFile({ suffix: ".md" });
+  try {
+    const { code, stdout } = await netlab([
+      "bench",
+      "-n",
+      "10",
+      "--concurrency-levels",
+      "1,2,5",
+      "--format",
+      "markdown",
+      "--out",
+      out,
+      a.url,
+      b.url,
+    ]);
+    assert.equal(code, 0);
+    assert.equal(stdout, "");
+    const text = await Deno.readTextFile(out);
+    assert.equal(text.match(/^\| No test \| Concurrency level \|/gm)?.length, 2);
+    assert.equal(text.match(/^\| \d \| [125] \| [\d.]+ \| 10 \| 0 \|/gm)?.length, 6);
+    assert.equal(a.connections(), 30);
+    assert.equal(b.connections(), 30);
+  } finally {
+    await Deno.remove(out);
+  }
+});
+
+Deno.test("netlab bench --format json and csv carry the same counts", async () => {
+  await using server = fixedServer("json");
+  const json = await netlab(["bench", "-n", "6", "-c", "3", "-k", "--format", "json", server.url]);
+  assert.equal(json.code, 0);
+  const r = JSON.parse(json.stdout);
+  assert.equal(r.complete, 6);
+  assert.equal(r.keepAliveRequests, 6);
+  const csv = await netlab(["bench", "-n", "6", "--format", "csv", server.url]);
+  assert.equal(csv.code, 0);
+  const [header, row] = csv.stdout.trim().split("\n");
+  const cells = Object.fromEntries(header!.split(",").map((h, i) => [h, row!.split(",")[i]]));
+  assert.equal(cells.complete, "6");
+  assert.equal(cells.status_codes, "200:6");
+});
+
+Deno.test("netlab bench -p with a missing file is a one-line runtime error", async () => {
+  const { code, stderr } = await netlab([
+    "bench",
+    "-p",
+    "/nonexistent/body",
+    "http://127.0.0.1:1/",
+  ]);
+  assert.equal(code, 1);
+  assert.equal(
+    stderr.trim(),
+    'netlab bench: Cannot read body file "/nonexistent/body": no such file',
+  );
+});
