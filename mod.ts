@@ -258,3 +258,110 @@ export { renderCsv } from "./lib/bench/render/csv.ts";
 export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts";
 
 // --- lab: netlab lab (lib/lab) -------------------------------------------------------------------
+/**
+ * Runs the whole lab: four async servers behind a round-robin balancer, a standalone async server
+ * and a worker pool, each in its own process; the bench matrix against async, pool and balancer;
+ * the balancer's connections per backend. Every child process is stopped before it returns or
+ * throws, including when `hooks.signal` aborts.
+ *
+ * @param options Ports (`backendPorts` @default [9002, 9003, 9004, 9005], `balancerPort`
+ * @default 44444, `asyncPort` @default 45000, `poolPort` @default 46000; 0 = any free port),
+ * `requests` @default 1000, `concurrencyLevels` @default [1, 5, 10, 20, 50, 100], `keepAlive`
+ * @default false, `workers` @default the number of CPUs, `demoRoutes` @default false.
+ * @param hooks `signal` to stop early, `onProgress` to hear about each run.
+ * @returns The result: every run, the servers started and the connections per backend.
+ *
+ * @example A quick lab on free ports
+ * ```ts ignore
+ * import { renderLabMarkdown, runLab, writeLabReport } from "@netlab/netlab";
+ *
+ * const result = await runLab({
+ *   requests: 200,
+ *   concurrencyLevels: [1, 10],
+ *   backendPorts: [0, 0, 0, 0],
+ *   balancerPort: 0,
+ *   asyncPort: 0,
+ *   poolPort: 0,
+ * }, { onProgress: (e) => e.kind === "run" && console.log(e.index, e.total) });
+ * console.log(renderLabMarkdown(result));
+ * await writeLabReport(result, "lab-report");
+ * ```
+ */
+export { labSettings, runLab } from "./lib/lab/lab.ts";
+export type { LabHooks, LabOptions, LabProgress } from "./lib/lab/lab.ts";
+export type {
+  BackendConnections,
+  LabModel,
+  LabResult,
+  LabRun,
+  LabServer,
+  LabSettings,
+} from "./lib/lab/types.ts";
+/**
+ * Renders a lab's markdown report (report.md): one table per model in the lab's columns, the
+ * comparison (best req/s, p99 at the highest concurrency, failures) and connections per backend.
+ *
+ * @param result A finished lab, e.g. from `runLab()` or parsed from results.json.
+ * @returns Markdown text.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderLabMarkdown } from "@netlab/netlab";
+ *
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * console.log(renderLabMarkdown(result));
+ * ```
+ */
+export { renderComparison, renderConnections, renderLabMarkdown } from "./lib/lab/report_md.ts";
+/**
+ * Renders a lab's HTML report (report.html) with its charts inline: no script, no CDN.
+ *
+ * @param result A finished lab.
+ * @param charts Its charts, from `renderLabCharts(result)`.
+ * @returns A complete HTML document.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderLabCharts, renderLabHtml } from "@netlab/netlab";
+ *
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * await Deno.writeTextFile("report.html", renderLabHtml(result, await renderLabCharts(result)));
+ * ```
+ */
+export { renderLabHtml } from "./lib/lab/report_html.ts";
+/**
+ * The lab's charts: vega-lite specifications (req/s, and p50/p99 latency, against concurrency per
+ * model) rendered to SVG strings headless by vega.
+ *
+ * @param result A finished lab.
+ * @returns The charts with their ids, titles and `<svg>` markup.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderLabCharts } from "@netlab/netlab";
+ *
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * for (const chart of await renderLabCharts(result)) {
+ *   await Deno.writeTextFile(`${chart.id}.svg`, chart.svg);
+ * }
+ * ```
+ */
+export { labChartSpecs, renderLabCharts, renderSvg } from "./lib/lab/charts.ts";
+export type { LabChart, LabChartSpec } from "./lib/lab/charts.ts";
+/**
+ * Writes report.md, results.json and report.html into a directory (created if missing).
+ *
+ * @param result A finished lab.
+ * @param dir The output directory, e.g. "lab-report".
+ * @returns The three paths written.
+ *
+ * @example
+ * ```ts ignore
+ * import { runLab, writeLabReport } from "@netlab/netlab";
+ *
+ * const files = await writeLabReport(await runLab(), "lab-report");
+ * console.log(files.html);
+ * ```
+ */
+export { writeLabReport } from "./lib/lab/write.ts";
+export type { LabReportFiles } from "./lib/lab/write.ts";

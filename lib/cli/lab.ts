@@ -42,14 +42,15 @@ export function parsePortList(value: string): number[] {
   return ports;
 }
 
-function progressLine(event: LabProgress & { kind: "run" }): string {
-  const r = event.run;
+function progressLine(event: LabProgress & { kind: "run" }, routeWidth: number): string {
+  const { model, route, result: r } = event.run;
   const width = String(event.total).length;
-  return `[${String(event.index).padStart(width)}/${event.total}] ${r.model.padEnd(8)} ${
-    r.route.padEnd(12)
-  } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${
-    r.latencyMs.p99.toFixed(1).padStart(6)
-  } ms  ${r.failed} failed\n`;
+  const p99 = r.percentiles["99"];
+  return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(8)} ${
+    route.padEnd(routeWidth)
+  } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
+    p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
+  }  ${r.failed} failed\n`;
 }
 
 /** `netlab lab`: the whole experiment in one command. */
@@ -97,6 +98,10 @@ export function labCommand(ctx: CliContext): Command {
       parsePort("--stats-port"),
       0,
     )
+    .addOption(
+      new Option("--engine <engine>", "bench engine: raw counts bytes on the wire like ab")
+        .choices(["raw", "fetch"] as const).default("raw" as const),
+    )
     .option("-q, --quiet", "no progress lines, only the report", false)
     .addOption(
       new Option("--log-format <format>", "log format").choices(["text", "json"] as const).default(
@@ -118,18 +123,14 @@ Examples:
         { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
         ctx.logStream,
       );
-      const tooFew = opts.concurrencyLevels.find((c) => c > opts.requests);
-      if (tooFew !== undefined) {
-        throw new UsageError(`Concurrency level ${tooFew} is greater than -n ${opts.requests}`);
-      }
       const onProgress = (event: LabProgress) => {
         if (opts.quiet) return;
         if (event.kind === "ready") {
-          ctx.printErr(
-            `started ${event.servers.map((s) => `${s.name} on ${s.address}`).join(", ")}\n`,
-          );
+          for (const s of event.servers) {
+            ctx.printErr(`started the ${s.name} on ${s.address} (pid ${s.pid})\n`);
+          }
         } else if (event.kind === "run") {
-          ctx.printErr(progressLine(event));
+          ctx.printErr(progressLine(event, opts.demoRoutes ? 18 : 10));
         } else {
           ctx.printErr("stopped every server\n");
         }
@@ -149,6 +150,7 @@ Examples:
           asyncPort: opts.asyncPort,
           poolPort: opts.poolPort,
           statsPort: opts.statsPort,
+          engine: opts.engine,
         }, { signal: ctx.signal, onProgress });
       } catch (err) {
         if (ctx.signal.aborted) {
@@ -161,6 +163,6 @@ Examples:
       const files = await writeLabReport(result, opts.out);
       ctx.print(renderLabMarkdown(result));
       if (!opts.quiet) ctx.printErr(`wrote ${files.markdown}, ${files.json} and ${files.html}\n`);
-      if (result.runs.some((r) => r.complete === 0)) ctx.setExitCode(1);
+      if (result.runs.some((r) => r.result.complete === 0)) ctx.setExitCode(1);
     }) as unknown as Command;
 }

@@ -1,4 +1,10 @@
+import type { BenchResult } from "../bench/result.ts";
 import type { LabModel, LabResult, LabRun } from "./types.ts";
+
+/** A latency percentile of a run in ms (NaN when no request completed). */
+export function percentile(result: BenchResult, p: 50 | 90 | 99): number {
+  return result.percentiles[String(p)] ?? NaN;
+}
 
 /** The runs of one model on one route: one table in the report. */
 export interface RunGroup {
@@ -37,17 +43,19 @@ export interface ComparisonRow {
 /** Best req/s, p99 at the highest concurrency and failures, per route and model. */
 export function compare(result: LabResult): ComparisonRow[] {
   return groupRuns(result.runs).map(({ route, model, runs }) => {
-    const best = runs.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-    const highest = runs.reduce((a, b) => (b.concurrency > a.concurrency ? b : a));
+    const results = runs.map((r) => r.result);
+    const best = results.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+    const highest = results.reduce((a, b) => (b.concurrency > a.concurrency ? b : a));
     return {
       route,
       model,
       bestRequestsPerSecond: best.requestsPerSecond,
       bestAtConcurrency: best.concurrency,
       highestConcurrency: highest.concurrency,
-      p99AtHighestMs: highest.latencyMs.p99,
-      failed: runs.reduce((n, r) => n + r.failed, 0),
-      requests: runs.reduce((n, r) => n + r.requests, 0),
+      p99AtHighestMs: percentile(highest, 99),
+      failed: results.reduce((n, r) => n + r.failed, 0),
+      // ab counts a Length failure as complete too; every other failure is a request that never completed.
+      requests: results.reduce((n, r) => n + r.complete + r.failed - r.failures.length, 0),
     };
   });
 }
@@ -67,6 +75,7 @@ export function describeSettings(result: LabResult): string {
     `${env.os}, ${env.cpus} CPUs`,
     `${s.requests} requests per run`,
     s.keepAlive ? "keep-alive" : "a new connection per request",
+    `${s.engine} engine`,
     `concurrency ${s.concurrencyLevels.join(", ")}`,
     `pool of ${s.workers} workers`,
     `finished in ${formatDuration(result.durationMs)}`,

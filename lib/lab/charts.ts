@@ -7,7 +7,7 @@
  */
 import { compile, type TopLevelSpec } from "vega-lite";
 import { parse, View } from "vega";
-import { groupRuns } from "./_group.ts";
+import { groupRuns, percentile } from "./_group.ts";
 import type { LabResult } from "./types.ts";
 
 /** One chart before rendering. */
@@ -61,15 +61,20 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
   const charts: LabChartSpec[] = [];
   for (const route of routes) {
     const runs = result.runs.filter((r) => r.route === route);
-    const throughput = runs.map((r) => ({
-      model: r.model,
-      concurrency: r.concurrency,
-      rps: Number(r.requestsPerSecond.toFixed(2)),
+    const throughput = runs.map(({ model, result }) => ({
+      model,
+      concurrency: result.concurrency,
+      rps: Number(result.requestsPerSecond.toFixed(2)),
     }));
-    const latency = runs.flatMap((r) => [
-      { model: r.model, concurrency: r.concurrency, percentile: "p50", ms: r.latencyMs.p50 },
-      { model: r.model, concurrency: r.concurrency, percentile: "p99", ms: r.latencyMs.p99 },
-    ]);
+    // A run where nothing completed has no latency: leave its point out rather than draw NaN.
+    const latency = runs.filter((r) => r.result.complete > 0).flatMap(({ model, result }) =>
+      ([50, 99] as const).map((p) => ({
+        model,
+        concurrency: result.concurrency,
+        percentile: `p${p}`,
+        ms: percentile(result, p),
+      }))
+    );
     charts.push({
       id: `throughput-${slug(route)}`,
       title: `Requests per second against concurrency: ${route}`,

@@ -17,6 +17,11 @@ export interface ChildSpec {
   args: string[];
   /** True for the log line that says the child is ready to take requests. */
   isReady(line: string): boolean;
+  /**
+   * Asked every 50 ms until it returns where the child listens: for children that are ready
+   * without saying so (a quiet balancer answers on its stats endpoint instead).
+   */
+  poll?: () => Promise<{ host: string; port: number } | undefined>;
   /** Added to a failure message, e.g. "change it with --balancer-port". */
   hint?: string;
 }
@@ -25,6 +30,8 @@ export interface ChildSpec {
 const READY_TIMEOUT_MS = 20_000;
 /** Milliseconds between SIGTERM and SIGKILL when stopping. */
 const STOP_GRACE_MS = 5_000;
+/** Milliseconds between two {@link ChildSpec.poll} calls. */
+const POLL_MS = 50;
 /** Lines of a child's output kept for error messages. */
 const TAIL_LINES = 20;
 
@@ -50,7 +57,7 @@ export class LabChild implements AsyncDisposable {
   #listeners = new Set<(line: string) => void>();
   #drained: Promise<void>;
   #status: Promise<Deno.CommandStatus>;
-  #exited = false;
+  #exited: Deno.CommandStatus | undefined;
   #port: number | undefined;
   #host: string | undefined;
 
@@ -66,7 +73,7 @@ export class LabChild implements AsyncDisposable {
     }).spawn();
     this.pid = this.#process.pid;
     this.#status = this.#process.status.then((s) => {
-      this.#exited = true;
+      this.#exited = s;
       return s;
     });
     this.#drained = this.#drain();
@@ -120,6 +127,19 @@ export class LabChild implements AsyncDisposable {
       READY_TIMEOUT_MS,
     );
     const onAbort = () => reject(signal!.reason);
+    let polling = spec.poll !== undefined;
+    const poll = async () => {
+      while (polling) {
+        const at = await spec.poll!().catch(() => undefined);
+        if (at && polling) {
+          this.#host = at.host;
+          this.#port = at.port;
+          return resolve();
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    };
+    const polled = poll();
     signal?.addEventListener("abort", onAbort, { once: true });
     // Exit is only a failure once every line it wrote has been seen.
     Promise.all([this.#status, this.#drained]).then(([status]) =>
@@ -129,15 +149,23 @@ export class LabChild implements AsyncDisposable {
       if (signal?.aborted) throw signal.reason;
       await promise;
     } finally {
+      polling = false;
+      await polled;
       off();
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
   }
 
+  /** The child's own one-line error, if it printed one (its ready line is not one). */
+  #said(): string | undefined {
+    const line = this.#tail.findLast((l) => SAID.test(l) && parseListening(l) === undefined);
+    return line?.replace(SAID, "");
+  }
+
   #failure(spec: ChildSpec, why: string): NetlabError {
     // The child already printed a one-line reason ("netlab serve: Cannot listen on ...").
-    const said = this.#tail.findLast((l) => SAID.test(l))?.replace(SAID, "");
+    const said = this.#said();
     const hint = spec.hint ? ` (${spec.hint})` : "";
     const message = said
       ? `Cannot start the ${this.name}: ${said}${hint}`
@@ -149,12 +177,22 @@ export class LabChild implements AsyncDisposable {
 
   /** True once the process has exited. */
   get exited(): boolean {
-    return this.#exited;
+    return this.#exited !== undefined;
+  }
+
+  /** Throws when the process has exited, naming it and what it said last. */
+  assertRunning(): void {
+    if (this.#exited === undefined) return;
+    const said = this.#said();
+    const code = this.#exited.signal ?? `code ${this.#exited.code}`;
+    throw new NetlabError(
+      `The ${this.name} stopped during the lab (exit ${code})${said ? `: ${said}` : ""}`,
+    );
   }
 
   /** Asks the child to stop (SIGTERM), kills it if it has not within 5 s, and waits for it. */
   async stop(): Promise<Deno.CommandStatus> {
-    if (!this.#exited) this.#kill("SIGTERM");
+    if (this.#exited === undefined) this.#kill("SIGTERM");
     const timer = setTimeout(() => this.#kill("SIGKILL"), STOP_GRACE_MS);
     try {
       const status = await this.#status;
@@ -203,6 +241,11 @@ export class ChildGroup implements AsyncDisposable {
       await this.stop();
       throw err;
     }
+  }
+
+  /** Throws if any child has exited (see {@link LabChild.assertRunning}). */
+  assertRunning(): void {
+    for (const c of this.#children) c.assertRunning();
   }
 
   /** Every child started so far. */

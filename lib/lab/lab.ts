@@ -5,13 +5,27 @@
  *
  * @module
  */
-import { NetlabError } from "../cli/errors.ts";
+import { NetlabError, UsageError } from "../cli/errors.ts";
 import { VERSION } from "../version.ts";
 import { readBalancerStats } from "./_connections.ts";
-import { measure } from "./_bench.ts";
+import { bench } from "../bench/run.ts";
 import { checkPortsFree, freePort } from "./_ports.ts";
-import { ChildGroup, type ChildSpec, type LabChild } from "./children.ts";
-import type { LabModel, LabResult, LabRun, LabServer, LabSettings } from "./types.ts";
+import { authority, balancerSpec, serverSpecs } from "./_specs.ts";
+import { ChildGroup, type LabChild } from "./children.ts";
+import type {
+  BackendConnections,
+  LabModel,
+  LabResult,
+  LabRun,
+  LabServer,
+  LabSettings,
+} from "./types.ts";
+
+/** The page every model serves in the lab. */
+const PAGE = "/page.html";
+
+/** Requests each target gets, untimed, before its first measured run. */
+const WARMUP_REQUESTS = 20;
 
 /** Options of {@link runLab}; every one has the lab's default. */
 export interface LabOptions {
@@ -39,6 +53,8 @@ export interface LabOptions {
   poolPort?: number;
   /** Port of the balancer's stats endpoint (0 = any free port). @default {0} */
   statsPort?: number;
+  /** The bench engine: "raw" counts bytes on the wire as ab does; "fetch" uses Deno's fetch. @default {"raw"} */
+  engine?: "fetch" | "raw";
 }
 
 /** What {@link runLab} reports as it goes. */
@@ -70,27 +86,24 @@ export function labSettings(options: LabOptions = {}): Required<LabOptions> {
     asyncPort: options.asyncPort ?? 45000,
     poolPort: options.poolPort ?? 46000,
     statsPort: options.statsPort ?? 0,
+    engine: options.engine ?? "raw",
   };
 }
 
-const isListening = (line: string) => line.includes("listening on");
-const isPoolReady = (line: string) => /\bready\b/.test(line);
-
-function serverArgs(command: string, host: string, port: number, demo: boolean): string[] {
-  return [
-    command,
-    "--host",
-    host,
-    "--port",
-    String(port),
-    "--quiet",
-    ...(demo ? ["--demo-routes"] : []),
-  ];
-}
-
-function address(child: LabChild): string {
-  const host = child.host.includes(":") ? `[${child.host}]` : child.host;
-  return `${host}:${child.port}`;
+/** Throws a {@link UsageError} for settings no lab can run with. */
+export function validateLabSettings(o: Required<LabOptions>): void {
+  if (!Number.isSafeInteger(o.requests) || o.requests < 1) {
+    throw new UsageError(`-n must be a positive integer, not ${o.requests}`);
+  }
+  if (o.concurrencyLevels.length === 0) throw new UsageError("Give at least one concurrency level");
+  const tooHigh = o.concurrencyLevels.find((c) => !(c >= 1 && c <= o.requests));
+  if (tooHigh !== undefined) {
+    throw new UsageError(`Concurrency level ${tooHigh} is not from 1 to -n ${o.requests}`);
+  }
+  if (o.backendPorts.length === 0) throw new UsageError("The balancer needs at least one backend");
+  if (!(o.workers >= 1)) {
+    throw new UsageError(`The pool needs at least one worker, not ${o.workers}`);
+  }
 }
 
 /**
@@ -103,6 +116,7 @@ function address(child: LabChild): string {
  */
 export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Promise<LabResult> {
   const o = labSettings(options);
+  validateLabSettings(o);
   const { signal } = hooks;
   const started = performance.now();
   const startedAt = new Date().toISOString();
@@ -120,87 +134,68 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
 
   const runs: LabRun[] = [];
   let servers: LabServer[] = [];
-  let connections: LabResult["connections"] = [];
+  let connections: BackendConnections[] = [];
   {
     await using group = new ChildGroup();
-    const backendSpecs: ChildSpec[] = o.backendPorts.map((port, i) => ({
-      name: `async server ${i + 1}`,
-      args: serverArgs("serve", o.host, port, o.demoRoutes),
-      isReady: isListening,
-      hint: "change it with --backend-ports",
-    }));
-    const asyncSpec: ChildSpec = {
-      name: "async server",
-      args: serverArgs("serve", o.host, o.asyncPort, o.demoRoutes),
-      isReady: isListening,
-      hint: "change it with --async-port",
-    };
-    const poolSpec: ChildSpec = {
-      name: "worker pool",
-      args: [
-        ...serverArgs("pool", o.host, o.poolPort, o.demoRoutes),
-        "--workers",
-        String(o.workers),
-      ],
-      isReady: isPoolReady,
-      hint: "change it with --pool-port",
-    };
+    const specs = serverSpecs(o);
     const [asyncServer, pool, ...backends] = await group.startAll(
-      [asyncSpec, poolSpec, ...backendSpecs],
+      [specs.async, specs.pool, ...specs.backends],
       signal,
     );
-    const statsPort = o.statsPort || freePort(o.host);
-    const balancerSpec: ChildSpec = {
-      name: "balancer",
-      args: [
-        "balance",
-        "--host",
-        o.host,
-        "--port",
-        String(o.balancerPort),
-        "--quiet",
-        "--stats-port",
-        String(statsPort),
-        ...backends.flatMap((b) => ["--backend", address(b)]),
-      ],
-      isReady: isListening,
-      hint: "change it with --balancer-port",
-    };
-    const balancer = await group.start(balancerSpec, signal);
-
-    const role = (c: LabChild): LabServer["role"] =>
-      c === asyncServer ? "async" : c === pool ? "pool" : c === balancer ? "balancer" : "backend";
+    const statsUrl = `http://${authority(o.host, o.statsPort || freePort(o.host))}/stats`;
+    const balancer = await group.start(
+      balancerSpec(o, backends.map((b) => authority(b.host, b.port)), statsUrl),
+      signal,
+    );
+    const targets: [LabModel, LabChild][] = [
+      ["async", asyncServer!],
+      ["pool", pool!],
+      ["balancer", balancer],
+    ];
     servers = group.children.map((c) => ({
       name: c.name,
-      role: role(c),
-      address: address(c),
+      role: targets.find(([, t]) => t === c)?.[0] ?? "backend",
+      address: authority(c.host, c.port),
       pid: c.pid,
     }));
     hooks.onProgress?.({ kind: "ready", servers });
 
-    const targets: [LabModel, LabChild][] = [["async", asyncServer!], ["pool", pool!], [
-      "balancer",
-      balancer,
-    ]];
-    const routes = ["/page.html", ...(o.demoRoutes ? [`/_netlab/work?ms=${o.workMs}`] : [])];
+    const control = signal ? { signal } : {};
+    const routes = [PAGE, ...(o.demoRoutes ? [`/_netlab/work?ms=${o.workMs}`] : [])];
     const total = targets.length * routes.length * o.concurrencyLevels.length;
     for (const route of routes) {
       for (const [model, child] of targets) {
-        const url = `http://${address(child)}${route}`;
+        const url = `http://${authority(child.host, child.port)}${route}`;
+        // Untimed warm-up: the first requests pay for JIT and caches, which is not what is compared.
+        await bench({
+          url,
+          requests: WARMUP_REQUESTS,
+          concurrency: 2,
+          keepAlive: o.keepAlive,
+          engine: o.engine,
+        }, control);
         for (const concurrency of o.concurrencyLevels) {
-          const run = await measure(model, route, url, {
+          signal?.throwIfAborted();
+          const result = await bench({
+            url,
             requests: o.requests,
             concurrency,
             keepAlive: o.keepAlive,
-            signal,
-          });
+            engine: o.engine,
+            // The CPU route answers how long it spun, so its length varies by design (ab -l).
+            variableLength: route !== PAGE,
+          }, control);
+          // bench() returns what it did when aborted; the lab stops instead of reporting half a run.
+          signal?.throwIfAborted();
+          // A server that died makes the rest of the table meaningless: say which one, and why.
+          group.assertRunning();
+          const run: LabRun = { model, route, result };
           runs.push(run);
           hooks.onProgress?.({ kind: "run", index: runs.length, total, run });
         }
       }
     }
-    const statsHost = o.host.includes(":") ? `[${o.host}]` : o.host;
-    connections = await readBalancerStats(`http://${statsHost}:${statsPort}/stats`, signal);
+    connections = await readBalancerStats(statsUrl, signal);
   }
   hooks.onProgress?.({ kind: "stopped" });
   if (runs.length === 0) throw new NetlabError("The lab ran nothing");
@@ -211,6 +206,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     workers: o.workers,
     demoRoutes: o.demoRoutes,
     workMs: o.workMs,
+    engine: o.engine,
   };
   return {
     version: VERSION,

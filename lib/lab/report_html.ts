@@ -5,7 +5,7 @@
  * @module
  */
 import { compare, describeSettings, groupRuns } from "./_group.ts";
-import { LAB_COLUMNS } from "./_table.ts";
+import { MARKDOWN_HEADER } from "../bench/render/markdown.ts";
 import type { LabChart } from "./charts.ts";
 import { type LabResult, type LabRun, MODEL_TITLES } from "./types.ts";
 
@@ -23,17 +23,20 @@ function table(head: readonly string[], rows: (string | number)[][]): string {
   return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
+/** The lab's columns, taken from bench's markdown header so both reports agree. */
+const LAB_COLUMNS = MARKDOWN_HEADER.split("|").map((c) => c.trim()).filter((c) => c !== "");
+
 function runRows(runs: LabRun[]): (string | number)[][] {
-  return runs.map((r, i) => [
+  return runs.map(({ result: r }, i) => [
     i + 1,
     r.concurrency,
-    r.seconds.toFixed(3),
+    r.timeTakenSeconds.toFixed(3),
     r.complete,
     r.failed,
-    r.totalBytes,
+    r.totalTransferred,
     r.requestsPerSecond.toFixed(2),
     r.timePerRequestMs.toFixed(3),
-    r.transferKBps.toFixed(2),
+    r.transferRateKBps.toFixed(2),
   ]);
 }
 
@@ -72,7 +75,7 @@ export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
   for (const g of groupRuns(result.runs)) {
     parts.push(
       `<h2>${escapeHtml(`${MODEL_TITLES[g.model]}: ${g.route}`)}</h2>`,
-      `<p><code>${escapeHtml(g.runs[0]!.url)}</code></p>`,
+      `<p><code>${escapeHtml(g.runs[0]!.result.url)}</code></p>`,
       table(LAB_COLUMNS, runRows(g.runs)),
     );
   }

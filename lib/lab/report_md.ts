@@ -5,7 +5,7 @@
  * @module
  */
 import { compare, describeSettings, groupRuns } from "./_group.ts";
-import { renderLabTable } from "./_table.ts";
+import { renderMarkdown } from "../bench/render/markdown.ts";
 import { type LabResult, MODEL_TITLES } from "./types.ts";
 
 /** A number with thousands left alone and a fixed number of decimals. */
@@ -65,9 +65,9 @@ export function renderConnections(result: LabResult): string {
 export function renderLabMarkdown(result: LabResult): string {
   const out = ["# netlab lab report", "", describeSettings(result), ""];
   for (const group of groupRuns(result.runs)) {
-    const url = group.runs[0]!.url;
-    out.push(`## ${MODEL_TITLES[group.model]}: ${group.route}`, "", `\`${url}\``, "");
-    out.push(renderLabTable(group.runs), "");
+    // bench's own renderer, so `netlab bench --format markdown` and the lab print the same table.
+    const title = (url: string) => `## ${MODEL_TITLES[group.model]}: ${group.route}\n\n\`${url}\``;
+    out.push(renderMarkdown(group.runs.map((r) => r.result), { title }));
   }
   out.push("## Comparison", "", renderComparison(result), "");
   out.push("## Connections per backend (from the balancer)", "", renderConnections(result), "");

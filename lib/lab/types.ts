@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { BenchResult } from "../bench/result.ts";
 
 /** The concurrency models the lab compares. */
 export type LabModel = "async" | "pool" | "balancer";
@@ -13,30 +14,8 @@ export interface LabRun {
   model: LabModel;
   /** Path that was loaded, e.g. "/page.html". */
   route: string;
-  /** Full URL that was loaded. */
-  url: string;
-  /** Concurrency level (ab's -c). */
-  concurrency: number;
-  /** Requests asked for (ab's -n). */
-  requests: number;
-  /** Time taken for the run, seconds. */
-  seconds: number;
-  /** Requests that completed. */
-  complete: number;
-  /** Requests that failed (connect, receive, length, exceptions, as ab counts them). */
-  failed: number;
-  /** Non-2xx responses (not counted as failures, as in ab). */
-  non2xx: number;
-  /** Bytes received including headers where the engine can see them. */
-  totalBytes: number;
-  /** Complete requests per second. */
-  requestsPerSecond: number;
-  /** ab's "Time per request (mean)": concurrency x seconds / complete, in ms. */
-  timePerRequestMs: number;
-  /** Kbytes received per second. */
-  transferKBps: number;
-  /** Latency percentiles of this run, in ms. */
-  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** What `bench()` measured (URL, concurrency, counts, timings, percentiles). */
+  result: BenchResult;
 }
 
 /** A server process the lab started. */
@@ -73,6 +52,8 @@ export interface LabSettings {
   demoRoutes: boolean;
   /** Milliseconds of CPU per request on the CPU-bound route. */
   workMs: number;
+  /** The bench engine. */
+  engine: "fetch" | "raw";
 }
 
 /** Everything one lab produced; what results.json holds. */

@@ -1,26 +1,59 @@
+import type { BenchResult } from "../../lib/bench/result.ts";
 import type { LabModel, LabResult, LabRun } from "../../lib/lab/types.ts";
 
-function run(model: LabModel, concurrency: number, rps: number, p99: number, failed = 0): LabRun {
+const PORTS: Record<LabModel, number> = { async: 45000, pool: 46000, balancer: 44444 };
+
+/** A bench result as `bench()` returns it, with round numbers. */
+export function benchResult(
+  url: string,
+  concurrency: number,
+  rps: number,
+  p99: number,
+  failed = 0,
+): BenchResult {
   const requests = 1000;
   const seconds = requests / rps;
+  const complete = requests - failed;
+  const u = new URL(url);
+  const timing = { min: p99 / 10, mean: p99 / 2.5, sd: p99 / 5, median: p99 / 3, max: p99 * 1.5 };
   return {
-    model,
-    route: "/page.html",
-    url: `http://127.0.0.1:${
-      model === "async" ? 45000 : model === "pool" ? 46000 : 44444
-    }/page.html`,
+    url,
+    hostname: u.hostname,
+    port: Number(u.port),
+    path: u.pathname + u.search,
+    method: "GET",
+    engine: "raw",
     concurrency,
-    requests,
-    seconds,
-    complete: requests - failed,
+    keepAliveRequested: false,
+    rate: null,
+    serverSoftware: "netlab/0.1.0",
+    documentLength: 1289,
+    timeTakenSeconds: seconds,
+    complete,
     failed,
+    failures: { connect: failed, receive: 0, length: 0, exceptions: 0 },
     non2xx: 0,
-    totalBytes: 1_523_000,
+    keepAliveRequests: 0,
+    totalTransferred: 1523 * complete,
+    totalTransferredExact: true,
+    htmlTransferred: 1289 * complete,
+    totalBodySent: 0,
     requestsPerSecond: rps,
-    timePerRequestMs: (concurrency * seconds * 1000) / requests,
-    transferKBps: 1_523_000 / 1024 / seconds,
-    latencyMs: { p50: p99 / 3, p90: p99 / 2, p99, max: p99 * 1.5, mean: p99 / 2.5 },
+    timePerRequestMs: (concurrency * seconds * 1000) / complete,
+    timePerRequestAllMs: (seconds * 1000) / complete,
+    transferRateKBps: (1523 * complete) / 1024 / seconds,
+    connectionTimes: { connect: timing, processing: timing, waiting: timing, total: timing },
+    percentiles: { "50": p99 / 3, "90": p99 / 2, "99": p99, "100": p99 * 1.5 },
+    statusCodes: { "200": complete },
+    errors: failed ? { "connection refused": failed } : {},
+    interrupted: false,
+    timedOut: false,
   };
+}
+
+function run(model: LabModel, concurrency: number, rps: number, p99: number, failed = 0): LabRun {
+  const url = `http://127.0.0.1:${PORTS[model]}/page.html`;
+  return { model, route: "/page.html", result: benchResult(url, concurrency, rps, p99, failed) };
 }
 
 /** A literal lab result: three models, three levels, a few failures on the pool at c=50. */
@@ -36,6 +69,7 @@ export function sampleResult(): LabResult {
       workers: 2,
       demoRoutes: false,
       workMs: 5,
+      engine: "raw",
     },
     environment: { os: "linux", cpus: 2, deno: "2.9.6" },
     servers: [

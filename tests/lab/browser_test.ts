@@ -6,6 +6,9 @@ import assert from "node:assert/strict";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
 import { ChildGroup } from "../../lib/lab/children.ts";
+import { labSettings } from "../../lib/lab/lab.ts";
+import { freePort } from "../../lib/lab/_ports.ts";
+import { balancerSpec, serverSpecs } from "../../lib/lab/_specs.ts";
 import { writeLabReport } from "../../lib/lab/write.ts";
 import { sampleResult } from "./_fixture.ts";
 
@@ -49,25 +52,11 @@ async function launch(): Promise<Browser> {
 
 Deno.test("page.html through the balancer: every image decodes and no request fails", async () => {
   await using servers = new ChildGroup();
-  const isListening = (line: string) => line.includes("listening on");
-  const backends = await servers.startAll(
-    [1, 2].map((i) => ({
-      name: `async server ${i}`,
-      args: ["serve", "--port", "0", "--quiet"],
-      isReady: isListening,
-    })),
-  );
-  const balancer = await servers.start({
-    name: "balancer",
-    args: [
-      "balance",
-      "--port",
-      "0",
-      "--quiet",
-      ...backends.flatMap((b) => ["--backend", `127.0.0.1:${b.port}`]),
-    ],
-    isReady: isListening,
-  });
+  const o = labSettings({ backendPorts: [0, 0], balancerPort: 0 });
+  const backends = await servers.startAll(serverSpecs(o).backends);
+  const statsUrl = `http://127.0.0.1:${freePort("127.0.0.1")}/stats`;
+  const addresses = backends.map((b) => `127.0.0.1:${b.port}`);
+  const balancer = await servers.start(balancerSpec(o, addresses, statsUrl));
   await using browser = await launch();
   const page = await browser.context.newPage();
   const failures: string[] = [];

@@ -47,3 +47,41 @@ Deno.test("ChildGroup.start() stops when the signal aborts", async () => {
   await group.stop();
   assert.ok(group.children.every((c) => c.exited));
 });
+
+Deno.test("ChildGroup.assertRunning() names a child that died", async () => {
+  await using group = new ChildGroup();
+  const child = await group.start({
+    name: "async server 3",
+    args: ["serve", "--port", "0", "--quiet"],
+    isReady: (line) => line.includes("listening on"),
+  });
+  group.assertRunning();
+  Deno.kill(child.pid, "SIGKILL");
+  while (!child.exited) await new Promise((r) => setTimeout(r, 20));
+  assert.throws(
+    () => group.assertRunning(),
+    /^NetlabError: The async server 3 stopped during the lab \(exit SIGKILL\)$/,
+  );
+});
+
+Deno.test("ChildGroup.start() passes on a busy port as one line naming it", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (busy.addr as Deno.NetAddr).port;
+  await using group = new ChildGroup();
+  await assert.rejects(
+    group.start({
+      name: "async server",
+      args: ["serve", "--port", String(port), "--quiet"],
+      isReady: (line) => line.includes("listening on"),
+      hint: "change it with --async-port",
+    }),
+    (err) => {
+      assert.ok(err instanceof NetlabError);
+      assert.equal(
+        err.message,
+        `Cannot start the async server: Cannot listen on 127.0.0.1:${port}: address already in use (change it with --async-port)`,
+      );
+      return true;
+    },
+  );
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { renderComparison, renderConnections, renderLabMarkdown } from "../../lib/lab/report_md.ts";
 import { escapeHtml, renderLabHtml } from "../../lib/lab/report_html.ts";
-import { sampleResult } from "./_fixture.ts";
+import { benchResult, sampleResult } from "./_fixture.ts";
 
 const LAB_HEADER =
   "| No test | Concurrency level | Time taken for test (seconds) | Complete request | Failed request | Total transferred (bytes) | Request per second | Time per request (ms) | Transfer rate (Kbytes/sec) |";
@@ -36,7 +36,9 @@ Deno.test("renderComparison() gives best req/s, p99 at the highest level and fai
 
 Deno.test("renderComparison() adds a route column when the CPU route was measured", () => {
   const result = sampleResult();
-  result.runs.push({ ...result.runs[0]!, route: "/_netlab/work?ms=5", requestsPerSecond: 190 });
+  const first = result.runs[0]!;
+  const url = "http://127.0.0.1:45000/_netlab/work?ms=5";
+  result.runs.push({ ...first, route: "/_netlab/work?ms=5", result: benchResult(url, 1, 190, 9) });
   const text = renderComparison(result);
   assert.match(text, /^\| route \| model \|/);
   assert.match(text, /\| \/_netlab\/work\?ms=5 \| async \| 190\.00 \| 1 \|/);
@@ -52,7 +54,7 @@ Deno.test("renderConnections() shows each backend's count and share", () => {
 
 Deno.test("renderLabHtml() inlines the charts and escapes text", () => {
   const result = sampleResult();
-  result.runs[0]!.url = "http://127.0.0.1:45000/page.html?<x>";
+  result.runs[0]!.result.url = "http://127.0.0.1:45000/page.html?<x>";
   const html = renderLabHtml(result, [{
     id: "c1",
     title: "A & B",

@@ -1,0 +1,83 @@
+import { type ChildSpec, parseListening } from "./children.ts";
+import type { LabOptions } from "./lab.ts";
+
+const isListening = (line: string) => line.includes("listening on");
+// The pool logs per-worker progress first; only its supervisor's "ready" means every worker listens.
+const isPoolReady = (line: string) => /\bready\b/.test(line) && isListening(line);
+
+function serverArgs(command: string, host: string, port: number, demo: boolean): string[] {
+  const args = [command, "--host", host, "--port", String(port), "--quiet"];
+  return demo ? [...args, "--demo-routes"] : args;
+}
+
+/** `host:port` with brackets for IPv6, as the balancer and URLs want it. */
+export function authority(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The standalone async server, the worker pool and the async servers behind the balancer. */
+export function serverSpecs(o: Required<LabOptions>): {
+  async: ChildSpec;
+  pool: ChildSpec;
+  backends: ChildSpec[];
+} {
+  return {
+    async: {
+      name: "async server",
+      args: serverArgs("serve", o.host, o.asyncPort, o.demoRoutes),
+      isReady: isListening,
+      hint: "change it with --async-port",
+    },
+    pool: {
+      name: "worker pool",
+      args: [
+        ...serverArgs("pool", o.host, o.poolPort, o.demoRoutes),
+        "--workers",
+        String(o.workers),
+      ],
+      isReady: isPoolReady,
+      hint: "change it with --pool-port",
+    },
+    backends: o.backendPorts.map((port, i) => ({
+      name: `async server ${i + 1}`,
+      args: serverArgs("serve", o.host, port, o.demoRoutes),
+      isReady: isListening,
+      hint: "change it with --backend-ports",
+    })),
+  };
+}
+
+/**
+ * The balancer in front of `backends`. It runs quiet (no line per connection, which would slow the
+ * very thing being measured), so readiness and its real port come from its stats endpoint.
+ */
+export function balancerSpec(
+  o: Required<LabOptions>,
+  backends: string[],
+  statsUrl: string,
+): ChildSpec {
+  return {
+    name: "balancer",
+    args: [
+      "balance",
+      "--host",
+      o.host,
+      "--port",
+      String(o.balancerPort),
+      "--quiet",
+      "--stats-port",
+      String(new URL(statsUrl).port),
+      ...backends.flatMap((b) => ["--backend", b]),
+    ],
+    isReady: isListening,
+    poll: async () => {
+      const res = await fetch(statsUrl, { signal: AbortSignal.timeout(1000) });
+      const stats = res.ok ? await res.json() : await res.body?.cancel();
+      const listening = (stats as { listening?: unknown } | undefined)?.listening;
+      return typeof listening === "string"
+        ? parseListening(`listening on ${listening}`)
+        : undefined;
+    },
+    hint: "change it with --balancer-port",
+  };
+}

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { parseInteger, parseLevels, parsePortList } from "../../lib/cli/lab.ts";
+import { UsageError } from "../../lib/cli/errors.ts";
+import { netlab } from "./_netlab.ts";
+
+Deno.test("parseLevels() reads a comma list of concurrency levels", () => {
+  assert.deepEqual(parseLevels("1,5,10,20,50,100"), [1, 5, 10, 20, 50, 100]);
+  assert.deepEqual(parseLevels(" 2 , 4,"), [2, 4]);
+  for (const bad of ["", ",", "0", "1,x", "1.5", "-3", "10001"]) {
+    assert.throws(() => parseLevels(bad), UsageError, bad);
+  }
+});
+
+Deno.test("parsePortList() reads lists and ranges, port 0 included", () => {
+  assert.deepEqual(parsePortList("9002-9005"), [9002, 9003, 9004, 9005]);
+  assert.deepEqual(parsePortList("9002,9010-9011"), [9002, 9010, 9011]);
+  assert.deepEqual(parsePortList("0,0"), [0, 0]);
+  for (const bad of ["", "70000", "9005-9002", "0-3", "a-b", "1-100"]) {
+    assert.throws(() => parsePortList(bad), UsageError, bad);
+  }
+});
+
+Deno.test("parseInteger() names the flag and the range in its error", () => {
+  const workers = parseInteger("--workers", 1, 256);
+  assert.equal(workers("4"), 4);
+  assert.throws(
+    () => workers("0"),
+    /^UsageError: --workers must be an integer from 1 to 256, not '0'$/,
+  );
+});
+
+Deno.test("netlab lab --help lists every port flag with the lab's defaults", async () => {
+  const { code, stdout } = await netlab(["lab", "--help"]);
+  assert.equal(code, 0);
+  for (const flag of ["--backend-ports", "--balancer-port", "--async-port", "--pool-port"]) {
+    assert.match(stdout, new RegExp(flag));
+  }
+  assert.match(stdout, /default: 9002-9005/);
+  assert.match(stdout, /default: 44444/);
+  assert.match(stdout, /Examples:/);
+});
+
+Deno.test("netlab lab with a bad flag value is a usage error (exit 2, one line and a hint)", async () => {
+  const { code, stderr } = await netlab(["lab", "--balancer-port", "99999"]);
+  assert.equal(code, 2);
+  assert.equal(
+    stderr,
+    "netlab lab: --balancer-port must be an integer from 0 to 65535, not '99999'\nTry 'netlab lab --help' for more information.\n",
+  );
+});
