@@ -14,7 +14,7 @@
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { VERSION } from "../lib/version.ts";
 import { PERMISSIONS } from "./_permissions.ts";
 
@@ -39,21 +39,9 @@ export async function compile(argv: string[]): Promise<number> {
     console.error(`compile: DENORT_BIN "${base}" is not a file; ${HOW}`);
     return 1;
   }
-  const includes: string[] = [];
-  for (const inc of INCLUDES) {
-    if (await exists(`${ROOT}${inc}`)) includes.push("--include", inc);
-  }
+  await Deno.mkdir(dirname(out), { recursive: true });
   const res = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "compile",
-      "--quiet",
-      "--unstable-net",
-      ...PERMISSIONS,
-      ...includes,
-      "-o",
-      out,
-      "main.ts",
-    ],
+    args: ["compile", "--quiet", ...await compileArgs(out)],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -91,6 +79,20 @@ export async function compile(argv: string[]): Promise<number> {
   const size = (await Deno.stat(out)).size;
   console.error(`compile: wrote ${relative(Deno.cwd(), out)} (${(size / 1e6).toFixed(0)} MB)`);
   return 0;
+}
+
+/**
+ * The `deno compile` arguments after the subcommand, to run from the repository root.
+ *
+ * @param out the executable to write
+ * @returns flags, includes, `-o out` and the entry module
+ */
+export async function compileArgs(out: string): Promise<string[]> {
+  const includes: string[] = [];
+  for (const inc of INCLUDES) {
+    if (await exists(`${ROOT}${inc}`)) includes.push("--include", inc);
+  }
+  return ["--unstable-net", ...PERMISSIONS, ...includes, "-o", out, "main.ts"];
 }
 
 async function isFile(path: string): Promise<boolean> {

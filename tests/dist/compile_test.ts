@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { compileArgs } from "../../tools/compile.ts";
 import { binaryRunner, missingCommands, ROOT } from "./_runner.ts";
 import { registerSuite } from "./_suite.ts";
 
@@ -67,3 +68,22 @@ if (noBase) {
     registerSuite(runner, await missingCommands(runner, dir));
   }
 }
+
+Deno.test("deno compile with tools/compile.ts's arguments embeds main.ts, www/ and the worker", async () => {
+  // Built on the deno CLI as base, which any machine has: the result does not run netlab, but
+  // deno compile's listing of what it embedded is the same as with denort.
+  const out = join(dir, "listing");
+  const res = await new Deno.Command(Deno.execPath(), {
+    args: ["compile", ...await compileArgs(out)],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", DENORT_BIN: Deno.execPath() },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(res.stdout) + new TextDecoder().decode(res.stderr);
+  await Deno.remove(out).catch(() => {});
+  assert.equal(res.code, 0, text);
+  assert.match(text, /^\S*── main\.ts \(/m);
+  assert.match(text, /── www\/\* \(/);
+  assert.match(text, /── server\/\* \(|── pool_worker\.ts \(/);
+});
