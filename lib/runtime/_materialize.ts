@@ -56,12 +56,11 @@ export async function materialize(
 /**
  * The per-user cache folder for netlab: `$XDG_CACHE_HOME/netlab`, `~/.cache/netlab`
  * (`~/Library/Caches/netlab` on macOS, `%LOCALAPPDATA%\netlab` on Windows), or
- * `$TMPDIR/netlab-<uid>` when there is no home.
+ * {@linkcode tempBase}'s answer when there is no home.
  *
  * @returns an absolute folder path (not created)
  */
 export function cacheBase(): string {
-  const env = (name: string) => Deno.env.get(name) || undefined;
   const xdg = env("XDG_CACHE_HOME");
   if (xdg) return join(xdg, "netlab");
   const home = env("HOME");
@@ -69,7 +68,24 @@ export function cacheBase(): string {
   if (Deno.build.os === "windows" && local) return join(local, "netlab");
   if (Deno.build.os === "darwin" && home) return join(home, "Library", "Caches", "netlab");
   if (Deno.build.os !== "windows" && home) return join(home, ".cache", "netlab");
-  return join(env("TMPDIR") ?? env("TEMP") ?? "/tmp", `netlab-${Deno.uid() ?? "user"}`);
+  return tempBase();
+}
+
+/**
+ * A per-user folder for netlab under the temporary directory: `$TMPDIR/netlab-<user>`.
+ *
+ * @returns an absolute folder path (not created)
+ */
+export function tempBase(): string {
+  const tmp = env("TMPDIR") ?? env("TEMP") ??
+    (Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp");
+  // The user's name, not Deno.uid(), which would need --allow-sys.
+  const user = (env("USER") ?? env("USERNAME") ?? "user").replace(/[^\w.-]/g, "_");
+  return join(tmp, `netlab-${user}`);
+}
+
+function env(name: string): string | undefined {
+  return Deno.env.get(name) || undefined;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -8,7 +8,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../version.ts";
-import { materialize } from "./_materialize.ts";
+import { NetlabError } from "../cli/errors.ts";
+import { cacheBase, materialize, tempBase } from "./_materialize.ts";
 import { runMode } from "./mode.ts";
 
 /**
@@ -29,8 +30,28 @@ export async function defaultRoot(): Promise<string> {
   }
   // Loaded only when needed: from source this module never reads the embedded bytes.
   const { files, digest } = await import("./_www_files.ts");
-  return await materialize(files, { name: `www-${VERSION}-${digest.slice(0, 16)}` });
+  const name = `www-${VERSION}-${digest.slice(0, 16)}`;
+  const bases = [cacheBase(), tempBase()];
+  let cause: unknown;
+  for (const base of bases) {
+    try {
+      return await materialize(files, { name, base });
+    } catch (err) {
+      // A cache folder we cannot write (read-only home, a file in the way): try the next place.
+      if (!UNWRITABLE.some((e) => err instanceof e)) throw err;
+      cause = err;
+    }
+  }
+  const where = bases.map((b) => `"${b}"`).join(" or ");
+  const why = cause instanceof Error ? cause.message : String(cause);
+  throw new NetlabError(`Cannot write the bundled www/ to ${where}: ${why}`, { cause });
 }
+
+const UNWRITABLE = [
+  Deno.errors.PermissionDenied,
+  Deno.errors.NotADirectory,
+  Deno.errors.AlreadyExists,
+];
 
 async function isDirectory(path: string): Promise<boolean> {
   try {

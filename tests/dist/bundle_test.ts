@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bundleRunner, missingCommands, ROOT, run } from "./_runner.ts";
+import { bundleRunner, missingCommands, ROOT, run, start, tempDir } from "./_runner.ts";
 import { registerSuite } from "./_suite.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "netlab-bundle-" });
@@ -33,5 +33,33 @@ if (built.success) {
     assert.equal(code, 2);
     assert.equal(stderr.trim().split("\n").length, 2);
     assert.doesNotMatch(stderr, /\bat .*:\d+:\d+/);
+  });
+}
+
+if (built.success) {
+  const runner = bundleRunner(file);
+
+  Deno.test("bundle: serve writes its www/ to the temporary folder when the cache cannot be written", async () => {
+    await using tmp = await tempDir("netlab-bundle-cache-");
+    const blocker = join(tmp.path, "not-a-dir");
+    await Deno.writeTextFile(blocker, "");
+    const env = { XDG_CACHE_HOME: blocker, TMPDIR: tmp.path };
+    await using server = await start(runner, ["serve", "--port", "0"], { cwd: tmp.path, env });
+    const res = await fetch(new URL("page.html", server.url), { headers: { connection: "close" } });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    const names = (await Array.fromAsync(Deno.readDir(tmp.path))).map((e) => e.name);
+    assert.ok(names.some((n) => n.startsWith("netlab-")), names.join(", "));
+  });
+
+  Deno.test("bundle: serve with nowhere to write its www/ fails in one line", async () => {
+    await using tmp = await tempDir("netlab-bundle-cache-");
+    const blocker = join(tmp.path, "not-a-dir");
+    await Deno.writeTextFile(blocker, "");
+    const env = { XDG_CACHE_HOME: blocker, TMPDIR: blocker };
+    const { code, stderr } = await run(runner, ["serve", "--port", "0"], { cwd: tmp.path, env });
+    assert.equal(code, 1);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(stderr, /^netlab serve: Cannot write the bundled www\/ to ".*" or ".*": /);
   });
 }
