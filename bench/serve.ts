@@ -1,8 +1,8 @@
 /**
  * Perf section "serve": `netlab serve --quiet` against nginx (one worker, access log off) on the
  * same www/page.html, with wrk (keep-alive, 50 connections) and ab (no keep-alive, concurrency 10).
- * The servers are loaded in turn, twice, and each keeps its better round, so a burst of noise from
- * the shared machine does not decide the ratio.
+ * The servers are loaded in turn, three rounds with the order swapped each round, and each keeps
+ * its best round, so a burst of load from elsewhere on a shared machine does not decide the ratio.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import {
   WWW,
 } from "./_tools.ts";
 
-const ROUNDS = 2;
+const ROUNDS = 3;
 
 /** Runs the section and returns its rows. */
 export async function run(): Promise<PerfRow[]> {
@@ -38,10 +38,12 @@ export async function run(): Promise<PerfRow[]> {
 
   const best = { wrk: { netlab: 0, nginx: 0 }, ab: { netlab: 0, nginx: 0 } };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of ["netlab", "nginx"] as const) {
-      best.wrk[name] = Math.max(best.wrk[name], await wrk(targets[name], { connections: 50 }));
+    const order = round % 2 === 0 ? ["netlab", "nginx"] as const : ["nginx", "netlab"] as const;
+    for (const name of order) {
+      const rps = await wrk(targets[name], { connections: 50, seconds: 4 });
+      best.wrk[name] = Math.max(best.wrk[name], rps);
     }
-    for (const name of ["netlab", "nginx"] as const) {
+    for (const name of order) {
       const rps = await ab(targets[name], { requests: 5000, concurrency: 10 });
       best.ab[name] = Math.max(best.ab[name], rps);
     }

@@ -57,3 +57,32 @@ ${rows.join("\n")}
 </html>
 `;
 }
+
+/** Errors that mean "leave this entry out of the listing". */
+function vanished(err: unknown): boolean {
+  return err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied ||
+    err instanceof Deno.errors.FilesystemLoop;
+}
+
+/** The listing page response for directory `dir`, shown at `urlPath`. */
+export async function listingResponse(
+  dir: string,
+  urlPath: string,
+  head: boolean,
+  dotfiles: boolean,
+  common: Record<string, string>,
+): Promise<Response> {
+  const entries: ListingEntry[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (!dotfiles && e.name.startsWith(".")) continue;
+    try {
+      const info = await Deno.stat(`${dir}/${e.name}`);
+      entries.push({ name: e.name, isDirectory: info.isDirectory, size: info.size });
+    } catch (err) {
+      if (!vanished(err)) throw err; // a dangling symlink or a file just deleted is left out
+    }
+  }
+  return new Response(head ? null : renderListing(urlPath, entries), {
+    headers: { ...common, "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+  });
+}

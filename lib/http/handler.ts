@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { VERSION } from "../version.ts";
 import { FileCache } from "./_cache.ts";
 import type { Entry, FileEntry } from "./_entry.ts";
-import { type ListingEntry, renderListing } from "./_listing.ts";
+import { listingResponse } from "./_listing.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
 import { DEMO_PATH, demoResponse } from "./demo.ts";
@@ -117,26 +117,6 @@ export function createStaticResponder(options: StaticOptions): Responder {
     return new Response(null, { status: 204, headers });
   };
 
-  const listing = async (dir: string, urlPath: string, head: boolean): Promise<Response> => {
-    const entries: ListingEntry[] = [];
-    for await (const e of Deno.readDir(dir)) {
-      if (!dotfiles && e.name.startsWith(".")) continue;
-      try {
-        const info = await Deno.stat(`${dir}/${e.name}`);
-        entries.push({ name: e.name, isDirectory: info.isDirectory, size: info.size });
-      } catch {
-        // a dangling symlink or a file that just vanished: leave it out
-      }
-    }
-    return new Response(head ? null : renderListing(urlPath, entries), {
-      headers: {
-        ...common,
-        "content-type": "text/html; charset=utf-8",
-        "cache-control": "no-cache",
-      },
-    });
-  };
-
   // Raw request path -> the file entry a full resolution of that same path produced. Lets a hot
   // file skip URL parsing, decoding and the cache's map lookup; a stale entry (not revalidated
   // within REVALIDATE_MS, or replaced) falls back to the full path, which re-resolves it.
@@ -181,7 +161,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
       if (key !== null && index.body !== null) remember(key, index);
       return await respondWithFile(req, index, ctx);
     }
-    if (options.list) return await listing(resolved.path, urlPath, head);
+    if (options.list) return await listingResponse(resolved.path, urlPath, head, dotfiles, common);
     return await notFound(head);
   };
 

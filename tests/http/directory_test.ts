@@ -35,6 +35,7 @@ Deno.test("createStaticHandler() answers a directory without index with 404 unle
 
 Deno.test("createStaticHandler() lists a directory with escaped names when list is on", async () => {
   await using site = await makeSite();
+  await Deno.symlink(`${site.root}/nowhere`, `${site.root}/files/dangling`);
   const res = await request(site.handler({ list: true }), "/files/");
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
@@ -45,6 +46,7 @@ Deno.test("createStaticHandler() lists a directory with escaped names when list 
   assert.match(html, /href="%3Cb%3E%26&#39;.txt"/);
   assert.doesNotMatch(html, /<b>/);
   assert.doesNotMatch(html, /hidden/);
+  assert.doesNotMatch(html, /dangling/);
 });
 
 Deno.test("createStaticHandler() answers a file path with a trailing slash with 404", async () => {

@@ -143,3 +143,42 @@ Deno.test("serve() listens on ::1", async () => {
   assert.equal(res.status, 200);
   await res.body?.cancel();
 });
+
+Deno.test("serve() answers odd requests with 4xx or a file, never 5xx", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  const enc = new TextEncoder();
+  const tail = " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  const cases: (string | Uint8Array)[] = [
+    `GET /${"a".repeat(300)}${tail}\r\n`, // a name longer than the file system allows
+    `GET /${"a/".repeat(3000)}${tail}\r\n`, // a path longer than PATH_MAX
+    new Uint8Array([...enc.encode("GET /"), 0xff, 0xfe, 0xc3, ...enc.encode(`${tail}\r\n`)]),
+    `GET /page.html%ZZ${tail}\r\n`,
+    `GET *${tail}\r\n`,
+    `GET /page.html${tail}Range: bytes=99999999999999999999999-\r\n\r\n`,
+    `GET /page.html${tail}If-Modified-Since: garbage\r\nIf-None-Match: ,,,\r\n\r\n`,
+    `GET /page.html${tail}Accept-Encoding: ;;;,,q=,br;q=abc\r\n\r\n`,
+    `GET /page.html${tail}Range: bytes=${"0-0,".repeat(500)}0-0\r\n\r\n`,
+  ];
+  for (const c of cases) {
+    const status = (await rawExchange(server.addr.port, c)).split("\r\n")[0];
+    assert.match(
+      status!,
+      /^HTTP\/1\.1 [234]\d\d /,
+      typeof c === "string" ? c.slice(0, 60) : "bytes",
+    );
+  }
+});
+
+Deno.test("serve() sends HEAD with the file's Content-Length and no body over the wire", async () => {
+  await using server = await serve({ root: await defaultRoot(), port: 0, accessLog: false });
+  const size = (await Deno.stat(`${await defaultRoot()}/page.html`)).size;
+  for (let i = 0; i < 2; i++) { // the second goes through the hot path
+    const raw = await rawExchange(
+      server.addr.port,
+      "HEAD /page.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert.match(raw, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(raw, new RegExp(`\r\ncontent-length: ${size}\r\n`, "i"));
+    assert.ok(raw.endsWith("\r\n\r\n"), "no body after the head");
+  }
+});
