@@ -140,15 +140,84 @@ export { withAccessLog } from "./lib/server/access_log.ts";
 
 // --- pool: netlab pool (lib/server/pool) ---------------------------------------------------------
 
-export {
-  defaultDispatch,
-  defaultWorkerCount,
-  type PoolOptions,
-  type PoolSummary,
-  WorkerPool,
-} from "./lib/server/pool.ts";
+/**
+ * A supervised pool of Web Workers serving the static handler on one port: `kernel` dispatch
+ * (every worker listens with `reusePort`, Linux) or `queue` dispatch (the main thread hands each
+ * request to the least-busy worker). Dead workers are replaced at once; a crash loop rejects
+ * `finished`. An instance with start/stop and an AbortSignal; no global state.
+ *
+ * @param options What to serve (`handler`: the static handler's options), `workers` (1 to 256,
+ *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key`, `signal`, `logLevel`.
+ * @returns A pool; `start()` resolves once every worker listens, `stop()` drains them all.
+ *
+ * @example Two workers, one CPU-heavy request each at the same time
+ * ```ts ignore
+ * import { WorkerPool } from "@netlab/netlab";
+ *
+ * const controller = new AbortController();
+ * const pool = new WorkerPool({
+ *   handler: { root: "./www", demoRoutes: true },
+ *   workers: 2,
+ *   port: 0,
+ *   signal: controller.signal,
+ * });
+ * await pool.start();
+ * const answers = await Promise.all(
+ *   [1, 2].map(() => fetch(`${pool.url}_netlab/work?ms=100`)),
+ * );
+ * console.log(answers.map((r) => r.headers.get("x-netlab-worker")));
+ * controller.abort(); // drains every worker
+ * console.log(await pool.finished); // { workers: [{ id: 1, served: 1, restarts: 0 }, ...] }
+ * ```
+ */
+export { WorkerPool } from "./lib/server/pool.ts";
+export type { PoolOptions, PoolSummary } from "./lib/server/pool.ts";
+/**
+ * The pool's defaults: one worker per CPU; `kernel` dispatch on Linux, `queue` elsewhere.
+ *
+ * @returns The worker count, or the dispatch mode.
+ *
+ * @example
+ * ```ts
+ * import { defaultDispatch, defaultWorkerCount } from "@netlab/netlab";
+ * console.log(defaultWorkerCount(), defaultDispatch());
+ * ```
+ */
+export { defaultDispatch, defaultWorkerCount } from "./lib/server/pool.ts";
+/**
+ * The worker side of the pool. A program whose entry module doubles as the worker checks
+ * `isPoolWorkerScope()` first and calls `runPoolWorker()`, then passes its own `import.meta.url`
+ * as `workerUrl` (this is what `main.ts` does, so bundles and compiled binaries need no second
+ * file). Without `workerUrl` the pool uses `lib/server/pool_worker.ts`.
+ *
+ * @returns `isPoolWorkerScope()`: true inside a worker named `POOL_WORKER_NAME`.
+ *
+ * @example An entry module that is also the pool's worker
+ * ```ts ignore
+ * import { isPoolWorkerScope, runPoolWorker, WorkerPool } from "@netlab/netlab";
+ *
+ * if (isPoolWorkerScope()) {
+ *   runPoolWorker();
+ * } else {
+ *   const pool = new WorkerPool({ handler: { root: "." }, workerUrl: import.meta.url, port: 0 });
+ *   await pool.start();
+ *   await pool.stop();
+ * }
+ * ```
+ */
 export { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
-export { POOL_WORKER_NAME, type PoolDispatch, WORKER_HEADER } from "./lib/server/pool_protocol.ts";
+/**
+ * Pool constants and the dispatch type: the workers' name, and the `x-netlab-worker` response
+ * header that names the worker that answered.
+ *
+ * @example
+ * ```ts
+ * import { POOL_WORKER_NAME, WORKER_HEADER } from "@netlab/netlab";
+ * console.log(POOL_WORKER_NAME, WORKER_HEADER); // netlab-pool-worker x-netlab-worker
+ * ```
+ */
+export { POOL_WORKER_NAME, WORKER_HEADER } from "./lib/server/pool_protocol.ts";
+export type { PoolDispatch } from "./lib/server/pool_protocol.ts";
 
 // --- balancer: netlab balance (lib/balancer) -----------------------------------------------------
 

@@ -5,17 +5,18 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { createStaticHandler, type Handler, type StaticOptions } from "../http/handler.ts";
+import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
 import { withAccessLog } from "./access_log.ts";
 
-export type { Handler };
+export type { Responder };
 
 /** The handler a worker serves with, logging at `logLevel` and above. */
 export function buildHandler(
   options: StaticOptions,
   logLevel: "debug" | "info" | "warning",
-): Handler {
-  let handler = createStaticHandler(options);
+): Responder {
+  // The responder answers cached files synchronously, as `netlab serve` does: no promise per hit.
+  let handler: Responder = createStaticResponder(options);
   if (logLevel !== "warning") handler = withAccessLog(handler, getLogger(["netlab", "access"]));
   if (logLevel === "debug") {
     const log = getLogger(["netlab", "pool"]);

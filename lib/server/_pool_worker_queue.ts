@@ -6,7 +6,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Handler } from "./_pool_handler.ts";
+import type { Responder } from "./_pool_handler.ts";
 import type { FromWorker, RequestMessage } from "./pool_protocol.ts";
 
 /** Bodies up to this size (by Content-Length) go back in the head message. */
@@ -17,7 +17,7 @@ export type OnAnswered = () => void;
 
 /** Answers queue-dispatched requests inside one worker. */
 export class QueueResponder {
-  #handler: Handler;
+  #handler: Responder;
   #post: (msg: FromWorker, transfer?: Transferable[]) => void;
   #onAnswered: OnAnswered;
   #extraHeaders: [string, string][];
@@ -31,7 +31,7 @@ export class QueueResponder {
    * @param extraHeaders added to every response (the worker's name)
    */
   constructor(
-    handler: Handler,
+    handler: Responder,
     post: (msg: FromWorker, transfer?: Transferable[]) => void,
     onAnswered: OnAnswered,
     extraHeaders: [string, string][],

@@ -251,9 +251,19 @@ export class WorkerPool {
   }
 
   async #teardown(drainTimeoutMs: number): Promise<void> {
-    // Queue dispatch: stop accepting and let answers in flight finish before the workers go.
-    await this.#server?.shutdown();
+    // Queue dispatch: stop accepting and let answers in flight finish before the workers go, but
+    // not forever (a client reading a large file very slowly).
+    if (this.#server !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#server.shutdown(),
+        new Promise((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
     await Promise.all(this.#slots.map((s) => s.drain(drainTimeoutMs)));
+    // Whatever is still waiting on a worker (only after a timeout) ends now, not never.
+    for (const slot of this.#slots) this.#queue?.workerDied(slot, "the pool stopped");
   }
 
   #listen(): Deno.HttpServer {
@@ -264,6 +274,10 @@ export class WorkerPool {
         port: this.#options.port ?? 0,
         ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
         onListen: () => {},
+        onError: (err) => {
+          this.#log.error("Unexpected error: {error}", { error: err });
+          return new Response("500 Internal Server Error\n", { status: 500 });
+        },
       }, this.#queue!.handle);
     } catch (err) {
       throw listenError(this.#hostname, this.#options.port ?? 0, err);
@@ -314,7 +328,7 @@ export class WorkerPool {
       waiter.reject(this.#startError(slot, reason, failure));
       return;
     }
-    if (this.#state !== "running") return;
+    if (this.#state !== "running" && this.#state !== "starting") return;
     const now = Date.now();
     const window = this.#options.crashWindowMs ?? 10_000;
     const limit = this.#options.crashLimit ?? 5;

@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { getLogger } from "@logtape/logtape";
-import { buildHandler, type Handler } from "./_pool_handler.ts";
+import { buildHandler, type Responder } from "./_pool_handler.ts";
 import { forwardLogs } from "./_pool_log.ts";
 import { Outbox } from "./_pool_outbox.ts";
 import { QueueResponder } from "./_pool_worker_queue.ts";
@@ -42,6 +43,9 @@ export function isPoolWorkerScope(): boolean {
     (globalThis as unknown as WorkerScope).name === POOL_WORKER_NAME;
 }
 
+/** A message that kept the thread this long lets its answer leave before the next one runs. */
+const YIELD_AFTER_MS = 1;
+
 /** How often a busy worker reports its running request count. */
 const SERVED_REPORT_MS = 200;
 
@@ -49,7 +53,7 @@ const SERVED_REPORT_MS = 200;
 class PoolWorkerRuntime {
   #scope: WorkerScope;
   #config!: WorkerConfig;
-  #handler!: Handler;
+  #handler!: Responder;
   #server: Deno.HttpServer | undefined;
   #responder: QueueResponder | undefined;
   #served = 0;
@@ -57,6 +61,7 @@ class PoolWorkerRuntime {
   #log = getLogger(["netlab", "pool"]);
 
   #outbox: Outbox<FromWorker>;
+  #batches: Promise<void> = Promise.resolve();
 
   constructor(scope: WorkerScope) {
     this.#scope = scope;
@@ -66,6 +71,24 @@ class PoolWorkerRuntime {
   post = (msg: FromWorker, transfer?: Transferable[]): void => {
     this.#outbox.push(msg, transfer);
   };
+
+  /** Handles a batch in order; batches that arrive while one is paused wait their turn. */
+  onBatch(batch: ToWorker[]): void {
+    this.#batches = this.#batches.then(() => this.#runBatch(batch));
+  }
+
+  async #runBatch(batch: ToWorker[]): Promise<void> {
+    for (const msg of batch) {
+      const started = performance.now();
+      this.onMessage(msg);
+      // A request that ran long synchronously (CPU work) gets one event-loop turn to send its
+      // answer before the next starts; quick ones stay batched.
+      if (performance.now() - started > YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.#outbox.flush();
+      }
+    }
+  }
 
   onMessage = (msg: ToWorker): void => {
     switch (msg.type) {
@@ -126,8 +149,13 @@ class PoolWorkerRuntime {
     }, this.#kernelHandler);
   }
 
-  #kernelHandler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    let res = await this.#handler(req, info);
+  #kernelHandler = (req: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response> => {
+    const res = this.#handler(req, info);
+    return res instanceof Promise ? res.then(this.#named) : this.#named(res);
+  };
+
+  /** Adds the worker's name to a kernel-dispatched response and counts it. */
+  #named = (res: Response): Response => {
     try {
       res.headers.set(WORKER_HEADER, String(this.#config.id));
     } catch (err) {
@@ -184,9 +212,7 @@ class PoolWorkerRuntime {
 export function runPoolWorker(): void {
   const scope = globalThis as unknown as WorkerScope;
   const runtime = new PoolWorkerRuntime(scope);
-  scope.onmessage = (event) => {
-    for (const msg of event.data) runtime.onMessage(msg);
-  };
+  scope.onmessage = (event) => runtime.onBatch(event.data);
 }
 
 if (import.meta.main && isPoolWorkerScope()) runPoolWorker();

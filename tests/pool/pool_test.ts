@@ -138,3 +138,21 @@ Deno.test("new WorkerPool() rejects worker counts outside 1 to 256", () => {
     assert.throws(() => new WorkerPool({ handler: { root: "." }, workers }), RangeError);
   }
 });
+
+for (const dispatch of DISPATCHES) {
+  Deno.test(`WorkerPool.stop() gives up on a client that stops reading (${dispatch})`, async () => {
+    const root = await Deno.makeTempDir({ prefix: "netlab-pool-" });
+    try {
+      await Deno.writeFile(`${root}/huge.bin`, new Uint8Array(32 * 1024 * 1024));
+      await using p = await startPool({ handler: { root }, dispatch, drainTimeoutMs: 300 });
+      using conn = await Deno.connect({ hostname: "127.0.0.1", port: p.port });
+      await conn.write(new TextEncoder().encode("GET /huge.bin HTTP/1.1\r\nhost: x\r\n\r\n"));
+      const first = new Uint8Array(1024);
+      assert.ok((await conn.read(first)) !== null); // the answer has started; now never read again
+      const summary = await p.pool.stop();
+      assert.equal(summary.workers.length, 2);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+}
