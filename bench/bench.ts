@@ -19,6 +19,9 @@ export async function smallSite(): Promise<{ root: string; path: string }> {
   const root = await Deno.makeTempDir({ prefix: "netlab-perf-bench-" });
   const html = `<!doctype html><title>small</title><p>${"netlab ".repeat(130)}</p>\n`;
   await Deno.writeTextFile(`${root}/small.html`, html);
+  // nginx's worker runs as another user: the temp dir is 0700 by default.
+  await Deno.chmod(root, 0o755);
+  await Deno.chmod(`${root}/small.html`, 0o644);
   return { root, path: "/small.html" };
 }
 
@@ -45,7 +48,9 @@ async function autocannon(url: string): Promise<number> {
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) throw new Error(`autocannon failed: ${new TextDecoder().decode(out.stderr)}`);
   const json = JSON.parse(text.slice(text.indexOf("{")));
-  if (json.errors > 0 || json.non2xx > 0) console.error(`autocannon: ${json.errors} errors`);
+  if (json.errors > 0 || json.non2xx > 0) {
+    throw new Error(`autocannon: ${json.errors} errors, ${json.non2xx} non-2xx`);
+  }
   return json.requests.total / (json.duration || SECONDS);
 }
 
@@ -60,7 +65,9 @@ async function netlabRps(url: string, engine: "raw" | "fetch"): Promise<number> 
     engine,
     url,
   ]);
-  if ((r.failed as number) > 0) console.error(`netlab bench ${engine}: ${r.failed} failed`);
+  if ((r.failed as number) > 0 || (r.non2xx as number) > 0) {
+    throw new Error(`netlab bench ${engine}: ${r.failed} failed, ${r.non2xx} non-2xx`);
+  }
   return r.requestsPerSecond as number;
 }
 

@@ -146,3 +146,33 @@ Deno.test("netlab bench -p with a missing file is a one-line runtime error", asy
     'netlab bench: Cannot read body file "/nonexistent/body": no such file',
   );
 });
+
+Deno.test("netlab bench stops on SIGINT and prints the report of what was done", async () => {
+  await using server = fixedServer("ctrl-c");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--unstable-net",
+      MAIN,
+      "bench",
+      "-k",
+      "-n",
+      "100000000",
+      "--engine",
+      "raw",
+      server.url,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Wait until requests flow, then interrupt.
+  while (server.requests() < 10) await new Promise((r) => setTimeout(r, 20));
+  child.kill("SIGINT");
+  const out = await child.output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0);
+  const complete = Number(/^Complete requests:\s+(\d+)$/m.exec(stdout)?.[1]);
+  assert.ok(complete >= 10 && complete < 100000000, stdout);
+  assert.match(stdout, /interrupted: the report covers the requests done so far/);
+});
