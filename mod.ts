@@ -416,7 +416,7 @@ export { renderLabHtml } from "./lib/lab/report_html.ts";
  * ```
  */
 export { labChartSpecs, renderLabCharts, renderSvg } from "./lib/lab/charts.ts";
-export type { LabChart, LabChartSpec } from "./lib/lab/charts.ts";
+export type { LabChart, LabChartSpec, VegaLiteSpec } from "./lib/lab/charts.ts";
 /**
  * Writes report.md, results.json and report.html into a directory (created if missing).
  *

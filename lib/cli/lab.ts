@@ -1,6 +1,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { UsageError } from "./errors.ts";
+import { NetlabError, UsageError } from "./errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
 import { type LabProgress, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
@@ -51,6 +51,23 @@ function progressLine(event: LabProgress & { kind: "run" }, routeWidth: number):
   } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
     p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
   }  ${r.failed} failed\n`;
+}
+
+/** Turns a file-system error on the output directory into a one-line error. */
+function reportError(dir: string): (err: unknown) => never {
+  return (err) => {
+    const expected = [
+      Deno.errors.PermissionDenied,
+      Deno.errors.NotFound,
+      Deno.errors.AlreadyExists,
+      Deno.errors.NotADirectory,
+    ];
+    if (expected.some((type) => err instanceof type)) {
+      const why = (err as Error).message.replace(/ \(os error \d+\).*$/, "");
+      throw new NetlabError(`Cannot write the report to '${dir}': ${why}`, { cause: err });
+    }
+    throw err;
+  };
 }
 
 /** `netlab lab`: the whole experiment in one command. */
@@ -135,6 +152,8 @@ Examples:
           ctx.printErr("stopped every server\n");
         }
       };
+      // Find out now, not after the whole lab, that the report cannot be written.
+      await Deno.mkdir(opts.out, { recursive: true }).catch(reportError(opts.out));
       let result;
       try {
         result = await runLab({
@@ -160,9 +179,15 @@ Examples:
         }
         throw err;
       }
-      const files = await writeLabReport(result, opts.out);
       ctx.print(renderLabMarkdown(result));
+      const files = await writeLabReport(result, opts.out).catch(reportError(opts.out));
       if (!opts.quiet) ctx.printErr(`wrote ${files.markdown}, ${files.json} and ${files.html}\n`);
-      if (result.runs.some((r) => r.result.complete === 0)) ctx.setExitCode(1);
+      const empty = result.runs.filter((r) => r.result.complete === 0).length;
+      if (empty > 0) {
+        ctx.printErr(
+          `netlab lab: every request failed in ${empty} of ${result.runs.length} runs\n`,
+        );
+        ctx.setExitCode(1);
+      }
     }) as unknown as Command;
 }

@@ -10,6 +10,9 @@ import { parse, View } from "vega";
 import { groupRuns, percentile } from "./_group.ts";
 import type { LabResult } from "./types.ts";
 
+/** A vega-lite specification (vega-lite's own `TopLevelSpec` type). */
+export type VegaLiteSpec = TopLevelSpec;
+
 /** One chart before rendering. */
 export interface LabChartSpec {
   /** Stable id, usable as an HTML id: "throughput-page-html". */
@@ -17,12 +20,14 @@ export interface LabChartSpec {
   /** Caption shown above it. */
   title: string;
   /** The vega-lite specification (data inlined). */
-  spec: TopLevelSpec;
+  spec: VegaLiteSpec;
 }
 
 /** One rendered chart. */
 export interface LabChart {
+  /** Same as {@link LabChartSpec.id}. */
   id: string;
+  /** Same as {@link LabChartSpec.title}. */
   title: string;
   /** A standalone `<svg>` element. */
   svg: string;
@@ -123,7 +128,7 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
  * @param spec a vega-lite specification with inline data
  * @returns the `<svg>` markup
  */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const view = new View(parse(compile(spec).spec), { renderer: "none" });
   try {
     return await view.toSVG();

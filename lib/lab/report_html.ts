@@ -105,6 +105,11 @@ export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
       ? table(["backend", "connections"], result.connections.map((b) => [b.backend, b.connections]))
       : `<p>The balancer reported no connections.</p>`,
   );
+  parts.push(`<h2>Servers</h2>`);
+  parts.push(table(
+    ["server", "role", "address", "pid"],
+    result.servers.map((v) => [v.name, v.role, v.address, v.pid]),
+  ));
   return `<!doctype html>
 <html lang="en">
 <head>

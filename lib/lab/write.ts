@@ -11,8 +11,11 @@ import type { LabResult } from "./types.ts";
 
 /** The files {@link writeLabReport} wrote. */
 export interface LabReportFiles {
+  /** Path of report.md. */
   markdown: string;
+  /** Path of results.json. */
   json: string;
+  /** Path of report.html. */
   html: string;
 }
 

@@ -48,3 +48,18 @@ Deno.test("netlab lab with a bad flag value is a usage error (exit 2, one line a
     "netlab lab: --balancer-port must be an integer from 0 to 65535, not '99999'\nTry 'netlab lab --help' for more information.\n",
   );
 });
+
+Deno.test("netlab lab refuses an output directory it cannot write, before starting anything", async () => {
+  const file = await Deno.makeTempFile({ prefix: "netlab-not-a-dir-" });
+  try {
+    const { code, stdout, stderr } = await netlab(["lab", "--out", `${file}/report`]);
+    assert.equal(code, 1);
+    assert.equal(stdout, "");
+    assert.equal(
+      stderr,
+      `netlab lab: Cannot write the report to '${file}/report': Not a directory\n`,
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -65,5 +65,9 @@ Deno.test("renderLabHtml() inlines the charts and escapes text", () => {
   assert.match(html, /page\.html\?&#60;x&#62;/);
   assert.doesNotMatch(html, /<script|https?:\/\/(?!127\.0\.0\.1)/);
   assert.equal(html.match(/<th>No test<\/th>/g)?.length, 3);
+  assert.match(
+    html,
+    /<tr><td>balancer<\/td><td>balancer<\/td><td>127\.0\.0\.1:44444<\/td><td>103<\/td><\/tr>/,
+  );
   assert.equal(escapeHtml(`"'&<>`), "&#34;&#39;&#38;&#60;&#62;");
 });
