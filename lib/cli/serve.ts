@@ -120,6 +120,20 @@ export function drained(finished: Promise<void>, signal: AbortSignal): Promise<v
   });
 }
 
+/** The readiness line printed under `--quiet`, in the chosen log format. */
+export function listeningLine(url: string, format: LogFormat): string {
+  if (format !== "json") return `netlab serve: listening on ${url}\n`;
+  return `${
+    JSON.stringify({
+      "@timestamp": new Date().toISOString(),
+      level: "INFO",
+      message: `listening on ${url}`,
+      logger: "netlab.server",
+      properties: { url },
+    })
+  }\n`;
+}
+
 /** `netlab serve`. */
 export function serveCommand(ctx: CliContext): Command {
   const cmd = withServeFlags(
@@ -158,7 +172,7 @@ Examples:
         throw err;
       }
       // --quiet drops info records, but tools still need to learn the port
-      if (flags.quiet) ctx.printErr(`netlab serve: listening on ${server.url}\n`);
+      if (flags.quiet) ctx.printErr(listeningLine(server.url, flags.logFormat as LogFormat));
       await drained(server.finished, ctx.signal);
     });
   return cmd as unknown as Command;

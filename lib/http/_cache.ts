@@ -66,6 +66,12 @@ export class FileCache {
     return pending;
   }
 
+  /** The cached file entry for `path` if it was checked within `revalidateMs`, else undefined. */
+  fresh(path: string, now: number): FileEntry | undefined {
+    const hit = this.#entries.get(path);
+    return hit?.kind === "file" && now - hit.checkedAt < this.#opts.revalidateMs ? hit : undefined;
+  }
+
   /** Replaces a streamed entry whose file changed under it (seen through an open handle). */
   refresh(entry: FileEntry, info: Deno.FileInfo): FileEntry {
     const mtimeMs = info.mtime?.getTime() ?? 0;

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { VERSION } from "../version.ts";
 import { FileCache } from "./_cache.ts";
-import type { Entry, FileEntry } from "./_entry.ts";
+import type { Entry } from "./_entry.ts";
 import { listingResponse } from "./_listing.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
@@ -117,13 +117,13 @@ export function createStaticResponder(options: StaticOptions): Responder {
     return new Response(null, { status: 204, headers });
   };
 
-  // Raw request path -> the file entry a full resolution of that same path produced. Lets a hot
-  // file skip URL parsing, decoding and the cache's map lookup; a stale entry (not revalidated
-  // within REVALIDATE_MS, or replaced) falls back to the full path, which re-resolves it.
-  const hot = new Map<string, FileEntry>();
-  const remember = (key: string, entry: FileEntry): void => {
+  // Raw request path -> the file path a full resolution of that same raw path produced. Lets a
+  // hot file skip URL parsing and decoding; the entry itself still comes from the cache (so
+  // eviction frees it) and only while fresh, else the full path re-resolves it.
+  const hot = new Map<string, string>();
+  const remember = (key: string, path: string): void => {
     if (hot.size >= HOT_PATHS) hot.clear();
-    hot.set(key, entry);
+    hot.set(key, path);
   };
 
   const handle = async (req: Request, key: string | null): Promise<Response> => {
@@ -143,7 +143,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     if (entry === null) return await notFound(head);
     if (entry.kind === "file") {
       if (pathname.endsWith("/")) return await notFound(head);
-      if (key !== null && entry.body !== null) remember(key, entry);
+      if (key !== null && entry.body !== null) remember(key, entry.path);
       return await respondWithFile(req, entry, ctx);
     }
     // rebuilt from decoded segments, so "//evil.example" can never become a Location
@@ -158,7 +158,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     }
     const index = await lookup(`${resolved.path}/index.html`);
     if (index?.kind === "file") {
-      if (key !== null && index.body !== null) remember(key, index);
+      if (key !== null && index.body !== null) remember(key, index.path);
       return await respondWithFile(req, index, ctx);
     }
     if (options.list) return await listingResponse(resolved.path, urlPath, head, dotfiles, common);
@@ -184,10 +184,9 @@ export function createStaticResponder(options: StaticOptions): Responder {
     try {
       const key = hotKey(req);
       if (key !== null) {
-        const entry = hot.get(key);
-        if (entry !== undefined && Date.now() - entry.checkedAt < REVALIDATE_MS) {
-          return respondWithFile(req, entry, ctx);
-        }
+        const path = hot.get(key);
+        const entry = path === undefined ? undefined : cache.fresh(path, Date.now());
+        if (entry !== undefined) return respondWithFile(req, entry, ctx);
       }
       return handle(req, key).catch((err) => failed(req, err));
     } catch (err) {

@@ -130,3 +130,19 @@ Deno.test("netlab serve --host ::1 listens on IPv6 loopback", async () => {
   proc.child.kill("SIGTERM");
   assert.equal((await proc.status).code, 0);
 });
+
+Deno.test("netlab serve --quiet --log-format json prints the listening line as JSON", async () => {
+  await using proc = await spawnNetlab([
+    "serve",
+    "--port",
+    "0",
+    "--quiet",
+    "--log-format",
+    "json",
+  ]);
+  proc.child.kill("SIGTERM");
+  assert.equal((await proc.status).code, 0);
+  const record = JSON.parse(proc.stderr());
+  assert.equal(record.message, `listening on ${proc.url}`);
+  assert.equal(record.properties.url, proc.url);
+});
