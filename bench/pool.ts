@@ -2,14 +2,14 @@
  * Perf section "pool": `netlab pool --workers 2` in both dispatch modes against `netlab serve`, on
  * www/page.html (wrk keep-alive c50, ab no keep-alive c10) and on the CPU-bound demo route
  * `/_netlab/work?ms=2` (wrk c10), where a pool should use both cores and a single event loop
- * cannot. Every server runs with --demo-routes --quiet; each is loaded in turn, twice, and keeps
+ * cannot. Every server runs with --demo-routes --quiet; each is loaded in turn, three times, and keeps
  * its better round, so one burst of noise on the shared machine does not decide a ratio.
  *
  * @module
  */
 import { ab, type Child, freePort, type PerfRow, startNetlab, wrk, WWW } from "./_tools.ts";
 
-const ROUNDS = 2;
+const ROUNDS = 3;
 const SERVERS = {
   serve: ["serve"],
   kernel: ["pool", "--workers", "2", "--dispatch", "kernel"],

@@ -7,7 +7,7 @@
  * @module
  */
 import type { WorkerSlot } from "./_pool_slot.ts";
-import type { FromWorker } from "./pool_protocol.ts";
+import { type FromWorker, headerPairs } from "./pool_protocol.ts";
 
 /** Chunks of a streamed body fetched ahead of the client. */
 const PREFETCH_CHUNKS = 4;
@@ -49,7 +49,7 @@ export class QueueDispatcher {
       id,
       method: req.method,
       url: req.url,
-      headers: [...req.headers],
+      headers: headerPairs(req.headers),
       body,
       remote: { hostname: remote.hostname, port: remote.port },
     }, body === null ? [] : [body]);

@@ -7,7 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Responder } from "./_pool_handler.ts";
-import type { FromWorker, RequestMessage } from "./pool_protocol.ts";
+import { type FromWorker, headerPairs, type RequestMessage } from "./pool_protocol.ts";
 
 /** Bodies up to this size (by Content-Length) go back in the head message. */
 const INLINE_MAX = 256 * 1024;
@@ -60,7 +60,8 @@ export class QueueResponder {
       this.#log.error("Unexpected error: {error}", { error: err });
       res = new Response("500 Internal Server Error\n", { status: 500 });
     }
-    const headers: [string, string][] = [...res.headers, ...this.#extraHeaders];
+    const headers = headerPairs(res.headers);
+    headers.push(...this.#extraHeaders);
     const head = {
       type: "head" as const,
       id: msg.id,

@@ -116,3 +116,10 @@ export const POOL_WORKER_NAME = "netlab-pool-worker";
  * ```
  */
 export const WORKER_HEADER = "x-netlab-worker";
+
+/** Headers as pairs for the wire; `forEach` is several times cheaper than the iterator in Deno. */
+export function headerPairs(headers: Headers): [string, string][] {
+  const pairs: [string, string][] = [];
+  headers.forEach((value, name) => pairs.push([name, value]));
+  return pairs;
+}
