@@ -142,7 +142,15 @@ function classifyFetchError(
 ): { outcome: Outcome; cause: string } {
   const msg = err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : String(err);
   if (/refused/i.test(msg)) return { outcome: Outcome.Connect, cause: "connection refused" };
-  if (!gotHeaders && /error trying to connect|dns error|connect error/i.test(msg)) {
+  if (/are blocked/i.test(msg)) {
+    return { outcome: Outcome.Connect, cause: "fetch blocks this port (try --engine raw)" };
+  }
+  const tls = /invalid peer certificate[^)\n]*/i.exec(msg);
+  if (!gotHeaders && tls) return { outcome: Outcome.Connect, cause: tls[0] };
+  if (
+    !gotHeaders &&
+    /error trying to connect|dns error|connect error|\(connect\)|certificate/i.test(msg)
+  ) {
     return { outcome: Outcome.Connect, cause: "cannot connect" };
   }
   if (/reset/i.test(msg)) return { outcome: Outcome.Receive, cause: "connection reset" };

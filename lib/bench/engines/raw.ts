@@ -159,14 +159,13 @@ class RawClient implements EngineClient {
           this.#fail(s, Outcome.Exception, `invalid response: ${err.message}`);
         } else {
           const c = classifyError(err);
-          // A write or read error on an established connection is a receive failure, whatever it was.
+          // Whatever goes wrong while connecting (refused, TLS handshake) is a Connect failure; on
+          // an established connection, network errors are Receive failures.
           const outcome = stage === Outcome.Connect
-            ? c.outcome
-            : (c.outcome === Outcome.Connect
-              ? Outcome.Receive
-              : c.outcome === Outcome.Exception
-              ? Outcome.Exception
-              : Outcome.Receive);
+            ? Outcome.Connect
+            : c.outcome === Outcome.Exception
+            ? Outcome.Exception
+            : Outcome.Receive;
           if (!(err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted)) {
             this.#fail(s, outcome, c.cause);
           } else {
@@ -186,7 +185,17 @@ class RawClient implements EngineClient {
   }
 
   async #connect(): Promise<Conn> {
-    if (this.#tls) return await Deno.connectTls({ hostname: this.#hostname, port: this.#port });
+    if (this.#tls) {
+      const conn = await Deno.connectTls({ hostname: this.#hostname, port: this.#port });
+      // Handshake now, so that a certificate problem is a Connect failure, not a Receive one.
+      try {
+        await conn.handshake();
+      } catch (err) {
+        conn.close();
+        throw err;
+      }
+      return conn;
+    }
     const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
     conn.setNoDelay(true);
     return conn;

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { bench } from "../../lib/bench/run.ts";
+
+/** A TLS server with a fresh self-signed certificate, which no client trusts. */
+async function selfSignedServer(): Promise<Deno.TlsListener & { port: number; dir: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "netlab-tls-" });
+  const out = await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: await Deno.readTextFile(`${dir}/cert.pem`),
+    key: await Deno.readTextFile(`${dir}/key.pem`),
+  });
+  return Object.assign(listener, { port: (listener.addr as Deno.NetAddr).port, dir });
+}
+
+for (const engine of ["fetch", "raw"] as const) {
+  Deno.test(`bench() [${engine}] counts an untrusted certificate as a Connect failure`, async () => {
+    const server = await selfSignedServer();
+    const accepted: Deno.Conn[] = [];
+    const accepting = (async () => {
+      try {
+        for await (const conn of server) {
+          accepted.push(conn);
+          // Drive the handshake so the client sees the certificate, then let it fail.
+          (conn as Deno.TlsConn).handshake().catch(() => {});
+        }
+      } catch (err) {
+        if (!(err instanceof Deno.errors.BadResource)) throw err;
+      }
+    })();
+    try {
+      const r = await bench({ url: `https://127.0.0.1:${server.port}/`, requests: 2, engine });
+      assert.equal(r.complete, 0);
+      assert.equal(r.failures.connect, 2, JSON.stringify(r.errors));
+    } finally {
+      server.close();
+      await accepting;
+      for (const c of accepted) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+      await Deno.remove(server.dir, { recursive: true });
+    }
+  });
+}
