@@ -120,9 +120,9 @@ export function drained(finished: Promise<void>, signal: AbortSignal): Promise<v
   });
 }
 
-/** The readiness line printed under `--quiet`, in the chosen log format. */
-export function listeningLine(url: string, format: LogFormat): string {
-  if (format !== "json") return `netlab serve: listening on ${url}\n`;
+/** The readiness line `netlab <command>` prints under `--quiet`, in the chosen log format. */
+export function listeningLine(command: string, url: string, format: LogFormat): string {
+  if (format !== "json") return `netlab ${command}: listening on ${url}\n`;
   return `${
     JSON.stringify({
       "@timestamp": new Date().toISOString(),
@@ -172,7 +172,9 @@ Examples:
         throw err;
       }
       // --quiet drops info records, but tools still need to learn the port
-      if (flags.quiet) ctx.printErr(listeningLine(server.url, flags.logFormat as LogFormat));
+      if (flags.quiet) {
+        ctx.printErr(listeningLine("serve", server.url, flags.logFormat as LogFormat));
+      }
       await drained(server.finished, ctx.signal);
     });
   return cmd as unknown as Command;
