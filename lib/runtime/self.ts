@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { entryPath, type RunMode, runMode } from "./mode.ts";
 
 /** A command line that runs netlab with the given arguments. */
 export interface SelfCommand {
@@ -18,10 +18,14 @@ export interface SelfCommand {
 /**
  * The command that runs this same netlab with `args`.
  *
- * From source: `deno run -A --unstable-net <main.ts> ...args`, where main.ts is found from this
- * module's location, not the current directory.
+ * - From source: `deno run -A --unstable-net <main.ts> ...args`, main.ts found from this module's
+ *   location, not the current directory.
+ * - From a bundle: the same with the bundle file in place of main.ts.
+ * - From a `deno compile` executable: the executable itself, whose permissions and unstable flags
+ *   were fixed when it was built.
  *
  * @param args netlab arguments, e.g. `["serve", "--port", "0"]`
+ * @param mode how this netlab runs; defaults to {@linkcode runMode}'s answer
  * @returns the executable and its full argument list, ready for `new Deno.Command(cmd, { args })`
  * @example
  * ```ts
@@ -30,7 +34,7 @@ export interface SelfCommand {
  * const out = await new Deno.Command(cmd, { args, stdout: "piped" }).output();
  * ```
  */
-export function selfCommand(args: string[]): SelfCommand {
-  const main = fileURLToPath(new URL("../../main.ts", import.meta.url));
-  return { cmd: Deno.execPath(), args: ["run", "-A", "--unstable-net", main, ...args] };
+export function selfCommand(args: string[], mode: RunMode = runMode()): SelfCommand {
+  if (mode === "binary") return { cmd: Deno.execPath(), args: [...args] };
+  return { cmd: Deno.execPath(), args: ["run", "-A", "--unstable-net", entryPath(), ...args] };
 }
