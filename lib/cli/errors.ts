@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { heldOnlyByTimeWait } from "../runtime/time_wait.ts";
 
 /** An expected failure at run time (port in use, root missing): one line, exit 1. */
 export class NetlabError extends Error {
@@ -24,7 +25,10 @@ export class UsageError extends NetlabError {
 export function listenError(host: string, port: number, err: unknown): unknown {
   const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   if (err instanceof Deno.errors.AddrInUse) {
-    return new NetlabError(`Cannot listen on ${where}: address already in use`, { cause: err });
+    const why = heldOnlyByTimeWait(port)
+      ? "address still held by closed connections in TIME-WAIT (free again within 60 s)"
+      : "address already in use";
+    return new NetlabError(`Cannot listen on ${where}: ${why}`, { cause: err });
   }
   if (err instanceof Deno.errors.PermissionDenied) {
     return new NetlabError(`Cannot listen on ${where}: permission denied`, { cause: err });

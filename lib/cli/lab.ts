@@ -148,6 +148,10 @@ Examples:
           }
         } else if (event.kind === "run") {
           ctx.printErr(progressLine(event, opts.demoRoutes ? 18 : 10));
+        } else if (event.kind === "waiting") {
+          ctx.printErr(
+            `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)\n`,
+          );
         } else {
           ctx.printErr("stopped every server\n");
         }

@@ -1,4 +1,5 @@
 import { NetlabError, UsageError } from "../cli/errors.ts";
+import { heldOnlyByTimeWait, TIME_WAIT_MS } from "../runtime/time_wait.ts";
 
 /** A port the lab needs, with who needs it and the flag that changes it. */
 export interface PortNeed {
@@ -7,11 +8,23 @@ export interface PortNeed {
   flag: string;
 }
 
+/** What {@link checkPortsFree} may wait for, and whom it tells. */
+export interface PortWait {
+  signal?: AbortSignal | undefined;
+  /** Called once per port that is held only by TIME-WAIT connections, before waiting for it. */
+  onWait?: ((port: number) => void) | undefined;
+}
+
 /**
  * Fails fast, before any child starts, when a port is taken twice or already in use: a one-line
- * error naming the port and the flag that changes it. Port 0 (any free port) is always fine.
+ * error naming the port and the flag that changes it. Port 0 (any free port) is always fine. A port
+ * held only by connections in TIME-WAIT is waited for (at most a minute), not reported as taken.
  */
-export function checkPortsFree(host: string, needs: PortNeed[]): void {
+export async function checkPortsFree(
+  host: string,
+  needs: PortNeed[],
+  wait: PortWait = {},
+): Promise<void> {
   const seen = new Map<number, PortNeed>();
   for (const need of needs) {
     if (need.port === 0) continue;
@@ -23,28 +36,42 @@ export function checkPortsFree(host: string, needs: PortNeed[]): void {
     }
     seen.set(need.port, need);
   }
-  const where = host.includes(":") ? `[${host}]` : host;
   for (const need of seen.values()) {
-    let listener: Deno.Listener;
-    try {
-      listener = Deno.listen({ hostname: host, port: need.port });
-    } catch (err) {
-      if (err instanceof Deno.errors.AddrInUse) {
-        throw new NetlabError(
-          `Cannot listen on ${where}:${need.port}: address already in use (needed by the ${need.what}; change it with ${need.flag})`,
-          { cause: err },
-        );
-      }
-      if (
-        err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.AddrNotAvailable
-      ) {
-        throw new NetlabError(`Cannot listen on ${where}:${need.port}: ${err.message}`, {
-          cause: err,
-        });
-      }
-      throw err;
+    const until = Date.now() + TIME_WAIT_MS;
+    let told = false;
+    while (!tryListen(host, need)) {
+      if (!heldOnlyByTimeWait(need.port) || Date.now() > until) throw inUse(host, need);
+      if (!told) wait.onWait?.(need.port);
+      told = true;
+      wait.signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    listener.close();
+  }
+}
+
+function inUse(host: string, need: PortNeed): NetlabError {
+  const where = host.includes(":") ? `[${host}]` : host;
+  return new NetlabError(
+    `Cannot listen on ${where}:${need.port}: address already in use (needed by the ${need.what}; change it with ${need.flag})`,
+  );
+}
+
+/** Binds and releases the port: true if it could be had, false if it is in use. */
+function tryListen(host: string, need: PortNeed): boolean {
+  const where = host.includes(":") ? `[${host}]` : host;
+  try {
+    Deno.listen({ hostname: host, port: need.port }).close();
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) return false;
+    if (
+      err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.AddrNotAvailable
+    ) {
+      throw new NetlabError(`Cannot listen on ${where}:${need.port}: ${err.message}`, {
+        cause: err,
+      });
+    }
+    throw err;
   }
 }
 

@@ -61,7 +61,9 @@ export interface LabOptions {
 export type LabProgress =
   | { kind: "ready"; servers: LabServer[] }
   | { kind: "run"; index: number; total: number; run: LabRun }
-  | { kind: "stopped" };
+  | { kind: "stopped" }
+  /** A port is held by closed connections in TIME-WAIT; the lab waits for the kernel to free it. */
+  | { kind: "waiting"; port: number };
 
 /** How to stop a lab early and where to hear about it. */
 export interface LabHooks {
@@ -120,7 +122,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
   const { signal } = hooks;
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  checkPortsFree(o.host, [
+  await checkPortsFree(o.host, [
     ...o.backendPorts.map((port, i) => ({
       port,
       what: `async server ${i + 1}`,
@@ -130,7 +132,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     { port: o.asyncPort, what: "async server", flag: "--async-port" },
     { port: o.poolPort, what: "worker pool", flag: "--pool-port" },
     { port: o.statsPort, what: "balancer's stats endpoint", flag: "--stats-port" },
-  ]);
+  ], { signal, onWait: (port) => hooks.onProgress?.({ kind: "waiting", port }) });
 
   const runs: LabRun[] = [];
   let servers: LabServer[] = [];
