@@ -4,7 +4,6 @@ import { NetlabError, UsageError } from "./errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
 import { type LabProgress, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
-import { writeLabReport } from "../lab/write.ts";
 
 /** An integer from `min` to `max`, or a usage error naming the flag. */
 export function parseInteger(flag: string, min: number, max: number): (v: string) => number {
@@ -184,6 +183,9 @@ Examples:
         throw err;
       }
       ctx.print(renderLabMarkdown(result));
+      // Loaded here, not at the top: the charts pull in vega and vega-lite (~30 MB, ~100 ms), and
+      // every netlab process (each lab child, each pool worker) imports this module.
+      const { writeLabReport } = await import("../lab/write.ts");
       const files = await writeLabReport(result, opts.out).catch(reportError(opts.out));
       if (!opts.quiet) ctx.printErr(`wrote ${files.markdown}, ${files.json} and ${files.html}\n`);
       const empty = result.runs.filter((r) => r.result.complete === 0).length;
