@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { delay, echoBackend } from "./_helpers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { netlabCommand } from "../_netlab.ts";
 
 /** Open descriptors of a process (Linux). */
 const openFds = (pid: number) => Array.from(Deno.readDirSync(`/proc/${pid}/fd`)).length;
@@ -30,12 +29,8 @@ Deno.test({
     await using backend = echoBackend();
     // its own process: the test runner shares one process between test files
     const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
+    const child = netlabCommand({
       args: [
-        "run",
-        "-A",
-        "--unstable-net",
-        MAIN,
         "balance",
         "--quiet",
         "--port",

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { TestBackend, writeAll } from "../balancer/_helpers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { netlabCommand } from "../_netlab.ts";
 
 function command(args: string[]): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", MAIN, "balance", ...args],
+  return netlabCommand({
+    args: ["balance", ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

@@ -1,19 +1,6 @@
 import assert from "node:assert/strict";
 import { deadPort, fixedServer } from "../bench/_servers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** Runs `netlab args...` from source (importing main_test.ts would run its tests twice). */
-async function netlab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { netlab, netlabCommand } from "../_netlab.ts";
 
 Deno.test("netlab bench -c greater than -n is a usage error (exit 2, one line and a hint)", async () => {
   const { code, stdout, stderr } = await netlab([
@@ -149,12 +136,8 @@ Deno.test("netlab bench -p with a missing file is a one-line runtime error", asy
 
 Deno.test("netlab bench stops on SIGINT and prints the report of what was done", async () => {
   await using server = fixedServer("ctrl-c");
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = netlabCommand({
     args: [
-      "run",
-      "-A",
-      "--unstable-net",
-      MAIN,
       "bench",
       "-k",
       "-n",

@@ -1,20 +1,6 @@
 import assert from "node:assert/strict";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** Runs `netlab args...` from source and collects its output. */
-export async function netlab(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { netlab } from "../_netlab.ts";
+export { netlab } from "../_netlab.ts";
 
 Deno.test("netlab --help lists every command with examples", async () => {
   const { code, stdout } = await netlab(["--help"]);

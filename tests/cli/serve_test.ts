@@ -1,19 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnNetlab } from "../server/_spawn.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-async function netlab(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", MAIN, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { netlab } from "../_netlab.ts";
 
 Deno.test("netlab serve --help lists every flag with examples", async () => {
   const { code, stdout } = await netlab(["serve", "--help"]);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseInteger, parseLevels, parsePortList } from "../../lib/cli/lab.ts";
 import { UsageError } from "../../lib/cli/errors.ts";
-import { netlab } from "./_netlab.ts";
+import { netlab } from "../_netlab.ts";
 
 Deno.test("parseLevels() reads a comma list of concurrency levels", () => {
   assert.deepEqual(parseLevels("1,5,10,20,50,100"), [1, 5, 10, 20, 50, 100]);

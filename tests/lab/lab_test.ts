@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readLines } from "../../lib/lab/_lines.ts";
 import type { LabResult } from "../../lib/lab/types.ts";
 import { selfCommand } from "../../lib/runtime/self.ts";
-import { netlab } from "./_netlab.ts";
+import { netlab } from "../_netlab.ts";
 
 const LAB_HEADER =
   "| No test | Concurrency level | Time taken for test (seconds) | Complete request | Failed request | Total transferred (bytes) | Request per second | Time per request (ms) | Transfer rate (Kbytes/sec) |";

@@ -85,19 +85,3 @@ export function text(r: LogRecord): string {
 export function total(summary: PoolSummary): number {
   return summary.workers.reduce((n, w) => n + w.served, 0);
 }
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** Runs `netlab args...` from source to completion (tests/cli/main_test.ts registers tests on import). */
-export async function netlab(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}

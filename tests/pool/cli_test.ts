@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { netlab } from "./_helpers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { netlab, netlabCommand } from "../_netlab.ts";
 
 /** `netlab pool ...` running in the background; killed when disposed. */
 async function startCli(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", MAIN, "pool", ...args],
+  const child = netlabCommand({
+    args: ["pool", ...args],
     stdout: "null",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -80,12 +78,8 @@ Deno.test("netlab pool --quiet still prints the ready line", async () => {
 });
 
 Deno.test("netlab pool --quiet --log-format json prints a JSON readiness line", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = netlabCommand({
     args: [
-      "run",
-      "-A",
-      "--unstable-net",
-      MAIN,
       "pool",
       "--port",
       "0",

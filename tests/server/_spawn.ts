@@ -1,4 +1,4 @@
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { netlabCommand } from "../_netlab.ts";
 
 /** A `netlab` child process started from source, killed (SIGKILL) on dispose if still running. */
 export interface Spawned extends AsyncDisposable {
@@ -13,8 +13,8 @@ export interface Spawned extends AsyncDisposable {
 
 /** Spawns `netlab args...` and resolves once it logs `listening on URL`. */
 export async function spawnNetlab(args: string[], timeoutMs = 20_000): Promise<Spawned> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", MAIN, ...args],
+  const child = netlabCommand({
+    args: [...args],
     stdin: "null",
     stdout: "null",
     stderr: "piped",
