@@ -4,39 +4,20 @@
  *
  * @module
  */
-import { type BackendSpec, formatAddress } from "./backend_spec.ts";
+import { formatAddress } from "./backend_spec.ts";
+import type { BalancerOptions } from "./options.ts";
 import type { StrategyName } from "./strategies/strategy.ts";
 
-/** What the HAProxy configuration is generated from (times in milliseconds). */
-export interface HaproxyConfigOptions {
-  backends: readonly BackendSpec[];
-  /** @default {"127.0.0.1"} */
-  host?: string;
-  /** @default {44444} */
-  port?: number;
-  /** @default {"round-robin"} */
-  strategy?: StrategyName;
-  /** @default {3000} */
-  connectTimeoutMs?: number;
-  /** @default {60000} */
-  idleTimeoutMs?: number;
-  /** @default {30000} */
-  finTimeoutMs?: number;
-  /** @default {3} */
-  retries?: number;
-  /** @default {10000} */
-  maxConns?: number;
-  /** 0 disables health checks. @default {2000} */
-  healthIntervalMs?: number;
-  /** @default {2} */
-  healthRise?: number;
-  /** @default {3} */
-  healthFall?: number;
-  /** @default {10000} */
-  drainTimeoutMs?: number;
-  /** Adds a stats listener with `/stats` and Prometheus `/metrics`. */
-  statsPort?: number;
-}
+/**
+ * What the HAProxy configuration is generated from: the balancer's own options (times in
+ * milliseconds), with the strategy given by name.
+ */
+export type HaproxyConfigOptions =
+  & Omit<BalancerOptions, "strategy" | "bufferSize" | "signal" | "logger">
+  & {
+    /** @default {"round-robin"} */
+    strategy?: StrategyName;
+  };
 
 const BALANCE: Record<StrategyName, string[]> = {
   "round-robin": ["balance roundrobin"],
