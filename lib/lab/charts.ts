@@ -113,7 +113,14 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
             field: "percentile",
             type: "nominal",
             title: "percentile",
-            legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolStrokeColor: "#555" },
+            // symbolStrokeColor is dropped for strokeDash legends: without a stroke encoded here the
+            // dashes are drawn invisible
+            legend: {
+              symbolType: "stroke",
+              symbolStrokeWidth: 2,
+              symbolSize: 300,
+              encoding: { symbols: { stroke: { value: "#555" } } },
+            },
           },
         },
       },

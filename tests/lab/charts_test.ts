@@ -28,3 +28,13 @@ Deno.test("renderLabCharts() renders SVG with a line per model (and per percenti
     assert.match(throughput!.svg, new RegExp(`>${model}<`));
   }
 });
+
+Deno.test("renderLabCharts() draws the p50/p99 legend swatches with a visible stroke", async () => {
+  const [, latency] = await renderLabCharts(sampleResult());
+  const dashed = [
+    ...latency!.svg.matchAll(/role-legend-symbol[^>]*><path [^>]*stroke-dasharray[^>]*>/g),
+  ]
+    .map((m) => m[0]);
+  assert.equal(dashed.length, 2, "one swatch per percentile");
+  for (const swatch of dashed) assert.match(swatch, / stroke="#[0-9a-f]{3,6}"/);
+});
