@@ -132,9 +132,14 @@ export function createStaticResponder(options: StaticOptions): Responder {
     if (method !== "GET" && !head) {
       return method === "OPTIONS" ? options204(req) : error(405, { allow: ALLOW });
     }
-    const url = new URL(req.url);
+    // req.url is built from the Host header, so a client can make it unparsable ("Host: a b")
+    const url = URL.parse(req.url);
+    if (url === null) return error(400, undefined, head);
     const pathname = url.pathname;
     if (options.demoRoutes && pathname === DEMO_PATH) return demoResponse(url, common);
+    // The raw key may read differently from the parsed path ("Host: x?" turns "/a.txt" into the
+    // query); remember only paths both agree on, or one request could pin another file to a key.
+    if (key !== pathname) key = null;
     const resolved = resolvePath(root, pathname, dotfiles);
     if (!resolved.ok) {
       return resolved.status === 404 ? await notFound(head) : error(400, undefined, head);
