@@ -82,7 +82,13 @@ export async function listingResponse(
       if (!vanished(err)) throw err; // a dangling symlink or a file just deleted is left out
     }
   }
-  return new Response(head ? null : renderListing(urlPath, entries), {
-    headers: { ...common, "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+  const html = new TextEncoder().encode(renderListing(urlPath, entries));
+  return new Response(head ? null : html, {
+    headers: {
+      ...common,
+      "content-type": "text/html; charset=utf-8",
+      "content-length": String(html.length), // HEAD must not say 0
+      "cache-control": "no-cache",
+    },
   });
 }

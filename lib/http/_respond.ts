@@ -17,7 +17,7 @@ const encoder = new TextEncoder();
 export interface RespondContext {
   cache: FileCache;
   /** Plain-text error response for a status, with the common headers. */
-  error(status: number, extra?: Record<string, string>): Response;
+  error(status: number, extra?: Record<string, string>, head?: boolean): Response;
 }
 
 function hasPreconditions(h: Headers): boolean {
@@ -58,7 +58,7 @@ export function respondWithFile(
         : { ...entry.notModifiedHeaders, etag };
       return new Response(null, { status: 304, headers });
     }
-    if (status === 412) return ctx.error(412);
+    if (status === 412) return ctx.error(412, undefined, head);
   }
   if (rangeHeader !== null && ifRangeAllows(h.get("if-range"), v)) {
     const parsed = parseRange(rangeHeader, entry.size);
@@ -105,7 +105,8 @@ async function streamedResponse(
   headers["content-encoding"] = "gzip";
   if (head) {
     file.close();
-    return new Response(null, { headers });
+    // GET's length is unknown until compressed: a stream body keeps Deno from claiming 0
+    return new Response(ReadableStream.from([]), { headers });
   }
   return new Response(gzipStream(file.readable), { headers });
 }

@@ -82,11 +82,19 @@ export function createStaticResponder(options: StaticOptions): Responder {
     compress: options.compress ?? true,
   });
   const logger = getLogger(["netlab", "http"]);
-  const error = (status: number, extra?: Record<string, string>, head = false): Response =>
-    new Response(head ? null : `${status} ${STATUS_TEXT[status] ?? ""}\n`, {
+  const error = (status: number, extra?: Record<string, string>, head = false): Response => {
+    const text = `${status} ${STATUS_TEXT[status] ?? ""}\n`;
+    // an explicit length, or Deno would send "Content-Length: 0" for HEAD's null body
+    return new Response(head ? null : text, {
       status,
-      headers: { ...common, "content-type": "text/plain; charset=utf-8", ...extra },
+      headers: {
+        ...common,
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": String(text.length),
+        ...extra,
+      },
     });
+  };
   const ctx: RespondContext = { cache, error };
   const lookup = async (path: string): Promise<Entry | null> => {
     const e = cache.lookup(path, Date.now());
