@@ -28,9 +28,11 @@ export function parseRange(header: string, size: number): RangeResult {
   const specs = header.slice(eq + 1).split(",");
   if (specs.length > MAX_RANGES) return NONE;
   const ranges: ByteRange[] = [];
+  let specified = false; // "bytes=" and "bytes=," name no range: malformed, not unsatisfiable
   for (const rawSpec of specs) {
     const spec = rawSpec.trim();
     if (spec === "") continue;
+    specified = true;
     const m = /^(\d*)-(\d*)$/.exec(spec);
     if (!m || (m[1] === "" && m[2] === "")) return NONE;
     if (m[1] === "") {
@@ -45,6 +47,7 @@ export function parseRange(header: string, size: number): RangeResult {
     const end = m[2] === "" ? size - 1 : Number(m[2]);
     ranges.push({ start, end: Math.min(end, size - 1) });
   }
+  if (!specified) return NONE;
   if (ranges.length === 0) return { kind: "unsatisfiable" };
   // overlapping ranges that add up to more than the file only amplify traffic; send it once
   if (ranges.length > 1 && ranges.reduce((n, r) => n + r.end - r.start + 1, 0) > size) return NONE;

@@ -27,7 +27,18 @@ Deno.test("parseRange() reports unsatisfiable ranges and ignores malformed ones"
   assert.deepEqual(parseRange("bytes=10-", 10), { kind: "unsatisfiable" });
   assert.deepEqual(parseRange("bytes=-0", 10), { kind: "unsatisfiable" });
   assert.deepEqual(parseRange("bytes=0-0", 0), { kind: "unsatisfiable" });
-  for (const bad of ["bytes=5-2", "bytes=a-b", "items=0-1", "bytes=-", "bytes", "bytes=1-2-3"]) {
+  for (
+    const bad of [
+      "bytes=5-2",
+      "bytes=a-b",
+      "items=0-1",
+      "bytes=-",
+      "bytes",
+      "bytes=1-2-3",
+      "bytes=",
+      "bytes= , ",
+    ]
+  ) {
     assert.deepEqual(parseRange(bad, 10), { kind: "none" }, bad);
   }
 });
