@@ -6,7 +6,8 @@
  * @module
  */
 import { isInside } from "./_path.ts";
-import { type Entry, type FileEntry, fileEntry } from "./_entry.ts";
+import type { Encoding } from "./_compress.ts";
+import { type Entry, type FileEntry, fileEntry, type Variant, variantOf } from "./_entry.ts";
 
 /** How the cache is configured. */
 export interface CacheOptions {
@@ -14,7 +15,7 @@ export interface CacheOptions {
   root: string;
   /** Files up to this size are kept in memory. */
   maxFileBytes: number;
-  /** Total bytes of bodies kept; older entries are dropped past it. */
+  /** Total bytes of bodies and their compressed variants kept; older entries are dropped past it. */
   maxTotalBytes: number;
   /** How long an entry is trusted without a stat. */
   revalidateMs: number;
@@ -88,6 +89,20 @@ export class FileCache {
     return fresh;
   }
 
+  /** The compressed variant of a cached entry, made once and counted against the memory bound. */
+  variant(entry: FileEntry, encoding: Encoding): Variant | null {
+    const known = entry.variants[encoding];
+    if (known !== undefined) return known;
+    const before = bytesOf(entry);
+    const variant = variantOf(entry, encoding);
+    // an entry already dropped or replaced is not counted; it goes with its last response
+    if (this.#entries.get(entry.path) === entry) {
+      this.#bytes += bytesOf(entry) - before;
+      this.#evict();
+    }
+    return variant;
+  }
+
   #realRootPath(): Promise<string> {
     this.#realRoot ??= Deno.realPath(this.#opts.root);
     return this.#realRoot;
@@ -138,6 +153,10 @@ export class FileCache {
     this.#drop(entry.path);
     this.#entries.set(entry.path, entry);
     this.#bytes += bytesOf(entry);
+    this.#evict();
+  }
+
+  #evict(): void {
     for (const [key, old] of this.#entries) {
       if (this.#bytes <= this.#opts.maxTotalBytes) break;
       this.#entries.delete(key);
@@ -154,5 +173,8 @@ export class FileCache {
 }
 
 function bytesOf(entry: Entry): number {
-  return entry.kind === "file" ? 512 + (entry.body?.length ?? 0) : 128;
+  if (entry.kind === "dir") return 128;
+  let n = 512 + (entry.body?.length ?? 0);
+  for (const v of Object.values(entry.variants)) n += v?.body.length ?? 0;
+  return n;
 }

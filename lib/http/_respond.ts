@@ -6,7 +6,7 @@
  */
 import { evaluatePreconditions, ifRangeAllows, type Validators } from "./_conditional.ts";
 import { type Encoding, gzipStream, pickEncoding } from "./_compress.ts";
-import { cloneFull, type FileEntry, type Variant, variantOf } from "./_entry.ts";
+import { cloneFull, type FileEntry, type Variant } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
 import { multipartStream, type Part, rangeStream } from "./_stream.ts";
 import type { FileCache } from "./_cache.ts";
@@ -43,7 +43,7 @@ export function respondWithFile(
     // brotli needs the whole body at once; streamed files get gzip only
     encoding = pickEncoding(h.get("accept-encoding"), entry.body !== null);
     if (encoding !== null && entry.body !== null) {
-      variant = variantOf(entry, encoding);
+      variant = ctx.cache.variant(entry, encoding);
       if (variant === null) encoding = null;
     }
   }
