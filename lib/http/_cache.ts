@@ -103,7 +103,8 @@ export class FileCache {
     return variant;
   }
 
-  #realRootPath(): Promise<string> {
+  /** The root with its symlinks resolved, what served paths must stay inside. */
+  realRoot(): Promise<string> {
     this.#realRoot ??= Deno.realPath(this.#opts.root);
     return this.#realRoot;
   }
@@ -119,7 +120,7 @@ export class FileCache {
       this.#drop(path);
       return null;
     }
-    if (!isInside(await this.#realRootPath(), real)) {
+    if (!isInside(await this.realRoot(), real)) {
       this.#drop(path);
       return null;
     }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isInside } from "./_path.ts";
 
 /** One directory entry to list. */
 export interface ListingEntry {
@@ -64,19 +65,25 @@ function vanished(err: unknown): boolean {
     err instanceof Deno.errors.FilesystemLoop;
 }
 
-/** The listing page response for directory `dir`, shown at `urlPath`. */
+/**
+ * The listing page response for directory `dir`, shown at `urlPath`. Symlinks resolving outside
+ * `realRoot` are left out: they are 404s, and listing them would tell names and sizes out there.
+ */
 export async function listingResponse(
   dir: string,
   urlPath: string,
   head: boolean,
   dotfiles: boolean,
   common: Record<string, string>,
+  realRoot: string,
 ): Promise<Response> {
   const entries: ListingEntry[] = [];
   for await (const e of Deno.readDir(dir)) {
     if (!dotfiles && e.name.startsWith(".")) continue;
+    const path = `${dir}/${e.name}`;
     try {
-      const info = await Deno.stat(`${dir}/${e.name}`);
+      if (e.isSymlink && !isInside(realRoot, await Deno.realPath(path))) continue;
+      const info = await Deno.stat(path);
       entries.push({ name: e.name, isDirectory: info.isDirectory, size: info.size });
     } catch (err) {
       if (!vanished(err)) throw err; // a dangling symlink or a file just deleted is left out

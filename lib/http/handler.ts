@@ -174,7 +174,10 @@ export function createStaticResponder(options: StaticOptions): Responder {
       if (key !== null && index.body !== null) remember(key, index.path);
       return await respondWithFile(req, index, ctx);
     }
-    if (options.list) return await listingResponse(resolved.path, urlPath, head, dotfiles, common);
+    if (options.list) {
+      const realRoot = await cache.realRoot();
+      return await listingResponse(resolved.path, urlPath, head, dotfiles, common, realRoot);
+    }
     return await notFound(head);
   };
 

@@ -55,3 +55,13 @@ Deno.test("createStaticHandler() answers a file path with a trailing slash with 
   await res.body?.cancel();
   assert.equal(res.status, 404);
 });
+
+Deno.test("createStaticHandler() leaves symlinks that leave the root out of a listing", async () => {
+  await using site = await makeSite(); // the root has link-out, dir-out and link-in, no index.html
+  const res = await request(site.handler({ list: true }), "/");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /href="link-in"/);
+  assert.doesNotMatch(html, /link-out/);
+  assert.doesNotMatch(html, /dir-out/);
+});
