@@ -34,3 +34,32 @@ Deno.test("FileCache.variant() counts compressed variants against the memory bou
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("FileCache.lookup() sees a changed or deleted file once the entry is due", async () => {
+  const root = await Deno.makeTempDir({ prefix: "netlab-cache-" });
+  try {
+    const path = `${root}/a.txt`;
+    await Deno.writeTextFile(path, "one\n");
+    const cache = new FileCache({
+      root,
+      maxFileBytes: 1000,
+      maxTotalBytes: 100_000,
+      revalidateMs: 1000,
+      common: {},
+      compress: true,
+    });
+    const t0 = Date.now();
+    const first = await cache.lookup(path, t0) as FileEntry;
+    assert.equal(new TextDecoder().decode(first.body!), "one\n");
+    await Deno.writeTextFile(path, "two, longer\n");
+    assert.equal(cache.lookup(path, t0 + 500), first, "trusted within revalidateMs");
+    const second = await cache.lookup(path, t0 + 1500) as FileEntry;
+    assert.equal(new TextDecoder().decode(second.body!), "two, longer\n");
+    assert.notEqual(second.etag, first.etag);
+    await Deno.remove(path);
+    assert.equal(await cache.lookup(path, t0 + 3000), null);
+    assert.equal(cache.fresh(path, t0 + 3000), undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
