@@ -18,22 +18,21 @@ export const MIN_COMPRESS_BYTES = 256;
  */
 export function pickEncoding(acceptEncoding: string | null, allowBrotli = true): Encoding | null {
   if (acceptEncoding === null || acceptEncoding === "") return null;
-  let br = false;
-  let gzip = false;
+  // undefined: not named; "*" stands only for codings the header does not name itself
+  let br: boolean | undefined;
+  let gzip: boolean | undefined;
+  let star = false;
   for (const part of acceptEncoding.toLowerCase().split(",")) {
     const [rawName, ...params] = part.split(";");
     const name = rawName!.trim();
     const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    if (q !== undefined && Number(q.slice(2)) === 0) continue;
-    if (name === "br") br = true;
-    else if (name === "gzip" || name === "x-gzip") gzip = true;
-    else if (name === "*") {
-      br = true;
-      gzip = true;
-    }
+    const ok = q === undefined || Number(q.slice(2)) !== 0;
+    if (name === "br") br = ok;
+    else if (name === "gzip" || name === "x-gzip") gzip = ok;
+    else if (name === "*") star = ok;
   }
-  if (br && allowBrotli) return "br";
-  return gzip ? "gzip" : null;
+  if ((br ?? star) && allowBrotli) return "br";
+  return (gzip ?? star) ? "gzip" : null;
 }
 
 /** Compresses a whole body; returns null when the result would not be meaningfully smaller. */

@@ -10,6 +10,9 @@ Deno.test("pickEncoding() prefers brotli, honours q=0 and falls back to gzip", (
   assert.equal(pickEncoding("gzip, br", false), "gzip");
   assert.equal(pickEncoding("identity"), null);
   assert.equal(pickEncoding("*"), "br");
+  assert.equal(pickEncoding("br;q=0, *"), "gzip"); // "*" does not undo an explicit refusal
+  assert.equal(pickEncoding("gzip;q=0, br;q=0, *"), null);
+  assert.equal(pickEncoding("*;q=0, gzip"), "gzip");
   assert.equal(pickEncoding(null), null);
 });
 
