@@ -65,9 +65,37 @@ function vanished(err: unknown): boolean {
     err instanceof Deno.errors.FilesystemLoop;
 }
 
+/** The entries of `dir` worth listing, or null when the directory cannot be read (any more). */
+async function readEntries(
+  dir: string,
+  dotfiles: boolean,
+  realRoot: string,
+): Promise<ListingEntry[] | null> {
+  const entries: ListingEntry[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (!dotfiles && e.name.startsWith(".")) continue;
+      const path = `${dir}/${e.name}`;
+      try {
+        if (e.isSymlink && !isInside(realRoot, await Deno.realPath(path))) continue;
+        const info = await Deno.stat(path);
+        entries.push({ name: e.name, isDirectory: info.isDirectory, size: info.size });
+      } catch (err) {
+        if (!vanished(err)) throw err; // a dangling symlink or a file just deleted is left out
+      }
+    }
+  } catch (err) {
+    // removed or replaced since the cache last saw it (it trusts an entry for up to a second)
+    if (vanished(err) || err instanceof Deno.errors.NotADirectory) return null;
+    throw err;
+  }
+  return entries;
+}
+
 /**
- * The listing page response for directory `dir`, shown at `urlPath`. Symlinks resolving outside
- * `realRoot` are left out: they are 404s, and listing them would tell names and sizes out there.
+ * The listing page response for directory `dir`, shown at `urlPath`, or null when it cannot be
+ * read. Symlinks resolving outside `realRoot` are left out: they are 404s, and listing them would
+ * tell names and sizes out there.
  */
 export async function listingResponse(
   dir: string,
@@ -76,19 +104,9 @@ export async function listingResponse(
   dotfiles: boolean,
   common: Record<string, string>,
   realRoot: string,
-): Promise<Response> {
-  const entries: ListingEntry[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (!dotfiles && e.name.startsWith(".")) continue;
-    const path = `${dir}/${e.name}`;
-    try {
-      if (e.isSymlink && !isInside(realRoot, await Deno.realPath(path))) continue;
-      const info = await Deno.stat(path);
-      entries.push({ name: e.name, isDirectory: info.isDirectory, size: info.size });
-    } catch (err) {
-      if (!vanished(err)) throw err; // a dangling symlink or a file just deleted is left out
-    }
-  }
+): Promise<Response | null> {
+  const entries = await readEntries(dir, dotfiles, realRoot);
+  if (entries === null) return null;
   const html = new TextEncoder().encode(renderListing(urlPath, entries));
   return new Response(head ? null : html, {
     headers: {

@@ -176,7 +176,15 @@ export function createStaticResponder(options: StaticOptions): Responder {
     }
     if (options.list) {
       const realRoot = await cache.realRoot();
-      return await listingResponse(resolved.path, urlPath, head, dotfiles, common, realRoot);
+      const listing = await listingResponse(
+        resolved.path,
+        urlPath,
+        head,
+        dotfiles,
+        common,
+        realRoot,
+      );
+      if (listing !== null) return listing;
     }
     return await notFound(head);
   };

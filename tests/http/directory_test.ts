@@ -65,3 +65,16 @@ Deno.test("createStaticHandler() leaves symlinks that leave the root out of a li
   assert.doesNotMatch(html, /link-out/);
   assert.doesNotMatch(html, /dir-out/);
 });
+
+Deno.test("createStaticHandler() answers a listed directory removed a moment ago with 404", async () => {
+  await using site = await makeSite();
+  const handler = site.handler({ list: true });
+  const res = await request(handler, "/files/");
+  await res.body?.cancel();
+  assert.equal(res.status, 200);
+  // the cache still trusts its directory entry for up to a second
+  await Deno.remove(`${site.root}/files`, { recursive: true });
+  const gone = await request(handler, "/files/");
+  await gone.body?.cancel();
+  assert.equal(gone.status, 404);
+});
