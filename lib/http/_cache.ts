@@ -36,7 +36,8 @@ const MISSING = new Set([
   "EINVAL",
 ]);
 
-function isMissing(err: unknown): boolean {
+/** True for the errors that mean "there is nothing servable there". */
+export function isMissing(err: unknown): boolean {
   if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return true;
   if (err instanceof Deno.errors.PermissionDenied) return true;
   const code = (err as { code?: unknown })?.code;

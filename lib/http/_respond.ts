@@ -9,7 +9,7 @@ import { type Encoding, gzipStream, pickEncoding } from "./_compress.ts";
 import { cloneFull, type FileEntry, type Variant } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
 import { multipartStream, type Part, rangeStream } from "./_stream.ts";
-import type { FileCache } from "./_cache.ts";
+import { type FileCache, isMissing } from "./_cache.ts";
 
 const encoder = new TextEncoder();
 
@@ -18,6 +18,8 @@ export interface RespondContext {
   cache: FileCache;
   /** Plain-text error response for a status, with the common headers. */
   error(status: number, extra?: Record<string, string>, head?: boolean): Response;
+  /** The 404 response (the root's 404.html when it has one). */
+  notFound(head: boolean): Promise<Response>;
 }
 
 function hasPreconditions(h: Headers): boolean {
@@ -72,11 +74,18 @@ export function respondWithFile(
   return streamedResponse(entry, head, encoding !== null, etag, ctx);
 }
 
+/** Opens a streamed entry's file, or null when it went away since the cache last looked. */
 async function openFresh(
   entry: FileEntry,
   ctx: RespondContext,
-): Promise<[Deno.FsFile, FileEntry]> {
-  const file = await Deno.open(entry.path);
+): Promise<[Deno.FsFile, FileEntry] | null> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(entry.path);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
   try {
     // an uncached file may have changed since its last stat; describe what we actually send
     return [file, ctx.cache.refresh(entry, await file.stat())];
@@ -94,7 +103,9 @@ async function streamedResponse(
   ctx: RespondContext,
 ): Promise<Response> {
   if (head && !gzip) return new Response(null, { headers: stale.headers });
-  const [file, entry] = await openFresh(stale, ctx);
+  const opened = await openFresh(stale, ctx);
+  if (opened === null) return await ctx.notFound(head);
+  const [file, entry] = opened;
   if (!gzip) return new Response(file.readable, { headers: entry.headers });
   const headers: Record<string, string> = {
     ...entry.partialHeaders,
@@ -127,8 +138,10 @@ function rangeResponse(
     if (entry.body !== null) {
       return new Response(entry.body.subarray(r.start, r.end + 1), { status: 206, headers });
     }
-    return openFresh(entry, ctx).then(([file]) =>
-      new Response(rangeStream(file, r), { status: 206, headers })
+    return openFresh(entry, ctx).then((opened) =>
+      opened === null
+        ? ctx.notFound(false)
+        : new Response(rangeStream(opened[0], r), { status: 206, headers })
     );
   }
   const boundary = crypto.randomUUID().replaceAll("-", "");
@@ -155,8 +168,10 @@ function rangeResponse(
     const chunks = parts.flatMap((p) => [p.head, body.subarray(p.range.start, p.range.end + 1)]);
     return new Response(concat([...chunks, tail]), { status: 206, headers });
   }
-  return openFresh(entry, ctx).then(([file]) =>
-    new Response(multipartStream(file, parts, tail), { status: 206, headers })
+  return openFresh(entry, ctx).then((opened) =>
+    opened === null
+      ? ctx.notFound(false)
+      : new Response(multipartStream(opened[0], parts, tail), { status: 206, headers })
   );
 }
 

@@ -95,7 +95,6 @@ export function createStaticResponder(options: StaticOptions): Responder {
       },
     });
   };
-  const ctx: RespondContext = { cache, error };
   const lookup = async (path: string): Promise<Entry | null> => {
     const e = cache.lookup(path, Date.now());
     return e instanceof Promise ? await e : e;
@@ -113,6 +112,8 @@ export function createStaticResponder(options: StaticOptions): Responder {
       },
     });
   };
+
+  const ctx: RespondContext = { cache, error, notFound };
 
   const options204 = (req: Request): Response => {
     const headers: Record<string, string> = { ...common, allow: ALLOW };

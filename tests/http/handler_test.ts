@@ -156,3 +156,18 @@ Deno.test("createStaticHandler() turns an unexpected error into a 500 and keeps 
   const ok = await request(handler, "/hello.txt");
   assert.equal(await ok.text(), "hello world\n");
 });
+
+Deno.test("createStaticHandler() answers a streamed file deleted a moment ago with 404", async () => {
+  await using site = await makeSite();
+  const handler = site.handler();
+  const res = await request(handler, "/big.bin");
+  await res.body?.cancel();
+  assert.equal(res.status, 200);
+  // the cache still trusts its entry for up to a second; opening the file is what fails
+  await Deno.remove(`${site.root}/big.bin`);
+  for (const headers of [{}, { range: "bytes=0-9" }, { range: "bytes=0-9,20-29" }]) {
+    const gone = await request(handler, "/big.bin", headers);
+    await gone.body?.cancel();
+    assert.equal(gone.status, 404, JSON.stringify(headers));
+  }
+});
