@@ -15,6 +15,9 @@ function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
     : `${addr.hostname}:${addr.port}`;
 }
 
+/** Visible ASCII only: no spaces or control characters. */
+const PRINTABLE = /^[\x21-\x7e]*$/;
+
 /** Escapes LogTape's message-template braces so paths are logged verbatim. */
 function literal(text: string): string {
   return text.includes("{") || text.includes("}")
@@ -33,7 +36,10 @@ export function withAccessLog(handler: Responder, logger: Logger): Handler {
     const ms = Math.round((performance.now() - start) * 100) / 100;
     const url = req.url;
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-    const path = pathStart < 0 ? "/" : url.slice(pathStart);
+    const raw = pathStart < 0 ? "/" : url.slice(pathStart);
+    // req.url is built from the Host header, which may carry spaces ("Host: x/ 200 6 1ms"):
+    // encoded, they cannot forge the fields that follow
+    const path = PRINTABLE.test(raw) ? raw : encodeURI(raw);
     const client = clientOf(info);
     const bytes = res.headers.get("content-length") ?? "-";
     logger.info(literal(`${client} ${req.method} ${path} ${res.status} ${bytes} ${ms}ms`), {

@@ -39,8 +39,14 @@ Deno.test("serve() logs the listening line and one access line per request", asy
     assert.ok(records.some((r) => line(r) === `listening on ${server.url}`));
     await (await page(server.url)).body?.cancel();
     await (await fetch(new URL("nope", server.url))).body?.cancel();
+    // req.url takes Host as is: its spaces must not forge the fields after the path
+    await rawExchange(
+      server.addr.port,
+      "GET /x HTTP/1.1\r\nHost: h/ 200 1 1ms\r\nConnection: close\r\n\r\n",
+    );
     const access = records.filter((r) => r.category.join(".") === "netlab.access");
-    assert.equal(access.length, 2);
+    assert.equal(access.length, 3);
+    assert.match(line(access[2]!), /^127\.0\.0\.1:\d+ GET \S+ 404 \d+ [\d.]+ms$/);
     assert.match(line(access[0]!), /^127\.0\.0\.1:\d+ GET \/page\.html 200 \d+ [\d.]+ms$/);
     assert.match(line(access[1]!), /^127\.0\.0\.1:\d+ GET \/nope 404 /);
     assert.equal(access[0]!.properties.status, 200);
