@@ -29,9 +29,18 @@ function listMatches(header: string, v: Validators, weak: boolean): boolean {
   return false;
 }
 
+/** IMF-fixdate, then the obsolete RFC 850 and asctime forms (RFC 9110 section 5.6.7). */
+const HTTP_DATE =
+  /^(?:[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{5,8}, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+
+/**
+ * Seconds since the epoch of an HTTP-date, or null for anything else: the RFC says to ignore an
+ * invalid date, and Date.parse alone would read "2030" or "1" as one.
+ */
 function parseDate(value: string | null): number | null {
-  if (value === null) return null;
-  const ms = Date.parse(value);
+  if (value === null || !HTTP_DATE.test(value)) return null;
+  // asctime carries no zone; HTTP dates are always GMT
+  const ms = Date.parse(value.endsWith("GMT") ? value : `${value} GMT`);
   return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
 }
 

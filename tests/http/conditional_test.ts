@@ -21,6 +21,12 @@ Deno.test("evaluatePreconditions() uses If-Modified-Since only without If-None-M
   assert.equal(eval_({ "if-modified-since": date(V.mtimeSec + 60) }), 304);
   assert.equal(eval_({ "if-modified-since": date(V.mtimeSec - 1) }), 200);
   assert.equal(eval_({ "if-modified-since": "not a date" }), 200);
+  // not HTTP-dates, though Date.parse reads them as 2030 and 2001: ignored (RFC 9110 13.1.3)
+  assert.equal(eval_({ "if-modified-since": "2030" }), 200);
+  assert.equal(eval_({ "if-unmodified-since": "1" }), 200);
+  // the obsolete forms of V.mtimeSec (Tue, 14 Nov 2023 22:13:20 GMT) still count
+  assert.equal(eval_({ "if-modified-since": "Tuesday, 14-Nov-23 22:13:20 GMT" }), 304);
+  assert.equal(eval_({ "if-modified-since": "Tue Nov 14 22:13:20 2023" }), 304);
   assert.equal(eval_({ "if-none-match": '"other"', "if-modified-since": date(V.mtimeSec) }), 200);
 });
 
