@@ -36,7 +36,7 @@ export interface BalancerOptions {
   connectTimeoutMs?: number;
   /** Close a connection with no traffic either way for this long; 0 disables. @default {60000} */
   idleTimeoutMs?: number;
-  /** After one side's FIN, how long the other direction may stay open; 0 disables. @default {30000} */
+  /** After one side's FIN, close once the other direction is silent this long; 0 disables. @default {30000} */
   finTimeoutMs?: number;
   /** Further backends to try when a connect fails. @default {3} */
   retries?: number;

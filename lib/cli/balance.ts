@@ -52,7 +52,12 @@ export function balanceCommand(ctx: CliContext): Command {
     )
     .option("--connect-timeout <s>", "seconds to wait for a backend to accept", seconds, 3000)
     .option("--idle-timeout <s>", "close connections idle this long (0: never)", seconds, 60_000)
-    .option("--fin-timeout <s>", "after one side's FIN, close within (0: never)", seconds, 30_000)
+    .option(
+      "--fin-timeout <s>",
+      "after a FIN, close when idle this long (0: never)",
+      seconds,
+      30_000,
+    )
     .option("--retries <n>", "other backends to try when a connect fails", integer(0, 100), 3)
     .option("--max-conns <n>", "close new connections beyond this many", integer(1, 1e7), 10_000)
     .option("--health-interval <s>", "seconds between health checks (0: off)", seconds, 2000)
