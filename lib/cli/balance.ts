@@ -11,6 +11,7 @@ import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strate
 import type { CliContext } from "./context.ts";
 import { listenError, UsageError } from "./errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
+import { listeningLine } from "./serve.ts";
 
 function integer(min: number, max: number) {
   return (text: string): number => {
@@ -120,7 +121,7 @@ Backends:
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {
         const { hostname, port } = balancer.addr;
-        ctx.printErr(`netlab balance: listening on ${formatAddress(hostname, port)}\n`);
+        ctx.printErr(listeningLine("balance", formatAddress(hostname, port), opts.logFormat));
       }
       await balancer.finished;
     }) as unknown as Command;

@@ -143,3 +143,35 @@ Deno.test("netlab balance drains open connections on SIGTERM and exits 0", async
   assert.equal(status.code, 0, log);
   assert.match(log, /stopped after 1 connections/);
 });
+
+/** Starts `netlab balance ...args`, reads its first stderr line, stops it with SIGTERM. */
+async function firstLine(args: string[]): Promise<{ line: string; code: number }> {
+  const child = command(args).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      text += value;
+    }
+    child.kill("SIGTERM");
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  } finally {
+    await stderr.cancel();
+    await child.stdout.cancel();
+  }
+  return { line: text.split("\n")[0]!, code: (await child.status).code };
+}
+
+Deno.test("netlab balance --quiet still prints the listening line, as JSON with --log-format json", async () => {
+  const common = ["--port", "0", "--backend", "127.0.0.1:9", "--health-interval", "0", "--quiet"];
+  const text = await firstLine(common);
+  assert.match(text.line, /^netlab balance: listening on 127\.0\.0\.1:\d+$/);
+  assert.equal(text.code, 0);
+  const json = await firstLine([...common, "--log-format", "json"]);
+  assert.match(JSON.parse(json.line).message, /^listening on 127\.0\.0\.1:\d+$/);
+  assert.equal(json.code, 0);
+});
