@@ -4,6 +4,7 @@ import { haproxyConfig } from "../../lib/balancer/haproxy.ts";
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
   { host: "::1", port: 9003, weight: 3 },
+  { host: "127.0.0.1", port: 9004, weight: 256 }, // the largest weight parseBackends() takes
 ];
 
 Deno.test("haproxyConfig() renders frontend, backends, strategy, checks and timeouts", () => {
