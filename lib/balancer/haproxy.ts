@@ -33,8 +33,12 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 44444;
   const interval = options.healthIntervalMs ?? 2000;
+  // like netlab, a failed client connect takes a checked server out at once (observe layer4)
+  const rise = options.healthRise ?? 2;
+  const fall = options.healthFall ?? 3;
   const check = interval > 0
-    ? ` check inter ${ms(interval)} rise ${options.healthRise ?? 2} fall ${options.healthFall ?? 3}`
+    ? ` check inter ${ms(interval)} rise ${rise} fall ${fall}` +
+      " observe layer4 error-limit 1 on-error mark-down"
     : "";
   const idle = ms(options.idleTimeoutMs ?? 60_000);
   const fin = ms(options.finTimeoutMs ?? 30_000);
@@ -47,7 +51,8 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     "",
     "defaults",
     "  mode tcp",
-    "  option redispatch",
+    // every retry goes to another server, as netlab's do (plain "option redispatch": the last only)
+    "  option redispatch 1",
     `  retries ${options.retries ?? 3}`,
     `  timeout connect ${ms(options.connectTimeoutMs ?? 3000)}`,
     `  timeout client ${idle}`,
