@@ -32,6 +32,13 @@ function seconds(text: string): number {
   return Math.round(n * 1000);
 }
 
+/** Seconds to milliseconds, at least 1 ms: a connect timeout of 0 would fail every connect. */
+function positiveSeconds(text: string): number {
+  const ms = seconds(text);
+  if (ms < 1) throw new InvalidArgumentError("expected a number of seconds > 0");
+  return ms;
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `netlab balance`. */
@@ -51,7 +58,12 @@ export function balanceCommand(ctx: CliContext): Command {
       new Option("--strategy <name>", "how a backend is chosen").choices(STRATEGY_NAMES)
         .default("round-robin" as StrategyName),
     )
-    .option("--connect-timeout <s>", "seconds to wait for a backend to accept", seconds, 3000)
+    .option(
+      "--connect-timeout <s>",
+      "seconds to wait for a backend to accept",
+      positiveSeconds,
+      3000,
+    )
     .option("--idle-timeout <s>", "close connections idle this long (0: never)", seconds, 60_000)
     .option(
       "--fin-timeout <s>",

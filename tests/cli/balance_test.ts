@@ -34,6 +34,16 @@ Deno.test("netlab balance with a malformed --backend is a usage error naming it"
   const strategy = await netlabBalance(["--backend", "127.0.0.1:9002", "--strategy", "fastest"]);
   assert.equal(strategy.code, 2);
   assert.match(strategy.stderr, /fastest/);
+  const timeout = await netlabBalance([
+    "--emit", // exits at once even if the value were taken
+    "haproxy",
+    "--backend",
+    "127.0.0.1:9002",
+    "--connect-timeout",
+    "0",
+  ]);
+  assert.equal(timeout.code, 2);
+  assert.match(timeout.stderr, /--connect-timeout.*expected a number of seconds > 0/);
 });
 
 Deno.test("netlab balance on a busy port fails with one line (exit 1)", async () => {
