@@ -9,7 +9,7 @@ import { BackendSpecError, formatAddress, parseBackends } from "../balancer/back
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import type { CliContext } from "./context.ts";
-import { listenError, UsageError } from "./errors.ts";
+import { listenError, NetlabError, UsageError } from "./errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
 import { listeningLine } from "./serve.ts";
 
@@ -128,7 +128,10 @@ Backends:
       } catch (err) {
         if (!(err instanceof ListenFailedError)) throw err;
         const mapped = listenError(err.host, err.port, err.cause);
-        throw mapped === err.cause ? err : mapped;
+        if (mapped !== err.cause) throw mapped;
+        // e.g. a --host that does not resolve: still one line that says why
+        const why = err.cause instanceof Error ? err.cause.message : String(err.cause);
+        throw new NetlabError(`${err.message}: ${why}`, { cause: err });
       }
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {

@@ -62,6 +62,19 @@ Deno.test("netlab balance on a busy port fails with one line (exit 1)", async ()
   );
 });
 
+Deno.test("netlab balance with a --host that does not resolve says why in one line (exit 1)", async () => {
+  const { code, stderr } = await netlabBalance([
+    "--host",
+    "nonexistent.invalid",
+    "--port",
+    "0",
+    "--backend",
+    "127.0.0.1:9",
+  ]);
+  assert.equal(code, 1);
+  assert.match(stderr, /^netlab balance: Cannot listen on nonexistent\.invalid:0: \S.*\n$/);
+});
+
 Deno.test("netlab balance with a busy --stats-port names the stats port (exit 1)", async () => {
   using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = busy.addr.port;
