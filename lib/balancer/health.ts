@@ -1,6 +1,7 @@
 /**
  * Active health checks: every interval, a TCP connect to each backend. A backend goes down after
- * `fall` failed checks in a row and comes back after `rise` good ones; each change is logged.
+ * `fall` failed checks in a row and comes back after `rise` good ones; each change is logged as a
+ * warning, so it shows under `--quiet` too.
  *
  * @module
  */
@@ -96,7 +97,8 @@ export class HealthChecker {
       backend.goodChecks++;
       if (backend.state === "down" && backend.goodChecks >= this.#rise) {
         backend.state = "up";
-        log.info(`backend ${backend.address} is up: ${backend.goodChecks} good health checks`, {
+        // a warning like "is down", so a --quiet log that shows a backend leave shows it return
+        log.warn(`backend ${backend.address} is up: ${backend.goodChecks} good health checks`, {
           backend: backend.address,
           state: "up",
         });
