@@ -33,10 +33,21 @@ function seconds(text: string): number {
 }
 
 /** Seconds to milliseconds, at least 1 ms: a connect timeout of 0 would fail every connect. */
-function positiveSeconds(text: string): number {
+function positive(text: string): number {
   const ms = seconds(text);
   if (ms < 1) throw new InvalidArgumentError("expected a number of seconds > 0");
   return ms;
+}
+
+/** A flag taking seconds, parsed to milliseconds; --help shows its default in seconds. */
+function secondsOption<Flags extends `--${string} <s>`>(
+  flags: Flags,
+  description: string,
+  defaultSeconds: number,
+  parse: (text: string) => number = seconds,
+) {
+  return new Option(flags, description).argParser(parse)
+    .default(defaultSeconds * 1000, `${defaultSeconds} s`);
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -58,23 +69,26 @@ export function balanceCommand(ctx: CliContext): Command {
       new Option("--strategy <name>", "how a backend is chosen").choices(STRATEGY_NAMES)
         .default("round-robin" as StrategyName),
     )
-    .option(
-      "--connect-timeout <s>",
-      "seconds to wait for a backend to accept",
-      positiveSeconds,
-      3000,
+    .addOption(
+      secondsOption(
+        "--connect-timeout <s>",
+        "seconds to wait for a backend to accept",
+        3,
+        positive,
+      ),
     )
-    .option("--idle-timeout <s>", "close connections idle this long (0: never)", seconds, 60_000)
-    .option(
-      "--fin-timeout <s>",
-      "after a FIN, close when idle this long (0: never)",
-      seconds,
-      30_000,
+    .addOption(
+      secondsOption("--idle-timeout <s>", "close connections idle this long (0: never)", 60),
+    )
+    .addOption(
+      secondsOption("--fin-timeout <s>", "after a FIN, close when idle this long (0: never)", 30),
     )
     .option("--retries <n>", "other backends to try when a connect fails", integer(0, 100), 3)
     .option("--max-conns <n>", "close new connections beyond this many", integer(1, 1e7), 10_000)
-    .option("--health-interval <s>", "seconds between health checks (0: off)", seconds, 2000)
-    .option("--drain-timeout <s>", "on SIGINT/SIGTERM, let connections finish for", seconds, 10_000)
+    .addOption(secondsOption("--health-interval <s>", "seconds between health checks (0: off)", 2))
+    .addOption(
+      secondsOption("--drain-timeout <s>", "on SIGINT/SIGTERM, let connections finish for", 10),
+    )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", integer(0, 65535))
     .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
       [

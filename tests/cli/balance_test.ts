@@ -20,6 +20,21 @@ async function netlabBalance(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+Deno.test("netlab balance --help shows the defaults of flags in seconds as seconds", async () => {
+  const { code, stdout } = await netlabBalance(["--help"]);
+  assert.equal(code, 0);
+  const help = stdout.replace(/\s+/g, " ");
+  for (
+    const [flag, value] of [
+      ["connect-timeout", 3],
+      ["idle-timeout", 60],
+      ["fin-timeout", 30],
+      ["health-interval", 2],
+      ["drain-timeout", 10],
+    ]
+  ) assert.match(help, new RegExp(`--${flag} <s> [^-]*\\(default: ${value} s\\)`), `${flag}`);
+});
+
 Deno.test("netlab balance without --backend is a usage error (exit 2)", async () => {
   const { code, stderr } = await netlabBalance(["--port", "0"]);
   assert.equal(code, 2);
