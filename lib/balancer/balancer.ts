@@ -9,9 +9,14 @@ import { BackendConnectError, connectWithTimeout } from "./_connect.ts";
 import { Backend } from "./backend.ts";
 import { formatAddress } from "./backend_spec.ts";
 import { HealthChecker } from "./health.ts";
-import { DEFAULT_BUFFER_SIZE, proxy } from "./proxy.ts";
+import { proxy } from "./proxy.ts";
 import { type BalancerStats, createStatsHandler } from "./stats.ts";
-import { type BalancerOptions, ListenFailedError } from "./options.ts";
+import {
+  type BalancerOptions,
+  type BalancerSettings,
+  ListenFailedError,
+  withDefaults,
+} from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
@@ -20,7 +25,7 @@ const MAX_SPARE_BUFFERS = 512;
 
 /** A running TCP load balancer. Create with {@linkcode startBalancer} or `new` + `start()`. */
 export class Balancer implements AsyncDisposable {
-  #o: Required<Omit<BalancerOptions, "statsPort" | "signal" | "logger" | "strategy">>;
+  #o: BalancerSettings;
   #statsPort: number | undefined;
   #signal: AbortSignal | undefined;
   #log: Logger;
@@ -43,21 +48,7 @@ export class Balancer implements AsyncDisposable {
 
   constructor(options: BalancerOptions) {
     if (options.backends.length === 0) throw new TypeError("A balancer needs at least one backend");
-    this.#o = {
-      backends: options.backends,
-      host: options.host ?? "127.0.0.1",
-      port: options.port ?? 44444,
-      connectTimeoutMs: options.connectTimeoutMs ?? 3000,
-      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-      finTimeoutMs: options.finTimeoutMs ?? 30_000,
-      retries: options.retries ?? 3,
-      maxConns: options.maxConns ?? 10_000,
-      healthIntervalMs: options.healthIntervalMs ?? 2000,
-      healthRise: options.healthRise ?? 2,
-      healthFall: options.healthFall ?? 3,
-      drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
-      bufferSize: options.bufferSize ?? DEFAULT_BUFFER_SIZE,
-    };
+    this.#o = withDefaults(options);
     this.#statsPort = options.statsPort;
     this.#signal = options.signal;
     this.#log = options.logger ?? getLogger(["netlab", "balance"]);

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typin
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
 import { haproxyConfig } from "../balancer/haproxy.ts";
+import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "./errors.ts";
@@ -40,14 +41,16 @@ function positive(text: string): number {
 }
 
 /** A flag taking seconds, parsed to milliseconds; --help shows its default in seconds. */
-function secondsOption<Flags extends `--${string} <s>`>(
+function secondsFlag<Flags extends `--${string} <s>`>(
   flags: Flags,
   description: string,
-  defaultSeconds: number,
+  defaultMs: number,
   parse: (text: string) => number = seconds,
 ) {
-  return new Option(flags, description).argParser(parse)
-    .default(defaultSeconds * 1000, `${defaultSeconds} s`);
+  return new Option(flags, description).argParser(parse).default(
+    defaultMs,
+    `${defaultMs / 1000} s`,
+  );
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -56,8 +59,8 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function balanceCommand(ctx: CliContext): Command {
   return new Command("balance")
     .description("TCP load balancer in front of any backends")
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on (0 picks a free one)", integer(0, 65535), 44444)
+    .option("--host <host>", "address to listen on", D.host)
+    .option("--port <port>", "port to listen on (0 picks a free one)", integer(0, 65535), D.port)
     .option(
       "--backend <spec>",
       "backend HOST:PORT; repeat it, or use comma lists, port ranges HOST:FIRST-LAST, " +
@@ -70,24 +73,52 @@ export function balanceCommand(ctx: CliContext): Command {
         .default("round-robin" as StrategyName),
     )
     .addOption(
-      secondsOption(
+      secondsFlag(
         "--connect-timeout <s>",
         "seconds to wait for a backend to accept",
-        3,
+        D.connectTimeoutMs,
         positive,
       ),
     )
     .addOption(
-      secondsOption("--idle-timeout <s>", "close connections idle this long (0: never)", 60),
+      secondsFlag(
+        "--idle-timeout <s>",
+        "close connections idle this long (0: never)",
+        D.idleTimeoutMs,
+      ),
     )
     .addOption(
-      secondsOption("--fin-timeout <s>", "after a FIN, close when idle this long (0: never)", 30),
+      secondsFlag(
+        "--fin-timeout <s>",
+        "after a FIN, close when idle this long (0: never)",
+        D.finTimeoutMs,
+      ),
     )
-    .option("--retries <n>", "other backends to try when a connect fails", integer(0, 100), 3)
-    .option("--max-conns <n>", "close new connections beyond this many", integer(1, 1e7), 10_000)
-    .addOption(secondsOption("--health-interval <s>", "seconds between health checks (0: off)", 2))
+    .option(
+      "--retries <n>",
+      "other backends to try when a connect fails",
+      integer(0, 100),
+      D.retries,
+    )
+    .option(
+      "--max-conns <n>",
+      "close new connections beyond this many",
+      integer(1, 1e7),
+      D.maxConns,
+    )
     .addOption(
-      secondsOption("--drain-timeout <s>", "on SIGINT/SIGTERM, let connections finish for", 10),
+      secondsFlag(
+        "--health-interval <s>",
+        "seconds between health checks (0: off)",
+        D.healthIntervalMs,
+      ),
+    )
+    .addOption(
+      secondsFlag(
+        "--drain-timeout <s>",
+        "on SIGINT/SIGTERM, let connections finish for",
+        D.drainTimeoutMs,
+      ),
     )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", integer(0, 65535))
     .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
