@@ -91,7 +91,15 @@ export class Balancer implements AsyncDisposable {
    * @throws {ListenFailedError} with the `Deno.listen` error as `cause`.
    */
   start(): Promise<Deno.NetAddr> {
-    if (this.#listener) return Promise.resolve(this.#listener.addr);
+    try {
+      return Promise.resolve(this.#listen());
+    } catch (err) {
+      return Promise.reject(err); // a rejection, as the signature promises, not a throw
+    }
+  }
+
+  #listen(): Deno.NetAddr {
+    if (this.#listener) return this.#listener.addr;
     const { host, port } = this.#o;
     try {
       this.#listener = Deno.listen({ hostname: host, port });
@@ -126,9 +134,11 @@ export class Balancer implements AsyncDisposable {
     if (this.#o.healthIntervalMs > 0) this.#health.start();
     this.#accepting = this.#acceptLoop(this.#listener);
     if (this.#signal?.aborted) void this.stop();
-    this.#signal?.addEventListener("abort", () => void this.stop(), { once: true });
-    return Promise.resolve(addr);
+    else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+    return addr;
   }
+
+  #onAbort = () => void this.stop();
 
   /**
    * Stops accepting, lets open connections finish for up to `drainTimeoutMs`, then closes the
@@ -140,6 +150,7 @@ export class Balancer implements AsyncDisposable {
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {
+    this.#signal?.removeEventListener("abort", this.#onAbort);
     if (!this.#listener) return this.#done.resolve();
     try {
       this.#listener.close();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { Balancer, startBalancer } from "../../lib/balancer/balancer.ts";
+import { Balancer, ListenFailedError, startBalancer } from "../../lib/balancer/balancer.ts";
 import { plainLine } from "../../lib/cli/logging.ts";
 import { ask, delay, nameBackend, TestBackend } from "./_helpers.ts";
 
@@ -162,4 +162,17 @@ Deno.test("Balancer serves /stats and /metrics on statsPort", async () => {
     metrics,
     new RegExp(`netlab_backend_connections_total\\{backend="127.0.0.1:${a.port}"\\} 1`),
   );
+});
+
+Deno.test("Balancer.start() rejects, rather than throws, when it cannot listen", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const lb = new Balancer({
+    backends: [{ host: "127.0.0.1", port: 9, weight: 1 }],
+    port: busy.addr.port,
+    healthIntervalMs: 0,
+  });
+  let started: Promise<Deno.NetAddr> | undefined;
+  assert.doesNotThrow(() => started = lb.start());
+  await assert.rejects(started!, ListenFailedError);
+  await lb.stop();
 });
