@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TestBackend, writeAll } from "../balancer/_helpers.ts";
-import { netlabCommand } from "../_netlab.ts";
+import { netlab, netlabCommand } from "../_netlab.ts";
 
 function command(args: string[]): Deno.Command {
   return netlabCommand({
@@ -12,13 +12,7 @@ function command(args: string[]): Deno.Command {
   });
 }
 
-async function netlabBalance(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await command(args).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const netlabBalance = (args: string[]) => netlab(["balance", ...args]);
 
 Deno.test("netlab balance --help shows the defaults of flags in seconds as seconds", async () => {
   const { code, stdout } = await netlabBalance(["--help"]);
