@@ -216,6 +216,13 @@ export class Balancer implements AsyncDisposable {
         conn = await listener.accept();
       } catch (err) {
         if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) break;
+        // the client reset before we took it (a port scan, an impatient client): nothing to serve,
+        // and no reason to pause accepting for everyone else
+        if (
+          err instanceof Deno.errors.NotConnected ||
+          err instanceof Deno.errors.ConnectionReset ||
+          err instanceof Deno.errors.ConnectionAborted
+        ) continue;
         // e.g. out of file descriptors: say so, breathe, keep serving the connections we have
         this.#log.error(`accept failed: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 50));
