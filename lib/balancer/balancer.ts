@@ -1,15 +1,14 @@
 /**
- * The TCP load balancer: accepts clients, picks a backend with the strategy, retries the next one
- * when a connect fails, proxies bytes, runs health checks and drains on stop.
+ * The TCP load balancer's life cycle: listens, accepts clients (each served by `_session.ts`),
+ * runs health checks and the stats endpoint, and drains on stop.
  *
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { BackendConnectError, connectWithTimeout } from "./_connect.ts";
+import { serveClient, type SessionContext } from "./_session.ts";
 import { Backend } from "./backend.ts";
 import { formatAddress } from "./backend_spec.ts";
 import { HealthChecker } from "./health.ts";
-import { proxy } from "./proxy.ts";
 import { type BalancerStats, createStatsHandler } from "./stats.ts";
 import {
   type BalancerOptions,
@@ -20,8 +19,6 @@ import {
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
-
-const MAX_SPARE_BUFFERS = 512;
 
 /** A running TCP load balancer. Create with {@linkcode startBalancer} or `new` + `start()`. */
 export class Balancer implements AsyncDisposable {
@@ -35,9 +32,8 @@ export class Balancer implements AsyncDisposable {
   #listener: Deno.TcpListener | undefined;
   #stats: Deno.HttpServer<Deno.NetAddr> | undefined;
   #sessions = new Set<Promise<void>>();
-  /** Buffers of finished connections, reused so a connection costs no allocation. */
-  #spare: Uint8Array[] = [];
   #kill = new AbortController();
+  #context: SessionContext;
   #accepting: Promise<void> = Promise.resolve();
   #done = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
@@ -62,6 +58,15 @@ export class Balancer implements AsyncDisposable {
       fall: this.#o.healthFall,
       logger: this.#log,
     });
+    this.#context = {
+      backends: this.#backends,
+      strategy: this.#strategy,
+      settings: this.#o,
+      health: this.#health,
+      log: this.#log,
+      kill: this.#kill.signal,
+      spare: [],
+    };
   }
 
   /** The address the balancer listens on (port 0 resolved); throws before `start()`. */
@@ -235,107 +240,15 @@ export class Balancer implements AsyncDisposable {
         conn.close();
         continue;
       }
-      const session = this.#session(conn).catch((err) => {
+      const session = serveClient(conn, this.#context).then((served) => {
+        if (!served) this.#unserved++;
+      }).catch((err) => {
         this.#log.error(`connection failed: ${(err as Error).message}`);
         try {
           conn.close();
         } catch { /* already closed */ }
       }).finally(() => this.#sessions.delete(session));
       this.#sessions.add(session);
-    }
-  }
-
-  async #session(client: Deno.TcpConn): Promise<void> {
-    const remote = client.remoteAddr;
-    const from = formatAddress(remote.hostname, remote.port);
-    client.setNoDelay(true);
-    const tried: Backend[] = [];
-    let lastError = "no backend is up";
-    for (let attempt = 0; attempt <= this.#o.retries; attempt++) {
-      // the common case (first attempt, everything up) allocates nothing
-      const candidates = attempt === 0 && this.#backends.every((b) => b.state === "up")
-        ? this.#backends
-        : this.#backends.filter((b) => b.state === "up" && !tried.includes(b));
-      const backend = this.#strategy.pick(candidates, remote.hostname);
-      if (!backend) break;
-      tried.push(backend);
-      backend.active++;
-      let upstream: Deno.TcpConn;
-      try {
-        upstream = await connectWithTimeout(backend.host, backend.port, this.#o.connectTimeoutMs);
-      } catch (err) {
-        backend.active--;
-        if (!(err instanceof BackendConnectError)) throw err;
-        backend.failures++;
-        lastError = `${backend.address}: ${err.message}`;
-        this.#log.warn(`cannot connect to ${backend.address} for ${from}: ${err.message}`, {
-          client: from,
-          backend: backend.address,
-        });
-        if (this.#o.healthIntervalMs > 0) this.#health.markDown(backend, err.message);
-        continue;
-      }
-      try {
-        await this.#forward(client, upstream, backend, from);
-      } finally {
-        backend.active--;
-      }
-      return;
-    }
-    client.close();
-    this.#unserved++;
-    this.#log.error(`no backend for connection from ${from}: ${lastError}`, {
-      client: from,
-      error: lastError,
-    });
-  }
-
-  async #forward(
-    client: Deno.TcpConn,
-    upstream: Deno.TcpConn,
-    backend: Backend,
-    from: string,
-  ): Promise<void> {
-    upstream.setNoDelay(true);
-    backend.total++;
-    const log = this.#log;
-    const logging = log.isEnabledFor("info");
-    if (logging) {
-      log.info(`connection from ${from} forwarded to ${backend.address}`, {
-        client: from,
-        backend: backend.address,
-      });
-    }
-    const size = this.#o.bufferSize;
-    const buffers = [
-      this.#spare.pop() ?? new Uint8Array(size),
-      this.#spare.pop() ?? new Uint8Array(size),
-    ] as const;
-    const result = await proxy(client, upstream, {
-      buffers,
-      idleTimeoutMs: this.#o.idleTimeoutMs,
-      finTimeoutMs: this.#o.finTimeoutMs,
-      signal: this.#kill.signal,
-      traffic: backend.bytes,
-    });
-    if (this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(...buffers);
-    if (logging) {
-      const why = result.error instanceof Error
-        ? `${result.end}: ${result.error.message}`
-        : result.end;
-      log.info(
-        `connection from ${from} to ${backend.address} ended (${why}): ${result.up} bytes up, ${result.down} bytes down, ${
-          result.durationMs.toFixed(1)
-        } ms`,
-        {
-          client: from,
-          backend: backend.address,
-          bytesUp: result.up,
-          bytesDown: result.down,
-          durationMs: result.durationMs,
-          end: result.end,
-        },
-      );
     }
   }
 }
