@@ -43,6 +43,7 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     "global",
     // no global maxconn: HAProxy derives it from the fd limit, and a global 10000 needs a limit
     // above 20000 or HAProxy refuses to start; the frontend's maxconn is what --max-conns means
+    "  # --drain-timeout: stop HAProxy with SIGUSR1 (soft stop) to drain; SIGTERM stops at once",
     `  hard-stop-after ${ms(o.drainTimeoutMs)}`,
     "",
     "defaults",
