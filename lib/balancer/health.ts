@@ -6,7 +6,7 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import { BackendConnectError, connectWithTimeout } from "./_connect.ts";
+import { connectWithTimeout } from "./_connect.ts";
 import type { Backend } from "./backend.ts";
 
 /** Options for {@linkcode HealthChecker}. */
@@ -86,9 +86,7 @@ export class HealthChecker {
       conn.close();
     } catch (err) {
       // any failure to connect is a failed check; a health check must never stop the balancer
-      failure = err instanceof BackendConnectError || err instanceof Error
-        ? err.message
-        : String(err);
+      failure = err instanceof Error ? err.message : String(err);
     }
     if (this.#stopped) return;
     const log = this.#options.logger;
