@@ -40,6 +40,8 @@ export class Balancer implements AsyncDisposable {
   #startedAt = 0;
   #total = 0;
   #rejected = 0;
+  /** Whether the last client was turned away by maxConns (to warn once per episode). */
+  #full = false;
   #unserved = 0;
 
   constructor(options: BalancerOptions) {
@@ -236,10 +238,18 @@ export class Balancer implements AsyncDisposable {
       }
       this.#total++;
       if (this.#sessions.size >= this.#o.maxConns) {
+        // said once per episode, not once per client: a full balancer must not also flood its log
+        if (!this.#full) {
+          this.#log.warn(
+            `${this.#o.maxConns} connections open (max-conns): closing new ones until one ends`,
+          );
+        }
+        this.#full = true;
         this.#rejected++;
         conn.close();
         continue;
       }
+      this.#full = false;
       const session = serveClient(conn, this.#context).then((served) => {
         if (!served) this.#unserved++;
       }).catch((err) => {

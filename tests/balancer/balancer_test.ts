@@ -96,7 +96,8 @@ Deno.test("Balancer closes the client at once when every backend is down", async
   assert.ok(logs.lines.some((l) => l.startsWith("no backend for connection from 127.0.0.1:")));
 });
 
-Deno.test("Balancer closes connections beyond maxConns at once and counts them", async () => {
+Deno.test("Balancer closes connections beyond maxConns at once, counts them and says so once", async () => {
+  await using logs = await collectLogs();
   const hold = Promise.withResolvers<void>();
   await using slow = new TestBackend("slow", () => hold.promise).start();
   await using lb = await startBalancer({
@@ -110,7 +111,11 @@ Deno.test("Balancer closes connections beyond maxConns at once and counts them",
   );
   while (lb.stats().active < 2) await delay(5);
   assert.equal(await ask(lb.addr.port), "");
-  assert.equal(lb.stats().rejected, 1);
+  assert.equal(await ask(lb.addr.port), "");
+  assert.equal(lb.stats().rejected, 2);
+  assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
+    "2 connections open (max-conns): closing new ones until one ends",
+  ]);
   hold.resolve();
   for (const c of held) c.close();
 });
