@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { Balancer, ListenFailedError, startBalancer } from "../../lib/balancer/balancer.ts";
-import { plainLine } from "../../lib/cli/logging.ts";
-import { ask, delay, nameBackend, TestBackend } from "./_helpers.ts";
+import { ask, collectLogs, delay, nameBackend, TestBackend } from "./_helpers.ts";
 
 const spec = (b: TestBackend, weight = 1) => ({ host: "127.0.0.1", port: b.port, weight });
-
-/** Collects `netlab.*` log lines in memory for the duration of one test. */
-async function collectLogs(): Promise<{ lines: string[] } & AsyncDisposable> {
-  const lines: string[] = [];
-  await configure({
-    reset: true,
-    sinks: { mem: (r: LogRecord) => lines.push(plainLine(r)) },
-    loggers: [
-      { category: ["netlab"], sinks: ["mem"], lowestLevel: "info" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-    ],
-  });
-  return { lines, [Symbol.asyncDispose]: () => reset() };
-}
 
 Deno.test("Balancer sends each new connection to the next of four backends, in order", async () => {
   await using a = nameBackend("a");

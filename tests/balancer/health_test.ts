@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
-import { configure, getLogger, type LogRecord, reset } from "@logtape/logtape";
+import { getLogger } from "@logtape/logtape";
 import { Backend } from "../../lib/balancer/backend.ts";
 import { HealthChecker } from "../../lib/balancer/health.ts";
-import { plainLine } from "../../lib/cli/logging.ts";
+import { collectLogs } from "./_helpers.ts";
 
 Deno.test("HealthChecker takes a backend out after 3 bad checks, back after 2 good, logged even when quiet", async () => {
-  const lines: string[] = [];
-  await configure({
-    reset: true,
-    sinks: { mem: (r: LogRecord) => lines.push(plainLine(r)) },
-    // what --quiet keeps: warnings and errors
-    loggers: [
-      { category: ["netlab"], sinks: ["mem"], lowestLevel: "warning" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-    ],
-  });
-  await using _logs = { [Symbol.asyncDispose]: () => reset() };
+  await using logs = await collectLogs("warning"); // what --quiet keeps
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close(); // nothing listens there now: checks fail
@@ -35,7 +25,7 @@ Deno.test("HealthChecker takes a backend out after 3 bad checks, back after 2 go
   assert.equal(backend.state, "down", "one good check is not enough");
   await checker.checkAll();
   assert.equal(backend.state, "up");
-  assert.deepEqual(lines.map((l) => l.replace(/ \(.*\)$/, "")), [
+  assert.deepEqual(logs.lines.map((l) => l.replace(/ \(.*\)$/, "")), [
     `backend 127.0.0.1:${port} is down: 3 failed health checks`,
     `backend 127.0.0.1:${port} is up: 2 good health checks`,
   ]);
