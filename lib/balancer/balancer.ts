@@ -37,6 +37,8 @@ export class Balancer implements AsyncDisposable {
   #accepting: Promise<void> = Promise.resolve();
   #done = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
+  /** Put on `options.signal` by start(), taken off by stop(). */
+  #onAbort = () => void this.stop();
   #startedAt = 0;
   #total = 0;
   #rejected = 0;
@@ -144,8 +146,6 @@ export class Balancer implements AsyncDisposable {
     else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
     return addr;
   }
-
-  #onAbort = () => void this.stop();
 
   /**
    * Stops accepting, lets open connections finish for up to `drainTimeoutMs`, then closes the
