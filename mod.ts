@@ -261,7 +261,7 @@ export { Balancer, ListenFailedError, startBalancer } from "./lib/balancer/balan
 export type { BalancerOptions } from "./lib/balancer/balancer.ts";
 /**
  * Parses `--backend` values: `HOST:PORT`, port ranges `HOST:FIRST-LAST`, comma lists, `[IPv6]:PORT`
- * and a weight suffix `@N` (1-1000, default 1).
+ * and a weight suffix `@N` (1-256, default 1).
  *
  * @param values The raw values, in order.
  * @returns One {@linkcode BackendSpec} per backend, in order.

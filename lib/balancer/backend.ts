@@ -16,7 +16,7 @@ export class Backend {
   readonly host: string;
   /** TCP port. */
   readonly port: number;
-  /** Relative weight (1..1000). */
+  /** Relative weight (1..256). */
   readonly weight: number;
   /** `host:port`, IPv6 in brackets; also the backend's identity in logs and stats. */
   readonly address: string;

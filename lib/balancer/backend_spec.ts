@@ -12,7 +12,7 @@ export interface BackendSpec {
   host: string;
   /** TCP port, 1..65535. */
   port: number;
-  /** Relative weight, 1..1000. @default {1} */
+  /** Relative weight, 1..256. @default {1} */
   weight: number;
 }
 
@@ -21,7 +21,8 @@ export class BackendSpecError extends Error {
   override name = "BackendSpecError";
 }
 
-const MAX_WEIGHT = 1000;
+/** HAProxy's largest server weight, so `--emit haproxy` writes a configuration it accepts. */
+const MAX_WEIGHT = 256;
 const MAX_RANGE = 1024;
 const ITEM = /^(?:\[([0-9A-Fa-f:.%\w]+)\]|([A-Za-z0-9.\-_]+)):(\d{1,5})(?:-(\d{1,5}))?(?:@(\d+))?$/;
 

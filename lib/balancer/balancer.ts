@@ -1,26 +1,28 @@
 /**
- * The TCP load balancer: accepts clients, picks a backend with the strategy, retries the next one
- * when a connect fails, proxies bytes, runs health checks and drains on stop.
+ * The TCP load balancer's life cycle: listens, accepts clients (each served by `_session.ts`),
+ * runs health checks and the stats endpoint, and drains on stop.
  *
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { BackendConnectError, connectWithTimeout } from "./_connect.ts";
+import { serveClient, type SessionContext } from "./_session.ts";
 import { Backend } from "./backend.ts";
 import { formatAddress } from "./backend_spec.ts";
 import { HealthChecker } from "./health.ts";
-import { DEFAULT_BUFFER_SIZE, proxy } from "./proxy.ts";
 import { type BalancerStats, createStatsHandler } from "./stats.ts";
-import { type BalancerOptions, ListenFailedError } from "./options.ts";
+import {
+  type BalancerOptions,
+  type BalancerSettings,
+  ListenFailedError,
+  withDefaults,
+} from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
 
-const MAX_SPARE_BUFFERS = 512;
-
 /** A running TCP load balancer. Create with {@linkcode startBalancer} or `new` + `start()`. */
 export class Balancer implements AsyncDisposable {
-  #o: Required<Omit<BalancerOptions, "statsPort" | "signal" | "logger" | "strategy">>;
+  #o: BalancerSettings;
   #statsPort: number | undefined;
   #signal: AbortSignal | undefined;
   #log: Logger;
@@ -30,34 +32,23 @@ export class Balancer implements AsyncDisposable {
   #listener: Deno.TcpListener | undefined;
   #stats: Deno.HttpServer<Deno.NetAddr> | undefined;
   #sessions = new Set<Promise<void>>();
-  /** Buffers of finished connections, reused so a connection costs no allocation. */
-  #spare: Uint8Array[] = [];
   #kill = new AbortController();
+  #context: SessionContext;
   #accepting: Promise<void> = Promise.resolve();
   #done = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
+  /** Put on `options.signal` by start(), taken off by stop(). */
+  #onAbort = () => void this.stop();
   #startedAt = 0;
   #total = 0;
   #rejected = 0;
+  /** Whether the last client was turned away by maxConns (to warn once per episode). */
+  #full = false;
   #unserved = 0;
 
   constructor(options: BalancerOptions) {
     if (options.backends.length === 0) throw new TypeError("A balancer needs at least one backend");
-    this.#o = {
-      backends: options.backends,
-      host: options.host ?? "127.0.0.1",
-      port: options.port ?? 44444,
-      connectTimeoutMs: options.connectTimeoutMs ?? 3000,
-      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-      finTimeoutMs: options.finTimeoutMs ?? 30_000,
-      retries: options.retries ?? 3,
-      maxConns: options.maxConns ?? 10_000,
-      healthIntervalMs: options.healthIntervalMs ?? 2000,
-      healthRise: options.healthRise ?? 2,
-      healthFall: options.healthFall ?? 3,
-      drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
-      bufferSize: options.bufferSize ?? DEFAULT_BUFFER_SIZE,
-    };
+    this.#o = withDefaults(options);
     this.#statsPort = options.statsPort;
     this.#signal = options.signal;
     this.#log = options.logger ?? getLogger(["netlab", "balance"]);
@@ -71,6 +62,15 @@ export class Balancer implements AsyncDisposable {
       fall: this.#o.healthFall,
       logger: this.#log,
     });
+    this.#context = {
+      backends: this.#backends,
+      strategy: this.#strategy,
+      settings: this.#o,
+      health: this.#health,
+      log: this.#log,
+      kill: this.#kill.signal,
+      spare: [],
+    };
   }
 
   /** The address the balancer listens on (port 0 resolved); throws before `start()`. */
@@ -100,7 +100,15 @@ export class Balancer implements AsyncDisposable {
    * @throws {ListenFailedError} with the `Deno.listen` error as `cause`.
    */
   start(): Promise<Deno.NetAddr> {
-    if (this.#listener) return Promise.resolve(this.#listener.addr);
+    try {
+      return Promise.resolve(this.#listen());
+    } catch (err) {
+      return Promise.reject(err); // a rejection, as the signature promises, not a throw
+    }
+  }
+
+  #listen(): Deno.NetAddr {
+    if (this.#listener) return this.#listener.addr;
     const { host, port } = this.#o;
     try {
       this.#listener = Deno.listen({ hostname: host, port });
@@ -135,8 +143,8 @@ export class Balancer implements AsyncDisposable {
     if (this.#o.healthIntervalMs > 0) this.#health.start();
     this.#accepting = this.#acceptLoop(this.#listener);
     if (this.#signal?.aborted) void this.stop();
-    this.#signal?.addEventListener("abort", () => void this.stop(), { once: true });
-    return Promise.resolve(addr);
+    else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+    return addr;
   }
 
   /**
@@ -149,6 +157,7 @@ export class Balancer implements AsyncDisposable {
   }
 
   async #stop(drainTimeoutMs: number): Promise<void> {
+    this.#signal?.removeEventListener("abort", this.#onAbort);
     if (!this.#listener) return this.#done.resolve();
     try {
       this.#listener.close();
@@ -214,6 +223,13 @@ export class Balancer implements AsyncDisposable {
         conn = await listener.accept();
       } catch (err) {
         if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) break;
+        // the client reset before we took it (a port scan, an impatient client): nothing to serve,
+        // and no reason to pause accepting for everyone else
+        if (
+          err instanceof Deno.errors.NotConnected ||
+          err instanceof Deno.errors.ConnectionReset ||
+          err instanceof Deno.errors.ConnectionAborted
+        ) continue;
         // e.g. out of file descriptors: say so, breathe, keep serving the connections we have
         this.#log.error(`accept failed: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 50));
@@ -222,111 +238,27 @@ export class Balancer implements AsyncDisposable {
       }
       this.#total++;
       if (this.#sessions.size >= this.#o.maxConns) {
+        // said once per episode, not once per client: a full balancer must not also flood its log
+        if (!this.#full) {
+          this.#log.warn(
+            `${this.#o.maxConns} connections open (max-conns): closing new ones until one ends`,
+          );
+        }
+        this.#full = true;
         this.#rejected++;
         conn.close();
         continue;
       }
-      const session = this.#session(conn).catch((err) => {
+      this.#full = false;
+      const session = serveClient(conn, this.#context).then((served) => {
+        if (!served) this.#unserved++;
+      }).catch((err) => {
         this.#log.error(`connection failed: ${(err as Error).message}`);
         try {
           conn.close();
         } catch { /* already closed */ }
       }).finally(() => this.#sessions.delete(session));
       this.#sessions.add(session);
-    }
-  }
-
-  async #session(client: Deno.TcpConn): Promise<void> {
-    const remote = client.remoteAddr;
-    const from = formatAddress(remote.hostname, remote.port);
-    client.setNoDelay(true);
-    const tried: Backend[] = [];
-    let lastError = "no backend is up";
-    for (let attempt = 0; attempt <= this.#o.retries; attempt++) {
-      // the common case (first attempt, everything up) allocates nothing
-      const candidates = attempt === 0 && this.#backends.every((b) => b.state === "up")
-        ? this.#backends
-        : this.#backends.filter((b) => b.state === "up" && !tried.includes(b));
-      const backend = this.#strategy.pick(candidates, remote.hostname);
-      if (!backend) break;
-      tried.push(backend);
-      backend.active++;
-      let upstream: Deno.TcpConn;
-      try {
-        upstream = await connectWithTimeout(backend.host, backend.port, this.#o.connectTimeoutMs);
-      } catch (err) {
-        backend.active--;
-        if (!(err instanceof BackendConnectError)) throw err;
-        backend.failures++;
-        lastError = `${backend.address}: ${err.message}`;
-        this.#log.warn(`cannot connect to ${backend.address} for ${from}: ${err.message}`, {
-          client: from,
-          backend: backend.address,
-        });
-        if (this.#o.healthIntervalMs > 0) this.#health.markDown(backend, err.message);
-        continue;
-      }
-      try {
-        await this.#forward(client, upstream, backend, from);
-      } finally {
-        backend.active--;
-      }
-      return;
-    }
-    client.close();
-    this.#unserved++;
-    this.#log.error(`no backend for connection from ${from}: ${lastError}`, {
-      client: from,
-      error: lastError,
-    });
-  }
-
-  async #forward(
-    client: Deno.TcpConn,
-    upstream: Deno.TcpConn,
-    backend: Backend,
-    from: string,
-  ): Promise<void> {
-    upstream.setNoDelay(true);
-    backend.total++;
-    const log = this.#log;
-    const logging = log.isEnabledFor("info");
-    if (logging) {
-      log.info(`connection from ${from} forwarded to ${backend.address}`, {
-        client: from,
-        backend: backend.address,
-      });
-    }
-    const size = this.#o.bufferSize;
-    const buffers = [
-      this.#spare.pop() ?? new Uint8Array(size),
-      this.#spare.pop() ?? new Uint8Array(size),
-    ] as const;
-    const result = await proxy(client, upstream, {
-      buffers,
-      idleTimeoutMs: this.#o.idleTimeoutMs,
-      finTimeoutMs: this.#o.finTimeoutMs,
-      signal: this.#kill.signal,
-      traffic: backend.bytes,
-    });
-    if (this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(...buffers);
-    if (logging) {
-      const why = result.error instanceof Error
-        ? `${result.end}: ${result.error.message}`
-        : result.end;
-      log.info(
-        `connection from ${from} to ${backend.address} ended (${why}): ${result.up} bytes up, ${result.down} bytes down, ${
-          result.durationMs.toFixed(1)
-        } ms`,
-        {
-          client: from,
-          backend: backend.address,
-          bytesUp: result.up,
-          bytesDown: result.down,
-          durationMs: result.durationMs,
-          end: result.end,
-        },
-      );
     }
   }
 }

@@ -1,11 +1,12 @@
 /**
  * Active health checks: every interval, a TCP connect to each backend. A backend goes down after
- * `fall` failed checks in a row and comes back after `rise` good ones; each change is logged.
+ * `fall` failed checks in a row and comes back after `rise` good ones; each change is logged as a
+ * warning, so it shows under `--quiet` too.
  *
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import { BackendConnectError, connectWithTimeout } from "./_connect.ts";
+import { connectWithTimeout } from "./_connect.ts";
 import type { Backend } from "./backend.ts";
 
 /** Options for {@linkcode HealthChecker}. */
@@ -85,9 +86,7 @@ export class HealthChecker {
       conn.close();
     } catch (err) {
       // any failure to connect is a failed check; a health check must never stop the balancer
-      failure = err instanceof BackendConnectError || err instanceof Error
-        ? err.message
-        : String(err);
+      failure = err instanceof Error ? err.message : String(err);
     }
     if (this.#stopped) return;
     const log = this.#options.logger;
@@ -96,7 +95,8 @@ export class HealthChecker {
       backend.goodChecks++;
       if (backend.state === "down" && backend.goodChecks >= this.#rise) {
         backend.state = "up";
-        log.info(`backend ${backend.address} is up: ${backend.goodChecks} good health checks`, {
+        // a warning like "is down", so a --quiet log that shows a backend leave shows it return
+        log.warn(`backend ${backend.address} is up: ${backend.goodChecks} good health checks`, {
           backend: backend.address,
           state: "up",
         });

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import { type BackendSpec, formatAddress } from "./backend_spec.ts";
+import { DEFAULT_BUFFER_SIZE } from "./proxy.ts";
 import type { Strategy, StrategyName } from "./strategies/mod.ts";
 
 /** A listen failure, naming the address that could not be bound (main or stats port). */
@@ -36,7 +37,7 @@ export interface BalancerOptions {
   connectTimeoutMs?: number;
   /** Close a connection with no traffic either way for this long; 0 disables. @default {60000} */
   idleTimeoutMs?: number;
-  /** After one side's FIN, how long the other direction may stay open; 0 disables. @default {30000} */
+  /** After one side's FIN, close once the other direction is silent this long; 0 disables. @default {30000} */
   finTimeoutMs?: number;
   /** Further backends to try when a connect fails. @default {3} */
   retries?: number;
@@ -58,4 +59,44 @@ export interface BalancerOptions {
   signal?: AbortSignal;
   /** Where connection and health records go. @default {getLogger(["netlab", "balance"])} */
   logger?: Logger;
+}
+
+/** The tunables of {@linkcode BalancerOptions}, each with a value. */
+export type BalancerSettings = Required<
+  Omit<BalancerOptions, "backends" | "strategy" | "statsPort" | "signal" | "logger">
+>;
+
+/** The defaults of {@linkcode BalancerOptions}: one place for the balancer and `--emit haproxy`. */
+export const BALANCER_DEFAULTS: Readonly<BalancerSettings> = {
+  host: "127.0.0.1",
+  port: 44444,
+  connectTimeoutMs: 3000,
+  idleTimeoutMs: 60_000,
+  finTimeoutMs: 30_000,
+  retries: 3,
+  maxConns: 10_000,
+  healthIntervalMs: 2000,
+  healthRise: 2,
+  healthFall: 3,
+  drainTimeoutMs: 10_000,
+  bufferSize: DEFAULT_BUFFER_SIZE,
+};
+
+/** The tunables of `o`, each unset one at its default. */
+export function withDefaults(o: Partial<BalancerSettings>): BalancerSettings {
+  const d = BALANCER_DEFAULTS;
+  return {
+    host: o.host ?? d.host,
+    port: o.port ?? d.port,
+    connectTimeoutMs: o.connectTimeoutMs ?? d.connectTimeoutMs,
+    idleTimeoutMs: o.idleTimeoutMs ?? d.idleTimeoutMs,
+    finTimeoutMs: o.finTimeoutMs ?? d.finTimeoutMs,
+    retries: o.retries ?? d.retries,
+    maxConns: o.maxConns ?? d.maxConns,
+    healthIntervalMs: o.healthIntervalMs ?? d.healthIntervalMs,
+    healthRise: o.healthRise ?? d.healthRise,
+    healthFall: o.healthFall ?? d.healthFall,
+    drainTimeoutMs: o.drainTimeoutMs ?? d.drainTimeoutMs,
+    bufferSize: o.bufferSize ?? d.bufferSize,
+  };
 }

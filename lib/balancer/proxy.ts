@@ -35,7 +35,10 @@ export interface ProxyOptions {
   bufferSize?: number;
   /** Close both sides after this long without a byte either way; 0 disables. @default {60000} */
   idleTimeoutMs?: number;
-  /** After one side's FIN, how long the other direction may stay open; 0 disables. @default {30000} */
+  /**
+   * After one side's FIN, how long the other direction may stay without a byte (the idle timeout
+   * of a half-closed connection, like HAProxy's `timeout client-fin`); 0 disables. @default {30000}
+   */
   finTimeoutMs?: number;
   /** Closes both sides at once (end reason "shutdown"). */
   signal?: AbortSignal;
@@ -85,15 +88,14 @@ export async function proxy(
   let error: unknown;
   let closed = false;
   let open = 2;
+  let halfClosed = false;
   let lastActive = Date.now();
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  let finTimer: ReturnType<typeof setTimeout> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   const closeBoth = () => {
     if (closed) return;
     closed = true;
-    clearTimeout(idleTimer);
-    clearTimeout(finTimer);
+    clearTimeout(timer);
     try {
       client.close();
     } catch { /* already closed */ }
@@ -144,21 +146,33 @@ export async function proxy(
     try {
       await dst.closeWrite();
     } catch (err) {
+      if (closed) return;
       // the other side is already gone (ENOTCONN): nothing more can flow either way
       if (!(err instanceof Deno.errors.NotConnected)) error ??= err;
       return closeBoth();
     }
-    if (finMs > 0) finTimer = setTimeout(() => finish("fin timeout"), finMs);
+    if (closed) return; // closed while the FIN was on its way: arm no timer
+    // from now on the quiet limit is the FIN timeout, counted from this FIN
+    halfClosed = true;
+    lastActive = Date.now();
+    clearTimeout(timer);
+    watch();
   };
 
-  if (idleMs > 0) {
-    const check = () => {
-      const quiet = Date.now() - lastActive;
-      if (quiet >= idleMs) finish("idle timeout");
-      else idleTimer = setTimeout(check, idleMs - quiet);
-    };
-    idleTimer = setTimeout(check, idleMs);
-  }
+  /** The quiet time that ends the connection now (0: none), and the reason it gives. */
+  const limit = (): [number, EndReason] =>
+    halfClosed && finMs > 0 && (idleMs === 0 || finMs < idleMs)
+      ? [finMs, "fin timeout"]
+      : [idleMs, "idle timeout"];
+  const watch = () => {
+    timer = undefined;
+    const [ms, reason] = limit();
+    if (ms === 0) return;
+    const quiet = Date.now() - lastActive;
+    if (quiet >= ms) finish(reason);
+    else timer = setTimeout(watch, ms - quiet);
+  };
+  watch();
   const onAbort = () => finish("shutdown");
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });

@@ -7,10 +7,12 @@ import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typin
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
 import { haproxyConfig } from "../balancer/haproxy.ts";
+import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import type { CliContext } from "./context.ts";
-import { listenError, UsageError } from "./errors.ts";
+import { listenError, NetlabError, UsageError } from "./errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
+import { listeningLine } from "./serve.ts";
 
 function integer(min: number, max: number) {
   return (text: string): number => {
@@ -31,14 +33,34 @@ function seconds(text: string): number {
   return Math.round(n * 1000);
 }
 
+/** Seconds to milliseconds, at least 1 ms: a connect timeout of 0 would fail every connect. */
+function positive(text: string): number {
+  const ms = seconds(text);
+  if (ms < 1) throw new InvalidArgumentError("expected a number of seconds > 0");
+  return ms;
+}
+
+/** A flag taking seconds, parsed to milliseconds; --help shows its default in seconds. */
+function secondsFlag<Flags extends `--${string} <s>`>(
+  flags: Flags,
+  description: string,
+  defaultMs: number,
+  parse: (text: string) => number = seconds,
+) {
+  return new Option(flags, description).argParser(parse).default(
+    defaultMs,
+    `${defaultMs / 1000} s`,
+  );
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `netlab balance`. */
 export function balanceCommand(ctx: CliContext): Command {
   return new Command("balance")
     .description("TCP load balancer in front of any backends")
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on (0 picks a free one)", integer(0, 65535), 44444)
+    .option("--host <host>", "address to listen on", D.host)
+    .option("--port <port>", "port to listen on (0 picks a free one)", integer(0, 65535), D.port)
     .option(
       "--backend <spec>",
       "backend HOST:PORT; repeat it, or use comma lists, port ranges HOST:FIRST-LAST, " +
@@ -50,13 +72,54 @@ export function balanceCommand(ctx: CliContext): Command {
       new Option("--strategy <name>", "how a backend is chosen").choices(STRATEGY_NAMES)
         .default("round-robin" as StrategyName),
     )
-    .option("--connect-timeout <s>", "seconds to wait for a backend to accept", seconds, 3000)
-    .option("--idle-timeout <s>", "close connections idle this long (0: never)", seconds, 60_000)
-    .option("--fin-timeout <s>", "after one side's FIN, close within (0: never)", seconds, 30_000)
-    .option("--retries <n>", "other backends to try when a connect fails", integer(0, 100), 3)
-    .option("--max-conns <n>", "close new connections beyond this many", integer(1, 1e7), 10_000)
-    .option("--health-interval <s>", "seconds between health checks (0: off)", seconds, 2000)
-    .option("--drain-timeout <s>", "on SIGINT/SIGTERM, let connections finish for", seconds, 10_000)
+    .addOption(
+      secondsFlag(
+        "--connect-timeout <s>",
+        "seconds to wait for a backend to accept",
+        D.connectTimeoutMs,
+        positive,
+      ),
+    )
+    .addOption(
+      secondsFlag(
+        "--idle-timeout <s>",
+        "close connections idle this long (0: never)",
+        D.idleTimeoutMs,
+      ),
+    )
+    .addOption(
+      secondsFlag(
+        "--fin-timeout <s>",
+        "after a FIN, close when idle this long (0: never)",
+        D.finTimeoutMs,
+      ),
+    )
+    .option(
+      "--retries <n>",
+      "other backends to try when a connect fails",
+      integer(0, 100),
+      D.retries,
+    )
+    .option(
+      "--max-conns <n>",
+      "close new connections beyond this many",
+      integer(1, 1e7),
+      D.maxConns,
+    )
+    .addOption(
+      secondsFlag(
+        "--health-interval <s>",
+        "seconds between health checks (0: off)",
+        D.healthIntervalMs,
+      ),
+    )
+    .addOption(
+      secondsFlag(
+        "--drain-timeout <s>",
+        "on SIGINT/SIGTERM, let connections finish for",
+        D.drainTimeoutMs,
+      ),
+    )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", integer(0, 65535))
     .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
       [
@@ -110,12 +173,15 @@ Backends:
       } catch (err) {
         if (!(err instanceof ListenFailedError)) throw err;
         const mapped = listenError(err.host, err.port, err.cause);
-        throw mapped === err.cause ? err : mapped;
+        if (mapped !== err.cause) throw mapped;
+        // e.g. a --host that does not resolve: still one line that says why
+        const why = err.cause instanceof Error ? err.cause.message : String(err.cause);
+        throw new NetlabError(`${err.message}: ${why}`, { cause: err });
       }
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {
         const { hostname, port } = balancer.addr;
-        ctx.printErr(`netlab balance: listening on ${formatAddress(hostname, port)}\n`);
+        ctx.printErr(listeningLine("balance", formatAddress(hostname, port), opts.logFormat));
       }
       await balancer.finished;
     }) as unknown as Command;

@@ -1,4 +1,6 @@
 /** Real TCP backends for the balancer tests: each listens on 127.0.0.1, port 0 unless given. */
+import { configure, type LogLevel, type LogRecord, reset } from "@logtape/logtape";
+import { plainLine } from "../../lib/cli/logging.ts";
 
 /** A tiny TCP server that can be stopped and started again on the same port. */
 export class TestBackend implements AsyncDisposable {
@@ -127,4 +129,23 @@ export async function ask(port: number, line?: string): Promise<string> {
 /** Resolves after `ms`. */
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Collects `netlab.*` log lines in memory for the duration of one test, from `lowestLevel` up
+ * ("warning" is what `--quiet` keeps).
+ */
+export async function collectLogs(
+  lowestLevel: LogLevel = "info",
+): Promise<{ lines: string[] } & AsyncDisposable> {
+  const lines: string[] = [];
+  await configure({
+    reset: true,
+    sinks: { mem: (r: LogRecord) => lines.push(plainLine(r)) },
+    loggers: [
+      { category: ["netlab"], sinks: ["mem"], lowestLevel },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+  });
+  return { lines, [Symbol.asyncDispose]: () => reset() };
 }

@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { Balancer, startBalancer } from "../../lib/balancer/balancer.ts";
-import { plainLine } from "../../lib/cli/logging.ts";
-import { ask, delay, nameBackend, TestBackend } from "./_helpers.ts";
+import { Balancer, ListenFailedError, startBalancer } from "../../lib/balancer/balancer.ts";
+import { ask, collectLogs, delay, nameBackend, TestBackend } from "./_helpers.ts";
 
 const spec = (b: TestBackend, weight = 1) => ({ host: "127.0.0.1", port: b.port, weight });
-
-/** Collects `netlab.*` log lines in memory for the duration of one test. */
-async function collectLogs(): Promise<{ lines: string[] } & AsyncDisposable> {
-  const lines: string[] = [];
-  await configure({
-    reset: true,
-    sinks: { mem: (r: LogRecord) => lines.push(plainLine(r)) },
-    loggers: [
-      { category: ["netlab"], sinks: ["mem"], lowestLevel: "info" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-    ],
-  });
-  return { lines, [Symbol.asyncDispose]: () => reset() };
-}
 
 Deno.test("Balancer sends each new connection to the next of four backends, in order", async () => {
   await using a = nameBackend("a");
@@ -96,7 +80,8 @@ Deno.test("Balancer closes the client at once when every backend is down", async
   assert.ok(logs.lines.some((l) => l.startsWith("no backend for connection from 127.0.0.1:")));
 });
 
-Deno.test("Balancer closes connections beyond maxConns at once and counts them", async () => {
+Deno.test("Balancer closes connections beyond maxConns at once, counts them and says so once", async () => {
+  await using logs = await collectLogs();
   const hold = Promise.withResolvers<void>();
   await using slow = new TestBackend("slow", () => hold.promise).start();
   await using lb = await startBalancer({
@@ -110,7 +95,11 @@ Deno.test("Balancer closes connections beyond maxConns at once and counts them",
   );
   while (lb.stats().active < 2) await delay(5);
   assert.equal(await ask(lb.addr.port), "");
-  assert.equal(lb.stats().rejected, 1);
+  assert.equal(await ask(lb.addr.port), "");
+  assert.equal(lb.stats().rejected, 2);
+  assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
+    "2 connections open (max-conns): closing new ones until one ends",
+  ]);
   hold.resolve();
   for (const c of held) c.close();
 });
@@ -162,4 +151,42 @@ Deno.test("Balancer serves /stats and /metrics on statsPort", async () => {
     metrics,
     new RegExp(`netlab_backend_connections_total\\{backend="127.0.0.1:${a.port}"\\} 1`),
   );
+});
+
+Deno.test("Balancer.start() rejects, rather than throws, when it cannot listen", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const lb = new Balancer({
+    backends: [{ host: "127.0.0.1", port: 9, weight: 1 }],
+    port: busy.addr.port,
+    healthIntervalMs: 0,
+  });
+  let started: Promise<Deno.NetAddr> | undefined;
+  assert.doesNotThrow(() => started = lb.start());
+  await assert.rejects(started!, ListenFailedError);
+  await lb.stop();
+});
+
+Deno.test({
+  name:
+    "Balancer takes a client that resets before it is accepted in its stride: no error, no pause",
+  // Deno cannot send a bare RST (SO_LINGER 0); python3 can
+  ignore: !new Deno.Command("sh", { args: ["-c", "command -v python3"], stdout: "null" })
+    .outputSync().success,
+  async fn() {
+    await using logs = await collectLogs();
+    await using a = nameBackend("a");
+    await using lb = await startBalancer({ backends: [spec(a)], port: 0, healthIntervalMs: 0 });
+    const script = `
+import socket, struct
+for _ in range(5):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.connect(("127.0.0.1", ${lb.addr.port}))
+    s.close()
+`;
+    const py = await new Deno.Command("python3", { args: ["-c", script] }).output();
+    assert.ok(py.success, new TextDecoder().decode(py.stderr));
+    assert.equal(await ask(lb.addr.port), "a");
+    assert.deepEqual(logs.lines.filter((l) => l.includes("accept failed")), []);
+  },
 });

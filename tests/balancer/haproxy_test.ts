@@ -4,6 +4,7 @@ import { haproxyConfig } from "../../lib/balancer/haproxy.ts";
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
   { host: "::1", port: 9003, weight: 3 },
+  { host: "127.0.0.1", port: 9004, weight: 256 }, // the largest weight parseBackends() takes
 ];
 
 Deno.test("haproxyConfig() renders frontend, backends, strategy, checks and timeouts", () => {
@@ -13,14 +14,17 @@ Deno.test("haproxyConfig() renders frontend, backends, strategy, checks and time
       "  mode tcp",
       "  bind 127.0.0.1:44444",
       "  balance roundrobin",
+      "  option redispatch 1",
       "  retries 3",
       "  timeout connect 3000ms",
       "  timeout client 60000ms",
       "  timeout client-fin 30000ms",
-      "  server b1 127.0.0.1:9002 weight 1 check inter 2000ms rise 2 fall 3",
-      "  server b2 [::1]:9003 weight 3 check inter 2000ms rise 2 fall 3",
+      "  hard-stop-after 10000ms",
+      "  server b1 127.0.0.1:9002 weight 1 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 1 on-error mark-down",
+      "  server b2 [::1]:9003 weight 3 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 1 on-error mark-down",
     ]
   ) assert.ok(text.split("\n").includes(line), line);
+  assert.match(text, /SIGUSR1/, "says how to make HAProxy drain like netlab on SIGTERM");
 });
 
 Deno.test("haproxyConfig() maps every strategy and drops checks when disabled", () => {

@@ -206,3 +206,23 @@ Deno.test("proxy() ends with 'shutdown' when its signal aborts", async () => {
   assert.equal(result.end, "shutdown");
   assert.equal(result.up, 2);
 });
+
+Deno.test("proxy() lets a half-closed connection outlive the fin timeout while bytes still flow", async () => {
+  // like HAProxy's `timeout client-fin`: the limit is on quiet time, not on the whole answer
+  const [client, clientPeer] = await pair();
+  const [backend, backendPeer] = await pair();
+  using _c = clientPeer;
+  using _b = backendPeer;
+  const run = proxy(client, backend, { finTimeoutMs: 300 });
+  await clientPeer.closeWrite();
+  assert.equal(await backendPeer.read(new Uint8Array(1)), null, "the client's FIN arrived");
+  for (let i = 0; i < 20; i++) { // about 1 s of answer, a byte every 50 ms
+    await writeAll(backendPeer, new Uint8Array(1));
+    await delay(50);
+  }
+  await backendPeer.closeWrite();
+  assert.equal((await readAll(clientPeer)).length, 20);
+  const result = await run;
+  assert.equal(result.end, "client closed");
+  assert.equal(result.down, 20);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TestBackend, writeAll } from "../balancer/_helpers.ts";
-import { netlabCommand } from "../_netlab.ts";
+import { netlab, netlabCommand } from "../_netlab.ts";
 
 function command(args: string[]): Deno.Command {
   return netlabCommand({
@@ -12,13 +12,22 @@ function command(args: string[]): Deno.Command {
   });
 }
 
-async function netlabBalance(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await command(args).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const netlabBalance = (args: string[]) => netlab(["balance", ...args]);
+
+Deno.test("netlab balance --help shows the defaults of flags in seconds as seconds", async () => {
+  const { code, stdout } = await netlabBalance(["--help"]);
+  assert.equal(code, 0);
+  const help = stdout.replace(/\s+/g, " ");
+  for (
+    const [flag, value] of [
+      ["connect-timeout", 3],
+      ["idle-timeout", 60],
+      ["fin-timeout", 30],
+      ["health-interval", 2],
+      ["drain-timeout", 10],
+    ]
+  ) assert.match(help, new RegExp(`--${flag} <s> [^-]*\\(default: ${value} s\\)`), `${flag}`);
+});
 
 Deno.test("netlab balance without --backend is a usage error (exit 2)", async () => {
   const { code, stderr } = await netlabBalance(["--port", "0"]);
@@ -34,6 +43,16 @@ Deno.test("netlab balance with a malformed --backend is a usage error naming it"
   const strategy = await netlabBalance(["--backend", "127.0.0.1:9002", "--strategy", "fastest"]);
   assert.equal(strategy.code, 2);
   assert.match(strategy.stderr, /fastest/);
+  const timeout = await netlabBalance([
+    "--emit", // exits at once even if the value were taken
+    "haproxy",
+    "--backend",
+    "127.0.0.1:9002",
+    "--connect-timeout",
+    "0",
+  ]);
+  assert.equal(timeout.code, 2);
+  assert.match(timeout.stderr, /--connect-timeout.*expected a number of seconds > 0/);
 });
 
 Deno.test("netlab balance on a busy port fails with one line (exit 1)", async () => {
@@ -50,6 +69,19 @@ Deno.test("netlab balance on a busy port fails with one line (exit 1)", async ()
     stderr.trim().split("\n").at(-1),
     `netlab balance: Cannot listen on 127.0.0.1:${port}: address already in use`,
   );
+});
+
+Deno.test("netlab balance with a --host that does not resolve says why in one line (exit 1)", async () => {
+  const { code, stderr } = await netlabBalance([
+    "--host",
+    "nonexistent.invalid",
+    "--port",
+    "0",
+    "--backend",
+    "127.0.0.1:9",
+  ]);
+  assert.equal(code, 1);
+  assert.match(stderr, /^netlab balance: Cannot listen on nonexistent\.invalid:0: \S.*\n$/);
 });
 
 Deno.test("netlab balance with a busy --stats-port names the stats port (exit 1)", async () => {
@@ -142,4 +174,36 @@ Deno.test("netlab balance drains open connections on SIGTERM and exits 0", async
   await child.stdout.cancel();
   assert.equal(status.code, 0, log);
   assert.match(log, /stopped after 1 connections/);
+});
+
+/** Starts `netlab balance ...args`, reads its first stderr line, stops it with SIGTERM. */
+async function firstLine(args: string[]): Promise<{ line: string; code: number }> {
+  const child = command(args).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      text += value;
+    }
+    child.kill("SIGTERM");
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  } finally {
+    await stderr.cancel();
+    await child.stdout.cancel();
+  }
+  return { line: text.split("\n")[0]!, code: (await child.status).code };
+}
+
+Deno.test("netlab balance --quiet still prints the listening line, as JSON with --log-format json", async () => {
+  const common = ["--port", "0", "--backend", "127.0.0.1:9", "--health-interval", "0", "--quiet"];
+  const text = await firstLine(common);
+  assert.match(text.line, /^netlab balance: listening on 127\.0\.0\.1:\d+$/);
+  assert.equal(text.code, 0);
+  const json = await firstLine([...common, "--log-format", "json"]);
+  assert.match(JSON.parse(json.line).message, /^listening on 127\.0\.0\.1:\d+$/);
+  assert.equal(json.code, 0);
 });
