@@ -54,6 +54,11 @@ Deno.test("netlab lab runs the matrix, writes its files and leaves no process be
     }
     assert.match(stdout, /## Comparison/);
     assert.match(stderr, /\[6\/6\] balancer/);
+    // Only the lab speaks on stderr: no library warning slips in between its lines.
+    const unexpected = stderr.trimEnd().split("\n").filter((l) =>
+      !/^(started the .* \(pid \d+\)|\[\d\/6\] .*|stopped every server|wrote .*)$/.test(l)
+    );
+    assert.deepEqual(unexpected, []);
     // The files, and what results.json says about the run.
     assert.equal(await Deno.readTextFile(`${out}/report.md`), stdout);
     const html = await Deno.readTextFile(`${out}/report.html`);
