@@ -6,7 +6,7 @@
  * @module
  */
 import { NetlabError } from "../cli/errors.ts";
-import { selfCommand } from "../runtime/self.ts";
+import { selfCommand, STOP_WITH_PARENT_ENV } from "../runtime/self.ts";
 import { readLines } from "./_lines.ts";
 
 /** What to start and how to know it is ready. */
@@ -59,10 +59,12 @@ export class LabChild implements AsyncDisposable {
     const { cmd, args } = selfCommand(spec.args);
     this.#process = new Deno.Command(cmd, {
       args,
-      stdin: "null",
+      // The pipe is never written: it closes when this process exits, even by SIGKILL, and
+      // the child then stops by itself.
+      stdin: "piped",
       stdout: "null",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", [STOP_WITH_PARENT_ENV]: "1" },
     }).spawn();
     this.pid = this.#process.pid;
     this.#status = this.#process.status.then((s) => {
@@ -178,6 +180,7 @@ export class LabChild implements AsyncDisposable {
       return status;
     } finally {
       clearTimeout(timer);
+      await this.#process.stdin.close().catch(() => {});
     }
   }
 

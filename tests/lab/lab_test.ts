@@ -19,8 +19,8 @@ const FREE_PORTS = [
 
 function alive(pid: number): boolean {
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
+    // A zombie (state Z) has exited; only its parent has not collected it yet.
+    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;
     throw err;
@@ -147,5 +147,46 @@ Deno.test("netlab lab stops every server on Ctrl-C", async () => {
   for (const s of started) {
     assert.ok(!alive(s.pid), `pid ${s.pid} is still running`);
     assert.ok(portFree(s.address), `${s.address} is still taken`);
+  }
+});
+
+Deno.test("netlab lab's servers stop by themselves when the lab is killed outright", async () => {
+  const { cmd, args } = selfCommand([
+    "lab",
+    "-n",
+    "1000000",
+    "--concurrency-levels",
+    "1",
+    "--workers",
+    "1",
+    ...FREE_PORTS,
+  ]);
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const started: { pid: number; address: string }[] = [];
+  try {
+    for await (const line of readLines(child.stderr)) {
+      const m = /^started the .* on (\S+) \(pid (\d+)\)$/.exec(line);
+      if (m) started.push({ address: m[1]!, pid: Number(m[2]) });
+      // SIGKILL: the lab gets no chance to stop anyone; its servers must notice on their own.
+      if (m && started.length === 7) child.kill("SIGKILL");
+    }
+    assert.equal((await child.status).signal, "SIGKILL");
+    assert.equal(started.length, 7);
+    // Each server drains and exits once its stdin pipe from the lab closes; a bound, not a timing.
+    for (let i = 0; i < 300 && started.some((s) => alive(s.pid)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const left = started.filter((s) => alive(s.pid));
+    assert.deepEqual(left, [], "servers outlived the lab");
+    for (const s of started) assert.ok(portFree(s.address), `${s.address} is still taken`);
+  } finally {
+    for (const s of started) if (alive(s.pid)) Deno.kill(s.pid, "SIGKILL");
+    await child.status;
   }
 });
