@@ -114,7 +114,16 @@ Deno.test("netlab lab rejects a concurrency level above -n (exit 2)", async () =
   assert.match(stderr, /^netlab lab: Concurrency level 20 is not from 1 to -n 10\n.*--help/);
 });
 
-Deno.test("netlab lab stops every server on Ctrl-C", async () => {
+interface Started {
+  pid: number;
+  address: string;
+}
+
+/**
+ * Starts a lab that would run for hours, sends it `signal` once all seven servers have started,
+ * and returns them with the lab's stderr lines and exit status.
+ */
+async function interruptLab(signal: Deno.Signal) {
   const { cmd, args } = selfCommand([
     "lab",
     "-n",
@@ -132,16 +141,20 @@ Deno.test("netlab lab stops every server on Ctrl-C", async () => {
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
-  await using _ = { [Symbol.asyncDispose]: async () => void (await child.status) };
-  const started: { pid: number; address: string }[] = [];
+  const started: Started[] = [];
   const lines: string[] = [];
+  // stderr ends when the lab has exited.
   for await (const line of readLines(child.stderr)) {
     lines.push(line);
     const m = /^started the .* on (\S+) \(pid (\d+)\)$/.exec(line);
     if (m) started.push({ address: m[1]!, pid: Number(m[2]) });
-    if (m && started.length === 7) child.kill("SIGINT");
+    if (m && started.length === 7) child.kill(signal);
   }
-  const status = await child.status;
+  return { started, lines, status: await child.status };
+}
+
+Deno.test("netlab lab stops every server on Ctrl-C", async () => {
+  const { started, lines, status } = await interruptLab("SIGINT");
   assert.equal(status.code, 130, lines.join("\n"));
   assert.match(lines.at(-1)!, /interrupted; every server was stopped/);
   for (const s of started) {
@@ -151,42 +164,18 @@ Deno.test("netlab lab stops every server on Ctrl-C", async () => {
 });
 
 Deno.test("netlab lab's servers stop by themselves when the lab is killed outright", async () => {
-  const { cmd, args } = selfCommand([
-    "lab",
-    "-n",
-    "1000000",
-    "--concurrency-levels",
-    "1",
-    "--workers",
-    "1",
-    ...FREE_PORTS,
-  ]);
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const started: { pid: number; address: string }[] = [];
+  // SIGKILL: the lab gets no chance to stop anyone; its servers must notice on their own.
+  const { started, lines, status } = await interruptLab("SIGKILL");
   try {
-    for await (const line of readLines(child.stderr)) {
-      const m = /^started the .* on (\S+) \(pid (\d+)\)$/.exec(line);
-      if (m) started.push({ address: m[1]!, pid: Number(m[2]) });
-      // SIGKILL: the lab gets no chance to stop anyone; its servers must notice on their own.
-      if (m && started.length === 7) child.kill("SIGKILL");
-    }
-    assert.equal((await child.status).signal, "SIGKILL");
-    assert.equal(started.length, 7);
+    assert.equal(status.signal, "SIGKILL");
+    assert.equal(started.length, 7, lines.join("\n"));
     // Each server drains and exits once its stdin pipe from the lab closes; a bound, not a timing.
     for (let i = 0; i < 300 && started.some((s) => alive(s.pid)); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    const left = started.filter((s) => alive(s.pid));
-    assert.deepEqual(left, [], "servers outlived the lab");
+    assert.deepEqual(started.filter((s) => alive(s.pid)), [], "servers outlived the lab");
     for (const s of started) assert.ok(portFree(s.address), `${s.address} is still taken`);
   } finally {
     for (const s of started) if (alive(s.pid)) Deno.kill(s.pid, "SIGKILL");
-    await child.status;
   }
 });
