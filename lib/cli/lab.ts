@@ -2,7 +2,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { NetlabError, UsageError } from "./errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
-import { type LabProgress, runLab } from "../lab/lab.ts";
+import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
 
 /** An integer from `min` to `max`, or a usage error naming the flag. */
@@ -139,6 +139,7 @@ Examples:
         { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
         ctx.logStream,
       );
+      const routeWidth = Math.max(...labRoutes(opts).map((r) => r.length));
       const onProgress = (event: LabProgress) => {
         if (opts.quiet) return;
         if (event.kind === "ready") {
@@ -146,7 +147,7 @@ Examples:
             ctx.printErr(`started the ${s.name} on ${s.address} (pid ${s.pid})\n`);
           }
         } else if (event.kind === "run") {
-          ctx.printErr(progressLine(event, opts.demoRoutes ? 18 : 10));
+          ctx.printErr(progressLine(event, routeWidth));
         } else if (event.kind === "waiting") {
           ctx.printErr(
             `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)\n`,

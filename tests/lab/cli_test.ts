@@ -63,3 +63,21 @@ Deno.test("netlab lab refuses an output directory it cannot write, before starti
     await Deno.remove(file);
   }
 });
+
+Deno.test("netlab lab lines up its progress lines whatever the CPU route's --work-ms", async () => {
+  const out = await Deno.makeTempDir({ prefix: "netlab-lab-cli-" });
+  try {
+    const { code, stderr } = await netlab([
+      ...["lab", "-n", "2", "--concurrency-levels", "1", "--workers", "1", "--out", out],
+      ...["--demo-routes", "--work-ms", "10", "--backend-ports", "0", "--balancer-port", "0"],
+      ...["--async-port", "0", "--pool-port", "0"],
+    ]);
+    assert.equal(code, 0, stderr);
+    const runs = stderr.split("\n").filter((l) => l.startsWith("["));
+    assert.equal(runs.length, 6, stderr);
+    assert.ok(runs.some((l) => l.includes("/_netlab/work?ms=10 ")), stderr);
+    assert.equal(new Set(runs.map((l) => l.indexOf(" c="))).size, 1, stderr);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
