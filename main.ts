@@ -14,6 +14,7 @@ import { benchCommand } from "./lib/cli/bench.ts";
 import { labCommand } from "./lib/cli/lab.ts";
 import { poolCommand } from "./lib/cli/pool.ts";
 import { serveCommand } from "./lib/cli/serve.ts";
+import { stopWithParent } from "./lib/runtime/self.ts";
 import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -80,6 +81,7 @@ export async function main(args: string[]): Promise<number> {
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
+  stopWithParent(() => controller.abort(new DOMException("Parent exited", "AbortError")));
   let code = 0;
   const ctx: CliContext = {
     signal: controller.signal,

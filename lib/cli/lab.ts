@@ -1,8 +1,9 @@
 import { Command, Option } from "@commander-js/extra-typings";
+import { getLogger } from "@logtape/logtape";
 import type { CliContext } from "./context.ts";
 import { NetlabError, UsageError } from "./errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
-import { type LabProgress, runLab } from "../lab/lab.ts";
+import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
 
 /** An integer from `min` to `max`, or a usage error naming the flag. */
@@ -49,7 +50,7 @@ function progressLine(event: LabProgress & { kind: "run" }, routeWidth: number):
     route.padEnd(routeWidth)
   } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
     p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
-  }  ${r.failed} failed\n`;
+  }  ${r.failed} failed`;
 }
 
 /** Turns a file-system error on the output directory into a one-line error. */
@@ -120,7 +121,9 @@ export function labCommand(ctx: CliContext): Command {
     )
     .option("-q, --quiet", "no progress lines, only the report", false)
     .addOption(
-      new Option("--log-format <format>", "log format").choices(["text", "json"] as const).default(
+      new Option("--log-format <format>", "progress lines as text or as JSON lines").choices(
+        ["text", "json"] as const,
+      ).default(
         "text" as const,
       ),
     )
@@ -139,20 +142,38 @@ Examples:
         { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
         ctx.logStream,
       );
+      const routeWidth = Math.max(...labRoutes(opts).map((r) => r.length));
+      // Text is for people, so it stays plain; --log-format json makes each line a JSON record.
+      const log = getLogger(["netlab", "lab"]);
+      const say = (text: string, properties: Record<string, unknown>) => {
+        if (opts.logFormat === "json") log.info(text, properties);
+        else ctx.printErr(`${text}\n`);
+      };
       const onProgress = (event: LabProgress) => {
         if (opts.quiet) return;
         if (event.kind === "ready") {
           for (const s of event.servers) {
-            ctx.printErr(`started the ${s.name} on ${s.address} (pid ${s.pid})\n`);
+            say(`started the ${s.name} on ${s.address} (pid ${s.pid})`, { ...s });
           }
         } else if (event.kind === "run") {
-          ctx.printErr(progressLine(event, opts.demoRoutes ? 18 : 10));
+          const { model, route, result: r } = event.run;
+          say(progressLine(event, routeWidth), {
+            index: event.index,
+            total: event.total,
+            model,
+            route,
+            concurrency: r.concurrency,
+            requestsPerSecond: r.requestsPerSecond,
+            p99Ms: r.percentiles["99"] ?? null,
+            failed: r.failed,
+          });
         } else if (event.kind === "waiting") {
-          ctx.printErr(
-            `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)\n`,
+          say(
+            `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)`,
+            { port: event.port },
           );
         } else {
-          ctx.printErr("stopped every server\n");
+          say("stopped every server", {});
         }
       };
       // Find out now, not after the whole lab, that the report cannot be written.
@@ -187,7 +208,9 @@ Examples:
       // every netlab process (each lab child, each pool worker) imports this module.
       const { writeLabReport } = await import("../lab/write.ts");
       const files = await writeLabReport(result, opts.out).catch(reportError(opts.out));
-      if (!opts.quiet) ctx.printErr(`wrote ${files.markdown}, ${files.json} and ${files.html}\n`);
+      if (!opts.quiet) {
+        say(`wrote ${files.markdown}, ${files.json} and ${files.html}`, { ...files });
+      }
       const empty = result.runs.filter((r) => r.result.complete === 0).length;
       if (empty > 0) {
         ctx.printErr(

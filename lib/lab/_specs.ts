@@ -1,4 +1,4 @@
-import { type ChildSpec, parseListening } from "./children.ts";
+import type { ChildSpec } from "./children.ts";
 import type { LabOptions } from "./lab.ts";
 
 const isListening = (line: string) => line.includes("listening on");
@@ -49,7 +49,7 @@ export function serverSpecs(o: Required<LabOptions>): {
 
 /**
  * The balancer in front of `backends`. It runs quiet (no line per connection, which would slow the
- * very thing being measured), so readiness and its real port come from its stats endpoint.
+ * very thing being measured); quiet, it still says where it listens, once its stats endpoint is up.
  */
 export function balancerSpec(
   o: Required<LabOptions>,
@@ -70,14 +70,6 @@ export function balancerSpec(
       ...backends.flatMap((b) => ["--backend", b]),
     ],
     isReady: isListening,
-    poll: async () => {
-      const res = await fetch(statsUrl, { signal: AbortSignal.timeout(1000) });
-      const stats = res.ok ? await res.json() : await res.body?.cancel();
-      const listening = (stats as { listening?: unknown } | undefined)?.listening;
-      return typeof listening === "string"
-        ? parseListening(`listening on ${listening}`)
-        : undefined;
-    },
     hint: "change it with --balancer-port",
   };
 }

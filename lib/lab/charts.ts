@@ -54,6 +54,14 @@ const modelColor = {
   scale: { domain: ["async", "pool", "balancer"] },
 } as const;
 
+/** A gray dash sample; no fill, so the point layer's black disc does not cover it. */
+const LEGEND_STROKE = {
+  stroke: { value: "#555" },
+  fill: { value: "transparent" },
+  fillOpacity: { value: 1 },
+  opacity: { value: 1 },
+} as const;
+
 /**
  * The chart specifications for a lab: per route, req/s against concurrency per model, and p50 and
  * p99 latency against concurrency per model.
@@ -114,12 +122,13 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
             type: "nominal",
             title: "percentile",
             // symbolStrokeColor is dropped for strokeDash legends: without a stroke encoded here the
-            // dashes are drawn invisible
+            // dashes are drawn invisible. The line and the point layer each derive the symbols'
+            // encoding; stating all of it makes them agree, or vega-lite warns about the conflict.
             legend: {
               symbolType: "stroke",
               symbolStrokeWidth: 2,
               symbolSize: 300,
-              encoding: { symbols: { stroke: { value: "#555" } } },
+              encoding: { symbols: LEGEND_STROKE },
             },
           },
         },

@@ -6,7 +6,7 @@
  * @module
  */
 import { NetlabError } from "../cli/errors.ts";
-import { selfCommand } from "../runtime/self.ts";
+import { selfCommand, STOP_WITH_PARENT_ENV } from "../runtime/self.ts";
 import { readLines } from "./_lines.ts";
 
 /** What to start and how to know it is ready. */
@@ -17,11 +17,6 @@ export interface ChildSpec {
   args: string[];
   /** True for the log line that says the child is ready to take requests. */
   isReady(line: string): boolean;
-  /**
-   * Asked every 50 ms until it returns where the child listens: for children that are ready
-   * without saying so (a quiet balancer answers on its stats endpoint instead).
-   */
-  poll?: () => Promise<{ host: string; port: number } | undefined>;
   /** Added to a failure message, e.g. "change it with --balancer-port". */
   hint?: string;
 }
@@ -30,8 +25,6 @@ export interface ChildSpec {
 const READY_TIMEOUT_MS = 20_000;
 /** Milliseconds between SIGTERM and SIGKILL when stopping. */
 const STOP_GRACE_MS = 5_000;
-/** Milliseconds between two {@link ChildSpec.poll} calls. */
-const POLL_MS = 50;
 /** Lines of a child's output kept for error messages. */
 const TAIL_LINES = 20;
 
@@ -66,10 +59,12 @@ export class LabChild implements AsyncDisposable {
     const { cmd, args } = selfCommand(spec.args);
     this.#process = new Deno.Command(cmd, {
       args,
-      stdin: "null",
+      // The pipe is never written: it closes when this process exits, even by SIGKILL, and
+      // the child then stops by itself.
+      stdin: "piped",
       stdout: "null",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", [STOP_WITH_PARENT_ENV]: "1" },
     }).spawn();
     this.pid = this.#process.pid;
     this.#status = this.#process.status.then((s) => {
@@ -127,19 +122,6 @@ export class LabChild implements AsyncDisposable {
       READY_TIMEOUT_MS,
     );
     const onAbort = () => reject(signal!.reason);
-    let polling = spec.poll !== undefined;
-    const poll = async () => {
-      while (polling) {
-        const at = await spec.poll!().catch(() => undefined);
-        if (at && polling) {
-          this.#host = at.host;
-          this.#port = at.port;
-          return resolve();
-        }
-        await new Promise((r) => setTimeout(r, POLL_MS));
-      }
-    };
-    const polled = poll();
     signal?.addEventListener("abort", onAbort, { once: true });
     // Exit is only a failure once every line it wrote has been seen.
     Promise.all([this.#status, this.#drained]).then(([status]) =>
@@ -149,8 +131,6 @@ export class LabChild implements AsyncDisposable {
       if (signal?.aborted) throw signal.reason;
       await promise;
     } finally {
-      polling = false;
-      await polled;
       off();
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -200,6 +180,7 @@ export class LabChild implements AsyncDisposable {
       return status;
     } finally {
       clearTimeout(timer);
+      await this.#process.stdin.close().catch(() => {});
     }
   }
 

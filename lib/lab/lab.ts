@@ -92,6 +92,11 @@ export function labSettings(options: LabOptions = {}): Required<LabOptions> {
   };
 }
 
+/** The routes a lab measures, in order: page.html, then the CPU-bound route with `demoRoutes`. */
+export function labRoutes(o: Pick<Required<LabOptions>, "demoRoutes" | "workMs">): string[] {
+  return [PAGE, ...(o.demoRoutes ? [`/_netlab/work?ms=${o.workMs}`] : [])];
+}
+
 /** Throws a {@link UsageError} for settings no lab can run with. */
 export function validateLabSettings(o: Required<LabOptions>): void {
   if (!Number.isSafeInteger(o.requests) || o.requests < 1) {
@@ -163,7 +168,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     hooks.onProgress?.({ kind: "ready", servers });
 
     const control = signal ? { signal } : {};
-    const routes = [PAGE, ...(o.demoRoutes ? [`/_netlab/work?ms=${o.workMs}`] : [])];
+    const routes = labRoutes(o);
     const total = targets.length * routes.length * o.concurrencyLevels.length;
     for (const route of routes) {
       for (const [model, child] of targets) {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { compare, describeSettings, groupRuns } from "./_group.ts";
+import { describeSettings, groupRuns } from "./_group.ts";
+import { comparisonTable, connectionsTable, NO_CONNECTIONS } from "./_tables.ts";
 import { MARKDOWN_HEADER } from "../bench/render/markdown.ts";
 import type { LabChart } from "./charts.ts";
 import { type LabResult, type LabRun, MODEL_TITLES } from "./types.ts";
@@ -80,30 +81,14 @@ export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
     );
   }
   parts.push(`<h2>Comparison</h2>`);
-  const multiRoute = new Set(result.runs.map((r) => r.route)).size > 1;
-  parts.push(table(
-    [
-      ...(multiRoute ? ["route"] : []),
-      "model",
-      "best req/s",
-      "at concurrency",
-      "p99 at highest concurrency (ms)",
-      "failed requests",
-    ],
-    compare(result).map((r) => [
-      ...(multiRoute ? [r.route] : []),
-      r.model,
-      r.bestRequestsPerSecond.toFixed(2),
-      r.bestAtConcurrency,
-      `${r.p99AtHighestMs.toFixed(2)} (c=${r.highestConcurrency})`,
-      `${r.failed} of ${r.requests}`,
-    ]),
-  ));
+  const comparison = comparisonTable(result);
+  parts.push(table(comparison.head, comparison.rows));
   parts.push(`<h2>Connections per backend (from the balancer)</h2>`);
+  const connections = connectionsTable(result);
   parts.push(
-    result.connections.length
-      ? table(["backend", "connections"], result.connections.map((b) => [b.backend, b.connections]))
-      : `<p>The balancer reported no connections.</p>`,
+    connections
+      ? table(connections.head, connections.rows)
+      : `<p>${escapeHtml(NO_CONNECTIONS)}</p>`,
   );
   parts.push(`<h2>Servers</h2>`);
   parts.push(table(

@@ -4,13 +4,16 @@
  *
  * @module
  */
-import { compare, describeSettings, groupRuns } from "./_group.ts";
+import { describeSettings, groupRuns } from "./_group.ts";
+import { comparisonTable, connectionsTable, NO_CONNECTIONS, type Table } from "./_tables.ts";
 import { renderMarkdown } from "../bench/render/markdown.ts";
 import { type LabResult, MODEL_TITLES } from "./types.ts";
 
-/** A number with thousands left alone and a fixed number of decimals. */
-function fixed(n: number, digits: number): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : "-";
+/** A markdown table: text columns left-aligned, numbers right-aligned. */
+function markdownTable(t: Table): string {
+  const row = (cells: string[]) => `|${cells.map((c) => (c === "" ? " " : ` ${c} `)).join("|")}|`;
+  const align = t.head.map((_, i) => (i < t.textColumns ? "---" : "---:"));
+  return [row(t.head), `|${align.join("|")}|`, ...t.rows.map(row)].join("\n");
 }
 
 /**
@@ -20,22 +23,7 @@ function fixed(n: number, digits: number): string {
  * @returns a markdown table, one row per model and route
  */
 export function renderComparison(result: LabResult): string {
-  const rows = compare(result);
-  const multiRoute = new Set(rows.map((r) => r.route)).size > 1;
-  const head = multiRoute ? "| route | model |" : "| model |";
-  const lines = [
-    `${head} best req/s | at concurrency | p99 at highest concurrency (ms) | failed requests |`,
-    `|${multiRoute ? "---|" : ""}---|---:|---:|---:|---:|`,
-  ];
-  for (const r of rows) {
-    const lead = multiRoute ? `| ${r.route} | ${r.model} |` : `| ${r.model} |`;
-    lines.push(
-      `${lead} ${fixed(r.bestRequestsPerSecond, 2)} | ${r.bestAtConcurrency} | ${
-        fixed(r.p99AtHighestMs, 2)
-      } (c=${r.highestConcurrency}) | ${r.failed} of ${r.requests} |`,
-    );
-  }
-  return lines.join("\n");
+  return markdownTable(comparisonTable(result));
 }
 
 /**
@@ -45,15 +33,8 @@ export function renderComparison(result: LabResult): string {
  * @returns a markdown table, or a sentence when the balancer reported nothing
  */
 export function renderConnections(result: LabResult): string {
-  if (result.connections.length === 0) return "The balancer reported no connections.";
-  const total = result.connections.reduce((n, b) => n + b.connections, 0);
-  const lines = ["| backend | connections | share |", "|---|---:|---:|"];
-  for (const b of result.connections) {
-    const share = total > 0 ? `${(100 * b.connections / total).toFixed(1)} %` : "-";
-    lines.push(`| ${b.backend} | ${b.connections} | ${share} |`);
-  }
-  lines.push(`| total | ${total} | |`);
-  return lines.join("\n");
+  const table = connectionsTable(result);
+  return table ? markdownTable(table) : NO_CONNECTIONS;
 }
 
 /**

@@ -38,3 +38,29 @@ export function selfCommand(args: string[], mode: RunMode = runMode()): SelfComm
   if (mode === "binary") return { cmd: Deno.execPath(), args: [...args] };
   return { cmd: Deno.execPath(), args: ["run", "-A", "--unstable-net", entryPath(), ...args] };
 }
+
+/**
+ * Environment variable a parent sets (to "1") on a netlab child whose stdin it keeps open as a
+ * pipe: the child stops when that pipe closes (see {@linkcode stopWithParent}).
+ */
+export const STOP_WITH_PARENT_ENV = "NETLAB_STOP_WITH_PARENT";
+
+/**
+ * When {@linkcode STOP_WITH_PARENT_ENV} is set, calls `stop` once stdin reaches its end: the parent
+ * has exited, however it died (even SIGKILL, where it could stop no one), so this child must not
+ * live on holding its port.
+ *
+ * @param stop what to do when the parent is gone, e.g. abort the command like SIGTERM does
+ */
+export function stopWithParent(stop: () => void): void {
+  if (Deno.env.get(STOP_WITH_PARENT_ENV) !== "1") return;
+  (async () => {
+    const buf = new Uint8Array(256);
+    try {
+      while (await Deno.stdin.read(buf) !== null); // the parent never writes; only EOF matters
+    } catch {
+      // A broken stdin says the same: the parent is gone.
+    }
+    stop();
+  })();
+}

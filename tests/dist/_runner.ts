@@ -144,19 +144,3 @@ export async function tempDir(prefix: string): Promise<{ path: string } & AsyncD
     [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
   };
 }
-
-/**
- * Which commands are still the skeleton's stubs in this build, from `netlab --help`.
- *
- * @returns the names of the commands that have not landed
- */
-export async function missingCommands(runner: Runner, cwd: string): Promise<Set<string>> {
-  const { code, stdout, stderr } = await run(runner, ["--help"], { cwd });
-  if (code !== 0) throw new Error(`netlab --help (${runner.kind}) failed: ${stderr}`);
-  const missing = new Set<string>();
-  for (const line of stdout.split("\n")) {
-    const m = line.match(/^\s+(serve|pool|balance|bench|lab)\b.*not implemented yet/);
-    if (m) missing.add(m[1]!);
-  }
-  return missing;
-}

@@ -10,35 +10,15 @@ import { VERSION } from "../../lib/version.ts";
 import { ROOT, run, type Runner, start, tempDir } from "./_runner.ts";
 
 const WWW = join(ROOT, "www");
-/** Every command; lab needs the other four. */
-const NEEDS: Record<string, string[]> = {
-  serve: ["serve"],
-  pool: ["pool"],
-  balance: ["serve", "balance"],
-  bench: ["serve", "bench"],
-  lab: ["serve", "pool", "balance", "bench", "lab"],
-};
 
 /**
- * Registers one test per command for `runner`; a command that has not landed yet is registered as
- * ignored with the reason in its name, never as a silent pass.
+ * Registers one test per command for `runner`.
  *
  * @param runner the built netlab
- * @param missing commands that are still stubs in it
  */
-export function registerSuite(runner: Runner, missing: ReadonlySet<string>): void {
+export function registerSuite(runner: Runner): void {
   const test = (cmd: string, name: string, fn: (cwd: string) => Promise<void>) => {
-    const absent = NEEDS[cmd]!.filter((c) => missing.has(c));
-    const full = `${runner.kind}: ${name}`;
-    if (absent.length > 0) {
-      Deno.test({
-        name: `${full} (skipped: netlab ${absent.join(", ")} not implemented in this build)`,
-        ignore: true,
-        fn: () => {},
-      });
-      return;
-    }
-    Deno.test(full, async () => {
+    Deno.test(`${runner.kind}: ${name}`, async () => {
       await using dir = await tempDir(`netlab-${runner.kind}-${cmd}-`);
       await fn(dir.path);
     });

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bundleRunner, missingCommands, ROOT, run, start, tempDir } from "./_runner.ts";
+import { bundleRunner, ROOT, run, start, tempDir } from "./_runner.ts";
 import { registerSuite } from "./_suite.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "netlab-bundle-" });
@@ -26,7 +26,7 @@ Deno.test("tools/bundle.ts builds one file with the embedded www/", () => {
 
 if (built.success) {
   const runner = bundleRunner(file);
-  registerSuite(runner, await missingCommands(runner, dir));
+  registerSuite(runner);
 
   Deno.test("bundle: netlab with a bad flag is still a one-line usage error", async () => {
     const { code, stderr } = await run(runner, ["--frobnicate"], { cwd: dir });

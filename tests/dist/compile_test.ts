@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { compileArgs } from "../../tools/compile.ts";
-import { binaryRunner, missingCommands, ROOT } from "./_runner.ts";
+import { binaryRunner, ROOT } from "./_runner.ts";
 import { registerSuite } from "./_suite.ts";
 
 const COMPILE = join(ROOT, "tools/compile.ts");
@@ -65,7 +65,7 @@ if (noBase) {
   });
   if (built.code === 0) {
     const runner = binaryRunner(file);
-    registerSuite(runner, await missingCommands(runner, dir));
+    registerSuite(runner);
   }
 }
 

@@ -63,3 +63,42 @@ Deno.test("netlab lab refuses an output directory it cannot write, before starti
     await Deno.remove(file);
   }
 });
+
+Deno.test("netlab lab lines up its progress lines whatever the CPU route's --work-ms", async () => {
+  const out = await Deno.makeTempDir({ prefix: "netlab-lab-cli-" });
+  try {
+    const { code, stderr } = await netlab([
+      ...["lab", "-n", "2", "--concurrency-levels", "1", "--workers", "1", "--out", out],
+      ...["--demo-routes", "--work-ms", "10", "--backend-ports", "0", "--balancer-port", "0"],
+      ...["--async-port", "0", "--pool-port", "0"],
+    ]);
+    assert.equal(code, 0, stderr);
+    const runs = stderr.split("\n").filter((l) => l.startsWith("["));
+    assert.equal(runs.length, 6, stderr);
+    assert.ok(runs.some((l) => l.includes("/_netlab/work?ms=10 ")), stderr);
+    assert.equal(new Set(runs.map((l) => l.indexOf(" c="))).size, 1, stderr);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("netlab lab --log-format json writes its progress as JSON lines", async () => {
+  const out = await Deno.makeTempDir({ prefix: "netlab-lab-cli-" });
+  try {
+    const { code, stderr } = await netlab([
+      ...["lab", "-n", "2", "--concurrency-levels", "1", "--workers", "1", "--out", out],
+      ...["--log-format", "json", "--backend-ports", "0", "--balancer-port", "0"],
+      ...["--async-port", "0", "--pool-port", "0"],
+    ]);
+    assert.equal(code, 0, stderr);
+    const records = stderr.trimEnd().split("\n").map((line) => JSON.parse(line));
+    assert.ok(records.every((r) => r.logger === "netlab.lab" && r.level === "INFO"), stderr);
+    const runs = records.filter((r) => r.properties.model !== undefined && r.properties.route);
+    assert.deepEqual(runs.map((r) => r.properties.model), ["async", "pool", "balancer"]);
+    assert.match(runs[2].message, /^\[3\/3\] balancer /);
+    assert.equal(records.filter((r) => /^started the /.test(r.message)).length, 4);
+    assert.match(records.at(-1).message, /^wrote /);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

@@ -19,8 +19,8 @@ const FREE_PORTS = [
 
 function alive(pid: number): boolean {
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
+    // A zombie (state Z) has exited; only its parent has not collected it yet.
+    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;
     throw err;
@@ -54,6 +54,11 @@ Deno.test("netlab lab runs the matrix, writes its files and leaves no process be
     }
     assert.match(stdout, /## Comparison/);
     assert.match(stderr, /\[6\/6\] balancer/);
+    // Only the lab speaks on stderr: no library warning slips in between its lines.
+    const unexpected = stderr.trimEnd().split("\n").filter((l) =>
+      !/^(started the .* \(pid \d+\)|\[\d\/6\] .*|stopped every server|wrote .*)$/.test(l)
+    );
+    assert.deepEqual(unexpected, []);
     // The files, and what results.json says about the run.
     assert.equal(await Deno.readTextFile(`${out}/report.md`), stdout);
     const html = await Deno.readTextFile(`${out}/report.html`);
@@ -109,7 +114,16 @@ Deno.test("netlab lab rejects a concurrency level above -n (exit 2)", async () =
   assert.match(stderr, /^netlab lab: Concurrency level 20 is not from 1 to -n 10\n.*--help/);
 });
 
-Deno.test("netlab lab stops every server on Ctrl-C", async () => {
+interface Started {
+  pid: number;
+  address: string;
+}
+
+/**
+ * Starts a lab that would run for hours, sends it `signal` once all seven servers have started,
+ * and returns them with the lab's stderr lines and exit status.
+ */
+async function interruptLab(signal: Deno.Signal) {
   const { cmd, args } = selfCommand([
     "lab",
     "-n",
@@ -127,20 +141,41 @@ Deno.test("netlab lab stops every server on Ctrl-C", async () => {
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
-  await using _ = { [Symbol.asyncDispose]: async () => void (await child.status) };
-  const started: { pid: number; address: string }[] = [];
+  const started: Started[] = [];
   const lines: string[] = [];
+  // stderr ends when the lab has exited.
   for await (const line of readLines(child.stderr)) {
     lines.push(line);
     const m = /^started the .* on (\S+) \(pid (\d+)\)$/.exec(line);
     if (m) started.push({ address: m[1]!, pid: Number(m[2]) });
-    if (m && started.length === 7) child.kill("SIGINT");
+    if (m && started.length === 7) child.kill(signal);
   }
-  const status = await child.status;
+  return { started, lines, status: await child.status };
+}
+
+Deno.test("netlab lab stops every server on Ctrl-C", async () => {
+  const { started, lines, status } = await interruptLab("SIGINT");
   assert.equal(status.code, 130, lines.join("\n"));
   assert.match(lines.at(-1)!, /interrupted; every server was stopped/);
   for (const s of started) {
     assert.ok(!alive(s.pid), `pid ${s.pid} is still running`);
     assert.ok(portFree(s.address), `${s.address} is still taken`);
+  }
+});
+
+Deno.test("netlab lab's servers stop by themselves when the lab is killed outright", async () => {
+  // SIGKILL: the lab gets no chance to stop anyone; its servers must notice on their own.
+  const { started, lines, status } = await interruptLab("SIGKILL");
+  try {
+    assert.equal(status.signal, "SIGKILL");
+    assert.equal(started.length, 7, lines.join("\n"));
+    // Each server drains and exits once its stdin pipe from the lab closes; a bound, not a timing.
+    for (let i = 0; i < 300 && started.some((s) => alive(s.pid)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(started.filter((s) => alive(s.pid)), [], "servers outlived the lab");
+    for (const s of started) assert.ok(portFree(s.address), `${s.address} is still taken`);
+  } finally {
+    for (const s of started) if (alive(s.pid)) Deno.kill(s.pid, "SIGKILL");
   }
 });

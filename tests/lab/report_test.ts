@@ -71,3 +71,16 @@ Deno.test("renderLabHtml() inlines the charts and escapes text", () => {
   );
   assert.equal(escapeHtml(`"'&<>`), "&#34;&#39;&#38;&#60;&#62;");
 });
+
+Deno.test("renderLabHtml() shows the comparison and connections as report.md does", () => {
+  const result = sampleResult();
+  // The async server's run at the highest level completed nothing: it has no p99.
+  const last = result.runs.findLast((r) => r.model === "async")!;
+  last.result.percentiles = {};
+  const html = renderLabHtml(result, []);
+  assert.doesNotMatch(html, /NaN/);
+  assert.match(html, /<tr><td>async<\/td><td>[\d.]+<\/td><td>\d+<\/td><td>- \(c=50\)<\/td>/);
+  assert.match(html, /<td>127\.0\.0\.1:9002<\/td><td>750<\/td><td>25\.0 %<\/td>/);
+  assert.match(html, /<tr><td>total<\/td><td>3000<\/td><td><\/td><\/tr>/);
+  assert.match(renderComparison(result), /\| async \| [\d.]+ \| \d+ \| - \(c=50\) \|/);
+});
