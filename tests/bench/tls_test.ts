@@ -66,3 +66,31 @@ for (const engine of ["fetch", "raw"] as const) {
     }
   });
 }
+
+Deno.test("bench() [raw] ends a TLS handshake the server never answers at the timeout (-s)", async () => {
+  // A plain TCP listener: it accepts and never speaks TLS, so the handshake waits forever.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) accepted.push(conn);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) throw err;
+    }
+  })();
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const r = await bench({
+      url: `https://127.0.0.1:${port}/`,
+      requests: 3,
+      timeoutSeconds: 0.2,
+      engine: "raw",
+    });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.failures.exceptions, 1, JSON.stringify(r.errors));
+  } finally {
+    listener.close();
+    await accepting;
+    for (const c of accepted) c.close();
+  }
+});

@@ -96,6 +96,9 @@ class RawClient implements EngineClient {
           const t = performance.now();
           this.#conn = await this.#connect();
           if (this.#abortReason !== null) throw new Deno.errors.Interrupted("aborted");
+          // Handshake now, so that a certificate problem is a Connect failure, not a Receive one;
+          // with the conn already held, a timeout or stop can close a handshake that never ends.
+          if (this.#tls) await (this.#conn as Deno.TlsConn).handshake();
           s.connectMs = performance.now() - t;
         }
         stage = Outcome.Receive;
@@ -185,17 +188,7 @@ class RawClient implements EngineClient {
   }
 
   async #connect(): Promise<Conn> {
-    if (this.#tls) {
-      const conn = await Deno.connectTls({ hostname: this.#hostname, port: this.#port });
-      // Handshake now, so that a certificate problem is a Connect failure, not a Receive one.
-      try {
-        await conn.handshake();
-      } catch (err) {
-        conn.close();
-        throw err;
-      }
-      return conn;
-    }
+    if (this.#tls) return await Deno.connectTls({ hostname: this.#hostname, port: this.#port });
     const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
     conn.setNoDelay(true);
     return conn;
