@@ -140,19 +140,24 @@ export class ResponseParser {
         return stop;
       }
     }
-    // The header block is split across reads: gather it.
+    // The header block is split across reads: gather it, but no more than a header block may
+    // hold, since the rest of a big read is body.
     const old = this.#hlen;
-    const n = end - start;
+    const n = Math.min(end - start, MAX_HEADER_BYTES - old);
     if (old + n > this.#hbuf.length) {
-      if (old + n > MAX_HEADER_BYTES) throw new HttpParseError("response headers too large");
-      const bigger = new Uint8Array(Math.max(old + n, this.#hbuf.length * 2));
+      const bigger = new Uint8Array(
+        Math.min(MAX_HEADER_BYTES, Math.max(old + n, this.#hbuf.length * 2)),
+      );
       bigger.set(this.#hbuf.subarray(0, old));
       this.#hbuf = bigger;
     }
-    this.#hbuf.set(buf.subarray(start, end), old);
+    this.#hbuf.set(buf.subarray(start, start + n), old);
     this.#hlen = old + n;
     const stop = findHeaderEnd(this.#hbuf, Math.max(0, old - 3), this.#hlen);
-    if (stop < 0) return end;
+    if (stop < 0) {
+      if (this.#hlen === MAX_HEADER_BYTES) throw new HttpParseError("response headers too large");
+      return end;
+    }
     this.#hlen = 0;
     this.#parseHead(this.#hbuf, 0, stop);
     return start + (stop - old);

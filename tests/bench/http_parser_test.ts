@@ -106,3 +106,23 @@ Deno.test("ResponseParser rejects what is not HTTP/1.x", () => {
     HttpParseError,
   );
 });
+
+Deno.test("ResponseParser takes a big body that arrives with the end of split headers", () => {
+  // Headers split across reads, then one read with the rest of them and a body bigger than the
+  // header limit: only header bytes count against that limit.
+  const body = "x".repeat(70_000);
+  const bytes = enc.encode(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  const p = new ResponseParser();
+  p.reset(false);
+  let consumed = p.feed(bytes, 0, 10);
+  consumed += p.feed(bytes, 10, bytes.length);
+  assert.ok(p.done);
+  assert.equal(p.bodyBytes, body.length);
+  assert.equal(consumed, bytes.length);
+  assert.equal(p.wireBytes, bytes.length);
+});
+
+Deno.test("ResponseParser still rejects a header block past 64 KiB when it arrives in pieces", () => {
+  const head = `HTTP/1.1 200 OK\r\nX-Big: ${"y".repeat(70_000)}\r\n\r\n`;
+  assert.throws(() => parse(head, { step: 1000 }), HttpParseError);
+});
