@@ -138,7 +138,8 @@ for (const engine of ["fetch", "raw"] as const) {
       engine,
     });
     assert.equal(r.complete, 2);
-    assert.equal(r.totalBodySent, 14);
+    // ab's "Total body sent" counts whole requests; fetch cannot see its heads, so bodies only.
+    assert.equal(r.totalBodySent, engine === "raw" ? 2 * (enc.encode(seen[0]!).length + 7) : 14);
     assert.match(seen[0]!, /^POST \/path\?q=1 HTTP\/1\.1\r\n/);
     assert.match(seen[0]!, /^x-test: yes\r$/im);
     assert.match(seen[0]!, /^content-type: application\/x-www-form-urlencoded\r$/im);

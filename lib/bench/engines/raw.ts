@@ -52,6 +52,7 @@ export function rawEngine(spec: RequestSpec): Engine {
   return {
     name: "raw",
     traits,
+    requestBytes: bytes.byteLength,
     client: () => new RawClient(bytes, head, tls, hostname, port),
     close() {},
   };
