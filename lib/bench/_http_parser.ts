@@ -23,6 +23,8 @@ const NAME_TRANSFER_ENCODING = bytes("transfer-encoding");
 const NAME_CONNECTION = bytes("connection");
 const NAME_SERVER = bytes("server");
 const MAX_HEADER_BYTES = 64 * 1024;
+/** The largest chunk size that can take one more hex digit and stay a safe integer. */
+const MAX_CHUNK_PREFIX = Math.floor(Number.MAX_SAFE_INTEGER / 16) - 1;
 
 function bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
@@ -251,6 +253,10 @@ export class ResponseParser {
         if (this.#lineLen >= 0) {
           const h = hexDigit(c);
           if (h >= 0) {
+            // Past 2^53 the count would lose bytes and wait for a body that never ends.
+            if (this.#remaining > MAX_CHUNK_PREFIX) {
+              throw new HttpParseError("chunk size too large");
+            }
             this.#remaining = this.#remaining * 16 + h;
             this.#sawSize = true;
           } else if (c === CR || c === 0x3b || c === 0x20 || c === 0x09) {
@@ -318,6 +324,7 @@ function parseDecimal(b: Uint8Array, s: number, e: number): number {
     const d = digit(b[i]);
     if (Number.isNaN(d)) throw new HttpParseError("invalid Content-Length");
     n = n * 10 + d;
+    if (n > Number.MAX_SAFE_INTEGER) throw new HttpParseError("invalid Content-Length");
   }
   return n;
 }

@@ -126,3 +126,15 @@ Deno.test("ResponseParser still rejects a header block past 64 KiB when it arriv
   const head = `HTTP/1.1 200 OK\r\nX-Big: ${"y".repeat(70_000)}\r\n\r\n`;
   assert.throws(() => parse(head, { step: 1000 }), HttpParseError);
 });
+
+Deno.test("ResponseParser rejects a chunk size or Content-Length too large to count exactly", () => {
+  const head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  assert.throws(() => parse(`${head}${"f".repeat(20)}\r\nabc`), HttpParseError);
+  // The largest size that still counts exactly is accepted (the body just has not arrived).
+  const { p } = parse(`${head}${(2 ** 52).toString(16)}\r\nabc`);
+  assert.equal(p.bodyBytes, 3);
+  assert.throws(
+    () => parse(`HTTP/1.1 200 OK\r\nContent-Length: ${"9".repeat(20)}\r\n\r\nabc`),
+    HttpParseError,
+  );
+});
