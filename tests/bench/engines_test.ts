@@ -224,3 +224,20 @@ Deno.test("bench() --rate counts latency from when a request was due (coordinate
   // Uncorrected, 9 of 10 requests would take well under a millisecond.
   assert.ok(r.percentiles["50"]! >= 150, `median ${r.percentiles["50"]} ms`);
 });
+
+Deno.test("bench() [raw] ends connects stuck on a full accept queue at the timeout (-s)", async () => {
+  // Nothing accepts: Deno's accept queue holds 512 connections and the kernel drops the SYNs of
+  // the rest, whose connects would hang for minutes unless aborted.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const r = await bench({
+    url: `http://127.0.0.1:${port}/`,
+    requests: 700,
+    concurrency: 700,
+    timeoutSeconds: 0.5,
+    engine: "raw",
+  });
+  assert.equal(r.timedOut, true);
+  assert.equal(r.complete, 0);
+  assert.ok(r.failures.exceptions >= 1, JSON.stringify(r.errors));
+});
