@@ -42,6 +42,20 @@ for (const engine of ["fetch", "raw"] as const) {
     else assert.ok(server.connections() <= 10, `${server.connections()} connections`);
   });
 
+  Deno.test(`bench() [${engine}] retries a kept-alive connection the server closed unanswered`, async () => {
+    // Every 4th request on a connection is read and the connection closed without an answer, as
+    // a server ending an idle keep-alive connection does: ab and both engines send it again.
+    await using server = startServer(({ index }) =>
+      index % 4 === 3
+        ? { bytes: new Uint8Array(), close: true }
+        : { bytes: response("ka", { keepAlive: true }), close: false }
+    );
+    const r = await bench({ url: server.url, requests: 9, keepAlive: true, engine });
+    assert.equal(r.complete, 9, JSON.stringify(r.errors));
+    assert.equal(r.failed, 0);
+    assert.equal(server.requests(), 11);
+  });
+
   Deno.test(`bench() [${engine}] counts Length failures when the body length changes`, async () => {
     await using server = startServer(({ index }) => ({
       bytes: response(index % 2 === 0 ? "short" : "much longer"),
