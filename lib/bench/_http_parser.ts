@@ -23,6 +23,8 @@ const NAME_TRANSFER_ENCODING = bytes("transfer-encoding");
 const NAME_CONNECTION = bytes("connection");
 const NAME_SERVER = bytes("server");
 const MAX_HEADER_BYTES = 64 * 1024;
+/** The largest chunk size that can take one more hex digit and stay a safe integer. */
+const MAX_CHUNK_PREFIX = Math.floor(Number.MAX_SAFE_INTEGER / 16) - 1;
 
 function bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
@@ -140,19 +142,24 @@ export class ResponseParser {
         return stop;
       }
     }
-    // The header block is split across reads: gather it.
+    // The header block is split across reads: gather it, but no more than a header block may
+    // hold, since the rest of a big read is body.
     const old = this.#hlen;
-    const n = end - start;
+    const n = Math.min(end - start, MAX_HEADER_BYTES - old);
     if (old + n > this.#hbuf.length) {
-      if (old + n > MAX_HEADER_BYTES) throw new HttpParseError("response headers too large");
-      const bigger = new Uint8Array(Math.max(old + n, this.#hbuf.length * 2));
+      const bigger = new Uint8Array(
+        Math.min(MAX_HEADER_BYTES, Math.max(old + n, this.#hbuf.length * 2)),
+      );
       bigger.set(this.#hbuf.subarray(0, old));
       this.#hbuf = bigger;
     }
-    this.#hbuf.set(buf.subarray(start, end), old);
+    this.#hbuf.set(buf.subarray(start, start + n), old);
     this.#hlen = old + n;
     const stop = findHeaderEnd(this.#hbuf, Math.max(0, old - 3), this.#hlen);
-    if (stop < 0) return end;
+    if (stop < 0) {
+      if (this.#hlen === MAX_HEADER_BYTES) throw new HttpParseError("response headers too large");
+      return end;
+    }
     this.#hlen = 0;
     this.#parseHead(this.#hbuf, 0, stop);
     return start + (stop - old);
@@ -246,6 +253,10 @@ export class ResponseParser {
         if (this.#lineLen >= 0) {
           const h = hexDigit(c);
           if (h >= 0) {
+            // Past 2^53 the count would lose bytes and wait for a body that never ends.
+            if (this.#remaining > MAX_CHUNK_PREFIX) {
+              throw new HttpParseError("chunk size too large");
+            }
             this.#remaining = this.#remaining * 16 + h;
             this.#sawSize = true;
           } else if (c === CR || c === 0x3b || c === 0x20 || c === 0x09) {
@@ -313,6 +324,7 @@ function parseDecimal(b: Uint8Array, s: number, e: number): number {
     const d = digit(b[i]);
     if (Number.isNaN(d)) throw new HttpParseError("invalid Content-Length");
     n = n * 10 + d;
+    if (n > Number.MAX_SAFE_INTEGER) throw new HttpParseError("invalid Content-Length");
   }
   return n;
 }

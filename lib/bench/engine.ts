@@ -93,6 +93,8 @@ export interface EngineTraits {
 export interface Engine {
   readonly name: "fetch" | "raw";
   readonly traits: EngineTraits;
+  /** Bytes one request puts on the wire (raw); fetch cannot see its head, so only the body. */
+  readonly requestBytes: number;
   /** Opens a client; connections are made lazily by the first request. */
   client(): EngineClient;
   /** Releases shared resources (the fetch engine's HTTP client). */

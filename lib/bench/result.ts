@@ -75,7 +75,10 @@ export interface BenchResult {
   totalTransferredExact: boolean;
   /** Response body bytes. */
   htmlTransferred: number;
-  /** Request body bytes sent (ab's "Total body sent"; 0 without a body). */
+  /**
+   * ab's "Total body sent": whole requests, head and body, as written (0 without a body). The
+   * fetch engine cannot see request heads, so there it counts bodies only.
+   */
   totalBodySent: number;
   /** Complete requests per second of `timeTakenSeconds`. */
   requestsPerSecond: number;
@@ -160,7 +163,8 @@ export interface RunInfo {
   concurrency: number;
   keepAlive: boolean;
   rate: number | null;
-  bodyBytes: number;
+  /** Bytes sent per request, counted as ab's "Total body sent" (0: none to count). */
+  sentBytes: number;
   variableLength: boolean;
   exactWireBytes: boolean;
   connectTimes: boolean;
@@ -208,7 +212,7 @@ export class Recorder {
       this.#errors.set(s.cause, (this.#errors.get(s.cause) ?? 0) + 1);
       return;
     }
-    this.sent += this.#info.bodyBytes;
+    this.sent += this.#info.sentBytes;
     this.complete++;
     if (this.serverSoftware === null && s.server !== null) this.serverSoftware = s.server;
     if (this.documentLength === null) this.documentLength = s.bodyBytes;

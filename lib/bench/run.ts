@@ -78,7 +78,8 @@ export async function bench(
     concurrency: o.concurrency,
     keepAlive: o.spec.keepAlive,
     rate: o.rate,
-    bodyBytes: o.spec.body?.byteLength ?? 0,
+    // ab's "Total body sent" counts whole requests, and only when there is a body (-p).
+    sentBytes: o.spec.body === null ? 0 : engine.requestBytes,
     variableLength: o.variableLength,
     exactWireBytes: engine.traits.exactWireBytes,
     connectTimes: engine.traits.connectTimes,

@@ -59,6 +59,8 @@ Examples:
       await setupLogging({ quiet: true }, ctx.logStream);
       const plan = resolveBenchFlags(flags, urls);
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
+      // Fail before the run, not after it: a long run whose report cannot be written is lost.
+      if (plan.out !== null) await writeReport(plan.out, "");
       const results = await runPlan(ctx, plan, body);
       const text = render(plan, results);
       if (plan.out === null) ctx.print(text);
@@ -135,9 +137,14 @@ async function writeReport(path: string, text: string): Promise<void> {
   try {
     await Deno.writeTextFile(path, text);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied) {
-      throw new NetlabError(`Cannot write report to "${path}": ${err.message}`, { cause: err });
-    }
-    throw err;
+    const why = err instanceof Deno.errors.NotFound
+      ? "no such directory"
+      : err instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : err instanceof Deno.errors.IsADirectory
+      ? "it is a directory"
+      : null;
+    if (why === null) throw err;
+    throw new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
   }
 }

@@ -1,43 +1,25 @@
 import assert from "node:assert/strict";
 import { bench } from "../../lib/bench/run.ts";
+import { makeCert } from "../server/_cert.ts";
 
 /** A TLS server with a fresh self-signed certificate, which no client trusts. */
-async function selfSignedServer(): Promise<Deno.TlsListener & { port: number; dir: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "netlab-tls-" });
-  const out = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+async function selfSignedServer(): Promise<Deno.TlsListener & { port: number } & AsyncDisposable> {
+  const cert = await makeCert();
   const listener = Deno.listenTls({
     hostname: "127.0.0.1",
     port: 0,
-    cert: await Deno.readTextFile(`${dir}/cert.pem`),
-    key: await Deno.readTextFile(`${dir}/key.pem`),
+    cert: cert.cert,
+    key: cert.key,
   });
-  return Object.assign(listener, { port: (listener.addr as Deno.NetAddr).port, dir });
+  return Object.assign(listener, {
+    port: (listener.addr as Deno.NetAddr).port,
+    [Symbol.asyncDispose]: () => cert[Symbol.asyncDispose](),
+  });
 }
 
 for (const engine of ["fetch", "raw"] as const) {
   Deno.test(`bench() [${engine}] counts an untrusted certificate as a Connect failure`, async () => {
-    const server = await selfSignedServer();
+    await using server = await selfSignedServer();
     const accepted: Deno.Conn[] = [];
     const accepting = (async () => {
       try {
@@ -62,7 +44,34 @@ for (const engine of ["fetch", "raw"] as const) {
           c.close();
         } catch { /* already closed */ }
       }
-      await Deno.remove(server.dir, { recursive: true });
     }
   });
 }
+
+Deno.test("bench() [raw] ends a TLS handshake the server never answers at the timeout (-s)", async () => {
+  // A plain TCP listener: it accepts and never speaks TLS, so the handshake waits forever.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) accepted.push(conn);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) throw err;
+    }
+  })();
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const r = await bench({
+      url: `https://127.0.0.1:${port}/`,
+      requests: 3,
+      timeoutSeconds: 0.2,
+      engine: "raw",
+    });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.failures.exceptions, 1, JSON.stringify(r.errors));
+  } finally {
+    listener.close();
+    await accepting;
+    for (const c of accepted) c.close();
+  }
+});

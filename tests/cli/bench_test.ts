@@ -134,6 +134,23 @@ Deno.test("netlab bench -p with a missing file is a one-line runtime error", asy
   );
 });
 
+Deno.test("netlab bench --out into a missing directory fails in one line before the run", async () => {
+  await using server = fixedServer("never asked");
+  const { code, stdout, stderr } = await netlab([
+    "bench",
+    "--out",
+    "/nonexistent/dir/report.txt",
+    server.url,
+  ]);
+  assert.equal(code, 1);
+  assert.equal(stdout, "");
+  assert.equal(
+    stderr.trim(),
+    'netlab bench: Cannot write report to "/nonexistent/dir/report.txt": no such directory',
+  );
+  assert.equal(server.requests(), 0);
+});
+
 Deno.test("netlab bench stops on SIGINT and prints the report of what was done", async () => {
   await using server = fixedServer("ctrl-c");
   const child = netlabCommand({

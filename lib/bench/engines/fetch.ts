@@ -41,6 +41,7 @@ export function fetchEngine(spec: RequestSpec): Engine {
   return {
     name: "fetch",
     traits,
+    requestBytes: spec.body?.byteLength ?? 0,
     client: () => new FetchClient(url, init, spec.keepAlive),
     close: () => client.close(),
   };

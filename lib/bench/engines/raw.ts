@@ -1,7 +1,7 @@
 /**
- * The raw engine: HTTP/1.1 written straight to `Deno.connect`/`Deno.connectTls` sockets. The
- * request bytes are built once, each client reuses one read buffer and one parser, and the wire is
- * counted byte for byte, with ab's timestamps (connect, write done, first byte, done).
+ * The raw engine: HTTP/1.1 written straight to `Deno.connect` sockets (`Deno.startTls` for https).
+ * The request bytes are built once, each client reuses one read buffer and one parser, and the wire
+ * is counted byte for byte, with ab's timestamps (connect, write done, first byte, done).
  *
  * @module
  */
@@ -52,6 +52,7 @@ export function rawEngine(spec: RequestSpec): Engine {
   return {
     name: "raw",
     traits,
+    requestBytes: bytes.byteLength,
     client: () => new RawClient(bytes, head, tls, hostname, port),
     close() {},
   };
@@ -62,6 +63,7 @@ class RawClient implements EngineClient {
   #buf = new Uint8Array(64 * 1024);
   #parser = new ResponseParser();
   #abortReason: "timeout" | "stop" | null = null;
+  #connecting: AbortController | null = null;
   #request: Uint8Array;
   #head: boolean;
   #tls: boolean;
@@ -96,6 +98,9 @@ class RawClient implements EngineClient {
           const t = performance.now();
           this.#conn = await this.#connect();
           if (this.#abortReason !== null) throw new Deno.errors.Interrupted("aborted");
+          // Handshake now, so that a certificate problem is a Connect failure, not a Receive one;
+          // with the conn already held, a timeout or stop can close a handshake that never ends.
+          if (this.#tls) await (this.#conn as Deno.TlsConn).handshake();
           s.connectMs = performance.now() - t;
         }
         stage = Outcome.Receive;
@@ -185,24 +190,27 @@ class RawClient implements EngineClient {
   }
 
   async #connect(): Promise<Conn> {
-    if (this.#tls) {
-      const conn = await Deno.connectTls({ hostname: this.#hostname, port: this.#port });
-      // Handshake now, so that a certificate problem is a Connect failure, not a Receive one.
-      try {
-        await conn.handshake();
-      } catch (err) {
-        conn.close();
-        throw err;
-      }
-      return conn;
+    // A connect can hang (a full accept queue drops SYNs for minutes): abort() must end it, and
+    // only Deno.connect takes a signal, so TLS starts on top of it rather than via connectTls.
+    const connecting = new AbortController();
+    this.#connecting = connecting;
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Deno.connect({
+        hostname: this.#hostname,
+        port: this.#port,
+        signal: connecting.signal,
+      });
+    } finally {
+      this.#connecting = null;
     }
-    const conn = await Deno.connect({ hostname: this.#hostname, port: this.#port });
     conn.setNoDelay(true);
-    return conn;
+    return this.#tls ? await Deno.startTls(conn, { hostname: this.#hostname }) : conn;
   }
 
   abort(reason: "timeout" | "stop"): void {
     this.#abortReason = reason;
+    this.#connecting?.abort();
     this.close();
   }
 

@@ -80,7 +80,11 @@ export function renderAb(r: BenchResult): string {
   out += `${pad("Total transferred:")}${r.totalTransferred} bytes${
     r.totalTransferredExact ? "" : " (headers reconstructed: the fetch engine cannot see the wire)"
   }\n`;
-  if (r.totalBodySent > 0) out += `${pad("Total body sent:")}${r.totalBodySent}\n`;
+  if (r.totalBodySent > 0) {
+    out += `${pad("Total body sent:")}${r.totalBodySent}${
+      r.totalTransferredExact ? "" : " (bodies only: the fetch engine cannot see request heads)"
+    }\n`;
+  }
   out += `${pad("HTML transferred:")}${r.htmlTransferred} bytes\n`;
   if (r.timeTakenSeconds > 0 && r.complete > 0) {
     out += `${pad("Requests per second:")}${printfFixed(r.requestsPerSecond, 2)} [#/sec] (mean)\n`;
