@@ -12,6 +12,25 @@ import { type FromWorker, headerPairs, type RequestMessage } from "./pool_protoc
 /** Bodies up to this size (by Content-Length) go back in the head message. */
 const INLINE_MAX = 256 * 1024;
 
+/**
+ * The request as `Deno.serve` would have handed it to the handler. `new Request` refuses the methods
+ * fetch forbids (CONNECT, TRACE, TRACK) and upper-cases a few others (`get`), where `Deno.serve`
+ * passes any method through as sent and the handler answers 405: keep the method the client sent.
+ */
+function rebuild(msg: RequestMessage): Request {
+  const init: RequestInit = { method: msg.method, headers: msg.headers };
+  if (msg.body !== null && msg.method !== "GET" && msg.method !== "HEAD") init.body = msg.body;
+  let req: Request;
+  try {
+    req = new Request(msg.url, init);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    req = new Request(msg.url, { headers: msg.headers });
+  }
+  if (req.method !== msg.method) Object.defineProperty(req, "method", { value: msg.method });
+  return req;
+}
+
 /** Called once per answered request. */
 export type OnAnswered = () => void;
 
@@ -42,23 +61,28 @@ export class QueueResponder {
     this.#extraHeaders = extraHeaders;
   }
 
-  /** Runs the handler for one request and sends the head (and the body, when small). */
+  /**
+   * Runs the handler for one request and sends the head (and the body, when small). Never rejects:
+   * one request must not take the worker (and everything else it serves) down with it.
+   */
   async handle(msg: RequestMessage): Promise<void> {
-    const init: RequestInit = { method: msg.method, headers: msg.headers };
-    if (msg.body !== null && msg.method !== "GET" && msg.method !== "HEAD") init.body = msg.body;
-    const req = new Request(msg.url, init);
-    const info: Deno.ServeHandlerInfo = {
-      remoteAddr: { transport: "tcp", hostname: msg.remote.hostname, port: msg.remote.port },
-      completed: Promise.resolve(),
-    };
     let res: Response;
+    let body: ArrayBuffer | null = null;
     try {
-      res = await this.#handler(req, info);
+      res = await this.#handler(rebuild(msg), {
+        remoteAddr: { transport: "tcp", hostname: msg.remote.hostname, port: msg.remote.port },
+        completed: Promise.resolve(),
+      });
+      const length = res.headers.get("content-length");
+      if (res.body !== null && length !== null && Number(length) <= INLINE_MAX) {
+        body = await res.arrayBuffer();
+      }
     } catch (err) {
       // The static handler answers its own errors with a 500; this only guards the wire protocol,
       // so the supervisor is never left waiting for a head.
       this.#log.error("Unexpected error: {error}", { error: err });
       res = new Response("500 Internal Server Error\n", { status: 500 });
+      body = await res.arrayBuffer();
     }
     const headers = headerPairs(res.headers);
     headers.push(...this.#extraHeaders);
@@ -67,16 +91,15 @@ export class QueueResponder {
       id: msg.id,
       status: res.status,
       statusText: res.statusText,
+      headers,
     };
-    const length = res.headers.get("content-length");
     if (res.body === null) {
-      this.#post({ ...head, headers, body: null, more: false });
-    } else if (length !== null && Number(length) <= INLINE_MAX) {
-      const body = await res.arrayBuffer();
-      this.#post({ ...head, headers, body, more: false }, [body]);
+      this.#post({ ...head, body: null, more: false });
+    } else if (body !== null) {
+      this.#post({ ...head, body, more: false }, [body]);
     } else {
       this.#streams.set(msg.id, res.body.getReader());
-      this.#post({ ...head, headers, body: null, more: true });
+      this.#post({ ...head, body: null, more: true });
     }
     this.#onAnswered();
   }

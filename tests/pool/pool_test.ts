@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { NetlabError } from "../../lib/cli/errors.ts";
 import { WorkerPool } from "../../lib/server/pool.ts";
+import { rawRequest } from "../http/_raw_http.ts";
 import { captureLogs, DISPATCHES, freshClient, startPool, text, total } from "./_helpers.ts";
 
 const WORK = "/_netlab/work";
@@ -95,6 +96,20 @@ for (const dispatch of DISPATCHES) {
     }
     assert.ok(results.some((r) => r.afterStop), "no request was in flight at stop()");
     assert.equal(total(summary), 4);
+  });
+
+  Deno.test(`WorkerPool passes any method to the handler as sent, like serve (${dispatch})`, async () => {
+    await using p = await startPool({ handler: { root: "." }, dispatch, logLevel: "warning" });
+    // fetch's Request refuses TRACE and upper-cases "get"; Deno.serve hands both to the handler.
+    for (const method of ["TRACE", "TRACK", "get"]) {
+      for (let i = 0; i < 3; i++) {
+        const reply = await rawRequest(p.port, { method, path: "/" });
+        assert.equal(reply.status, 405, `${method} #${i}`);
+        assert.equal(reply.headers.get("allow"), "GET, HEAD");
+      }
+    }
+    const summary = await p.pool.stop();
+    assert.deepEqual(summary.workers.map((w) => w.restarts), [0, 0]);
   });
 
   Deno.test(`WorkerPool.start() fails when the port is taken (${dispatch})`, async () => {
