@@ -39,7 +39,16 @@ export class QueueDispatcher {
 
   /** The `Deno.serve` handler. */
   handle = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    const body = req.body === null ? null : await req.arrayBuffer();
+    let body: ArrayBuffer | null = null;
+    if (req.body !== null) {
+      try {
+        body = await req.arrayBuffer();
+      } catch (err) {
+        // The client went away mid-upload: nobody is left to answer, and it is no server error.
+        if (!(err instanceof Deno.errors.BadResource)) throw err;
+        return new Response(null, { status: 400 });
+      }
+    }
     const slot = this.#leastBusy() ?? await this.#waitForWorker();
     if (slot === undefined) return new Response("No worker available\n", { status: 503 });
     const id = this.#nextId++;

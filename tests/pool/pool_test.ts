@@ -229,3 +229,22 @@ Deno.test("WorkerPool hands a request body to the worker in queue dispatch", asy
   assert.equal(res.headers.get("allow"), "GET, HEAD");
   await res.body?.cancel();
 });
+
+Deno.test("WorkerPool takes a client that leaves mid-upload quietly (queue)", async () => {
+  await using logs = await captureLogs();
+  await using p = await startPool({ handler: { root: "." }, dispatch: "queue", workers: 1 });
+  {
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port: p.port });
+    const head = "PUT /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n" +
+      "expect: 100-continue\r\n\r\n";
+    await conn.write(new TextEncoder().encode(head));
+    // The server says "100 Continue" once the handler starts reading the body.
+    const reply = new Uint8Array(64);
+    const n = await conn.read(reply);
+    assert.match(new TextDecoder().decode(reply.subarray(0, n ?? 0)), /^HTTP\/1\.1 100/);
+    await conn.write(new TextEncoder().encode("only the first bytes"));
+  }
+  await p.pool.stop(); // waits for the handler that was reading that body
+  const errors = logs.records.filter((r) => r.level === "error").map(text);
+  assert.deepEqual(errors, []);
+});
