@@ -128,6 +128,32 @@ for (const dispatch of DISPATCHES) {
   });
 }
 
+for (const dispatch of DISPATCHES) {
+  Deno.test(`WorkerPool.stop() during start() ends both at once (${dispatch})`, async () => {
+    const pool = new WorkerPool({
+      handler: { root: "." },
+      workers: 2,
+      dispatch,
+      port: 0,
+      drainTimeoutMs: 60_000,
+    });
+    // start()'s clean-up drained the workers a second time while stop() drained them, which left
+    // stop() waiting out the whole drain timeout.
+    const starting = assert.rejects(
+      pool.start(),
+      /^NetlabError: Worker pool stopped while starting$/,
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<"hung">((resolve) => (timer = setTimeout(resolve, 20_000, "hung")));
+    try {
+      assert.notEqual(await Promise.race([pool.stop(), hung]), "hung");
+    } finally {
+      clearTimeout(timer);
+    }
+    await starting;
+  });
+}
+
 Deno.test("WorkerPool ends with an error after a crash loop", async () => {
   await using logs = await captureLogs();
   await using p = await startPool({
