@@ -244,7 +244,8 @@ export class WorkerPool {
 
   async #stop(): Promise<PoolSummary> {
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
-    if (this.#state === "running") this.#state = "stopping";
+    // Also while starting: start() must not report a pool it no longer runs as ready.
+    if (this.#state === "running" || this.#state === "starting") this.#state = "stopping";
     await this.#teardown(this.#options.drainTimeoutMs ?? 10_000);
     this.#state = "stopped";
     const summary = this.summary();
@@ -257,7 +258,12 @@ export class WorkerPool {
     return summary;
   }
 
-  async #teardown(drainTimeoutMs: number): Promise<void> {
+  async #teardown(
+    drainTimeoutMs: number,
+    why: Error = new NetlabError("Worker pool stopped while starting"),
+  ): Promise<void> {
+    // A start() still waiting for workers ends now (a drained worker never reports ready).
+    for (const waiter of this.#startWaiters.values()) waiter.reject(why);
     // Queue dispatch: stop accepting and let answers in flight finish before the workers go, but
     // not forever (a client reading a large file very slowly).
     if (this.#server !== undefined) {
@@ -341,7 +347,7 @@ export class WorkerPool {
     if (error !== undefined) {
       this.#log.error(error.message);
       this.#state = "stopping";
-      this.#stopping = this.#teardown(1_000).then(() => {
+      this.#stopping = this.#teardown(1_000, error).then(() => {
         this.#state = "stopped";
         this.#finished.reject(error);
         return this.summary();
