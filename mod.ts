@@ -171,7 +171,7 @@ export { withAccessLog } from "./lib/server/access_log.ts";
  * ```
  */
 export { WorkerPool } from "./lib/server/pool.ts";
-export type { PoolOptions, PoolSummary } from "./lib/server/pool.ts";
+export type { PoolOptions, PoolSummary } from "./lib/server/pool_options.ts";
 /**
  * The pool's defaults: one worker per CPU; `kernel` dispatch on Linux, `queue` elsewhere.
  *
@@ -183,7 +183,7 @@ export type { PoolOptions, PoolSummary } from "./lib/server/pool.ts";
  * console.log(defaultWorkerCount(), defaultDispatch());
  * ```
  */
-export { defaultDispatch, defaultWorkerCount } from "./lib/server/pool.ts";
+export { defaultDispatch, defaultWorkerCount } from "./lib/server/pool_options.ts";
 /**
  * The worker side of the pool. A program whose entry module doubles as the worker checks
  * `isPoolWorkerScope()` first and calls `runPoolWorker()`, then passes its own `import.meta.url`
