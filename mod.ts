@@ -147,7 +147,9 @@ export { withAccessLog } from "./lib/server/access_log.ts";
  * `finished`. An instance with start/stop and an AbortSignal; no global state.
  *
  * @param options What to serve (`handler`: the static handler's options), `workers` (1 to 256,
- *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key`, `signal`, `logLevel`.
+ *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key` (PEM contents), `signal`,
+ *   `logLevel`, `workerUrl` (the module each worker runs), `crashLimit`/`crashWindowMs` (default:
+ *   5 deaths in 10 s), `drainTimeoutMs` (default: 10 s), `logger`.
  * @returns A pool; `start()` resolves once every worker listens, `stop()` drains them all.
  *
  * @example Two workers, one CPU-heavy request each at the same time
