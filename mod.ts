@@ -147,7 +147,9 @@ export { withAccessLog } from "./lib/server/access_log.ts";
  * `finished`. An instance with start/stop and an AbortSignal; no global state.
  *
  * @param options What to serve (`handler`: the static handler's options), `workers` (1 to 256,
- *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key`, `signal`, `logLevel`.
+ *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key` (PEM contents), `signal`,
+ *   `logLevel`, `workerUrl` (the module each worker runs), `crashLimit`/`crashWindowMs` (default:
+ *   5 deaths in 10 s), `drainTimeoutMs` (default: 10 s), `logger`.
  * @returns A pool; `start()` resolves once every worker listens, `stop()` drains them all.
  *
  * @example Two workers, one CPU-heavy request each at the same time
@@ -171,7 +173,7 @@ export { withAccessLog } from "./lib/server/access_log.ts";
  * ```
  */
 export { WorkerPool } from "./lib/server/pool.ts";
-export type { PoolOptions, PoolSummary } from "./lib/server/pool.ts";
+export type { PoolOptions, PoolSummary } from "./lib/server/pool_options.ts";
 /**
  * The pool's defaults: one worker per CPU; `kernel` dispatch on Linux, `queue` elsewhere.
  *
@@ -183,7 +185,7 @@ export type { PoolOptions, PoolSummary } from "./lib/server/pool.ts";
  * console.log(defaultWorkerCount(), defaultDispatch());
  * ```
  */
-export { defaultDispatch, defaultWorkerCount } from "./lib/server/pool.ts";
+export { defaultDispatch, defaultWorkerCount } from "./lib/server/pool_options.ts";
 /**
  * The worker side of the pool. A program whose entry module doubles as the worker checks
  * `isPoolWorkerScope()` first and calls `runPoolWorker()`, then passes its own `import.meta.url`

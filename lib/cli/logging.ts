@@ -42,9 +42,20 @@ export async function setupLogging(
   });
 }
 
-/** Flushes pending records; call before the process exits. */
+/** How long exit waits for the log stream to take the last records. */
+const FLUSH_TIMEOUT_MS = 2000;
+
+/**
+ * Flushes pending records; call before the process exits. Gives up after a while: a parent that
+ * pipes stderr and stopped reading it (a full pipe) must not keep a stopped server alive forever.
+ */
 export async function teardownLogging(): Promise<void> {
-  await dispose();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    dispose(),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Renders a record as one plain line; useful for tests that collect logs in memory. */

@@ -14,7 +14,8 @@ import {
   serveOptionsFrom,
   withServeFlags,
 } from "./serve.ts";
-import { defaultDispatch, defaultWorkerCount, WorkerPool } from "../server/pool.ts";
+import { WorkerPool } from "../server/pool.ts";
+import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
 
 /** Largest `--workers` accepted. */

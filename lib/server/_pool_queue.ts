@@ -16,8 +16,12 @@ const NO_WORKER_TIMEOUT_MS = 5_000;
 
 interface Pending {
   slot: WorkerSlot;
+  /** Until the head arrives: answers the client. */
   head?: (res: Response) => void;
-  pull?: { controller: ReadableStreamDefaultController<Uint8Array>; done: () => void };
+  /** A streamed body, kept from the start so a dead worker can cut it even when no pull waits. */
+  body?: ReadableStreamDefaultController<Uint8Array>;
+  /** The pull waiting for the worker's next chunk. */
+  pulled?: () => void;
 }
 
 /** Routes requests from the main thread's server to worker slots. */
@@ -35,7 +39,16 @@ export class QueueDispatcher {
 
   /** The `Deno.serve` handler. */
   handle = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    const body = req.body === null ? null : await req.arrayBuffer();
+    let body: ArrayBuffer | null = null;
+    if (req.body !== null) {
+      try {
+        body = await req.arrayBuffer();
+      } catch (err) {
+        // The client went away mid-upload: nobody is left to answer, and it is no server error.
+        if (!(err instanceof Deno.errors.BadResource)) throw err;
+        return new Response(null, { status: 400 });
+      }
+    }
     const slot = this.#leastBusy() ?? await this.#waitForWorker();
     if (slot === undefined) return new Response("No worker available\n", { status: 503 });
     const id = this.#nextId++;
@@ -77,16 +90,16 @@ export class QueueDispatcher {
       resolve(new Response(this.#stream(msg.id, pending), init));
     } else if (msg.type === "chunk") {
       const pending = this.#pending.get(msg.id);
-      const pull = pending?.pull;
-      if (pending === undefined || pull === undefined) return;
-      delete pending.pull;
+      const pulled = pending?.pulled;
+      if (pending === undefined || pulled === undefined) return;
+      delete pending.pulled;
       if (msg.done) {
         this.#finish(msg.id, pending);
-        pull.controller.close();
+        pending.body?.close();
       } else if (msg.data !== null) {
-        pull.controller.enqueue(msg.data);
+        pending.body?.enqueue(msg.data);
       }
-      pull.done();
+      pulled();
     }
   }
 
@@ -96,18 +109,21 @@ export class QueueDispatcher {
       if (pending.slot !== slot) continue;
       this.#finish(id, pending);
       pending.head?.(new Response(`Worker ${slot.id} died: ${reason}\n`, { status: 502 }));
-      pending.pull?.controller.error(new Error(`Worker ${slot.id} died: ${reason}`));
-      pending.pull?.done();
+      pending.body?.error(new Error(`Worker ${slot.id} died: ${reason}`));
+      pending.pulled?.();
     }
     slot.inflight = 0;
   }
 
   #stream(id: number, pending: Pending): ReadableStream<Uint8Array> {
     return new ReadableStream<Uint8Array>({
-      pull: (controller) =>
+      start: (controller) => {
+        pending.body = controller;
+      },
+      pull: () =>
         new Promise<void>((done) => {
           if (!this.#pending.has(id)) return done();
-          pending.pull = { controller, done };
+          pending.pulled = done;
           pending.slot.post({ type: "pull", id });
         }),
       cancel: () => {

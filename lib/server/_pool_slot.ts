@@ -41,6 +41,7 @@ export class WorkerSlot {
   #servedBefore = 0;
   #servedNow = 0;
   #stopped: (() => void) | undefined;
+  #draining: Promise<void> | undefined;
 
   constructor(id: number, url: string | URL, events: SlotEvents) {
     this.id = id;
@@ -60,6 +61,7 @@ export class WorkerSlot {
     const worker = new Worker(this.#url, { type: "module", name: POOL_WORKER_NAME });
     this.#worker = worker;
     this.#outbox = new Outbox((batch, transfer) => worker.postMessage(batch, transfer));
+    this.#draining = undefined;
     this.state = "starting";
     worker.onmessage = (event: MessageEvent<FromWorker[]>) => {
       for (const msg of event.data) {
@@ -82,9 +84,17 @@ export class WorkerSlot {
     this.#outbox?.push(msg, transfer);
   }
 
-  /** Asks the worker to finish its requests and stop; terminates it after `timeoutMs` anyway. */
-  async drain(timeoutMs: number): Promise<void> {
-    if (this.#worker === undefined || this.state === "dead") return;
+  /**
+   * Asks the worker to finish its requests and stop; terminates it after `timeoutMs` anyway. A
+   * second call while draining joins the first (whose resolver it would otherwise replace).
+   */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.#worker === undefined || this.state === "dead") return Promise.resolve();
+    this.#draining ??= this.#drain(timeoutMs);
+    return this.#draining;
+  }
+
+  async #drain(timeoutMs: number): Promise<void> {
     this.state = "draining";
     const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
     let timer: ReturnType<typeof setTimeout> | undefined;

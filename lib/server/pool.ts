@@ -13,71 +13,16 @@ import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
-import type { StaticOptions } from "../http/handler.ts";
+import {
+  defaultDispatch,
+  defaultWorkerCount,
+  type PoolOptions,
+  type PoolSummary,
+} from "./pool_options.ts";
 import type { PoolDispatch, WorkerConfig } from "./pool_protocol.ts";
-
-/** Options for {@link WorkerPool}. */
-export interface PoolOptions {
-  /** What each worker serves: the static handler's options (root, list, cors, ...). */
-  handler: StaticOptions;
-  /** Number of workers, 1 to 256. @default {navigator.hardwareConcurrency} */
-  workers?: number;
-  /** `kernel` (reusePort, Linux only) or `queue`. @default {"kernel" on Linux, else "queue"} */
-  dispatch?: PoolDispatch;
-  /** @default {"127.0.0.1"} */
-  hostname?: string;
-  /** 0 picks a free port. @default {0} */
-  port?: number;
-  /** TLS certificate and key, PEM contents (not paths). */
-  cert?: string;
-  key?: string;
-  /**
-   * Module each worker runs: one that calls `runPoolWorker()` when loaded as a pool worker (the
-   * CLI passes `main.ts`). @default {the URL of lib/server/pool_worker.ts}
-   */
-  workerUrl?: string | URL;
-  /** Aborting it stops the pool gracefully, like {@link WorkerPool.stop}. */
-  signal?: AbortSignal;
-  /**
-   * Lowest level of the workers' records forwarded to the supervisor's loggers: `warning` drops
-   * the access log; `debug` adds a record when each request starts. @default {"info"}
-   */
-  logLevel?: WorkerConfig["logLevel"];
-  /** A crash loop is this many deaths within `crashWindowMs`. @default {5} */
-  crashLimit?: number;
-  /** @default {10000} */
-  crashWindowMs?: number;
-  /** How long a draining worker may take before it is terminated. @default {10000} */
-  drainTimeoutMs?: number;
-  /** Where the supervisor logs. @default {getLogger(["netlab", "pool"])} */
-  logger?: Logger;
-}
-
-/** Requests answered per worker seat, as the pool exits. */
-export interface PoolSummary {
-  workers: { id: number; served: number; restarts: number }[];
-}
 
 /** How long a worker may take to start listening. */
 const READY_TIMEOUT_MS = 10_000;
-
-/**
- * Default worker count: one per CPU.
- *
- * @returns `navigator.hardwareConcurrency`, at least 1
- */
-export function defaultWorkerCount(): number {
-  return Math.max(1, navigator.hardwareConcurrency || 1);
-}
-
-/**
- * Default dispatch: the kernel spreads `reusePort` connections only on Linux.
- *
- * @returns `"kernel"` on Linux, `"queue"` elsewhere
- */
-export function defaultDispatch(): PoolDispatch {
-  return Deno.build.os === "linux" ? "kernel" : "queue";
-}
 
 /**
  * A supervised pool of Web Workers serving the static handler on one port. Ready once every
@@ -244,7 +189,8 @@ export class WorkerPool {
 
   async #stop(): Promise<PoolSummary> {
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
-    if (this.#state === "running") this.#state = "stopping";
+    // Also while starting: start() must not report a pool it no longer runs as ready.
+    if (this.#state === "running" || this.#state === "starting") this.#state = "stopping";
     await this.#teardown(this.#options.drainTimeoutMs ?? 10_000);
     this.#state = "stopped";
     const summary = this.summary();
@@ -257,7 +203,12 @@ export class WorkerPool {
     return summary;
   }
 
-  async #teardown(drainTimeoutMs: number): Promise<void> {
+  async #teardown(
+    drainTimeoutMs: number,
+    why: Error = new NetlabError("Worker pool stopped while starting"),
+  ): Promise<void> {
+    // A start() still waiting for workers ends now (a drained worker never reports ready).
+    for (const waiter of this.#startWaiters.values()) waiter.reject(why);
     // Queue dispatch: stop accepting and let answers in flight finish before the workers go, but
     // not forever (a client reading a large file very slowly).
     if (this.#server !== undefined) {
@@ -341,7 +292,7 @@ export class WorkerPool {
     if (error !== undefined) {
       this.#log.error(error.message);
       this.#state = "stopping";
-      this.#stopping = this.#teardown(1_000).then(() => {
+      this.#stopping = this.#teardown(1_000, error).then(() => {
         this.#state = "stopped";
         this.#finished.reject(error);
         return this.summary();

@@ -20,8 +20,11 @@ export interface Case {
   withEtagOf?: string;
   status: number;
   headers?: Record<string, string | RegExp | null>;
-  /** Exact text, a pattern, or the fixture file whose bytes the body must equal. */
-  body?: string | RegExp | { file: string };
+  /**
+   * Exact text, a pattern, or the fixture file (or byte range of it, inclusive) whose bytes the
+   * body must equal; a gzip body is compared once decoded.
+   */
+  body?: string | RegExp | { file: string; range?: [number, number] };
 }
 
 /** Cases that share handler options. */
@@ -32,8 +35,11 @@ export interface Suite {
 }
 
 const HELLO = "hello, netlab\n";
+const PROSE = "All work and no play makes Jack a dull boy. ".repeat(100);
 /** Larger than the handler's memory cache and the pool's inline limit: it must stream. */
 const BIG_BYTES = 1024 * 1024 + 123;
+/** Text that gzip shrinks only to about 3/4: still larger than the pool's inline limit. */
+const NOISE_BYTES = 600 * 1024;
 
 /** A temporary root with the files the cases expect; removed when disposed. */
 export async function makeFixture(): Promise<{ root: string } & AsyncDisposable> {
@@ -42,15 +48,20 @@ export async function makeFixture(): Promise<{ root: string } & AsyncDisposable>
   await Deno.writeTextFile(`${root}/hello.txt`, HELLO);
   await Deno.writeTextFile(`${root}/404.html`, "<h1>nothing here</h1>\n");
   await Deno.writeTextFile(`${root}/.secret`, "hidden\n");
-  await Deno.writeTextFile(
-    `${root}/prose.txt`,
-    "All work and no play makes Jack a dull boy. ".repeat(100),
-  );
+  await Deno.writeTextFile(`${root}/prose.txt`, PROSE);
   await Deno.mkdir(`${root}/sub`);
   await Deno.writeTextFile(`${root}/sub/a.txt`, "a\n");
   const big = new Uint8Array(BIG_BYTES);
   for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 10)) & 0xff;
   await Deno.writeFile(`${root}/big.bin`, big);
+  const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+  let seed = 1;
+  const noise = new Uint8Array(NOISE_BYTES);
+  for (let i = 0; i < noise.length; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    noise[i] = letters.charCodeAt((seed >>> 16) & 63);
+  }
+  await Deno.writeFile(`${root}/noise.txt`, noise);
   return {
     root,
     async [Symbol.asyncDispose]() {
@@ -140,6 +151,7 @@ export const SUITES: Suite[] = [
         request: { path: "/prose.txt", headers: { "accept-encoding": "gzip" } },
         status: 200,
         headers: { "content-encoding": "gzip", vary: /accept-encoding/i },
+        body: PROSE,
       },
       {
         name: "streams a large file whole",
@@ -147,6 +159,20 @@ export const SUITES: Suite[] = [
         status: 200,
         headers: { "content-length": String(BIG_BYTES) },
         body: { file: "big.bin" },
+      },
+      {
+        name: "compresses a large text file on the fly",
+        request: { path: "/noise.txt", headers: { "accept-encoding": "gzip" } },
+        status: 200,
+        headers: { "content-encoding": "gzip", "content-length": null },
+        body: { file: "noise.txt" },
+      },
+      {
+        name: "streams a large range of a large file",
+        request: { path: "/big.bin", headers: { range: "bytes=1000-400999" } },
+        status: 206,
+        headers: { "content-range": `bytes 1000-400999/${BIG_BYTES}`, "content-length": "400000" },
+        body: { file: "big.bin", range: [1000, 400999] },
       },
       {
         name: "has no demo routes unless asked",
@@ -203,6 +229,15 @@ export const SUITES: Suite[] = [
   },
 ];
 
+/** The body, gunzipped when the reply says gzip. */
+async function decoded(reply: RawReply): Promise<Uint8Array> {
+  if (reply.headers.get("content-encoding") !== "gzip") return reply.body;
+  const plain = new Blob([reply.body.slice()]).stream().pipeThrough(
+    new DecompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(plain).arrayBuffer());
+}
+
 /** Runs one case through `send` and asserts what the handler must answer. */
 export async function runCase(send: Send, c: Case, root: string): Promise<void> {
   const request = { ...c.request, headers: { ...c.request.headers } };
@@ -221,13 +256,15 @@ export async function runCase(send: Send, c: Case, root: string): Promise<void> 
     else assert.match(got ?? "", want, `${c.name}: ${name}`);
   }
   if (c.body === undefined) return;
+  const body = await decoded(reply);
   if (typeof c.body === "object" && "file" in c.body) {
-    const want = await Deno.readFile(`${root}/${c.body.file}`);
-    assert.equal(reply.body.length, want.length, `${c.name}: body length`);
-    assert.ok(reply.body.every((b, i) => b === want[i]), `${c.name}: body bytes`);
+    const [start, end] = c.body.range ?? [0, Infinity];
+    const want = (await Deno.readFile(`${root}/${c.body.file}`)).subarray(start, end + 1);
+    assert.equal(body.length, want.length, `${c.name}: body length`);
+    assert.ok(body.every((b, i) => b === want[i]), `${c.name}: body bytes`);
     return;
   }
-  const text = new TextDecoder().decode(reply.body);
+  const text = new TextDecoder().decode(body);
   if (typeof c.body === "string") assert.equal(text, c.body, `${c.name}: body`);
   else assert.match(text, c.body, `${c.name}: body`);
 }

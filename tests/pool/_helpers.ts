@@ -5,7 +5,8 @@
  * @module
  */
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { type PoolOptions, type PoolSummary, WorkerPool } from "../../lib/server/pool.ts";
+import { WorkerPool } from "../../lib/server/pool.ts";
+import type { PoolOptions, PoolSummary } from "../../lib/server/pool_options.ts";
 import type { PoolDispatch } from "../../lib/server/pool_protocol.ts";
 
 /** Both dispatch modes; kernel only where reusePort shares a port. */

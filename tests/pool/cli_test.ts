@@ -105,3 +105,41 @@ Deno.test("netlab pool --quiet --log-format json prints a JSON readiness line", 
   const first = JSON.parse(log.split("\n")[0]!);
   assert.match(first.message, /^listening on http:\/\/127\.0\.0\.1:\d+\/$/);
 });
+
+Deno.test("netlab pool exits on SIGTERM when nobody reads its stderr any more", async () => {
+  const child = netlabCommand({
+    args: ["pool", "--port", "0", "--workers", "1", "--log-format", "json"],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    let log = "";
+    let port = 0;
+    while (port === 0) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`netlab pool exited before it was ready:\n${log}`);
+      log += value;
+      port = Number(log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//)?.[1] ?? 0);
+    }
+    // From here on stderr is never read: long paths fill the pipe with access-log lines.
+    const path = `/${"x".repeat(8 * 1024)}`;
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      await res.body?.cancel();
+    }
+    child.kill("SIGTERM");
+    const hung = new Promise<"hung">((resolve) => (timer = setTimeout(resolve, 15_000, "hung")));
+    const status = await Promise.race([child.status, hung]);
+    assert.notEqual(status, "hung", "still running 15 s after SIGTERM");
+    assert.equal((status as Deno.CommandStatus).code, 0);
+  } finally {
+    clearTimeout(timer);
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+    await reader.cancel().catch(() => {});
+    await child.status;
+  }
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { NetlabError } from "../../lib/cli/errors.ts";
 import { WorkerPool } from "../../lib/server/pool.ts";
+import { rawRequest } from "../http/_raw_http.ts";
 import { captureLogs, DISPATCHES, freshClient, startPool, text, total } from "./_helpers.ts";
 
 const WORK = "/_netlab/work";
@@ -97,6 +98,20 @@ for (const dispatch of DISPATCHES) {
     assert.equal(total(summary), 4);
   });
 
+  Deno.test(`WorkerPool passes any method to the handler as sent, like serve (${dispatch})`, async () => {
+    await using p = await startPool({ handler: { root: "." }, dispatch, logLevel: "warning" });
+    // fetch's Request refuses TRACE and upper-cases "get"; Deno.serve hands both to the handler.
+    for (const method of ["TRACE", "TRACK", "get"]) {
+      for (let i = 0; i < 3; i++) {
+        const reply = await rawRequest(p.port, { method, path: "/" });
+        assert.equal(reply.status, 405, `${method} #${i}`);
+        assert.equal(reply.headers.get("allow"), "GET, HEAD");
+      }
+    }
+    const summary = await p.pool.stop();
+    assert.deepEqual(summary.workers.map((w) => w.restarts), [0, 0]);
+  });
+
   Deno.test(`WorkerPool.start() fails when the port is taken (${dispatch})`, async () => {
     using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const pool = new WorkerPool({
@@ -110,6 +125,31 @@ for (const dispatch of DISPATCHES) {
       assert.match(err.message, /^Cannot listen on 127\.0\.0\.1:\d+: address already in use$/);
       return true;
     });
+  });
+}
+
+for (const dispatch of DISPATCHES) {
+  Deno.test(`WorkerPool.stop() during start() ends both at once (${dispatch})`, async () => {
+    const pool = new WorkerPool({
+      handler: { root: "." },
+      workers: 2,
+      dispatch,
+      port: 0,
+      drainTimeoutMs: 60_000,
+    });
+    // start()'s clean-up drained the workers a second time while stop() drained them, which left
+    // stop() waiting out the whole drain timeout; and start() could still report the pool ready.
+    const starting = pool.start().then(() => "started", (err: unknown) => err);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<"hung">((resolve) => (timer = setTimeout(resolve, 20_000, "hung")));
+    try {
+      assert.notEqual(await Promise.race([pool.stop(), hung]), "hung");
+    } finally {
+      clearTimeout(timer);
+    }
+    const err = await starting;
+    assert.ok(err instanceof NetlabError, String(err));
+    assert.equal(err.message, "Worker pool stopped while starting");
   });
 }
 
@@ -139,21 +179,66 @@ Deno.test("new WorkerPool() rejects worker counts outside 1 to 256", () => {
   }
 });
 
+const HUGE_BYTES = 32 * 1024 * 1024;
+
+/** A root holding `huge.bin`, larger than every buffer between a worker and a client. */
+async function hugeRoot(): Promise<{ root: string } & AsyncDisposable> {
+  const root = await Deno.makeTempDir({ prefix: "netlab-pool-" });
+  await Deno.writeFile(`${root}/huge.bin`, new Uint8Array(HUGE_BYTES));
+  return { root, [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }) };
+}
+
+/** Sends `GET /huge.bin` and waits for the first bytes of the answer. */
+async function startHugeDownload(port: number): Promise<Deno.TcpConn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode("GET /huge.bin HTTP/1.1\r\nhost: x\r\n\r\n"));
+  assert.ok((await conn.read(new Uint8Array(1024))) !== null);
+  return conn;
+}
+
+/** Reads until the server closes or resets the connection; fails instead of hanging. */
+async function readUntilCut(conn: Deno.TcpConn): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("The body never ended")), 10_000);
+  });
+  const read = async () => {
+    const buf = new Uint8Array(64 * 1024);
+    let total = 0;
+    try {
+      for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) total += n;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.ConnectionReset)) throw err;
+    }
+    return total;
+  };
+  try {
+    return await Promise.race([read(), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 for (const dispatch of DISPATCHES) {
   Deno.test(`WorkerPool.stop() gives up on a client that stops reading (${dispatch})`, async () => {
-    const root = await Deno.makeTempDir({ prefix: "netlab-pool-" });
-    try {
-      await Deno.writeFile(`${root}/huge.bin`, new Uint8Array(32 * 1024 * 1024));
-      await using p = await startPool({ handler: { root }, dispatch, drainTimeoutMs: 300 });
-      using conn = await Deno.connect({ hostname: "127.0.0.1", port: p.port });
-      await conn.write(new TextEncoder().encode("GET /huge.bin HTTP/1.1\r\nhost: x\r\n\r\n"));
-      const first = new Uint8Array(1024);
-      assert.ok((await conn.read(first)) !== null); // the answer has started; now never read again
-      const summary = await p.pool.stop();
-      assert.equal(summary.workers.length, 2);
-    } finally {
-      await Deno.remove(root, { recursive: true });
-    }
+    await using huge = await hugeRoot();
+    await using p = await startPool({ handler: huge, dispatch, drainTimeoutMs: 300 });
+    using _conn = await startHugeDownload(p.port); // the answer has started; now never read again
+    const summary = await p.pool.stop();
+    assert.equal(summary.workers.length, 2);
+  });
+
+  Deno.test(`WorkerPool cuts a streamed body when its worker dies (${dispatch})`, async () => {
+    await using huge = await hugeRoot();
+    await using logs = await captureLogs();
+    await using p = await startPool({ handler: huge, dispatch, workers: 1 });
+    using conn = await startHugeDownload(p.port);
+    // Let the buffers fill, so that no chunk is on its way when the worker dies (the case that
+    // hung): on a slow machine this only makes the test less sharp, never wrong.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    p.pool.crashWorker(1);
+    await logs.waitFor((r) => /Worker 1 died/.test(text(r)));
+    assert.ok((await readUntilCut(conn)) < HUGE_BYTES);
   });
 }
 
@@ -168,4 +253,23 @@ Deno.test("WorkerPool hands a request body to the worker in queue dispatch", asy
   assert.equal(res.status, 405); // the worker got the request (body transferred) and refused PUT
   assert.equal(res.headers.get("allow"), "GET, HEAD");
   await res.body?.cancel();
+});
+
+Deno.test("WorkerPool takes a client that leaves mid-upload quietly (queue)", async () => {
+  await using logs = await captureLogs();
+  await using p = await startPool({ handler: { root: "." }, dispatch: "queue", workers: 1 });
+  {
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port: p.port });
+    const head = "PUT /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n" +
+      "expect: 100-continue\r\n\r\n";
+    await conn.write(new TextEncoder().encode(head));
+    // The server says "100 Continue" once the handler starts reading the body.
+    const reply = new Uint8Array(64);
+    const n = await conn.read(reply);
+    assert.match(new TextDecoder().decode(reply.subarray(0, n ?? 0)), /^HTTP\/1\.1 100/);
+    await conn.write(new TextEncoder().encode("only the first bytes"));
+  }
+  await p.pool.stop(); // waits for the handler that was reading that body
+  const errors = logs.records.filter((r) => r.level === "error").map(text);
+  assert.deepEqual(errors, []);
 });
