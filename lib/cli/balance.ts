@@ -11,8 +11,7 @@ import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "./errors.ts";
-import { type LogFormat, setupLogging } from "./logging.ts";
-import { listeningLine } from "./serve.ts";
+import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
 
 function integer(min: number, max: number) {
   return (text: string): number => {

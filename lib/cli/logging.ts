@@ -42,6 +42,23 @@ export async function setupLogging(
   });
 }
 
+/**
+ * The readiness line `netlab <command>` prints even under `--quiet` (tools and the lab read the port
+ * from it), in the chosen log format. The JSON form names the command's own logger.
+ */
+export function listeningLine(command: string, url: string, format: LogFormat): string {
+  if (format !== "json") return `netlab ${command}: listening on ${url}\n`;
+  return `${
+    JSON.stringify({
+      "@timestamp": new Date().toISOString(),
+      level: "INFO",
+      message: `listening on ${url}`,
+      logger: `netlab.${command === "serve" ? "server" : command}`,
+      properties: { url },
+    })
+  }\n`;
+}
+
 /** How long exit waits for the log stream to take the last records. */
 const FLUSH_TIMEOUT_MS = 2000;
 

@@ -6,14 +6,8 @@
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { type LogFormat, setupLogging } from "./logging.ts";
-import {
-  DRAIN_MS,
-  listeningLine,
-  type ServeFlags,
-  serveOptionsFrom,
-  withServeFlags,
-} from "./serve.ts";
+import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
+import { DRAIN_MS, type ServeFlags, serveOptionsFrom, withServeFlags } from "./serve.ts";
 import { WorkerPool } from "../server/pool.ts";
 import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "./errors.ts";
-import { type LogFormat, setupLogging } from "./logging.ts";
+import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
 import { defaultRoot } from "../runtime/assets.ts";
 import { authority, serve, type ServeOptions } from "../server/async.ts";
 
@@ -118,20 +118,6 @@ export function drained(finished: Promise<void>, signal: AbortSignal): Promise<v
       signal.removeEventListener("abort", onAbort);
     });
   });
-}
-
-/** The readiness line `netlab <command>` prints under `--quiet`, in the chosen log format. */
-export function listeningLine(command: string, url: string, format: LogFormat): string {
-  if (format !== "json") return `netlab ${command}: listening on ${url}\n`;
-  return `${
-    JSON.stringify({
-      "@timestamp": new Date().toISOString(),
-      level: "INFO",
-      message: `listening on ${url}`,
-      logger: "netlab.server",
-      properties: { url },
-    })
-  }\n`;
 }
 
 /** `netlab serve`. */
