@@ -257,10 +257,10 @@ export class WorkerPool {
 
   #startSlot(slot: WorkerSlot): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const limit = this.#options.readyTimeoutMs ?? READY_TIMEOUT_MS;
     const timer = setTimeout(
-      () =>
-        reject(new NetlabError(`Worker ${slot.id} did not start within ${READY_TIMEOUT_MS} ms`)),
-      READY_TIMEOUT_MS,
+      () => reject(new NetlabError(`Worker ${slot.id} did not start within ${limit} ms`)),
+      limit,
     );
     this.#startWaiters.set(slot, { resolve, reject });
     slot.spawn(this.#config(slot));

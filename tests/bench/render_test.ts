@@ -142,7 +142,9 @@ Deno.test("renderAb() prints the same labels in the same order as the real ab", 
     text.slice(text.indexOf("Server Software:"), text.indexOf("(longest request)"))
       .split("\n")
       .filter((l) => !/^(ERROR|WARNING|\s{7,}deviation|\s{8}These)/.test(l))
-      .map((l) => l.replace(/\d+(\.\d+)?/g, "#").replace(/:.*$/, ":"));
+      // Column widths follow the measured values (3 ms vs 13 ms), which differ between two runs:
+      // compare labels and their order only; the formats are checked on fixed input above.
+      .map((l) => l.replace(/\d+(\.\d+)?/g, "#").replace(/:.*$/, ":").replace(/\s+/g, " ").trim());
   const ours = renderAb(
     await bench({ url, requests: 20, concurrency: 2, keepAlive: true, engine: "raw" }),
   );

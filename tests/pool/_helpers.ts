@@ -25,7 +25,8 @@ export interface TestPool extends AsyncDisposable {
 export async function startPool(
   options: Partial<PoolOptions> & { handler: PoolOptions["handler"] },
 ): Promise<TestPool> {
-  const pool = new WorkerPool({ workers: 2, port: 0, ...options });
+  // The suite starts many pools at once on two cores: give workers more than the 10 s default.
+  const pool = new WorkerPool({ workers: 2, port: 0, readyTimeoutMs: 30_000, ...options });
   const addr = await pool.start();
   return {
     pool,

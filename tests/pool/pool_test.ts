@@ -128,6 +128,11 @@ for (const dispatch of DISPATCHES) {
   });
 }
 
+Deno.test("WorkerPool.start() gives up on workers slower than readyTimeoutMs", async () => {
+  const pool = new WorkerPool({ handler: { root: "." }, workers: 2, port: 0, readyTimeoutMs: 1 });
+  await assert.rejects(pool.start(), /^NetlabError: Worker \d did not start within 1 ms$/);
+});
+
 for (const dispatch of DISPATCHES) {
   Deno.test(`WorkerPool.stop() during start() ends both at once (${dispatch})`, async () => {
     const pool = new WorkerPool({
