@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Balancer, ListenFailedError, startBalancer } from "../../lib/balancer/balancer.ts";
 import { ask, collectLogs, delay, nameBackend, TestBackend } from "./_helpers.ts";
+import { needs } from "../_tools.ts";
 
 const spec = (b: TestBackend, weight = 1) => ({ host: "127.0.0.1", port: b.port, weight });
 
@@ -166,27 +167,27 @@ Deno.test("Balancer.start() rejects, rather than throws, when it cannot listen",
   await lb.stop();
 });
 
-Deno.test({
-  name:
+// Deno cannot send a bare RST (SO_LINGER 0); python3 can
+Deno.test(
+  ...needs(
+    ["python3"],
     "Balancer takes a client that resets before it is accepted in its stride: no error, no pause",
-  // Deno cannot send a bare RST (SO_LINGER 0); python3 can
-  ignore: !new Deno.Command("sh", { args: ["-c", "command -v python3"], stdout: "null" })
-    .outputSync().success,
-  async fn() {
+  ),
+  async () => {
     await using logs = await collectLogs();
     await using a = nameBackend("a");
     await using lb = await startBalancer({ backends: [spec(a)], port: 0, healthIntervalMs: 0 });
     const script = `
 import socket, struct
 for _ in range(5):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.connect(("127.0.0.1", ${lb.addr.port}))
-    s.close()
+  s = socket.socket()
+  s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+  s.connect(("127.0.0.1", ${lb.addr.port}))
+  s.close()
 `;
     const py = await new Deno.Command("python3", { args: ["-c", script] }).output();
     assert.ok(py.success, new TextDecoder().decode(py.stderr));
     assert.equal(await ask(lb.addr.port), "a");
     assert.deepEqual(logs.lines.filter((l) => l.includes("accept failed")), []);
   },
-});
+);

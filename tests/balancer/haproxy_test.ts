@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { haproxyConfig } from "../../lib/balancer/haproxy.ts";
+import { needs } from "../_tools.ts";
 
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
@@ -35,22 +36,17 @@ Deno.test("haproxyConfig() maps every strategy and drops checks when disabled", 
   assert.doesNotMatch(hash, / check/);
 });
 
-Deno.test({
-  name: "haproxyConfig() output is accepted by haproxy -c",
-  ignore: !new Deno.Command("sh", { args: ["-c", "command -v haproxy"], stdout: "null" })
-    .outputSync().success,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "netlab-haproxy-" });
-    try {
-      const file = `${dir}/haproxy.cfg`;
-      await Deno.writeTextFile(file, haproxyConfig({ backends, statsPort: 8404 }));
-      const out = await new Deno.Command("haproxy", { args: ["-c", "-f", file] }).output();
-      assert.ok(
-        out.success,
-        new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+Deno.test(...needs(["haproxy"], "haproxyConfig() output is accepted by haproxy -c"), async () => {
+  const dir = await Deno.makeTempDir({ prefix: "netlab-haproxy-" });
+  try {
+    const file = `${dir}/haproxy.cfg`;
+    await Deno.writeTextFile(file, haproxyConfig({ backends, statsPort: 8404 }));
+    const out = await new Deno.Command("haproxy", { args: ["-c", "-f", file] }).output();
+    assert.ok(
+      out.success,
+      new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

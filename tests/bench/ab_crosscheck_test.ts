@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { bench, type BenchOptions } from "../../lib/bench/run.ts";
 import { response, startServer, type TestServer } from "./_servers.ts";
+import { needs } from "../_tools.ts";
 
 interface AbNumbers {
   complete: number;
@@ -111,7 +112,7 @@ const CASES: Case[] = [
 ];
 
 for (const c of CASES) {
-  Deno.test(`bench() agrees with ab on ${c.name}`, async () => {
+  Deno.test(...needs(["ab"], `bench() agrees with ab on ${c.name}`), async () => {
     let abResult: AbNumbers;
     const bodyFile = await Deno.makeTempFile({ prefix: "netlab-ab-body-" });
     try {

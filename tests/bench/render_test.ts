@@ -6,6 +6,7 @@ import { MARKDOWN_HEADER, renderMarkdown } from "../../lib/bench/render/markdown
 import type { BenchResult } from "../../lib/bench/result.ts";
 import { bench } from "../../lib/bench/run.ts";
 import { fixedServer } from "./_servers.ts";
+import { needs } from "../_tools.ts";
 
 const t = (min: number, mean: number, sd: number, median: number, max: number) => ({
   min,
@@ -130,26 +131,31 @@ Deno.test("renderAb() says what the fetch engine cannot see instead of inventing
   assert.match(text, /^Processing:\s+n\/a/m);
 });
 
-Deno.test("renderAb() prints the same labels in the same order as the real ab", async () => {
-  await using server = fixedServer("same labels");
-  const url = `${server.url}index.html`;
-  const out = await new Deno.Command("ab", {
-    args: ["-q", "-k", "-n", "20", "-c", "2", url],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  const labels = (text: string) =>
-    text.slice(text.indexOf("Server Software:"), text.indexOf("(longest request)"))
-      .split("\n")
-      .filter((l) => !/^(ERROR|WARNING|\s{7,}deviation|\s{8}These)/.test(l))
-      // Column widths follow the measured values (3 ms vs 13 ms), which differ between two runs:
-      // compare labels and their order only; the formats are checked on fixed input above.
-      .map((l) => l.replace(/\d+(\.\d+)?/g, "#").replace(/:.*$/, ":").replace(/\s+/g, " ").trim());
-  const ours = renderAb(
-    await bench({ url, requests: 20, concurrency: 2, keepAlive: true, engine: "raw" }),
-  );
-  assert.deepEqual(labels(ours), labels(new TextDecoder().decode(out.stdout)));
-});
+Deno.test(
+  ...needs(["ab"], "renderAb() prints the same labels in the same order as the real ab"),
+  async () => {
+    await using server = fixedServer("same labels");
+    const url = `${server.url}index.html`;
+    const out = await new Deno.Command("ab", {
+      args: ["-q", "-k", "-n", "20", "-c", "2", url],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const labels = (text: string) =>
+      text.slice(text.indexOf("Server Software:"), text.indexOf("(longest request)"))
+        .split("\n")
+        .filter((l) => !/^(ERROR|WARNING|\s{7,}deviation|\s{8}These)/.test(l))
+        // Column widths follow the measured values (3 ms vs 13 ms), which differ between two runs:
+        // compare labels and their order only; the formats are checked on fixed input above.
+        .map((l) =>
+          l.replace(/\d+(\.\d+)?/g, "#").replace(/:.*$/, ":").replace(/\s+/g, " ").trim()
+        );
+    const ours = renderAb(
+      await bench({ url, requests: 20, concurrency: 2, keepAlive: true, engine: "raw" }),
+    );
+    assert.deepEqual(labels(ours), labels(new TextDecoder().decode(out.stdout)));
+  },
+);
 
 Deno.test("renderMarkdown() prints one table per URL with exactly the lab's columns", () => {
   const a = sample();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { bench } from "../../lib/bench/run.ts";
 import { makeCert } from "../server/_cert.ts";
+import { needs } from "../_tools.ts";
 
 /** A TLS server with a fresh self-signed certificate, which no client trusts. */
 async function selfSignedServer(): Promise<Deno.TlsListener & { port: number } & AsyncDisposable> {
@@ -18,34 +19,40 @@ async function selfSignedServer(): Promise<Deno.TlsListener & { port: number } &
 }
 
 for (const engine of ["fetch", "raw"] as const) {
-  Deno.test(`bench() [${engine}] counts an untrusted certificate as a Connect failure`, async () => {
-    await using server = await selfSignedServer();
-    const accepted: Deno.Conn[] = [];
-    const accepting = (async () => {
-      try {
-        for await (const conn of server) {
-          accepted.push(conn);
-          // Drive the handshake so the client sees the certificate, then let it fail.
-          (conn as Deno.TlsConn).handshake().catch(() => {});
-        }
-      } catch (err) {
-        if (!(err instanceof Deno.errors.BadResource)) throw err;
-      }
-    })();
-    try {
-      const r = await bench({ url: `https://127.0.0.1:${server.port}/`, requests: 2, engine });
-      assert.equal(r.complete, 0);
-      assert.equal(r.failures.connect, 2, JSON.stringify(r.errors));
-    } finally {
-      server.close();
-      await accepting;
-      for (const c of accepted) {
+  Deno.test(
+    ...needs(
+      ["openssl"],
+      `bench() [${engine}] counts an untrusted certificate as a Connect failure`,
+    ),
+    async () => {
+      await using server = await selfSignedServer();
+      const accepted: Deno.Conn[] = [];
+      const accepting = (async () => {
         try {
-          c.close();
-        } catch { /* already closed */ }
+          for await (const conn of server) {
+            accepted.push(conn);
+            // Drive the handshake so the client sees the certificate, then let it fail.
+            (conn as Deno.TlsConn).handshake().catch(() => {});
+          }
+        } catch (err) {
+          if (!(err instanceof Deno.errors.BadResource)) throw err;
+        }
+      })();
+      try {
+        const r = await bench({ url: `https://127.0.0.1:${server.port}/`, requests: 2, engine });
+        assert.equal(r.complete, 0);
+        assert.equal(r.failures.connect, 2, JSON.stringify(r.errors));
+      } finally {
+        server.close();
+        await accepting;
+        for (const c of accepted) {
+          try {
+            c.close();
+          } catch { /* already closed */ }
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 Deno.test("bench() [raw] ends a TLS handshake the server never answers at the timeout (-s)", async () => {
