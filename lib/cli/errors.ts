@@ -36,5 +36,11 @@ export function listenError(host: string, port: number, err: unknown): unknown {
   if (err instanceof Deno.errors.AddrNotAvailable) {
     return new NetlabError(`Cannot listen on ${where}: address not available`, { cause: err });
   }
+  // Deno reports a failed name lookup as a plain Error; its message is all there is to go on.
+  if (err instanceof Error && err.message.startsWith("failed to lookup address information")) {
+    return new NetlabError(`Cannot listen on ${where}: cannot resolve host "${host}"`, {
+      cause: err,
+    });
+  }
   return err;
 }

@@ -40,10 +40,11 @@ export function startError(
   reason: string,
   failure?: { name: string; message: string },
 ): unknown {
-  const errors = Deno.errors as unknown as Record<string, new (m: string) => Error>;
-  const Known = failure !== undefined ? errors[failure.name] : undefined;
-  if (failure !== undefined && Known !== undefined) {
-    return listenError(where.hostname, where.port, new Known(failure.message));
+  if (failure !== undefined) {
+    const errors = Deno.errors as unknown as Record<string, new (m: string) => Error>;
+    const err = new (errors[failure.name] ?? Error)(failure.message);
+    const mapped = listenError(where.hostname, where.port, err);
+    if (mapped !== err) return mapped;
   }
   return new NetlabError(`Worker ${workerId} could not start: ${reason}`);
 }

@@ -45,6 +45,22 @@ for (
   });
 }
 
+Deno.test("netlab serve --host that does not resolve exits 1 with one line", async () => {
+  const { code, stdout, stderr } = await netlab([
+    "serve",
+    "--host",
+    "nosuch.invalid",
+    "--port",
+    "0",
+  ]);
+  assert.equal(code, 1);
+  assert.equal(stdout, "");
+  assert.equal(
+    stderr,
+    'netlab serve: Cannot listen on nosuch.invalid:0: cannot resolve host "nosuch.invalid"\n',
+  );
+});
+
 Deno.test("netlab serve on a busy port exits 1 with one line", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;

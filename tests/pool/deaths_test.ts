@@ -26,3 +26,15 @@ Deno.test("startError() maps a worker's listen failure to the one-line message",
   assert.ok(other instanceof NetlabError);
   assert.equal(other.message, "Worker 2 could not start: SyntaxError: bad module");
 });
+
+Deno.test("startError() names a host that does not resolve, as serve does", () => {
+  const lookup = startError({ hostname: "nosuch.invalid", port: 8000 }, 1, "Error: x", {
+    name: "Error",
+    message: "failed to lookup address information: Name or service not known",
+  });
+  assert.ok(lookup instanceof NetlabError);
+  assert.equal(
+    lookup.message,
+    'Cannot listen on nosuch.invalid:8000: cannot resolve host "nosuch.invalid"',
+  );
+});
