@@ -11,7 +11,7 @@ import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "./errors.ts";
-import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
+import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
 
 function integer(min: number, max: number) {
   return (text: string): number => {
@@ -181,6 +181,13 @@ Backends:
       if (opts.quiet) {
         const { hostname, port } = balancer.addr;
         ctx.printErr(listeningLine("balance", formatAddress(hostname, port), opts.logFormat));
+        const stats = balancer.statsAddr;
+        if (stats !== undefined) {
+          const url = `http://${formatAddress(stats.hostname, stats.port)}/stats`;
+          ctx.printErr(
+            noticeLine("balance", `stats on ${url} and /metrics`, opts.logFormat, { url }),
+          );
+        }
       }
       await balancer.finished;
     }) as unknown as Command;

@@ -43,20 +43,30 @@ export async function setupLogging(
 }
 
 /**
- * The readiness line `netlab <command>` prints even under `--quiet` (tools and the lab read the port
- * from it), in the chosen log format. The JSON form names the command's own logger.
+ * A line `netlab <command>` prints even under `--quiet`, in the chosen log format; the JSON form
+ * names the command's own logger.
  */
-export function listeningLine(command: string, url: string, format: LogFormat): string {
-  if (format !== "json") return `netlab ${command}: listening on ${url}\n`;
+export function noticeLine(
+  command: string,
+  message: string,
+  format: LogFormat,
+  properties: Record<string, unknown> = {},
+): string {
+  if (format !== "json") return `netlab ${command}: ${message}\n`;
   return `${
     JSON.stringify({
       "@timestamp": new Date().toISOString(),
       level: "INFO",
-      message: `listening on ${url}`,
+      message,
       logger: `netlab.${command === "serve" ? "server" : command}`,
-      properties: { url },
+      properties,
     })
   }\n`;
+}
+
+/** The readiness line: tools and the lab read the port from it, so `--quiet` keeps it. */
+export function listeningLine(command: string, url: string, format: LogFormat): string {
+  return noticeLine(command, `listening on ${url}`, format, { url });
 }
 
 /** How long exit waits for the log stream to take the last records. */

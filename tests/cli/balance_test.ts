@@ -176,26 +176,42 @@ Deno.test("netlab balance drains open connections on SIGTERM and exits 0", async
   assert.match(log, /stopped after 1 connections/);
 });
 
-/** Starts `netlab balance ...args`, reads its first stderr line, stops it with SIGTERM. */
-async function firstLine(args: string[]): Promise<{ line: string; code: number }> {
+/**
+ * Starts `netlab balance ...args`, reads its first `count` stderr lines, runs `whileUp` on them,
+ * then stops it with SIGTERM.
+ */
+async function firstLines(
+  args: string[],
+  count = 1,
+  whileUp: (lines: string[]) => Promise<void> = async () => {},
+): Promise<{ lines: string[]; code: number }> {
   const child = command(args).spawn();
   const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
+  // A line that never comes fails the test instead of hanging it.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   try {
-    while (!text.includes("\n")) {
+    while (text.split("\n").length <= count) {
       const { value, done } = await stderr.read();
-      if (done) break;
+      if (done) throw new Error(`fewer than ${count} lines before exit:\n${text}`);
       text += value;
     }
+    await whileUp(text.split("\n").slice(0, count));
     child.kill("SIGTERM");
   } catch (err) {
     child.kill("SIGKILL");
     throw err;
   } finally {
+    clearTimeout(timer);
     await stderr.cancel();
     await child.stdout.cancel();
   }
-  return { line: text.split("\n")[0]!, code: (await child.status).code };
+  return { lines: text.split("\n").slice(0, count), code: (await child.status).code };
+}
+
+async function firstLine(args: string[]): Promise<{ line: string; code: number }> {
+  const { lines, code } = await firstLines(args);
+  return { line: lines[0]!, code };
 }
 
 Deno.test("netlab balance --quiet still prints the listening line, as JSON with --log-format json", async () => {
@@ -206,4 +222,16 @@ Deno.test("netlab balance --quiet still prints the listening line, as JSON with 
   const json = await firstLine([...common, "--log-format", "json"]);
   assert.match(JSON.parse(json.line).message, /^listening on 127\.0\.0\.1:\d+$/);
   assert.equal(json.code, 0);
+});
+
+Deno.test("netlab balance --quiet --stats-port 0 says where its stats are", async () => {
+  const args = ["--port", "0", "--backend", "127.0.0.1:9", "--health-interval", "0", "--quiet"];
+  const { lines, code } = await firstLines([...args, "--stats-port", "0"], 2, async (lines) => {
+    const url = /^netlab balance: stats on (http:\S+) and \/metrics$/.exec(lines[1]!)?.[1];
+    assert.ok(url, lines.join("\n"));
+    const stats = await (await fetch(url)).json();
+    assert.equal(stats.backends.length, 1);
+  });
+  assert.match(lines[0]!, /^netlab balance: listening on 127\.0\.0\.1:\d+$/);
+  assert.equal(code, 0);
 });
