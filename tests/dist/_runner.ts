@@ -47,16 +47,21 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
-/** Runs netlab to completion. */
-export async function run(runner: Runner, args: string[], opts: RunOptions): Promise<Output> {
-  const out = await new Deno.Command(runner.cmd, {
+/** `netlab ...args` through `runner`, output piped. */
+function command(runner: Runner, args: string[], opts: RunOptions): Deno.Command {
+  return new Deno.Command(runner.cmd, {
     args: [...runner.prefix, ...args],
     cwd: opts.cwd,
     env: { NO_COLOR: "1", ...opts.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs netlab to completion. */
+export async function run(runner: Runner, args: string[], opts: RunOptions): Promise<Output> {
+  const out = await command(runner, args, opts).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -80,14 +85,7 @@ export async function start(
   opts: RunOptions,
   timeoutMs = 30_000,
 ): Promise<Server> {
-  const child = new Deno.Command(runner.cmd, {
-    args: [...runner.prefix, ...args],
-    cwd: opts.cwd,
-    env: { NO_COLOR: "1", ...opts.env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = command(runner, args, opts).spawn();
   let log = "";
   let found: (url: string) => void = () => {};
   const listening = new Promise<string>((resolve) => (found = resolve));
