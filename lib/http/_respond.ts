@@ -36,6 +36,40 @@ export function respondWithFile(
   entry: FileEntry,
   ctx: RespondContext,
 ): Response | Promise<Response> {
+  if (entry.body === null && req.method !== "HEAD" && req.headers.has("range")) {
+    // a range is computed from the file's size: open it first so a file changed within the
+    // cache's revalidation window is measured as it is now, not as it was at the last stat
+    return openFresh(entry, ctx).then((opened) =>
+      opened === null ? ctx.notFound(false) : respondOpened(req, opened[1], ctx, opened[0])
+    );
+  }
+  return respondOpened(req, entry, ctx, null);
+}
+
+/** {@linkcode respondWithFile} with the entry's file already open (and owned) when `file` is set. */
+function respondOpened(
+  req: Request,
+  entry: FileEntry,
+  ctx: RespondContext,
+  file: Deno.FsFile | null,
+): Response | Promise<Response> {
+  try {
+    const res = respondEntry(req, entry, ctx, file);
+    // every answer that sends the open file is a promise; a synchronous one (304, 412, 416) does not
+    if (file !== null && !(res instanceof Promise)) file.close();
+    return res;
+  } catch (err) {
+    file?.close();
+    throw err;
+  }
+}
+
+function respondEntry(
+  req: Request,
+  entry: FileEntry,
+  ctx: RespondContext,
+  file: Deno.FsFile | null,
+): Response | Promise<Response> {
   const h = req.headers;
   const head = req.method === "HEAD";
   const rangeHeader = head ? null : h.get("range");
@@ -67,18 +101,18 @@ export function respondWithFile(
     if (parsed.kind === "unsatisfiable") {
       return ctx.error(416, { "content-range": `bytes */${entry.size}`, "accept-ranges": "bytes" });
     }
-    if (parsed.kind === "ranges") return rangeResponse(entry, parsed.ranges, ctx);
+    if (parsed.kind === "ranges") return rangeResponse(entry, parsed.ranges, ctx, file);
   }
   if (variant !== null) return cloneFull(variant.protos, head, variant.body, variant.headers);
   if (entry.body !== null) return cloneFull(entry.protos, head, entry.body, entry.headers);
-  return streamedResponse(entry, head, encoding !== null, etag, ctx);
+  return streamedResponse(entry, head, encoding !== null, etag, ctx, file);
 }
 
 /** Opens a streamed entry's file, or null when it went away since the cache last looked. */
 async function openFresh(
   entry: FileEntry,
   ctx: RespondContext,
-): Promise<[Deno.FsFile, FileEntry] | null> {
+): Promise<readonly [Deno.FsFile, FileEntry] | null> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(entry.path);
@@ -101,9 +135,10 @@ async function streamedResponse(
   gzip: boolean,
   etag: string,
   ctx: RespondContext,
+  open: Deno.FsFile | null,
 ): Promise<Response> {
   if (head && !gzip) return new Response(null, { headers: stale.headers });
-  const opened = await openFresh(stale, ctx);
+  const opened = open !== null ? [open, stale] as const : await openFresh(stale, ctx);
   if (opened === null) return await ctx.notFound(head);
   const [file, entry] = opened;
   if (!gzip) return new Response(file.readable, { headers: entry.headers });
@@ -122,10 +157,20 @@ async function streamedResponse(
   return new Response(gzipStream(file.readable), { headers });
 }
 
+/** Opens the entry's file unless the caller already has it open. */
+function openFor(
+  entry: FileEntry,
+  ctx: RespondContext,
+  file: Deno.FsFile | null,
+): Promise<readonly [Deno.FsFile, FileEntry] | null> {
+  return file !== null ? Promise.resolve([file, entry] as const) : openFresh(entry, ctx);
+}
+
 function rangeResponse(
   entry: FileEntry,
   ranges: ByteRange[],
   ctx: RespondContext,
+  file: Deno.FsFile | null,
 ): Response | Promise<Response> {
   if (ranges.length === 1) {
     const r = ranges[0]!;
@@ -138,7 +183,7 @@ function rangeResponse(
     if (entry.body !== null) {
       return new Response(entry.body.subarray(r.start, r.end + 1), { status: 206, headers });
     }
-    return openFresh(entry, ctx).then((opened) =>
+    return openFor(entry, ctx, file).then((opened) =>
       opened === null
         ? ctx.notFound(false)
         : new Response(rangeStream(opened[0], r), { status: 206, headers })
@@ -168,7 +213,7 @@ function rangeResponse(
     const chunks = parts.flatMap((p) => [p.head, body.subarray(p.range.start, p.range.end + 1)]);
     return new Response(concat([...chunks, tail]), { status: 206, headers });
   }
-  return openFresh(entry, ctx).then((opened) =>
+  return openFor(entry, ctx, file).then((opened) =>
     opened === null
       ? ctx.notFound(false)
       : new Response(multipartStream(opened[0], parts, tail), { status: 206, headers })

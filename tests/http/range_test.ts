@@ -104,3 +104,22 @@ Deno.test("createStaticHandler() ignores a malformed Range header and sends the 
   assert.equal(res.status, 200);
   assert.equal(await res.text(), "hello world\n");
 });
+
+Deno.test("createStaticHandler() measures a streamed file's ranges as it is now, even right after it changed", async () => {
+  await using site = await makeSite();
+  const handler = site.handler();
+  // the first request caches the file's size; the rewrite lands inside the revalidation window
+  await bytes(await request(handler, "/big.bin"));
+  const shorter = BIG_BIN.subarray(0, BIG_BIN.length - 1000);
+  await Deno.writeFile(`${site.root}/big.bin`, shorter);
+  const res = await request(handler, "/big.bin", { range: "bytes=-5" });
+  assert.equal(res.status, 206);
+  assert.equal(
+    res.headers.get("content-range"),
+    `bytes ${shorter.length - 5}-${shorter.length - 1}/${shorter.length}`,
+  );
+  assert.deepEqual(await bytes(res), shorter.subarray(shorter.length - 5));
+  const past = await request(handler, "/big.bin", { range: `bytes=${shorter.length}-` });
+  assert.equal(past.status, 416);
+  assert.equal(past.headers.get("content-range"), `bytes */${shorter.length}`);
+});
