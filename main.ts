@@ -74,13 +74,17 @@ function commandPath(args: string[]): string {
 export async function main(args: string[]): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = () => {
+  // the shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143)
+  let interruptCode = 130;
+  const onSignal = (code: number) => () => {
     interrupts++;
-    if (interrupts > 1) Deno.exit(130); // a second Ctrl-C means "now"
+    if (interrupts > 1) Deno.exit(code); // a second Ctrl-C means "now"
+    interruptCode = code;
     controller.abort(new DOMException("Interrupted", "AbortError"));
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  const signals: [Deno.Signal, () => void][] = [["SIGINT", onSignal(130)]];
+  if (Deno.build.os !== "windows") signals.push(["SIGTERM", onSignal(143)]);
+  for (const [s, f] of signals) Deno.addSignalListener(s, f);
   stopWithParent(() => controller.abort(new DOMException("Parent exited", "AbortError")));
   let code = 0;
   const ctx: CliContext = {
@@ -93,6 +97,7 @@ export async function main(args: string[]): Promise<number> {
       code = c;
     },
     entryUrl: import.meta.url,
+    interruptExitCode: () => interruptCode,
   };
   try {
     const program = buildProgram(ctx);
@@ -100,7 +105,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     code = report(err, args, ctx);
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    for (const [s, f] of signals) Deno.removeSignalListener(s, f);
     await teardownLogging().catch(() => {});
   }
   return code;

@@ -19,6 +19,11 @@ export interface CliContext {
   logStream: WritableStream<Uint8Array>;
   /** Sets the exit code for a run that finished but failed (e.g. every bench request failed). */
   setExitCode(code: number): void;
+  /**
+   * The exit code for a run cut short by `signal`: 128 + the signal's number, as shells report it
+   * (130 for SIGINT, 143 for SIGTERM).
+   */
+  interruptExitCode(): number;
   /** URL of the program's entry module (`main.ts`); `netlab pool` starts its workers from it. */
   entryUrl?: string;
 }

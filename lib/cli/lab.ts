@@ -198,7 +198,7 @@ Examples:
       } catch (err) {
         if (ctx.signal.aborted) {
           ctx.printErr("netlab lab: interrupted; every server was stopped\n");
-          ctx.setExitCode(130);
+          ctx.setExitCode(ctx.interruptExitCode());
           return;
         }
         throw err;

@@ -99,6 +99,7 @@ Deno.test("benchCommand() parses ab's short flags from a literal argv", async ()
     stderrIsTerminal: false,
     logStream: new WritableStream(),
     setExitCode: () => {},
+    interruptExitCode: () => 130,
   };
   const cmd = benchCommand(ctx);
   cmd.exitOverride();

@@ -153,15 +153,17 @@ async function interruptLab(signal: Deno.Signal) {
   return { started, lines, status: await child.status };
 }
 
-Deno.test("netlab lab stops every server on Ctrl-C", async () => {
-  const { started, lines, status } = await interruptLab("SIGINT");
-  assert.equal(status.code, 130, lines.join("\n"));
-  assert.match(lines.at(-1)!, /interrupted; every server was stopped/);
-  for (const s of started) {
-    assert.ok(!alive(s.pid), `pid ${s.pid} is still running`);
-    assert.ok(portFree(s.address), `${s.address} is still taken`);
-  }
-});
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`netlab lab stops every server on ${signal} and exits ${code}`, async () => {
+    const { started, lines, status } = await interruptLab(signal);
+    assert.equal(status.code, code, lines.join("\n"));
+    assert.match(lines.at(-1)!, /interrupted; every server was stopped/);
+    for (const s of started) {
+      assert.ok(!alive(s.pid), `pid ${s.pid} is still running`);
+      assert.ok(portFree(s.address), `${s.address} is still taken`);
+    }
+  });
+}
 
 Deno.test("netlab lab's servers stop by themselves when the lab is killed outright", async () => {
   // SIGKILL: the lab gets no chance to stop anyone; its servers must notice on their own.
