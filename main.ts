@@ -16,12 +16,15 @@ import { poolCommand } from "./lib/cli/pool.ts";
 import { serveCommand } from "./lib/cli/serve.ts";
 import { stopWithParent } from "./lib/runtime/self.ts";
 import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
+import { isBenchWorkerScope, runBenchWorker } from "./lib/bench/bench_worker.ts";
 import { VERSION } from "./lib/version.ts";
 
-// Pool workers are started from this very module (so bundles and compiled binaries need no second
-// entry point): inside one, run the worker loop instead of the CLI.
+// Pool and bench workers are started from this very module (so bundles and compiled binaries need
+// no second entry point): inside one, run the worker loop instead of the CLI.
 const poolWorker = isPoolWorkerScope();
 if (poolWorker) runPoolWorker();
+const benchWorker = isBenchWorkerScope();
+if (benchWorker) runBenchWorker();
 
 const encoder = new TextEncoder();
 
@@ -127,6 +130,6 @@ function report(err: unknown, args: string[], ctx: CliContext): number {
   return 1;
 }
 
-if (import.meta.main && !poolWorker) {
+if (import.meta.main && !poolWorker && !benchWorker) {
   Deno.exit(await main(Deno.args));
 }
