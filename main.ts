@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A --unstable-net
+#!/usr/bin/env -S deno run -A --unstable-net --v8-flags=--max-semi-space-size=4,--heap-growing-percent=50
 /**
  * netlab's command line: the only module that reads `Deno.args`, installs signal handlers, maps
  * errors to exit codes and calls `Deno.exit`.

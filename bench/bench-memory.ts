@@ -6,7 +6,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { freePort, MAIN, type PerfRow, startNginx } from "./_tools.ts";
+import { freePort, MAIN, type PerfRow, startNginx, V8_FLAGS_ARG } from "./_tools.ts";
 import { smallSite } from "./bench.ts";
 
 const REQUESTS = Number(Deno.env.get("NETLAB_PERF_REQUESTS") ?? 1_000_000);
@@ -24,6 +24,7 @@ async function measure(url: string, engine: "raw" | "fetch"): Promise<number> {
       "run",
       "-A",
       "--unstable-net",
+      V8_FLAGS_ARG,
       MAIN,
       "bench",
       "-q",
