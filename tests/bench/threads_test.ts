@@ -215,7 +215,7 @@ Deno.test("Recorder.absorb() adds counters and merges histograms, so percentiles
   direct.absorb(a.state());
   direct.absorb(b.state());
   assert.deepEqual(
-    quarter.result(0, { interrupted: false, timedOut: false }).percentiles,
+    direct.result(0, { interrupted: false, timedOut: false }).percentiles,
     r.percentiles,
   );
 });
