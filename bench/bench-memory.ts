@@ -1,6 +1,7 @@
 /**
  * `deno task perf bench-memory`: peak RSS of a spawned `netlab bench` doing 1,000,000 keep-alive
- * requests against nginx (raw engine, 50 connections); the goal is under 150 MB. Long, so opt-in.
+ * requests against nginx (each engine with its default threads, 50 connections); the goal is under
+ * 150 MB. Long, so opt-in.
  * NETLAB_PERF_REQUESTS changes the count.
  *
  * @module
@@ -72,7 +73,8 @@ export async function run(): Promise<PerfRow[]> {
       const peak = await measure(url, engine);
       rows.push({
         section: "bench-memory",
-        what: `${engine} engine peak RSS over ${REQUESTS} requests (goal < 150 MB)`,
+        what:
+          `${engine} engine (default threads) peak RSS over ${REQUESTS} requests (goal < 150 MB)`,
         netlab: peak / 1e6,
         anchor: 150,
         anchorName: "limit",
