@@ -4,9 +4,10 @@
  *
  * V8 sizes each isolate's young generation from the machine's RAM (16 MB semi-spaces on a 24 GB
  * box) and lets the old generation grow fourfold before collecting it. `netlab bench --engine fetch`
- * runs two isolates that churn through garbage, which took 1,000,000 requests to 290 MB of RSS; with
- * 4 MB semi-spaces and 1.5x growth it stays near 140 MB. `netlab serve` under wrk lost no
- * throughput beyond run-to-run noise with these flags (A/B, 4 rounds); 2 MB semi-spaces cost it ~6%.
+ * runs two isolates that churn through garbage, which reached 290 MB of RSS within 300,000 requests;
+ * with 4 MB semi-spaces and 1.5x growth 1,000,000 stay near 143 MB. A/B under wrk: `netlab balance`
+ * lost nothing; `netlab serve` averaged 7% lower over 11 rounds, inside its round-to-round spread
+ * (README). 2 MB semi-spaces cost serve more, `--optimize-for-size` about 20%.
  *
  * @module
  */
