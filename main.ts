@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A --unstable-net
+#!/usr/bin/env -S deno run -A --unstable-net --v8-flags=--max-semi-space-size=4,--heap-growing-percent=50
 /**
  * netlab's command line: the only module that reads `Deno.args`, installs signal handlers, maps
  * errors to exit codes and calls `Deno.exit`.
@@ -16,12 +16,15 @@ import { poolCommand } from "./lib/cli/pool.ts";
 import { serveCommand } from "./lib/cli/serve.ts";
 import { stopWithParent } from "./lib/runtime/self.ts";
 import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
+import { isBenchWorkerScope, runBenchWorker } from "./lib/bench/bench_worker.ts";
 import { VERSION } from "./lib/version.ts";
 
-// Pool workers are started from this very module (so bundles and compiled binaries need no second
-// entry point): inside one, run the worker loop instead of the CLI.
+// Pool and bench workers are started from this very module (so bundles and compiled binaries need
+// no second entry point): inside one, run the worker loop instead of the CLI.
 const poolWorker = isPoolWorkerScope();
 if (poolWorker) runPoolWorker();
+const benchWorker = isBenchWorkerScope();
+if (benchWorker) runBenchWorker();
 
 const encoder = new TextEncoder();
 
@@ -132,6 +135,6 @@ function report(err: unknown, args: string[], ctx: CliContext): number {
   return 1;
 }
 
-if (import.meta.main && !poolWorker) {
+if (import.meta.main && !poolWorker && !benchWorker) {
   Deno.exit(await main(Deno.args));
 }

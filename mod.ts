@@ -406,7 +406,9 @@ export type { HaproxyConfigOptions } from "./lib/balancer/haproxy.ts";
 /**
  * Runs one benchmark against one URL, ab-style, and resolves to its {@linkcode BenchResult}.
  * Closed model by default (`concurrency` clients, `requests` or `timeLimitSeconds`); open model
- * with `rate`. Network failures are counted, never thrown; invalid options throw `UsageError`.
+ * with `rate`. With `threads` above 1 (the default with the fetch engine) the clients are shared
+ * out among this thread and Web Workers, whose counts are added into one result. Network failures
+ * are counted, never thrown; invalid options throw `UsageError`.
  *
  * @param options what to load and how (see {@linkcode BenchOptions} for defaults)
  * @param control `signal` stops the run early (the result covers what was done); `onProgress`
@@ -429,6 +431,30 @@ export type { HaproxyConfigOptions } from "./lib/balancer/haproxy.ts";
  * ```
  */
 export { bench } from "./lib/bench/run.ts";
+/**
+ * The worker side of a threaded bench, as the pool's: a program whose entry module doubles as the
+ * worker checks `isBenchWorkerScope()` first and calls `runBenchWorker()`, then passes its own
+ * `import.meta.url` as the bench's `workerUrl` (what `main.ts` does). Without `workerUrl` the
+ * bench uses `lib/bench/bench_worker.ts`.
+ *
+ * @returns `isBenchWorkerScope()`: true inside a worker named "netlab-bench-worker".
+ *
+ * @example An entry module that is also the bench's worker
+ * ```ts ignore
+ * import { bench, isBenchWorkerScope, runBenchWorker } from "@netlab/netlab";
+ *
+ * if (isBenchWorkerScope()) {
+ *   runBenchWorker();
+ * } else {
+ *   const url = "http://127.0.0.1:8000/";
+ *   const r = await bench({ url, requests: 1000, concurrency: 8, threads: 2, workerUrl: import.meta.url });
+ *   console.log(r.requestsPerSecond);
+ * }
+ * ```
+ */
+export { isBenchWorkerScope, runBenchWorker } from "./lib/bench/bench_worker.ts";
+/** Threads a bench uses when none are asked for, per engine (2 with fetch, 1 with raw). */
+export { DEFAULT_THREADS } from "./lib/bench/options.ts";
 /**
  * Runs every URL at every concurrency level in turn, each run with fresh connections.
  *

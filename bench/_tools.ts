@@ -5,6 +5,8 @@
  * @module
  */
 // deno-lint-ignore-file no-console
+import { V8_FLAGS_ARG } from "../lib/runtime/v8_flags.ts";
+export { V8_FLAGS_ARG };
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Path of netlab's `main.ts`. */
@@ -116,7 +118,11 @@ export async function startProcess(
 
 /** Starts `netlab <args>` from source on `port` (the caller puts `--port` in args). */
 export function startNetlab(args: string[], port: number): Promise<Child> {
-  return startProcess(Deno.execPath(), ["run", "-A", "--unstable-net", MAIN, ...args], port);
+  return startProcess(
+    Deno.execPath(),
+    ["run", "-A", "--unstable-net", V8_FLAGS_ARG, MAIN, ...args],
+    port,
+  );
 }
 
 /** Starts nginx with one worker, access log off, serving `root` on 127.0.0.1:port. */

@@ -1,12 +1,13 @@
 /**
  * `deno task perf bench-memory`: peak RSS of a spawned `netlab bench` doing 1,000,000 keep-alive
- * requests against nginx (raw engine, 50 connections); the goal is under 150 MB. Long, so opt-in.
+ * requests against nginx (each engine with its default threads, 50 connections); the goal is under
+ * 150 MB. Long, so opt-in.
  * NETLAB_PERF_REQUESTS changes the count.
  *
  * @module
  */
 // deno-lint-ignore-file no-console
-import { freePort, MAIN, type PerfRow, startNginx } from "./_tools.ts";
+import { freePort, MAIN, type PerfRow, startNginx, V8_FLAGS_ARG } from "./_tools.ts";
 import { smallSite } from "./bench.ts";
 
 const REQUESTS = Number(Deno.env.get("NETLAB_PERF_REQUESTS") ?? 1_000_000);
@@ -24,6 +25,7 @@ async function measure(url: string, engine: "raw" | "fetch"): Promise<number> {
       "run",
       "-A",
       "--unstable-net",
+      V8_FLAGS_ARG,
       MAIN,
       "bench",
       "-q",
@@ -71,7 +73,8 @@ export async function run(): Promise<PerfRow[]> {
       const peak = await measure(url, engine);
       rows.push({
         section: "bench-memory",
-        what: `${engine} engine peak RSS over ${REQUESTS} requests (goal < 150 MB)`,
+        what:
+          `${engine} engine (default threads) peak RSS over ${REQUESTS} requests (goal < 150 MB)`,
         netlab: peak / 1e6,
         anchor: 150,
         anchorName: "limit",

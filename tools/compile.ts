@@ -1,6 +1,7 @@
 /**
  * `deno task compile`: builds dist/netlab, one executable, with `deno compile` from main.ts. It
- * embeds www/ and the worker module (`--include`), turns on `--unstable-net` and grants the
+ * embeds www/ and the worker module (`--include`), turns on `--unstable-net`, bakes in the V8 flags
+ * of lib/runtime/v8_flags.ts and grants the
  * permissions in tools/_permissions.ts rather than `-A`.
  *
  * `deno compile` starts from a runtime base, denort, that it downloads for the Deno version in use;
@@ -17,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, relative, resolve } from "node:path";
 import { VERSION } from "../lib/version.ts";
 import { PERMISSIONS } from "./_permissions.ts";
+import { V8_FLAGS_ARG } from "../lib/runtime/v8_flags.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Files and folders embedded besides the module graph, relative to the repository. */
@@ -92,7 +94,7 @@ export async function compileArgs(out: string): Promise<string[]> {
   for (const inc of INCLUDES) {
     if (await exists(`${ROOT}${inc}`)) includes.push("--include", inc);
   }
-  return ["--unstable-net", ...PERMISSIONS, ...includes, "-o", out, "main.ts"];
+  return ["--unstable-net", V8_FLAGS_ARG, ...PERMISSIONS, ...includes, "-o", out, "main.ts"];
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -18,7 +18,16 @@ export interface NormalizedOptions {
   timeoutSeconds: number;
   rate: number | null;
   variableLength: boolean;
+  /** Worker threads, at most `concurrency`; 1 runs on the calling thread. */
+  threads: number;
 }
+
+/**
+ * Threads when none are asked for, per engine. Measured against nginx on 2 cores that the server
+ * shares (see README): fetch spends most of a core in Deno's fetch itself, and a second thread gives
+ * it 30-60% more; raw keeps pace with wrk on one thread, and a second only competes with the server.
+ */
+export const DEFAULT_THREADS: Readonly<Record<"fetch" | "raw", number>> = { fetch: 2, raw: 1 };
 
 /** Parses and checks a URL the way ab would accept it (http or https, with a host). */
 export function parseBenchUrl(text: string): URL {
@@ -61,14 +70,18 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   if (options.requests !== undefined) {
     requests = positiveInt(options.requests, "number of requests");
   } else requests = timeLimit === null ? 1 : Infinity;
+  const engine = options.engine ?? "fetch";
+  if (engine !== "fetch" && engine !== "raw") {
+    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
+  }
+  const threads = Math.min(
+    positiveInt(options.threads ?? DEFAULT_THREADS[engine], "thread count"),
+    concurrency,
+  );
   if (concurrency > requests) {
     throw new UsageError(
       `Cannot use concurrency level ${concurrency} greater than total number of requests ${requests}`,
     );
-  }
-  const engine = options.engine ?? "fetch";
-  if (engine !== "fetch" && engine !== "raw") {
-    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
   }
   const body = options.body ?? null;
   const method = (options.method ?? (body !== null ? "POST" : "GET")).toUpperCase();
@@ -101,6 +114,7 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
     timeoutSeconds: positive(options.timeoutSeconds ?? 30, "timeout"),
     rate,
     variableLength: options.variableLength ?? false,
+    threads,
   };
 }
 
@@ -126,6 +140,7 @@ export interface BenchFlags {
   out?: string;
   concurrencyLevels?: string;
   variableLength?: boolean;
+  threads?: string;
 }
 
 /** A validated command line: the runs to make and how to print them. */
@@ -186,6 +201,7 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   set("method", flags.postfile !== undefined && method === undefined ? "POST" : method);
   set("contentType", flags.contentType);
   set("variableLength", flags.variableLength);
+  set("threads", num(flags.threads, "thread count"));
   if (headers.length > 0) base.headers = headers;
   const engine = flags.engine ?? "fetch";
   if (engine !== "fetch" && engine !== "raw") {

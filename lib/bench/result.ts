@@ -1,11 +1,12 @@
 /**
  * What a bench run produces, and the recorder that builds it: exact counters plus HdrHistograms
- * (pure JS build) for the four ab timings, so memory stays flat however many requests run.
+ * (pure JS build) for the four ab timings, so memory stays flat however many requests run. With
+ * several threads each has its own recorder; their states are added into one at the end.
  *
  * @module
  */
-import * as hdr from "hdr-histogram-js";
 import { Outcome, type Sample } from "./engine.ts";
+import { Series, type SeriesState } from "./_series.ts";
 
 /** min, mean, standard deviation (n-1, as ab), median and max of one timing, in milliseconds. */
 export interface TimingStats {
@@ -110,51 +111,6 @@ export interface BenchResult {
 /** The percentiles the reports show: ab's nine plus two ab lacks. */
 export const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100] as const;
 
-/** Latencies up to an hour at 3 significant digits, in microseconds. */
-function histogram(): hdr.Histogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    autoResize: false,
-    useWebAssembly: false,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-}
-
-/** One timing: exact sums (mean, sd, min, max) and a histogram (median, percentiles). */
-class Series {
-  readonly hist: hdr.Histogram = histogram();
-  n = 0;
-  sum = 0;
-  sumSq = 0;
-  min = Infinity;
-  max = 0;
-
-  add(us: number): void {
-    const v = us < 0 ? 0 : us;
-    this.n++;
-    this.sum += v;
-    this.sumSq += v * v;
-    if (v < this.min) this.min = v;
-    if (v > this.max) this.max = v;
-    this.hist.recordValue(Math.min(Math.round(v), 3_600_000_000));
-  }
-
-  stats(): TimingStats {
-    const n = this.n;
-    const mean = this.sum / n;
-    const variance = n > 1 ? Math.max(0, (this.sumSq - n * mean * mean) / (n - 1)) : 0;
-    return {
-      min: this.min / 1000,
-      mean: mean / 1000,
-      sd: Math.sqrt(variance) / 1000,
-      median: this.hist.getValueAtPercentile(50) / 1000,
-      max: this.max / 1000,
-    };
-  }
-}
-
 /** Static facts about a run that the counters do not know. */
 export interface RunInfo {
   url: URL;
@@ -168,6 +124,34 @@ export interface RunInfo {
   variableLength: boolean;
   exactWireBytes: boolean;
   connectTimes: boolean;
+}
+
+/**
+ * Decides the run's Document Length: given a complete response's body length, returns the length
+ * every response is compared with (the first one's). Threads share one so that "the first response"
+ * means the first of the whole run.
+ */
+export type DocumentLengthClaim = (bodyBytes: number) => number;
+
+/** A recorder's counters as plain data, to cross a worker boundary. */
+export interface RecorderState {
+  complete: number;
+  failures: FailureCounts;
+  non2xx: number;
+  keepAlive: number;
+  wire: number;
+  body: number;
+  sent: number;
+  documentLength: number | null;
+  serverSoftware: string | null;
+  /** performance.timeOrigin + lastEnd: comparable across threads. */
+  lastEndEpoch: number;
+  status: Array<[number, number]>;
+  errors: Array<[string, number]>;
+  connect: SeriesState;
+  processing: SeriesState;
+  waiting: SeriesState;
+  total: SeriesState;
 }
 
 /** Accumulates samples; cheap per request, memory independent of the request count. */
@@ -189,9 +173,11 @@ export class Recorder {
   #waiting = new Series();
   #total = new Series();
   #info: RunInfo;
+  #claim: DocumentLengthClaim | null;
 
-  constructor(info: RunInfo) {
+  constructor(info: RunInfo, claimDocumentLength?: DocumentLengthClaim) {
     this.#info = info;
+    this.#claim = claimDocumentLength ?? null;
   }
 
   /** Failed requests so far. */
@@ -215,8 +201,10 @@ export class Recorder {
     this.sent += this.#info.sentBytes;
     this.complete++;
     if (this.serverSoftware === null && s.server !== null) this.serverSoftware = s.server;
-    if (this.documentLength === null) this.documentLength = s.bodyBytes;
-    else if (s.bodyBytes !== this.documentLength && !this.#info.variableLength) {
+    if (this.documentLength === null) {
+      this.documentLength = this.#claim === null ? s.bodyBytes : this.#claim(s.bodyBytes);
+    }
+    if (s.bodyBytes !== this.documentLength && !this.#info.variableLength) {
       this.failures.length++;
       const cause = "body length differs from the first response";
       this.#errors.set(cause, (this.#errors.get(cause) ?? 0) + 1);
@@ -234,6 +222,51 @@ export class Recorder {
     } else {
       this.#waiting.add((s.firstByte - s.start) * 1000);
     }
+  }
+
+  /** Copies the counters into plain data. */
+  state(): RecorderState {
+    return {
+      complete: this.complete,
+      failures: { ...this.failures },
+      non2xx: this.non2xx,
+      keepAlive: this.keepAlive,
+      wire: this.wire,
+      body: this.body,
+      sent: this.sent,
+      documentLength: this.documentLength,
+      serverSoftware: this.serverSoftware,
+      lastEndEpoch: this.lastEnd === 0 ? 0 : performance.timeOrigin + this.lastEnd,
+      status: [...this.#status],
+      errors: [...this.#errors],
+      connect: this.#connect.state(),
+      processing: this.#processing.state(),
+      waiting: this.#waiting.state(),
+      total: this.#total.state(),
+    };
+  }
+
+  /** Adds another thread's counters to this recorder's. */
+  absorb(o: RecorderState): void {
+    this.complete += o.complete;
+    for (const k of ["connect", "receive", "length", "exceptions"] as const) {
+      this.failures[k] += o.failures[k];
+    }
+    this.non2xx += o.non2xx;
+    this.keepAlive += o.keepAlive;
+    this.wire += o.wire;
+    this.body += o.body;
+    this.sent += o.sent;
+    this.documentLength ??= o.documentLength;
+    this.serverSoftware ??= o.serverSoftware;
+    const lastEnd = o.lastEndEpoch === 0 ? 0 : o.lastEndEpoch - performance.timeOrigin;
+    if (lastEnd > this.lastEnd) this.lastEnd = lastEnd;
+    for (const [k, v] of o.status) this.#status.set(k, (this.#status.get(k) ?? 0) + v);
+    for (const [k, v] of o.errors) this.#errors.set(k, (this.#errors.get(k) ?? 0) + v);
+    this.#connect.absorb(o.connect);
+    this.#processing.absorb(o.processing);
+    this.#waiting.absorb(o.waiting);
+    this.#total.absorb(o.total);
   }
 
   /** Builds the result; `startedAt` is performance.now() at the start of the run. */

@@ -2,15 +2,18 @@
  * `bench()`: one run against one URL. Closed model: `concurrency` clients each send their next
  * request when the previous one is done, until `requests` or `timeLimitSeconds`. Open model
  * (`rate`): request i is due at start + i/rate whatever the server does, and its latency counts
- * from when it was due, so a stalled server cannot hide its stall (coordinated omission).
+ * from when it was due, so a stalled server cannot hide its stall (coordinated omission). With
+ * `threads` above 1 the clients are shared out among Web Workers (lib/bench/threads.ts).
  *
  * @module
  */
-import { type Engine, type EngineClient, newSample, Outcome, type Sample } from "./engine.ts";
+import type { Engine } from "./engine.ts";
 import { fetchEngine } from "./engines/fetch.ts";
 import { rawEngine } from "./engines/raw.ts";
-import { normalizeOptions } from "./options.ts";
-import { type BenchResult, Recorder } from "./result.ts";
+import { runLoad } from "./_load.ts";
+import { type NormalizedOptions, normalizeOptions } from "./options.ts";
+import { type BenchResult, Recorder, type RunInfo } from "./result.ts";
+import { benchThreads } from "./threads.ts";
 
 /** What one bench run does. Only `url` is required; the rest default as ab does. */
 export interface BenchOptions {
@@ -40,6 +43,17 @@ export interface BenchOptions {
   engine?: "fetch" | "raw";
   /** Accept responses of varying length instead of counting Length failures (ab -l). @default {false} */
   variableLength?: boolean;
+  /**
+   * Threads (Web Workers) sharing the connections, as wrk's -t; never more than `concurrency`.
+   * @default {DEFAULT_THREADS}
+   */
+  threads?: number;
+  /**
+   * Module the worker threads start from: netlab's entry module (main.ts, a bundle, a binary's
+   * main), which runs the worker loop when named "netlab-bench-worker".
+   * @default {lib/bench/bench_worker.ts}
+   */
+  workerUrl?: string | URL;
 }
 
 /** Progress of a running bench, sent every ~250 ms. */
@@ -65,17 +79,24 @@ export interface BenchControl {
 }
 
 /** Runs one benchmark and resolves to its result (it never rejects for network failures). */
-export async function bench(
-  options: BenchOptions,
-  control: BenchControl = {},
-): Promise<BenchResult> {
+export function bench(options: BenchOptions, control: BenchControl = {}): Promise<BenchResult> {
   const o = normalizeOptions(options);
-  const engine: Engine = o.engine === "raw" ? rawEngine(o.spec) : fetchEngine(o.spec);
-  const recorder = new Recorder({
+  if (o.threads > 1) return benchThreads(options, o, control);
+  return benchHere(o, control);
+}
+
+/** The engine a run uses. */
+export function makeEngine(o: NormalizedOptions): Engine {
+  return o.engine === "raw" ? rawEngine(o.spec) : fetchEngine(o.spec);
+}
+
+/** What the recorder of a run (or of one thread's share of it) needs to know. */
+export function runInfo(o: NormalizedOptions, engine: Engine, concurrency: number): RunInfo {
+  return {
     url: o.spec.url,
     method: o.spec.method,
     engine: engine.name,
-    concurrency: o.concurrency,
+    concurrency,
     keepAlive: o.spec.keepAlive,
     rate: o.rate,
     // ab's "Total body sent" counts whole requests, and only when there is a body (-p).
@@ -83,117 +104,71 @@ export async function bench(
     variableLength: o.variableLength,
     exactWireBytes: engine.traits.exactWireBytes,
     connectTimes: engine.traits.connectTimes,
-  });
-  const clients: EngineClient[] = [];
-  const samples: Sample[] = [];
-  // A request is in flight from the call to request() until it returns; request() sets
-  // sample.start before its first await, so the watchdog (a timer) never sees a stale start.
-  const inFlight: boolean[] = [];
-  let issued = 0;
-  let stopped = false;
-  let timedOut = false;
-  const limit = o.requests;
-  const timeoutMs = o.timeoutSeconds * 1000;
-  // Open-model workers waiting for their next due time; stopping wakes them at once.
-  const sleepers = new Map<ReturnType<typeof setTimeout>, () => void>();
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    for (const c of clients) c.abort("stop");
-    for (const [timer, wake] of sleepers) {
-      clearTimeout(timer);
-      wake();
-    }
-    sleepers.clear();
   };
-  const signal = control.signal;
-  if (signal?.aborted) stopped = true;
-  signal?.addEventListener("abort", stop, { once: true });
+}
 
+/** A progress report from finished and failed counts. */
+export function progressOf(
+  done: number,
+  failed: number,
+  limit: number,
+  start: number,
+  now: number,
+): BenchProgress {
+  const elapsed = (now - start) / 1000;
+  return {
+    done,
+    failed,
+    total: Number.isFinite(limit) ? limit : null,
+    elapsedSeconds: elapsed,
+    requestsPerSecond: elapsed > 0 ? done / elapsed : 0,
+  };
+}
+
+/** Requests finished (length failures are complete responses, counted once). */
+export function doneOf(recorder: Recorder): number {
+  return recorder.complete + recorder.failed - recorder.failures.length;
+}
+
+/** The whole run on this thread. */
+async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<BenchResult> {
+  const engine = makeEngine(o);
+  const recorder = new Recorder(runInfo(o, engine, o.concurrency));
+  const stopper = new AbortController();
+  const signal = control.signal;
+  const stop = () => stopper.abort();
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop, { once: true });
   const start = performance.now();
   const deadline = o.timeLimitSeconds === null ? null : setTimeout(stop, o.timeLimitSeconds * 1000);
-  const watchEvery = Math.max(10, Math.min(250, timeoutMs / 4));
-  let lastProgress = start;
-  const watchdog = setInterval(() => {
-    const now = performance.now();
-    for (let i = 0; i < clients.length; i++) {
-      if (inFlight[i] && now - samples[i]!.start > timeoutMs) {
-        inFlight[i] = false;
-        clients[i]!.abort("timeout");
-      }
-    }
-    if (control.onProgress && now - lastProgress >= 250) {
-      lastProgress = now;
-      control.onProgress(progress(now));
-    }
-  }, watchEvery);
-  const progress = (now: number): BenchProgress => {
-    const done = recorder.complete + recorder.failed - recorder.failures.length;
-    const elapsed = (now - start) / 1000;
-    return {
-      done,
-      failed: recorder.failed,
-      total: Number.isFinite(limit) ? limit : null,
-      elapsedSeconds: elapsed,
-      requestsPerSecond: elapsed > 0 ? done / elapsed : 0,
-    };
-  };
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        sleepers.delete(timer);
-        resolve();
-      }, ms);
-      sleepers.set(timer, resolve);
-    });
-
-  const worker = async (index: number): Promise<void> => {
-    const client = clients[index]!;
-    const s = samples[index]!;
-    s.wantServer = true;
-    while (!stopped && issued < limit) {
-      const i = issued++;
-      if (o.rate !== null) {
-        const due = start + (i * 1000) / o.rate;
-        const wait = due - performance.now();
-        if (wait > 1) await sleep(wait);
-        if (stopped) break;
-        s.intended = due;
-      }
-      inFlight[index] = true;
-      await client.request(s);
-      inFlight[index] = false;
-      if (o.rate === null) s.intended = s.start;
-      if (s.outcome === Outcome.Aborted) break;
-      if (s.outcome === Outcome.Exception && s.cause === "timeout") {
-        s.cause = `timeout: no response within ${o.timeoutSeconds} s (-s)`;
-        timedOut = true;
-      }
-      recorder.record(s);
-      s.wantServer = recorder.serverSoftware === null;
-      if (timedOut) stop();
-    }
-  };
-
+  const limit = o.requests;
+  let issued = 0;
+  let timedOut = false;
   try {
-    for (let i = 0; i < o.concurrency; i++) {
-      clients.push(engine.client());
-      samples.push(newSample());
-      inFlight.push(false);
-    }
-    await Promise.all(clients.map((_, i) => worker(i)));
+    timedOut = await runLoad({
+      engine,
+      recorder,
+      concurrency: o.concurrency,
+      start,
+      rate: o.rate,
+      timeoutSeconds: o.timeoutSeconds,
+      claim: () => (issued < limit ? issued++ : null),
+      signal: stopper.signal,
+      onTimeout: stop,
+      ...(control.onProgress
+        ? {
+          onTick: (now: number) =>
+            control.onProgress!(progressOf(doneOf(recorder), recorder.failed, limit, start, now)),
+        }
+        : {}),
+    });
   } finally {
-    clearInterval(watchdog);
     if (deadline !== null) clearTimeout(deadline);
     signal?.removeEventListener("abort", stop);
-    for (const c of clients) c.close();
-    engine.close();
   }
-  const result = recorder.result(start, {
-    interrupted: signal?.aborted ?? false,
-    timedOut,
-  });
-  control.onProgress?.(progress(performance.now()));
+  const result = recorder.result(start, { interrupted: signal?.aborted ?? false, timedOut });
+  control.onProgress?.(
+    progressOf(doneOf(recorder), recorder.failed, limit, start, performance.now()),
+  );
   return result;
 }

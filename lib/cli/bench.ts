@@ -12,7 +12,7 @@ import { NetlabError } from "./errors.ts";
 import { setupLogging } from "./logging.ts";
 import { VERSION } from "../version.ts";
 import { benchMatrix } from "../bench/matrix.ts";
-import { type BenchPlan, resolveBenchFlags } from "../bench/options.ts";
+import { type BenchPlan, DEFAULT_THREADS, resolveBenchFlags } from "../bench/options.ts";
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
 import type { BenchResult } from "../bench/result.ts";
 import { renderAb } from "../bench/render/ab.ts";
@@ -43,6 +43,11 @@ export function benchCommand(ctx: CliContext): Command {
     .option("-q, --quiet", "no progress bar")
     .option("--rate <n>", "open model: N requests per second, latency from when each was due")
     .option("--engine <engine>", "fetch (Deno's fetch) or raw (HTTP/1.1 over sockets)", "fetch")
+    .option(
+      "--threads <n>",
+      "threads sharing the connections, as wrk's -t " +
+        `(default ${DEFAULT_THREADS.fetch} with fetch, ${DEFAULT_THREADS.raw} with raw)`,
+    )
     .option("--format <format>", "ab, json, csv or markdown", "ab")
     .option("--out <file>", "write the report to a file instead of standard output")
     .option("--concurrency-levels <list>", "run each URL at every level, e.g. 1,5,10,20,50,100")
@@ -85,6 +90,7 @@ async function runPlan(
     return await benchMatrix({
       ...plan.base,
       ...(body !== undefined ? { body } : {}),
+      ...(ctx.entryUrl !== undefined ? { workerUrl: ctx.entryUrl } : {}),
       urls: plan.urls,
       concurrencyLevels: plan.concurrencyLevels,
     }, {

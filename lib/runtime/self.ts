@@ -6,6 +6,7 @@
  * @module
  */
 import { entryPath, type RunMode, runMode } from "./mode.ts";
+import { V8_FLAGS_ARG } from "./v8_flags.ts";
 
 /** A command line that runs netlab with the given arguments. */
 export interface SelfCommand {
@@ -18,11 +19,11 @@ export interface SelfCommand {
 /**
  * The command that runs this same netlab with `args`.
  *
- * - From source: `deno run -A --unstable-net <main.ts> ...args`, main.ts found from this module's
- *   location, not the current directory.
+ * - From source: `deno run -A --unstable-net --v8-flags=... <main.ts> ...args` (the flags of
+ *   `v8_flags.ts`), main.ts found from this module's location, not the current directory.
  * - From a bundle: the same with the bundle file in place of main.ts.
- * - From a `deno compile` executable: the executable itself, whose permissions and unstable flags
- *   were fixed when it was built.
+ * - From a `deno compile` executable: the executable itself, whose permissions, unstable and V8
+ *   flags were fixed when it was built.
  *
  * @param args netlab arguments, e.g. `["serve", "--port", "0"]`
  * @param mode how this netlab runs; defaults to {@linkcode runMode}'s answer
@@ -36,7 +37,10 @@ export interface SelfCommand {
  */
 export function selfCommand(args: string[], mode: RunMode = runMode()): SelfCommand {
   if (mode === "binary") return { cmd: Deno.execPath(), args: [...args] };
-  return { cmd: Deno.execPath(), args: ["run", "-A", "--unstable-net", entryPath(), ...args] };
+  return {
+    cmd: Deno.execPath(),
+    args: ["run", "-A", "--unstable-net", V8_FLAGS_ARG, entryPath(), ...args],
+  };
 }
 
 /**

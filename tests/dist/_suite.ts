@@ -72,14 +72,13 @@ export function registerSuite(runner: Runner): void {
     await assertSameImage(balancer.url);
   });
 
-  test("bench", "netlab bench prints a report", async (cwd) => {
+  test("bench", "netlab bench on 2 threads prints one report", async (cwd) => {
     const env = { XDG_CACHE_HOME: join(cwd, "cache") };
     await using server = await start(runner, ["serve", "--port", "0"], { cwd, env });
     const url = new URL("page.html", server.url).href;
-    const { code, stdout, stderr } = await run(runner, ["bench", "-n", "20", "-c", "2", url], {
-      cwd,
-      env,
-    });
+    // The second thread is a worker started from the bundle or executable itself.
+    const args = ["bench", "-n", "20", "-c", "2", "--threads", "2", url];
+    const { code, stdout, stderr } = await run(runner, args, { cwd, env });
     assert.equal(code, 0, stderr);
     assert.match(stdout, /Requests per second/);
     assert.match(stdout, /Complete requests:\s+20\b/);

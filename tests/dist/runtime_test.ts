@@ -5,6 +5,7 @@ import { materialize } from "../../lib/runtime/_materialize.ts";
 import { defaultRoot } from "../../lib/runtime/assets.ts";
 import { entryPath, runMode } from "../../lib/runtime/mode.ts";
 import { selfCommand } from "../../lib/runtime/self.ts";
+import { V8_FLAGS_ARG } from "../../lib/runtime/v8_flags.ts";
 import {
   collectFiles,
   digestFiles,
@@ -30,7 +31,7 @@ Deno.test("entryPath() is main.ts from source and the bundle file itself from a 
 Deno.test("selfCommand() runs main.ts from source and the executable itself from a binary", () => {
   assert.deepEqual(selfCommand(["serve", "--port", "0"]), {
     cmd: Deno.execPath(),
-    args: ["run", "-A", "--unstable-net", MAIN, "serve", "--port", "0"],
+    args: ["run", "-A", "--unstable-net", V8_FLAGS_ARG, MAIN, "serve", "--port", "0"],
   });
   assert.deepEqual(selfCommand(["lab"], "binary"), { cmd: Deno.execPath(), args: ["lab"] });
 });

@@ -23,12 +23,14 @@ export function fetchEngine(spec: RequestSpec): Engine {
     poolMaxIdlePerHost: spec.keepAlive ? spec.concurrency : 0,
     http2: false,
   });
-  const headers = new Headers();
-  for (const [k, v] of spec.headers) headers.append(k, v);
+  // Pairs, not a Headers object: fetch copies a Headers object through its iterator, which costs
+  // twice as much per request as reading an array.
+  const headers: Array<[string, string]> = [...spec.headers];
+  const has = (name: string) => headers.some(([k]) => k.toLowerCase() === name);
   // So that body bytes compare with ab, which never asks for compression.
-  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
-  if (!headers.has("user-agent")) headers.set("user-agent", `netlab-bench/${VERSION}`);
-  if (!headers.has("accept")) headers.set("accept", "*/*");
+  if (!has("accept-encoding")) headers.push(["accept-encoding", "identity"]);
+  if (!has("user-agent")) headers.push(["user-agent", `netlab-bench/${VERSION}`]);
+  if (!has("accept")) headers.push(["accept", "*/*"]);
   const init = {
     method: spec.method,
     headers,
@@ -58,6 +60,7 @@ class FetchClient implements EngineClient {
   #url: string;
   #base: Init;
   #keepAlive: boolean;
+  #head = new HeadEstimate();
 
   constructor(url: string, init: Init, keepAlive: boolean) {
     this.#url = url;
@@ -86,7 +89,7 @@ class FetchClient implements EngineClient {
       gotHeaders = true;
       s.firstByte = performance.now();
       s.status = res.status;
-      const headerBytes = estimateHeaderBytes(res);
+      const headerBytes = this.#head.bytes(res);
       s.wireBytes = headerBytes;
       const body = await res.bytes();
       s.end = performance.now();
@@ -115,6 +118,33 @@ class FetchClient implements EngineClient {
 
   close(): void {
     // Pooled connections belong to the engine's HttpClient, closed with the engine.
+  }
+}
+
+/**
+ * The size of a response's head, reconstructed. Walking a Response's headers costs about 10 µs in
+ * Deno, as much as the rest of this engine's own work per request, so a client walks them again
+ * only when what changes a head's size from one response to the next changes: the status, the
+ * Content-Length, a Set-Cookie; and every 64th response, in case anything else does.
+ */
+class HeadEstimate {
+  #status = -1;
+  #length: string | null = null;
+  #countdown = 0;
+  #bytes = 0;
+
+  bytes(res: Response): number {
+    const length = res.headers.get("content-length");
+    if (
+      res.status !== this.#status || length !== this.#length || --this.#countdown <= 0 ||
+      res.headers.has("set-cookie")
+    ) {
+      this.#status = res.status;
+      this.#length = length;
+      this.#countdown = 64;
+      this.#bytes = estimateHeaderBytes(res);
+    }
+    return this.#bytes;
   }
 }
 

@@ -1,0 +1,93 @@
+/**
+ * One timing of a bench run: exact sums (mean, sd, min, max) and an HdrHistogram (pure JS build)
+ * for the median and percentiles. A series can be copied into plain data and added to another, so
+ * threads each record their own and the run adds them up at the end (histograms encoded as
+ * autocannon does, with hdr-histogram-js's compressed base64).
+ *
+ * @module
+ */
+import * as hdr from "hdr-histogram-js";
+import type { TimingStats } from "./result.ts";
+
+/** Latencies up to an hour, in microseconds. */
+const HIGHEST = 3_600_000_000;
+
+/** Latencies up to an hour at 3 significant digits, in microseconds. */
+function histogram(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    useWebAssembly: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** A series as plain data, to cross a worker boundary. */
+export interface SeriesState {
+  n: number;
+  sum: number;
+  sumSq: number;
+  min: number;
+  max: number;
+  /** The histogram, compressed and base64-encoded ("" when empty). */
+  hist: string;
+}
+
+/** One timing: exact sums and a histogram, in microseconds. */
+export class Series {
+  readonly hist: hdr.Histogram = histogram();
+  n = 0;
+  sum = 0;
+  sumSq = 0;
+  min = Infinity;
+  max = 0;
+
+  add(us: number): void {
+    const v = us < 0 ? 0 : us;
+    this.n++;
+    this.sum += v;
+    this.sumSq += v * v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    this.hist.recordValue(Math.min(Math.round(v), HIGHEST));
+  }
+
+  /** Copies the series into plain data. */
+  state(): SeriesState {
+    const { n, sum, sumSq, min, max } = this;
+    return {
+      n,
+      sum,
+      sumSq,
+      min,
+      max,
+      hist: n === 0 ? "" : hdr.encodeIntoCompressedBase64(this.hist),
+    };
+  }
+
+  /** Adds another thread's series to this one. */
+  absorb(other: SeriesState): void {
+    if (other.n === 0) return;
+    this.n += other.n;
+    this.sum += other.sum;
+    this.sumSq += other.sumSq;
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
+    this.hist.add(hdr.decodeFromCompressedBase64(other.hist, 32, false));
+  }
+
+  stats(): TimingStats {
+    const n = this.n;
+    const mean = this.sum / n;
+    const variance = n > 1 ? Math.max(0, (this.sumSq - n * mean * mean) / (n - 1)) : 0;
+    return {
+      min: this.min / 1000,
+      mean: mean / 1000,
+      sd: Math.sqrt(variance) / 1000,
+      median: this.hist.getValueAtPercentile(50) / 1000,
+      max: this.max / 1000,
+    };
+  }
+}

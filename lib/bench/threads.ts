@@ -1,0 +1,159 @@
+/**
+ * `bench()` on several threads, as wrk's -t: the calling thread and Web Workers each run a share of
+ * the connections and claim request indexes from one shared counter, so the run still sends exactly `requests`, and
+ * with `rate` request i is still due at start + i/rate whichever worker sends it. At the end the
+ * workers' counters and histograms are added into one result, the same as a one-thread run's.
+ *
+ * @module
+ */
+import {
+  BENCH_WORKER_NAME,
+  type FromBenchWorker,
+  SharedCounters,
+  type ToBenchWorker,
+} from "./_thread_protocol.ts";
+import type { NormalizedOptions } from "./options.ts";
+import { runLoad } from "./_load.ts";
+import { type BenchResult, Recorder, type RecorderState } from "./result.ts";
+import {
+  type BenchControl,
+  type BenchOptions,
+  doneOf,
+  makeEngine,
+  progressOf,
+  runInfo,
+} from "./run.ts";
+
+/** Connections of thread `index` when `concurrency` are shared out among `threads`. */
+export function shareOf(concurrency: number, threads: number, index: number): number {
+  return Math.floor(concurrency / threads) + (index < concurrency % threads ? 1 : 0);
+}
+
+/**
+ * Runs `o` on `o.threads` threads: this one and `o.threads - 1` workers (a worker costs about 30 MB
+ * of its own, and this thread would otherwise only wait). `options` is what the caller passed, sent
+ * on to each worker with its share of the connections.
+ */
+export async function benchThreads(
+  options: BenchOptions,
+  o: NormalizedOptions,
+  control: BenchControl,
+): Promise<BenchResult> {
+  const shared = new SharedCounters(o.threads);
+  const engine = makeEngine({
+    ...o,
+    spec: { ...o.spec, concurrency: shareOf(o.concurrency, o.threads, 0) },
+  });
+  // This thread's recorder is the run's: the workers' counters are added to it at the end.
+  const recorder = new Recorder(
+    runInfo(o, engine, o.concurrency),
+    (n) => shared.claimDocumentLength(n),
+  );
+  const url = options.workerUrl ?? new URL("./bench_worker.ts", import.meta.url);
+  const workers: Worker[] = [];
+  const states: RecorderState[] = [];
+  const stopper = new AbortController();
+  let timedOut = false;
+  let failure: Error | null = null;
+  let start = performance.now();
+
+  let allReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => allReady = resolve);
+  let allDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => allDone = resolve);
+  let readyCount = 0;
+  let doneCount = 0;
+  const post = (msg: ToBenchWorker) => {
+    for (const w of workers) w.postMessage(msg);
+  };
+  const stop = () => {
+    if (stopper.signal.aborted) return;
+    shared.stop();
+    stopper.abort();
+    post({ type: "stop" });
+    allReady(); // when stopped while workers load: nothing to wait for
+  };
+  const fail = (err: Error) => {
+    failure ??= err;
+    stop();
+    allDone();
+  };
+  const onMessage = (msg: FromBenchWorker) => {
+    if (msg.type === "ready") {
+      if (++readyCount === workers.length) allReady();
+    } else if (msg.type === "timeout") {
+      timedOut = true;
+      stop();
+    } else if (msg.type === "done") {
+      states.push(msg.state);
+      timedOut ||= msg.timedOut;
+      if (++doneCount === workers.length) allDone();
+    } else fail(new Error(`Bench worker failed: ${msg.message}`));
+  };
+
+  const signal = control.signal;
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop, { once: true });
+  let deadline: ReturnType<typeof setTimeout> | null = null;
+  let ticker: ReturnType<typeof setInterval> | null = null;
+  const publish = () => shared.setProgress(0, doneOf(recorder), recorder.failed);
+  try {
+    for (let i = 1; i < o.threads && !stopper.signal.aborted; i++) {
+      const w = new Worker(url, { type: "module", name: BENCH_WORKER_NAME });
+      workers.push(w);
+      w.onmessage = (e: MessageEvent<FromBenchWorker>) => onMessage(e.data);
+      w.onerror = (e) => {
+        e.preventDefault();
+        fail(new Error(`Bench worker failed: ${e.message}`));
+      };
+      const share: BenchOptions = {
+        ...options,
+        concurrency: shareOf(o.concurrency, o.threads, i),
+        threads: 1,
+      };
+      delete share.workerUrl;
+      w.postMessage({ type: "start", options: share, shared: shared.buffer, index: i });
+    }
+    // The clock starts once every worker is ready: loading a module is not load.
+    await ready;
+    start = performance.now();
+    if (!stopper.signal.aborted) {
+      post({ type: "go", startEpoch: performance.timeOrigin + start });
+      if (o.timeLimitSeconds !== null) deadline = setTimeout(stop, o.timeLimitSeconds * 1000);
+      if (control.onProgress) {
+        const onProgress = control.onProgress;
+        ticker = setInterval(() => {
+          publish();
+          const p = shared.progress();
+          onProgress(progressOf(p.done, p.failed, o.requests, start, performance.now()));
+        }, 250);
+      }
+    } else allDone();
+    const limit = o.requests;
+    timedOut = await runLoad({
+      engine,
+      recorder,
+      concurrency: shareOf(o.concurrency, o.threads, 0),
+      start,
+      rate: o.rate,
+      timeoutSeconds: o.timeoutSeconds,
+      claim: () => shared.claim(limit),
+      signal: stopper.signal,
+      onTimeout: stop,
+    }) || timedOut;
+    await done;
+  } finally {
+    if (ticker !== null) clearInterval(ticker);
+    if (deadline !== null) clearTimeout(deadline);
+    signal?.removeEventListener("abort", stop);
+    for (const w of workers) w.terminate();
+  }
+  if (failure !== null) throw failure;
+  for (const s of states) recorder.absorb(s);
+  const result = recorder.result(start, { interrupted: signal?.aborted ?? false, timedOut });
+  publish();
+  control.onProgress?.(
+    progressOf(doneOf(recorder), recorder.failed, o.requests, start, performance.now()),
+  );
+  return result;
+}

@@ -1,0 +1,250 @@
+/**
+ * bench() on several threads (Web Workers plus the calling thread), both engines: the totals,
+ * stops, failures and percentiles must be those of one run, not of one thread.
+ */
+import assert from "node:assert/strict";
+import { bench } from "../../lib/bench/run.ts";
+import { shareOf } from "../../lib/bench/threads.ts";
+import { newSample, Outcome } from "../../lib/bench/engine.ts";
+import { Recorder } from "../../lib/bench/result.ts";
+import { deadPort, fixedServer, response, startServer } from "./_servers.ts";
+import { netlab } from "../_netlab.ts";
+
+for (const engine of ["fetch", "raw"] as const) {
+  Deno.test(`bench() [${engine}] on 3 threads sends exactly the requests asked, in total`, async () => {
+    await using server = fixedServer("threads\n");
+    const r = await bench({
+      url: server.url,
+      requests: 101,
+      concurrency: 7,
+      threads: 3,
+      keepAlive: true,
+      engine,
+    });
+    assert.equal(r.complete, 101);
+    assert.equal(r.failed, 0);
+    assert.equal(server.requests(), 101);
+    assert.equal(r.concurrency, 7);
+    assert.equal(r.documentLength, 8);
+    assert.equal(r.htmlTransferred, 101 * 8);
+    assert.deepEqual(r.statusCodes, { "200": 101 });
+    assert.equal(r.keepAliveRequests, 101);
+    assert.equal(r.serverSoftware, "netlab-test");
+    const one = response("threads\n", { keepAlive: true }).length;
+    if (engine === "raw") {
+      assert.equal(r.totalTransferred, 101 * one);
+      assert.equal(server.connections(), 7);
+    }
+  });
+
+  Deno.test(`bench() [${engine}] on 2 threads shares one Document Length for Length failures`, async () => {
+    // Whichever response comes first sets the length; exactly the other half then fail, which
+    // holds only if both threads compare with the same first response.
+    await using server = startServer(({ index }) => ({
+      bytes: response(index % 2 === 0 ? "short" : "much longer"),
+      close: true,
+    }));
+    const r = await bench({ url: server.url, requests: 20, concurrency: 4, threads: 2, engine });
+    assert.equal(r.complete, 20);
+    assert.ok(r.documentLength === 5 || r.documentLength === 11, `${r.documentLength}`);
+    assert.equal(r.failures.length, 10);
+    assert.equal(r.failed, 10);
+  });
+
+  Deno.test(`bench() [${engine}] on 3 threads counts each Connect failure once`, async () => {
+    const r = await bench({
+      url: `http://127.0.0.1:${deadPort()}/`,
+      requests: 9,
+      concurrency: 3,
+      threads: 3,
+      engine,
+    });
+    assert.equal(r.complete, 0);
+    assert.equal(r.failed, 9);
+    assert.deepEqual(r.failures, { connect: 9, receive: 0, length: 0, exceptions: 0 });
+    assert.deepEqual(r.errors, { "connection refused": 9 });
+  });
+
+  Deno.test(`bench() [${engine}] on 2 threads stops every thread at the time limit`, async () => {
+    await using server = fixedServer("t");
+    const r = await bench({
+      url: server.url,
+      timeLimitSeconds: 0.5,
+      concurrency: 4,
+      threads: 2,
+      keepAlive: true,
+      engine,
+    });
+    assert.ok(r.complete > 0);
+    assert.equal(r.failed, 0);
+    assert.equal(r.interrupted, false);
+    assert.ok(server.requests() >= r.complete);
+  });
+
+  Deno.test(`bench() [${engine}] on 2 threads stops on its signal and reports what was done`, async () => {
+    await using server = fixedServer("s");
+    const controller = new AbortController();
+    const progress: number[] = [];
+    const timer = setInterval(() => {
+      if (server.requests() >= 40) controller.abort();
+    }, 10);
+    const r = await bench({
+      url: server.url,
+      requests: 10_000_000,
+      concurrency: 4,
+      threads: 2,
+      keepAlive: true,
+      engine,
+    }, { signal: controller.signal, onProgress: (p) => progress.push(p.done) });
+    clearInterval(timer);
+    assert.equal(r.interrupted, true);
+    assert.ok(r.complete >= 40 && r.complete < 10_000_000, `${r.complete}`);
+    assert.equal(r.failed, 0);
+    // Requests stopped in flight reached the server but count nowhere.
+    assert.ok(server.requests() >= r.complete);
+    assert.equal(progress.at(-1), r.complete);
+  });
+
+  Deno.test(`bench() [${engine}] on 2 threads ends the whole run at a timeout (-s)`, async () => {
+    await using server = startServer(({ index }) =>
+      index < 4 ? { bytes: response("ok"), close: true } : null
+    );
+    const r = await bench({
+      url: server.url,
+      requests: 100,
+      concurrency: 2,
+      threads: 2,
+      timeoutSeconds: 1,
+      engine,
+    });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.complete, 4);
+    // Both threads may see their own request pass the timeout before hearing of the other's.
+    assert.ok(r.failures.exceptions >= 1 && r.failures.exceptions <= 2, JSON.stringify(r.errors));
+    assert.equal(r.failed, r.failures.exceptions);
+  });
+}
+
+Deno.test("bench() --rate on 2 threads keeps one schedule across threads", async () => {
+  await using server = fixedServer("r");
+  const r = await bench({
+    url: server.url,
+    rate: 200,
+    requests: 60,
+    concurrency: 4,
+    threads: 2,
+    keepAlive: true,
+    engine: "raw",
+  });
+  assert.equal(r.complete, 60);
+  assert.equal(server.requests(), 60);
+  // 60 requests due over 295 ms: two threads must not each run the schedule.
+  assert.ok(r.timeTakenSeconds >= 0.25, `took ${r.timeTakenSeconds}`);
+  assert.ok(r.requestsPerSecond <= 240, `rate ${r.requestsPerSecond}`);
+});
+
+Deno.test("shareOf() shares connections out so that they add up to the concurrency", () => {
+  for (const [c, t] of [[7, 3], [50, 2], [2, 2], [5, 4]] as const) {
+    const shares = Array.from({ length: t }, (_, i) => shareOf(c, t, i));
+    assert.equal(shares.reduce((a, b) => a + b, 0), c);
+    assert.ok(Math.max(...shares) - Math.min(...shares) <= 1);
+  }
+});
+
+Deno.test("Recorder.absorb() adds counters and merges histograms, so percentiles span threads", () => {
+  const info = {
+    url: new URL("http://127.0.0.1/"),
+    method: "GET",
+    engine: "raw" as const,
+    concurrency: 2,
+    keepAlive: false,
+    rate: null,
+    sentBytes: 0,
+    variableLength: false,
+    exactWireBytes: true,
+    connectTimes: true,
+  };
+  // Thread A's requests took 1 ms, thread B's 9 ms: neither alone knows the run's percentiles.
+  const record = (rec: Recorder, ms: number, n: number, status: number) => {
+    const s = newSample();
+    for (let i = 0; i < n; i++) {
+      Object.assign(s, {
+        outcome: Outcome.Complete,
+        intended: 0,
+        start: 0,
+        connectMs: 0.1,
+        writeDone: 0.2,
+        firstByte: ms / 2,
+        end: ms,
+        status,
+        wireBytes: 100,
+        bodyBytes: 10,
+        server: "x",
+      });
+      rec.record(s);
+    }
+    s.outcome = Outcome.Receive;
+    s.cause = "connection reset";
+    rec.record(s);
+  };
+  const a = new Recorder(info);
+  const b = new Recorder(info);
+  record(a, 1, 100, 200);
+  record(b, 9, 300, 404);
+  const all = new Recorder(info);
+  // Through JSON: the state must be plain data to cross a worker boundary.
+  all.absorb(JSON.parse(JSON.stringify(a.state())));
+  all.absorb(JSON.parse(JSON.stringify(b.state())));
+  const r = all.result(0, { interrupted: false, timedOut: false });
+  assert.equal(r.complete, 400);
+  assert.equal(r.failed, 2);
+  assert.deepEqual(r.errors, { "connection reset": 2 });
+  assert.deepEqual(r.statusCodes, { "200": 100, "404": 300 });
+  assert.equal(r.non2xx, 300);
+  assert.equal(r.totalTransferred, 402 * 100);
+  const total = r.connectionTimes!.total;
+  assert.equal(total.min, 1);
+  assert.equal(total.max, 9);
+  assert.equal(total.mean, 7);
+  // Three quarters of the requests took 9 ms: the run's median is 9 ms (thread A alone says 1).
+  assert.ok(Math.abs(r.percentiles["50"]! - 9) < 0.01, `p50 ${r.percentiles["50"]}`);
+  assert.ok(Math.abs(r.percentiles["99"]! - 9) < 0.01, `p99 ${r.percentiles["99"]}`);
+  assert.ok(Math.abs(r.connectionTimes!.waiting.median - 4.3) < 0.01);
+  assert.ok(Math.abs(r.connectionTimes!.connect!.mean - 0.1) < 1e-9);
+  const direct = new Recorder(info);
+  direct.absorb(a.state());
+  direct.absorb(b.state());
+  assert.deepEqual(
+    direct.result(0, { interrupted: false, timedOut: false }).percentiles,
+    r.percentiles,
+  );
+});
+
+Deno.test("netlab bench --threads 2 starts its workers from main.ts and prints one report", async () => {
+  await using server = fixedServer("cli");
+  const out = await netlab([
+    "bench",
+    "-q",
+    "--format",
+    "json",
+    "-k",
+    "-n",
+    "50",
+    "-c",
+    "4",
+    "--threads",
+    "2",
+    server.url,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const r = JSON.parse(out.stdout);
+  assert.equal(r.complete, 50);
+  assert.equal(r.concurrency, 4);
+  assert.equal(server.requests(), 50);
+});
+
+Deno.test("netlab bench --threads 0 is a usage error", async () => {
+  const out = await netlab(["bench", "--threads", "0", "http://127.0.0.1:1/"]);
+  assert.equal(out.code, 2);
+  assert.match(out.stderr, /Invalid thread count "0"/);
+});
