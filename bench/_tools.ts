@@ -5,7 +5,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { V8_FLAGS_ARG } from "../lib/runtime/v8_flags.ts";
+import { V8_FLAGS_ARG, v8FlagsFor } from "../lib/runtime/v8_flags.ts";
 export { V8_FLAGS_ARG };
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -120,7 +120,7 @@ export async function startProcess(
 export function startNetlab(args: string[], port: number): Promise<Child> {
   return startProcess(
     Deno.execPath(),
-    ["run", "-A", "--unstable-net", V8_FLAGS_ARG, MAIN, ...args],
+    ["run", "-A", "--unstable-net", ...v8FlagsFor(args), MAIN, ...args],
     port,
   );
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { entryPath, type RunMode, runMode } from "./mode.ts";
-import { V8_FLAGS_ARG } from "./v8_flags.ts";
+import { v8FlagsFor } from "./v8_flags.ts";
 
 /** A command line that runs netlab with the given arguments. */
 export interface SelfCommand {
@@ -19,8 +19,9 @@ export interface SelfCommand {
 /**
  * The command that runs this same netlab with `args`.
  *
- * - From source: `deno run -A --unstable-net --v8-flags=... <main.ts> ...args` (the flags of
- *   `v8_flags.ts`), main.ts found from this module's location, not the current directory.
+ * - From source: `deno run -A --unstable-net [--v8-flags=...] <main.ts> ...args` (the flags of
+ *   `v8_flags.ts` for a load generator, none for a server), main.ts found from this module's
+ *   location, not the current directory.
  * - From a bundle: the same with the bundle file in place of main.ts.
  * - From a `deno compile` executable: the executable itself, whose permissions, unstable and V8
  *   flags were fixed when it was built.
@@ -39,7 +40,7 @@ export function selfCommand(args: string[], mode: RunMode = runMode()): SelfComm
   if (mode === "binary") return { cmd: Deno.execPath(), args: [...args] };
   return {
     cmd: Deno.execPath(),
-    args: ["run", "-A", "--unstable-net", V8_FLAGS_ARG, entryPath(), ...args],
+    args: ["run", "-A", "--unstable-net", ...v8FlagsFor(args), entryPath(), ...args],
   };
 }
 

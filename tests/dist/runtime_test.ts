@@ -31,8 +31,15 @@ Deno.test("entryPath() is main.ts from source and the bundle file itself from a 
 Deno.test("selfCommand() runs main.ts from source and the executable itself from a binary", () => {
   assert.deepEqual(selfCommand(["serve", "--port", "0"]), {
     cmd: Deno.execPath(),
-    args: ["run", "-A", "--unstable-net", V8_FLAGS_ARG, MAIN, "serve", "--port", "0"],
+    args: ["run", "-A", "--unstable-net", MAIN, "serve", "--port", "0"],
   });
+  assert.deepEqual(selfCommand(["bench", "-n", "1", "http://127.0.0.1:1/"]).args.slice(0, 5), [
+    "run",
+    "-A",
+    "--unstable-net",
+    V8_FLAGS_ARG,
+    MAIN,
+  ]);
   assert.deepEqual(selfCommand(["lab"], "binary"), { cmd: Deno.execPath(), args: ["lab"] });
 });
 
