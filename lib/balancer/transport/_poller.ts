@@ -1,0 +1,130 @@
+/**
+ * One epoll instance and the loop that waits on it. Sockets register once, edge-triggered for
+ * both directions; an operation tries its syscall first and only waits after EAGAIN, so a busy
+ * socket costs no wake-up at all.
+ *
+ * Waiting: while events keep coming the loop polls on this thread (epoll_wait with timeout 0,
+ * a plain FFI call); only when nothing is ready does it block, as a nonblocking FFI call that
+ * runs on a worker thread and resolves a promise, so the JS event loop (timers, the stats
+ * server, logging) stays free. Each blocking wait costs two thread hand-offs, which is why it is
+ * the last resort. The loop runs only while some socket is registered.
+ *
+ * @module
+ */
+import { C, type Libc } from "./_libc.ts";
+
+/** Something registered with the poller: told which events its socket got. */
+export interface Pollable {
+  /** `events` is the epoll mask (EPOLLIN, EPOLLOUT, EPOLLERR, ...). */
+  wake(events: number): void;
+}
+
+const MAX_EVENTS = 256;
+// struct epoll_event is packed on x86_64 (12 bytes) but 8-byte aligned elsewhere (16)
+const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
+const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
+/** Polls in a row on this thread before one real wait lets the event loop's other work run. */
+const MAX_SPINS = 16;
+
+/** The epoll set of one engine. */
+export class Poller {
+  #libc: Libc;
+  #epfd: number;
+  /** Written to wake a pending epoll_wait when the last socket goes (so nothing stays pending). */
+  #wakeFd: number;
+  #events = new Uint8Array(MAX_EVENTS * EVENT_SIZE);
+  #view = new DataView(this.#events.buffer);
+  #ctl = new Uint8Array(16);
+  #ctlView = new DataView(this.#ctl.buffer);
+  #one = new Uint8Array(new BigUint64Array([1n]).buffer);
+  /** Registered sockets by fd (fds are small integers, so an array beats a Map). */
+  #table: (Pollable | undefined)[] = [];
+  /**
+   * Registration number per fd, also carried in each event: an event fetched for a socket that
+   * has since closed, its fd reused, is dropped instead of waking the newcomer.
+   */
+  #tags: number[] = [];
+  #nextTag = 1;
+  #count = 0;
+  #loop: Promise<void> | undefined;
+
+  constructor(libc: Libc) {
+    this.#libc = libc;
+    this.#epfd = libc.sym.epoll_create1(C.EPOLL_CLOEXEC);
+    if (this.#epfd < 0) throw new Error(`Cannot create an epoll instance: errno ${libc.errno()}`);
+    this.#wakeFd = libc.sym.eventfd(0, C.EFD_NONBLOCK | C.EFD_CLOEXEC);
+    if (this.#wakeFd < 0 || !this.#register(this.#wakeFd, C.EPOLLIN | C.EPOLLET, 0)) {
+      const errno = libc.errno();
+      libc.sym.close(this.#epfd);
+      throw new Error(`Cannot create the epoll wake-up: errno ${errno}`);
+    }
+  }
+
+  #register(fd: number, events: number, tag: number): boolean {
+    const v = this.#ctlView;
+    v.setUint32(0, events >>> 0, true);
+    v.setUint32(DATA_OFFSET, fd, true);
+    v.setUint32(DATA_OFFSET + 4, tag, true);
+    return this.#libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_ADD, fd, this.#ctl) === 0;
+  }
+
+  /** Registers `fd` for both directions; returns the errno on failure, 0 on success. */
+  add(fd: number, owner: Pollable): number {
+    const tag = this.#nextTag;
+    this.#nextTag = tag >= 0xffff_fff0 ? 1 : tag + 1;
+    const events = C.EPOLLIN | C.EPOLLOUT | C.EPOLLRDHUP | C.EPOLLET;
+    if (!this.#register(fd, events, tag)) return this.#libc.errno();
+    this.#table[fd] = owner;
+    this.#tags[fd] = tag;
+    this.#count++;
+    this.#loop ??= this.#run();
+    return 0;
+  }
+
+  /** Forgets `fd`; call just before closing it (close() takes it out of the epoll set). */
+  remove(fd: number): void {
+    if (this.#table[fd] === undefined) return;
+    this.#table[fd] = undefined;
+    this.#tags[fd] = 0;
+    if (--this.#count === 0 && this.#loop) this.#libc.sym.write(this.#wakeFd, this.#one, 8n);
+  }
+
+  async #run(): Promise<void> {
+    const { sym } = this.#libc;
+    let spins = 0;
+    while (this.#count > 0) {
+      let n = spins < MAX_SPINS ? sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, 0) : 0;
+      if (n > 0) {
+        spins++;
+        this.#dispatch(n);
+        // let the woken operations run (and make their next syscalls) before polling again
+        await null;
+        await null;
+        continue;
+      }
+      spins = 0;
+      n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, -1);
+      this.#dispatch(n);
+    }
+    this.#loop = undefined;
+    // a socket registered while the last wait was returning starts a new loop
+    if (this.#count > 0) this.#loop = this.#run();
+  }
+
+  #dispatch(n: number): void {
+    const view = this.#view;
+    for (let i = 0; i < n; i++) {
+      const at = i * EVENT_SIZE;
+      const fd = view.getUint32(at + DATA_OFFSET, true);
+      if (view.getUint32(at + DATA_OFFSET + 4, true) !== this.#tags[fd]) continue;
+      this.#table[fd]?.wake(view.getUint32(at, true));
+    }
+  }
+
+  /** Waits for the loop to end (no socket left), then closes the epoll and wake-up fds. */
+  async close(): Promise<void> {
+    while (this.#loop) await this.#loop;
+    this.#libc.sym.close(this.#wakeFd);
+    this.#libc.sym.close(this.#epfd);
+  }
+}
