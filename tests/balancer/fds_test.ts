@@ -25,12 +25,15 @@ async function connectRetrying(port: number): Promise<Deno.TcpConn> {
 for (const engine of ENGINES) {
   Deno.test({
     name:
-      `netlab balance: after 5,000 connections its open file descriptors are back where they started (${engine})`,
+      `netlab balance: after 5,000 connections, half first refused by a dead backend, its open file descriptors are back where they started (${engine})`,
     ignore: Deno.build.os !== "linux",
     async fn() {
       await using backend = echoBackend();
       // its own process: the test runner shares one process between test files
       const port = freePort();
+      // listed first and never marked down (no health checks): every other client is refused
+      // there and retried on the echo backend, so failed connects are counted too
+      const dead = freePort();
       const child = netlabCommand({
         args: [
           "balance",
@@ -38,7 +41,7 @@ for (const engine of ENGINES) {
           "--port",
           String(port),
           "--backend",
-          `127.0.0.1:${backend.port}`,
+          `127.0.0.1:${dead},127.0.0.1:${backend.port}`,
           "--health-interval",
           "0",
           "--engine",

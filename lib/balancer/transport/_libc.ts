@@ -89,6 +89,10 @@ const NAMES = ["libc.so.6", "libc.so"];
  */
 export function openLibc(): Libc {
   if (Deno.build.os !== "linux") throw new Error("The epoll engine needs Linux");
+  // asked first so a terminal never gets a permission prompt: no FFI simply means the other engine
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    throw new Deno.errors.NotCapable("Requires ffi access");
+  }
   let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
   let last: unknown;
   for (const name of NAMES) {

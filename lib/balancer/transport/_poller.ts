@@ -23,8 +23,16 @@ const MAX_EVENTS = 256;
 // struct epoll_event is packed on x86_64 (12 bytes) but 8-byte aligned elsewhere (16)
 const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
 const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
-/** Polls in a row on this thread before one real wait lets the event loop's other work run. */
+/** Polls in a row on this thread before one event-loop turn lets other work run. */
 const MAX_SPINS = 16;
+/** Microtask turns after a dispatch: enough for a read-write-read chain to reach its next wait. */
+const MICROTASK_TURNS = 32;
+/**
+ * How long the loop may block the event-loop thread in epoll_wait before it hands the wait to a
+ * worker thread: a busy balancer gets its next event within this, and anything else the event
+ * loop has to do (a timer, a stats request) is late by at most this.
+ */
+const SHORT_WAIT_MS = 1;
 
 /** The epoll set of one engine. */
 export class Poller {
@@ -47,6 +55,7 @@ export class Poller {
   #nextTag = 1;
   #count = 0;
   #loop: Promise<void> | undefined;
+  #closing = false;
 
   constructor(libc: Libc) {
     this.#libc = libc;
@@ -68,6 +77,11 @@ export class Poller {
     return this.#libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_ADD, fd, this.#ctl) === 0;
   }
 
+  /** Sockets registered now (every open socket of the engine). */
+  get count(): number {
+    return this.#count;
+  }
+
   /** Registers `fd` for both directions; returns the errno on failure, 0 on success. */
   add(fd: number, owner: Pollable): number {
     const tag = this.#nextTag;
@@ -77,7 +91,7 @@ export class Poller {
     this.#table[fd] = owner;
     this.#tags[fd] = tag;
     this.#count++;
-    this.#loop ??= this.#run();
+    if (!this.#closing) this.#loop ??= this.#run();
     return 0;
   }
 
@@ -91,24 +105,30 @@ export class Poller {
 
   async #run(): Promise<void> {
     const { sym } = this.#libc;
+    await null; // started from add(): wait (and dispatch) only after the caller has returned
     let spins = 0;
-    while (this.#count > 0) {
-      let n = spins < MAX_SPINS ? sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, 0) : 0;
+    while (this.#count > 0 && !this.#closing) {
+      // busy: wait here, briefly, which costs no thread hop (see SHORT_WAIT_MS)
+      let n = spins < MAX_SPINS
+        ? sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, SHORT_WAIT_MS)
+        : 0;
       if (n > 0) {
         spins++;
-        this.#dispatch(n);
-        // let the woken operations run (and make their next syscalls) before polling again
-        await null;
-        await null;
-        continue;
+      } else {
+        // idle, or busy for MAX_SPINS rounds: wait on a worker thread, which is also the turn of
+        // the event loop that lets timers, the stats server and log writes run
+        spins = 0;
+        if (this.#count === 0 || this.#closing) break;
+        n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, -1);
       }
-      spins = 0;
-      n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, -1);
       this.#dispatch(n);
+      // let the woken operations reach their next wait before blocking again: a wait that starts
+      // with work still queued would hold it up for SHORT_WAIT_MS
+      for (let i = 0; i < MICROTASK_TURNS; i++) await null;
     }
     this.#loop = undefined;
     // a socket registered while the last wait was returning starts a new loop
-    if (this.#count > 0) this.#loop = this.#run();
+    if (this.#count > 0 && !this.#closing) this.#loop = this.#run();
   }
 
   #dispatch(n: number): void {
@@ -121,8 +141,13 @@ export class Poller {
     }
   }
 
-  /** Waits for the loop to end (no socket left), then closes the epoll and wake-up fds. */
+  /**
+   * Ends the loop and closes the epoll and wake-up fds. Meant for when every socket is closed;
+   * one still open is not waited for (it would only hang the caller) and never wakes again.
+   */
   async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#loop) this.#libc.sym.write(this.#wakeFd, this.#one, 8n);
     while (this.#loop) await this.#loop;
     this.#libc.sym.close(this.#wakeFd);
     this.#libc.sym.close(this.#epfd);

@@ -38,6 +38,11 @@ export class EpollTransport implements Transport {
     }
   }
 
+  /** Sockets of this engine open right now (a leak shows here first). */
+  get openSockets(): number {
+    return this.#poller.count;
+  }
+
   listen(host: string, port: number): TransportListener {
     return new EpollListener(host, port, this.#libc, this.#poller);
   }

@@ -53,6 +53,9 @@ export function selectTransport(choice: EngineChoice, hosts: readonly string[]):
     const why = err instanceof Deno.errors.NotCapable
       ? "FFI is not allowed (run with --allow-ffi)"
       : (err as Error).message;
-    return { transport: denoTransport(), notice: `cannot use the epoll engine: ${why}: using deno` };
+    return {
+      transport: denoTransport(),
+      notice: `cannot use the epoll engine: ${why}: using deno`,
+    };
   }
 }
