@@ -3,11 +3,14 @@
  * both directions; an operation tries its syscall first and only waits after EAGAIN, so a busy
  * socket costs no wake-up at all.
  *
- * Waiting: while events keep coming the loop polls on this thread (epoll_wait with timeout 0,
- * a plain FFI call); only when nothing is ready does it block, as a nonblocking FFI call that
- * runs on a worker thread and resolves a promise, so the JS event loop (timers, the stats
- * server, logging) stays free. Each blocking wait costs two thread hand-offs, which is why it is
- * the last resort. The loop runs only while some socket is registered.
+ * Waiting: while events keep coming the loop waits on the event-loop thread itself (a plain FFI
+ * epoll_wait of at most SHORT_WAIT_MS), which costs no thread hop. When nothing came in that
+ * time, or after MAX_SPINS rounds in a row, it waits as a nonblocking FFI call instead: Deno runs
+ * that on a worker thread and resolves a promise, so the event loop gets its turn (timers, the
+ * stats server, logging, signals) and an idle balancer uses no CPU. That costs two thread
+ * hand-offs per wait, which is why it is not the common path. The loop runs only while some
+ * socket is registered. Meant as one engine per thread: two would take turns holding each other
+ * up for SHORT_WAIT_MS.
  *
  * @module
  */
