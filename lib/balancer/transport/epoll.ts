@@ -18,6 +18,13 @@ import type { Transport, TransportConn, TransportListener } from "./transport.ts
 /** errnos of a backend that is not there (or not reachable): try the next one. */
 const UNREACHABLE = new Set([111, 110, 104, 101, 113, 99, 103]);
 
+/** A failed connect's error: BackendConnectError when the backend is just not reachable. */
+function connectFailed(errno: number): Error {
+  const err = errnoError(errno, "connect");
+  if (!UNREACHABLE.has(errno)) return err;
+  return new BackendConnectError(err.message.split(" (os error")[0]!, { cause: err });
+}
+
 /** The epoll engine. */
 export class EpollTransport implements Transport {
   readonly name = "epoll" as const;
@@ -44,10 +51,12 @@ export class EpollTransport implements Transport {
   }
 
   listen(host: string, port: number): TransportListener {
+    this.#check();
     return new EpollListener(host, port, this.#libc, this.#poller);
   }
 
   async connect(host: string, port: number, timeoutMs: number): Promise<TransportConn> {
+    this.#check();
     const key = `${host}|${port}`;
     let sa = this.#addrs.get(key);
     if (!sa) this.#addrs.set(key, sa = encodeSockAddr(host, port));
@@ -74,16 +83,16 @@ export class EpollTransport implements Transport {
       clearTimeout(timer);
     } else if (errno !== 0) {
       sym.close(fd);
-      const err = errnoError(errno, "connect");
-      if (!UNREACHABLE.has(errno)) throw err;
-      throw new BackendConnectError(err.message.split(" (os error")[0]!, { cause: err });
+      throw connectFailed(errno);
     }
     if (timedOut) throw new BackendConnectError(`connect timed out after ${timeoutMs} ms`);
     if (errno === 0) return conn;
     conn.close();
-    const err = errnoError(errno, "connect");
-    if (!UNREACHABLE.has(errno)) throw err;
-    throw new BackendConnectError(err.message.split(" (os error")[0]!, { cause: err });
+    throw connectFailed(errno);
+  }
+
+  #check(): void {
+    if (this.#closed) throw new Deno.errors.BadResource("The epoll engine is closed");
   }
 
   async close(): Promise<void> {

@@ -50,12 +50,9 @@ export function selectTransport(choice: EngineChoice, hosts: readonly string[]):
   try {
     return { transport: new EpollTransport() };
   } catch (err) {
-    const why = err instanceof Deno.errors.NotCapable
-      ? "FFI is not allowed (run with --allow-ffi)"
-      : (err as Error).message;
-    return {
-      transport: denoTransport(),
-      notice: `cannot use the epoll engine: ${why}: using deno`,
-    };
+    const notice = err instanceof Deno.errors.NotCapable
+      ? "the epoll engine needs FFI (run with --allow-ffi): using deno"
+      : `cannot use the epoll engine (${(err as Error).message}): using deno`;
+    return { transport: denoTransport(), notice };
   }
 }
