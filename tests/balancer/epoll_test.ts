@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { BackendConnectError } from "../../lib/balancer/_connect.ts";
+import type { EpollConn } from "../../lib/balancer/transport/_epoll_conn.ts";
 import { EpollTransport } from "../../lib/balancer/transport/epoll.ts";
 import { selectTransport } from "../../lib/balancer/transport/select.ts";
 import { needs } from "../_tools.ts";
@@ -175,5 +176,36 @@ Deno.test({
     conn.close();
     assert.equal(t.openSockets, 0);
     await t.close(); // the test's op sanitizer fails it if the epoll wait were still pending
+  },
+});
+
+Deno.test({
+  name: "EpollTransport: the sockets it accepts (inherited) and connects (set) have TCP_NODELAY",
+  ignore: !linux,
+  async fn() {
+    await using t = engine();
+    const listener = t.listen("127.0.0.1", 0);
+    const [out, accepted] = await Promise.all([
+      t.connect("127.0.0.1", listener.addr.port, 1000),
+      listener.accept(),
+    ]);
+    listener.close();
+    out.setNoDelay(true);
+    const lib = Deno.dlopen("libc.so.6", {
+      getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+    });
+    try {
+      for (const conn of [out, accepted]) {
+        const value = new Int32Array(1);
+        const len = new Uint32Array([4]);
+        const fd = (conn as EpollConn).fd;
+        assert.equal(lib.symbols.getsockopt(fd, 6, 1, value, len), 0); // IPPROTO_TCP, TCP_NODELAY
+        assert.equal(value[0], 1);
+      }
+    } finally {
+      lib.close();
+      out.close();
+      accepted.close();
+    }
   },
 });

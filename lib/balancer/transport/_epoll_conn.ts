@@ -73,11 +73,13 @@ export class EpollSocket implements Pollable {
 /** A connected TCP socket of the epoll engine. */
 export class EpollConn extends EpollSocket implements TransportConn {
   readonly remoteAddr: Deno.NetAddr;
-  #noDelay = false;
+  #noDelay: boolean;
 
-  constructor(fd: number, remoteAddr: Deno.NetAddr, libc: Libc, poller: Poller) {
+  /** `noDelay`: whether the socket already has TCP_NODELAY (inherited from its listener). */
+  constructor(fd: number, remoteAddr: Deno.NetAddr, libc: Libc, poller: Poller, noDelay = false) {
     super(fd, libc, poller);
     this.remoteAddr = remoteAddr;
+    this.#noDelay = noDelay;
   }
 
   async read(buf: Uint8Array): Promise<number | null> {

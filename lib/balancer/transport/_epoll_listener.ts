@@ -29,6 +29,8 @@ export class EpollListener extends EpollSocket implements TransportListener {
     super(fd, libc, poller);
     try {
       setIntOption(libc, fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+      // accepted sockets inherit it (Linux), which saves a setsockopt per client
+      setIntOption(libc, fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
       if (sym.bind(fd, sa.bytes, sa.bytes.length) !== 0) throw errnoError(libc.errno(), "bind");
       if (sym.listen(fd, BACKLOG) !== 0) throw errnoError(libc.errno(), "listen");
       this.#peerLen[0] = SOCKADDR_MAX;
@@ -57,7 +59,8 @@ export class EpollListener extends EpollSocket implements TransportListener {
         C.SOCK_NONBLOCK | C.SOCK_CLOEXEC,
       );
       if (fd >= 0) {
-        const conn = new EpollConn(fd, decodeSockAddr(this.#peer), this.libc, this.poller);
+        const peer = decodeSockAddr(this.#peer);
+        const conn = new EpollConn(fd, peer, this.libc, this.poller, true);
         const errno = this.poller.add(fd, conn);
         if (errno !== 0) {
           sym.close(fd);
