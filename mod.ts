@@ -230,7 +230,9 @@ export type { PoolDispatch } from "./lib/server/pool_protocol.ts";
  *
  * @param options Backends (from {@linkcode parseBackends}), where to listen (`host` @default
  *   "127.0.0.1", `port` @default 44444), `strategy` @default "round-robin", timeouts, retries
- *   @default 3, `maxConns` @default 10000, `healthIntervalMs` @default 2000, `statsPort`, `signal`.
+ *   @default 3, `maxConns` @default 10000, `healthIntervalMs` @default 2000, `statsPort`, `signal`,
+ *   `engine` @default "auto" (epoll over FFI on Linux with IP-literal hosts and FFI allowed, else
+ *   Deno.net; `balancer.engine` says which runs).
  * @returns The running {@linkcode Balancer}, already listening (`addr` has the resolved port).
  *
  * @example Round-robin over four local servers until Ctrl-C
@@ -261,6 +263,8 @@ export type { PoolDispatch } from "./lib/server/pool_protocol.ts";
  */
 export { Balancer, ListenFailedError, startBalancer } from "./lib/balancer/balancer.ts";
 export type { BalancerOptions } from "./lib/balancer/balancer.ts";
+export type { EngineChoice } from "./lib/balancer/transport/select.ts";
+export type { EngineName } from "./lib/balancer/transport/transport.ts";
 /**
  * Parses `--backend` values: `HOST:PORT`, port ranges `HOST:FIRST-LAST`, comma lists, `[IPv6]:PORT`
  * and a weight suffix `@N` (1-256, default 1).

@@ -2,6 +2,7 @@
  * `deno task perf balance`: netlab balance vs HAProxy (`mode tcp`, `balance roundrobin`,
  * `nbthread 1`) in front of the same four `netlab serve` backends, with wrk (keep-alive, c50) and
  * ab (no keep-alive, c10) on /page.html; plus the cost of the balancer vs one backend directly.
+ * Both socket engines (`--engine epoll` and `--engine deno`) are measured in the same run.
  *
  * @module
  */
@@ -43,10 +44,15 @@ ${backends.map((p, i) => `  server b${i} 127.0.0.1:${p}`).join("\n")}
   return startProcess("haproxy", ["-f", conf, "-db"], port);
 }
 
-function startBalance(port: number, backends: number[]): Promise<Child> {
+type Engine = "epoll" | "deno";
+const ENGINES: readonly Engine[] = ["epoll", "deno"];
+
+function startBalance(port: number, backends: number[], engine: Engine): Promise<Child> {
   return startNetlab([
     "balance",
     "--quiet",
+    "--engine",
+    engine,
     "--port",
     String(port),
     "--backend",
@@ -87,62 +93,64 @@ export async function run(): Promise<PerfRow[]> {
     }
     const direct = await measure(ports[0]!);
 
-    // alternate the two balancers twice so a burst of outside load does not hit only one
+    // alternate the balancers twice so a burst of outside load does not hit only one
     let ha = NONE;
-    let lb = NONE;
+    const lb: Record<Engine, Figures> = { epoll: NONE, deno: NONE };
     for (let round = 0; round < 2; round++) {
       const haPort = freePort();
       {
         await using _ = await startHaproxy(haPort, ports);
         ha = best(ha, await measure(haPort));
       }
-      const lbPort = freePort();
-      {
-        await using _ = await startBalance(lbPort, ports);
-        lb = best(lb, await measure(lbPort));
+      for (const engine of ENGINES) {
+        const lbPort = freePort();
+        await using _ = await startBalance(lbPort, ports, engine);
+        lb[engine] = best(lb[engine], await measure(lbPort));
       }
     }
     const section = "balance";
     const unit = "req/s";
     return [
+      ...ENGINES.flatMap((engine): PerfRow[] => [
+        {
+          section,
+          what: `wrk c50 keep-alive via balancer (${engine})`,
+          netlab: lb[engine].wrk,
+          anchor: ha.wrk,
+          anchorName: "HAProxy",
+          unit,
+          goal: 0.9,
+        },
+        {
+          section,
+          what: `ab c10 no keep-alive via balancer (${engine})`,
+          netlab: lb[engine].ab,
+          anchor: ha.ab,
+          anchorName: "HAProxy",
+          unit,
+          goal: 0.9,
+        },
+        {
+          section,
+          what: `ab c1 (latency-bound) via balancer (${engine})`,
+          netlab: lb[engine].ab1,
+          anchor: ha.ab1,
+          anchorName: "HAProxy",
+          unit,
+        },
+      ]),
       {
         section,
-        what: "wrk c50 keep-alive via balancer",
-        netlab: lb.wrk,
-        anchor: ha.wrk,
-        anchorName: "HAProxy",
-        unit,
-        goal: 0.9,
-      },
-      {
-        section,
-        what: "ab c10 no keep-alive via balancer",
-        netlab: lb.ab,
-        anchor: ha.ab,
-        anchorName: "HAProxy",
-        unit,
-        goal: 0.9,
-      },
-      {
-        section,
-        what: "ab c1 (latency-bound) via balancer",
-        netlab: lb.ab1,
-        anchor: ha.ab1,
-        anchorName: "HAProxy",
-        unit,
-      },
-      {
-        section,
-        what: "wrk c50: balancer vs one backend direct",
-        netlab: lb.wrk,
+        what: "wrk c50: balancer (epoll) vs one backend direct",
+        netlab: lb.epoll.wrk,
         anchor: direct.wrk,
         anchorName: "netlab serve direct",
         unit,
       },
       {
         section,
-        what: "ab c10: balancer vs one backend direct",
-        netlab: lb.ab,
+        what: "ab c10: balancer (epoll) vs one backend direct",
+        netlab: lb.epoll.ab,
         anchor: direct.ab,
         anchorName: "netlab serve direct",
         unit,

@@ -21,6 +21,9 @@ export const PERMISSIONS: readonly string[] = [
   // lab starts each server as a child process of this same executable (whose path is only known
   // at run time, so it cannot be named here).
   "--allow-run",
+  // balance's epoll engine calls libc (socket, epoll_wait, ...) through Deno.dlopen; without it
+  // balance falls back to the slower Deno.net engine.
+  "--allow-ffi",
   // Not granted: --allow-sys (pool sizes itself with navigator.hardwareConcurrency, which needs
-  // none), --allow-ffi, --allow-import.
+  // none), --allow-import.
 ];

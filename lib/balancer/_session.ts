@@ -5,13 +5,14 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import { BackendConnectError, connectWithTimeout } from "./_connect.ts";
+import { BackendConnectError } from "./_connect.ts";
 import type { Backend } from "./backend.ts";
 import { formatAddress } from "./backend_spec.ts";
 import type { HealthChecker } from "./health.ts";
 import type { BalancerSettings } from "./options.ts";
 import { proxy } from "./proxy.ts";
 import type { Strategy } from "./strategies/mod.ts";
+import type { Transport, TransportConn } from "./transport/transport.ts";
 
 const MAX_SPARE_BUFFERS = 512;
 
@@ -21,6 +22,8 @@ export interface SessionContext {
   readonly strategy: Strategy;
   readonly settings: BalancerSettings;
   readonly health: HealthChecker;
+  /** The socket layer backends are connected through. */
+  readonly transport: Transport;
   readonly log: Logger;
   /** Aborted when the drain timeout ends: closes every connection. */
   readonly kill: AbortSignal;
@@ -32,7 +35,7 @@ export interface SessionContext {
  * Serves one accepted client until its connection ends. Resolves `false` (client closed, error
  * logged) when no backend could take it.
  */
-export async function serveClient(client: Deno.TcpConn, ctx: SessionContext): Promise<boolean> {
+export async function serveClient(client: TransportConn, ctx: SessionContext): Promise<boolean> {
   const { backends, settings, log } = ctx;
   const remote = client.remoteAddr;
   const from = formatAddress(remote.hostname, remote.port);
@@ -48,9 +51,13 @@ export async function serveClient(client: Deno.TcpConn, ctx: SessionContext): Pr
     if (!backend) break;
     tried.push(backend);
     backend.active++;
-    let upstream: Deno.TcpConn;
+    let upstream: TransportConn;
     try {
-      upstream = await connectWithTimeout(backend.host, backend.port, settings.connectTimeoutMs);
+      upstream = await ctx.transport.connect(
+        backend.host,
+        backend.port,
+        settings.connectTimeoutMs,
+      );
     } catch (err) {
       backend.active--;
       if (!(err instanceof BackendConnectError)) throw err;
@@ -79,8 +86,8 @@ export async function serveClient(client: Deno.TcpConn, ctx: SessionContext): Pr
 }
 
 async function forward(
-  client: Deno.TcpConn,
-  upstream: Deno.TcpConn,
+  client: TransportConn,
+  upstream: TransportConn,
   backend: Backend,
   from: string,
   ctx: SessionContext,

@@ -17,6 +17,8 @@ import {
   withDefaults,
 } from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
+import { selectTransport } from "./transport/select.ts";
+import type { Transport, TransportConn, TransportListener } from "./transport/transport.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
 
@@ -29,7 +31,8 @@ export class Balancer implements AsyncDisposable {
   #strategy: Strategy;
   #backends: Backend[];
   #health: HealthChecker;
-  #listener: Deno.TcpListener | undefined;
+  #transport: Transport;
+  #listener: TransportListener | undefined;
   #stats: Deno.HttpServer<Deno.NetAddr> | undefined;
   #sessions = new Set<Promise<void>>();
   #kill = new AbortController();
@@ -62,7 +65,14 @@ export class Balancer implements AsyncDisposable {
       fall: this.#o.healthFall,
       logger: this.#log,
     });
+    const { transport, notice } = selectTransport(
+      options.engine ?? "auto",
+      [this.#o.host, ...this.#backends.map((b) => b.host)],
+    );
+    this.#transport = transport;
+    if (notice) this.#log.warn(notice);
     this.#context = {
+      transport,
       backends: this.#backends,
       strategy: this.#strategy,
       settings: this.#o,
@@ -77,6 +87,11 @@ export class Balancer implements AsyncDisposable {
   get addr(): Deno.NetAddr {
     if (!this.#listener) throw new Error("The balancer is not listening yet");
     return this.#listener.addr;
+  }
+
+  /** The socket engine in use: `epoll` or `deno`. */
+  get engine(): "epoll" | "deno" {
+    return this.#transport.name;
   }
 
   /** The stats server's address, when `statsPort` was given. */
@@ -111,7 +126,7 @@ export class Balancer implements AsyncDisposable {
     if (this.#listener) return this.#listener.addr;
     const { host, port } = this.#o;
     try {
-      this.#listener = Deno.listen({ hostname: host, port });
+      this.#listener = this.#transport.listen(host, port);
     } catch (err) {
       throw new ListenFailedError(host, port, err);
     }
@@ -133,6 +148,7 @@ export class Balancer implements AsyncDisposable {
     this.#log.info(`listening on ${formatAddress(addr.hostname, addr.port)}`, {
       host: addr.hostname,
       port: addr.port,
+      engine: this.#transport.name,
       strategy: this.#strategy.name,
       backends: this.#backends.map((b) => b.address),
     });
@@ -158,7 +174,10 @@ export class Balancer implements AsyncDisposable {
 
   async #stop(drainTimeoutMs: number): Promise<void> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    if (!this.#listener) return this.#done.resolve();
+    if (!this.#listener) {
+      await this.#transport.close();
+      return this.#done.resolve();
+    }
     try {
       this.#listener.close();
     } catch { /* already closed */ }
@@ -181,6 +200,7 @@ export class Balancer implements AsyncDisposable {
       }
     }
     await this.#stats?.shutdown();
+    await this.#transport.close();
     this.#log.info(`stopped after ${this.#total} connections`, { total: this.#total });
     this.#done.resolve();
   }
@@ -216,9 +236,9 @@ export class Balancer implements AsyncDisposable {
     };
   }
 
-  async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
+  async #acceptLoop(listener: TransportListener): Promise<void> {
     while (true) {
-      let conn: Deno.TcpConn;
+      let conn: TransportConn;
       try {
         conn = await listener.accept();
       } catch (err) {

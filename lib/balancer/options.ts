@@ -7,6 +7,7 @@ import type { Logger } from "@logtape/logtape";
 import { type BackendSpec, formatAddress } from "./backend_spec.ts";
 import { DEFAULT_BUFFER_SIZE } from "./proxy.ts";
 import type { Strategy, StrategyName } from "./strategies/mod.ts";
+import type { EngineChoice } from "./transport/select.ts";
 
 /** A listen failure, naming the address that could not be bound (main or stats port). */
 export class ListenFailedError extends Error {
@@ -55,6 +56,12 @@ export interface BalancerOptions {
   bufferSize?: number;
   /** Serve `/stats` and `/metrics` on this port (same host) when set. */
   statsPort?: number;
+  /**
+   * Socket engine: `epoll` (Linux, needs `--allow-ffi` and IP-literal hosts; far less CPU per
+   * connection), `deno` (Deno.net, portable) or `auto` (epoll when it can, else deno).
+   * @default {"auto"}
+   */
+  engine?: EngineChoice;
   /** Aborting it stops the balancer: stop accepting, drain, close. */
   signal?: AbortSignal;
   /** Where connection and health records go. @default {getLogger(["netlab", "balance"])} */
@@ -63,7 +70,7 @@ export interface BalancerOptions {
 
 /** The tunables of {@linkcode BalancerOptions}, each with a value. */
 export type BalancerSettings = Required<
-  Omit<BalancerOptions, "backends" | "strategy" | "statsPort" | "signal" | "logger">
+  Omit<BalancerOptions, "backends" | "strategy" | "statsPort" | "signal" | "logger" | "engine">
 >;
 
 /** The defaults of {@linkcode BalancerOptions}: one place for the balancer and `--emit haproxy`. */

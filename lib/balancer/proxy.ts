@@ -8,6 +8,18 @@
  * @module
  */
 
+/** The socket operations {@linkcode proxy} needs: a `Deno.Conn` has them, and so does an epoll socket. */
+export interface ProxyConn {
+  /** Reads into the buffer: the byte count, or null at end of stream. */
+  read(buf: Uint8Array): Promise<number | null>;
+  /** Writes some of the buffer, resolving with how many bytes went. */
+  write(buf: Uint8Array): Promise<number>;
+  /** Sends a FIN. */
+  closeWrite(): Promise<void>;
+  /** Closes the socket. */
+  close(): void;
+}
+
 /**
  * How a proxied connection ended: a timeout, error or shutdown if one happened (the first),
  * otherwise which side sent the first FIN.
@@ -73,8 +85,8 @@ export const DEFAULT_BUFFER_SIZE = 16 * 1024;
  * A FIN from either side is forwarded with `closeWrite()`, so half-closed conversations work.
  */
 export async function proxy(
-  client: Deno.Conn,
-  backend: Deno.Conn,
+  client: ProxyConn,
+  backend: ProxyConn,
   options: ProxyOptions = {},
 ): Promise<ProxyResult> {
   const started = performance.now();
@@ -112,8 +124,8 @@ export async function proxy(
   };
 
   const pump = async (
-    src: Deno.Conn,
-    dst: Deno.Conn,
+    src: ProxyConn,
+    dst: ProxyConn,
     dir: "up" | "down",
     buf: Uint8Array,
   ): Promise<void> => {

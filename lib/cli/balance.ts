@@ -9,6 +9,7 @@ import { BackendSpecError, formatAddress, parseBackends } from "../balancer/back
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
+import { ENGINE_CHOICES, type EngineChoice } from "../balancer/transport/select.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "./errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
@@ -119,6 +120,12 @@ export function balanceCommand(ctx: CliContext): Command {
         D.drainTimeoutMs,
       ),
     )
+    .addOption(
+      new Option(
+        "--engine <name>",
+        "socket engine: epoll (Linux, FFI; less CPU), deno (portable), auto (epoll if it can)",
+      ).choices(ENGINE_CHOICES).default("auto" as EngineChoice),
+    )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", integer(0, 65535))
     .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
       [
@@ -159,6 +166,7 @@ Backends:
         maxConns: opts.maxConns,
         healthIntervalMs: opts.healthInterval,
         drainTimeoutMs: opts.drainTimeout,
+        engine: opts.engine,
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
       if (opts.emit === "haproxy") {

@@ -1,6 +1,8 @@
 /** Real TCP backends for the balancer tests: each listens on 127.0.0.1, port 0 unless given. */
 import { configure, type LogLevel, type LogRecord, reset } from "@logtape/logtape";
 import { plainLine } from "../../lib/cli/logging.ts";
+import { type Balancer, type BalancerOptions, startBalancer } from "../../lib/balancer/balancer.ts";
+import type { EngineName } from "../../lib/balancer/transport/transport.ts";
 
 /** A tiny TCP server that can be stopped and started again on the same port. */
 export class TestBackend implements AsyncDisposable {
@@ -61,13 +63,18 @@ export class TestBackend implements AsyncDisposable {
 }
 
 /** Writes every byte of `data`. */
-export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+export async function writeAll(
+  conn: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
   let off = 0;
   while (off < data.length) off += await conn.write(data.subarray(off));
 }
 
 /** Reads until EOF and returns everything. */
-export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
+export async function readAll(
+  conn: { read(p: Uint8Array): Promise<number | null> },
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const buf = new Uint8Array(64 * 1024);
@@ -148,4 +155,27 @@ export async function collectLogs(
     ],
   });
   return { lines, [Symbol.asyncDispose]: () => reset() };
+}
+
+/** The socket engines every balancer suite runs on (epoll exists on Linux only). */
+export const ENGINES: readonly EngineName[] = Deno.build.os === "linux" ? ["epoll", "deno"] : [
+  "deno",
+];
+
+/** Registers one test per engine, named `name (engine)`. */
+export function engineTest(name: string, fn: (engine: EngineName) => Promise<void>): void {
+  for (const engine of ENGINES) Deno.test(`${name} (${engine})`, () => fn(engine));
+}
+
+/** startBalancer() on `engine`; throws when it fell back to another engine instead. */
+export async function startOn(
+  engine: EngineName,
+  options: Omit<BalancerOptions, "engine">,
+): Promise<Balancer> {
+  const lb = await startBalancer({ ...options, engine });
+  if (lb.engine !== engine) {
+    await lb.stop(0);
+    throw new Error(`Asked for the ${engine} engine, got ${lb.engine}`);
+  }
+  return lb;
 }

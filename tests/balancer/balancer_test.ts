@@ -1,29 +1,41 @@
 import assert from "node:assert/strict";
-import { Balancer, ListenFailedError, startBalancer } from "../../lib/balancer/balancer.ts";
-import { ask, collectLogs, delay, nameBackend, TestBackend } from "./_helpers.ts";
+import { Balancer, ListenFailedError } from "../../lib/balancer/balancer.ts";
+import {
+  ask,
+  collectLogs,
+  delay,
+  ENGINES,
+  engineTest,
+  nameBackend,
+  startOn,
+  TestBackend,
+} from "./_helpers.ts";
 import { needs } from "../_tools.ts";
 
 const spec = (b: TestBackend, weight = 1) => ({ host: "127.0.0.1", port: b.port, weight });
 
-Deno.test("Balancer sends each new connection to the next of four backends, in order", async () => {
-  await using a = nameBackend("a");
-  await using b = nameBackend("b");
-  await using c = nameBackend("c");
-  await using d = nameBackend("d");
-  await using lb = await startBalancer({
-    backends: [a, b, c, d].map((x) => spec(x)),
-    port: 0,
-    healthIntervalMs: 0,
-  });
-  const seen: string[] = [];
-  for (let i = 0; i < 12; i++) seen.push(await ask(lb.addr.port));
-  assert.deepEqual(seen.join(""), "abcdabcdabcd");
-});
+engineTest(
+  "Balancer sends each new connection to the next of four backends, in order",
+  async (engine) => {
+    await using a = nameBackend("a");
+    await using b = nameBackend("b");
+    await using c = nameBackend("c");
+    await using d = nameBackend("d");
+    await using lb = await startOn(engine, {
+      backends: [a, b, c, d].map((x) => spec(x)),
+      port: 0,
+      healthIntervalMs: 0,
+    });
+    const seen: string[] = [];
+    for (let i = 0; i < 12; i++) seen.push(await ask(lb.addr.port));
+    assert.deepEqual(seen.join(""), "abcdabcdabcd");
+  },
+);
 
-Deno.test("Balancer logs one line per connection and one when it ends", async () => {
+engineTest("Balancer logs one line per connection and one when it ends", async (engine) => {
   await using logs = await collectLogs();
   await using a = nameBackend("hello");
-  await using lb = await startBalancer({ backends: [spec(a)], port: 0, healthIntervalMs: 0 });
+  await using lb = await startOn(engine, { backends: [spec(a)], port: 0, healthIntervalMs: 0 });
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
   const local = `127.0.0.1:${conn.localAddr.port}`;
   const buf = new Uint8Array(16);
@@ -42,31 +54,34 @@ Deno.test("Balancer logs one line per connection and one when it ends", async ()
   );
 });
 
-Deno.test("Balancer retries the next backend when one refuses, and marks it down", async () => {
-  await using a = nameBackend("a");
-  const dead = nameBackend("dead");
-  await dead.stop(); // its port is now closed
-  await using b = nameBackend("b");
-  await using lb = await startBalancer({
-    backends: [spec(a), spec(dead), spec(b)],
-    port: 0,
-    healthIntervalMs: 60_000, // on, so failures mark down; too slow to interfere
-  });
-  const seen: string[] = [];
-  for (let i = 0; i < 6; i++) seen.push(await ask(lb.addr.port));
-  // every client is served; the refused attempt went on to the next backend
-  assert.deepEqual(seen.toSorted(), ["a", "a", "a", "b", "b", "b"]);
-  const stats = lb.stats();
-  assert.equal(stats.backends[1]!.state, "down");
-  assert.equal(stats.backends[1]!.failures, 1);
-  assert.equal(stats.unserved, 0);
-});
+engineTest(
+  "Balancer retries the next backend when one refuses, and marks it down",
+  async (engine) => {
+    await using a = nameBackend("a");
+    const dead = nameBackend("dead");
+    await dead.stop(); // its port is now closed
+    await using b = nameBackend("b");
+    await using lb = await startOn(engine, {
+      backends: [spec(a), spec(dead), spec(b)],
+      port: 0,
+      healthIntervalMs: 60_000, // on, so failures mark down; too slow to interfere
+    });
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) seen.push(await ask(lb.addr.port));
+    // every client is served; the refused attempt went on to the next backend
+    assert.deepEqual(seen.toSorted(), ["a", "a", "a", "b", "b", "b"]);
+    const stats = lb.stats();
+    assert.equal(stats.backends[1]!.state, "down");
+    assert.equal(stats.backends[1]!.failures, 1);
+    assert.equal(stats.unserved, 0);
+  },
+);
 
-Deno.test("Balancer closes the client at once when every backend is down", async () => {
+engineTest("Balancer closes the client at once when every backend is down", async (engine) => {
   await using logs = await collectLogs();
   const dead = [nameBackend("x"), nameBackend("y")];
   for (const d of dead) await d.stop();
-  await using lb = await startBalancer({
+  await using lb = await startOn(engine, {
     backends: dead.map((d) => spec(d)),
     port: 0,
     healthIntervalMs: 60_000,
@@ -81,61 +96,67 @@ Deno.test("Balancer closes the client at once when every backend is down", async
   assert.ok(logs.lines.some((l) => l.startsWith("no backend for connection from 127.0.0.1:")));
 });
 
-Deno.test("Balancer closes connections beyond maxConns at once, counts them and says so once", async () => {
-  await using logs = await collectLogs();
-  const hold = Promise.withResolvers<void>();
-  await using slow = new TestBackend("slow", () => hold.promise).start();
-  await using lb = await startBalancer({
-    backends: [spec(slow)],
-    port: 0,
-    maxConns: 2,
-    healthIntervalMs: 0,
-  });
-  const held = await Promise.all(
-    [0, 1].map(() => Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port })),
-  );
-  while (lb.stats().active < 2) await delay(5);
-  assert.equal(await ask(lb.addr.port), "");
-  assert.equal(await ask(lb.addr.port), "");
-  assert.equal(lb.stats().rejected, 2);
-  assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
-    "2 connections open (max-conns): closing new ones until one ends",
-  ]);
-  hold.resolve();
-  for (const c of held) c.close();
-});
+engineTest(
+  "Balancer closes connections beyond maxConns at once, counts them and says so once",
+  async (engine) => {
+    await using logs = await collectLogs();
+    const hold = Promise.withResolvers<void>();
+    await using slow = new TestBackend("slow", () => hold.promise).start();
+    await using lb = await startOn(engine, {
+      backends: [spec(slow)],
+      port: 0,
+      maxConns: 2,
+      healthIntervalMs: 0,
+    });
+    const held = await Promise.all(
+      [0, 1].map(() => Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port })),
+    );
+    while (lb.stats().active < 2) await delay(5);
+    assert.equal(await ask(lb.addr.port), "");
+    assert.equal(await ask(lb.addr.port), "");
+    assert.equal(lb.stats().rejected, 2);
+    assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
+      "2 connections open (max-conns): closing new ones until one ends",
+    ]);
+    hold.resolve();
+    for (const c of held) c.close();
+  },
+);
 
-Deno.test("Balancer.stop() lets open connections finish, then closes the rest after the drain timeout", async () => {
-  const release = Promise.withResolvers<void>();
-  await using slow = new TestBackend("slow", async (conn) => {
-    await release.promise;
-    await conn.write(new TextEncoder().encode("done"));
-  }).start();
-  const lb = new Balancer({ backends: [spec(slow)], port: 0, healthIntervalMs: 0 });
-  await lb.start();
-  const answer = ask(lb.addr.port);
-  while (lb.stats().active < 1) await delay(5);
-  const stopping = lb.stop(5000);
-  await delay(50);
-  await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port }));
-  release.resolve();
-  assert.equal(await answer, "done", "the open connection finished during the drain");
-  await stopping;
+engineTest(
+  "Balancer.stop() lets open connections finish, then closes the rest after the drain timeout",
+  async (engine) => {
+    const release = Promise.withResolvers<void>();
+    await using slow = new TestBackend("slow", async (conn) => {
+      await release.promise;
+      await conn.write(new TextEncoder().encode("done"));
+    }).start();
+    const lb = new Balancer({ engine, backends: [spec(slow)], port: 0, healthIntervalMs: 0 });
+    await lb.start();
+    const answer = ask(lb.addr.port);
+    while (lb.stats().active < 1) await delay(5);
+    const stopping = lb.stop(5000);
+    await delay(50);
+    await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port }));
+    release.resolve();
+    assert.equal(await answer, "done", "the open connection finished during the drain");
+    await stopping;
 
-  // a connection that outlives the drain timeout is closed
-  const never = Promise.withResolvers<void>();
-  await using stuck = new TestBackend("stuck", () => never.promise).start();
-  const lb2 = await startBalancer({ backends: [spec(stuck)], port: 0, healthIntervalMs: 0 });
-  const cut = ask(lb2.addr.port);
-  while (lb2.stats().active < 1) await delay(5);
-  await lb2.stop(100);
-  assert.equal(await cut, "");
-  never.resolve();
-});
+    // a connection that outlives the drain timeout is closed
+    const never = Promise.withResolvers<void>();
+    await using stuck = new TestBackend("stuck", () => never.promise).start();
+    const lb2 = await startOn(engine, { backends: [spec(stuck)], port: 0, healthIntervalMs: 0 });
+    const cut = ask(lb2.addr.port);
+    while (lb2.stats().active < 1) await delay(5);
+    await lb2.stop(100);
+    assert.equal(await cut, "");
+    never.resolve();
+  },
+);
 
-Deno.test("Balancer serves /stats and /metrics on statsPort", async () => {
+engineTest("Balancer serves /stats and /metrics on statsPort", async (engine) => {
   await using a = nameBackend("abc");
-  await using lb = await startBalancer({
+  await using lb = await startOn(engine, {
     backends: [spec(a)],
     port: 0,
     statsPort: 0,
@@ -154,30 +175,35 @@ Deno.test("Balancer serves /stats and /metrics on statsPort", async () => {
   );
 });
 
-Deno.test("Balancer.start() rejects, rather than throws, when it cannot listen", async () => {
-  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const lb = new Balancer({
-    backends: [{ host: "127.0.0.1", port: 9, weight: 1 }],
-    port: busy.addr.port,
-    healthIntervalMs: 0,
-  });
-  let started: Promise<Deno.NetAddr> | undefined;
-  assert.doesNotThrow(() => started = lb.start());
-  await assert.rejects(started!, ListenFailedError);
-  await lb.stop();
-});
+engineTest(
+  "Balancer.start() rejects, rather than throws, when it cannot listen",
+  async (engine) => {
+    using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const lb = new Balancer({
+      engine,
+      backends: [{ host: "127.0.0.1", port: 9, weight: 1 }],
+      port: busy.addr.port,
+      healthIntervalMs: 0,
+    });
+    let started: Promise<Deno.NetAddr> | undefined;
+    assert.doesNotThrow(() => started = lb.start());
+    await assert.rejects(started!, ListenFailedError);
+    await lb.stop();
+  },
+);
 
 // Deno cannot send a bare RST (SO_LINGER 0); python3 can
-Deno.test(
-  ...needs(
-    ["python3"],
-    "Balancer takes a client that resets before it is accepted in its stride: no error, no pause",
-  ),
-  async () => {
-    await using logs = await collectLogs();
-    await using a = nameBackend("a");
-    await using lb = await startBalancer({ backends: [spec(a)], port: 0, healthIntervalMs: 0 });
-    const script = `
+for (const engine of ENGINES) {
+  Deno.test(
+    ...needs(
+      ["python3"],
+      `Balancer takes a client that resets before it is accepted in its stride: no error, no pause (${engine})`,
+    ),
+    async () => {
+      await using logs = await collectLogs();
+      await using a = nameBackend("a");
+      await using lb = await startOn(engine, { backends: [spec(a)], port: 0, healthIntervalMs: 0 });
+      const script = `
 import socket, struct
 for _ in range(5):
   s = socket.socket()
@@ -185,9 +211,10 @@ for _ in range(5):
   s.connect(("127.0.0.1", ${lb.addr.port}))
   s.close()
 `;
-    const py = await new Deno.Command("python3", { args: ["-c", script] }).output();
-    assert.ok(py.success, new TextDecoder().decode(py.stderr));
-    assert.equal(await ask(lb.addr.port), "a");
-    assert.deepEqual(logs.lines.filter((l) => l.includes("accept failed")), []);
-  },
-);
+      const py = await new Deno.Command("python3", { args: ["-c", script] }).output();
+      assert.ok(py.success, new TextDecoder().decode(py.stderr));
+      assert.equal(await ask(lb.addr.port), "a");
+      assert.deepEqual(logs.lines.filter((l) => l.includes("accept failed")), []);
+    },
+  );
+}

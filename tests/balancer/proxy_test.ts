@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
-import { startBalancer } from "../../lib/balancer/balancer.ts";
 import { proxy } from "../../lib/balancer/proxy.ts";
-import { delay, echoBackend, readAll, TestBackend, writeAll } from "./_helpers.ts";
+import {
+  delay,
+  echoBackend,
+  engineTest,
+  readAll,
+  startOn,
+  TestBackend,
+  writeAll,
+} from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -34,24 +41,27 @@ async function roundTrip(port: number, data: Uint8Array, slow: boolean): Promise
   return received.subarray(0, got);
 }
 
-Deno.test("Balancer passes 8 MiB of random bytes to an echo backend and back intact", async () => {
-  await using backend = echoBackend();
-  await using lb = await startBalancer({
-    backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
-    port: 0,
-    healthIntervalMs: 0,
-  });
-  const data = randomBytes(8 * MiB);
-  const back = await roundTrip(lb.addr.port, data, false);
-  assert.equal(back.length, data.length);
-  assert.equal(await sha256(back), await sha256(data));
-  const [b] = lb.stats().backends;
-  assert.equal(b!.bytesUp, 8 * MiB);
-});
+engineTest(
+  "Balancer passes 8 MiB of random bytes to an echo backend and back intact",
+  async (engine) => {
+    await using backend = echoBackend();
+    await using lb = await startOn(engine, {
+      backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
+      port: 0,
+      healthIntervalMs: 0,
+    });
+    const data = randomBytes(8 * MiB);
+    const back = await roundTrip(lb.addr.port, data, false);
+    assert.equal(back.length, data.length);
+    assert.equal(await sha256(back), await sha256(data));
+    const [b] = lb.stats().backends;
+    assert.equal(b!.bytesUp, 8 * MiB);
+  },
+);
 
-Deno.test("Balancer passes 8 MiB intact to a client that reads slowly", async () => {
+engineTest("Balancer passes 8 MiB intact to a client that reads slowly", async (engine) => {
   await using backend = echoBackend();
-  await using lb = await startBalancer({
+  await using lb = await startOn(engine, {
     backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
     port: 0,
     healthIntervalMs: 0,
@@ -62,76 +72,85 @@ Deno.test("Balancer passes 8 MiB intact to a client that reads slowly", async ()
   assert.equal(await sha256(back), await sha256(data));
 });
 
-Deno.test("proxy() applies backpressure: a stalled client stalls the backend's writes", async () => {
-  // The backend streams 64 MiB as fast as it can; the client reads 1 MiB and stops. Without
-  // backpressure the proxy would read everything into memory; with it the backend blocks once
-  // the socket buffers on the way (a few MiB on loopback) are full.
-  const total = 64 * MiB;
-  let written = 0;
-  await using backend = new TestBackend("firehose", async (conn) => {
-    const chunk = new Uint8Array(64 * 1024);
-    while (written < total) written += await conn.write(chunk);
-  }).start();
-  await using lb = await startBalancer({
-    backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
-    port: 0,
-    healthIntervalMs: 0,
-  });
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
-  const buf = new Uint8Array(64 * 1024);
-  let read = 0;
-  while (read < MiB) read += (await conn.read(buf)) ?? 0;
-  let before = -1;
-  while (before !== written) { // wait until the backend is stuck
-    before = written;
-    await delay(200);
-  }
-  assert.ok(written < 32 * MiB, `backend wrote ${written} bytes with the client at ${read}`);
-  assert.ok(lb.stats().bytesDown - read < 32 * MiB, "the proxy is not hoarding the stream");
-  conn.close();
-});
+engineTest(
+  "proxy() applies backpressure: a stalled client stalls the backend's writes",
+  async (engine) => {
+    // The backend streams 64 MiB as fast as it can; the client reads 1 MiB and stops. Without
+    // backpressure the proxy would read everything into memory; with it the backend blocks once
+    // the socket buffers on the way (a few MiB on loopback) are full.
+    const total = 64 * MiB;
+    let written = 0;
+    await using backend = new TestBackend("firehose", async (conn) => {
+      const chunk = new Uint8Array(64 * 1024);
+      while (written < total) written += await conn.write(chunk);
+    }).start();
+    await using lb = await startOn(engine, {
+      backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
+      port: 0,
+      healthIntervalMs: 0,
+    });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
+    const buf = new Uint8Array(64 * 1024);
+    let read = 0;
+    while (read < MiB) read += (await conn.read(buf)) ?? 0;
+    let before = -1;
+    while (before !== written) { // wait until the backend is stuck
+      before = written;
+      await delay(200);
+    }
+    assert.ok(written < 32 * MiB, `backend wrote ${written} bytes with the client at ${read}`);
+    assert.ok(lb.stats().bytesDown - read < 32 * MiB, "the proxy is not hoarding the stream");
+    conn.close();
+  },
+);
 
-Deno.test("Balancer forwards half-close: the client shuts its write side and gets the full answer", async () => {
-  // the backend answers only after it has seen the client's FIN
-  const answer = new TextEncoder().encode("x".repeat(300_000));
-  await using backend = new TestBackend("after-fin", async (conn) => {
-    const request = await readAll(conn);
-    await delay(50);
-    await writeAll(conn, answer);
-    await writeAll(conn, new TextEncoder().encode(`|${request.length}`));
-  }).start();
-  await using lb = await startBalancer({
-    backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
-    port: 0,
-    healthIntervalMs: 0,
-  });
-  using conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
-  await writeAll(conn, new TextEncoder().encode("request body"));
-  await conn.closeWrite();
-  const got = new TextDecoder().decode(await readAll(conn));
-  assert.equal(got.length, answer.length + 3);
-  assert.ok(got.endsWith("|12"));
-});
-
-Deno.test("Balancer forwards half-close the other way: the backend's FIN, then the client still talks", async () => {
-  await using backend = new TestBackend("greets-then-listens", async (conn) => {
-    await writeAll(conn, new TextEncoder().encode("hello"));
+engineTest(
+  "Balancer forwards half-close: the client shuts its write side and gets the full answer",
+  async (engine) => {
+    // the backend answers only after it has seen the client's FIN
+    const answer = new TextEncoder().encode("x".repeat(300_000));
+    await using backend = new TestBackend("after-fin", async (conn) => {
+      const request = await readAll(conn);
+      await delay(50);
+      await writeAll(conn, answer);
+      await writeAll(conn, new TextEncoder().encode(`|${request.length}`));
+    }).start();
+    await using lb = await startOn(engine, {
+      backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
+      port: 0,
+      healthIntervalMs: 0,
+    });
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
+    await writeAll(conn, new TextEncoder().encode("request body"));
     await conn.closeWrite();
-    const got = await readAll(conn);
-    received.resolve(new TextDecoder().decode(got));
-  }).start();
-  const received = Promise.withResolvers<string>();
-  await using lb = await startBalancer({
-    backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
-    port: 0,
-    healthIntervalMs: 0,
-  });
-  using conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
-  assert.equal(new TextDecoder().decode(await readAll(conn)), "hello");
-  await writeAll(conn, new TextEncoder().encode("still here"));
-  await conn.closeWrite();
-  assert.equal(await received.promise, "still here");
-});
+    const got = new TextDecoder().decode(await readAll(conn));
+    assert.equal(got.length, answer.length + 3);
+    assert.ok(got.endsWith("|12"));
+  },
+);
+
+engineTest(
+  "Balancer forwards half-close the other way: the backend's FIN, then the client still talks",
+  async (engine) => {
+    await using backend = new TestBackend("greets-then-listens", async (conn) => {
+      await writeAll(conn, new TextEncoder().encode("hello"));
+      await conn.closeWrite();
+      const got = await readAll(conn);
+      received.resolve(new TextDecoder().decode(got));
+    }).start();
+    const received = Promise.withResolvers<string>();
+    await using lb = await startOn(engine, {
+      backends: [{ host: "127.0.0.1", port: backend.port, weight: 1 }],
+      port: 0,
+      healthIntervalMs: 0,
+    });
+    using conn = await Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port });
+    assert.equal(new TextDecoder().decode(await readAll(conn)), "hello");
+    await writeAll(conn, new TextEncoder().encode("still here"));
+    await conn.closeWrite();
+    assert.equal(await received.promise, "still here");
+  },
+);
 
 /** A connected pair of sockets through a real listener. */
 async function pair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { TestBackend, writeAll } from "../balancer/_helpers.ts";
-import { netlab, netlabCommand } from "../_netlab.ts";
+import { MAIN, netlab, netlabCommand } from "../_netlab.ts";
 
 function command(args: string[]): Deno.Command {
   return netlabCommand({
@@ -184,8 +184,9 @@ async function firstLines(
   args: string[],
   count = 1,
   whileUp: (lines: string[]) => Promise<void> = async () => {},
+  make: (args: string[]) => Deno.Command = command,
 ): Promise<{ lines: string[]; code: number }> {
-  const child = command(args).spawn();
+  const child = make(args).spawn();
   const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   // A line that never comes fails the test instead of hanging it.
@@ -233,5 +234,35 @@ Deno.test("netlab balance --quiet --stats-port 0 says where its stats are", asyn
     assert.equal(stats.backends.length, 1);
   });
   assert.match(lines[0]!, /^netlab balance: listening on 127\.0\.0\.1:\d+$/);
+  assert.equal(code, 0);
+});
+
+Deno.test("netlab balance --engine epoll runs on epoll; without --allow-ffi it says why and runs deno", async () => {
+  const args = ["--port", "0", "--backend", "127.0.0.1:9", "--health-interval", "0"];
+  const json = await firstLine([...args, "--engine", "epoll", "--log-format", "json"]);
+  const linux = Deno.build.os === "linux";
+  assert.equal(JSON.parse(json.line).properties.engine, linux ? "epoll" : "deno");
+  if (!linux) return;
+  // what `deno run` without -A gives it: everything balance needs except FFI
+  const noFfi = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-env", "--allow-read", "--unstable-net", MAIN, "balance"]
+        .concat(args),
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    });
+  const { lines, code } = await firstLines(
+    [...args, "--engine", "epoll"],
+    2,
+    undefined,
+    noFfi,
+  );
+  assert.match(
+    lines[0]!,
+    /\[WRN\] netlab\.balance: the epoll engine needs FFI \(run with --allow-ffi\): using deno$/,
+  );
+  assert.match(lines[1]!, /listening on 127\.0\.0\.1:\d+$/);
   assert.equal(code, 0);
 });
