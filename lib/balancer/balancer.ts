@@ -10,6 +10,7 @@ import { Backend } from "./backend.ts";
 import { formatAddress } from "./backend_spec.ts";
 import { HealthChecker } from "./health.ts";
 import { type BalancerStats, createStatsHandler } from "./stats.ts";
+import { counted } from "../runtime/text.ts";
 import {
   type BalancerOptions,
   type BalancerSettings,
@@ -186,7 +187,7 @@ export class Balancer implements AsyncDisposable {
     await this.#health.stop();
     const open = this.#sessions.size;
     if (open > 0) {
-      this.#log.info(`draining ${open} open connections (up to ${drainTimeoutMs} ms)`);
+      this.#log.info(`draining ${counted(open, "open connection")} (up to ${drainTimeoutMs} ms)`);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const drained = await Promise.race([
         Promise.all(this.#sessions).then(() => true),
@@ -194,14 +195,16 @@ export class Balancer implements AsyncDisposable {
       ]);
       clearTimeout(timer);
       if (!drained) {
-        this.#log.warn(`closing ${this.#sessions.size} connections still open after drain timeout`);
+        this.#log.warn(
+          `closing ${counted(this.#sessions.size, "connection")} still open after drain timeout`,
+        );
         this.#kill.abort();
         await Promise.all(this.#sessions);
       }
     }
     await this.#stats?.shutdown();
     await this.#transport.close();
-    this.#log.info(`stopped after ${this.#total} connections`, { total: this.#total });
+    this.#log.info(`stopped after ${counted(this.#total, "connection")}`, { total: this.#total });
     this.#done.resolve();
   }
 

@@ -11,6 +11,7 @@ import { listenError, NetlabError } from "../cli/errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";
+import { counted } from "../runtime/text.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
 import {
@@ -196,9 +197,9 @@ export class WorkerPool {
     const summary = this.summary();
     const total = summary.workers.reduce((n, w) => n + w.served, 0);
     const per = summary.workers.map((w) =>
-      `worker ${w.id} ${w.served}${w.restarts > 0 ? ` (${w.restarts} restarts)` : ""}`
+      `worker ${w.id} ${w.served}${w.restarts > 0 ? ` (${counted(w.restarts, "restart")})` : ""}`
     ).join(", ");
-    this.#log.info(`Served ${total} requests: ${per}`);
+    this.#log.info(`Served ${counted(total, "request")}: ${per}`);
     this.#finished.resolve(summary);
     return summary;
   }

@@ -173,7 +173,7 @@ Deno.test("netlab balance drains open connections on SIGTERM and exits 0", async
   const status = await child.status;
   await child.stdout.cancel();
   assert.equal(status.code, 0, log);
-  assert.match(log, /stopped after 1 connections/);
+  assert.match(log, /stopped after 1 connection\b(?!s)/);
 });
 
 /**

@@ -65,7 +65,7 @@ for (const dispatch of ["kernel", "queue"]) {
     const { code, log } = await pool.stop();
     assert.equal(code, 0);
     assert.match(log, /netlab\.access: worker [12]: 127\.0\.0\.1:\d+ GET \/page\.html 200/);
-    assert.match(log, /Served 1 requests: worker 1 \d, worker 2 \d/);
+    assert.match(log, /Served 1 request: worker 1 \d, worker 2 \d/);
   });
 }
 
