@@ -5,8 +5,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { V8_FLAGS_ARG, v8FlagsFor } from "../lib/runtime/v8_flags.ts";
-export { V8_FLAGS_ARG };
+import { v8FlagsFor } from "../lib/runtime/v8_flags.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Path of netlab's `main.ts`. */
@@ -114,6 +113,12 @@ export async function startProcess(
     throw err;
   }
   return child;
+}
+
+/** `deno run` arguments for a quiet `netlab bench --format json <args>` from source. */
+export function benchJsonArgs(args: string[]): string[] {
+  const netlab = ["bench", "-q", "--format", "json", ...args];
+  return ["run", "-A", "--unstable-net", ...v8FlagsFor(netlab), MAIN, ...netlab];
 }
 
 /** Starts `netlab <args>` from source on `port` (the caller puts `--port` in args). */

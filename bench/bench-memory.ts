@@ -7,7 +7,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { freePort, MAIN, type PerfRow, startNginx, V8_FLAGS_ARG } from "./_tools.ts";
+import { benchJsonArgs, freePort, type PerfRow, startNginx } from "./_tools.ts";
 import { smallSite } from "./bench.ts";
 
 const REQUESTS = Number(Deno.env.get("NETLAB_PERF_REQUESTS") ?? 1_000_000);
@@ -21,16 +21,7 @@ async function peakRss(pid: number): Promise<number> {
 
 async function measure(url: string, engine: "raw" | "fetch"): Promise<number> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-net",
-      V8_FLAGS_ARG,
-      MAIN,
-      "bench",
-      "-q",
-      "--format",
-      "json",
+    args: benchJsonArgs([
       "-k",
       "-c",
       "50",
@@ -39,7 +30,7 @@ async function measure(url: string, engine: "raw" | "fetch"): Promise<number> {
       "--engine",
       engine,
       url,
-    ],
+    ]),
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

@@ -8,7 +8,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { freePort, MAIN, type PerfRow, startNginx, V8_FLAGS_ARG, wrk } from "./_tools.ts";
+import { benchJsonArgs, freePort, type PerfRow, startNginx, wrk } from "./_tools.ts";
 
 const SECONDS = Number(Deno.env.get("NETLAB_PERF_SECONDS") ?? 5);
 /** Rounds of all four tools in turn; the best of each counts (other load only ever slows a tool). */
@@ -29,18 +29,7 @@ export async function smallSite(): Promise<{ root: string; path: string }> {
 /** Runs `netlab bench` as a child and returns its JSON result. */
 export async function netlabBench(args: string[]): Promise<Record<string, unknown>> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-net",
-      V8_FLAGS_ARG,
-      MAIN,
-      "bench",
-      "-q",
-      "--format",
-      "json",
-      ...args,
-    ],
+    args: benchJsonArgs(args),
     stdout: "piped",
     stderr: "piped",
   }).output();
