@@ -24,6 +24,12 @@ import {
   runInfo,
 } from "./run.ts";
 
+/**
+ * The module bench workers start from when the caller names none. It exists only in the source
+ * tree: a bundle or compiled binary must pass its own entry module as `workerUrl` instead.
+ */
+export const BENCH_WORKER_URL: string = new URL("./bench_worker.ts", import.meta.url).href;
+
 /** Connections of thread `index` when `concurrency` are shared out among `threads`. */
 export function shareOf(concurrency: number, threads: number, index: number): number {
   return Math.floor(concurrency / threads) + (index < concurrency % threads ? 1 : 0);
@@ -49,7 +55,7 @@ export async function benchThreads(
     runInfo(o, engine, o.concurrency),
     (n) => shared.claimDocumentLength(n),
   );
-  const url = options.workerUrl ?? new URL("./bench_worker.ts", import.meta.url);
+  const url = options.workerUrl ?? BENCH_WORKER_URL;
   const workers: Worker[] = [];
   const states: RecorderState[] = [];
   const stopper = new AbortController();

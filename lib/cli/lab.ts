@@ -194,6 +194,7 @@ Examples:
           poolPort: opts.poolPort,
           statsPort: opts.statsPort,
           engine: opts.engine,
+          ...(ctx.entryUrl !== undefined ? { benchWorkerUrl: ctx.entryUrl } : {}),
         }, { signal: ctx.signal, onProgress });
       } catch (err) {
         if (ctx.signal.aborted) {

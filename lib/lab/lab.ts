@@ -9,6 +9,7 @@ import { NetlabError, UsageError } from "../cli/errors.ts";
 import { VERSION } from "../version.ts";
 import { readBalancerStats } from "./_connections.ts";
 import { bench } from "../bench/run.ts";
+import { BENCH_WORKER_URL } from "../bench/threads.ts";
 import { checkPortsFree, freePort } from "./_ports.ts";
 import { authority, balancerSpec, serverSpecs } from "./_specs.ts";
 import { ChildGroup, type LabChild } from "./children.ts";
@@ -55,6 +56,12 @@ export interface LabOptions {
   statsPort?: number;
   /** The bench engine: "raw" counts bytes on the wire as ab does; "fetch" uses Deno's fetch. @default {"raw"} */
   engine?: "fetch" | "raw";
+  /**
+   * Module the bench's worker threads start from (the fetch engine runs on two): netlab's entry
+   * module, which a bundle or compiled binary must pass since it has no lib/bench/bench_worker.ts.
+   * @default {lib/bench/bench_worker.ts}
+   */
+  benchWorkerUrl?: string | URL;
 }
 
 /** What {@link runLab} reports as it goes. */
@@ -89,6 +96,7 @@ export function labSettings(options: LabOptions = {}): Required<LabOptions> {
     poolPort: options.poolPort ?? 46000,
     statsPort: options.statsPort ?? 0,
     engine: options.engine ?? "raw",
+    benchWorkerUrl: options.benchWorkerUrl ?? BENCH_WORKER_URL,
   };
 }
 
@@ -180,6 +188,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
           concurrency: 2,
           keepAlive: o.keepAlive,
           engine: o.engine,
+          workerUrl: o.benchWorkerUrl,
         }, control);
         for (const concurrency of o.concurrencyLevels) {
           signal?.throwIfAborted();
@@ -189,6 +198,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
             concurrency,
             keepAlive: o.keepAlive,
             engine: o.engine,
+            workerUrl: o.benchWorkerUrl,
             // The CPU route answers how long it spun, so its length varies by design (ab -l).
             variableLength: route !== PAGE,
           }, control);

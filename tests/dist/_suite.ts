@@ -93,6 +93,8 @@ export function registerSuite(runner: Runner): void {
       const args = [
         "lab",
         ...["-n", "20", "--concurrency-levels", "1,2", "--workers", "1", "--out", out, "--quiet"],
+        // fetch runs c=2 on two threads: the lab's bench workers must start from the build itself.
+        ...["--engine", "fetch"],
         ...["--backend-ports", "0,0,0,0", "--balancer-port", "0", "--async-port", "0"],
         ...["--pool-port", "0"],
       ];
