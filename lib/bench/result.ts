@@ -50,6 +50,8 @@ export interface BenchResult {
   engine: "fetch" | "raw";
   /** Clients (connections) running at once. */
   concurrency: number;
+  /** Threads that shared the clients (1: the calling thread alone). */
+  threads: number;
   /** Whether keep-alive was asked for (ab -k). */
   keepAliveRequested: boolean;
   /** Requests per second asked with `rate` (open model), or null (closed model). */
@@ -117,6 +119,7 @@ export interface RunInfo {
   method: string;
   engine: "fetch" | "raw";
   concurrency: number;
+  threads: number;
   keepAlive: boolean;
   rate: number | null;
   /** Bytes sent per request, counted as ab's "Total body sent" (0: none to count). */
@@ -294,6 +297,7 @@ export class Recorder {
       method: info.method,
       engine: info.engine,
       concurrency: info.concurrency,
+      threads: info.threads,
       keepAliveRequested: info.keepAlive,
       rate: info.rate,
       serverSoftware: this.serverSoftware ?? "",

@@ -97,6 +97,7 @@ export function runInfo(o: NormalizedOptions, engine: Engine, concurrency: numbe
     method: o.spec.method,
     engine: engine.name,
     concurrency,
+    threads: o.threads,
     keepAlive: o.spec.keepAlive,
     rate: o.rate,
     // ab's "Total body sent" counts whole requests, and only when there is a body (-p).

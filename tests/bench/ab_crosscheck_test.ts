@@ -123,10 +123,12 @@ for (const c of CASES) {
     } finally {
       await Deno.remove(bodyFile);
     }
-    for (const engine of ["raw", "fetch"] as const) {
+    // raw runs on one thread by default: check it on three as well (capped at -c), where the
+    // counters of every thread must add up to ab's.
+    for (const [engine, threads] of [["raw", 1], ["raw", 3], ["fetch", 2]] as const) {
       await using server = c.server();
-      const r = await bench({ ...c.options, url: `${server.url}page.html`, engine });
-      const where = `${engine} vs ab on ${c.name}`;
+      const r = await bench({ ...c.options, url: `${server.url}page.html`, engine, threads });
+      const where = `${engine} on ${threads} thread(s) vs ab on ${c.name}`;
       assert.equal(r.complete, abResult.complete, `Complete requests, ${where}`);
       assert.equal(r.failed, abResult.failed, `Failed requests, ${where}`);
       assert.equal(r.htmlTransferred, abResult.htmlTransferred, `HTML transferred, ${where}`);

@@ -25,6 +25,7 @@ function sample(over: Partial<BenchResult> = {}): BenchResult {
     method: "GET",
     engine: "raw",
     concurrency: 10,
+    threads: 1,
     keepAliveRequested: true,
     rate: null,
     serverSoftware: "nginx/1.22.1",

@@ -157,6 +157,7 @@ Deno.test("Recorder.absorb() adds counters and merges histograms, so percentiles
     method: "GET",
     engine: "raw" as const,
     concurrency: 2,
+    threads: 2,
     keepAlive: false,
     rate: null,
     sentBytes: 0,
@@ -240,7 +241,24 @@ Deno.test("netlab bench --threads 2 starts its workers from main.ts and prints o
   const r = JSON.parse(out.stdout);
   assert.equal(r.complete, 50);
   assert.equal(r.concurrency, 4);
+  assert.equal(r.threads, 2);
   assert.equal(server.requests(), 50);
+});
+
+Deno.test("netlab bench --format csv says how many threads each run used, capped at -c", async () => {
+  await using server = fixedServer("csv");
+  const out = await netlab([
+    "bench",
+    "-q",
+    ...["--format", "csv", "-n", "12", "--threads", "3", "--concurrency-levels", "1,2,6"],
+    server.url,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const [head, ...rows] = out.stdout.trim().split("\n").map((l) => l.split(","));
+  const col = head!.indexOf("threads");
+  assert.ok(col >= 0, head!.join(","));
+  assert.deepEqual(rows.map((r) => r[col]), ["1", "2", "3"]);
+  assert.equal(server.requests(), 36);
 });
 
 Deno.test("netlab bench --threads 0 is a usage error", async () => {

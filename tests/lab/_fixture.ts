@@ -24,6 +24,7 @@ export function benchResult(
     method: "GET",
     engine: "raw",
     concurrency,
+    threads: 1,
     keepAliveRequested: false,
     rate: null,
     serverSoftware: "netlab/0.1.0",

@@ -9,6 +9,7 @@ const COLUMNS: Array<[string, (r: BenchResult) => string | number]> = [
   ["url", (r) => r.url],
   ["engine", (r) => r.engine],
   ["concurrency", (r) => r.concurrency],
+  ["threads", (r) => r.threads],
   ["keep_alive", (r) => String(r.keepAliveRequested)],
   ["time_taken_s", (r) => r.timeTakenSeconds.toFixed(3)],
   ["complete", (r) => r.complete],
