@@ -12,6 +12,8 @@ import {
   SharedCounters,
   type ToBenchWorker,
 } from "./_thread_protocol.ts";
+import { NetlabError } from "../cli/errors.ts";
+import { shortMessage } from "./engine.ts";
 import type { NormalizedOptions } from "./options.ts";
 import { runLoad } from "./_load.ts";
 import { type BenchResult, Recorder, type RecorderState } from "./result.ts";
@@ -79,12 +81,13 @@ export async function benchThreads(
     post({ type: "stop" });
     allReady(); // when stopped while workers load: nothing to wait for
   };
-  const fail = (err: Error) => {
-    failure ??= err;
+  // The run cannot go on without a thread's share of the clients, nor report without its counters.
+  const fail = (index: number, message: string) => {
+    failure ??= threadError(index, o.threads, message);
     stop();
     allDone();
   };
-  const onMessage = (msg: FromBenchWorker) => {
+  const onMessage = (index: number, msg: FromBenchWorker) => {
     if (msg.type === "ready") {
       if (++readyCount === workers.length) allReady();
     } else if (msg.type === "timeout") {
@@ -94,7 +97,7 @@ export async function benchThreads(
       states.push(msg.state);
       timedOut ||= msg.timedOut;
       if (++doneCount === workers.length) allDone();
-    } else fail(new Error(`Bench worker failed: ${msg.message}`));
+    } else fail(index, msg.message);
   };
 
   const signal = control.signal;
@@ -107,10 +110,11 @@ export async function benchThreads(
     for (let i = 1; i < o.threads && !stopper.signal.aborted; i++) {
       const w = new Worker(url, { type: "module", name: BENCH_WORKER_NAME });
       workers.push(w);
-      w.onmessage = (e: MessageEvent<FromBenchWorker>) => onMessage(e.data);
+      const index = i;
+      w.onmessage = (e: MessageEvent<FromBenchWorker>) => onMessage(index, e.data);
       w.onerror = (e) => {
         e.preventDefault();
-        fail(new Error(`Bench worker failed: ${e.message}`));
+        fail(index, e.message);
       };
       const share: BenchOptions = {
         ...options,
@@ -162,4 +166,10 @@ export async function benchThreads(
     progressOf(doneOf(recorder), recorder.failed, o.requests, start, performance.now()),
   );
   return result;
+}
+
+/** A worker's failure as a one-line runtime error ("Cannot run bench thread 2 of 2: ..."). */
+function threadError(index: number, threads: number, message: string): NetlabError {
+  const why = shortMessage(message.replace(/^Uncaught (\(in promise\) )?/, "")).replace(/\.$/, "");
+  return new NetlabError(`Cannot run bench thread ${index + 1} of ${threads}: ${why}`);
 }

@@ -3,10 +3,13 @@
  * stops, failures and percentiles must be those of one run, not of one thread.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { bench } from "../../lib/bench/run.ts";
 import { shareOf } from "../../lib/bench/threads.ts";
 import { newSample, Outcome } from "../../lib/bench/engine.ts";
 import { Recorder } from "../../lib/bench/result.ts";
+import { NetlabError } from "../../lib/cli/errors.ts";
 import { deadPort, fixedServer, response, startServer } from "./_servers.ts";
 import { netlab } from "../_netlab.ts";
 
@@ -141,6 +144,37 @@ Deno.test("bench() --rate on 2 threads keeps one schedule across threads", async
   // 60 requests due over 295 ms: two threads must not each run the schedule.
   assert.ok(r.timeTakenSeconds >= 0.25, `took ${r.timeTakenSeconds}`);
   assert.ok(r.requestsPerSecond <= 240, `rate ${r.requestsPerSecond}`);
+});
+
+Deno.test("bench() whose worker cannot start fails in one line naming the thread and why", async () => {
+  await using server = fixedServer("w");
+  const dir = await Deno.makeTempDir({ prefix: "netlab-bench-worker-" });
+  try {
+    const run = (file: string) =>
+      bench({
+        url: server.url,
+        requests: 10,
+        concurrency: 2,
+        threads: 2,
+        workerUrl: pathToFileURL(join(dir, file)),
+      });
+    // A bundle without the worker module was this case; the run must end, not wait for "ready".
+    await assert.rejects(run("missing.js"), (err: Error) => {
+      assert.ok(err instanceof NetlabError, String(err));
+      // `deno test` type-checks worker modules, so here the why is "type checking failed".
+      assert.match(err.message, /^Cannot run bench thread 2 of 2: [^\n]+[^.]$/);
+      return true;
+    });
+    await Deno.writeTextFile(join(dir, "throws.js"), "throw new Error('no loop here');\n");
+    await assert.rejects(run("throws.js"), (err: Error) => {
+      assert.ok(err instanceof NetlabError, String(err));
+      assert.equal(err.message, "Cannot run bench thread 2 of 2: error: no loop here");
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(server.requests(), 0);
 });
 
 Deno.test("shareOf() shares connections out so that they add up to the concurrency", () => {
