@@ -13,7 +13,7 @@ import { rawEngine } from "./engines/raw.ts";
 import { runLoad } from "./_load.ts";
 import { type NormalizedOptions, normalizeOptions } from "./options.ts";
 import { type BenchResult, Recorder, type RunInfo } from "./result.ts";
-import { benchThreads } from "./threads.ts";
+import { BENCH_WORKER_URL, benchThreads, workerModuleReadable } from "./threads.ts";
 
 /** What one bench run does. Only `url` is required; the rest default as ab does. */
 export interface BenchOptions {
@@ -45,6 +45,7 @@ export interface BenchOptions {
   variableLength?: boolean;
   /**
    * Threads (Web Workers) sharing the connections, as wrk's -t; never more than `concurrency`.
+   * By default a run that cannot read the worker module (no --allow-read) stays on one thread.
    * @default {DEFAULT_THREADS}
    */
   threads?: number;
@@ -81,8 +82,12 @@ export interface BenchControl {
 /** Runs one benchmark and resolves to its result (it never rejects for network failures). */
 export function bench(options: BenchOptions, control: BenchControl = {}): Promise<BenchResult> {
   const o = normalizeOptions(options);
-  if (o.threads > 1) return benchThreads(options, o, control);
-  return benchHere(o, control);
+  // The default must not fail where one thread works: a caller granted only --allow-net did not
+  // ask for threads. One who asked explicitly gets Deno's error naming the missing permission.
+  const canStart = options.threads !== undefined ||
+    workerModuleReadable(options.workerUrl ?? BENCH_WORKER_URL);
+  if (o.threads > 1 && canStart) return benchThreads(options, o, control);
+  return benchHere({ ...o, threads: 1 }, control);
 }
 
 /** The engine a run uses. */

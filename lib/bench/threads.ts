@@ -32,6 +32,16 @@ import {
  */
 export const BENCH_WORKER_URL: string = new URL("./bench_worker.ts", import.meta.url).href;
 
+/**
+ * Whether a worker may load the module at `url`: a local one needs read access, which a library
+ * caller running with only --allow-net has not granted.
+ */
+export function workerModuleReadable(url: string | URL): boolean {
+  const u = new URL(url);
+  if (u.protocol !== "file:") return true;
+  return Deno.permissions.querySync({ name: "read", path: u }).state === "granted";
+}
+
 /** Connections of thread `index` when `concurrency` are shared out among `threads`. */
 export function shareOf(concurrency: number, threads: number, index: number): number {
   return Math.floor(concurrency / threads) + (index < concurrency % threads ? 1 : 0);

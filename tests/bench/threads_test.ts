@@ -177,6 +177,51 @@ Deno.test("bench() whose worker cannot start fails in one line naming the thread
   assert.equal(server.requests(), 0);
 });
 
+Deno.test("bench() without --allow-read stays on one thread unless threads are asked for", async () => {
+  await using server = fixedServer("p");
+  const dir = await Deno.makeTempDir({ prefix: "netlab-bench-perm-" });
+  try {
+    // A library user's script run with only --allow-net: workers cannot read their module.
+    const script = join(dir, "script.ts");
+    await Deno.writeTextFile(
+      script,
+      `import { bench } from "${new URL("../../lib/bench/run.ts", import.meta.url).href}";
+const url = ${JSON.stringify(server.url)};
+const r = await bench({ url, requests: 20, concurrency: 2 });
+let asked = "resolved";
+try {
+  await bench({ url, requests: 20, concurrency: 2, threads: 2 });
+} catch (err) {
+  asked = err instanceof Error ? err.message : String(err);
+}
+console.log(JSON.stringify({ complete: r.complete, threads: r.threads, asked }));
+`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        "--allow-net=127.0.0.1",
+        script,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    const r = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(r.complete, 20);
+    assert.equal(r.threads, 1);
+    assert.match(r.asked, /^Cannot run bench thread 2 of 2: requires read access/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(server.requests(), 20);
+});
+
 Deno.test("shareOf() shares connections out so that they add up to the concurrency", () => {
   for (const [c, t] of [[7, 3], [50, 2], [2, 2], [5, 4]] as const) {
     const shares = Array.from({ length: t }, (_, i) => shareOf(c, t, i));
