@@ -5,7 +5,7 @@ import { materialize } from "../../lib/runtime/_materialize.ts";
 import { defaultRoot } from "../../lib/runtime/assets.ts";
 import { entryPath, runMode } from "../../lib/runtime/mode.ts";
 import { selfCommand } from "../../lib/runtime/self.ts";
-import { V8_FLAGS_ARG } from "../../lib/runtime/v8_flags.ts";
+import { V8_FLAGS_ARG, v8FlagsFor } from "../../lib/runtime/v8_flags.ts";
 import {
   collectFiles,
   digestFiles,
@@ -41,6 +41,19 @@ Deno.test("selfCommand() runs main.ts from source and the executable itself from
     MAIN,
   ]);
   assert.deepEqual(selfCommand(["lab"], "binary"), { cmd: Deno.execPath(), args: ["lab"] });
+});
+
+Deno.test("v8FlagsFor() gives the flags to bench and lab only, as main.ts and deno.json spell them", async () => {
+  assert.deepEqual(v8FlagsFor(["bench", "-n", "1", "http://127.0.0.1:1/"]), [V8_FLAGS_ARG]);
+  assert.deepEqual(v8FlagsFor(["lab", "--quiet"]), [V8_FLAGS_ARG]);
+  for (const args of [["serve"], ["pool", "--workers", "2"], ["balance"], ["--version"], []]) {
+    assert.deepEqual(v8FlagsFor(args), [], args.join(" "));
+  }
+  // Two places cannot import the module, so they repeat the flags: they must not drift from it.
+  const shebang = (await Deno.readTextFile(MAIN)).split("\n")[0]!;
+  assert.ok(shebang.split(" ").includes(V8_FLAGS_ARG), shebang);
+  const config = JSON.parse(await Deno.readTextFile(join(MAIN, "../deno.json")));
+  assert.ok(config.tasks.lab.split(" ").includes(V8_FLAGS_ARG), config.tasks.lab);
 });
 
 Deno.test("selfCommand() from source starts a netlab that answers --version", async () => {
