@@ -69,7 +69,7 @@ async function run(
   const shared = new SharedCounters(msg.shared);
   const engine = makeEngine(o);
   const recorder = new Recorder(
-    runInfo(o, engine, o.concurrency),
+    runInfo(o, engine),
     (n) => shared.claimDocumentLength(n),
   );
   const publish = () => shared.setProgress(msg.index, doneOf(recorder), recorder.failed);

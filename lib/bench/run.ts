@@ -96,12 +96,12 @@ export function makeEngine(o: NormalizedOptions): Engine {
 }
 
 /** What the recorder of a run (or of one thread's share of it) needs to know. */
-export function runInfo(o: NormalizedOptions, engine: Engine, concurrency: number): RunInfo {
+export function runInfo(o: NormalizedOptions, engine: Engine): RunInfo {
   return {
     url: o.spec.url,
     method: o.spec.method,
     engine: engine.name,
-    concurrency,
+    concurrency: o.concurrency,
     threads: o.threads,
     keepAlive: o.spec.keepAlive,
     rate: o.rate,
@@ -139,7 +139,7 @@ export function doneOf(recorder: Recorder): number {
 /** The whole run on this thread. */
 async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<BenchResult> {
   const engine = makeEngine(o);
-  const recorder = new Recorder(runInfo(o, engine, o.concurrency));
+  const recorder = new Recorder(runInfo(o, engine));
   const stopper = new AbortController();
   const signal = control.signal;
   const stop = () => stopper.abort();

@@ -64,7 +64,7 @@ export async function benchThreads(
   });
   // This thread's recorder is the run's: the workers' counters are added to it at the end.
   const recorder = new Recorder(
-    runInfo(o, engine, o.concurrency),
+    runInfo(o, engine),
     (n) => shared.claimDocumentLength(n),
   );
   const url = options.workerUrl ?? BENCH_WORKER_URL;
@@ -75,10 +75,9 @@ export async function benchThreads(
   let failure: Error | null = null;
   let start = performance.now();
 
-  let allReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => allReady = resolve);
-  let allDone: () => void = () => {};
-  const done = new Promise<void>((resolve) => allDone = resolve);
+  // Every worker has loaded its module; every worker has sent its counters (or the run failed).
+  const ready = Promise.withResolvers<void>();
+  const done = Promise.withResolvers<void>();
   let readyCount = 0;
   let doneCount = 0;
   const post = (msg: ToBenchWorker) => {
@@ -89,24 +88,24 @@ export async function benchThreads(
     shared.stop();
     stopper.abort();
     post({ type: "stop" });
-    allReady(); // when stopped while workers load: nothing to wait for
+    ready.resolve(); // when stopped while workers load: nothing to wait for
   };
   // The run cannot go on without a thread's share of the clients, nor report without its counters.
   const fail = (index: number, message: string) => {
     failure ??= threadError(index, o.threads, message);
     stop();
-    allDone();
+    done.resolve();
   };
   const onMessage = (index: number, msg: FromBenchWorker) => {
     if (msg.type === "ready") {
-      if (++readyCount === workers.length) allReady();
+      if (++readyCount === workers.length) ready.resolve();
     } else if (msg.type === "timeout") {
       timedOut = true;
       stop();
     } else if (msg.type === "done") {
       states.push(msg.state);
       timedOut ||= msg.timedOut;
-      if (++doneCount === workers.length) allDone();
+      if (++doneCount === workers.length) done.resolve();
     } else fail(index, msg.message);
   };
 
@@ -135,7 +134,7 @@ export async function benchThreads(
       w.postMessage({ type: "start", options: share, shared: shared.buffer, index: i });
     }
     // The clock starts once every worker is ready: loading a module is not load.
-    await ready;
+    await ready.promise;
     start = performance.now();
     if (!stopper.signal.aborted) {
       post({ type: "go", startEpoch: performance.timeOrigin + start });
@@ -148,7 +147,7 @@ export async function benchThreads(
           onProgress(progressOf(p.done, p.failed, o.requests, start, performance.now()));
         }, 250);
       }
-    } else allDone();
+    } else done.resolve();
     const limit = o.requests;
     timedOut = await runLoad({
       engine,
@@ -161,7 +160,7 @@ export async function benchThreads(
       signal: stopper.signal,
       onTimeout: stop,
     }) || timedOut;
-    await done;
+    await done.promise;
   } finally {
     if (ticker !== null) clearInterval(ticker);
     if (deadline !== null) clearTimeout(deadline);
