@@ -132,6 +132,15 @@ Deno.test("renderAb() says what the fetch engine cannot see instead of inventing
   assert.match(text, /^Processing:\s+n\/a/m);
 });
 
+Deno.test("renderAb() notes the thread count after ab's lines, only when there were several", () => {
+  assert.match(
+    renderAb(sample({ engine: "fetch", threads: 2 })),
+    /^Notes: engine fetch on 2 threads$/m,
+  );
+  assert.match(renderAb(sample({ engine: "raw", threads: 1 })), /^Notes: engine raw$/m);
+  assert.doesNotMatch(renderAb(sample({ threads: 3 })), /^Concurrency Level:.*thread/m);
+});
+
 Deno.test(
   ...needs(["ab"], "renderAb() prints the same labels in the same order as the real ab"),
   async () => {

@@ -146,7 +146,7 @@ function renderExtras(r: BenchResult): string {
     for (const [cause, n] of errors) out += `  ${int(n, 10)}  ${cause}\n`;
     out += "\n";
   }
-  const notes: string[] = [`engine ${r.engine}`];
+  const notes: string[] = [`engine ${r.engine}${r.threads > 1 ? ` on ${r.threads} threads` : ""}`];
   if (r.rate !== null) {
     notes.push(`open model at ${r.rate} req/s, latency measured from when each request was due`);
   }
