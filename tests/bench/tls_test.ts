@@ -55,6 +55,69 @@ for (const engine of ["fetch", "raw"] as const) {
   );
 }
 
+Deno.test(
+  ...needs(
+    ["openssl"],
+    "bench() names a nested certificate error whole, the same for both engines",
+  ),
+  async () => {
+    // openssl's plain self-signed certificate is a CA (basicConstraints CA:TRUE), which rustls
+    // rejects as "Other(OtherError(CaUsedAsEndEntity))": parentheses inside the cause.
+    const dir = await Deno.makeTempDir({ prefix: "netlab-ca-cert-" });
+    try {
+      const [cert, key] = [`${dir}/cert.pem`, `${dir}/key.pem`];
+      const made = await new Deno.Command("openssl", {
+        args: [
+          ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
+          ...["-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.ok(made.success);
+      using server = Deno.listenTls({
+        hostname: "127.0.0.1",
+        port: 0,
+        cert: await Deno.readTextFile(cert),
+        key: await Deno.readTextFile(key),
+      });
+      const accepted: Deno.Conn[] = [];
+      const accepting = (async () => {
+        try {
+          for await (const conn of server) {
+            accepted.push(conn);
+            (conn as Deno.TlsConn).handshake().catch(() => {});
+          }
+        } catch (err) {
+          if (!(err instanceof Deno.errors.BadResource)) throw err;
+        }
+      })();
+      const causes: string[][] = [];
+      try {
+        for (const engine of ["raw", "fetch"] as const) {
+          const url = `https://127.0.0.1:${(server.addr as Deno.NetAddr).port}/`;
+          const r = await bench({ url, requests: 1, engine });
+          assert.equal(r.failures.connect, 1, JSON.stringify(r.errors));
+          causes.push(Object.keys(r.errors));
+        }
+      } finally {
+        server.close();
+        await accepting;
+        for (const c of accepted) {
+          try {
+            c.close();
+          } catch { /* already closed */ }
+        }
+      }
+      const [raw, fetch] = causes;
+      assert.match(raw![0]!, /^invalid peer certificate: .*\(.*\)$/);
+      assert.deepEqual(fetch, raw);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 Deno.test("bench() [raw] ends a TLS handshake the server never answers at the timeout (-s)", async () => {
   // A plain TCP listener: it accepts and never speaks TLS, so the handshake waits forever.
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

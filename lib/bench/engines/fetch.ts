@@ -176,8 +176,8 @@ function classifyFetchError(
   if (/are blocked/i.test(msg)) {
     return { outcome: Outcome.Connect, cause: "fetch blocks this port (try --engine raw)" };
   }
-  const tls = /invalid peer certificate[^)\n]*/i.exec(msg);
-  if (!gotHeaders && tls) return { outcome: Outcome.Connect, cause: tls[0] };
+  const tls = certificateCause(msg);
+  if (!gotHeaders && tls !== null) return { outcome: Outcome.Connect, cause: tls };
   if (
     !gotHeaders &&
     /error trying to connect|dns error|connect error|\(connect\)|certificate/i.test(msg)
@@ -194,4 +194,23 @@ function classifyFetchError(
     };
   }
   return classifyError(err);
+}
+
+/**
+ * "invalid peer certificate: ..." out of a fetch error, up to the parenthesis that closes the
+ * wrapping message: the reason may nest its own ("Other(OtherError(CaUsedAsEndEntity))", which
+ * openssl's default self-signed certificate gets), so stopping at the first ")" would cut it.
+ */
+function certificateCause(msg: string): string | null {
+  const at = msg.search(/invalid peer certificate/i);
+  if (at < 0) return null;
+  let depth = 0;
+  let end = at;
+  for (; end < msg.length; end++) {
+    const c = msg[end];
+    if (c === "\n" || (c === ")" && depth === 0)) break;
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+  }
+  return msg.slice(at, end).trim();
 }
