@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { bench } from "../../lib/bench/run.ts";
+import { benchMatrix } from "../../lib/bench/matrix.ts";
 import { shareOf } from "../../lib/bench/threads.ts";
 import { newSample, Outcome } from "../../lib/bench/engine.ts";
 import { Recorder } from "../../lib/bench/result.ts";
@@ -125,6 +126,50 @@ for (const engine of ["fetch", "raw"] as const) {
     // Both threads may see their own request pass the timeout before hearing of the other's.
     assert.ok(r.failures.exceptions >= 1 && r.failures.exceptions <= 2, JSON.stringify(r.errors));
     assert.equal(r.failed, r.failures.exceptions);
+  });
+
+  Deno.test(`bench() [${engine}] stopped while its workers load ends at once, having sent nothing`, async () => {
+    await using server = fixedServer("early");
+    const controller = new AbortController();
+    const run = bench({
+      url: server.url,
+      requests: 1_000_000,
+      concurrency: 6,
+      threads: 3,
+      keepAlive: true,
+      engine,
+    }, { signal: controller.signal });
+    // The workers were asked to start, none is ready yet: Ctrl-C at the worst moment.
+    controller.abort();
+    const r = await run;
+    assert.equal(r.interrupted, true);
+    assert.equal(r.threads, 3);
+    assert.equal(r.complete + r.failed, 0);
+    assert.equal(server.requests(), 0);
+  });
+
+  Deno.test(`benchMatrix() [${engine}] on threads runs every combination exactly`, async () => {
+    await using a = fixedServer("aa");
+    await using b = fixedServer("bbbb");
+    const results = await benchMatrix({
+      urls: [a.url, b.url],
+      concurrencyLevels: [1, 2, 5],
+      requests: 25,
+      threads: 3,
+      keepAlive: true,
+      engine,
+    });
+    assert.deepEqual(results.map((r) => [r.concurrency, r.threads, r.complete, r.failed]), [
+      [1, 1, 25, 0],
+      [2, 2, 25, 0],
+      [5, 3, 25, 0],
+      [1, 1, 25, 0],
+      [2, 2, 25, 0],
+      [5, 3, 25, 0],
+    ]);
+    assert.deepEqual(results.map((r) => r.htmlTransferred), [50, 50, 50, 100, 100, 100]);
+    assert.equal(a.requests(), 75);
+    assert.equal(b.requests(), 75);
   });
 }
 
