@@ -37,6 +37,8 @@ export const BENCH_WORKER_URL: string = new URL("./bench_worker.ts", import.meta
  * caller running with only --allow-net has not granted.
  */
 export function workerModuleReadable(url: string | URL): boolean {
+  // A relative specifier is the Worker constructor's to resolve, and its error to give.
+  if (!URL.canParse(url)) return true;
   const u = new URL(url);
   if (u.protocol !== "file:") return true;
   return Deno.permissions.querySync({ name: "read", path: u }).state === "granted";
