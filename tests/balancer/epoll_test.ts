@@ -41,6 +41,21 @@ Deno.test({
 });
 
 Deno.test({
+  name: "EpollTransport: connect() keeps an outcome that arrives before it waits for one",
+  ignore: !linux,
+  async fn() {
+    const fixture = new URL("./_epoll_first_timer.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", "--no-check", fixture],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stdout) + dec.decode(out.stderr));
+  },
+});
+
+Deno.test({
   name: "EpollTransport: connect to a closed port rejects with BackendConnectError and leaks no fd",
   ignore: !linux,
   async fn() {

@@ -67,6 +67,7 @@ export class EpollTransport implements Transport {
     const conn = new EpollConn(fd, remote, this.#libc, this.#poller);
     let errno = sym.connect(fd, sa.bytes, sa.bytes.length) === 0 ? 0 : this.#libc.errno();
     const pending = errno === C.EINPROGRESS;
+    if (pending) conn.connecting();
     // registered only now: an unconnected socket would report EPOLLOUT|EPOLLHUP at once
     const added = errno === 0 || pending ? this.#poller.add(fd, conn) : 0;
     if (added !== 0) {
