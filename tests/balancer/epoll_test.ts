@@ -251,3 +251,52 @@ Deno.test("errnoError() gives the class and message Deno.net gives for the same 
   // what an accept out of descriptors logs: the reason, not only the call and its number
   assert.equal(errnoError(24, "accept4").message, "Too many open files (os error 24)");
 });
+
+Deno.test({
+  name:
+    "EpollTransport keeps serving after its last socket closed, also when the next opens at once",
+  ignore: !linux,
+  async fn() {
+    await using backend = echoBackend();
+    await using t = engine();
+    const buf = new Uint8Array(1);
+    for (let round = 0; round < 4; round++) {
+      const first = await t.connect("127.0.0.1", backend.port, 2000);
+      await writeAll(first, new Uint8Array([round]));
+      assert.equal(await first.read(buf), 1);
+      await delay(10); // idle: the poller waits on a worker thread now
+      first.close(); // the last socket: the poller's loop ends...
+      const next = await t.connect("127.0.0.1", backend.port, 2000); // ...or carries on
+      const reading = next.read(buf);
+      await writeAll(next, new Uint8Array([round]));
+      assert.equal(await reading, 1);
+      assert.equal(buf[0], round);
+      next.close();
+      assert.equal(t.openSockets, 0);
+    }
+  },
+});
+
+Deno.test({
+  name: "EpollTransport: close() settles a pending read, write and accept with BadResource",
+  ignore: !linux,
+  async fn() {
+    await using t = engine();
+    const listener = t.listen("127.0.0.1", 0);
+    using _peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    const conn = await listener.accept();
+    const reading = conn.read(new Uint8Array(16)); // the peer sends nothing
+    const writing = (async () => {
+      const big = new Uint8Array(1 << 20); // the peer reads nothing: this write soon waits
+      while (true) await conn.write(big);
+    })();
+    await delay(50);
+    conn.close();
+    await assert.rejects(reading, Deno.errors.BadResource);
+    await assert.rejects(writing, Deno.errors.BadResource);
+    const accepting = listener.accept();
+    listener.close();
+    await assert.rejects(accepting, Deno.errors.BadResource);
+    assert.equal(t.openSockets, 0);
+  },
+});
