@@ -63,7 +63,7 @@ export class RawClient implements Disposable {
     }
   }
 
-  /** What has arrived so far, without waiting (0 when nothing, -1 on error). */
+  /** Reads what has arrived, without waiting: the byte count, 0 at EOF, -1 when nothing came. */
   recvNow(buf: Uint8Array): number {
     return Number(this.#lib.symbols.recv(this.#fd, buf, BigInt(buf.length), MSG_DONTWAIT));
   }
