@@ -57,20 +57,26 @@ Deno.test({
 });
 
 Deno.test({
-  name: "EpollTransport: connect to a closed port rejects with BackendConnectError and leaks no fd",
+  name:
+    "EpollTransport: connect to a closed port (IPv4, IPv6) rejects with BackendConnectError and leaks no fd",
   ignore: !linux,
   async fn() {
     await using t = engine();
-    const port = (() => {
-      using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      return l.addr.port;
-    })();
-    await assert.rejects(t.connect("127.0.0.1", port, 1000), (err: Error) => {
-      assert.ok(err instanceof BackendConnectError);
-      assert.equal(err.message, "connection refused");
-      return true;
-    });
-    assert.equal(t.openSockets, 0);
+    for (const host of ["127.0.0.1", "::1"]) {
+      let port: number;
+      try {
+        using l = Deno.listen({ hostname: host, port: 0 });
+        port = l.addr.port;
+      } catch {
+        continue; // no IPv6 loopback on this machine
+      }
+      await assert.rejects(t.connect(host, port, 1000), (err: Error) => {
+        assert.ok(err instanceof BackendConnectError);
+        assert.equal(err.message, "connection refused");
+        return true;
+      });
+      assert.equal(t.openSockets, 0);
+    }
   },
 });
 
