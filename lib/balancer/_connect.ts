@@ -34,7 +34,7 @@ export async function connectWithTimeout(
       err instanceof Deno.errors.NetworkUnreachable ||
       err instanceof Deno.errors.ConnectionAborted
     ) {
-      throw new BackendConnectError(describe(err), { cause: err });
+      throw new BackendConnectError(describeConnectError(err), { cause: err });
     }
     throw err;
   } finally {
@@ -42,7 +42,8 @@ export async function connectWithTimeout(
   }
 }
 
-function describe(err: Error): string {
+/** A failed connect's reason for logs: "connection refused", "connection timed out", ... */
+export function describeConnectError(err: Error): string {
   if (err instanceof Deno.errors.ConnectionRefused) return "connection refused";
   if (err instanceof Deno.errors.ConnectionReset) return "connection reset";
   if (err instanceof Deno.errors.NotFound) return "host not found";

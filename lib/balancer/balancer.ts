@@ -111,7 +111,8 @@ export class Balancer implements AsyncDisposable {
   }
 
   /**
-   * Listens and starts accepting; resolves with the bound address once listening.
+   * Listens and starts accepting; resolves with the bound address once listening. After a
+   * failure, `stop()` releases the socket engine (the epoll engine holds descriptors).
    *
    * @throws {ListenFailedError} with the `Deno.listen` error as `cause`.
    */
@@ -293,6 +294,12 @@ export class Balancer implements AsyncDisposable {
  */
 export async function startBalancer(options: BalancerOptions): Promise<Balancer> {
   const balancer = new Balancer(options);
-  await balancer.start();
+  try {
+    await balancer.start();
+  } catch (err) {
+    // the caller never sees this balancer, so only we can release its engine (epoll holds fds)
+    await balancer.stop(0);
+    throw err;
+  }
   return balancer;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BackendConnectError } from "../../lib/balancer/_connect.ts";
 import type { EpollConn } from "../../lib/balancer/transport/_epoll_conn.ts";
+import { errnoError } from "../../lib/balancer/transport/_errno.ts";
 import { EpollTransport } from "../../lib/balancer/transport/epoll.ts";
 import { selectTransport } from "../../lib/balancer/transport/select.ts";
 import { needs } from "../_tools.ts";
@@ -41,20 +42,41 @@ Deno.test({
 });
 
 Deno.test({
-  name: "EpollTransport: connect to a closed port rejects with BackendConnectError and leaks no fd",
+  name: "EpollTransport: connect() keeps an outcome that arrives before it waits for one",
+  ignore: !linux,
+  async fn() {
+    const fixture = new URL("./_epoll_first_timer.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", "--no-check", fixture],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stdout) + dec.decode(out.stderr));
+  },
+});
+
+Deno.test({
+  name:
+    "EpollTransport: connect to a closed port (IPv4, IPv6) rejects with BackendConnectError and leaks no fd",
   ignore: !linux,
   async fn() {
     await using t = engine();
-    const port = (() => {
-      using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      return l.addr.port;
-    })();
-    await assert.rejects(t.connect("127.0.0.1", port, 1000), (err: Error) => {
-      assert.ok(err instanceof BackendConnectError);
-      assert.equal(err.message, "connection refused");
-      return true;
-    });
-    assert.equal(t.openSockets, 0);
+    for (const host of ["127.0.0.1", "::1"]) {
+      let port: number;
+      try {
+        using l = Deno.listen({ hostname: host, port: 0 });
+        port = l.addr.port;
+      } catch {
+        continue; // no IPv6 loopback on this machine
+      }
+      await assert.rejects(t.connect(host, port, 1000), (err: Error) => {
+        assert.ok(err instanceof BackendConnectError);
+        assert.equal(err.message, "connection refused");
+        return true;
+      });
+      assert.equal(t.openSockets, 0);
+    }
   },
 });
 
@@ -207,5 +229,80 @@ Deno.test({
       out.close();
       accepted.close();
     }
+  },
+});
+
+Deno.test("errnoError() gives the class and message Deno.net gives for the same errno", async () => {
+  const port = (() => {
+    using l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    return l.addr.port;
+  })();
+  const refused = await Deno.connect({ hostname: "127.0.0.1", port }).then(
+    (c) => (c.close(), undefined),
+    (err: Error) => err,
+  );
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let inUse: Error | undefined;
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port: busy.addr.port }).close();
+  } catch (err) {
+    inUse = err as Error;
+  }
+  for (const [errno, deno] of [[111, refused], [98, inUse]] as const) {
+    assert.ok(deno, `no Deno error for errno ${errno}`);
+    const ours = errnoError(errno, "call");
+    assert.equal(ours.constructor, deno.constructor);
+    assert.equal(ours.message, deno.message);
+  }
+  // what an accept out of descriptors logs: the reason, not only the call and its number
+  assert.equal(errnoError(24, "accept4").message, "Too many open files (os error 24)");
+});
+
+Deno.test({
+  name:
+    "EpollTransport keeps serving after its last socket closed, also when the next opens at once",
+  ignore: !linux,
+  async fn() {
+    await using backend = echoBackend();
+    await using t = engine();
+    const buf = new Uint8Array(1);
+    for (let round = 0; round < 4; round++) {
+      const first = await t.connect("127.0.0.1", backend.port, 2000);
+      await writeAll(first, new Uint8Array([round]));
+      assert.equal(await first.read(buf), 1);
+      await delay(10); // idle: the poller waits on a worker thread now
+      first.close(); // the last socket: the poller's loop ends...
+      const next = await t.connect("127.0.0.1", backend.port, 2000); // ...or carries on
+      const reading = next.read(buf);
+      await writeAll(next, new Uint8Array([round]));
+      assert.equal(await reading, 1);
+      assert.equal(buf[0], round);
+      next.close();
+      assert.equal(t.openSockets, 0);
+    }
+  },
+});
+
+Deno.test({
+  name: "EpollTransport: close() settles a pending read, write and accept with BadResource",
+  ignore: !linux,
+  async fn() {
+    await using t = engine();
+    const listener = t.listen("127.0.0.1", 0);
+    using _peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    const conn = await listener.accept();
+    const reading = conn.read(new Uint8Array(16)); // the peer sends nothing
+    const writing = (async () => {
+      const big = new Uint8Array(1 << 20); // the peer reads nothing: this write soon waits
+      while (true) await conn.write(big);
+    })();
+    await delay(50);
+    conn.close();
+    await assert.rejects(reading, Deno.errors.BadResource);
+    await assert.rejects(writing, Deno.errors.BadResource);
+    const accepting = listener.accept();
+    listener.close();
+    await assert.rejects(accepting, Deno.errors.BadResource);
+    assert.equal(t.openSockets, 0);
   },
 });

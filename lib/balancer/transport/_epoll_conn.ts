@@ -122,14 +122,23 @@ export class EpollConn extends EpollSocket implements TransportConn {
   }
 
   /**
-   * For a socket whose connect() returned EINPROGRESS (registered after that call, so its first
-   * event is the outcome): waits for it and returns its errno, 0 when connected. Events carry a
-   * registration tag, so no stale event can pass for the outcome.
+   * Marks a socket whose connect() returned EINPROGRESS as neither readable nor writable. Call it
+   * before registering the socket: its first event is the outcome, and that event may be
+   * dispatched before anyone awaits `connected()` (a microtask checkpoint inside the caller, as
+   * the test runner's first setTimeout makes), so the event must be what sets the flags.
+   */
+  connecting(): void {
+    this.canRead = false;
+    this.canWrite = false;
+  }
+
+  /**
+   * For a socket marked `connecting()`: waits for the outcome (unless it already came) and
+   * returns its errno, 0 when connected. Events carry a registration tag, so no stale event can
+   * pass for the outcome.
    */
   async connected(): Promise<number> {
-    this.canRead = false; // nothing can arrive before the connection exists
-    this.canWrite = false;
-    await this.writable();
+    if (!this.canWrite && !this.closed) await this.writable();
     if (this.closed) return 0;
     if ((this.lastEvents & (C.EPOLLERR | C.EPOLLHUP)) === 0) return 0;
     const value = new Uint8Array(4);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BackendConnectError } from "../_connect.ts";
+import { BackendConnectError, describeConnectError } from "../_connect.ts";
 import { C, type Libc, openLibc } from "./_libc.ts";
 import { errnoError } from "./_errno.ts";
 import { EpollConn } from "./_epoll_conn.ts";
@@ -22,7 +22,8 @@ const UNREACHABLE = new Set([111, 110, 104, 101, 113, 99, 103]);
 function connectFailed(errno: number): Error {
   const err = errnoError(errno, "connect");
   if (!UNREACHABLE.has(errno)) return err;
-  return new BackendConnectError(err.message.split(" (os error")[0]!, { cause: err });
+  // worded as the Deno engine words it, so the log says the same whichever engine runs
+  return new BackendConnectError(describeConnectError(err), { cause: err });
 }
 
 /** The epoll engine. */
@@ -67,6 +68,7 @@ export class EpollTransport implements Transport {
     const conn = new EpollConn(fd, remote, this.#libc, this.#poller);
     let errno = sym.connect(fd, sa.bytes, sa.bytes.length) === 0 ? 0 : this.#libc.errno();
     const pending = errno === C.EINPROGRESS;
+    if (pending) conn.connecting();
     // registered only now: an unconnected socket would report EPOLLOUT|EPOLLHUP at once
     const added = errno === 0 || pending ? this.#poller.add(fd, conn) : 0;
     if (added !== 0) {
