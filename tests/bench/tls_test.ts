@@ -18,6 +18,35 @@ async function selfSignedServer(): Promise<Deno.TlsListener & { port: number } &
   });
 }
 
+/**
+ * Accepts every connection and drives its handshake, so a client sees the certificate and
+ * fails on it. `stop()` closes the listener, waits for the accept loop and closes what it took.
+ */
+function handshakeAll(server: Deno.TlsListener): { stop(): Promise<void> } {
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of server) {
+        accepted.push(conn);
+        (conn as Deno.TlsConn).handshake().catch(() => {});
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) throw err;
+    }
+  })();
+  return {
+    async stop() {
+      server.close();
+      await accepting;
+      for (const c of accepted) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+    },
+  };
+}
+
 for (const engine of ["fetch", "raw"] as const) {
   Deno.test(
     ...needs(
@@ -26,30 +55,13 @@ for (const engine of ["fetch", "raw"] as const) {
     ),
     async () => {
       await using server = await selfSignedServer();
-      const accepted: Deno.Conn[] = [];
-      const accepting = (async () => {
-        try {
-          for await (const conn of server) {
-            accepted.push(conn);
-            // Drive the handshake so the client sees the certificate, then let it fail.
-            (conn as Deno.TlsConn).handshake().catch(() => {});
-          }
-        } catch (err) {
-          if (!(err instanceof Deno.errors.BadResource)) throw err;
-        }
-      })();
+      const handshakes = handshakeAll(server);
       try {
         const r = await bench({ url: `https://127.0.0.1:${server.port}/`, requests: 2, engine });
         assert.equal(r.complete, 0);
         assert.equal(r.failures.connect, 2, JSON.stringify(r.errors));
       } finally {
-        server.close();
-        await accepting;
-        for (const c of accepted) {
-          try {
-            c.close();
-          } catch { /* already closed */ }
-        }
+        await handshakes.stop();
       }
     },
   );
@@ -81,17 +93,7 @@ Deno.test(
         cert: await Deno.readTextFile(cert),
         key: await Deno.readTextFile(key),
       });
-      const accepted: Deno.Conn[] = [];
-      const accepting = (async () => {
-        try {
-          for await (const conn of server) {
-            accepted.push(conn);
-            (conn as Deno.TlsConn).handshake().catch(() => {});
-          }
-        } catch (err) {
-          if (!(err instanceof Deno.errors.BadResource)) throw err;
-        }
-      })();
+      const handshakes = handshakeAll(server);
       const causes: string[][] = [];
       try {
         for (const engine of ["raw", "fetch"] as const) {
@@ -101,13 +103,7 @@ Deno.test(
           causes.push(Object.keys(r.errors));
         }
       } finally {
-        server.close();
-        await accepting;
-        for (const c of accepted) {
-          try {
-            c.close();
-          } catch { /* already closed */ }
-        }
+        await handshakes.stop();
       }
       const [raw, fetch] = causes;
       assert.match(raw![0]!, /^invalid peer certificate: .*\(.*\)$/);
