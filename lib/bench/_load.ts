@@ -6,7 +6,7 @@
  * @module
  */
 import { type Engine, type EngineClient, newSample, Outcome, type Sample } from "./engine.ts";
-import type { Recorder } from "./result.ts";
+import type { Recorder } from "./recorder.ts";
 
 /** What one thread's loop needs to know and whom it tells. */
 export interface LoadPlan {

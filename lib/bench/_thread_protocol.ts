@@ -6,7 +6,7 @@
  * @module
  */
 import type { BenchOptions } from "./run.ts";
-import type { RecorderState } from "./result.ts";
+import type { RecorderState } from "./recorder.ts";
 
 /** Name the bench gives its workers; main.ts runs the worker loop when it finds itself so named. */
 export const BENCH_WORKER_NAME = "netlab-bench-worker";

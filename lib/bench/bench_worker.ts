@@ -15,7 +15,7 @@ import {
   type ToBenchWorker,
 } from "./_thread_protocol.ts";
 import { normalizeOptions } from "./options.ts";
-import { Recorder } from "./result.ts";
+import { Recorder } from "./recorder.ts";
 import { doneOf, makeEngine, runInfo } from "./run.ts";
 
 /** The parts of a dedicated worker's global scope the loop uses. */

@@ -12,7 +12,8 @@ import { fetchEngine } from "./engines/fetch.ts";
 import { rawEngine } from "./engines/raw.ts";
 import { runLoad } from "./_load.ts";
 import { type NormalizedOptions, normalizeOptions } from "./options.ts";
-import { type BenchResult, Recorder, type RunInfo } from "./result.ts";
+import type { BenchResult } from "./result.ts";
+import { Recorder, type RunInfo } from "./recorder.ts";
 import { BENCH_WORKER_URL, benchThreads, workerModuleReadable } from "./threads.ts";
 
 /** What one bench run does. Only `url` is required; the rest default as ab does. */

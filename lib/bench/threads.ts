@@ -16,7 +16,8 @@ import { NetlabError } from "../cli/errors.ts";
 import { shortMessage } from "./engine.ts";
 import type { NormalizedOptions } from "./options.ts";
 import { runLoad } from "./_load.ts";
-import { type BenchResult, Recorder, type RecorderState } from "./result.ts";
+import type { BenchResult } from "./result.ts";
+import { Recorder, type RecorderState } from "./recorder.ts";
 import {
   type BenchControl,
   type BenchOptions,
