@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import type { CliContext } from "./lib/cli/context.ts";
-import { NetlabError, UsageError } from "./lib/cli/errors.ts";
+import { NetlabError, UsageError } from "./lib/errors.ts";
 import { teardownLogging } from "./lib/cli/logging.ts";
 import { balanceCommand } from "./lib/cli/balance.ts";
 import { benchCommand } from "./lib/cli/bench.ts";

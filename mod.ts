@@ -9,7 +9,7 @@
 
 // --- errors ---------------------------------------------------------------------------------------
 
-export { NetlabError, UsageError } from "./lib/cli/errors.ts";
+export { NetlabError, UsageError } from "./lib/errors.ts";
 export { VERSION } from "./lib/version.ts";
 
 // --- http: the static handler (lib/http) ---------------------------------------------------------

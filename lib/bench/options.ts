@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../errors.ts";
 import type { RequestSpec } from "./engine.ts";
 import type { BenchOptions } from "./run.ts";
 

@@ -12,7 +12,7 @@ import {
   SharedCounters,
   type ToBenchWorker,
 } from "./_thread_protocol.ts";
-import { NetlabError } from "../cli/errors.ts";
+import { NetlabError } from "../errors.ts";
 import { shortMessage } from "./engine.ts";
 import type { NormalizedOptions } from "./options.ts";
 import { runLoad } from "./_load.ts";

@@ -8,7 +8,7 @@
 import { Command } from "@commander-js/extra-typings";
 import process from "node:process";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "./errors.ts";
+import { NetlabError } from "../errors.ts";
 import { setupLogging } from "./logging.ts";
 import { VERSION } from "../version.ts";
 import { benchMatrix } from "../bench/matrix.ts";

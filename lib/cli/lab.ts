@@ -1,7 +1,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { getLogger } from "@logtape/logtape";
 import type { CliContext } from "./context.ts";
-import { NetlabError, UsageError } from "./errors.ts";
+import { NetlabError, UsageError } from "../errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
 import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { listenError, NetlabError, UsageError } from "./errors.ts";
+import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
 import { defaultRoot } from "../runtime/assets.ts";
 import { authority, serve, type ServeOptions } from "../server/async.ts";

@@ -1,4 +1,4 @@
-import { NetlabError, UsageError } from "../cli/errors.ts";
+import { NetlabError, UsageError } from "../errors.ts";
 import { heldOnlyByTimeWait, TIME_WAIT_MS } from "../runtime/time_wait.ts";
 
 /** A port the lab needs, with who needs it and the flag that changes it. */

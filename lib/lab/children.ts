@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NetlabError } from "../cli/errors.ts";
+import { NetlabError } from "../errors.ts";
 import { selfCommand, STOP_WITH_PARENT_ENV } from "../runtime/self.ts";
 import { readLines } from "./_lines.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NetlabError, UsageError } from "../cli/errors.ts";
+import { NetlabError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { readBalancerStats } from "./_connections.ts";
 import { bench } from "../bench/run.ts";

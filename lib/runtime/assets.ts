@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../version.ts";
-import { NetlabError } from "../cli/errors.ts";
+import { NetlabError } from "../errors.ts";
 import { cacheBase, materialize, tempBase } from "./_materialize.ts";
 import { runMode } from "./mode.ts";
 

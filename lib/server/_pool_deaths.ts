@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { listenError, NetlabError } from "../cli/errors.ts";
+import { listenError, NetlabError } from "../errors.ts";
 
 /** Counts deaths in a sliding window. */
 export class CrashLoop {

@@ -7,7 +7,7 @@
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { listenError, NetlabError } from "../cli/errors.ts";
+import { listenError, NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../../lib/cli/errors.ts";
+import { UsageError } from "../../lib/errors.ts";
 import { normalizeOptions, resolveBenchFlags } from "../../lib/bench/options.ts";
 import { benchCommand } from "../../lib/cli/bench.ts";
 import type { CliContext } from "../../lib/cli/context.ts";

@@ -10,7 +10,7 @@ import { benchMatrix } from "../../lib/bench/matrix.ts";
 import { shareOf } from "../../lib/bench/threads.ts";
 import { newSample, Outcome } from "../../lib/bench/engine.ts";
 import { Recorder } from "../../lib/bench/recorder.ts";
-import { NetlabError } from "../../lib/cli/errors.ts";
+import { NetlabError } from "../../lib/errors.ts";
 import { deadPort, fixedServer, response, startServer } from "./_servers.ts";
 import { netlab } from "../_netlab.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ChildGroup, parseListening } from "../../lib/lab/children.ts";
-import { NetlabError } from "../../lib/cli/errors.ts";
+import { NetlabError } from "../../lib/errors.ts";
 
 Deno.test("parseListening() reads host and port from serve, pool and balancer lines", () => {
   assert.deepEqual(parseListening("INF netlab.serve: listening on http://127.0.0.1:9002/"), {

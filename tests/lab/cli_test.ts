@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseInteger, parseLevels, parsePortList } from "../../lib/cli/lab.ts";
-import { UsageError } from "../../lib/cli/errors.ts";
+import { UsageError } from "../../lib/errors.ts";
 import { netlab } from "../_netlab.ts";
 
 Deno.test("parseLevels() reads a comma list of concurrency levels", () => {

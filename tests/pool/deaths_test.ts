@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NetlabError } from "../../lib/cli/errors.ts";
+import { NetlabError } from "../../lib/errors.ts";
 import { CrashLoop, startError } from "../../lib/server/_pool_deaths.ts";
 
 Deno.test("CrashLoop.record() reports a loop only when enough deaths fall in the window", () => {

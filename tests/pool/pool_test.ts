@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import { NetlabError } from "../../lib/cli/errors.ts";
+import { NetlabError } from "../../lib/errors.ts";
 import { WorkerPool } from "../../lib/server/pool.ts";
 import { rawRequest } from "../http/_raw_http.ts";
 import { captureLogs, DISPATCHES, freshClient, startPool, text, total } from "./_helpers.ts";

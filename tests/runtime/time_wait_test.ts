@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listenError } from "../../lib/cli/errors.ts";
+import { listenError } from "../../lib/errors.ts";
 import { checkPortsFree } from "../../lib/lab/_ports.ts";
 import { heldOnlyByTimeWait } from "../../lib/runtime/time_wait.ts";
 

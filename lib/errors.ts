@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { heldOnlyByTimeWait } from "../runtime/time_wait.ts";
+import { heldOnlyByTimeWait } from "./runtime/time_wait.ts";
 
 /** An expected failure at run time (port in use, root missing): one line, exit 1. */
 export class NetlabError extends Error {
