@@ -1,0 +1,377 @@
+/**
+ * A strict HTTP/1.1 request-head parser (RFC 9112) over bytes. One instance per event loop: it
+ * keeps the last head it parsed in its own fields, so parsing allocates only the few strings a
+ * request needs (method, target, and the headers the engine reads).
+ *
+ * @module
+ */
+
+/** `parse()` found no complete head yet: read more. */
+export const INCOMPLETE = 0;
+
+/** Longest request line (RFC 9112 recommends supporting at least 8000 octets); longer is 414. */
+export const MAX_REQUEST_LINE = 8 * 1024;
+/** Largest header section (after the request line); larger is 431. */
+export const MAX_HEADER_BYTES = 32 * 1024;
+/** Most header fields; more is 431. */
+export const MAX_FIELDS = 100;
+/** Empty lines skipped before a request line (RFC 9112 section 2.2). */
+const MAX_LEADING_EMPTY = 8;
+
+const CR = 13, LF = 10, SP = 32, HTAB = 9, COLON = 58;
+
+function table(test: (c: number) => boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) t[c] = test(c) ? 1 : 0;
+  return t;
+}
+const isAlnum = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** token characters (RFC 9110 section 5.6.2) */
+const TCHAR = table((c) => isAlnum(c) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)));
+/** field-vchar, SP and HTAB; obs-text allowed (RFC 9110 section 5.5) */
+const FIELD = table((c) => c === SP || c === HTAB || (c >= 0x21 && c !== 0x7f));
+/** request-target bytes: visible ASCII without '#' (a fragment is never sent) */
+const TARGET = table((c) => c >= 0x21 && c <= 0x7e && c !== 35);
+/** reg-name and IPv4 bytes: unreserved, sub-delims and '%' (RFC 3986 section 3.2.2) */
+const REG_NAME = table((c) => isAlnum(c) || "-._~!$&'()*+,;=%".includes(String.fromCharCode(c)));
+/** inside an IP-literal: hex digits, ':' and '.', and IPvFuture's letters */
+const IP_LITERAL = table((c) => isAlnum(c) || ":.-_~!$&'()*+,;=".includes(String.fromCharCode(c)));
+
+const enc = new TextEncoder();
+const lit = (s: string) => enc.encode(s);
+const N_HOST = lit("host");
+const N_CONNECTION = lit("connection");
+const N_CONTENT_LENGTH = lit("content-length");
+const N_TRANSFER_ENCODING = lit("transfer-encoding");
+const N_EXPECT = lit("expect");
+const N_IF_NONE_MATCH = lit("if-none-match");
+const N_ACCEPT_ENCODING = lit("accept-encoding");
+/** Headers that change what a cached answer would be: their requests go to the handler. */
+const SLOW = [
+  "range",
+  "if-match",
+  "if-modified-since",
+  "if-unmodified-since",
+  "if-range",
+].map(lit);
+
+/** Byte `s..` equals lowercase `name` ignoring ASCII case (names are tokens, so `| 32` is safe). */
+function nameIs(buf: Uint8Array, s: number, len: number, name: Uint8Array): boolean {
+  if (len !== name.length) return false;
+  for (let i = 0; i < len; i++) if ((buf[s + i]! | 32) !== name[i]) return false;
+  return true;
+}
+
+/** Latin-1 decode of a short slice; HTTP heads are ASCII (obs-text is kept byte for byte). */
+export function latin1(buf: Uint8Array, s: number, e: number): string {
+  let out = "";
+  for (let i = s; i < e; i++) out += String.fromCharCode(buf[i]!);
+  return out;
+}
+
+/** Whether `value` is a valid Host: uri-host with an optional port, nothing else. */
+export function validAuthority(buf: Uint8Array, s: number, e: number): boolean {
+  if (s === e) return false;
+  let i = s;
+  if (buf[i] === 91 /* [ */) {
+    i++;
+    const start = i;
+    while (i < e && buf[i] !== 93 /* ] */) if (IP_LITERAL[buf[i++]!] === 0) return false;
+    if (i === e || i === start) return false;
+    i++;
+  } else {
+    const start = i;
+    while (i < e && REG_NAME[buf[i]!] === 1) i++;
+    if (i === start) return false;
+  }
+  if (i === e) return true;
+  if (buf[i] !== COLON) return false;
+  i++;
+  if (e - i > 5) return false;
+  for (; i < e; i++) if (buf[i]! < 48 || buf[i]! > 57) return false;
+  return true;
+}
+
+/** Where `target` starts its path in an absolute-form target, or -1 when it is not one. */
+function absoluteScheme(buf: Uint8Array, s: number, e: number): number {
+  // "http://" or "https://", any case
+  const isH = (c: number | undefined, ch: number) => c !== undefined && (c | 32) === ch;
+  if (!(isH(buf[s], 104) && isH(buf[s + 1], 116) && isH(buf[s + 2], 116) && isH(buf[s + 3], 112))) {
+    return -1;
+  }
+  let i = s + 4;
+  if (isH(buf[i], 115)) i++;
+  if (e - i < 3 || buf[i] !== COLON || buf[i + 1] !== 47 || buf[i + 2] !== 47) return -1;
+  return i + 3;
+}
+
+/**
+ * Parses request heads. After `parse()` returns a positive length, the fields describe that
+ * request; the header offsets stay valid only until the buffer is reused, so the caller reads
+ * `fields()` before returning to the event loop.
+ */
+export class RequestParser {
+  method = "";
+  /** origin-form target (path and query); "/..." from an absolute-form target; "*" for OPTIONS */
+  target = "";
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1 and later 1.x */
+  minor = 1;
+  /** The authority that names the resource (absolute-form's, else Host's); null when none. */
+  host: string | null = null;
+  keepAlive = true;
+  /** -1 when the request has no Content-Length */
+  contentLength = -1;
+  chunked = false;
+  expectContinue = false;
+  /** No header that changes the answer from a cached one (ranges, preconditions but INM). */
+  plain = true;
+  ifNoneMatch: string | null = null;
+  acceptEncoding: string | null = null;
+  /** Number of header fields; their offsets are in `#offsets`. */
+  fieldCount = 0;
+  #offsets = new Int32Array(MAX_FIELDS * 4);
+  #buf: Uint8Array = new Uint8Array(0);
+
+  /**
+   * Parses the head at `buf[start..end)`.
+   *
+   * @returns the head's length in bytes, {@link INCOMPLETE}, or minus the status to answer
+   *   (-400, -414, -431, -505, -417) after which the connection closes
+   */
+  parse(buf: Uint8Array, start: number, end: number): number {
+    let p = start;
+    // a few empty lines before a request line are tolerated
+    for (let k = 0; k < MAX_LEADING_EMPTY && p < end && buf[p] === CR; k++) {
+      if (p + 1 >= end) return INCOMPLETE;
+      if (buf[p + 1] !== LF) return -400;
+      p += 2;
+    }
+    const lf = buf.indexOf(LF, p);
+    if (lf < 0 || lf >= end) {
+      if (end - p > MAX_REQUEST_LINE) return -414;
+      return INCOMPLETE;
+    }
+    if (lf - p > MAX_REQUEST_LINE) return -414;
+    const status = this.#requestLine(buf, p, lf);
+    if (status !== 0) return status;
+    // header section
+    this.#reset(buf);
+    const sectionStart = lf + 1;
+    let line = sectionStart;
+    let hosts = 0;
+    let te = false;
+    let closeToken = false, keepAliveToken = false;
+    while (true) {
+      if (line - sectionStart > MAX_HEADER_BYTES) return -431;
+      if (line >= end) return end - sectionStart > MAX_HEADER_BYTES ? -431 : INCOMPLETE;
+      const first = buf[line]!;
+      if (first === CR) {
+        if (line + 1 >= end) return INCOMPLETE;
+        if (buf[line + 1] !== LF) return -400;
+        line += 2;
+        break;
+      }
+      if (first === SP || first === HTAB) return -400; // obs-fold, or whitespace before a name
+      // name
+      let i = line;
+      while (i < end && TCHAR[buf[i]!] === 1) i++;
+      if (i >= end) return end - sectionStart > MAX_HEADER_BYTES ? -431 : INCOMPLETE;
+      if (buf[i] !== COLON || i === line) return -400; // includes whitespace before the colon
+      const nameEnd = i;
+      i++;
+      while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+      const valueStart = i;
+      while (i < end && FIELD[buf[i]!] === 1) i++;
+      if (i + 1 >= end) return end - sectionStart > MAX_HEADER_BYTES ? -431 : INCOMPLETE;
+      if (buf[i] !== CR || buf[i + 1] !== LF) return -400; // bare CR, bare LF, NUL, DEL...
+      let valueEnd = i;
+      while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) {
+        valueEnd--;
+      }
+      if (this.fieldCount === MAX_FIELDS) return -431;
+      const o = this.fieldCount++ * 4;
+      const offs = this.#offsets;
+      offs[o] = line;
+      offs[o + 1] = nameEnd;
+      offs[o + 2] = valueStart;
+      offs[o + 3] = valueEnd;
+      const nameLen = nameEnd - line;
+      switch (nameLen) {
+        case 4:
+          if (nameIs(buf, line, nameLen, N_HOST)) {
+            if (
+              ++hosts > 1 || (valueEnd > valueStart && !validAuthority(buf, valueStart, valueEnd))
+            ) {
+              return -400;
+            }
+            if (this.host === null) this.host = latin1(buf, valueStart, valueEnd);
+          }
+          break;
+        case 10:
+          if (nameIs(buf, line, nameLen, N_CONNECTION)) {
+            const t = connectionTokens(buf, valueStart, valueEnd);
+            closeToken ||= (t & 1) !== 0;
+            keepAliveToken ||= (t & 2) !== 0;
+          }
+          break;
+        case 14:
+          if (nameIs(buf, line, nameLen, N_CONTENT_LENGTH)) {
+            const n = contentLength(buf, valueStart, valueEnd);
+            if (n < 0 || (this.contentLength >= 0 && n !== this.contentLength)) return -400;
+            this.contentLength = n;
+          }
+          break;
+        case 17:
+          if (nameIs(buf, line, nameLen, N_TRANSFER_ENCODING)) {
+            te = true;
+            this.chunked = endsWithChunked(buf, valueStart, valueEnd);
+          }
+          break;
+        case 6:
+          if (nameIs(buf, line, nameLen, N_EXPECT)) {
+            if (!nameIs(buf, valueStart, valueEnd - valueStart, EXPECT_CONTINUE)) return -417;
+            this.expectContinue = true;
+          }
+          break;
+        case 13:
+          if (nameIs(buf, line, nameLen, N_IF_NONE_MATCH)) {
+            this.ifNoneMatch = latin1(buf, valueStart, valueEnd);
+          }
+          break;
+        case 15:
+          if (nameIs(buf, line, nameLen, N_ACCEPT_ENCODING)) {
+            this.acceptEncoding = latin1(buf, valueStart, valueEnd);
+          }
+          break;
+      }
+      if (this.plain) {
+        for (const slow of SLOW) if (nameIs(buf, line, nameLen, slow)) this.plain = false;
+      }
+      line = i + 2;
+    }
+    if (te) {
+      // RFC 9112 section 6.1: framing is faulty with TE on 1.0, with CL, or not ending in chunked
+      if (this.minor === 0 || this.contentLength >= 0 || !this.chunked) return -400;
+    }
+    if (this.minor === 1 && hosts === 0) return -400;
+    if (this.#absoluteHost !== null) this.host = this.#absoluteHost;
+    this.keepAlive = this.minor === 1 ? !closeToken : keepAliveToken && !closeToken;
+    return line - start;
+  }
+
+  /** The header fields as `[name, value]` pairs, names as sent. Valid until the buffer is reused. */
+  fields(): [string, string][] {
+    const out: [string, string][] = [];
+    const buf = this.#buf;
+    const offs = this.#offsets;
+    for (let f = 0; f < this.fieldCount; f++) {
+      const o = f * 4;
+      out.push([latin1(buf, offs[o]!, offs[o + 1]!), latin1(buf, offs[o + 2]!, offs[o + 3]!)]);
+    }
+    return out;
+  }
+
+  #absoluteHost: string | null = null;
+
+  #reset(buf: Uint8Array): void {
+    this.#buf = buf;
+    this.host = null;
+    this.keepAlive = true;
+    this.contentLength = -1;
+    this.chunked = false;
+    this.expectContinue = false;
+    this.plain = true;
+    this.ifNoneMatch = null;
+    this.acceptEncoding = null;
+    this.fieldCount = 0;
+  }
+
+  /** Parses `method SP target SP HTTP/x.y CRLF`; returns 0 or minus a status. */
+  #requestLine(buf: Uint8Array, s: number, lf: number): number {
+    if (lf === s || buf[lf - 1] !== CR) return -400;
+    const e = lf - 1;
+    let i = s;
+    while (i < e && TCHAR[buf[i]!] === 1) i++;
+    if (i === s || buf[i] !== SP) return -400;
+    const methodEnd = i;
+    const targetStart = ++i;
+    while (i < e && TARGET[buf[i]!] === 1) i++;
+    if (i === targetStart || buf[i] !== SP) return -400;
+    const targetEnd = i++;
+    // exactly "HTTP/" DIGIT "." DIGIT
+    if (
+      e - i !== 8 || buf[i] !== 72 || buf[i + 1] !== 84 || buf[i + 2] !== 84 || buf[i + 3] !== 80 ||
+      buf[i + 4] !== 47 || buf[i + 6] !== 46
+    ) return -400;
+    const major = buf[i + 5]! - 48, minor = buf[i + 7]! - 48;
+    if (major < 0 || major > 9 || minor < 0 || minor > 9) return -400;
+    if (major !== 1) return -505;
+    this.minor = minor === 0 ? 0 : 1;
+    this.method = latin1(buf, s, methodEnd);
+    this.#absoluteHost = null;
+    const first = buf[targetStart];
+    if (first === 47 /* / */) {
+      this.target = latin1(buf, targetStart, targetEnd);
+      return 0;
+    }
+    if (first === 42 /* * */ && targetEnd - targetStart === 1) {
+      if (this.method !== "OPTIONS") return -400;
+      this.target = "*";
+      return 0;
+    }
+    if (this.method === "CONNECT") {
+      // authority-form; the engine refuses CONNECT itself
+      if (!validAuthority(buf, targetStart, targetEnd)) return -400;
+      this.target = latin1(buf, targetStart, targetEnd);
+      return 0;
+    }
+    const auth = absoluteScheme(buf, targetStart, targetEnd);
+    if (auth < 0) return -400;
+    let pathAt = auth;
+    while (pathAt < targetEnd && buf[pathAt] !== 47 && buf[pathAt] !== 63 /* ? */) pathAt++;
+    if (!validAuthority(buf, auth, pathAt)) return -400;
+    this.#absoluteHost = latin1(buf, auth, pathAt);
+    const rest = latin1(buf, pathAt, targetEnd);
+    this.target = rest.startsWith("/") ? rest : `/${rest}`;
+    return 0;
+  }
+}
+
+const EXPECT_CONTINUE = lit("100-continue");
+const T_CLOSE = lit("close");
+const T_KEEP_ALIVE = lit("keep-alive");
+const T_CHUNKED = lit("chunked");
+
+/** Bit 1: a `close` token; bit 2: a `keep-alive` token. */
+function connectionTokens(buf: Uint8Array, s: number, e: number): number {
+  let out = 0;
+  let i = s;
+  while (i < e) {
+    while (i < e && (buf[i] === SP || buf[i] === HTAB || buf[i] === 44)) i++;
+    const t = i;
+    while (i < e && buf[i] !== 44 && buf[i] !== SP && buf[i] !== HTAB) i++;
+    if (nameIs(buf, t, i - t, T_CLOSE)) out |= 1;
+    else if (nameIs(buf, t, i - t, T_KEEP_ALIVE)) out |= 2;
+  }
+  return out;
+}
+
+/** Whether the last transfer coding listed is `chunked`. */
+function endsWithChunked(buf: Uint8Array, s: number, e: number): boolean {
+  let t = e;
+  while (t > s && buf[t - 1] !== 44 && buf[t - 1] !== SP && buf[t - 1] !== HTAB) t--;
+  return nameIs(buf, t, e - t, T_CHUNKED);
+}
+
+/** 1*DIGIT, at most 15 of them (below 2^53); -1 for anything else, lists included. */
+function contentLength(buf: Uint8Array, s: number, e: number): number {
+  if (e === s || e - s > 15) return -1;
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
