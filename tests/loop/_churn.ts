@@ -3,7 +3,7 @@
  * one loop, half of them refused first. Prints the open descriptors before and after as JSON.
  */
 import { connectSocket, encodeSockAddr, LINUX, type SocketHandler } from "../../lib/loop/mod.ts";
-import { echoServer, openLoop } from "./_fixtures.ts";
+import { echoServer, openLoop, say } from "./_fixtures.ts";
 
 const openFds = () => Array.from(Deno.readDirSync("/proc/self/fd")).length;
 
@@ -52,4 +52,4 @@ await done.promise;
 server.close();
 // the server's side of the last connections closes when their FIN arrives
 while (loop.watched > 0) await new Promise((r) => setTimeout(r, 1));
-console.log(JSON.stringify({ before, after: openFds(), finished }));
+say(JSON.stringify({ before, after: openFds(), finished }));

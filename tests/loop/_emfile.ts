@@ -4,7 +4,7 @@
  * line per overload report.
  */
 import { LINUX, type SocketHandler, TcpListener } from "../../lib/loop/mod.ts";
-import { openLoop } from "./_fixtures.ts";
+import { openLoop, say } from "./_fixtures.ts";
 
 const loop = openLoop();
 const buf = new Uint8Array(1024);
@@ -25,7 +25,7 @@ const listener = new TcpListener(loop, { host: "127.0.0.1", port: 0 }, {
     loop.watch(fd, echo);
   },
   onOverload(errno, count) {
-    console.log(JSON.stringify({ errno, count }));
+    say(JSON.stringify({ errno, count }));
   },
 });
-console.log(listener.addr.port);
+say(String(listener.addr.port));

@@ -9,6 +9,11 @@ import {
 
 export const linux = Deno.build.os === "linux";
 
+/** Writes one line to stdout (child processes report to the test this way). */
+export function say(line: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
 /** Whether `::1` can be bound here. */
 export const hasIpv6 = (() => {
   try {
