@@ -3,7 +3,7 @@
  * instead of a FIN. Linux only; every call is synchronous and never blocks for long (connects go
  * to loopback listeners, which the kernel completes without the listening program running).
  */
-import { encodeSockAddr } from "../../lib/balancer/transport/_sockaddr.ts";
+import { encodeSockAddr } from "../../lib/loop/sockaddr.ts";
 
 const SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },

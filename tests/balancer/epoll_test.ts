@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BackendConnectError } from "../../lib/balancer/_connect.ts";
 import type { EpollConn } from "../../lib/balancer/transport/_epoll_conn.ts";
-import { errnoError } from "../../lib/balancer/transport/_errno.ts";
+import { errnoError } from "../../lib/loop/errno.ts";
 import { EpollTransport } from "../../lib/balancer/transport/epoll.ts";
 import { selectTransport } from "../../lib/balancer/transport/select.ts";
 import { needs } from "../_tools.ts";

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { C, type Libc } from "./_libc.ts";
+import { C, type Libc } from "../../loop/_libc.ts";
 
 /** Something registered with the poller: told which events its socket got. */
 export interface Pollable {

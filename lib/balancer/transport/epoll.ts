@@ -7,12 +7,12 @@
  * @module
  */
 import { BackendConnectError, describeConnectError } from "../_connect.ts";
-import { C, type Libc, openLibc } from "./_libc.ts";
-import { errnoError } from "./_errno.ts";
+import { C, type Libc, openLibc } from "../../loop/_libc.ts";
+import { errnoError } from "../../loop/errno.ts";
 import { EpollConn } from "./_epoll_conn.ts";
 import { EpollListener } from "./_epoll_listener.ts";
 import { Poller } from "./_poller.ts";
-import { encodeSockAddr, type SockAddr } from "./_sockaddr.ts";
+import { encodeSockAddr, type SockAddr } from "../../loop/sockaddr.ts";
 import type { Transport, TransportConn, TransportListener } from "./transport.ts";
 
 /** errnos of a backend that is not there (or not reachable): try the next one. */

@@ -7,7 +7,7 @@
  */
 import { denoTransport } from "./deno.ts";
 import { EpollTransport } from "./epoll.ts";
-import { isIpLiteral } from "./_sockaddr.ts";
+import { isIpLiteral } from "../../loop/sockaddr.ts";
 import type { EngineName, Transport } from "./transport.ts";
 
 /** The engine names `--engine` accepts: `auto` picks epoll when it can. */

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  decodeSockAddr,
-  encodeSockAddr,
-  isIpLiteral,
-} from "../../lib/balancer/transport/_sockaddr.ts";
+import { decodeSockAddr, encodeSockAddr, isIpLiteral } from "../../lib/loop/sockaddr.ts";
 
 Deno.test("isIpLiteral() accepts IPv4 and IPv6 literals, not names or zones", () => {
   for (const ok of ["127.0.0.1", "0.0.0.0", "::1", "::", "2001:db8::8:1", "::ffff:10.0.0.1"]) {

@@ -1,7 +1,8 @@
 /**
- * The libc calls the epoll engine makes, opened once per engine with `Deno.dlopen`. Every call
- * but the nonblocking `epoll_wait` is a plain synchronous FFI call on the event-loop thread, so
- * `errno` is read from that thread's `__errno_location()` right after it.
+ * The libc calls the event loop makes, opened once per loop with `Deno.dlopen`. Every call but
+ * the nonblocking `epoll_wait` is a plain synchronous FFI call on the loop's thread, so `errno`
+ * is read from that thread's `__errno_location()` right after it. Lengths are passed as plain
+ * numbers: a BigInt per call would cost an allocation on the hot path.
  *
  * @module
  */
@@ -32,6 +33,8 @@ const SYMBOLS = {
     nonblocking: true,
   },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -58,12 +61,16 @@ export const C = {
   SOL_SOCKET: 1,
   SO_REUSEADDR: 2,
   SO_ERROR: 4,
+  SO_REUSEPORT: 15,
+  IPPROTO_IPV6: 41,
+  IPV6_V6ONLY: 26,
   IPPROTO_TCP: 6,
   TCP_NODELAY: 1,
   SHUT_WR: 1,
   MSG_NOSIGNAL: 0x4000,
   EPOLL_CLOEXEC: 0o2000000,
   EPOLL_CTL_ADD: 1,
+  EPOLL_CTL_DEL: 2,
   EPOLLIN: 0x1,
   EPOLLOUT: 0x4,
   EPOLLERR: 0x8,
@@ -73,12 +80,24 @@ export const C = {
   EFD_NONBLOCK: 0o4000,
   EFD_CLOEXEC: 0o2000000,
   EINTR: 4,
+  EBADF: 9,
+  ENFILE: 23,
+  EMFILE: 24,
+  ENOBUFS: 105,
+  ENOMEM: 12,
+  RLIMIT_NOFILE: 7,
   EAGAIN: 11,
   EINPROGRESS: 115,
   EALREADY: 114,
   EISCONN: 106,
   ECONNREFUSED: 111,
 } as const;
+
+/**
+ * A length for a `usize` parameter. Deno converts a plain number at run time; only the declared
+ * type says bigint, and a BigInt per call would cost an allocation on the hot path.
+ */
+export const size = (n: number): bigint => n as unknown as bigint;
 
 /** Candidate names of the C library, most specific first. */
 const NAMES = ["libc.so.6", "libc.so"];

@@ -1,0 +1,349 @@
+/**
+ * The event loop: one epoll set, the sockets registered in it, and the coarse timer that sweeps
+ * their deadlines. A socket owner is called back (`onReadable`, `onWritable`, `onHangup`); no
+ * promise is made per operation.
+ *
+ * Waiting: while events keep coming the loop calls epoll_wait on its own thread (a plain FFI
+ * call of at most BUSY_WAIT_MS), which costs no thread hop. When that comes back empty it awaits
+ * the nonblocking FFI epoll_wait instead, which Deno runs on a worker thread: the JavaScript
+ * event loop then gets its turn (timers, other servers, log writes, signals) and an idle loop
+ * uses no CPU. A busy loop also hands the thread over every YIELD_MS, so other work is never
+ * held up for long.
+ *
+ * @module
+ */
+import { C, type Libc, openLibc, size } from "./_libc.ts";
+
+/** Something that owns a registered socket and is told what happened to it. */
+export interface SocketHandler {
+  /**
+   * Bytes (or a FIN) arrived. Edge-triggered: read until recv() returns less than asked for, 0
+   * or -EAGAIN, or stop reading and remember that more may be there. `rdhup` is true when the
+   * peer has sent its FIN: after the data comes a 0.
+   */
+  onReadable(rdhup: boolean): void;
+  /**
+   * The socket can take bytes again (or, after a connect, it is connected). Edge-triggered:
+   * it comes once per change from full to not full.
+   */
+  onWritable(): void;
+  /**
+   * An error or hang-up (EPOLLERR/EPOLLHUP): a failed connect, a reset, or both directions
+   * done. Read `socketError()` or recv() to learn which; no other callback comes with it.
+   */
+  onHangup(): void;
+}
+
+/** Something with a deadline on the loop's coarse timer. */
+export interface Timed {
+  /** The loop's bookkeeping: -1 while no deadline is set. Initialise it to -1. */
+  timerSlot: number;
+  /** The deadline passed (at most one tick late). It is cleared before this is called. */
+  onDeadline(now: number): void;
+}
+
+/** Options for {@linkcode EventLoop}. */
+export interface EventLoopOptions {
+  /** How often deadlines are swept, in milliseconds (their precision). @default {100} */
+  tickMs?: number;
+  /**
+   * Called with an error a callback threw; the loop goes on with the next event.
+   * @default rethrows it outside the loop (an uncaught error)
+   */
+  onError?: (err: unknown) => void;
+}
+
+const MAX_EVENTS = 512;
+// struct epoll_event is packed on x86_64 (12 bytes) but 8-byte aligned elsewhere (16)
+const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
+const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
+/** How long a busy loop blocks its thread in one epoll_wait before waiting off-thread. */
+const BUSY_WAIT_MS = 1;
+/** The longest a busy loop keeps the thread before it lets other JavaScript run. */
+const YIELD_MS = 2;
+/** The most a deadline may lie ahead (setTimeout's limit, about 24.8 days). */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+const HANGUP = C.EPOLLERR | C.EPOLLHUP;
+const READ = C.EPOLLIN | C.EPOLLRDHUP;
+
+/** One epoll set and its sockets; use one per thread (a Worker can have its own). */
+export class EventLoop {
+  /** The C library this loop calls; its `sym` is for calls the loop does not wrap. */
+  readonly libc: Libc;
+  #epfd: number;
+  /** Written to wake an off-thread epoll_wait (last socket gone, first deadline, close). */
+  #wakeFd: number;
+  #events = new Uint8Array(MAX_EVENTS * EVENT_SIZE);
+  #view = new DataView(this.#events.buffer);
+  #ctl = new Uint8Array(16);
+  #ctlView = new DataView(this.#ctl.buffer);
+  #one = new Uint8Array(new BigUint64Array([1n]).buffer);
+  #intBuf = new Uint8Array(4);
+  #intView = new DataView(this.#intBuf.buffer);
+  #lenBuf = new Uint8Array(new Uint32Array([4]).buffer);
+  /** Owners by fd (fds are small integers, so an array beats a Map). */
+  #owners: (SocketHandler | undefined)[] = [];
+  /**
+   * Registration tag per fd, also carried in each event: an event fetched for a socket that has
+   * since closed, its fd reused, is dropped instead of reaching the newcomer.
+   */
+  #tags: number[] = [];
+  #nextTag = 1;
+  #count = 0;
+  #run: Promise<void> | undefined;
+  #closing = false;
+  #parked = false;
+  #onError: (err: unknown) => void;
+  // the coarse timer: owners in a dense array, their deadlines beside them
+  #tick: number;
+  #timed: Timed[] = [];
+  #at: number[] = [];
+  #nextSweep = 0;
+  /** The loop's clock in milliseconds (performance.now()), read once per round of events. */
+  now = performance.now();
+
+  /**
+   * Opens libc and an epoll set.
+   *
+   * @throws when this is not Linux, FFI is not allowed (`Deno.errors.NotCapable`), or epoll fails
+   */
+  constructor(options: EventLoopOptions = {}) {
+    this.#tick = Math.max(1, options.tickMs ?? 100);
+    this.#onError = options.onError ?? ((err) =>
+      queueMicrotask(() => {
+        throw err;
+      }));
+    this.libc = openLibc();
+    const { sym } = this.libc;
+    this.#epfd = sym.epoll_create1(C.EPOLL_CLOEXEC);
+    if (this.#epfd < 0) {
+      const errno = this.libc.errno();
+      this.libc.close();
+      throw new Error(`Cannot create an epoll instance (os error ${errno})`);
+    }
+    this.#wakeFd = sym.eventfd(0, C.EFD_NONBLOCK | C.EFD_CLOEXEC);
+    if (this.#wakeFd < 0 || !this.#add(this.#wakeFd, C.EPOLLIN | C.EPOLLET, 0)) {
+      const errno = this.libc.errno();
+      if (this.#wakeFd >= 0) sym.close(this.#wakeFd);
+      sym.close(this.#epfd);
+      this.libc.close();
+      throw new Error(`Cannot create the epoll wake-up (os error ${errno})`);
+    }
+  }
+
+  #add(fd: number, events: number, tag: number): boolean {
+    const v = this.#ctlView;
+    v.setUint32(0, events >>> 0, true);
+    v.setUint32(DATA_OFFSET, fd, true);
+    v.setUint32(DATA_OFFSET + 4, tag, true);
+    return this.libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_ADD, fd, this.#ctl) === 0;
+  }
+
+  /** Sockets registered now. */
+  get watched(): number {
+    return this.#count;
+  }
+
+  /** Deadlines set now. */
+  get deadlines(): number {
+    return this.#timed.length;
+  }
+
+  /**
+   * Registers a nonblocking socket once, edge-triggered, for reading, writing and the peer's
+   * FIN. The loop runs while any socket is registered.
+   *
+   * @returns 0, or the errno of epoll_ctl (the caller still owns and closes the fd)
+   */
+  watch(fd: number, owner: SocketHandler): number {
+    if (this.#closing) return C.EBADF;
+    const tag = this.#nextTag;
+    this.#nextTag = tag >= 0xffff_fff0 ? 1 : tag + 1;
+    if (!this.#add(fd, C.EPOLLIN | C.EPOLLOUT | C.EPOLLRDHUP | C.EPOLLET, tag)) {
+      return this.libc.errno();
+    }
+    this.#owners[fd] = owner;
+    this.#tags[fd] = tag;
+    this.#count++;
+    this.#run ??= this.#loop();
+    return 0;
+  }
+
+  /** Takes `fd` out of the loop without closing it; events already fetched for it are dropped. */
+  unwatch(fd: number): void {
+    if (this.#owners[fd] === undefined) return;
+    this.libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_DEL, fd, this.#ctl);
+    this.#forget(fd);
+  }
+
+  #forget(fd: number): void {
+    this.#owners[fd] = undefined;
+    this.#tags[fd] = 0;
+    if (--this.#count === 0 && this.#parked) this.#wake();
+  }
+
+  /** Closes `fd`, registered or not; events already fetched for it are dropped. */
+  close(fd: number): void {
+    if (this.#owners[fd] !== undefined) this.#forget(fd);
+    this.libc.sym.close(fd);
+  }
+
+  /** recv(): the byte count (0 at the peer's FIN), or the errno negated (-EAGAIN: nothing yet). */
+  recv(fd: number, buf: Uint8Array, length: number): number {
+    const n = this.libc.sym.recv(fd, buf, size(length), 0);
+    return n >= 0 ? n : -this.libc.errno();
+  }
+
+  /** send() without SIGPIPE: the byte count, or the errno negated (-EAGAIN: buffer full). */
+  send(fd: number, buf: Uint8Array, length: number): number {
+    const n = this.libc.sym.send(fd, buf, size(length), C.MSG_NOSIGNAL);
+    return n >= 0 ? n : -this.libc.errno();
+  }
+
+  /** Sends a FIN (shutdown of the write side): 0, or the errno. */
+  shutdownWrite(fd: number): number {
+    return this.libc.sym.shutdown(fd, C.SHUT_WR) === 0 ? 0 : this.libc.errno();
+  }
+
+  /** The pending error of a socket (SO_ERROR), 0 for none; tells a failed connect's reason. */
+  socketError(fd: number): number {
+    if (this.libc.sym.getsockopt(fd, C.SOL_SOCKET, C.SO_ERROR, this.#intBuf, this.#lenBuf) !== 0) {
+      return this.libc.errno();
+    }
+    return this.#intView.getInt32(0, true);
+  }
+
+  /** setsockopt() with an int value: 0, or the errno. */
+  setOption(fd: number, level: number, name: number, value: number): number {
+    this.#intView.setInt32(0, value, true);
+    return this.libc.sym.setsockopt(fd, level, name, this.#intBuf, 4) === 0 ? 0 : this.libc.errno();
+  }
+
+  /**
+   * Sets (or moves) the deadline of `owner` to `at` on the loop's clock (`now + ms`, at most
+   * MAX_DELAY_MS ahead); it is called back at most one tick late. Costs no allocation.
+   */
+  setDeadline(owner: Timed, at: number): void {
+    const limit = this.now + MAX_DELAY_MS;
+    if (at > limit) at = limit;
+    let slot = owner.timerSlot;
+    if (slot < 0) {
+      slot = owner.timerSlot = this.#timed.length;
+      this.#timed.push(owner);
+      this.#at.push(at);
+      if (slot === 0) {
+        this.#nextSweep = this.now + this.#tick;
+        if (this.#parked) this.#wake(); // parked without a timeout: wait with one instead
+      }
+      return;
+    }
+    this.#at[slot] = at;
+  }
+
+  /** Clears the deadline of `owner`, if it has one. */
+  clearDeadline(owner: Timed): void {
+    const slot = owner.timerSlot;
+    if (slot < 0) return;
+    owner.timerSlot = -1;
+    const last = this.#timed.length - 1;
+    if (slot !== last) {
+      const moved = this.#timed[last]!;
+      this.#timed[slot] = moved;
+      this.#at[slot] = this.#at[last]!;
+      moved.timerSlot = slot;
+    }
+    this.#timed.pop();
+    this.#at.pop();
+  }
+
+  #sweep(now: number): void {
+    this.#nextSweep = now + this.#tick;
+    // backwards, so an owner moved into a slot by clearDeadline() has been looked at already
+    for (let i = this.#timed.length - 1; i >= 0; i--) {
+      if (i >= this.#timed.length || this.#at[i]! > now) continue;
+      const owner = this.#timed[i]!;
+      this.clearDeadline(owner);
+      try {
+        owner.onDeadline(now);
+      } catch (err) {
+        this.#onError(err);
+      }
+    }
+  }
+
+  #wake(): void {
+    this.libc.sym.write(this.#wakeFd, this.#one, size(8));
+  }
+
+  async #loop(): Promise<void> {
+    const { sym } = this.libc;
+    await null; // started from watch(): wait (and dispatch) only after the caller has returned
+    let yieldAt = performance.now() + YIELD_MS;
+    while (this.#count > 0 && !this.#closing) {
+      let n = sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, BUSY_WAIT_MS);
+      let now = this.now = performance.now();
+      if (n <= 0 || now >= yieldAt) {
+        // idle (or busy for YIELD_MS): wait on a worker thread, which is also the turn of the
+        // JavaScript event loop; with deadlines set, only until the next sweep
+        if (n > 0) this.#dispatch(n);
+        if (this.#count === 0 || this.#closing) break;
+        const timeout = this.#timed.length === 0
+          ? -1
+          : Math.max(0, Math.ceil(this.#nextSweep - now));
+        this.#parked = true;
+        n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, n > 0 ? 0 : timeout);
+        this.#parked = false;
+        now = this.now = performance.now();
+        yieldAt = now + YIELD_MS;
+      }
+      if (n > 0) this.#dispatch(n);
+      if (this.#timed.length > 0 && now >= this.#nextSweep) this.#sweep(now);
+    }
+    this.#run = undefined;
+    // a socket registered while the last wait was returning starts a new run
+    if (this.#count > 0 && !this.#closing) this.#run = this.#loop();
+  }
+
+  #dispatch(n: number): void {
+    const view = this.#view;
+    const owners = this.#owners;
+    const tags = this.#tags;
+    for (let i = 0; i < n; i++) {
+      const at = i * EVENT_SIZE;
+      const fd = view.getUint32(at + DATA_OFFSET, true);
+      const tag = view.getUint32(at + DATA_OFFSET + 4, true);
+      // stale (closed, maybe reused) or the wake-up, whose only job was to end the wait
+      if (tag !== tags[fd]) continue;
+      const owner = owners[fd]!;
+      const events = view.getUint32(at, true);
+      try {
+        if (events & HANGUP) {
+          owner.onHangup();
+          continue;
+        }
+        if (events & C.EPOLLOUT) {
+          owner.onWritable();
+          if (tags[fd] !== tag) continue; // closed by the callback
+        }
+        if (events & READ) owner.onReadable((events & C.EPOLLRDHUP) !== 0);
+      } catch (err) {
+        this.#onError(err);
+      }
+    }
+  }
+
+  /**
+   * Ends the loop and closes the epoll set and libc. Meant for when every socket is closed: one
+   * still registered never gets another callback (its fd stays the owner's to close).
+   */
+  async stop(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#run) this.#wake();
+    while (this.#run) await this.#run;
+    this.libc.sym.close(this.#wakeFd);
+    this.libc.sym.close(this.#epfd);
+    this.libc.close();
+  }
+}
