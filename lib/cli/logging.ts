@@ -64,9 +64,19 @@ export function noticeLine(
   }\n`;
 }
 
-/** The readiness line: tools and the lab read the port from it, so `--quiet` keeps it. */
-export function listeningLine(command: string, url: string, format: LogFormat): string {
-  return noticeLine(command, `listening on ${url}`, format, { url });
+/**
+ * The readiness line: tools and the lab read the port from it, so `--quiet` keeps it. It names
+ * the HTTP engine when given one: `listening on http://127.0.0.1:8000/ (engine epoll)`.
+ */
+export function listeningLine(
+  command: string,
+  url: string,
+  format: LogFormat,
+  engine?: string,
+): string {
+  return engine === undefined
+    ? noticeLine(command, `listening on ${url}`, format, { url })
+    : noticeLine(command, `listening on ${url} (engine ${engine})`, format, { url, engine });
 }
 
 /** How long exit waits for the log stream to take the last records. */

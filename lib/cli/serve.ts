@@ -8,7 +8,10 @@ import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
 import { defaultRoot } from "../runtime/assets.ts";
-import { authority, serve, type ServeOptions } from "../server/async.ts";
+import { authority, type RunningServer, serve, type ServeOptions } from "../server/async.ts";
+import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
+import { startHttp1 } from "../http1/server.ts";
+import { getLogger } from "@logtape/logtape";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
 export const DRAIN_MS = 4000;
@@ -19,6 +22,15 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError("must be an integer from 0 to 65535.");
   }
   return Number(value);
+}
+
+/** Parses a timeout in seconds: a positive number up to one day. */
+export function parseSeconds(value: string): number {
+  const n = /^\d{1,5}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+  if (!(n > 0 && n <= 86400)) {
+    throw new InvalidArgumentError("must be seconds from 0.001 to 86400.");
+  }
+  return n;
 }
 
 /** The serve flags as commander parses them (shared with `netlab pool`). */
@@ -35,6 +47,49 @@ export interface ServeFlags {
   cert?: string;
   key?: string;
   demoRoutes?: true;
+  engine: EngineChoice;
+  headerTimeout?: number;
+  keepaliveTimeout?: number;
+  sendTimeout?: number;
+}
+
+/** The epoll engine's timeouts as given (seconds); unset ones take nginx's defaults. */
+export interface Timeouts {
+  headerTimeout?: number;
+  keepAliveTimeout?: number;
+  sendTimeout?: number;
+}
+
+/**
+ * Picks the engine for the flags and checks the flags fit it: the timeouts need the epoll engine
+ * (Deno.serve cannot time a connection out), so on `deno` they are a usage error.
+ *
+ * @returns the pick; `reason` is set when `--engine epoll` could not be honoured
+ */
+export function engineFor(flags: ServeFlags): EnginePick & { timeouts: Timeouts } {
+  const pick = pickEngine(flags.engine, { tls: flags.cert !== undefined, host: flags.host });
+  const timeouts: Timeouts = {};
+  if (flags.headerTimeout !== undefined) timeouts.headerTimeout = flags.headerTimeout;
+  if (flags.keepaliveTimeout !== undefined) timeouts.keepAliveTimeout = flags.keepaliveTimeout;
+  if (flags.sendTimeout !== undefined) timeouts.sendTimeout = flags.sendTimeout;
+  if (pick.engine === "deno") {
+    const given = [
+      flags.headerTimeout !== undefined ? "--header-timeout" : "",
+      flags.keepaliveTimeout !== undefined ? "--keepalive-timeout" : "",
+      flags.sendTimeout !== undefined ? "--send-timeout" : "",
+    ].filter((f) => f !== "");
+    if (given.length > 0) {
+      const why = flags.engine === "deno"
+        ? "--engine deno"
+        : `the epoll engine cannot run: ${pick.reason}`;
+      throw new UsageError(
+        `${given.join(", ")} ${
+          given.length > 1 ? "need" : "needs"
+        } the epoll engine (Deno.serve cannot time out connections), and ${why}`,
+      );
+    }
+  }
+  return { ...pick, timeouts };
 }
 
 /** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
@@ -53,7 +108,29 @@ export function withServeFlags<C extends Command>(cmd: C): C {
     .option("--no-compress", "never gzip/brotli responses")
     .option("--cert <file>", "PEM certificate: serve HTTPS (HTTP/2 negotiated)")
     .option("--key <file>", "PEM private key for --cert")
-    .option("--demo-routes", "enable GET /_netlab/work?ms=N (burns N ms of CPU)");
+    .option("--demo-routes", "enable GET /_netlab/work?ms=N (burns N ms of CPU)")
+    .addOption(
+      new Option(
+        "--engine <engine>",
+        "epoll: netlab's own HTTP/1.1 engine (Linux, no TLS); deno: Deno.serve (TLS, HTTP/2); " +
+          "auto: epoll where it can run",
+      ).choices(["auto", "epoll", "deno"]).default("auto"),
+    )
+    .option(
+      "--header-timeout <s>",
+      "seconds a request head may take to arrive (epoll engine; default 60)",
+      parseSeconds,
+    )
+    .option(
+      "--keepalive-timeout <s>",
+      "seconds an idle keep-alive connection stays open (epoll engine; default 75)",
+      parseSeconds,
+    )
+    .option(
+      "--send-timeout <s>",
+      "seconds a client may stop reading before it is dropped (epoll engine; default 60)",
+      parseSeconds,
+    );
   return cmd;
 }
 
@@ -120,6 +197,14 @@ export function drained(finished: Promise<void>, signal: AbortSignal): Promise<v
   });
 }
 
+/** Says in one line why `--engine epoll` runs on Deno.serve instead. */
+export function warnFallback(choice: EngineChoice, pick: EnginePick): void {
+  if (choice !== "epoll" || pick.reason === undefined) return;
+  getLogger(["netlab", "server"]).warn(
+    `Cannot run the epoll engine: ${pick.reason}; running the deno engine`,
+  );
+}
+
 /** `netlab serve`. */
 export function serveCommand(ctx: CliContext): Command {
   const cmd = withServeFlags(
@@ -139,13 +224,17 @@ Examples:
     .action(async (raw) => {
       const flags = raw as unknown as ServeFlags;
       const options = await serveOptionsFrom(flags);
+      const pick = engineFor(flags);
       await setupLogging(
         { logFormat: flags.logFormat as LogFormat, quiet: flags.quiet ?? false },
         ctx.logStream,
       );
-      let server;
+      warnFallback(flags.engine, pick);
+      let server: RunningServer;
       try {
-        server = await serve({ ...options, signal: ctx.signal });
+        server = pick.engine === "epoll"
+          ? startHttp1({ ...options, ...pick.timeouts, signal: ctx.signal })
+          : await serve({ ...options, signal: ctx.signal });
       } catch (err) {
         const mapped = listenError(flags.host, flags.port, err);
         if (mapped !== err) throw mapped;
@@ -159,7 +248,9 @@ Examples:
       }
       // --quiet drops info records, but tools still need to learn the port
       if (flags.quiet) {
-        ctx.printErr(listeningLine("serve", server.url, flags.logFormat as LogFormat));
+        ctx.printErr(
+          listeningLine("serve", server.url, flags.logFormat as LogFormat, pick.engine),
+        );
       }
       await drained(server.finished, ctx.signal);
     });

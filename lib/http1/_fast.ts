@@ -30,10 +30,16 @@ export class Prebuilt {
   #dateAt = [0, 0, 0];
   /** Length of each form's head (what HEAD sends). */
   headLength = [0, 0, 0];
+  /** The answer's status, for the access log. */
+  readonly status: number;
+  /** Its Content-Length header, for the access log ("-" when none). */
+  readonly length: string;
 
-  constructor(fields: string, body: Uint8Array | null) {
-    this.#fields = fields;
+  constructor(res: Response, body: Uint8Array | null) {
+    this.#fields = fieldsOf(res);
     this.#body = body;
+    this.status = res.status;
+    this.length = res.headers.get("content-length") ?? "-";
   }
 
   /** Bytes of all forms built so far. */
@@ -129,7 +135,7 @@ export class FastAnswers {
       this.#entries.clear();
       this.#bytes = 0;
     }
-    const ok = new Prebuilt(fieldsOf(res), body.slice());
+    const ok = new Prebuilt(res, body.slice());
     this.#entries.set(key, { etag, ok, notModified: null, checkedAt: now });
     this.#bytes += body.length * 3 + 1024;
   }
@@ -138,6 +144,6 @@ export class FastAnswers {
   rememberNotModified(key: string, res: Response, ifNoneMatch: string): void {
     const known = this.#entries.get(key);
     if (known === undefined || known.etag !== ifNoneMatch || known.notModified !== null) return;
-    known.notModified = new Prebuilt(fieldsOf(res), null);
+    known.notModified = new Prebuilt(res, null);
   }
 }

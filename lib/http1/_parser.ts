@@ -236,11 +236,13 @@ export class RequestParser {
           break;
         case 13:
           if (nameIs(buf, line, nameLen, N_IF_NONE_MATCH)) {
+            if (this.ifNoneMatch !== null) this.plain = false; // the handler sees them joined
             this.ifNoneMatch = latin1(buf, valueStart, valueEnd);
           }
           break;
         case 15:
           if (nameIs(buf, line, nameLen, N_ACCEPT_ENCODING)) {
+            if (this.acceptEncoding !== null) this.plain = false;
             this.acceptEncoding = latin1(buf, valueStart, valueEnd);
           }
           break;

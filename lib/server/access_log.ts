@@ -7,7 +7,8 @@
 import type { Logger } from "@logtape/logtape";
 import type { Handler, Responder } from "../http/handler.ts";
 
-function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
+/** The client as the access log writes it: `host:port`, IPv6 in brackets, or `-`. */
+export function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
   const addr = info?.remoteAddr;
   if (addr === undefined || !("hostname" in addr)) return "-";
   return addr.hostname.includes(":")
@@ -26,6 +27,36 @@ function literal(text: string): string {
 }
 
 /**
+ * Writes one access-log line: `client method path status bytes ms` as text, the same fields as
+ * structured properties for `--log-format json`. Both engines log through it.
+ */
+export function logAccess(
+  logger: Logger,
+  client: string,
+  method: string,
+  rawPath: string,
+  status: number,
+  bytes: string,
+  ms: number,
+): void {
+  // a path may carry spaces or control bytes: encoded, they cannot forge the fields that follow
+  const path = PRINTABLE.test(rawPath) ? rawPath : encodeURI(rawPath);
+  logger.info(literal(`${client} ${method} ${path} ${status} ${bytes} ${ms}ms`), {
+    client,
+    method,
+    path,
+    status,
+    bytes: bytes === "-" ? null : Number(bytes),
+    ms,
+  });
+}
+
+/** Milliseconds since `start` (performance.now()), rounded to two decimals as logged. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
+}
+
+/**
  * Wraps `handler` so every request logs one info line on `logger`, with the same fields as
  * structured properties for `--log-format json`. The time is until the response head is ready.
  */
@@ -33,23 +64,12 @@ export function withAccessLog(handler: Responder, logger: Logger): Handler {
   return async (req, info) => {
     const start = performance.now();
     const res = await handler(req, info);
-    const ms = Math.round((performance.now() - start) * 100) / 100;
+    const ms = elapsedMs(start);
     const url = req.url;
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const raw = pathStart < 0 ? "/" : url.slice(pathStart);
-    // req.url is built from the Host header, which may carry spaces ("Host: x/ 200 6 1ms"):
-    // encoded, they cannot forge the fields that follow
-    const path = PRINTABLE.test(raw) ? raw : encodeURI(raw);
-    const client = clientOf(info);
     const bytes = res.headers.get("content-length") ?? "-";
-    logger.info(literal(`${client} ${req.method} ${path} ${res.status} ${bytes} ${ms}ms`), {
-      client,
-      method: req.method,
-      path,
-      status: res.status,
-      bytes: bytes === "-" ? null : Number(bytes),
-      ms,
-    });
+    logAccess(logger, clientOf(info), req.method, raw, res.status, bytes, ms);
     return res;
   };
 }

@@ -94,7 +94,12 @@ function start(options: ServeOptions): RunningServer {
       void server.finished.finally(() => signal.removeEventListener("abort", onAbort));
     }
   }
-  logger.info(`listening on ${url}`, { url, host: addr.hostname, port: addr.port });
+  logger.info(`listening on ${url} (engine deno)`, {
+    url,
+    host: addr.hostname,
+    port: addr.port,
+    engine: "deno",
+  });
   return {
     addr,
     url,

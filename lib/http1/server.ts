@@ -1,0 +1,306 @@
+/**
+ * netlab's own HTTP/1.1 server on the event loop (`--engine epoll`): the static handler behind a
+ * strict parser, cached files answered from prebuilt bytes, nginx's timeouts, and accepting that
+ * pauses instead of dying when descriptors run out.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { EventLoop, LINUX, type SocketHandler, TcpListener, type Timed } from "../loop/mod.ts";
+import { decodeSockAddr } from "../loop/sockaddr.ts";
+import { createStaticResponder } from "../http/handler.ts";
+import { clientOf, logAccess, withAccessLog } from "../server/access_log.ts";
+import { authority, type RunningServer, type ServeOptions } from "../server/async.ts";
+import { VERSION } from "../version.ts";
+import { HttpDate } from "./_date.ts";
+import type { Http1Env } from "./_env.ts";
+import { FastAnswers } from "./_fast.ts";
+import { RequestParser } from "./_parser.ts";
+import { Session, type SessionIO, TARGET } from "./_session.ts";
+
+/** Options of {@link startHttp1}: the serve options (no TLS) plus nginx's timeouts. */
+export interface Http1Options extends Omit<ServeOptions, "cert" | "key"> {
+  /** Seconds a request head may take to arrive. @default {60} */
+  headerTimeout?: number;
+  /** Seconds a connection may sit idle between requests. @default {75} */
+  keepAliveTimeout?: number;
+  /** Seconds a client may go without taking any of our bytes. @default {60} */
+  sendTimeout?: number;
+  /** Called once per answered request (the pool counts them). */
+  onAnswer?: () => void;
+}
+
+/** A running epoll server: a {@link RunningServer} that also counts requests. */
+export interface Http1Server extends RunningServer {
+  /** Requests parsed so far. */
+  readonly requests: number;
+  /** Open client connections. */
+  readonly connections: number;
+}
+
+const READ_BUFFER = 64 * 1024;
+const BATCH_BUFFER = 256 * 1024;
+/** How stale the Date header may get (the loop's clock is read once per round anyway). */
+const DATE_CHECK_MS = 50;
+/** Methods the Fetch API spells in upper case whatever was sent: "get" is not GET. */
+const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+/** Methods a `Request` cannot carry. */
+const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/**
+ * Starts the epoll HTTP/1.1 server and logs `listening on http://HOST:PORT/ (engine epoll)`.
+ *
+ * @throws `Deno.errors.NotCapable` without FFI, and the `Deno.errors.*` of a failed listen
+ */
+export function startHttp1(options: Http1Options): Http1Server {
+  const logger = options.logger ?? getLogger(["netlab", "server"]);
+  const accessLogger = getLogger(["netlab", "access"]);
+  const accessLog = options.accessLog ?? true;
+  const host = options.host ?? "127.0.0.1";
+  const base = options.handler ?? createStaticResponder(options);
+  const handler = accessLog ? withAccessLog(base, accessLogger) : base;
+  const onAnswer = options.onAnswer;
+  const httpLogger = getLogger(["netlab", "http"]);
+
+  const loop = new EventLoop({
+    onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
+  });
+  const conns = new Set<Conn>();
+  const readBuf = new Uint8Array(READ_BUFFER);
+  let lastDateCheck = -Infinity;
+  let stopping: Promise<void> | null = null;
+  const { promise: finished, resolve: resolveFinished } = Promise.withResolvers<void>();
+  let hostAuthority = "";
+
+  const env: Http1Env = {
+    parser: new RequestParser(),
+    fast: new FastAnswers(),
+    date: new HttpDate(),
+    now: loop.now,
+    batch: new Uint8Array(BATCH_BUFFER),
+    serverName: `netlab/${VERSION}`,
+    headerTimeoutMs: (options.headerTimeout ?? 60) * 1000,
+    keepAliveTimeoutMs: (options.keepAliveTimeout ?? 75) * 1000,
+    sendTimeoutMs: (options.sendTimeout ?? 60) * 1000,
+    requests: 0,
+    toRequest(): Request | number {
+      const p = env.parser;
+      const method = p.method;
+      if (FORBIDDEN.has(method)) return 405;
+      if (method !== "GET" && method !== "HEAD" && NORMALIZED.has(method.toUpperCase())) {
+        if (method.toUpperCase() !== method) return 501;
+      }
+      const h = p.host === null || p.host === "" ? hostAuthority : p.host;
+      const url = p.target === "*" ? `http://${h}/` : `http://${h}${p.target}`;
+      let req: Request;
+      try {
+        req = new Request(url, { method, headers: p.fields() });
+      } catch (err) {
+        if (err instanceof TypeError) return 400;
+        throw err;
+      }
+      (req as Request & { [TARGET]?: string })[TARGET] = p.target;
+      return req;
+    },
+    respond(req, session): Response | Promise<Response> {
+      const res = handler(req, infoOf(session));
+      if (onAnswer !== undefined) onAnswer();
+      return res;
+    },
+    failed(req, err): Response {
+      httpLogger.error("Unexpected error serving {method} {url}: {error}", {
+        method: req.method,
+        url: req.url,
+        error: err,
+      });
+      return new Response("500 Internal Server Error\n", {
+        status: 500,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    },
+    onFast: null,
+    onStreamError(err) {
+      logger.warn("A response body failed while streaming: {error}", { error: err });
+    },
+  };
+  if (accessLog || onAnswer !== undefined) {
+    env.onFast = (session, method, target, answer) => {
+      if (onAnswer !== undefined) onAnswer();
+      if (accessLog) {
+        logAccess(accessLogger, session.client, method, target, answer.status, answer.length, 0);
+      }
+    };
+  }
+
+  const infos = new WeakMap<Session, Deno.ServeHandlerInfo>();
+  const infoOf = (session: Session): Deno.ServeHandlerInfo => {
+    let info = infos.get(session);
+    if (info === undefined) {
+      const [hostname, port] = splitClient(session.client);
+      info = {
+        remoteAddr: { transport: "tcp", hostname, port },
+        completed: Promise.resolve(),
+      } as Deno.ServeHandlerInfo;
+      infos.set(session, info);
+    }
+    return info;
+  };
+
+  class Conn implements SocketHandler, Timed, SessionIO {
+    timerSlot = -1;
+    readonly fd: number;
+    readonly session: Session;
+
+    constructor(fd: number, client: string) {
+      this.fd = fd;
+      this.session = new Session(env, this, client, loop.now);
+    }
+
+    onReadable(rdhup: boolean): void {
+      const now = env.now = loop.now;
+      if (now - lastDateCheck >= DATE_CHECK_MS) {
+        lastDateCheck = now;
+        env.date.update(Date.now());
+      }
+      const session = this.session;
+      while (session.reading) {
+        const n = loop.recv(this.fd, readBuf, READ_BUFFER);
+        if (n > 0) {
+          session.onData(readBuf, n);
+          if (n < READ_BUFFER && !rdhup) return;
+          continue;
+        }
+        if (n === 0) return session.finish();
+        if (n !== -LINUX.EAGAIN && n !== -LINUX.EINTR) session.close();
+        return;
+      }
+    }
+
+    onWritable(): void {
+      env.now = loop.now;
+      this.session.onWritable(loop.now);
+    }
+
+    onHangup(): void {
+      this.session.close();
+    }
+
+    onDeadline(): void {
+      env.now = loop.now;
+      this.session.onTimeout();
+    }
+
+    send(bytes: Uint8Array, len: number): number {
+      const n = loop.send(this.fd, bytes, len);
+      if (n >= 0) return n;
+      return n === -LINUX.EAGAIN || n === -LINUX.EINTR ? 0 : -1;
+    }
+
+    close(): void {
+      loop.clearDeadline(this);
+      loop.close(this.fd);
+      conns.delete(this);
+      if (stopping !== null && conns.size === 0) void finish();
+    }
+
+    resume(): void {
+      this.onReadable(false);
+    }
+
+    setDeadline(at: number): void {
+      if (at === 0) loop.clearDeadline(this);
+      else loop.setDeadline(this, at);
+    }
+  }
+
+  const listener = new TcpListener(loop, {
+    host,
+    port: options.port ?? 8000,
+    reusePort: options.reusePort ?? false,
+    backlog: 4096,
+  }, {
+    onAccept(fd, peer) {
+      if (stopping !== null) {
+        loop.close(fd);
+        return;
+      }
+      const client = accessLog ? clientOf({ remoteAddr: decodeSockAddr(peer) } as never) : "-";
+      const conn = new Conn(fd, client);
+      const errno = loop.watch(fd, conn);
+      if (errno !== 0) {
+        conn.session.close();
+        return;
+      }
+      conns.add(conn);
+      // a client usually sends its request with the handshake: read it now, no wait for epoll
+      conn.onReadable(false);
+    },
+    onOverload(errno, count) {
+      const why = errno === LINUX.EMFILE || errno === LINUX.ENFILE
+        ? "out of file descriptors"
+        : `os error ${errno}`;
+      logger.warn(
+        `Cannot accept connections: ${why} (${count} refused); pausing accepts and retrying`,
+        { errno, count },
+      );
+    },
+  });
+  const addr = listener.addr;
+  hostAuthority = authority(addr.hostname, addr.port);
+  const url = `http://${hostAuthority}/`;
+
+  const finish = async (): Promise<void> => {
+    await loop.stop();
+    resolveFinished();
+  };
+
+  const shutdown = (): Promise<void> => {
+    if (stopping !== null) return stopping;
+    listener.close();
+    stopping = finished;
+    for (const conn of [...conns]) {
+      conn.session.draining = true;
+      if (conn.session.idle) conn.session.close();
+    }
+    if (conns.size === 0) void finish();
+    return stopping;
+  };
+  const signal = options.signal;
+  if (signal !== undefined) {
+    if (signal.aborted) void shutdown();
+    else {
+      const onAbort = () => void shutdown();
+      signal.addEventListener("abort", onAbort, { once: true });
+      void finished.finally(() => signal.removeEventListener("abort", onAbort));
+    }
+  }
+  logger.info(`listening on ${url} (engine epoll)`, {
+    url,
+    host: addr.hostname,
+    port: addr.port,
+    engine: "epoll",
+  });
+  return {
+    addr,
+    url,
+    finished,
+    shutdown,
+    get requests() {
+      return env.requests;
+    },
+    get connections() {
+      return conns.size;
+    },
+    async [Symbol.asyncDispose]() {
+      await shutdown();
+    },
+  };
+}
+
+/** `127.0.0.1:5000` or `[::1]:5000` back into host and port. */
+function splitClient(client: string): [string, number] {
+  const colon = client.lastIndexOf(":");
+  if (colon < 0) return [client, 0];
+  const host = client.slice(0, colon);
+  return [host.startsWith("[") ? host.slice(1, -1) : host, Number(client.slice(colon + 1))];
+}
