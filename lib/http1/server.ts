@@ -283,6 +283,7 @@ export function startHttp1(options: Http1Options): Http1Server {
   return {
     addr,
     url,
+    engine: "epoll",
     finished,
     shutdown,
     get requests() {

@@ -36,6 +36,8 @@ export interface RunningServer extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** The base URL, e.g. `http://127.0.0.1:8000/`. */
   readonly url: string;
+  /** The HTTP engine serving: `deno` (Deno.serve) or `epoll` (netlab's own HTTP/1.1 engine). */
+  readonly engine: "deno" | "epoll";
   /** Resolves once the server has stopped and every in-flight request finished. */
   readonly finished: Promise<void>;
   /** Stops accepting connections and resolves once in-flight requests finished. */
@@ -103,6 +105,7 @@ function start(options: ServeOptions): RunningServer {
   return {
     addr,
     url,
+    engine: "deno",
     finished: server.finished,
     shutdown,
     async [Symbol.asyncDispose]() {

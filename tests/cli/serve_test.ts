@@ -121,7 +121,7 @@ Deno.test("netlab serve --quiet logs no access lines but still the listening lin
   await (await fetch(new URL("page.html", proc.url))).body?.cancel();
   proc.child.kill("SIGTERM");
   assert.equal((await proc.status).code, 0);
-  assert.equal(proc.stderr(), `netlab serve: listening on ${proc.url}\n`);
+  assert.equal(proc.stderr(), `netlab serve: listening on ${proc.url} (engine epoll)\n`);
 });
 
 Deno.test("netlab serve --host ::1 listens on IPv6 loopback", async () => {
@@ -146,6 +146,7 @@ Deno.test("netlab serve --quiet --log-format json prints the listening line as J
   proc.child.kill("SIGTERM");
   assert.equal((await proc.status).code, 0);
   const record = JSON.parse(proc.stderr());
-  assert.equal(record.message, `listening on ${proc.url}`);
+  assert.equal(record.message, `listening on ${proc.url} (engine epoll)`);
+  assert.equal(record.properties.engine, "epoll");
   assert.equal(record.properties.url, proc.url);
 });

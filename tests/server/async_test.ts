@@ -36,7 +36,7 @@ Deno.test("serve() logs the listening line and one access line per request", asy
   try {
     await using server = await serve({ root: await defaultRoot(), port: 0 });
     const line = (r: LogRecord) => r.message.map(String).join("");
-    assert.ok(records.some((r) => line(r) === `listening on ${server.url}`));
+    assert.ok(records.some((r) => line(r) === `listening on ${server.url} (engine deno)`));
     await (await page(server.url)).body?.cancel();
     await (await fetch(new URL("nope", server.url))).body?.cancel();
     // req.url takes Host as is: its spaces must not forge the fields after the path
