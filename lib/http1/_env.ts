@@ -4,10 +4,14 @@
  *
  * @module
  */
-import type { HttpDate } from "./_date.ts";
-import type { FastAnswers, Prebuilt } from "./_fast.ts";
-import type { RequestParser } from "./_parser.ts";
-import type { Session } from "./_session.ts";
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { Responder } from "../http/handler.ts";
+import { logAccess } from "../server/access_log.ts";
+import { VERSION } from "../version.ts";
+import { HttpDate } from "./_date.ts";
+import { FastAnswers, type Prebuilt } from "./_fast.ts";
+import { RequestParser } from "./_parser.ts";
+import { type Session, TARGET } from "./_session.ts";
 
 /** The shared state of one server's sessions. */
 export interface Http1Env {
@@ -38,4 +42,115 @@ export interface Http1Env {
   onError?: (session: Session, status: number, bytes: number) => void;
   /** A response body failed while streaming (the connection is closed). */
   onStreamError?: (err: unknown) => void;
+}
+
+/** What {@link createEnv} builds the shared state from. */
+export interface EnvOptions {
+  /** The handler, access log already wrapped around it when wanted. */
+  handler: Responder;
+  /** Log fast-path answers on this logger (the slow path logs through the handler). */
+  accessLogger: Logger | null;
+  /** Called once per answered request. */
+  onAnswer?: (() => void) | undefined;
+  /** The listening authority, for requests without a Host (HTTP/1.0). */
+  authority: () => string;
+  /** Seconds, as the flags give them. */
+  headerTimeout?: number | undefined;
+  keepAliveTimeout?: number | undefined;
+  sendTimeout?: number | undefined;
+  /** Where unexpected errors go. */
+  logger: Logger;
+  /** The loop's clock now. */
+  now: number;
+}
+
+const BATCH_BUFFER = 256 * 1024;
+/** Methods the Fetch API spells in upper case whatever was sent: "get" is not GET. */
+const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+/** Methods a `Request` cannot carry. */
+const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/** Builds the state one server's sessions share. */
+export function createEnv(o: EnvOptions): Http1Env {
+  const httpLogger = getLogger(["netlab", "http"]);
+  const infos = new WeakMap<Session, Deno.ServeHandlerInfo>();
+  const infoOf = (session: Session): Deno.ServeHandlerInfo => {
+    let info = infos.get(session);
+    if (info === undefined) {
+      const [hostname, port] = splitClient(session.client);
+      info = {
+        remoteAddr: { transport: "tcp", hostname, port },
+        completed: Promise.resolve(),
+      } as Deno.ServeHandlerInfo;
+      infos.set(session, info);
+    }
+    return info;
+  };
+  const { handler, onAnswer, accessLogger } = o;
+  const env: Http1Env = {
+    parser: new RequestParser(),
+    fast: new FastAnswers(),
+    date: new HttpDate(),
+    now: o.now,
+    batch: new Uint8Array(BATCH_BUFFER),
+    serverName: `netlab/${VERSION}`,
+    headerTimeoutMs: (o.headerTimeout ?? 60) * 1000,
+    keepAliveTimeoutMs: (o.keepAliveTimeout ?? 75) * 1000,
+    sendTimeoutMs: (o.sendTimeout ?? 60) * 1000,
+    requests: 0,
+    toRequest(): Request | number {
+      const p = env.parser;
+      const method = p.method;
+      if (FORBIDDEN.has(method)) return 405;
+      const upper = method.toUpperCase();
+      if (upper !== method && NORMALIZED.has(upper)) return 501;
+      const h = p.host === null || p.host === "" ? o.authority() : p.host;
+      const url = p.target === "*" ? `http://${h}/` : `http://${h}${p.target}`;
+      let req: Request;
+      try {
+        req = new Request(url, { method, headers: p.fields() });
+      } catch (err) {
+        if (err instanceof TypeError) return 400;
+        throw err;
+      }
+      (req as Request & { [TARGET]?: string })[TARGET] = p.target;
+      return req;
+    },
+    respond(req, session): Response | Promise<Response> {
+      if (onAnswer !== undefined) onAnswer();
+      return handler(req, infoOf(session));
+    },
+    failed(req, err): Response {
+      httpLogger.error("Unexpected error serving {method} {url}: {error}", {
+        method: req.method,
+        url: req.url,
+        error: err,
+      });
+      return new Response("500 Internal Server Error\n", {
+        status: 500,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    },
+    onFast: null,
+    onStreamError(err) {
+      o.logger.warn("A response body failed while streaming: {error}", { error: err });
+    },
+  };
+  if (accessLogger !== null || onAnswer !== undefined) {
+    env.onFast = (session, method, target, answer) => {
+      if (onAnswer !== undefined) onAnswer();
+      if (accessLogger !== null) {
+        logAccess(accessLogger, session.client, method, target, answer.status, answer.length, 0);
+      }
+    };
+  }
+  return env;
+}
+
+/** `127.0.0.1:5000` or `[::1]:5000` back into host and port. */
+function splitClient(client: string): [string, number] {
+  const colon = client.lastIndexOf(":");
+  if (colon < 0) return [client, 0];
+  const host = client.slice(0, colon);
+  return [host.startsWith("[") ? host.slice(1, -1) : host, Number(client.slice(colon + 1))];
 }

@@ -71,7 +71,8 @@ export function serializeHead(res: Response, ctx: HeadContext): SerializedHead {
 /** A plain-text error answer the engine sends itself (parse errors, timeouts), then closes. */
 export function errorHead(status: number, server: string, date: string): string {
   const body = `${status} ${reasonOf(status)}\n`;
-  return `HTTP/1.1 ${status} ${reasonOf(status)}\r\nserver: ${server}\r\n` +
+  const allow = status === 405 ? "allow: GET, HEAD\r\n" : "";
+  return `HTTP/1.1 ${status} ${reasonOf(status)}\r\nserver: ${server}\r\n${allow}` +
     `content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
     `date: ${date}\r\nconnection: close\r\n\r\n${body}`;
 }

@@ -9,14 +9,10 @@ import { getLogger } from "@logtape/logtape";
 import { EventLoop, LINUX, type SocketHandler, TcpListener, type Timed } from "../loop/mod.ts";
 import { decodeSockAddr } from "../loop/sockaddr.ts";
 import { createStaticResponder } from "../http/handler.ts";
-import { clientOf, logAccess, withAccessLog } from "../server/access_log.ts";
+import { clientOf, withAccessLog } from "../server/access_log.ts";
 import { authority, type RunningServer, type ServeOptions } from "../server/async.ts";
-import { VERSION } from "../version.ts";
-import { HttpDate } from "./_date.ts";
-import type { Http1Env } from "./_env.ts";
-import { FastAnswers } from "./_fast.ts";
-import { RequestParser } from "./_parser.ts";
-import { Session, type SessionIO, TARGET } from "./_session.ts";
+import { createEnv } from "./_env.ts";
+import { Session, type SessionIO } from "./_session.ts";
 
 /** Options of {@link startHttp1}: the serve options (no TLS) plus nginx's timeouts. */
 export interface Http1Options extends Omit<ServeOptions, "cert" | "key"> {
@@ -39,13 +35,8 @@ export interface Http1Server extends RunningServer {
 }
 
 const READ_BUFFER = 64 * 1024;
-const BATCH_BUFFER = 256 * 1024;
 /** How stale the Date header may get (the loop's clock is read once per round anyway). */
 const DATE_CHECK_MS = 50;
-/** Methods the Fetch API spells in upper case whatever was sent: "get" is not GET. */
-const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
-/** Methods a `Request` cannot carry. */
-const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 /**
  * Starts the epoll HTTP/1.1 server and logs `listening on http://HOST:PORT/ (engine epoll)`.
@@ -59,8 +50,6 @@ export function startHttp1(options: Http1Options): Http1Server {
   const host = options.host ?? "127.0.0.1";
   const base = options.handler ?? createStaticResponder(options);
   const handler = accessLog ? withAccessLog(base, accessLogger) : base;
-  const onAnswer = options.onAnswer;
-  const httpLogger = getLogger(["netlab", "http"]);
 
   const loop = new EventLoop({
     onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
@@ -72,79 +61,17 @@ export function startHttp1(options: Http1Options): Http1Server {
   const { promise: finished, resolve: resolveFinished } = Promise.withResolvers<void>();
   let hostAuthority = "";
 
-  const env: Http1Env = {
-    parser: new RequestParser(),
-    fast: new FastAnswers(),
-    date: new HttpDate(),
+  const env = createEnv({
+    handler,
+    accessLogger: accessLog ? accessLogger : null,
+    onAnswer: options.onAnswer,
+    authority: () => hostAuthority,
+    headerTimeout: options.headerTimeout,
+    keepAliveTimeout: options.keepAliveTimeout,
+    sendTimeout: options.sendTimeout,
+    logger,
     now: loop.now,
-    batch: new Uint8Array(BATCH_BUFFER),
-    serverName: `netlab/${VERSION}`,
-    headerTimeoutMs: (options.headerTimeout ?? 60) * 1000,
-    keepAliveTimeoutMs: (options.keepAliveTimeout ?? 75) * 1000,
-    sendTimeoutMs: (options.sendTimeout ?? 60) * 1000,
-    requests: 0,
-    toRequest(): Request | number {
-      const p = env.parser;
-      const method = p.method;
-      if (FORBIDDEN.has(method)) return 405;
-      if (method !== "GET" && method !== "HEAD" && NORMALIZED.has(method.toUpperCase())) {
-        if (method.toUpperCase() !== method) return 501;
-      }
-      const h = p.host === null || p.host === "" ? hostAuthority : p.host;
-      const url = p.target === "*" ? `http://${h}/` : `http://${h}${p.target}`;
-      let req: Request;
-      try {
-        req = new Request(url, { method, headers: p.fields() });
-      } catch (err) {
-        if (err instanceof TypeError) return 400;
-        throw err;
-      }
-      (req as Request & { [TARGET]?: string })[TARGET] = p.target;
-      return req;
-    },
-    respond(req, session): Response | Promise<Response> {
-      const res = handler(req, infoOf(session));
-      if (onAnswer !== undefined) onAnswer();
-      return res;
-    },
-    failed(req, err): Response {
-      httpLogger.error("Unexpected error serving {method} {url}: {error}", {
-        method: req.method,
-        url: req.url,
-        error: err,
-      });
-      return new Response("500 Internal Server Error\n", {
-        status: 500,
-        headers: { "content-type": "text/plain; charset=utf-8" },
-      });
-    },
-    onFast: null,
-    onStreamError(err) {
-      logger.warn("A response body failed while streaming: {error}", { error: err });
-    },
-  };
-  if (accessLog || onAnswer !== undefined) {
-    env.onFast = (session, method, target, answer) => {
-      if (onAnswer !== undefined) onAnswer();
-      if (accessLog) {
-        logAccess(accessLogger, session.client, method, target, answer.status, answer.length, 0);
-      }
-    };
-  }
-
-  const infos = new WeakMap<Session, Deno.ServeHandlerInfo>();
-  const infoOf = (session: Session): Deno.ServeHandlerInfo => {
-    let info = infos.get(session);
-    if (info === undefined) {
-      const [hostname, port] = splitClient(session.client);
-      info = {
-        remoteAddr: { transport: "tcp", hostname, port },
-        completed: Promise.resolve(),
-      } as Deno.ServeHandlerInfo;
-      infos.set(session, info);
-    }
-    return info;
-  };
+  });
 
   class Conn implements SocketHandler, Timed, SessionIO {
     timerSlot = -1;
@@ -296,12 +223,4 @@ export function startHttp1(options: Http1Options): Http1Server {
       await shutdown();
     },
   };
-}
-
-/** `127.0.0.1:5000` or `[::1]:5000` back into host and port. */
-function splitClient(client: string): [string, number] {
-  const colon = client.lastIndexOf(":");
-  if (colon < 0) return [client, 0];
-  const host = client.slice(0, colon);
-  return [host.startsWith("[") ? host.slice(1, -1) : host, Number(client.slice(colon + 1))];
 }

@@ -9,8 +9,7 @@ import type { RunningServer } from "../../lib/server/async.ts";
 // epoll engine the second answer of a cached file comes from the prebuilt fast path, which must
 // agree with the handler's own.
 const ENGINES = {
-  deno: (root: string, options: object) =>
-    serve({ root, port: 0, accessLog: false, ...options }),
+  deno: (root: string, options: object) => serve({ root, port: 0, accessLog: false, ...options }),
   epoll: (root: string, options: object) =>
     Promise.resolve(startHttp1({ root, port: 0, accessLog: false, ...options })),
 } satisfies Record<string, (root: string, options: object) => Promise<RunningServer>>;
