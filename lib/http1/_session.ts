@@ -167,8 +167,8 @@ export class Session {
         }
         this.#chunked = null;
         if (at === BAD) {
-          batched = this.#flushBatch(batched, now);
-          return this.close();
+          this.#flushBatch(batched, now);
+          return this.#closeWhenSent();
         }
         off = at;
         continue;
@@ -232,7 +232,7 @@ export class Session {
     if (this.closed) return;
     if (off < end) {
       this.#input = data.slice(off, end);
-      if (this.#peerDone) return this.close();
+      if (this.#peerDone) return this.#closeWhenSent();
       if (this.wait !== Wait.Head) this.#deadline(Wait.Head, now + env.headerTimeoutMs);
     } else if (this.#output === null) this.#waitIdle(now);
   }
@@ -300,6 +300,7 @@ export class Session {
   }
 
   #closeWhenSent(): void {
+    if (this.closed) return;
     if (this.#output === null) this.close();
     else this.#closeAfterOutput = true;
   }
