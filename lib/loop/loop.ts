@@ -140,6 +140,11 @@ export class EventLoop {
     return this.libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_ADD, fd, this.#ctl) === 0;
   }
 
+  /** The epoll set's descriptor (for `reapLoop()` when this loop's thread dies). */
+  get fd(): number {
+    return this.#epfd;
+  }
+
   /** Sockets registered now. */
   get watched(): number {
     return this.#count;

@@ -72,4 +72,5 @@ export {
 } from "./sockaddr.ts";
 export { closedError, errnoError } from "./errno.ts";
 export { type FdLimit, raiseFdLimit } from "./fd_limit.ts";
+export { reapLoop } from "./reap.ts";
 export { C as LINUX, type Libc } from "./_libc.ts";
