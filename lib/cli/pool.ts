@@ -7,7 +7,14 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
-import { DRAIN_MS, type ServeFlags, serveOptionsFrom, withServeFlags } from "./serve.ts";
+import {
+  DRAIN_MS,
+  engineFor,
+  type ServeFlags,
+  serveOptionsFrom,
+  warnFallback,
+  withServeFlags,
+} from "./serve.ts";
 import { WorkerPool } from "../server/pool.ts";
 import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
@@ -62,7 +69,10 @@ Examples:
       const flags = raw as unknown as PoolFlags;
       const options = await serveOptionsFrom(flags);
       const quiet = flags.quiet ?? false;
+      const dispatch = flags.dispatch ?? defaultDispatch();
+      const pick = engineFor(flags, dispatch === "queue");
       await setupLogging({ logFormat: flags.logFormat as LogFormat, quiet }, ctx.logStream);
+      warnFallback(flags.engine, pick);
       const pool = new WorkerPool({
         handler: {
           root: options.root,
@@ -73,7 +83,9 @@ Examples:
           demoRoutes: options.demoRoutes ?? false,
         },
         workers: flags.workers ?? defaultWorkerCount(),
-        dispatch: flags.dispatch ?? defaultDispatch(),
+        dispatch,
+        engine: pick.engine,
+        ...pick.timeouts,
         hostname: flags.host,
         port: flags.port,
         ...(options.cert !== undefined ? { cert: options.cert } : {}),
@@ -88,7 +100,7 @@ Examples:
       if (quiet) {
         ctx.printErr(
           flags.logFormat === "json"
-            ? listeningLine("pool", pool.url, "json")
+            ? listeningLine("pool", pool.url, "json", pool.engine)
             : `netlab pool: ${pool.readyLine()}\n`,
         );
       }

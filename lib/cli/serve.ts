@@ -66,8 +66,11 @@ export interface Timeouts {
  *
  * @returns the pick; `reason` is set when `--engine epoll` could not be honoured
  */
-export function engineFor(flags: ServeFlags): EnginePick & { timeouts: Timeouts } {
-  const pick = pickEngine(flags.engine, { tls: flags.cert !== undefined, host: flags.host });
+export function engineFor(
+  flags: ServeFlags,
+  queue = false,
+): EnginePick & { timeouts: Timeouts } {
+  const pick = pickEngine(flags.engine, { tls: flags.cert !== undefined, host: flags.host, queue });
   const timeouts: Timeouts = {};
   if (flags.headerTimeout !== undefined) timeouts.headerTimeout = flags.headerTimeout;
   if (flags.keepaliveTimeout !== undefined) timeouts.keepAliveTimeout = flags.keepaliveTimeout;

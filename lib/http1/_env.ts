@@ -67,8 +67,8 @@ export interface EnvOptions {
 const BATCH_BUFFER = 256 * 1024;
 /** Methods the Fetch API spells in upper case whatever was sent: "get" is not GET. */
 const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
-/** Methods a `Request` cannot carry. */
-const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
+/** Methods a `Request` cannot carry: the engine answers them itself (405 known, 501 not). */
+const FORBIDDEN = new Map([["CONNECT", 405], ["TRACE", 405], ["TRACK", 501]]);
 
 /** Builds the state one server's sessions share. */
 export function createEnv(o: EnvOptions): Http1Env {
@@ -101,7 +101,8 @@ export function createEnv(o: EnvOptions): Http1Env {
     toRequest(): Request | number {
       const p = env.parser;
       const method = p.method;
-      if (FORBIDDEN.has(method)) return 405;
+      const refused = FORBIDDEN.get(method);
+      if (refused !== undefined) return refused;
       const upper = method.toUpperCase();
       if (upper !== method && NORMALIZED.has(upper)) return 501;
       const h = p.host === null || p.host === "" ? o.authority() : p.host;

@@ -24,6 +24,8 @@ export interface Http1Options extends Omit<ServeOptions, "cert" | "key"> {
   sendTimeout?: number;
   /** Called once per answered request (the pool counts them). */
   onAnswer?: () => void;
+  /** Level of the `listening on` record (a pool worker's is debug). @default {"info"} */
+  listeningLevel?: "info" | "debug";
 }
 
 /** A running epoll server: a {@link RunningServer} that also counts requests. */
@@ -32,6 +34,8 @@ export interface Http1Server extends RunningServer {
   readonly requests: number;
   /** Open client connections. */
   readonly connections: number;
+  /** The loop's epoll descriptor (a pool supervisor reaps it if this worker dies). */
+  readonly loopFd: number;
 }
 
 const READ_BUFFER = 64 * 1024;
@@ -201,7 +205,8 @@ export function startHttp1(options: Http1Options): Http1Server {
       void finished.finally(() => signal.removeEventListener("abort", onAbort));
     }
   }
-  logger.info(`listening on ${url} (engine epoll)`, {
+  const level = options.listeningLevel ?? "info";
+  logger[level](`listening on ${url} (engine epoll)`, {
     url,
     host: addr.hostname,
     port: addr.port,
@@ -211,6 +216,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     addr,
     url,
     engine: "epoll",
+    loopFd: loop.fd,
     finished,
     shutdown,
     get requests() {

@@ -10,14 +10,20 @@ import { withAccessLog } from "./access_log.ts";
 
 export type { Responder };
 
-/** The handler a worker serves with, logging at `logLevel` and above. */
+/**
+ * The handler a worker serves with, logging at `logLevel` and above; `accessLog` false leaves the
+ * access log to the engine (the epoll engine logs its fast-path answers itself).
+ */
 export function buildHandler(
   options: StaticOptions,
   logLevel: "debug" | "info" | "warning",
+  accessLog = true,
 ): Responder {
   // The responder answers cached files synchronously, as `netlab serve` does: no promise per hit.
   let handler: Responder = createStaticResponder(options);
-  if (logLevel !== "warning") handler = withAccessLog(handler, getLogger(["netlab", "access"]));
+  if (accessLog && logLevel !== "warning") {
+    handler = withAccessLog(handler, getLogger(["netlab", "access"]));
+  }
   if (logLevel === "debug") {
     const log = getLogger(["netlab", "pool"]);
     const inner = handler;

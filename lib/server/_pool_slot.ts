@@ -5,6 +5,7 @@
  * @module
  */
 import { Outbox } from "./_pool_outbox.ts";
+import { reapLoop } from "../loop/reap.ts";
 import {
   type FromWorker,
   POOL_WORKER_NAME,
@@ -42,6 +43,8 @@ export class WorkerSlot {
   #servedNow = 0;
   #stopped: (() => void) | undefined;
   #draining: Promise<void> | undefined;
+  /** The worker's epoll loop while it runs one: its sockets outlive the worker unless reaped. */
+  #epollFd: number | undefined;
 
   constructor(id: number, url: string | URL, events: SlotEvents) {
     this.id = id;
@@ -108,6 +111,12 @@ export class WorkerSlot {
   /** Stops the worker at once. */
   terminate(): void {
     this.#worker?.terminate();
+    if (this.#epollFd !== undefined) {
+      // it never stopped its loop: close its listener and clients, or the kernel keeps handing
+      // connections to a socket nobody accepts on
+      reapLoop(this.#epollFd);
+      this.#epollFd = undefined;
+    }
     this.#worker = undefined;
     this.#outbox = undefined;
     this.state = "dead";
@@ -118,6 +127,7 @@ export class WorkerSlot {
   #onMessage(msg: FromWorker): void {
     switch (msg.type) {
       case "ready":
+        this.#epollFd = msg.epollFd;
         this.state = "ready";
         this.#events.ready(this, msg.port);
         return;
@@ -128,6 +138,7 @@ export class WorkerSlot {
         this.#servedNow = msg.total;
         return;
       case "stopped":
+        this.#epollFd = undefined; // closed by the worker itself
         this.#servedNow = msg.total;
         this.#stopped?.();
         return;

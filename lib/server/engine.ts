@@ -24,11 +24,14 @@ export interface EngineNeeds {
   tls: boolean;
   /** The address to listen on. */
   host: string;
+  /** A pool with queue dispatch (its main thread accepts with Deno.serve). */
+  queue?: boolean;
 }
 
 /** Why the epoll engine cannot serve `needs` here, or undefined when it can. */
 export function epollUnavailable(needs: EngineNeeds): string | undefined {
   if (Deno.build.os !== "linux") return `it runs on Linux only, not ${Deno.build.os}`;
+  if (needs.queue) return "queue dispatch hands requests out from Deno.serve";
   if (needs.tls) return "it does not do TLS (--cert)";
   if (!isIpLiteral(needs.host)) return `it listens on IP addresses only, not "${needs.host}"`;
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {

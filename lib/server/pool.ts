@@ -81,6 +81,11 @@ export class WorkerPool {
     this.#finished.promise.catch(() => {}); // callers may never await it; a crash loop must not crash us
   }
 
+  /** The HTTP engine the workers run: `epoll` only with kernel dispatch. */
+  get engine(): "deno" | "epoll" {
+    return this.#dispatch === "kernel" ? this.#options.engine ?? "deno" : "deno";
+  }
+
   /** The dispatch mode in use. */
   get dispatch(): PoolDispatch {
     return this.#dispatch;
@@ -99,7 +104,7 @@ export class WorkerPool {
 
   /** The line logged once every worker listens (contains `listening on URL`). */
   readyLine(): string {
-    return `ready: ${this.#slots.length} workers (${this.#dispatch} dispatch), listening on ${this.url}`;
+    return `ready: ${this.#slots.length} workers (${this.#dispatch} dispatch, engine ${this.engine}), listening on ${this.url}`;
   }
 
   /** Settles when the pool stops: with the summary, or with the reason of a crash loop. */
@@ -158,6 +163,7 @@ export class WorkerPool {
       url: this.url,
       workers: this.#slots.length,
       dispatch: this.#dispatch,
+      engine: this.engine,
     });
     const signal = this.#options.signal;
     if (signal?.aborted) await this.stop();
@@ -253,6 +259,8 @@ export class WorkerPool {
       port: this.#dispatch === "kernel" ? this.#port || (this.#options.port ?? 0) : 0,
       ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
       logLevel: this.#options.logLevel ?? "info",
+      engine: this.engine,
+      ...timeouts(this.#options),
     };
   }
 
@@ -304,4 +312,15 @@ export class WorkerPool {
     slot.restarts++;
     slot.spawn(this.#config(slot));
   }
+}
+
+/** The timeouts that are set, and only those (exactOptionalPropertyTypes). */
+function timeouts(
+  o: PoolOptions,
+): Pick<WorkerConfig, "headerTimeout" | "keepAliveTimeout" | "sendTimeout"> {
+  const out: Pick<WorkerConfig, "headerTimeout" | "keepAliveTimeout" | "sendTimeout"> = {};
+  if (o.headerTimeout !== undefined) out.headerTimeout = o.headerTimeout;
+  if (o.keepAliveTimeout !== undefined) out.keepAliveTimeout = o.keepAliveTimeout;
+  if (o.sendTimeout !== undefined) out.sendTimeout = o.sendTimeout;
+  return out;
 }

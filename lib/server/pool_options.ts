@@ -45,6 +45,15 @@ export interface PoolOptions {
   readyTimeoutMs?: number;
   /** Where the supervisor logs. @default {getLogger(["netlab", "pool"])} */
   logger?: Logger;
+  /**
+   * The HTTP engine of kernel-dispatched workers: `epoll` runs netlab's own HTTP/1.1 engine on a
+   * loop per worker (Linux, FFI, no TLS); queue dispatch always uses Deno.serve. @default {"deno"}
+   */
+  engine?: "deno" | "epoll";
+  /** The epoll engine's timeouts in seconds (nginx's defaults: 60, 75, 60). */
+  headerTimeout?: number;
+  keepAliveTimeout?: number;
+  sendTimeout?: number;
 }
 
 /** Requests answered per worker seat, as the pool exits. */

@@ -34,6 +34,12 @@ export interface WorkerConfig {
   key?: string;
   /** Lowest level the worker forwards to the supervisor's logger. */
   logLevel: "debug" | "info" | "warning";
+  /** Kernel dispatch: the HTTP engine each worker runs (`epoll`: its own loop). @default {"deno"} */
+  engine?: "deno" | "epoll";
+  /** The epoll engine's timeouts in seconds (nginx's defaults when unset). */
+  headerTimeout?: number;
+  keepAliveTimeout?: number;
+  sendTimeout?: number;
 }
 
 /** A request handed to a worker in queue dispatch. */
@@ -73,7 +79,8 @@ export interface WireLogRecord {
 /** Worker to supervisor. */
 export type FromWorker =
   /** Kernel dispatch: listening on `port`; queue dispatch: handler built (port is 0). */
-  | { type: "ready"; port: number }
+  /** `epollFd`: the epoll engine's loop, for the supervisor to reap should the worker die. */
+  | { type: "ready"; port: number; epollFd?: number }
   /** Could not start (e.g. the port is taken); `name` is the `Deno.errors` class name if any. */
   | { type: "failed"; name: string; message: string }
   /** Queue dispatch: the response head; `body` is the whole body when `more` is false. */

@@ -54,7 +54,7 @@ class PoolWorkerRuntime {
   #scope: WorkerScope;
   #config!: WorkerConfig;
   #handler!: Responder;
-  #server: Deno.HttpServer | undefined;
+  #server: { shutdown(): Promise<void> } | undefined;
   #responder: QueueResponder | undefined;
   #served = 0;
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,6 +133,29 @@ class PoolWorkerRuntime {
       this.post({ type: "ready", port: 0 });
       return;
     }
+    if (config.engine === "epoll") {
+      const { startHttp1 } = await import("../http1/server.ts");
+      const server = startHttp1({
+        root: config.handler.root,
+        // the engine wraps the access log itself, so the fast path logs too
+        handler: this.#namedHandler(buildHandler(config.handler, config.logLevel, false)),
+        accessLog: config.logLevel !== "warning",
+        host: config.hostname,
+        port: config.port,
+        reusePort: true,
+        onAnswer: this.#answered,
+        ...(config.headerTimeout !== undefined ? { headerTimeout: config.headerTimeout } : {}),
+        ...(config.keepAliveTimeout !== undefined
+          ? { keepAliveTimeout: config.keepAliveTimeout }
+          : {}),
+        ...(config.sendTimeout !== undefined ? { sendTimeout: config.sendTimeout } : {}),
+        logger: getLogger(["netlab", "pool"]),
+        listeningLevel: "debug",
+      });
+      this.#server = server;
+      this.post({ type: "ready", port: server.addr.port, epollFd: server.loopFd });
+      return;
+    }
     const tls = config.cert !== undefined && config.key !== undefined
       ? { cert: config.cert, key: config.key }
       : {};
@@ -154,8 +177,13 @@ class PoolWorkerRuntime {
     return res instanceof Promise ? res.then(this.#named) : this.#named(res);
   };
 
-  /** Adds the worker's name to a kernel-dispatched response and counts it. */
-  #named = (res: Response): Response => {
+  /** The handler with the worker's name on every answer; the epoll engine counts them itself. */
+  #namedHandler = (handler: Responder): Responder => (req, info) => {
+    const res = handler(req, info);
+    return res instanceof Promise ? res.then(this.#withName) : this.#withName(res);
+  };
+
+  #withName = (res: Response): Response => {
     try {
       res.headers.set(WORKER_HEADER, String(this.#config.id));
     } catch (err) {
@@ -164,8 +192,13 @@ class PoolWorkerRuntime {
       res = new Response(res.body, res);
       res.headers.set(WORKER_HEADER, String(this.#config.id));
     }
-    this.#answered();
     return res;
+  };
+
+  /** Adds the worker's name to a kernel-dispatched response and counts it. */
+  #named = (res: Response): Response => {
+    this.#answered();
+    return this.#withName(res);
   };
 
   #answered = (): void => {

@@ -9,10 +9,20 @@ import { WorkerPool } from "../../lib/server/pool.ts";
 import type { PoolOptions, PoolSummary } from "../../lib/server/pool_options.ts";
 import type { PoolDispatch } from "../../lib/server/pool_protocol.ts";
 
-/** Both dispatch modes; kernel only where reusePort shares a port. */
-export const DISPATCHES: PoolDispatch[] = Deno.build.os === "linux"
-  ? ["kernel", "queue"]
+/** A dispatch mode, and for kernel dispatch the engine: `kernel-epoll` runs netlab's own. */
+export type Mode = PoolDispatch | "kernel-epoll";
+
+/** Every mode; kernel only where reusePort shares a port (and epoll only on Linux). */
+export const DISPATCHES: Mode[] = Deno.build.os === "linux"
+  ? ["kernel", "kernel-epoll", "queue"]
   : ["queue"];
+
+/** The pool options of a mode. */
+export function poolMode(mode: Mode): { dispatch: PoolDispatch; engine: "deno" | "epoll" } {
+  return mode === "kernel-epoll"
+    ? { dispatch: "kernel", engine: "epoll" }
+    : { dispatch: mode, engine: "deno" };
+}
 
 /** A running pool that stops (draining) when disposed. */
 export interface TestPool extends AsyncDisposable {

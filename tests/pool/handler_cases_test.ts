@@ -1,6 +1,6 @@
 import { rawRequest } from "../http/_raw_http.ts";
 import { makeFixture, runCase, SUITES } from "../http/_cases.ts";
-import { DISPATCHES, startPool } from "./_helpers.ts";
+import { DISPATCHES, poolMode, startPool } from "./_helpers.ts";
 
 for (const dispatch of DISPATCHES) {
   for (const suite of SUITES) {
@@ -8,7 +8,7 @@ for (const dispatch of DISPATCHES) {
       await using fixture = await makeFixture();
       await using p = await startPool({
         handler: { root: fixture.root, ...suite.options },
-        dispatch,
+        ...poolMode(dispatch),
         logLevel: "warning",
       });
       for (const c of suite.cases) {
