@@ -150,7 +150,6 @@ Deno.test("Session survives 100,000 mutated requests with well-formed answers", 
     const { promise: closed, resolve } = Promise.withResolvers<void>();
     let isClosed = false;
     const short = rand() < 0.2;
-    let session!: Session;
     const io: SessionIO = {
       send(bytes, len) {
         if (isClosed) throw new Error("send after close");
@@ -166,7 +165,7 @@ Deno.test("Session survives 100,000 mutated requests with well-formed answers", 
       resume() {},
       setDeadline() {},
     };
-    session = new Session(env, io, "127.0.0.1:1", env.now);
+    const session = new Session(env, io, "127.0.0.1:1", env.now);
     const buf = new Uint8Array(input.length + 1);
     for (let at = 0; at < input.length && !isClosed;) {
       const take = Math.min(input.length - at, 1 + Math.floor(rand() * input.length));
