@@ -23,6 +23,66 @@ export interface PerfRow {
   unit: string;
   /** Minimum ratio the issue asks for; the report marks rows below it. */
   goal?: number;
+  /** Lowest and highest per-round ratio, when the ratio is a median of rounds. */
+  range?: [number, number];
+  /** Lower is better (CPU time): the ratio is anchor / netlab. */
+  inverse?: boolean;
+}
+
+/** The median of `values` (not empty). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A process and all its descendants (nginx's workers, a pool's threads are tasks already). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  let tasks: string[] = [];
+  try {
+    tasks = [...Deno.readDirSync(`/proc/${pid}/task`)].map((e) => e.name);
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    let children = "";
+    try {
+      children = Deno.readTextFileSync(`/proc/${pid}/task/${task}/children`);
+    } catch {
+      continue;
+    }
+    for (const c of children.trim().split(/\s+/).filter((x) => x !== "")) {
+      out.push(...processTree(Number(c)));
+    }
+  }
+  return out;
+}
+
+/** Nanoseconds on CPU so far of every thread of `pids` (schedstat's first field). */
+export function cpuNs(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    let tasks: string[] = [];
+    try {
+      tasks = [...Deno.readDirSync(`/proc/${pid}/task`)].map((e) => e.name);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        total += Number(Deno.readTextFileSync(`/proc/${pid}/task/${task}/schedstat`).split(" ")[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return total;
+}
+
+/** The 1-minute load average, for the report. */
+export function loadAverage(): string {
+  return Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
 }
 
 /** Installs Debian packages for missing commands (needs root, as on the dev and CI machines). */
@@ -130,8 +190,8 @@ export function startNetlab(args: string[], port: number): Promise<Child> {
   );
 }
 
-/** Starts nginx with one worker, access log off, serving `root` on 127.0.0.1:port. */
-export async function startNginx(root: string, port: number): Promise<Child> {
+/** Starts nginx with `workers` workers, access log off, serving `root` on 127.0.0.1:port. */
+export async function startNginx(root: string, port: number, workers = 1): Promise<Child> {
   await ensureCommands({ nginx: "nginx" });
   const dir = await Deno.makeTempDir({ prefix: "netlab-nginx-" });
   const conf = `${dir}/nginx.conf`;
@@ -168,6 +228,14 @@ export async function wrk(
   url: string,
   opts: { connections?: number; seconds?: number; threads?: number } = {},
 ): Promise<number> {
+  return (await wrkRun(url, opts)).rps;
+}
+
+/** Runs wrk and returns requests per second and the requests made. */
+export async function wrkRun(
+  url: string,
+  opts: { connections?: number; seconds?: number; threads?: number } = {},
+): Promise<{ rps: number; requests: number }> {
   await ensureCommands({ wrk: "wrk" });
   const c = opts.connections ?? 50;
   const out = await new Deno.Command("wrk", {
@@ -179,7 +247,8 @@ export async function wrk(
   const m = text.match(/Requests\/sec:\s+([\d.]+)/);
   if (!m) throw new Error(`wrk printed no Requests/sec:\n${text}`);
   if (/Non-2xx|Socket errors/.test(text)) console.error(`wrk reported problems:\n${text}`);
-  return Number(m[1]);
+  const n = text.match(/(\d+) requests in/);
+  return { rps: Number(m[1]), requests: Number(n?.[1] ?? 0) };
 }
 
 /** Runs ab and returns requests per second. */
@@ -215,12 +284,16 @@ export function renderRows(rows: PerfRow[]): string {
     "|---|---|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
-    const ratio = r.anchor > 0 ? r.netlab / r.anchor : NaN;
+    const ratio = r.inverse
+      ? (r.netlab > 0 ? r.anchor / r.netlab : NaN)
+      : (r.anchor > 0 ? r.netlab / r.anchor : NaN);
     const mark = r.goal !== undefined && ratio < r.goal ? " ✗" : "";
+    const range = r.range ? ` [${r.range[0].toFixed(2)}-${r.range[1].toFixed(2)}]` : "";
+    const digits = r.netlab < 100 ? 1 : 0;
     lines.push(
-      `| ${r.section} | ${r.what} | ${r.netlab.toFixed(0)} ${r.unit} | ${
-        r.anchor.toFixed(0)
-      } ${r.unit} (${r.anchorName}) | ${ratio.toFixed(2)}x${mark} | ${
+      `| ${r.section} | ${r.what} | ${r.netlab.toFixed(digits)} ${r.unit} | ${
+        r.anchor.toFixed(digits)
+      } ${r.unit} (${r.anchorName}) | ${ratio.toFixed(2)}x${range}${mark} | ${
         r.goal !== undefined ? `${r.goal}x` : ""
       } |`,
     );

@@ -1,71 +1,118 @@
 /**
- * Perf section "serve": `netlab serve --quiet` against nginx (one worker, access log off) on the
- * same www/page.html, with wrk (keep-alive, 50 connections) and ab (no keep-alive, concurrency 10).
- * The servers are loaded in turn, three rounds with the order swapped each round, and each keeps
- * its best round, so a burst of load from elsewhere on a shared machine does not decide the ratio.
+ * Perf section "serve": `netlab serve --quiet` (the epoll engine) against nginx (one worker,
+ * access log off, sendfile on) on www/page.html, with wrk (keep-alive, 50 connections) and ab (a
+ * new connection per request, concurrency 10), plus the CPU time each server spends per
+ * keep-alive request (from /proc/PID/task/∗/schedstat during the wrk runs). The two take turns,
+ * the order swapped each round; every row is the median of the per-round ratios, with their range,
+ * so a burst of load from elsewhere on the shared machine spoils one round, not the figure.
  *
  * @module
  */
+// deno-lint-ignore-file no-console
 import {
   ab,
+  cpuNs,
   freePort,
+  loadAverage,
+  median,
   type PerfRow,
+  processTree,
   startNetlab,
   startNginx,
   waitForPort,
   wrk,
+  wrkRun,
   WWW,
 } from "./_tools.ts";
 
-const ROUNDS = 3;
+const ROUNDS = 5;
+const WRK_SECONDS = 3;
+
+type Name = "netlab" | "nginx";
 
 /** Runs the section and returns its rows. */
 export async function run(): Promise<PerfRow[]> {
-  const netlabPort = freePort();
-  const nginxPort = freePort();
-  await using _netlab = await startNetlab(
-    ["serve", "--quiet", "--root", WWW, "--port", String(netlabPort)],
-    netlabPort,
+  const loadBefore = loadAverage();
+  const ports = { netlab: freePort(), nginx: freePort() };
+  const engine = Deno.env.get("NETLAB_ENGINE") ?? "auto";
+  await using netlab = await startNetlab(
+    ["serve", "--quiet", "--engine", engine, "--root", WWW, "--port", String(ports.netlab)],
+    ports.netlab,
   );
-  await using _nginx = await startNginx(WWW, nginxPort);
-  await waitForPort(netlabPort);
-  const targets = {
-    netlab: `http://127.0.0.1:${netlabPort}/page.html`,
-    nginx: `http://127.0.0.1:${nginxPort}/page.html`,
+  await using nginx = await startNginx(WWW, ports.nginx);
+  await waitForPort(ports.netlab);
+  const pids = {
+    netlab: () => processTree(netlab.process.pid),
+    nginx: () => processTree(nginx.process.pid),
   };
+  const url = (name: Name) => `http://127.0.0.1:${ports[name]}/page.html`;
   // warm caches and JIT before measuring
-  for (const url of Object.values(targets)) await wrk(url, { connections: 10, seconds: 1 });
+  for (const name of ["netlab", "nginx"] as const) {
+    await wrk(url(name), { connections: 10, seconds: 1 });
+  }
 
-  const best = { wrk: { netlab: 0, nginx: 0 }, ab: { netlab: 0, nginx: 0 } };
+  const figures = {
+    wrk: { netlab: [] as number[], nginx: [] as number[] },
+    ab: { netlab: [] as number[], nginx: [] as number[] },
+    cpu: { netlab: [] as number[], nginx: [] as number[] },
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ["netlab", "nginx"] as const : ["nginx", "netlab"] as const;
+    const order: Name[] = round % 2 === 0 ? ["netlab", "nginx"] : ["nginx", "netlab"];
     for (const name of order) {
-      const rps = await wrk(targets[name], { connections: 50, seconds: 4 });
-      best.wrk[name] = Math.max(best.wrk[name], rps);
+      const tree = pids[name]();
+      const before = cpuNs(tree);
+      const { rps, requests } = await wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS });
+      const spent = cpuNs(tree) - before;
+      figures.wrk[name].push(rps);
+      figures.cpu[name].push(requests > 0 ? spent / requests / 1000 : NaN);
     }
     for (const name of order) {
-      const rps = await ab(targets[name], { requests: 5000, concurrency: 10 });
-      best.ab[name] = Math.max(best.ab[name], rps);
+      figures.ab[name].push(await ab(url(name), { requests: 5000, concurrency: 10 }));
     }
   }
-  return [
-    {
+  const row = (
+    what: string,
+    key: keyof typeof figures,
+    unit: string,
+    goal: number,
+    inverse = false,
+  ): PerfRow => {
+    const { netlab: a, nginx: b } = figures[key];
+    const ratios = a.map((x, i) => inverse ? b[i]! / x : x / b[i]!);
+    return {
       section: "serve",
-      what: "page.html, wrk keep-alive c50",
-      netlab: best.wrk.netlab,
-      anchor: best.wrk.nginx,
+      what,
+      netlab: median(a),
+      anchor: median(b),
       anchorName: "nginx",
-      unit: "req/s",
-      goal: 0.9,
-    },
-    {
-      section: "serve",
-      what: "page.html, ab no keep-alive c10",
-      netlab: best.ab.netlab,
-      anchor: best.ab.nginx,
-      anchorName: "nginx",
-      unit: "req/s",
-      goal: 0.9,
-    },
+      unit,
+      goal,
+      range: [Math.min(...ratios), Math.max(...ratios)],
+      inverse,
+    };
+  };
+  const rows = [
+    row("page.html, wrk keep-alive c50", "wrk", "req/s", 1.2),
+    row("page.html, ab no keep-alive c10", "ab", "req/s", 1.0),
+    row("CPU per keep-alive request (nginx/netlab)", "cpu", "µs", 1.0, true),
   ];
+  // the median ratio, not the ratio of medians: each round's servers ran side by side
+  for (const r of rows) {
+    const { netlab: a, nginx: b } =
+      figures[r.what.startsWith("CPU") ? "cpu" : r.what.includes("wrk") ? "wrk" : "ab"];
+    const ratios = a.map((x, i) => r.inverse ? b[i]! / x : x / b[i]!);
+    const m = median(ratios);
+    // netlab/anchor are medians for reading; scale the anchor so the printed ratio is the median
+    r.anchor = r.inverse ? r.netlab * m : r.netlab / m;
+  }
+  console.error(
+    `serve: engine ${engine}, ${ROUNDS} interleaved rounds, load average ${loadBefore} before, ` +
+      `${loadAverage()} after (2 cores); nginx medians: wrk ${
+        median(figures.wrk.nginx).toFixed(0)
+      }` +
+      ` req/s, ab ${median(figures.ab.nginx).toFixed(0)} req/s, ${
+        median(figures.cpu.nginx).toFixed(1)
+      } µs/request`,
+  );
+  return rows;
 }

@@ -157,14 +157,14 @@ export function startHttp1(options: Http1Options): Http1Server {
       }
       const client = accessLog ? clientOf({ remoteAddr: decodeSockAddr(peer) } as never) : "-";
       const conn = new Conn(fd, client);
-      const errno = loop.watch(fd, conn);
-      if (errno !== 0) {
-        conn.session.close();
-        return;
-      }
       conns.add(conn);
-      // a client usually sends its request with the handshake: read it now, no wait for epoll
+      // A client usually sends its request with the handshake: read and answer it before
+      // registering, and a connection that is done by then (HTTP/1.0, Connection: close) never
+      // costs an epoll_ctl.
       conn.onReadable(false);
+      if (conn.session.closed) return;
+      const errno = loop.watch(fd, conn);
+      if (errno !== 0) conn.session.close();
     },
     onOverload(errno, count) {
       const why = errno === LINUX.EMFILE || errno === LINUX.ENFILE
