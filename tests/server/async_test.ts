@@ -46,7 +46,7 @@ Deno.test("serve() logs the listening line and one access line per request", asy
     );
     const access = records.filter((r) => r.category.join(".") === "netlab.access");
     assert.equal(access.length, 3);
-    assert.match(line(access[2]!), /^127\.0\.0\.1:\d+ GET \S+ 404 \d+ [\d.]+ms$/);
+    assert.match(line(access[2]!), /^127\.0\.0\.1:\d+ GET \S+ 400 \d+ [\d.]+ms$/);
     assert.match(line(access[0]!), /^127\.0\.0\.1:\d+ GET \/page\.html 200 \d+ [\d.]+ms$/);
     assert.match(line(access[1]!), /^127\.0\.0\.1:\d+ GET \/nope 404 /);
     assert.equal(access[0]!.properties.status, 200);
