@@ -11,6 +11,7 @@ import { listenError, NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";
+import { listen, type Listening } from "./_listener.ts";
 import { counted } from "../runtime/text.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
@@ -55,7 +56,7 @@ export class WorkerPool {
   #dispatch: PoolDispatch;
   #slots: WorkerSlot[] = [];
   #queue: QueueDispatcher | undefined;
-  #server: Deno.HttpServer | undefined;
+  #server: Listening | undefined;
   #hostname: string;
   #port = 0;
   #crashLoop: CrashLoop;
@@ -225,19 +226,23 @@ export class WorkerPool {
     for (const slot of this.#slots) this.#queue?.workerDied(slot, "the pool stopped");
   }
 
-  #listen(): Deno.HttpServer {
+  #listen(): Listening {
     const { cert, key } = this.#options;
     try {
-      return Deno.serve({
-        hostname: this.#hostname,
-        port: this.#options.port ?? 0,
-        ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
-        onListen: () => {},
-        onError: (err) => {
-          this.#log.error("Unexpected error: {error}", { error: err });
-          return new Response("500 Internal Server Error\n", { status: 500 });
+      // out of descriptors, the supervisor listens again rather than ending the pool
+      return listen(
+        {
+          hostname: this.#hostname,
+          port: this.#options.port ?? 0,
+          ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+          onError: (err) => {
+            this.#log.error("Unexpected error: {error}", { error: err });
+            return new Response("500 Internal Server Error\n", { status: 500 });
+          },
         },
-      }, this.#queue!.handle);
+        this.#queue!.handle,
+        this.#log,
+      );
     } catch (err) {
       throw listenError(this.#hostname, this.#options.port ?? 0, err);
     }
