@@ -178,12 +178,17 @@ export class WorkerPool {
   }
 
   /**
-   * Makes worker `id` throw an uncaught error, to watch the supervisor replace it.
+   * Makes worker `id` throw an uncaught error, to watch the supervisor replace it. Deno prints a
+   * worker's uncaught error with its stack trace whatever the supervisor does with it; the default
+   * message says the trace is expected, so a passing test run does not read as a failing one.
    *
    * @param id the 1-based worker number
    * @param reason the error message the worker dies with
    */
-  crashWorker(id: number, reason = "Crashed on purpose"): void {
+  crashWorker(
+    id: number,
+    reason = "Crashed on purpose by WorkerPool.crashWorker() (expected in tests)",
+  ): void {
     this.#slots[id - 1]?.post({ type: "crash", reason });
   }
 
