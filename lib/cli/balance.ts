@@ -179,6 +179,7 @@ Backends:
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
         if (!(err instanceof ListenFailedError)) throw err;
+        if (err.cause instanceof Deno.errors.NotCapable) throw err.cause;
         const mapped = listenError(err.host, err.port, err.cause);
         if (mapped !== err.cause) throw mapped;
         // e.g. a --host that does not resolve: still one line that says why

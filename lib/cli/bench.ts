@@ -63,6 +63,7 @@ Examples:
     .action(async (urls, flags) => {
       await setupLogging({ quiet: true }, ctx.logStream);
       const plan = resolveBenchFlags(flags, urls);
+      for (const url of plan.urls) requireNet(url);
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
       if (plan.out !== null) await writeReport(plan.out, "");
@@ -77,6 +78,20 @@ Examples:
         ctx.setExitCode(1);
       }
     }) as unknown as Command;
+}
+
+/**
+ * Without net access every request would fail and be counted; say once which flag is missing.
+ * Deno's own message and error class, so `main.ts` words it as for any other command.
+ */
+function requireNet(url: string): void {
+  const { hostname, port, protocol } = new URL(url);
+  const host = `${hostname}:${port || (protocol === "https:" ? 443 : 80)}`;
+  if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
+    throw new Deno.errors.NotCapable(
+      `Requires net access to "${host}", run again with the --allow-net flag`,
+    );
+  }
 }
 
 async function runPlan(
