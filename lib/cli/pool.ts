@@ -7,7 +7,13 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
-import { DRAIN_MS, type ServeFlags, serveOptionsFrom, withServeFlags } from "./serve.ts";
+import {
+  DRAIN_MS,
+  type ServeFlags,
+  serveOptionsFrom,
+  withRootArgument,
+  withServeFlags,
+} from "./serve.ts";
 import { WorkerPool } from "../server/pool.ts";
 import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
@@ -58,8 +64,8 @@ Examples:
                                                 try /_netlab/work?ms=100 with 4 in parallel
   netlab pool --dispatch queue --port 0 --quiet the main thread hands out the requests`,
     )
-    .action(async (raw) => {
-      const flags = raw as unknown as PoolFlags;
+    .action(async (root, raw) => {
+      const flags = withRootArgument(raw as unknown as PoolFlags, root as string | undefined);
       const options = await serveOptionsFrom(flags);
       const quiet = flags.quiet ?? false;
       await setupLogging({ logFormat: flags.logFormat as LogFormat, quiet }, ctx.logStream);

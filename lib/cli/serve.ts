@@ -40,6 +40,7 @@ export interface ServeFlags {
 /** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
 export function withServeFlags<C extends Command>(cmd: C): C {
   cmd
+    .argument("[root]", "directory to serve, as --root (default: the bundled www/)")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on, 0 for any free port", parsePort, 8000)
     .option("--root <dir>", "directory to serve (default: the bundled www/)")
@@ -69,6 +70,15 @@ async function readPem(what: string, file: string): Promise<string> {
     }
     throw err;
   }
+}
+
+/** The root given as `netlab serve DIR` goes where `--root DIR` would; both at once is an error. */
+export function withRootArgument<F extends ServeFlags>(flags: F, root: string | undefined): F {
+  if (root === undefined) return flags;
+  if (flags.root !== undefined && flags.root !== root) {
+    throw new UsageError(`Give the directory once: "${root}" or --root "${flags.root}"`);
+  }
+  return { ...flags, root };
 }
 
 /** Checks the flags and turns them into server options (reads the root, cert and key). */
@@ -131,13 +141,13 @@ export function serveCommand(ctx: CliContext): Command {
 Examples:
   netlab serve                                  the bundled www/ on http://127.0.0.1:8000/
   netlab serve --port 0 --quiet                 any free port, no access log
-  netlab serve --root ./public --list --cors    your own directory, with listings and CORS
+  netlab serve ./public --list --cors           your own directory, with listings and CORS
   netlab serve --host ::1 --port 8443 --cert cert.pem --key key.pem
                                                 HTTPS (HTTP/2) on IPv6 loopback
   netlab serve --log-format json                access log as JSON lines`,
     )
-    .action(async (raw) => {
-      const flags = raw as unknown as ServeFlags;
+    .action(async (root, raw) => {
+      const flags = withRootArgument(raw as unknown as ServeFlags, root as string | undefined);
       const options = await serveOptionsFrom(flags);
       await setupLogging(
         { logFormat: flags.logFormat as LogFormat, quiet: flags.quiet ?? false },
