@@ -9,6 +9,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import type { CliContext } from "./lib/cli/context.ts";
 import { NetlabError, UsageError } from "./lib/errors.ts";
 import { teardownLogging } from "./lib/cli/logging.ts";
+import { HELP_EPILOGUE, styleHelp } from "./lib/cli/help.ts";
 import { balanceCommand } from "./lib/cli/balance.ts";
 import { benchCommand } from "./lib/cli/bench.ts";
 import { labCommand } from "./lib/cli/lab.ts";
@@ -80,7 +81,6 @@ export function buildProgram(ctx: CliContext): Command {
       "Run, load-balance and measure HTTP servers on your own machine, and get honest numbers.",
     )
     .version(VERSION, "-V, --version", "print the version")
-    .helpOption("-h, --help", "show help")
     .addHelpText(
       "after",
       `
@@ -94,7 +94,9 @@ Examples:
   for (const make of [serveCommand, poolCommand, balanceCommand, benchCommand, labCommand]) {
     program.addCommand(make(ctx) as unknown as Command);
   }
+  program.addHelpText("afterAll", HELP_EPILOGUE);
   const configure = (cmd: Command) => {
+    styleHelp(cmd);
     cmd.exitOverride().showSuggestionAfterError(true).configureOutput({
       writeOut: ctx.print,
       writeErr: ctx.printErr,
@@ -164,6 +166,21 @@ export async function main(args: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Commander's "option '-p, --port <port>' argument 'x' is invalid. expected ..." in netlab's words:
+ * `Invalid --port "x": expected ...`, the same for every flag of every command.
+ */
+function commanderLine(message: string): string {
+  const m = /^error: option '(?:-\w, )?(--[\w-]+)[^']*' argument '(.*)' is invalid\.\s*(.*)$/s
+    .exec(message);
+  if (m === null) return message.replace(/^error: /, "");
+  const choices = /^Allowed choices are (.*)\.$/.exec(m[3]!)?.[1]?.split(", ");
+  const why = choices === undefined
+    ? m[3]!.replace(/\.$/, "")
+    : `expected ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+  return `Invalid ${m[1]} "${m[2]}": ${why}`;
+}
+
 /** `netlab help nosuch` is a usage error naming the command, as `git help nosuch` is. */
 function checkHelpTopic(args: string[]): void {
   const topic = args[0] === "help" ? args[1] : undefined;
@@ -183,7 +200,7 @@ function report(err: unknown, args: string[], ctx: CliContext): number {
   }
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return 0; // --help, --version
-    ctx.printErr(`${commandPath(args)}: ${err.message.replace(/^error: /, "")}\n${hint}`);
+    ctx.printErr(`${commandPath(args)}: ${commanderLine(err.message)}\n${hint}`);
     return 2;
   }
   if (err instanceof UsageError) {

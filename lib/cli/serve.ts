@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
+import { portArg } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
@@ -12,14 +13,6 @@ import { authority, serve, type ServeOptions } from "../server/async.ts";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
 export const DRAIN_MS = 4000;
-
-/** Parses a `--port` value: an integer from 0 to 65535. */
-export function parsePort(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
-    throw new InvalidArgumentError("must be an integer from 0 to 65535.");
-  }
-  return Number(value);
-}
 
 /** The serve flags as commander parses them (shared with `netlab pool`). */
 export interface ServeFlags {
@@ -40,11 +33,13 @@ export interface ServeFlags {
 /** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
 export function withServeFlags<C extends Command>(cmd: C): C {
   cmd
-    .argument("[root]", "directory to serve, as --root (default: the bundled www/)")
+    .argument("[root]", "directory to serve, as --root")
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on, 0 for any free port", parsePort, 8000)
-    .option("--root <dir>", "directory to serve (default: the bundled www/)")
-    .option("--quiet", "no access log (warnings and errors still print)")
+    .option("--port <port>", "port to listen on, 0 for any free port", portArg, 8000)
+    .addOption(
+      new Option("--root <dir>", "directory to serve").default(undefined, "the bundled www/"),
+    )
+    .option("-q, --quiet", "no access log (warnings and errors still print)")
     .addOption(
       new Option("--log-format <format>", "log format").choices(["text", "json"]).default("text"),
     )

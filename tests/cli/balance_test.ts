@@ -14,19 +14,19 @@ function command(args: string[]): Deno.Command {
 
 const netlabBalance = (args: string[]) => netlab(["balance", ...args]);
 
-Deno.test("netlab balance --help shows the defaults of flags in seconds as seconds", async () => {
+Deno.test("netlab balance --help shows the defaults of duration flags as durations", async () => {
   const { code, stdout } = await netlabBalance(["--help"]);
   assert.equal(code, 0);
   const help = stdout.replace(/\s+/g, " ");
   for (
     const [flag, value] of [
-      ["connect-timeout", 3],
-      ["idle-timeout", 60],
-      ["fin-timeout", 30],
-      ["health-interval", 2],
-      ["drain-timeout", 10],
+      ["connect-timeout", "3s"],
+      ["idle-timeout", "1m"],
+      ["fin-timeout", "30s"],
+      ["health-interval", "2s"],
+      ["drain-timeout", "10s"],
     ]
-  ) assert.match(help, new RegExp(`--${flag} <s> [^-]*\\(default: ${value} s\\)`), `${flag}`);
+  ) assert.match(help, new RegExp(`--${flag} <duration> [^-]*\\(default: ${value}\\)`), flag);
 });
 
 Deno.test("netlab balance without --backend is a usage error (exit 2)", async () => {
@@ -52,7 +52,10 @@ Deno.test("netlab balance with a malformed --backend is a usage error naming it"
     "0",
   ]);
   assert.equal(timeout.code, 2);
-  assert.match(timeout.stderr, /--connect-timeout.*expected a number of seconds > 0/);
+  assert.match(
+    timeout.stderr,
+    /^netlab balance: Invalid --connect-timeout "0": expected at least 1 ms\n/,
+  );
 });
 
 Deno.test("netlab balance on a busy port fails with one line (exit 1)", async () => {

@@ -99,3 +99,35 @@ for (
     assert.match(lines[0]!, new RegExp(`^netlab ${args[0]}: missing permission: .*${flag}`));
   });
 }
+
+for (const command of ["serve", "pool", "balance", "bench", "lab"]) {
+  Deno.test(`netlab ${command} --help reads like every other command's help`, async () => {
+    const { code, stdout } = await netlab([command, "--help"]);
+    assert.equal(code, 0);
+    assert.match(stdout, new RegExp(`Examples:\\n {2}netlab ${command} `));
+    assert.match(stdout, /^Output: .*stdout.*stderr/m);
+    assert.match(stdout, /^Exit status: 0 success, 1 runtime error/m);
+    if (/--quiet/.test(stdout)) assert.match(stdout, /-q, --quiet/);
+    assert.doesNotMatch(stdout, /\(default: (\[\]|false|true|undefined)\)/);
+    assert.doesNotMatch(stdout, /\(default [^:]/, "one notation: (default: X)");
+    assert.doesNotMatch(stdout, /choices:/, "choices read (one of: a, b)");
+    assert.doesNotMatch(stdout, /default: "/, "no JSON quotes around defaults");
+  });
+}
+
+Deno.test('bad values read alike in every command: Invalid FLAG "value": expected ...', async () => {
+  for (
+    const args of [
+      ["serve", "--port", "x"],
+      ["pool", "--workers", "0"],
+      ["balance", "--idle-timeout", "x", "--backend", "127.0.0.1:9"],
+      ["bench", "-t", "x", "http://127.0.0.1:9/"],
+      ["lab", "--pool-port", "x"],
+      ["lab", "--engine", "curl"],
+    ]
+  ) {
+    const { code, stderr } = await netlab(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(stderr, new RegExp(`^netlab ${args[0]}: Invalid ${args[1]} "\\w+": expected `));
+  }
+});
