@@ -25,7 +25,7 @@ Deno.test("netlab balance --help shows the defaults of duration flags as duratio
       ["fin-timeout", "30s"],
       ["health-interval", "2s"],
       ["drain-timeout", "10s"],
-    ]
+    ] as const
   ) assert.match(help, new RegExp(`--${flag} <duration> [^-]*\\(default: ${value}\\)`), flag);
 });
 
