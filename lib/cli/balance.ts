@@ -164,6 +164,13 @@ Backends:
         if (!(err instanceof ListenFailedError)) throw err;
         if (err.cause instanceof Deno.errors.NotCapable) throw err.cause;
         const mapped = listenError(err.host, err.port, err.cause);
+        if (mapped !== err.cause && err.listener === "stats" && mapped instanceof Error) {
+          // say which of the two ports it was: the stats port is easy to forget
+          throw new NetlabError(
+            mapped.message.replace(/^(Cannot listen on \S+):/, "$1 (--stats-port):"),
+            { cause: err },
+          );
+        }
         if (mapped !== err.cause) throw mapped;
         // e.g. a --host that does not resolve: still one line that says why
         const why = err.cause instanceof Error ? err.cause.message : String(err.cause);

@@ -74,6 +74,24 @@ Deno.test("netlab balance on a busy port fails with one line (exit 1)", async ()
   );
 });
 
+Deno.test("netlab balance with a busy --stats-port says it is the stats port (exit 1)", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = busy.addr.port;
+  const { code, stderr } = await netlabBalance([
+    "--port",
+    "0",
+    "--stats-port",
+    String(port),
+    "--backend",
+    "127.0.0.1:9",
+  ]);
+  assert.equal(code, 1);
+  assert.equal(
+    stderr.trim().split("\n").at(-1),
+    `netlab balance: Cannot listen on 127.0.0.1:${port} (--stats-port): address already in use`,
+  );
+});
+
 Deno.test("netlab balance with a --host that does not resolve says why in one line (exit 1)", async () => {
   const { code, stderr } = await netlabBalance([
     "--host",
