@@ -105,24 +105,6 @@ Deno.test("netlab balance with a --host that does not resolve says why in one li
   assert.match(stderr, /^netlab balance: Cannot listen on nonexistent\.invalid:0: \S.*\n$/);
 });
 
-Deno.test("netlab balance with a busy --stats-port names the stats port (exit 1)", async () => {
-  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = busy.addr.port;
-  const { code, stderr } = await netlabBalance([
-    "--port",
-    "0",
-    "--stats-port",
-    String(port),
-    "--backend",
-    "127.0.0.1:9",
-  ]);
-  assert.equal(code, 1);
-  assert.match(
-    stderr,
-    new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`),
-  );
-});
-
 Deno.test("netlab balance --emit haproxy prints the HAProxy configuration and exits", async () => {
   const { code, stdout } = await netlabBalance([
     "--emit",
