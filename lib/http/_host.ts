@@ -41,9 +41,11 @@ export function targetStart(url: string, host: string | null): number {
     const slash = url.indexOf("/", authority);
     return slash >= 0 && isValidHost(url.slice(authority, slash)) ? slash : -1;
   }
-  if (!isValidHost(host)) return -1;
   const end = authority + host.length;
-  if (url.length <= end || url.charCodeAt(end) !== 47 /* / */) return -1;
-  const named = url.slice(authority, end);
-  return named === host || named.toLowerCase() === host.toLowerCase() ? end : -1;
+  if (url.charCodeAt(end) !== 47 /* / */) return -1;
+  if (
+    !url.startsWith(host, authority) &&
+    url.slice(authority, end).toLowerCase() !== host.toLowerCase()
+  ) return -1;
+  return isValidHost(host) ? end : -1;
 }
