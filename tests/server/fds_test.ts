@@ -75,7 +75,11 @@ for (const [label, command] of COMMANDS) {
       assert.equal(await ask(kept), "HTTP/1.1 200 OK");
 
       // idle connections until accepting fails (each takes a descriptor, two in a pool's queue)
-      while (!/Cannot accept connections/.test(log) && clients.length < 400 && !exited) {
+      for (
+        let attempt = 0;
+        attempt < 2000 && !/Cannot accept connections/.test(log) && clients.length < 400 && !exited;
+        attempt++
+      ) {
         try {
           clients.push(await Deno.connect({ hostname: "127.0.0.1", port }));
         } catch (err) {
