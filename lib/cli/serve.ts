@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
+import { durationArg, portArg } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
@@ -15,23 +16,6 @@ import { getLogger } from "@logtape/logtape";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
 export const DRAIN_MS = 4000;
-
-/** Parses a `--port` value: an integer from 0 to 65535. */
-export function parsePort(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
-    throw new InvalidArgumentError("must be an integer from 0 to 65535.");
-  }
-  return Number(value);
-}
-
-/** Parses a timeout in seconds: a positive number up to one day. */
-export function parseSeconds(value: string): number {
-  const n = /^\d{1,5}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
-  if (!(n > 0 && n <= 86400)) {
-    throw new InvalidArgumentError("must be seconds from 0.001 to 86400.");
-  }
-  return n;
-}
 
 /** The serve flags as commander parses them (shared with `netlab pool`). */
 export interface ServeFlags {
@@ -48,6 +32,7 @@ export interface ServeFlags {
   key?: string;
   demoRoutes?: true;
   engine: EngineChoice;
+  /** The timeouts in milliseconds, as `durationArg` reads them. */
   headerTimeout?: number;
   keepaliveTimeout?: number;
   sendTimeout?: number;
@@ -72,9 +57,12 @@ export function engineFor(
 ): EnginePick & { timeouts: Timeouts } {
   const pick = pickEngine(flags.engine, { tls: flags.cert !== undefined, host: flags.host, queue });
   const timeouts: Timeouts = {};
-  if (flags.headerTimeout !== undefined) timeouts.headerTimeout = flags.headerTimeout;
-  if (flags.keepaliveTimeout !== undefined) timeouts.keepAliveTimeout = flags.keepaliveTimeout;
-  if (flags.sendTimeout !== undefined) timeouts.sendTimeout = flags.sendTimeout;
+  // the flags are read as milliseconds ("60", "60s", "1m"); the engine takes seconds
+  if (flags.headerTimeout !== undefined) timeouts.headerTimeout = flags.headerTimeout / 1000;
+  if (flags.keepaliveTimeout !== undefined) {
+    timeouts.keepAliveTimeout = flags.keepaliveTimeout / 1000;
+  }
+  if (flags.sendTimeout !== undefined) timeouts.sendTimeout = flags.sendTimeout / 1000;
   if (pick.engine === "deno") {
     const given = [
       flags.headerTimeout !== undefined ? "--header-timeout" : "",
@@ -98,10 +86,13 @@ export function engineFor(
 /** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
 export function withServeFlags<C extends Command>(cmd: C): C {
   cmd
+    .argument("[root]", "directory to serve, as --root")
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on, 0 for any free port", parsePort, 8000)
-    .option("--root <dir>", "directory to serve (default: the bundled www/)")
-    .option("--quiet", "no access log (warnings and errors still print)")
+    .option("--port <port>", "port to listen on, 0 for any free port", portArg, 8000)
+    .addOption(
+      new Option("--root <dir>", "directory to serve").default(undefined, "the bundled www/"),
+    )
+    .option("-q, --quiet", "no access log (warnings and errors still print)")
     .addOption(
       new Option("--log-format <format>", "log format").choices(["text", "json"]).default("text"),
     )
@@ -122,17 +113,17 @@ export function withServeFlags<C extends Command>(cmd: C): C {
     .option(
       "--header-timeout <s>",
       "seconds a request head may take to arrive (epoll engine; default 60)",
-      parseSeconds,
+      durationArg("s", 1, 86_400_000),
     )
     .option(
       "--keepalive-timeout <s>",
       "seconds an idle keep-alive connection stays open (epoll engine; default 75)",
-      parseSeconds,
+      durationArg("s", 1, 86_400_000),
     )
     .option(
       "--send-timeout <s>",
       "seconds a client may stop reading before it is dropped (epoll engine; default 60)",
-      parseSeconds,
+      durationArg("s", 1, 86_400_000),
     );
   return cmd;
 }
@@ -149,6 +140,15 @@ async function readPem(what: string, file: string): Promise<string> {
     }
     throw err;
   }
+}
+
+/** The root given as `netlab serve DIR` goes where `--root DIR` would; both at once is an error. */
+export function withRootArgument<F extends ServeFlags>(flags: F, root: string | undefined): F {
+  if (root === undefined) return flags;
+  if (flags.root !== undefined && flags.root !== root) {
+    throw new UsageError(`Give the directory once: "${root}" or --root "${flags.root}"`);
+  }
+  return { ...flags, root };
 }
 
 /** Checks the flags and turns them into server options (reads the root, cert and key). */
@@ -219,13 +219,13 @@ export function serveCommand(ctx: CliContext): Command {
 Examples:
   netlab serve                                  the bundled www/ on http://127.0.0.1:8000/
   netlab serve --port 0 --quiet                 any free port, no access log
-  netlab serve --root ./public --list --cors    your own directory, with listings and CORS
+  netlab serve ./public --list --cors           your own directory, with listings and CORS
   netlab serve --host ::1 --port 8443 --cert cert.pem --key key.pem
                                                 HTTPS (HTTP/2) on IPv6 loopback
   netlab serve --log-format json                access log as JSON lines`,
     )
-    .action(async (raw) => {
-      const flags = raw as unknown as ServeFlags;
+    .action(async (root, raw) => {
+      const flags = withRootArgument(raw as unknown as ServeFlags, root as string | undefined);
       const options = await serveOptionsFrom(flags);
       const pick = engineFor(flags);
       await setupLogging(

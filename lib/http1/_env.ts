@@ -105,11 +105,16 @@ export function createEnv(o: EnvOptions): Http1Env {
       if (refused !== undefined) return refused;
       const upper = method.toUpperCase();
       if (upper !== method && NORMALIZED.has(upper)) return 501;
-      const h = p.host === null || p.host === "" ? o.authority() : p.host;
+      const h = p.host ?? o.authority();
       const url = p.target === "*" ? `http://${h}/` : `http://${h}${p.target}`;
       let req: Request;
       try {
-        req = new Request(url, { method, headers: p.fields() });
+        const fields = p.fields();
+        // RFC 9112 section 3.2.2: an absolute-form target's authority stands in for Host
+        if (p.absolute) {
+          for (const f of fields) if (f[0].toLowerCase() === "host") f[1] = h;
+        }
+        req = new Request(url, { method, headers: fields });
       } catch (err) {
         if (err instanceof TypeError) return 400;
         throw err;

@@ -119,6 +119,8 @@ export class RequestParser {
   minor = 1;
   /** The authority that names the resource (absolute-form's, else Host's); null when none. */
   host: string | null = null;
+  /** The target was in absolute form: its authority replaces the Host header. */
+  absolute = false;
   keepAlive = true;
   /** -1 when the request has no Content-Length */
   contentLength = -1;
@@ -201,7 +203,8 @@ export class RequestParser {
         case 4:
           if (nameIs(buf, line, nameLen, N_HOST)) {
             if (
-              ++hosts > 1 || (valueEnd > valueStart && !validAuthority(buf, valueStart, valueEnd))
+              // an empty Host is refused too: an http URI has a host (RFC 9110 section 4.2.1)
+              ++hosts > 1 || !validAuthority(buf, valueStart, valueEnd)
             ) {
               return -400;
             }
@@ -257,7 +260,8 @@ export class RequestParser {
       if (this.minor === 0 || this.contentLength >= 0 || !this.chunked) return -400;
     }
     if (this.minor === 1 && hosts === 0) return -400;
-    if (this.#absoluteHost !== null) this.host = this.#absoluteHost;
+    this.absolute = this.#absoluteHost !== null;
+    if (this.absolute) this.host = this.#absoluteHost;
     this.keepAlive = this.minor === 1 ? !closeToken : keepAliveToken && !closeToken;
     return line - start;
   }

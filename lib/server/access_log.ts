@@ -6,6 +6,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { Handler, Responder } from "../http/handler.ts";
+import { targetStart } from "../http/_host.ts";
 
 /** The client as the access log writes it: `host:port`, IPv6 in brackets, or `-`. */
 export function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
@@ -66,8 +67,11 @@ export function withAccessLog(handler: Responder, logger: Logger): Handler {
     const res = await handler(req, info);
     const ms = elapsedMs(start);
     const url = req.url;
-    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-    const raw = pathStart < 0 ? "/" : url.slice(pathStart);
+    // the request target as sent; a request refused for its Host (which req.url is built from)
+    // is logged with the whole URL, so the log shows what the client claimed
+    const target = targetStart(url, req.headers.get("host"));
+    const raw = target < 0 ? url : url.slice(target);
+    // (a target or Host may carry spaces: logAccess() encodes them)
     const bytes = res.headers.get("content-length") ?? "-";
     logAccess(logger, clientOf(info), req.method, raw, res.status, bytes, ms);
     return res;

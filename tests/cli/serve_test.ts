@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnNetlab } from "../server/_spawn.ts";
+import { HAS_IPV6 } from "../_ipv6.ts";
 import { netlab } from "../_netlab.ts";
 
 Deno.test("netlab serve --help lists every flag with examples", async () => {
@@ -124,14 +125,18 @@ Deno.test("netlab serve --quiet logs no access lines but still the listening lin
   assert.equal(proc.stderr(), `netlab serve: listening on ${proc.url} (engine epoll)\n`);
 });
 
-Deno.test("netlab serve --host ::1 listens on IPv6 loopback", async () => {
-  await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
-  assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
-  const res = await fetch(new URL("page.html", proc.url));
-  assert.equal(res.status, 200);
-  await res.body?.cancel();
-  proc.child.kill("SIGTERM");
-  assert.equal((await proc.status).code, 0);
+Deno.test({
+  name: "netlab serve --host ::1 listens on IPv6 loopback (needs IPv6 loopback)",
+  ignore: !HAS_IPV6,
+  async fn() {
+    await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
+    assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
+    const res = await fetch(new URL("page.html", proc.url));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    proc.child.kill("SIGTERM");
+    assert.equal((await proc.status).code, 0);
+  },
 });
 
 Deno.test("netlab serve --quiet --log-format json prints the listening line as JSON", async () => {
@@ -150,3 +155,26 @@ Deno.test("netlab serve --quiet --log-format json prints the listening line as J
   assert.equal(record.properties.engine, "epoll");
   assert.equal(record.properties.url, proc.url);
 });
+
+for (const command of ["serve", "pool"]) {
+  Deno.test(`netlab ${command} DIR serves DIR, as --root DIR does`, async () => {
+    const root = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${root}/hello.txt`, "hello from the argument\n");
+      const extra = command === "pool" ? ["--workers", "1"] : [];
+      await using proc = await spawnNetlab([command, root, "--port", "0", "--quiet", ...extra]);
+      const res = await fetch(new URL("hello.txt", proc.url));
+      assert.equal(await res.text(), "hello from the argument\n");
+      proc.child.kill("SIGTERM");
+      assert.equal((await proc.status).code, 0);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
+  Deno.test(`netlab ${command} with a directory both as argument and --root is a usage error`, async () => {
+    const { code, stderr } = await netlab([command, "./a", "--root", "./b"]);
+    assert.equal(code, 2);
+    assert.match(stderr, new RegExp(`^netlab ${command}: Give the directory once`));
+  });
+}

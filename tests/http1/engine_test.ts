@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { netlab } from "../_netlab.ts";
 import { spawnNetlab } from "../server/_spawn.ts";
-import { parseSeconds } from "../../lib/cli/serve.ts";
 import { pickEngine } from "../../lib/server/engine.ts";
 
 Deno.test("pickEngine() runs epoll where it can and says why not elsewhere", () => {
@@ -12,14 +11,6 @@ Deno.test("pickEngine() runs epoll where it can and says why not elsewhere", () 
   assert.match(tls.reason!, /TLS/);
   assert.match(pickEngine("auto", { tls: false, host: "localhost" }).reason!, /IP addresses/);
   assert.match(pickEngine("epoll", { tls: false, host: "::1", queue: true }).reason!, /queue/);
-});
-
-Deno.test("parseSeconds() takes positive seconds only", () => {
-  assert.equal(parseSeconds("60"), 60);
-  assert.equal(parseSeconds("0.25"), 0.25);
-  for (const bad of ["0", "-1", "1e3", "x", "", "100000"]) {
-    assert.throws(() => parseSeconds(bad), /seconds/, bad);
-  }
 });
 
 Deno.test("netlab serve --engine epoll names its engine in the listening line", async () => {
