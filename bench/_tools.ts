@@ -197,7 +197,7 @@ export async function startNginx(root: string, port: number, workers = 1): Promi
   const conf = `${dir}/nginx.conf`;
   await Deno.writeTextFile(
     conf,
-    `worker_processes 1;
+    `worker_processes ${workers};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;

@@ -31,8 +31,11 @@ const isAlnum = (c: number) =>
 const TCHAR = table((c) => isAlnum(c) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)));
 /** field-vchar, SP and HTAB; obs-text allowed (RFC 9110 section 5.5) */
 const FIELD = table((c) => c === SP || c === HTAB || (c >= 0x21 && c !== 0x7f));
-/** request-target bytes: visible ASCII without '#' (a fragment is never sent) */
-const TARGET = table((c) => c >= 0x21 && c <= 0x7e && c !== 35);
+/**
+ * request-target bytes: visible ASCII without '#' (a fragment is never sent) and '\\' (not a URI
+ * character; URL parsers would read it as '/')
+ */
+const TARGET = table((c) => c >= 0x21 && c <= 0x7e && c !== 35 && c !== 92);
 /** reg-name and IPv4 bytes: unreserved, sub-delims and '%' (RFC 3986 section 3.2.2) */
 const REG_NAME = table((c) => isAlnum(c) || "-._~!$&'()*+,;=%".includes(String.fromCharCode(c)));
 /** inside an IP-literal: hex digits, ':' and '.', and IPvFuture's letters */
@@ -89,8 +92,13 @@ export function validAuthority(buf: Uint8Array, s: number, e: number): boolean {
   if (buf[i] !== COLON) return false;
   i++;
   if (e - i > 5) return false;
-  for (; i < e; i++) if (buf[i]! < 48 || buf[i]! > 57) return false;
-  return true;
+  let port = 0;
+  for (; i < e; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return false;
+    port = port * 10 + d;
+  }
+  return port <= 65535;
 }
 
 /** Where `target` starts its path in an absolute-form target, or -1 when it is not one. */

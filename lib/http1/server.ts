@@ -167,11 +167,15 @@ export function startHttp1(options: Http1Options): Http1Server {
       if (errno !== 0) conn.session.close();
     },
     onOverload(errno, count) {
-      const why = errno === LINUX.EMFILE || errno === LINUX.ENFILE
-        ? "out of file descriptors"
+      // worded as the deno engine words it, so logs read the same on both
+      const why = errno === LINUX.EMFILE
+        ? "Too many open files (os error 24)"
+        : errno === LINUX.ENFILE
+        ? "Too many open files in system (os error 23)"
         : `os error ${errno}`;
       logger.warn(
-        `Cannot accept connections: ${why} (${count} refused); pausing accepts and retrying`,
+        `Cannot accept connections on ${hostAuthority}: ${why}; ${count} refused, ` +
+          "accepting again shortly",
         { errno, count },
       );
     },

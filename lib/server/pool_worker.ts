@@ -7,7 +7,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { listen, type Listening } from "./_listener.ts";
+import { listen } from "./_listener.ts";
 import { getLogger } from "@logtape/logtape";
 import { buildHandler, type Responder } from "./_pool_handler.ts";
 import { forwardLogs } from "./_pool_log.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { rawRequest } from "../http/_raw_http.ts";
-import { makeFixture, runCase, SUITES } from "../http/_cases.ts";
+import { forEngine, makeFixture, runCase, SUITES } from "../http/_cases.ts";
 import { serve } from "../../lib/server/async.ts";
 import { startHttp1 } from "../../lib/http1/server.ts";
 import type { RunningServer } from "../../lib/server/async.ts";
@@ -21,7 +21,7 @@ for (const [engine, start] of Object.entries(ENGINES)) {
       await using server = await start(fixture.root, suite.options);
       assert.equal(server.engine, engine, "the engine asked for is the one that runs");
       const send = (req: Parameters<typeof rawRequest>[1]) => rawRequest(server.addr.port, req);
-      for (const c of suite.cases) {
+      for (const c of suite.cases.map((c) => forEngine(c, server.engine))) {
         await t.step(c.name, async () => {
           await runCase(send, c, fixture.root);
           await runCase(send, c, fixture.root);

@@ -1,5 +1,6 @@
+import assert from "node:assert/strict";
 import { rawRequest } from "../http/_raw_http.ts";
-import { makeFixture, runCase, SUITES } from "../http/_cases.ts";
+import { forEngine, makeFixture, runCase, SUITES } from "../http/_cases.ts";
 import { DISPATCHES, poolMode, startPool } from "./_helpers.ts";
 
 for (const dispatch of DISPATCHES) {
@@ -11,7 +12,8 @@ for (const dispatch of DISPATCHES) {
         ...poolMode(dispatch),
         logLevel: "warning",
       });
-      for (const c of suite.cases) {
+      assert.equal(p.pool.engine, poolMode(dispatch).engine, "no quiet fallback");
+      for (const c of suite.cases.map((c) => forEngine(c, p.pool.engine))) {
         await t.step(c.name, () => runCase((req) => rawRequest(p.port, req), c, fixture.root));
       }
     });
