@@ -27,6 +27,8 @@ export interface PerfRow {
   range?: [number, number];
   /** Lower is better (CPU time): the ratio is anchor / netlab. */
   inverse?: boolean;
+  /** The ratio to print (the median of per-round ratios), when not netlab / anchor. */
+  ratio?: number;
 }
 
 /** The median of `values` (not empty). */
@@ -284,9 +286,10 @@ export function renderRows(rows: PerfRow[]): string {
     "|---|---|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
-    const ratio = r.inverse
-      ? (r.netlab > 0 ? r.anchor / r.netlab : NaN)
-      : (r.anchor > 0 ? r.netlab / r.anchor : NaN);
+    const ratio = r.ratio ??
+      (r.inverse
+        ? (r.netlab > 0 ? r.anchor / r.netlab : NaN)
+        : (r.anchor > 0 ? r.netlab / r.anchor : NaN));
     const mark = r.goal !== undefined && ratio < r.goal ? " ✗" : "";
     const range = r.range ? ` [${r.range[0].toFixed(2)}-${r.range[1].toFixed(2)}]` : "";
     const digits = r.netlab < 100 ? 1 : 0;

@@ -89,6 +89,8 @@ export async function run(): Promise<PerfRow[]> {
       goal,
       range: [Math.min(...ratios), Math.max(...ratios)],
       inverse,
+      // the median of per-round ratios (each round's two ran side by side), not of medians
+      ratio: median(ratios),
     };
   };
   const rows = [
@@ -96,15 +98,6 @@ export async function run(): Promise<PerfRow[]> {
     row("page.html, ab no keep-alive c10", "ab", "req/s", 1.0),
     row("CPU per keep-alive request (nginx/netlab)", "cpu", "µs", 1.0, true),
   ];
-  // the median ratio, not the ratio of medians: each round's servers ran side by side
-  for (const r of rows) {
-    const { netlab: a, nginx: b } =
-      figures[r.what.startsWith("CPU") ? "cpu" : r.what.includes("wrk") ? "wrk" : "ab"];
-    const ratios = a.map((x, i) => r.inverse ? b[i]! / x : x / b[i]!);
-    const m = median(ratios);
-    // netlab/anchor are medians for reading; scale the anchor so the printed ratio is the median
-    r.anchor = r.inverse ? r.netlab * m : r.netlab / m;
-  }
   console.error(
     `serve: engine ${engine}, ${ROUNDS} interleaved rounds, load average ${loadBefore} before, ` +
       `${loadAverage()} after (2 cores); nginx medians: wrk ${

@@ -287,6 +287,36 @@ export class RequestParser {
   }
 
   #absoluteHost: string | null = null;
+  /** The last origin-form target, bytes and string: a client asking again costs no new string. */
+  #lastTarget = "";
+  #lastTargetBytes = new Uint8Array(256);
+  #lastTargetLength = -1;
+
+  #methodOf(buf: Uint8Array, s: number, e: number): string {
+    const n = e - s;
+    if (n === 3 && buf[s] === 71 && buf[s + 1] === 69 && buf[s + 2] === 84) return "GET";
+    if (n === 4 && buf[s] === 72 && buf[s + 1] === 69 && buf[s + 2] === 65 && buf[s + 3] === 68) {
+      return "HEAD";
+    }
+    return latin1(buf, s, e);
+  }
+
+  #targetOf(buf: Uint8Array, s: number, e: number): string {
+    const n = e - s;
+    const last = this.#lastTargetBytes;
+    if (n === this.#lastTargetLength) {
+      let i = 0;
+      while (i < n && buf[s + i] === last[i]) i++;
+      if (i === n) return this.#lastTarget;
+    }
+    const target = latin1(buf, s, e);
+    if (n <= last.length) {
+      last.set(buf.subarray(s, e));
+      this.#lastTargetLength = n;
+      this.#lastTarget = target;
+    }
+    return target;
+  }
 
   #reset(buf: Uint8Array): void {
     this.#buf = buf;
@@ -322,11 +352,11 @@ export class RequestParser {
     if (major < 0 || major > 9 || minor < 0 || minor > 9) return -400;
     if (major !== 1) return -505;
     this.minor = minor === 0 ? 0 : 1;
-    this.method = latin1(buf, s, methodEnd);
+    this.method = this.#methodOf(buf, s, methodEnd);
     this.#absoluteHost = null;
     const first = buf[targetStart];
     if (first === 47 /* / */) {
-      this.target = latin1(buf, targetStart, targetEnd);
+      this.target = this.#targetOf(buf, targetStart, targetEnd);
       return 0;
     }
     if (first === 42 /* * */ && targetEnd - targetStart === 1) {
