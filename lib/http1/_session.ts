@@ -15,8 +15,12 @@ import type { Http1Env } from "./_env.ts";
 
 /** What a session needs from its socket. */
 export interface SessionIO {
-  /** Sends `bytes[0..len)` now; returns how many the kernel took, or -1 when the peer is gone. */
-  send(bytes: Uint8Array, len: number): number;
+  /**
+   * Sends `bytes[0..len)` now; returns how many the kernel took, or -1 when the peer is gone.
+   * `last`: the connection closes right after, so the kernel may hold the bytes for the FIN
+   * (MSG_MORE): answer and FIN leave in one segment.
+   */
+  send(bytes: Uint8Array, len: number, last?: boolean): number;
   /** Closes the socket (the session is finished). */
   close(): void;
   /** Reads again: the session can take more bytes now (sockets are edge-triggered). */
@@ -211,7 +215,7 @@ export class Session {
           batched = this.#append(bytes, len, batched);
           if (env.onFast !== null) env.onFast(this, method, parser.target, answer);
           if (form === 1) {
-            this.#flushBatch(batched, now);
+            this.#flushBatch(batched, now, true);
             if (!this.closed) this.#closeWhenSent();
             return;
           }
@@ -262,8 +266,8 @@ export class Session {
     return batched + len;
   }
 
-  #flushBatch(batched: number, now: number): number {
-    if (batched > 0 && !this.closed) this.#send(this.#env.batch, batched, now);
+  #flushBatch(batched: number, now: number, last = false): number {
+    if (batched > 0 && !this.closed) this.#send(this.#env.batch, batched, now, last);
     return 0;
   }
 
@@ -271,7 +275,7 @@ export class Session {
    * Sends `bytes[0..len)`, keeping a copy of what the kernel did not take. Returns false when the
    * connection closed.
    */
-  #send(bytes: Uint8Array, len: number, now: number): boolean {
+  #send(bytes: Uint8Array, len: number, now: number, last = false): boolean {
     if (this.closed) return false;
     if (this.#output !== null) {
       // already waiting: queue behind what is pending
@@ -281,7 +285,7 @@ export class Session {
       this.#output = joined;
       return true;
     }
-    const sent = this.#io.send(bytes, len);
+    const sent = this.#io.send(bytes, len, last);
     if (sent < 0) {
       this.close();
       return false;
@@ -311,7 +315,7 @@ export class Session {
     const text = errorHead(status, env.serverName, env.date.text);
     const bytes = new TextEncoder().encode(text);
     env.onError?.(this, status, bytes.length);
-    this.#send(bytes, bytes.length, now);
+    this.#send(bytes, bytes.length, now, true);
     if (!this.closed) this.#closeWhenSent();
   }
 

@@ -7,6 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { EventLoop, LINUX, type SocketHandler, TcpListener, type Timed } from "../loop/mod.ts";
+import { size } from "../loop/_libc.ts";
 import { decodeSockAddr } from "../loop/sockaddr.ts";
 import { createStaticResponder } from "../http/handler.ts";
 import { clientOf, withAccessLog } from "../server/access_log.ts";
@@ -39,6 +40,10 @@ export interface Http1Server extends RunningServer {
 }
 
 const READ_BUFFER = 64 * 1024;
+/** send(2)'s MSG_MORE: hold the bytes for what follows (here, the FIN). */
+const MSG_MORE = 0x8000;
+/** Linux's TCP_DEFER_ACCEPT option number. */
+const TCP_DEFER_ACCEPT = 9;
 /** How stale the Date header may get (the loop's clock is read once per round anyway). */
 const DATE_CHECK_MS = 50;
 
@@ -59,6 +64,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
   });
   const conns = new Set<Conn>();
+  const sym = loop.libc.sym;
   const readBuf = new Uint8Array(READ_BUFFER);
   let lastDateCheck = -Infinity;
   let stopping: Promise<void> | null = null;
@@ -121,10 +127,13 @@ export function startHttp1(options: Http1Options): Http1Server {
       this.session.onTimeout();
     }
 
-    send(bytes: Uint8Array, len: number): number {
-      const n = loop.send(this.fd, bytes, len);
+    send(bytes: Uint8Array, len: number, last = false): number {
+      const n = last
+        ? sym.send(this.fd, bytes, size(len), LINUX.MSG_NOSIGNAL | MSG_MORE)
+        : loop.send(this.fd, bytes, len);
       if (n >= 0) return n;
-      return n === -LINUX.EAGAIN || n === -LINUX.EINTR ? 0 : -1;
+      const errno = last ? -loop.libc.errno() : n;
+      return errno === -LINUX.EAGAIN || errno === -LINUX.EINTR ? 0 : -1;
     }
 
     close(): void {
@@ -180,6 +189,9 @@ export function startHttp1(options: Http1Options): Http1Server {
       );
     },
   });
+  // TCP_DEFER_ACCEPT: the kernel hands over a connection once its first bytes are in (or after
+  // a second), so accepting and answering a request take one wake-up, not two
+  loop.setOption(listener.fd, LINUX.IPPROTO_TCP, TCP_DEFER_ACCEPT, 1);
   const addr = listener.addr;
   hostAuthority = authority(addr.hostname, addr.port);
   const url = `http://${hostAuthority}/`;
