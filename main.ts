@@ -5,23 +5,18 @@
  *
  * @module
  */
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./lib/cli/context.ts";
 import { NetlabError, UsageError } from "./lib/errors.ts";
-import { teardownLogging } from "./lib/cli/logging.ts";
-import { HELP_EPILOGUE, styleHelp } from "./lib/cli/help.ts";
-import { balanceCommand } from "./lib/cli/balance.ts";
-import { benchCommand } from "./lib/cli/bench.ts";
-import { labCommand } from "./lib/cli/lab.ts";
-import { poolCommand } from "./lib/cli/pool.ts";
-import { serveCommand } from "./lib/cli/serve.ts";
 import { stopWithParent } from "./lib/runtime/self.ts";
 import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
 import { isBenchWorkerScope, runBenchWorker } from "./lib/bench/bench_worker.ts";
 import { VERSION } from "./lib/version.ts";
 
 // Pool and bench workers are started from this very module (so bundles and compiled binaries need
-// no second entry point): inside one, run the worker loop instead of the CLI.
+// no second entry point): inside one, run the worker loop instead of the CLI. The CLI itself
+// (commander and every command's modules) is loaded only by main(), on the main thread: a
+// worker would pay about 170 ms and 25 MiB for it.
 const poolWorker = isPoolWorkerScope();
 if (poolWorker) runPoolWorker();
 const benchWorker = isBenchWorkerScope();
@@ -74,8 +69,44 @@ function permissionLine(err: Error): string {
     : `missing permission: ${what}; run again with ${flag} (or -A)`;
 }
 
+/** The CLI's modules, loaded on first use (never in a worker). */
+async function loadCli() {
+  const [commander, help, logging, serve, pool, balance, bench, lab] = await Promise.all([
+    import("@commander-js/extra-typings"),
+    import("./lib/cli/help.ts"),
+    import("./lib/cli/logging.ts"),
+    import("./lib/cli/serve.ts"),
+    import("./lib/cli/pool.ts"),
+    import("./lib/cli/balance.ts"),
+    import("./lib/cli/bench.ts"),
+    import("./lib/cli/lab.ts"),
+  ]);
+  return {
+    Command: commander.Command,
+    CommanderError: commander.CommanderError,
+    HELP_EPILOGUE: help.HELP_EPILOGUE,
+    styleHelp: help.styleHelp,
+    teardownLogging: logging.teardownLogging,
+    commands: [
+      serve.serveCommand,
+      pool.poolCommand,
+      balance.balanceCommand,
+      bench.benchCommand,
+      lab.labCommand,
+    ],
+  };
+}
+
+/** The loaded CLI modules. */
+type Cli = Awaited<ReturnType<typeof loadCli>>;
+
 /** Builds the program; exported so tests can inspect it without spawning. */
-export function buildProgram(ctx: CliContext): Command {
+export async function buildProgram(ctx: CliContext): Promise<Command> {
+  return buildWith(await loadCli(), ctx);
+}
+
+function buildWith(cli: Cli, ctx: CliContext): Command {
+  const { Command, HELP_EPILOGUE, styleHelp } = cli;
   const program = new Command("netlab")
     .description(
       "Run, load-balance and measure HTTP servers on your own machine, and get honest numbers.",
@@ -91,7 +122,7 @@ Examples:
   netlab bench -n 1000 -c 10 http://127.0.0.1:8000/page.html
   netlab lab                             the whole experiment, tables and charts`,
     );
-  for (const make of [serveCommand, poolCommand, balanceCommand, benchCommand, labCommand]) {
+  for (const make of cli.commands) {
     program.addCommand(make(ctx) as unknown as Command);
   }
   program.addHelpText("afterAll", HELP_EPILOGUE);
@@ -147,9 +178,10 @@ export async function main(args: string[]): Promise<number> {
     entryUrl: import.meta.url,
     interruptExitCode: () => interruptCode,
   };
+  const cli = await loadCli();
   try {
     stopWithParent(() => controller.abort(new DOMException("Parent exited", "AbortError")));
-    const program = buildProgram(ctx);
+    const program = buildWith(cli, ctx);
     if (args.length === 0) {
       // as git and deno do: a bare `netlab` is a request for help, not a mistake
       ctx.print(program.helpInformation());
@@ -158,10 +190,10 @@ export async function main(args: string[]): Promise<number> {
       await program.parseAsync(args, { from: "user" });
     }
   } catch (err) {
-    code = report(err, args, ctx);
+    code = report(cli, err, args, ctx);
   } finally {
     for (const [s, f] of signals) Deno.removeSignalListener(s, f);
-    await teardownLogging().catch(() => {});
+    await cli.teardownLogging().catch(() => {});
   }
   return code;
 }
@@ -189,7 +221,7 @@ function checkHelpTopic(args: string[]): void {
   }
 }
 
-function report(err: unknown, args: string[], ctx: CliContext): number {
+function report(cli: Cli, err: unknown, args: string[], ctx: CliContext): number {
   const hint = `Try '${commandPath(args)} --help' for more information.\n`;
   if (err instanceof StdoutClosed) return STDOUT_CLOSED_EXIT;
   if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
@@ -198,7 +230,7 @@ function report(err: unknown, args: string[], ctx: CliContext): number {
       return 1;
     }
   }
-  if (err instanceof CommanderError) {
+  if (err instanceof cli.CommanderError) {
     if (err.exitCode === 0) return 0; // --help, --version
     ctx.printErr(`${commandPath(args)}: ${commanderLine(err.message)}\n${hint}`);
     return 2;
