@@ -22,6 +22,8 @@ export interface BackendStats {
 export interface BalancerStats {
   /** `host:port` the balancer listens on. */
   listening: string;
+  /** The socket engine: `epoll` or `deno`. */
+  engine: string;
   strategy: string;
   uptimeSeconds: number;
   /** Connections open now. */
@@ -53,6 +55,10 @@ export function renderMetrics(stats: BalancerStats): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
   };
+  metric("netlab_balancer_info", "gauge", "The engine and strategy in use (always 1).", [[
+    `{engine="${esc(stats.engine)}",strategy="${esc(stats.strategy)}"}`,
+    1,
+  ]]);
   metric("netlab_balancer_connections_active", "gauge", "Client connections open now.", [[
     "",
     stats.active,

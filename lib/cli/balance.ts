@@ -9,7 +9,8 @@ import { BackendSpecError, formatAddress, parseBackends } from "../balancer/back
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
-import { ENGINE_CHOICES, type EngineChoice } from "../balancer/transport/select.ts";
+import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/select.ts";
+import { MAX_DELAY_MS } from "../loop/loop.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
@@ -24,11 +25,14 @@ function integer(min: number, max: number) {
   };
 }
 
+/** The longest duration a flag takes, in seconds: what a timer can wait (2^31-1 ms). */
+const MAX_SECONDS = Math.floor(MAX_DELAY_MS / 1000);
+
 /** Seconds (fractions allowed) to milliseconds. */
 function seconds(text: string): number {
   const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError("expected a number of seconds >= 0");
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > MAX_SECONDS) {
+    throw new InvalidArgumentError(`expected a number of seconds from 0 to ${MAX_SECONDS}`);
   }
   return Math.round(n * 1000);
 }
@@ -88,11 +92,10 @@ export function balanceCommand(ctx: CliContext): Command {
       ),
     )
     .addOption(
-      secondsFlag(
+      new Option(
         "--fin-timeout <s>",
-        "after a FIN, close when idle this long (0: never)",
-        D.finTimeoutMs,
-      ),
+        "after a FIN, close when idle this long (default: the idle timeout governs)",
+      ).argParser(seconds),
     )
     .option(
       "--retries <n>",
@@ -100,11 +103,12 @@ export function balanceCommand(ctx: CliContext): Command {
       integer(0, 100),
       D.retries,
     )
-    .option(
-      "--max-conns <n>",
-      "close new connections beyond this many",
-      integer(1, 1e7),
-      D.maxConns,
+    .addOption(
+      new Option(
+        "--max-conns <n>",
+        `close new connections beyond this many (default: ${D.maxConns}, or what the ` +
+          "descriptor limit holds)",
+      ).argParser(integer(1, 1e7)),
     )
     .addOption(
       secondsFlag(
@@ -161,12 +165,12 @@ Backends:
         strategy: opts.strategy,
         connectTimeoutMs: opts.connectTimeout,
         idleTimeoutMs: opts.idleTimeout,
-        finTimeoutMs: opts.finTimeout,
         retries: opts.retries,
-        maxConns: opts.maxConns,
+        ...(opts.finTimeout !== undefined ? { finTimeoutMs: opts.finTimeout } : {}),
+        ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}),
         healthIntervalMs: opts.healthInterval,
         drainTimeoutMs: opts.drainTimeout,
-        engine: opts.engine,
+        engine: opts.engine as EngineChoice,
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
       if (opts.emit === "haproxy") {
@@ -188,7 +192,8 @@ Backends:
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {
         const { hostname, port } = balancer.addr;
-        ctx.printErr(listeningLine("balance", formatAddress(hostname, port), opts.logFormat));
+        const url = `${formatAddress(hostname, port)} (${balancer.describe()})`;
+        ctx.printErr(listeningLine("balance", url, opts.logFormat));
         const stats = balancer.statsAddr;
         if (stats !== undefined) {
           const url = `http://${formatAddress(stats.hostname, stats.port)}/stats`;

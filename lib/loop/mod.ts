@@ -62,7 +62,7 @@ export {
   type Timed,
 } from "./loop.ts";
 export { type ListenerHandlers, type ListenerOptions, TcpListener } from "./listener.ts";
-export { connectSocket, type ListenOptions, listenSocket, localAddr } from "./socket.ts";
+export { connectSocket, type ListenOptions, listenSocket, localAddr, peerAddr } from "./socket.ts";
 export {
   decodeSockAddr,
   encodeSockAddr,

@@ -88,7 +88,8 @@ for (const engine of ENGINES) {
   });
 }
 
-// a limit low enough that about 20 clients exhaust it (each holds a client and a backend socket)
+// a limit low enough that about 20 clients exhaust it (each holds a client and a backend socket),
+// with --max-conns above what it holds (unset, max-conns would stay within the limit)
 for (const engine of ENGINES) {
   Deno.test({
     name:
@@ -108,6 +109,8 @@ for (const engine of ENGINES) {
         `127.0.0.1:${backend.port}`,
         "--health-interval",
         "0",
+        "--max-conns",
+        "1000",
         "--engine",
         engine,
       ];
@@ -136,6 +139,8 @@ for (const engine of ENGINES) {
         assert.match(log, re);
       };
       await until(/listening on 127\.0\.0\.1:\d+/);
+      // more than the limit can hold was asked for: said at start, in one line
+      assert.match(log, /--max-conns 1000 cannot fit in 64 file descriptors/);
       const port = Number(log.match(/listening on 127\.0\.0\.1:(\d+)/)![1]);
       while (!log.includes("accept failed") && clients.length < 200) {
         clients.push(await Deno.connect({ hostname: "127.0.0.1", port }));
