@@ -8,6 +8,7 @@ import { BackendConnectError, connectWithTimeout } from "../_connect.ts";
 import type { Backend } from "../backend.ts";
 import { formatAddress } from "../backend_spec.ts";
 import { proxy } from "../proxy.ts";
+import { outOfDescriptors, type OverloadLog } from "./_overload.ts";
 import {
   candidates,
   connectFailed,
@@ -25,6 +26,8 @@ export interface DenoSessionContext extends SessionContext {
   readonly kill: AbortSignal;
   /** Buffers of finished connections, reused so a connection costs no allocation. */
   readonly spare: Uint8Array[];
+  /** Where "out of descriptors" goes: once a second, not once a connection. */
+  readonly overload: OverloadLog;
 }
 
 /** Serves one accepted client until its connection ends. */
@@ -51,6 +54,13 @@ export async function serveClient(client: Deno.TcpConn, ctx: DenoSessionContext)
     } catch (err) {
       backend.active--;
       if (ctx.kill.aborted) break; // shutting down: not the backend's fault
+      if (outOfDescriptors(err)) {
+        // our shortage, not the backend's: held against no backend
+        ctx.overload.note(`cannot connect to a backend: ${(err as Error).message}`);
+        ctx.counters.unserved++;
+        client.close();
+        return;
+      }
       if (!(err instanceof BackendConnectError)) throw err;
       lastError = `${backend.address}: ${err.message}`;
       connectFailed(ctx, backend, from, err.message);

@@ -9,6 +9,11 @@ import { counted } from "../../runtime/text.ts";
 
 const EVERY_MS = 1000;
 
+/** Whether `err` says this process has no descriptor left (EMFILE, ENFILE), as Deno words it. */
+export function outOfDescriptors(err: unknown): boolean {
+  return err instanceof Error && /\(os error 2[34]\)$/.test(err.message);
+}
+
 /** Counts repeats of one failure and logs them as an error at most once a second. */
 export class OverloadLog {
   #log: Logger;

@@ -25,13 +25,15 @@ export class DenoFrontend implements Frontend {
   /** Whether the last client was turned away by maxConns (to warn once per episode). */
   #full = false;
   #overload: OverloadLog;
+  #connectOverload: OverloadLog;
 
   /** Listens at once; throws what `Deno.listen` throws. */
   constructor(ctx: SessionContext, host: string, port: number) {
     this.#listener = Deno.listen({ hostname: host, port });
     this.addr = this.#listener.addr;
-    this.#ctx = { ...ctx, kill: this.#kill.signal, spare: [] };
     this.#overload = new OverloadLog(ctx.log);
+    this.#connectOverload = new OverloadLog(ctx.log);
+    this.#ctx = { ...ctx, kill: this.#kill.signal, spare: [], overload: this.#connectOverload };
     this.#accepting = this.#acceptLoop();
   }
 
@@ -61,6 +63,7 @@ export class DenoFrontend implements Frontend {
     this.closeAll();
     await this.idle();
     this.#overload.close();
+    this.#connectOverload.close();
   }
 
   async #acceptLoop(): Promise<void> {
