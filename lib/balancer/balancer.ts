@@ -162,7 +162,7 @@ export class Balancer implements AsyncDisposable {
         const frontend = this.#frontend;
         this.#frontend = undefined;
         this.#released = frontend.close();
-        throw new ListenFailedError(host, this.#statsPort, err);
+        throw new ListenFailedError(host, this.#statsPort, err, "stats");
       }
     }
     this.#startedAt = Date.now();
