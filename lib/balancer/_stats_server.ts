@@ -1,33 +1,38 @@
 /**
- * The stats port: a deliberately small HTTP/1.1 server (one request per connection, then close)
- * for `GET /stats` and `GET /metrics`. Not `Deno.serve`: out of descriptors, its accept loop
- * rejects a promise nobody can catch and the whole balancer dies; this one pauses and goes on.
+ * The stats port on the Deno engine: a deliberately small HTTP/1.1 server (one request per
+ * connection, then close) for `GET /stats` and `GET /metrics`. Not `Deno.serve`: out of
+ * descriptors, its accept loop rejects a promise nobody can catch and the whole balancer dies;
+ * this one pauses and goes on. (The epoll engine serves the port on its own event loop.)
  *
  * @module
  */
 import type { Logger } from "@logtape/logtape";
 import { OverloadLog } from "./engines/_overload.ts";
+import type { StatsEndpoint } from "./engines/frontend.ts";
 
 const MAX_HEAD = 8192;
 const READ_TIMEOUT_MS = 5000;
 const PAUSE_MS = 100;
-const enc = new TextEncoder();
 
 /** A running stats server. */
-export class StatsServer {
+export class StatsServer implements StatsEndpoint {
   readonly addr: Deno.NetAddr;
   #listener: Deno.TcpListener;
-  #handler: (req: Request) => Response;
+  #respond: (head: string) => Uint8Array;
   #conns = new Set<Deno.TcpConn>();
   #accepting: Promise<void>;
   #overload: OverloadLog;
   #closed = false;
 
-  /** Listens at once; throws what `Deno.listen` throws. */
-  constructor(host: string, port: number, handler: (req: Request) => Response, log: Logger) {
+  /**
+   * Listens at once; throws what `Deno.listen` throws.
+   *
+   * @param respond the whole response to a request head
+   */
+  constructor(host: string, port: number, respond: (head: string) => Uint8Array, log: Logger) {
     this.#listener = Deno.listen({ hostname: host, port });
     this.addr = this.#listener.addr;
-    this.#handler = handler;
+    this.#respond = respond;
     this.#overload = new OverloadLog(log);
     this.#accepting = this.#acceptLoop();
   }
@@ -57,22 +62,7 @@ export class StatsServer {
   async #serve(conn: Deno.TcpConn): Promise<void> {
     const head = await readHead(conn);
     if (head === undefined) return;
-    const [method = "", target = "/"] = head.split("\r\n", 1)[0]!.split(" ");
-    let res: Response;
-    try {
-      res = this.#handler(new Request(new URL(target, "http://stats"), { method }));
-    } catch {
-      res = new Response("Bad request\n", { status: 400 });
-    }
-    const body = method === "HEAD" ? new Uint8Array() : new Uint8Array(await res.arrayBuffer());
-    let text = `HTTP/1.1 ${res.status} ${res.statusText || "OK"}\r\n`;
-    for (const [k, v] of res.headers) text += `${k}: ${v}\r\n`;
-    const length = method === "HEAD" ? Number(res.headers.get("content-length") ?? 0) : body.length;
-    text += `content-length: ${length}\r\nconnection: close\r\n\r\n`;
-    const headBytes = enc.encode(text);
-    const out = new Uint8Array(headBytes.length + body.length);
-    out.set(headBytes);
-    out.set(body, headBytes.length);
+    const out = this.#respond(head);
     for (let off = 0; off < out.length;) off += await conn.write(out.subarray(off));
   }
 

@@ -9,7 +9,7 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import { Backend } from "./backend.ts";
 import { formatAddress } from "./backend_spec.ts";
 import { HealthChecker } from "./health.ts";
-import { type BalancerStats, createStatsHandler } from "./stats.ts";
+import { type BalancerStats, statsResponse } from "./stats.ts";
 import { StatsServer } from "./_stats_server.ts";
 import { counted } from "../runtime/text.ts";
 import { raiseFdLimit } from "../loop/fd_limit.ts";
@@ -22,7 +22,13 @@ import {
 } from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
 import { type EngineSelection, selectEngine } from "./engines/select.ts";
-import type { Counters, EngineName, Frontend, SessionContext } from "./engines/frontend.ts";
+import type {
+  Counters,
+  EngineName,
+  Frontend,
+  SessionContext,
+  StatsEndpoint,
+} from "./engines/frontend.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
 
@@ -50,7 +56,7 @@ export class Balancer implements AsyncDisposable {
   #health: HealthChecker;
   #engine: EngineSelection;
   #frontend: Frontend | undefined;
-  #stats: StatsServer | undefined;
+  #stats: StatsEndpoint | undefined;
   #counters: Counters = { total: 0, rejected: 0, unserved: 0 };
   #context: SessionContext;
   #done = Promise.withResolvers<void>();
@@ -152,12 +158,9 @@ export class Balancer implements AsyncDisposable {
     }
     if (this.#statsPort !== undefined) {
       try {
-        this.#stats = new StatsServer(
-          host,
-          this.#statsPort,
-          createStatsHandler(() => this.stats()),
-          this.#log,
-        );
+        const respond = (head: string) => statsResponse(head, () => this.stats());
+        this.#stats = this.#frontend.serveStats?.(host, this.#statsPort, respond) ??
+          new StatsServer(host, this.#statsPort, respond, this.#log);
       } catch (err) {
         const frontend = this.#frontend;
         this.#frontend = undefined;

@@ -60,7 +60,7 @@ const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
 /** How long a busy loop blocks its thread in one epoll_wait before waiting off-thread. */
 const BUSY_WAIT_MS = 1;
 /** The longest a busy loop keeps the thread before it lets other JavaScript run. */
-const YIELD_MS = 2;
+const YIELD_MS = 5;
 /** The most a deadline may lie ahead (setTimeout's limit, about 24.8 days). */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 

@@ -19,7 +19,8 @@ import {
 } from "../../loop/mod.ts";
 import { OverloadLog } from "./_overload.ts";
 import { Tunnel, type TunnelHost } from "./_tunnel.ts";
-import type { Frontend, SessionContext } from "./frontend.ts";
+import { LoopStatsServer } from "./_loop_stats.ts";
+import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
 
 /** The epoll engine listening on host:port. */
 export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
@@ -121,6 +122,28 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
       this.#idle.resolve();
       this.#idle = undefined;
     }
+  }
+
+  serveStats(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint {
+    const overload = new OverloadLog(this.ctx.log);
+    const server = new LoopStatsServer(
+      this.loop,
+      host,
+      port,
+      respond,
+      (errno, count) =>
+        overload.note(
+          `stats: accept failed: ${errnoError(errno, "accept4").message}; pausing`,
+          count,
+        ),
+    );
+    return {
+      addr: server.addr,
+      close: async () => {
+        await server.close();
+        overload.close();
+      },
+    };
   }
 
   stopAccepting(): Promise<void> {

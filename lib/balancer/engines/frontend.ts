@@ -35,6 +35,14 @@ export interface SessionContext {
   readonly counters: Counters;
 }
 
+/** A listening stats port. */
+export interface StatsEndpoint {
+  /** The bound address (port 0 resolved). */
+  readonly addr: Deno.NetAddr;
+  /** Stops listening and closes its connections. */
+  close(): Promise<void>;
+}
+
 /** A listening engine with its open connections. */
 export interface Frontend {
   /** `epoll` or `deno`. */
@@ -51,6 +59,13 @@ export interface Frontend {
   closeAll(): void;
   /** Releases the engine; call once idle. */
   close(): Promise<void>;
+  /**
+   * Serves the stats port on the engine's own loop, where an engine has one (so it answers
+   * promptly however busy the engine is); throws what `Deno.listen` throws.
+   *
+   * @param respond the whole response to a request head
+   */
+  serveStats?(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint;
 }
 
 /** Creates a frontend listening on host:port (throws what `Deno.listen` throws). */
