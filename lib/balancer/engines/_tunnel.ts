@@ -90,6 +90,12 @@ export class Tunnel implements SocketHandler, Timed {
   /** Bytes the backend (client) could not take yet, copied out of the shared buffer. */
   #toBackend: Uint8Array | undefined;
   #toClient: Uint8Array | undefined;
+  /**
+   * Whether a recv() may find bytes: false after a short read or EAGAIN until the next event
+   * (edge-triggered), which saves a recv() that would only say EAGAIN.
+   */
+  #clientReady = true;
+  #backendReady = true;
   /** The peer's FIN was seen in an event: read until recv() gives 0. */
   #clientRdhup = false;
   #backendRdhup = false;
@@ -147,6 +153,9 @@ export class Tunnel implements SocketHandler, Timed {
       if (fd >= 0) {
         this.#bfd = fd;
         this.#loop.setDeadline(this, this.#loop.now + ctx.settings.connectTimeoutMs);
+        // the request is usually there already, and on loopback the connect is done by now:
+        // send it at once (kept for the next backend should this connect fail)
+        if (this.#toBackend === undefined) this.#pumpUp();
         return;
       }
       backend.active--;
@@ -188,8 +197,10 @@ export class Tunnel implements SocketHandler, Timed {
     if (logging) logForwarded(ctx.log, this.#client(), backend);
     this.#lastActive = loop.now;
     this.#arm();
-    // the client's request is usually there already: its edge came while we were connecting
-    this.#pumpUp();
+    // what was read while connecting goes first, then whatever came since
+    if (this.#toBackend !== undefined) this.#flushToBackend();
+    else if (this.#clientEof) this.#finUp();
+    else this.#pumpUp();
   }
 
   /** Sets the deadline of the quiet limit in force now (idle, or fin once half-closed). */
@@ -228,6 +239,7 @@ export class Tunnel implements SocketHandler, Timed {
 
   onReadable(rdhup: boolean): void {
     if (rdhup) this.#clientRdhup = true;
+    this.#clientReady = true;
     this.#pumpUp();
   }
 
@@ -237,6 +249,7 @@ export class Tunnel implements SocketHandler, Timed {
 
   onHangup(): void {
     this.#clientRdhup = true;
+    this.#clientReady = true;
     if (this.#state !== OPEN) return; // read once connected
     if (this.#toClient !== undefined) this.#flushToClient();
     this.#pumpUp();
@@ -249,6 +262,7 @@ export class Tunnel implements SocketHandler, Timed {
 
   backendReadable(rdhup: boolean): void {
     if (rdhup) this.#backendRdhup = true;
+    this.#backendReady = true;
     this.#pumpDown();
   }
 
@@ -263,6 +277,7 @@ export class Tunnel implements SocketHandler, Timed {
       return this.#retry(describeConnectError(errnoError(errno, "connect")));
     }
     this.#backendRdhup = true;
+    this.#backendReady = true;
     if (this.#toBackend !== undefined) this.#flushToBackend();
     this.#pumpDown();
     if (this.#state !== OPEN) return;
@@ -272,9 +287,15 @@ export class Tunnel implements SocketHandler, Timed {
 
   // forwarding
 
-  /** Client to backend, until the client is drained, the backend full, or the end. */
+  /**
+   * Client to backend, until the client is drained, the backend full, or the end. While the
+   * backend is still connecting, what cannot be sent yet waits in the pending buffer.
+   */
   #pumpUp(): void {
-    if (this.#state !== OPEN || this.#toBackend !== undefined || this.#clientEof) return;
+    if (
+      this.#state === CLOSED || this.#toBackend !== undefined || this.#clientEof ||
+      !this.#clientReady
+    ) return;
     const { loop, buf } = this.#host;
     const cap = buf.length;
     const bytes = this.#backend!.bytes;
@@ -287,28 +308,44 @@ export class Tunnel implements SocketHandler, Timed {
           this.#up += n;
           bytes.up += n;
           // a short read without the peer's FIN means the socket is drained
-          if (n < cap && !this.#clientRdhup) return;
+          if (n < cap && !this.#clientRdhup) {
+            this.#clientReady = false;
+            return;
+          }
           continue;
         }
-        if (w < 0 && w !== -C.EAGAIN) return this.#end("backend error", -w);
         const sent = w < 0 ? 0 : w;
         this.#up += sent;
         bytes.up += sent;
         this.#toBackend = buf.slice(sent, n);
-        return;
+        if (w >= 0 || w === -C.EAGAIN) return;
+        // a connect that failed shows here first: the bytes wait for the next backend
+        if (this.#state === CONNECTING) {
+          return this.#retry(describeConnectError(errnoError(-w, "connect")));
+        }
+        return this.#end("backend error", -w);
       }
       if (n === 0) {
         this.#clientEof = true;
-        return this.#finUp();
+        if (this.#state === OPEN) this.#finUp(); // else once connected
+        return;
       }
-      if (n === -C.EAGAIN) return;
-      if (n !== -C.EINTR) return this.#clientError(-n);
+      if (n === -C.EAGAIN) {
+        this.#clientReady = false;
+        return;
+      }
+      if (n === -C.EINTR) continue;
+      if (this.#state === OPEN) return this.#clientError(-n);
+      return this.#close(true); // the client failed before its backend answered: nothing to log
     }
   }
 
   /** Backend to client, the same way. */
   #pumpDown(): void {
-    if (this.#state !== OPEN || this.#toClient !== undefined || this.#backendEof) return;
+    if (
+      this.#state !== OPEN || this.#toClient !== undefined || this.#backendEof ||
+      !this.#backendReady
+    ) return;
     const { loop, buf } = this.#host;
     const cap = buf.length;
     const bytes = this.#backend!.bytes;
@@ -320,7 +357,10 @@ export class Tunnel implements SocketHandler, Timed {
         if (w === n) {
           this.#down += n;
           bytes.down += n;
-          if (n < cap && !this.#backendRdhup) return;
+          if (n < cap && !this.#backendRdhup) {
+            this.#backendReady = false;
+            return;
+          }
           continue;
         }
         if (w < 0 && w !== -C.EAGAIN) return this.#clientError(-w);
@@ -334,7 +374,10 @@ export class Tunnel implements SocketHandler, Timed {
         this.#backendEof = true;
         return this.#finDown();
       }
-      if (n === -C.EAGAIN) return;
+      if (n === -C.EAGAIN) {
+        this.#backendReady = false;
+        return;
+      }
       if (n !== -C.EINTR) return this.#end("backend error", -n);
     }
   }
