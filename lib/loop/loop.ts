@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { C, type Libc, openLibc, size } from "./_libc.ts";
+import { C, type Libc, openLibc } from "./_libc.ts";
 
 /** Something that owns a registered socket and is told what happened to it. */
 export interface SocketHandler {
@@ -195,13 +195,21 @@ export class EventLoop {
 
   /** recv(): the byte count (0 at the peer's FIN), or the errno negated (-EAGAIN: nothing yet). */
   recv(fd: number, buf: Uint8Array, length: number): number {
-    const n = this.libc.sym.recv(fd, buf, size(length), 0);
+    // a BigInt length keeps the call on V8's fast path (a number costs about 0.3 µs more); the
+    // length is nearly always the buffer's, so its BigInt is made once
+    if (length !== this.#recvLength) {
+      this.#recvLength = length;
+      this.#recvBig = BigInt(length);
+    }
+    const n = this.libc.sym.recv(fd, buf, this.#recvBig, 0);
     return n >= 0 ? n : -this.libc.errno();
   }
+  #recvLength = 0;
+  #recvBig = 0n;
 
   /** send() without SIGPIPE: the byte count, or the errno negated (-EAGAIN: buffer full). */
   send(fd: number, buf: Uint8Array, length: number): number {
-    const n = this.libc.sym.send(fd, buf, size(length), C.MSG_NOSIGNAL);
+    const n = this.libc.sym.send(fd, buf, BigInt(length), C.MSG_NOSIGNAL);
     return n >= 0 ? n : -this.libc.errno();
   }
 
@@ -277,7 +285,7 @@ export class EventLoop {
   }
 
   #wake(): void {
-    this.libc.sym.write(this.#wakeFd, this.#one, size(8));
+    this.libc.sym.write(this.#wakeFd, this.#one, 8n);
   }
 
   async #loop(): Promise<void> {
