@@ -105,7 +105,7 @@ export class EventLoop {
   #at: number[] = [];
   #nextSweep = 0;
   /** The loop's clock in milliseconds (performance.now()), read once per round of events. */
-  now = performance.now();
+  now: number = performance.now();
 
   /**
    * Opens libc and an epoll set.
