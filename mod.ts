@@ -263,8 +263,8 @@ export type { PoolDispatch } from "./lib/server/pool_protocol.ts";
  */
 export { Balancer, ListenFailedError, startBalancer } from "./lib/balancer/balancer.ts";
 export type { BalancerOptions } from "./lib/balancer/balancer.ts";
-export type { EngineChoice } from "./lib/balancer/transport/select.ts";
-export type { EngineName } from "./lib/balancer/transport/transport.ts";
+export type { EngineChoice } from "./lib/balancer/engines/select.ts";
+export type { EngineName } from "./lib/balancer/engines/frontend.ts";
 /**
  * Parses `--backend` values: `HOST:PORT`, port ranges `HOST:FIRST-LAST`, comma lists, `[IPv6]:PORT`
  * and a weight suffix `@N` (1-256, default 1).

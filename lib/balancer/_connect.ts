@@ -4,14 +4,15 @@ export class BackendConnectError extends Error {
 }
 
 /**
- * Opens a TCP connection to host:port, giving up after `timeoutMs`. Uses a private controller,
- * not `AbortSignal.timeout`, because the signal stays tied to the socket and would close a
- * connection that succeeded.
+ * Opens a TCP connection to host:port, giving up after `timeoutMs` or when `signal` aborts (a
+ * shutdown). Uses a private controller, not `AbortSignal.timeout`, because the signal stays tied
+ * to the socket and would close a connection that succeeded.
  */
 export async function connectWithTimeout(
   host: string,
   port: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<Deno.TcpConn> {
   const controller = new AbortController();
   let timedOut = false;
@@ -19,6 +20,9 @@ export async function connectWithTimeout(
     timedOut = true;
     controller.abort();
   }, timeoutMs);
+  const onAbort = () => controller.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) controller.abort();
   try {
     return await Deno.connect({ hostname: host, port, signal: controller.signal });
   } catch (err) {
@@ -39,6 +43,7 @@ export async function connectWithTimeout(
     throw err;
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

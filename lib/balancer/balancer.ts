@@ -1,58 +1,78 @@
 /**
- * The TCP load balancer's life cycle: listens, accepts clients (each served by `_session.ts`),
- * runs health checks and the stats endpoint, and drains on stop.
+ * The TCP load balancer's life cycle: picks an engine, listens, runs health checks and the
+ * stats endpoint, and drains on stop. The connections themselves are the engine's
+ * (`engines/deno.ts` or `engines/epoll.ts`).
  *
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { serveClient, type SessionContext } from "./_session.ts";
 import { Backend } from "./backend.ts";
 import { formatAddress } from "./backend_spec.ts";
 import { HealthChecker } from "./health.ts";
-import { type BalancerStats, createStatsHandler } from "./stats.ts";
+import { type BalancerStats, statsResponse } from "./stats.ts";
+import { StatsServer } from "./_stats_server.ts";
 import { counted } from "../runtime/text.ts";
+import { raiseFdLimit } from "../loop/fd_limit.ts";
 import {
   type BalancerOptions,
   type BalancerSettings,
+  checkDurations,
   ListenFailedError,
   withDefaults,
 } from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
-import { selectTransport } from "./transport/select.ts";
-import type { Transport, TransportConn, TransportListener } from "./transport/transport.ts";
+import { type EngineSelection, selectEngine } from "./engines/select.ts";
+import type {
+  Counters,
+  EngineName,
+  Frontend,
+  SessionContext,
+  StatsEndpoint,
+} from "./engines/frontend.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
+
+/** Descriptors kept beyond those open at start: stats clients, health checks, log files. */
+const FD_SPARE = 32;
+
+/** Descriptors open now (Linux), or 0 when they cannot be counted. */
+function openDescriptors(): number {
+  try {
+    return Array.from(Deno.readDirSync("/proc/self/fd")).length;
+  } catch {
+    return 0;
+  }
+}
 
 /** A running TCP load balancer. Create with {@linkcode startBalancer} or `new` + `start()`. */
 export class Balancer implements AsyncDisposable {
   #o: BalancerSettings;
+  #maxConnsGiven: boolean;
   #statsPort: number | undefined;
   #signal: AbortSignal | undefined;
   #log: Logger;
   #strategy: Strategy;
   #backends: Backend[];
   #health: HealthChecker;
-  #transport: Transport;
-  #listener: TransportListener | undefined;
-  #stats: Deno.HttpServer<Deno.NetAddr> | undefined;
-  #sessions = new Set<Promise<void>>();
-  #kill = new AbortController();
+  #engine: EngineSelection;
+  #frontend: Frontend | undefined;
+  #stats: StatsEndpoint | undefined;
+  #counters: Counters = { total: 0, rejected: 0, unserved: 0 };
   #context: SessionContext;
-  #accepting: Promise<void> = Promise.resolve();
   #done = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   /** Put on `options.signal` by start(), taken off by stop(). */
   #onAbort = () => void this.stop();
   #startedAt = 0;
-  #total = 0;
-  #rejected = 0;
-  /** Whether the last client was turned away by maxConns (to warn once per episode). */
-  #full = false;
-  #unserved = 0;
+  /** A frontend given up on in start() (stats port busy), being released. */
+  #released: Promise<void> = Promise.resolve();
 
+  /** @throws {RangeError} for a duration over 2^31-1 ms (timers cannot wait that long) */
   constructor(options: BalancerOptions) {
     if (options.backends.length === 0) throw new TypeError("A balancer needs at least one backend");
     this.#o = withDefaults(options);
+    checkDurations(this.#o);
+    this.#maxConnsGiven = options.maxConns !== undefined;
     this.#statsPort = options.statsPort;
     this.#signal = options.signal;
     this.#log = options.logger ?? getLogger(["netlab", "balance"]);
@@ -66,33 +86,30 @@ export class Balancer implements AsyncDisposable {
       fall: this.#o.healthFall,
       logger: this.#log,
     });
-    const { transport, notice } = selectTransport(
+    this.#engine = selectEngine(
       options.engine ?? "auto",
       [this.#o.host, ...this.#backends.map((b) => b.host)],
     );
-    this.#transport = transport;
-    if (notice) this.#log.warn(notice);
+    if (this.#engine.notice) this.#log.warn(this.#engine.notice);
     this.#context = {
-      transport,
       backends: this.#backends,
       strategy: this.#strategy,
       settings: this.#o,
       health: this.#health,
       log: this.#log,
-      kill: this.#kill.signal,
-      spare: [],
+      counters: this.#counters,
     };
   }
 
   /** The address the balancer listens on (port 0 resolved); throws before `start()`. */
   get addr(): Deno.NetAddr {
-    if (!this.#listener) throw new Error("The balancer is not listening yet");
-    return this.#listener.addr;
+    if (!this.#frontend) throw new Error("The balancer is not listening yet");
+    return this.#frontend.addr;
   }
 
   /** The socket engine in use: `epoll` or `deno`. */
-  get engine(): "epoll" | "deno" {
-    return this.#transport.name;
+  get engine(): EngineName {
+    return this.#engine.name;
   }
 
   /** The stats server's address, when `statsPort` was given. */
@@ -105,14 +122,19 @@ export class Balancer implements AsyncDisposable {
     return this.#backends;
   }
 
+  /** The most client connections held at once (`maxConns`, or what the fd limit allows). */
+  get maxConns(): number {
+    return this.#o.maxConns;
+  }
+
   /** Resolves once the balancer has stopped and every connection is closed. */
   get finished(): Promise<void> {
     return this.#done.promise;
   }
 
   /**
-   * Listens and starts accepting; resolves with the bound address once listening. After a
-   * failure, `stop()` releases the socket engine (the epoll engine holds descriptors).
+   * Listens and starts accepting; resolves with the bound address once listening. A balancer
+   * starts once: after `stop()` it rejects.
    *
    * @throws {ListenFailedError} with the `Deno.listen` error as `cause`.
    */
@@ -125,32 +147,33 @@ export class Balancer implements AsyncDisposable {
   }
 
   #listen(): Deno.NetAddr {
-    if (this.#listener) return this.#listener.addr;
+    if (this.#stopping) throw new Error("The balancer has been stopped: create a new one");
+    if (this.#frontend) return this.#frontend.addr;
+    this.#fitDescriptors();
     const { host, port } = this.#o;
     try {
-      this.#listener = this.#transport.listen(host, port);
+      this.#frontend = this.#engine.listen(this.#context, host, port);
     } catch (err) {
       throw new ListenFailedError(host, port, err);
     }
     if (this.#statsPort !== undefined) {
       try {
-        this.#stats = Deno.serve({
-          hostname: host,
-          port: this.#statsPort,
-          onListen: () => {},
-        }, createStatsHandler(() => this.stats()));
+        const respond = (head: string) => statsResponse(head, () => this.stats());
+        this.#stats = this.#frontend.serveStats?.(host, this.#statsPort, respond) ??
+          new StatsServer(host, this.#statsPort, respond, this.#log);
       } catch (err) {
-        this.#listener.close();
-        this.#listener = undefined;
+        const frontend = this.#frontend;
+        this.#frontend = undefined;
+        this.#released = frontend.close();
         throw new ListenFailedError(host, this.#statsPort, err, "stats");
       }
     }
     this.#startedAt = Date.now();
-    const addr = this.#listener.addr;
-    this.#log.info(`listening on ${formatAddress(addr.hostname, addr.port)}`, {
+    const addr = this.#frontend.addr;
+    this.#log.info(`listening on ${formatAddress(addr.hostname, addr.port)} (${this.describe()})`, {
       host: addr.hostname,
       port: addr.port,
-      engine: this.#transport.name,
+      engine: this.#engine.name,
       strategy: this.#strategy.name,
       backends: this.#backends.map((b) => b.address),
     });
@@ -159,10 +182,37 @@ export class Balancer implements AsyncDisposable {
       this.#log.info(`stats on http://${formatAddress(s.hostname, s.port)}/stats and /metrics`);
     }
     if (this.#o.healthIntervalMs > 0) this.#health.start();
-    this.#accepting = this.#acceptLoop(this.#listener);
     if (this.#signal?.aborted) void this.stop();
     else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
     return addr;
+  }
+
+  /** Strategy, backend count and engine, as the listening line gives them. */
+  describe(): string {
+    const n = counted(this.#backends.length, "backend");
+    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine`;
+  }
+
+  /**
+   * Raises the descriptor limit toward the hard one; without `maxConns`, holds as many
+   * connections as it allows (up to the default), and with one that cannot fit, says so.
+   */
+  #fitDescriptors(): void {
+    const limit = raiseFdLimit();
+    if (!limit || !Number.isFinite(limit.soft)) return;
+    const reserve = openDescriptors() + FD_SPARE;
+    const fits = Math.max(1, Math.floor((limit.soft - reserve) / 2));
+    if (!this.#maxConnsGiven) {
+      this.#o.maxConns = Math.min(this.#o.maxConns, fits);
+      return;
+    }
+    if (this.#o.maxConns <= fits) return;
+    this.#log.warn(
+      `--max-conns ${this.#o.maxConns} cannot fit in ${limit.soft} file descriptors ` +
+        `(2 per connection plus ${reserve}; hard limit ${limit.hard}): ` +
+        `about ${fits} connections can be held, raise the limit with ulimit -n`,
+      { maxConns: this.#o.maxConns, fits, soft: limit.soft, hard: limit.hard },
+    );
   }
 
   /**
@@ -176,36 +226,32 @@ export class Balancer implements AsyncDisposable {
 
   async #stop(drainTimeoutMs: number): Promise<void> {
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    if (!this.#listener) {
-      await this.#transport.close();
-      return this.#done.resolve();
-    }
-    try {
-      this.#listener.close();
-    } catch { /* already closed */ }
-    // the socket really stops listening only once the pending accept has settled
-    await this.#accepting;
+    const frontend = this.#frontend;
+    await this.#released;
+    if (!frontend) return this.#done.resolve();
+    await frontend.stopAccepting();
     await this.#health.stop();
-    const open = this.#sessions.size;
+    const open = frontend.active;
     if (open > 0) {
       this.#log.info(`draining ${counted(open, "open connection")} (up to ${drainTimeoutMs} ms)`);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const drained = await Promise.race([
-        Promise.all(this.#sessions).then(() => true),
+        frontend.idle().then(() => true),
         new Promise<false>((r) => timer = setTimeout(() => r(false), drainTimeoutMs)),
       ]);
       clearTimeout(timer);
       if (!drained) {
         this.#log.warn(
-          `closing ${counted(this.#sessions.size, "connection")} still open after drain timeout`,
+          `closing ${counted(frontend.active, "connection")} still open after drain timeout`,
         );
-        this.#kill.abort();
-        await Promise.all(this.#sessions);
+        frontend.closeAll();
+        await frontend.idle();
       }
     }
-    await this.#stats?.shutdown();
-    await this.#transport.close();
-    this.#log.info(`stopped after ${counted(this.#total, "connection")}`, { total: this.#total });
+    await this.#stats?.close();
+    await frontend.close();
+    const total = this.#counters.total;
+    this.#log.info(`stopped after ${counted(total, "connection")}`, { total });
     this.#done.resolve();
   }
 
@@ -216,15 +262,16 @@ export class Balancer implements AsyncDisposable {
 
   /** The counters at this moment. */
   stats(): BalancerStats {
-    const addr = this.#listener?.addr;
+    const addr = this.#frontend?.addr;
     return {
       listening: addr ? formatAddress(addr.hostname, addr.port) : "",
+      engine: this.#engine.name,
       strategy: this.#strategy.name,
       uptimeSeconds: this.#startedAt ? (Date.now() - this.#startedAt) / 1000 : 0,
-      active: this.#sessions.size,
-      total: this.#total,
-      rejected: this.#rejected,
-      unserved: this.#unserved,
+      active: this.#frontend?.active ?? 0,
+      total: this.#counters.total,
+      rejected: this.#counters.rejected,
+      unserved: this.#counters.unserved,
       bytesUp: this.#backends.reduce((n, b) => n + b.bytes.up, 0),
       bytesDown: this.#backends.reduce((n, b) => n + b.bytes.down, 0),
       backends: this.#backends.map((b) => ({
@@ -239,52 +286,6 @@ export class Balancer implements AsyncDisposable {
       })),
     };
   }
-
-  async #acceptLoop(listener: TransportListener): Promise<void> {
-    while (true) {
-      let conn: TransportConn;
-      try {
-        conn = await listener.accept();
-      } catch (err) {
-        if (err instanceof Deno.errors.BadResource || err instanceof Deno.errors.Interrupted) break;
-        // the client reset before we took it (a port scan, an impatient client): nothing to serve,
-        // and no reason to pause accepting for everyone else
-        if (
-          err instanceof Deno.errors.NotConnected ||
-          err instanceof Deno.errors.ConnectionReset ||
-          err instanceof Deno.errors.ConnectionAborted
-        ) continue;
-        // e.g. out of file descriptors: say so, breathe, keep serving the connections we have
-        this.#log.error(`accept failed: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 50));
-        if (this.#stopping) break;
-        continue;
-      }
-      this.#total++;
-      if (this.#sessions.size >= this.#o.maxConns) {
-        // said once per episode, not once per client: a full balancer must not also flood its log
-        if (!this.#full) {
-          this.#log.warn(
-            `${this.#o.maxConns} connections open (max-conns): closing new ones until one ends`,
-          );
-        }
-        this.#full = true;
-        this.#rejected++;
-        conn.close();
-        continue;
-      }
-      this.#full = false;
-      const session = serveClient(conn, this.#context).then((served) => {
-        if (!served) this.#unserved++;
-      }).catch((err) => {
-        this.#log.error(`connection failed: ${(err as Error).message}`);
-        try {
-          conn.close();
-        } catch { /* already closed */ }
-      }).finally(() => this.#sessions.delete(session));
-      this.#sessions.add(session);
-    }
-  }
 }
 
 /**
@@ -297,7 +298,6 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
   try {
     await balancer.start();
   } catch (err) {
-    // the caller never sees this balancer, so only we can release its engine (epoll holds fds)
     await balancer.stop(0);
     throw err;
   }

@@ -8,6 +8,7 @@
 import type { Logger } from "@logtape/logtape";
 import { connectWithTimeout } from "./_connect.ts";
 import type { Backend } from "./backend.ts";
+import { outOfDescriptors, OverloadLog } from "./engines/_overload.ts";
 
 /** Options for {@linkcode HealthChecker}. */
 export interface HealthOptions {
@@ -32,10 +33,12 @@ export class HealthChecker {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #round: Promise<void> = Promise.resolve();
   #stopped = false;
+  #overload: OverloadLog;
 
   constructor(backends: readonly Backend[], options: HealthOptions) {
     this.#backends = backends;
     this.#options = options;
+    this.#overload = new OverloadLog(options.logger);
     this.#rise = options.rise ?? 2;
     this.#fall = options.fall ?? 3;
   }
@@ -50,6 +53,7 @@ export class HealthChecker {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#round;
+    this.#overload.close();
   }
 
   /**
@@ -85,6 +89,14 @@ export class HealthChecker {
       const conn = await connectWithTimeout(backend.host, backend.port, this.#options.timeoutMs);
       conn.close();
     } catch (err) {
+      if (outOfDescriptors(err)) {
+        // our shortage says nothing about the backend: not held against it
+        const why = (err as Error).message;
+        this.#overload.note(
+          `health checks not counted: the balancer is out of descriptors (${why})`,
+        );
+        return;
+      }
       // any failure to connect is a failed check; a health check must never stop the balancer
       failure = err instanceof Error ? err.message : String(err);
     }

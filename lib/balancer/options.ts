@@ -7,7 +7,8 @@ import type { Logger } from "@logtape/logtape";
 import { type BackendSpec, formatAddress } from "./backend_spec.ts";
 import { DEFAULT_BUFFER_SIZE } from "./proxy.ts";
 import type { Strategy, StrategyName } from "./strategies/mod.ts";
-import type { EngineChoice } from "./transport/select.ts";
+import type { EngineChoice } from "./engines/select.ts";
+import { MAX_DELAY_MS } from "../loop/loop.ts";
 
 /** A listen failure, naming the address that could not be bound (main or stats port). */
 export class ListenFailedError extends Error {
@@ -47,11 +48,19 @@ export interface BalancerOptions {
   connectTimeoutMs?: number;
   /** Close a connection with no traffic either way for this long; 0 disables. @default {60000} */
   idleTimeoutMs?: number;
-  /** After one side's FIN, close once the other direction is silent this long; 0 disables. @default {30000} */
+  /**
+   * After one side's FIN, close once the other direction is silent this long (HAProxy's
+   * `timeout client-fin`); 0, the default, leaves a half-closed connection to the idle timeout.
+   * @default {0}
+   */
   finTimeoutMs?: number;
   /** Further backends to try when a connect fails. @default {3} */
   retries?: number;
-  /** Open client connections beyond which new ones are closed at once. @default {10000} */
+  /**
+   * Open client connections beyond which new ones are closed at once. Unset, it is 10000 or as
+   * many as the descriptor limit holds (two each plus a reserve), whichever is less.
+   * @default {10000}
+   */
   maxConns?: number;
   /** Milliseconds between health-check rounds; 0 disables active checks. @default {2000} */
   healthIntervalMs?: number;
@@ -88,7 +97,7 @@ export const BALANCER_DEFAULTS: Readonly<BalancerSettings> = {
   port: 44444,
   connectTimeoutMs: 3000,
   idleTimeoutMs: 60_000,
-  finTimeoutMs: 30_000,
+  finTimeoutMs: 0,
   retries: 3,
   maxConns: 10_000,
   healthIntervalMs: 2000,
@@ -115,4 +124,28 @@ export function withDefaults(o: Partial<BalancerSettings>): BalancerSettings {
     drainTimeoutMs: o.drainTimeoutMs ?? d.drainTimeoutMs,
     bufferSize: o.bufferSize ?? d.bufferSize,
   };
+}
+
+/** The duration settings, by flag name, for error messages. */
+const DURATIONS = {
+  connectTimeoutMs: "connect timeout",
+  idleTimeoutMs: "idle timeout",
+  finTimeoutMs: "fin timeout",
+  healthIntervalMs: "health interval",
+  drainTimeoutMs: "drain timeout",
+} as const;
+
+/**
+ * Checks that every duration fits a timer: `setTimeout` turns anything over 2^31-1 ms into
+ * 1 ms, which would make a long health interval run checks a thousand times a second.
+ *
+ * @throws {RangeError} naming the first duration out of range
+ */
+export function checkDurations(o: BalancerSettings): void {
+  for (const [key, name] of Object.entries(DURATIONS)) {
+    const ms = o[key as keyof typeof DURATIONS];
+    if (!(ms >= 0 && ms <= MAX_DELAY_MS)) {
+      throw new RangeError(`The ${name} must be from 0 to ${MAX_DELAY_MS} ms, not ${ms}`);
+    }
+  }
 }

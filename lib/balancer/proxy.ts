@@ -49,7 +49,8 @@ export interface ProxyOptions {
   idleTimeoutMs?: number;
   /**
    * After one side's FIN, how long the other direction may stay without a byte (the idle timeout
-   * of a half-closed connection, like HAProxy's `timeout client-fin`); 0 disables. @default {30000}
+   * of a half-closed connection, like HAProxy's `timeout client-fin`); 0, the default, leaves it
+   * to the idle timeout. @default {0}
    */
   finTimeoutMs?: number;
   /** Closes both sides at once (end reason "shutdown"). */
@@ -73,6 +74,11 @@ export interface ProxyResult extends Traffic {
   durationMs: number;
 }
 
+/** A peer that has gone: the errors a write to a closed socket gives. */
+function isGone(err: unknown): boolean {
+  return err instanceof Deno.errors.BrokenPipe || err instanceof Deno.errors.ConnectionReset;
+}
+
 /**
  * Default per-direction buffer size in bytes: a small HTTP exchange fits in one read, and 10,000
  * connections hold at most 320 MiB of buffers.
@@ -92,7 +98,7 @@ export async function proxy(
   const started = performance.now();
   const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
   const idleMs = options.idleTimeoutMs ?? 60_000;
-  const finMs = options.finTimeoutMs ?? 30_000;
+  const finMs = options.finTimeoutMs ?? 0;
   const shared = options.traffic;
   const traffic: Traffic = { up: 0, down: 0 };
   let end: EndReason | undefined; // a timeout, an error or shutdown: wins over a FIN
@@ -101,6 +107,7 @@ export async function proxy(
   let closed = false;
   let open = 2;
   let halfClosed = false;
+  let clientEnded = false;
   let lastActive = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -140,6 +147,7 @@ export async function proxy(
         let off = 0;
         while (off < n) {
           off += await dst.write(off === 0 && n === cap ? buf : buf.subarray(off, n));
+          lastActive = Date.now(); // a slow but steady reader is not idle
         }
         reading = true;
         traffic[dir] += n;
@@ -149,10 +157,15 @@ export async function proxy(
       if (closed) return; // we closed the socket under our own pending read or write
       const srcSide = dir === "up" ? "client" : "backend";
       const dstSide = dir === "up" ? "backend" : "client";
-      finish(`${reading ? srcSide : dstSide} error`, err);
+      const side = reading ? srcSide : dstSide;
+      // after its own FIN, a client that goes away has read all it wanted (a TLS client after
+      // the whole body): it closed, it did not fail
+      if (side === "client" && clientEnded && isGone(err)) return finish("client closed");
+      finish(`${side} error`, err);
       return;
     }
     if (closed) return;
+    if (dir === "up") clientEnded = true;
     finReason ??= dir === "up" ? "client closed" : "backend closed";
     if (--open === 0) return closeBoth();
     try {

@@ -22,6 +22,8 @@ export interface BackendStats {
 export interface BalancerStats {
   /** `host:port` the balancer listens on. */
   listening: string;
+  /** The socket engine: `epoll` or `deno`. */
+  engine: string;
   strategy: string;
   uptimeSeconds: number;
   /** Connections open now. */
@@ -53,6 +55,10 @@ export function renderMetrics(stats: BalancerStats): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
   };
+  metric("netlab_balancer_info", "gauge", "The engine and strategy in use (always 1).", [[
+    `{engine="${esc(stats.engine)}",strategy="${esc(stats.strategy)}"}`,
+    1,
+  ]]);
   metric("netlab_balancer_connections_active", "gauge", "Client connections open now.", [[
     "",
     stats.active,
@@ -112,28 +118,80 @@ export function renderMetrics(stats: BalancerStats): string {
   return out.join("\n") + "\n";
 }
 
+/** What the stats port answers to one request. */
+export interface StatsAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const NO_STORE = "no-store";
+
+/** The answer to `method path` on the stats port: `/stats` (JSON), `/metrics` (Prometheus). */
+export function answerStats(
+  method: string,
+  path: string,
+  source: () => BalancerStats,
+): StatsAnswer {
+  if (path !== "/stats" && path !== "/metrics") {
+    return { status: 404, headers: {}, body: "Not found: try /stats or /metrics\n" };
+  }
+  if (method !== "GET" && method !== "HEAD") {
+    return { status: 405, headers: { allow: "GET, HEAD" }, body: "Method not allowed\n" };
+  }
+  if (path === "/stats") {
+    return {
+      status: 200,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": NO_STORE },
+      body: JSON.stringify(source(), null, 2) + "\n",
+    };
+  }
+  return {
+    status: 200,
+    headers: {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+      "cache-control": NO_STORE,
+    },
+    body: renderMetrics(source()),
+  };
+}
+
+const REASONS: Record<number, string> = {
+  200: "OK",
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+};
+const enc = new TextEncoder();
+
+/**
+ * The bytes of a whole HTTP/1.1 response to a raw request head (one request per connection:
+ * `connection: close`), for the stats servers that speak HTTP themselves.
+ */
+export function statsResponse(head: string, source: () => BalancerStats): Uint8Array {
+  const [method = "", target = ""] = head.slice(0, head.indexOf("\r\n")).split(" ");
+  const path = target.startsWith("/") ? target.split("?")[0]! : "";
+  const answer = path === ""
+    ? { status: 400, headers: {}, body: "Bad request\n" }
+    : answerStats(method, path, source);
+  const body = enc.encode(answer.body);
+  let text = `HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? ""}\r\n`;
+  for (const [k, v] of Object.entries(answer.headers)) text += `${k}: ${v}\r\n`;
+  text += `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+  const headBytes = enc.encode(text);
+  if (method === "HEAD") return headBytes;
+  const out = new Uint8Array(headBytes.length + body.length);
+  out.set(headBytes);
+  out.set(body, headBytes.length);
+  return out;
+}
+
 /** A plain handler for the stats port: `GET /stats` (JSON) and `GET /metrics` (Prometheus). */
 export function createStatsHandler(
   source: () => BalancerStats,
 ): (req: Request) => Response {
   return (req) => {
-    const path = new URL(req.url).pathname;
-    if (path !== "/stats" && path !== "/metrics") {
-      return new Response("Not found: try /stats or /metrics\n", { status: 404 });
-    }
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      return new Response("Method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
-    }
-    if (path === "/stats") {
-      return new Response(JSON.stringify(source(), null, 2) + "\n", {
-        headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-      });
-    }
-    return new Response(renderMetrics(source()), {
-      headers: {
-        "content-type": "text/plain; version=0.0.4; charset=utf-8",
-        "cache-control": "no-store",
-      },
-    });
+    const a = answerStats(req.method, new URL(req.url).pathname, source);
+    return new Response(a.body, { status: a.status, headers: a.headers });
   };
 }

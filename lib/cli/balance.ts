@@ -11,7 +11,7 @@ import { BackendSpecError, formatAddress, parseBackends } from "../balancer/back
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
-import { ENGINE_CHOICES, type EngineChoice } from "../balancer/transport/select.ts";
+import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/select.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
@@ -64,11 +64,10 @@ export function balanceCommand(ctx: CliContext): Command {
       ),
     )
     .addOption(
-      durationFlag(
+      new Option(
         "--fin-timeout <duration>",
-        "after a FIN, close when idle this long (0: never)",
-        D.finTimeoutMs,
-      ),
+        "after a FIN, close when idle this long (default: the idle timeout governs)",
+      ).argParser(durationArg("s")),
     )
     .option(
       "--retries <n>",
@@ -76,11 +75,12 @@ export function balanceCommand(ctx: CliContext): Command {
       integerArg(0, 100),
       D.retries,
     )
-    .option(
-      "--max-conns <n>",
-      "close new connections beyond this many",
-      integerArg(1, 1e7),
-      D.maxConns,
+    .addOption(
+      new Option(
+        "--max-conns <n>",
+        `close new connections beyond this many (default: ${D.maxConns}, or what the ` +
+          "descriptor limit holds)",
+      ).argParser(integerArg(1, 1e7)),
     )
     .addOption(
       durationFlag(
@@ -144,12 +144,12 @@ Backends:
         strategy: opts.strategy,
         connectTimeoutMs: opts.connectTimeout,
         idleTimeoutMs: opts.idleTimeout,
-        finTimeoutMs: opts.finTimeout,
         retries: opts.retries,
-        maxConns: opts.maxConns,
+        ...(opts.finTimeout !== undefined ? { finTimeoutMs: opts.finTimeout } : {}),
+        ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}),
         healthIntervalMs: opts.healthInterval,
         drainTimeoutMs: opts.drainTimeout,
-        engine: opts.engine,
+        engine: opts.engine as EngineChoice,
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
       if (opts.emit === "haproxy") {
@@ -179,7 +179,8 @@ Backends:
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {
         const { hostname, port } = balancer.addr;
-        ctx.printErr(listeningLine("balance", formatAddress(hostname, port), opts.logFormat));
+        const url = `${formatAddress(hostname, port)} (${balancer.describe()})`;
+        ctx.printErr(listeningLine("balance", url, opts.logFormat));
         const stats = balancer.statsAddr;
         if (stats !== undefined) {
           const url = `http://${formatAddress(stats.hostname, stats.port)}/stats`;

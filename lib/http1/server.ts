@@ -7,7 +7,6 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { EventLoop, LINUX, type SocketHandler, TcpListener, type Timed } from "../loop/mod.ts";
-import { size } from "../loop/_libc.ts";
 import { decodeSockAddr } from "../loop/sockaddr.ts";
 import { createStaticResponder } from "../http/handler.ts";
 import { clientOf, withAccessLog } from "../server/access_log.ts";
@@ -129,7 +128,7 @@ export function startHttp1(options: Http1Options): Http1Server {
 
     send(bytes: Uint8Array, len: number, last = false): number {
       const n = last
-        ? sym.send(this.fd, bytes, size(len), LINUX.MSG_NOSIGNAL | MSG_MORE)
+        ? sym.send(this.fd, bytes, BigInt(len), LINUX.MSG_NOSIGNAL | MSG_MORE)
         : loop.send(this.fd, bytes, len);
       if (n >= 0) return n;
       const errno = last ? -loop.libc.errno() : n;

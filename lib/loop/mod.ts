@@ -27,7 +27,7 @@
  *   number is reused at once (each registration carries a generation tag).
  * - Callbacks run on the loop's thread between other JavaScript; they must not block. While
  *   sockets are busy the loop waits for them synchronously and hands the thread to other work
- *   (timers, a stats server, logs, signals) every couple of milliseconds; when idle it waits
+ *   (timers, a stats server, logs, signals) every 20 ms at most; when idle it waits
  *   off-thread and uses no CPU.
  *
  * @example Echo every connection back to its sender
@@ -62,7 +62,7 @@ export {
   type Timed,
 } from "./loop.ts";
 export { type ListenerHandlers, type ListenerOptions, TcpListener } from "./listener.ts";
-export { connectSocket, type ListenOptions, listenSocket, localAddr } from "./socket.ts";
+export { connectSocket, type ListenOptions, listenSocket, localAddr, peerAddr } from "./socket.ts";
 export {
   decodeSockAddr,
   encodeSockAddr,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { openLibc, size } from "./_libc.ts";
+import { openLibc } from "./_libc.ts";
 
 /**
  * Closes every descriptor registered in the epoll set `epollFd` and then the set itself. Call it
@@ -39,7 +39,7 @@ export function reapLoop(epollFd: number): number {
       } catch {
         continue; // closed meanwhile
       }
-      if (target === "anon_inode:[eventfd]") libc.sym.write(fd, one, size(8));
+      if (target === "anon_inode:[eventfd]") libc.sym.write(fd, one, 8n);
       libc.sym.close(fd);
     }
     libc.sym.close(epollFd);

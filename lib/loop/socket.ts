@@ -71,6 +71,19 @@ export function localAddr(loop: EventLoop, fd: number): Deno.NetAddr {
 }
 
 /**
+ * The address of a connected socket's peer (getpeername), for when something will print it: an
+ * accepted socket's address is also what `onAccept` got, without a syscall.
+ *
+ * @returns the address, or undefined once the peer is gone (ENOTCONN)
+ */
+export function peerAddr(loop: EventLoop, fd: number): Deno.NetAddr | undefined {
+  const buf = new Uint8Array(SOCKADDR_MAX);
+  const len = new Uint8Array(new Uint32Array([SOCKADDR_MAX]).buffer);
+  if (loop.libc.sym.getpeername(fd, buf, len) !== 0) return undefined;
+  return decodeSockAddr(buf);
+}
+
+/**
  * Starts a nonblocking connect and registers the socket with `owner`. The outcome is an event:
  * `onWritable` once connected, `onHangup` when it failed (`loop.socketError(fd)` says why).
  * A connect that fails at once (no descriptor left, a refusal the kernel knows already) returns

@@ -2,7 +2,7 @@
 import { configure, type LogLevel, type LogRecord, reset } from "@logtape/logtape";
 import { plainLine } from "../../lib/cli/logging.ts";
 import { type Balancer, type BalancerOptions, startBalancer } from "../../lib/balancer/balancer.ts";
-import type { EngineName } from "../../lib/balancer/transport/transport.ts";
+import type { EngineName } from "../../lib/balancer/engines/frontend.ts";
 
 /** A tiny TCP server that can be stopped and started again on the same port. */
 export class TestBackend implements AsyncDisposable {

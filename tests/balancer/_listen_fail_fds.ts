@@ -7,7 +7,7 @@
  */
 // deno-lint-ignore-file no-console
 import { ListenFailedError } from "../../lib/balancer/balancer.ts";
-import type { EngineName } from "../../lib/balancer/transport/transport.ts";
+import type { EngineName } from "../../lib/balancer/engines/frontend.ts";
 import { startOn } from "./_helpers.ts";
 
 const engine = Deno.args[0] as EngineName;

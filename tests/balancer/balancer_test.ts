@@ -42,7 +42,12 @@ engineTest("Balancer logs one line per connection and one when it ends", async (
   while (await conn.read(buf) !== null) { /* until the backend closes */ }
   conn.close(); // the client's direction stays open (half-close) until it closes too
   for (let i = 0; i < 50 && !logs.lines.some((l) => l.includes("ended")); i++) await delay(10);
-  assert.match(logs.lines[0]!, new RegExp(`^listening on 127\\.0\\.0\\.1:${lb.addr.port}$`));
+  assert.match(
+    logs.lines[0]!,
+    new RegExp(
+      `^listening on 127\\.0\\.0\\.1:${lb.addr.port} \\(round-robin, 1 backend, ${engine} engine\\)$`,
+    ),
+  );
   assert.ok(logs.lines.includes(`connection from ${local} forwarded to 127.0.0.1:${a.port}`));
   const end = logs.lines.find((l) => l.includes("ended"));
   assert.match(

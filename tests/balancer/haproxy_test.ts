@@ -19,13 +19,17 @@ Deno.test("haproxyConfig() renders frontend, backends, strategy, checks and time
       "  retries 3",
       "  timeout connect 3000ms",
       "  timeout client 60000ms",
-      "  timeout client-fin 30000ms",
       "  hard-stop-after 10000ms",
       "  server b1 127.0.0.1:9002 weight 1 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 1 on-error mark-down",
       "  server b2 [::1]:9003 weight 3 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 1 on-error mark-down",
     ]
   ) assert.ok(text.split("\n").includes(line), line);
   assert.match(text, /SIGUSR1/, "says how to make HAProxy drain like netlab on SIGTERM");
+  // no fin timeout given: the idle timeout governs half-closed connections, in both
+  assert.doesNotMatch(text, /-fin/);
+  const fin = haproxyConfig({ backends, port: 44444, finTimeoutMs: 5000 }).split("\n");
+  assert.ok(fin.includes("  timeout client-fin 5000ms"));
+  assert.ok(fin.includes("  timeout server-fin 5000ms"));
 });
 
 Deno.test("haproxyConfig() maps every strategy and drops checks when disabled", () => {

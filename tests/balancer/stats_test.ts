@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type BalancerStats, createStatsHandler } from "../../lib/balancer/stats.ts";
 
 const sample: BalancerStats = {
+  engine: "epoll",
   listening: "127.0.0.1:44444",
   strategy: "round-robin",
   uptimeSeconds: 12,

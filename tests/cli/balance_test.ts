@@ -22,11 +22,11 @@ Deno.test("netlab balance --help shows the defaults of duration flags as duratio
     const [flag, value] of [
       ["connect-timeout", "3s"],
       ["idle-timeout", "1m"],
-      ["fin-timeout", "30s"],
       ["health-interval", "2s"],
       ["drain-timeout", "10s"],
     ] as const
   ) assert.match(help, new RegExp(`--${flag} <duration> [^-]*\\(default: ${value}\\)`), flag);
+  assert.match(help, /--fin-timeout <duration> [^(]*\(default: the idle timeout governs\)/);
 });
 
 Deno.test("netlab balance without --backend is a usage error (exit 2)", async () => {
@@ -221,10 +221,13 @@ async function firstLine(args: string[]): Promise<{ line: string; code: number }
 Deno.test("netlab balance --quiet still prints the listening line, as JSON with --log-format json", async () => {
   const common = ["--port", "0", "--backend", "127.0.0.1:9", "--health-interval", "0", "--quiet"];
   const text = await firstLine(common);
-  assert.match(text.line, /^netlab balance: listening on 127\.0\.0\.1:\d+$/);
+  assert.match(
+    text.line,
+    /^netlab balance: listening on 127\.0\.0\.1:\d+ \(round-robin, 1 backend, (epoll|deno) engine\)$/,
+  );
   assert.equal(text.code, 0);
   const json = await firstLine([...common, "--log-format", "json"]);
-  assert.match(JSON.parse(json.line).message, /^listening on 127\.0\.0\.1:\d+$/);
+  assert.match(JSON.parse(json.line).message, /^listening on 127\.0\.0\.1:\d+ \(/);
   assert.equal(json.code, 0);
 });
 
@@ -236,7 +239,7 @@ Deno.test("netlab balance --quiet --stats-port 0 says where its stats are", asyn
     const stats = await (await fetch(url)).json();
     assert.equal(stats.backends.length, 1);
   });
-  assert.match(lines[0]!, /^netlab balance: listening on 127\.0\.0\.1:\d+$/);
+  assert.match(lines[0]!, /^netlab balance: listening on 127\.0\.0\.1:\d+ \(/);
   assert.equal(code, 0);
 });
 
@@ -276,6 +279,6 @@ async function epollWithoutFfi(): Promise<void> {
     lines[0]!,
     /\[WRN\] netlab\.balance: the epoll engine needs FFI \(run with --allow-ffi\): using deno$/,
   );
-  assert.match(lines[1]!, /listening on 127\.0\.0\.1:\d+$/);
+  assert.match(lines[1]!, /listening on 127\.0\.0\.1:\d+ \(round-robin, 1 backend, deno engine\)$/);
   assert.equal(code, 0);
 }

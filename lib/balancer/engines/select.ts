@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { denoTransport } from "./deno.ts";
-import { EpollTransport } from "./epoll.ts";
 import { isIpLiteral } from "../../loop/sockaddr.ts";
-import type { EngineName, Transport } from "./transport.ts";
+import { openLibc } from "../../loop/_libc.ts";
+import { DenoFrontend } from "./deno.ts";
+import { EpollFrontend } from "./epoll.ts";
+import type { EngineName, FrontendFactory } from "./frontend.ts";
 
 /** The engine names `--engine` accepts: `auto` picks epoll when it can. */
 export const ENGINE_CHOICES = ["auto", "epoll", "deno"] as const;
@@ -18,41 +19,40 @@ export type EngineChoice = EngineName | "auto";
 
 /** The engine picked, and why it is not the one asked for (when it is not). */
 export interface EngineSelection {
-  transport: Transport;
+  name: EngineName;
+  /** Creates the engine's frontend, listening. */
+  listen: FrontendFactory;
   /** Set when epoll was wanted but the Deno engine runs instead: one line saying why. */
   notice?: string;
 }
 
+const deno: FrontendFactory = (ctx, host, port) => new DenoFrontend(ctx, host, port);
+const epoll: FrontendFactory = (ctx, host, port) => new EpollFrontend(ctx, host, port);
+
 /**
- * Creates the engine for `choice`. `auto` and `epoll` both try epoll and fall back to Deno.net;
+ * Picks the engine for `choice`. `auto` and `epoll` both try epoll and fall back to Deno.net;
  * `notice` says why when `epoll` was asked for explicitly, or when FFI was denied on Linux.
  *
  * @param choice what the user asked for
  * @param hosts the listen host and every backend host (epoll needs IP literals)
  */
-export function selectTransport(choice: EngineChoice, hosts: readonly string[]): EngineSelection {
-  if (choice === "deno") return { transport: denoTransport() };
+export function selectEngine(choice: EngineChoice, hosts: readonly string[]): EngineSelection {
+  if (choice === "deno") return { name: "deno", listen: deno };
   const explicit = choice === "epoll";
-  if (Deno.build.os !== "linux") {
-    return explicit
-      ? { transport: denoTransport(), notice: "the epoll engine needs Linux: using deno" }
-      : { transport: denoTransport() };
-  }
+  const fallback = (notice: string): EngineSelection =>
+    explicit ? { name: "deno", listen: deno, notice } : { name: "deno", listen: deno };
+  if (Deno.build.os !== "linux") return fallback("the epoll engine needs Linux: using deno");
   const name = hosts.find((h) => !isIpLiteral(h));
   if (name !== undefined) {
-    return explicit
-      ? {
-        transport: denoTransport(),
-        notice: `the epoll engine needs IP addresses, not "${name}": using deno`,
-      }
-      : { transport: denoTransport() };
+    return fallback(`the epoll engine needs IP addresses, not "${name}": using deno`);
   }
   try {
-    return { transport: new EpollTransport() };
+    openLibc().close();
+    return { name: "epoll", listen: epoll };
   } catch (err) {
     const notice = err instanceof Deno.errors.NotCapable
       ? "the epoll engine needs FFI (run with --allow-ffi): using deno"
       : `cannot use the epoll engine (${(err as Error).message}): using deno`;
-    return { transport: denoTransport(), notice };
+    return { name: "deno", listen: deno, notice };
   }
 }

@@ -1,0 +1,173 @@
+/**
+ * The epoll engine (Linux): the balancer on netlab's event loop (`lib/loop/`), each connection a
+ * state machine (`_tunnel.ts`). It exists for speed: no promise, closure or string per operation,
+ * one shared read buffer, one coarse timer for every deadline. Hosts must be IP literals (it
+ * resolves no names).
+ *
+ * @module
+ */
+import type { Backend } from "../backend.ts";
+import { formatAddress } from "../backend_spec.ts";
+import {
+  decodeSockAddr,
+  encodeSockAddr,
+  errnoError,
+  EventLoop,
+  type ListenerHandlers,
+  type SockAddr,
+  TcpListener,
+} from "../../loop/mod.ts";
+import { OverloadLog } from "./_overload.ts";
+import { Tunnel, type TunnelHost } from "./_tunnel.ts";
+import { LoopStatsServer } from "./_loop_stats.ts";
+import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
+
+/** The epoll engine listening on host:port. */
+export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
+  readonly name = "epoll" as const;
+  readonly addr: Deno.NetAddr;
+  readonly loop: EventLoop;
+  readonly ctx: SessionContext;
+  readonly buf: Uint8Array;
+  readonly logging: boolean;
+  #listener: TcpListener | undefined;
+  #addrs = new Map<Backend, SockAddr>();
+  #tunnels = new Set<Tunnel>();
+  #idle: PromiseWithResolvers<void> | undefined;
+  #hashesClient: boolean;
+  /** Whether the last client was turned away by maxConns (to warn once per episode). */
+  #full = false;
+  #overload: OverloadLog;
+  #connectOverload: OverloadLog;
+
+  /**
+   * Opens the event loop and listens.
+   *
+   * @throws when epoll cannot run here, or what `Deno.listen` throws for the same errno
+   */
+  constructor(ctx: SessionContext, host: string, port: number) {
+    this.ctx = ctx;
+    this.buf = new Uint8Array(ctx.settings.bufferSize);
+    this.logging = ctx.log.isEnabledFor("info");
+    this.#hashesClient = ctx.strategy.name === "source-hash";
+    this.#overload = new OverloadLog(ctx.log);
+    this.#connectOverload = new OverloadLog(ctx.log);
+    for (const b of ctx.backends) this.#addrs.set(b, encodeSockAddr(b.host, b.port));
+    this.loop = new EventLoop({
+      onError: (err) => ctx.log.error(`internal error: ${(err as Error)?.stack ?? err}`),
+    });
+    try {
+      this.#listener = new TcpListener(this.loop, { host, port }, this);
+    } catch (err) {
+      void this.loop.stop();
+      throw err;
+    }
+    this.addr = this.#listener.addr;
+  }
+
+  get active(): number {
+    return this.#tunnels.size;
+  }
+
+  addrOf(backend: Backend): SockAddr {
+    return this.#addrs.get(backend)!;
+  }
+
+  onAccept(fd: number, peer: Uint8Array): void {
+    const { counters, settings, log } = this.ctx;
+    counters.total++;
+    if (this.#tunnels.size >= settings.maxConns) {
+      if (!this.#full) {
+        log.warn(
+          `${settings.maxConns} connections open (max-conns): closing new ones until one ends`,
+        );
+      }
+      this.#full = true;
+      counters.rejected++;
+      this.loop.close(fd);
+      return;
+    }
+    this.#full = false;
+    // strings only when something uses them
+    const addr = this.#hashesClient || this.logging ? decodeSockAddr(peer) : undefined;
+    const tunnel = new Tunnel(
+      this,
+      fd,
+      this.#hashesClient ? addr!.hostname : "",
+      addr && this.logging ? formatAddress(addr.hostname, addr.port) : undefined,
+    );
+    const errno = this.loop.watch(fd, tunnel);
+    if (errno !== 0) {
+      this.loop.close(fd);
+      this.outOfDescriptors(errno);
+      return;
+    }
+    this.#tunnels.add(tunnel);
+    tunnel.connectNext();
+  }
+
+  onOverload(errno: number, count: number): void {
+    this.#overload.note(`accept failed: ${errnoError(errno, "accept4").message}; pausing`, count);
+  }
+
+  outOfDescriptors(errno: number): void {
+    this.#connectOverload.note(
+      `cannot connect to a backend: ${errnoError(errno, "socket").message}`,
+    );
+  }
+
+  ended(tunnel: Tunnel): void {
+    this.#tunnels.delete(tunnel);
+    if (this.#tunnels.size === 0 && this.#idle) {
+      this.#idle.resolve();
+      this.#idle = undefined;
+    }
+  }
+
+  serveStats(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint {
+    const overload = new OverloadLog(this.ctx.log);
+    const server = new LoopStatsServer(
+      this.loop,
+      host,
+      port,
+      respond,
+      (errno, count) =>
+        overload.note(
+          `stats: accept failed: ${errnoError(errno, "accept4").message}; pausing`,
+          count,
+        ),
+    );
+    return {
+      addr: server.addr,
+      close: async () => {
+        await server.close();
+        overload.close();
+      },
+    };
+  }
+
+  stopAccepting(): Promise<void> {
+    this.#listener?.close();
+    this.#listener = undefined;
+    return Promise.resolve();
+  }
+
+  idle(): Promise<void> {
+    if (this.#tunnels.size === 0) return Promise.resolve();
+    this.#idle ??= Promise.withResolvers();
+    return this.#idle.promise;
+  }
+
+  closeAll(): void {
+    for (const t of [...this.#tunnels]) t.kill();
+  }
+
+  async close(): Promise<void> {
+    this.#listener?.close();
+    this.#listener = undefined;
+    this.closeAll();
+    this.#overload.close();
+    this.#connectOverload.close();
+    await this.loop.stop();
+  }
+}
