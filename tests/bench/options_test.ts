@@ -114,5 +114,7 @@ Deno.test("benchCommand() parses ab's short flags from a literal argv", async ()
   assert.equal(opts.keepalive, true);
   assert.deepEqual(opts.header, ["A: 1", "B: 2"]);
   assert.equal(opts.timeout, "3");
-  assert.equal(JSON.parse(printed.join("")).interrupted, true);
+  const [cell] = JSON.parse(printed.join(""));
+  assert.equal(cell.interrupted, true);
+  assert.equal(cell.runs[0].interrupted, true);
 });
