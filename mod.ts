@@ -484,6 +484,115 @@ export type { BenchMatrixControl, BenchMatrixOptions } from "./lib/bench/matrix.
 export type { BenchControl, BenchOptions, BenchProgress } from "./lib/bench/run.ts";
 export type { BenchResult, FailureCounts, TimingStats } from "./lib/bench/result.ts";
 /**
+ * Runs every URL at every concurrency level as a cell: `warmup` requests first (not counted), then
+ * `repeat` runs, each with fresh connections and its client CPU recorded, summarised with the
+ * median req/s, its range and a seeded 95% bootstrap interval, and latency percentiles from the
+ * runs' merged histograms. What `netlab bench --format json` prints (docs/bench.md).
+ *
+ * @param options {@linkcode BenchMatrixOptions} plus `repeat` (default 1) and `warmup` (default 0)
+ * @param control `signal`, `onProgress`, `onRun` (before each cell), `onRepeat` (before each run)
+ * @returns one cell per combination, URL-major
+ * @example
+ * ```ts
+ * import { benchCells } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const [cell] = await benchCells({
+ *   urls: [url],
+ *   concurrencyLevels: [2],
+ *   requests: 20,
+ *   repeat: 3,
+ *   warmup: 5,
+ * });
+ * assert.equal(cell!.runs.length, 3);
+ * const rps = cell!.summary.requestsPerSecond;
+ * assert.ok(rps.ciLow <= rps.median && rps.median <= rps.ciHigh);
+ * ```
+ */
+export { benchCells } from "./lib/bench/cells.ts";
+export type { BenchCellsControl, BenchCellsOptions } from "./lib/bench/cells.ts";
+export type {
+  BenchCell,
+  BenchEnvironment,
+  BenchRun,
+  BenchSummary,
+  ClientUsage,
+  Spread,
+} from "./lib/bench/cell.ts";
+/**
+ * Renders cells as `netlab bench` prints them: JSON (always an array), ab's report of a cell (the
+ * median run's, then the spread across runs), and the lab's markdown table with spread columns.
+ *
+ * @example
+ * ```ts
+ * import { benchCells, renderAbCell, renderCellsJson } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const cells = await benchCells({ urls: [url], concurrencyLevels: [1], requests: 5, repeat: 2 });
+ * assert.equal(JSON.parse(renderCellsJson(cells)).length, 1);
+ * assert.match(renderAbCell(cells[0]!), /median of 2 runs/);
+ * ```
+ */
+export { renderAbCell, renderCellsJson, renderCellsMarkdown } from "./lib/bench/render/cells.ts";
+/**
+ * Compares two reports' cells (bench JSON arrays or a lab's `cells`): per pair NEW/BASE for req/s,
+ * p50 and p99 with intervals, and a verdict from a Mann-Whitney U test (over the runs' req/s, or
+ * over the latency histograms when there are too few runs).
+ *
+ * @param base the reference cells
+ * @param next the cells to judge
+ * @returns the paired comparisons and the cells found on one side only
+ * @example
+ * ```ts
+ * import { benchCells, compareReports, renderBenchComparison } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const cells = await benchCells({ urls: [url], concurrencyLevels: [1], requests: 10, repeat: 5 });
+ * const comparison = compareReports(cells, cells);
+ * assert.equal(comparison.cells[0]!.verdict, "no significant difference");
+ * assert.match(renderBenchComparison(comparison), /1 cells: 0 faster, 0 slower/);
+ * ```
+ */
+export { compareReports, regressions } from "./lib/bench/compare.ts";
+export type { CellComparison, Comparison, Ratio, Verdict } from "./lib/bench/compare.ts";
+export { renderBenchComparison } from "./lib/bench/render/compare.ts";
+/**
+ * Parses k6-style thresholds (`p99<20ms`, `rps>5000`, `errors<1%`) and checks them against cells;
+ * a malformed one throws {@linkcode UsageError}.
+ *
+ * @example
+ * ```ts
+ * import { benchCells, checkAssertions, parseAssertion } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const cells = await benchCells({ urls: [url], concurrencyLevels: [1], requests: 10 });
+ * const [outcome] = checkAssertions([parseAssertion("failed=0")], cells);
+ * assert.equal(outcome!.held, true);
+ * ```
+ */
+export { checkAssertions, parseAssertion, renderAssertions } from "./lib/bench/assertions.ts";
+export type { Assertion, AssertionOutcome } from "./lib/bench/assertions.ts";
+/**
  * Renders a result as ApacheBench prints it ("Server Software:" to the percentage table), then
  * tail percentiles, status codes and errors by cause.
  *

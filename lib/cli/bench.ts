@@ -97,7 +97,9 @@ Examples:
   netlab bench -n 1000 --concurrency-levels 1,10,100 --format markdown URL1 URL2
   netlab bench -k -n 20000 -c 50 --repeat 5 --warmup 1000 --format json --out new.json URL
   netlab bench -n 5000 -c 10 --assert 'p99<20ms' --assert 'errors<1%' URL
-  netlab bench compare base.json new.json --fail-on-regression 5`,
+  netlab bench compare base.json new.json --fail-on-regression 5
+
+Exit status 3: an --assert threshold failed. bench compare --fail-on-regression exits 1.`,
     )
     .action(async (urls, flags) => {
       await setupLogging({ quiet: true }, ctx.logStream);

@@ -34,7 +34,7 @@ function cellText(c: CellComparison): string {
  * @param comparison from `compareReports()`
  * @returns the report, ending with a newline
  */
-export function renderComparison(comparison: Comparison): string {
+export function renderBenchComparison(comparison: Comparison): string {
   let out = comparison.cells.map(cellText).join("\n");
   for (const k of comparison.onlyInBase) out += `\nonly in BASE: ${k}\n`;
   for (const k of comparison.onlyInNew) out += `\nonly in NEW: ${k}\n`;
