@@ -120,7 +120,9 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
         ctx.printErr(
           `netlab bench: the load generator was the bottleneck: its threads were ${
             c.client.cpuPercent.toFixed(0)
-          }% busy (${saturated.length} of ${cells.length} cells), so the figures measure the client; use --engine raw or --threads\n`,
+          }% busy (${saturated.length} of ${cells.length} cells), so the figures measure the client; ${
+            c.engine === "raw" ? "use --threads" : "use --engine raw or --threads"
+          }\n`,
         );
       }
       const runs = cells.flatMap((c) => c.runs);
