@@ -116,6 +116,8 @@ export interface RequestSpec {
   keepAlive: boolean;
   /** For the fetch engine's connection pool. */
   concurrency: number;
+  /** The raw engine's sockets: "auto" (epoll where it can run) or "deno" (Deno.connect always). */
+  sockets?: "auto" | "deno";
 }
 
 /** Maps a socket/fetch error to an outcome and a short cause. */

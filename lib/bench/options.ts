@@ -130,6 +130,7 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
       body,
       keepAlive: options.keepAlive ?? false,
       concurrency,
+      sockets: options.sockets ?? "auto",
     },
     engine,
     requests,

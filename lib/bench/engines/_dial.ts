@@ -122,8 +122,13 @@ function epollDialer(transport: EpollTransport, hostname: string, port: number):
 }
 
 /** The epoll dialer where it can run, else Deno's. */
-export function makeDialer(hostname: string, port: number, tls: boolean): Dialer {
-  const epoll = !tls && Deno.build.os === "linux" && isIpLiteral(hostname) &&
+export function makeDialer(
+  hostname: string,
+  port: number,
+  tls: boolean,
+  sockets: "auto" | "deno" = "auto",
+): Dialer {
+  const epoll = sockets === "auto" && !tls && Deno.build.os === "linux" && isIpLiteral(hostname) &&
     Deno.permissions.querySync({ name: "ffi" }).state === "granted";
   if (epoll) {
     try {
