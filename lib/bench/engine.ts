@@ -88,8 +88,9 @@ export interface EngineTraits {
   /** Connect and write-done timestamps exist. */
   connectTimes: boolean;
   /**
-   * The engine itself serves every ready connection once per wake-up (an epoll loop), so the run
-   * loop need not hold clients to one request per event-loop turn.
+   * No client of this engine can run ahead of the others (an epoll loop serves every ready
+   * connection once per wake-up; fetch's responses always come through the event loop), so the
+   * run loop need not hold clients to one request per event-loop turn.
    */
   fairTurns?: boolean;
 }
