@@ -404,6 +404,27 @@ export type { BackendStats, BalancerStats } from "./lib/balancer/stats.ts";
  */
 export { haproxyConfig } from "./lib/balancer/haproxy.ts";
 export type { HaproxyConfigOptions } from "./lib/balancer/haproxy.ts";
+/**
+ * Renders the nginx configuration (a `stream` block) equivalent to balancer options: listener,
+ * upstream servers with weights, the nearest strategy, passive health checks
+ * (`max_fails`/`fail_timeout`), timeouts, retries, the connection limit, optional `stub_status`.
+ *
+ * @param options The same shape as {@linkcode BalancerOptions}, minus runtime-only fields.
+ * @returns The configuration text.
+ *
+ * @example
+ * ```ts
+ * import { nginxConfig, parseBackends } from "@netlab/netlab";
+ *
+ * const text = nginxConfig({
+ *   backends: parseBackends(["127.0.0.1:9002-9005"]),
+ *   strategy: "least-conn",
+ * });
+ * console.log(text.includes("least_conn;")); // true
+ * ```
+ */
+export { nginxConfig } from "./lib/balancer/nginx.ts";
+export type { NginxConfigOptions } from "./lib/balancer/nginx.ts";
 
 // --- bench: netlab bench (lib/bench) -------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
-import { haproxyConfig } from "../balancer/haproxy.ts";
+import { EMIT_FORMATS, emitConfig } from "../balancer/emit.ts";
 import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/transport/select.ts";
@@ -127,11 +127,9 @@ export function balanceCommand(ctx: CliContext): Command {
       ).choices(ENGINE_CHOICES).default("auto" as EngineChoice),
     )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", integer(0, 65535))
-    .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
-      [
-        "haproxy",
-      ] as const,
-    ))
+    .addOption(
+      new Option("--emit <format>", "print an equivalent config and exit").choices(EMIT_FORMATS),
+    )
     .option("--quiet", "no per-connection log lines")
     .addOption(
       new Option("--log-format <format>", "log format").choices(["text", "json"] as const)
@@ -169,8 +167,8 @@ Backends:
         engine: opts.engine,
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
-      if (opts.emit === "haproxy") {
-        ctx.print(haproxyConfig(options));
+      if (opts.emit !== undefined) {
+        ctx.print(emitConfig(opts.emit, options));
         return;
       }
       await setupLogging({ logFormat: opts.logFormat, quiet: opts.quiet ?? false }, ctx.logStream);
