@@ -7,6 +7,7 @@
 import { UsageError } from "../errors.ts";
 import type { RequestSpec } from "./engine.ts";
 import type { BenchOptions } from "./run.ts";
+import { type Assertion, parseAssertion } from "./assertions.ts";
 
 /** Validated options for one run. */
 export interface NormalizedOptions {
@@ -141,6 +142,9 @@ export interface BenchFlags {
   concurrencyLevels?: string;
   variableLength?: boolean;
   threads?: string;
+  repeat?: string;
+  warmup?: string;
+  assert?: string[];
 }
 
 /** A validated command line: the runs to make and how to print them. */
@@ -155,6 +159,12 @@ export interface BenchPlan {
   format: BenchFormat;
   out: string | null;
   quiet: boolean;
+  /** Runs per cell (--repeat). */
+  repeat: number;
+  /** Requests sent before each cell's runs, not counted (--warmup). */
+  warmup: number;
+  /** Thresholds checked after the runs (--assert). */
+  assertions: Assertion[];
 }
 
 function num(text: string | undefined, what: string): number | undefined {
@@ -219,7 +229,22 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
       });
     }
   }
+  const repeat = num(flags.repeat, "repeat count") ?? 1;
+  if (!Number.isSafeInteger(repeat) || repeat < 1) {
+    throw new UsageError(
+      `Invalid repeat count "${flags.repeat}": expected a whole number of at least 1`,
+    );
+  }
+  const warmup = num(flags.warmup, "warm-up request count") ?? 0;
+  if (!Number.isSafeInteger(warmup) || warmup < 0) {
+    throw new UsageError(
+      `Invalid warm-up request count "${flags.warmup}": expected a whole number`,
+    );
+  }
   return {
+    repeat,
+    warmup,
+    assertions: (flags.assert ?? []).map(parseAssertion),
     urls,
     concurrencyLevels: levels,
     base,
