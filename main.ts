@@ -41,6 +41,8 @@ export function buildProgram(ctx: CliContext): Command {
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
+    // lets `bench merge --format json` give --format to merge, not to bench (bench.ts enables it too)
+    .enablePositionalOptions()
     .addHelpText(
       "after",
       `

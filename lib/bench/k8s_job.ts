@@ -116,5 +116,5 @@ export function k8sJob(options: K8sJobOptions): string {
     `#   kubectl delete job/${name}`,
     "",
   ];
-  return header.join("\n") + stringify(job, { lineWidth: 0 });
+  return header.join("\n") + stringify(job, { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -3,6 +3,7 @@ import { Job } from "kubernetes-models/batch/v1/Job";
 import { parse } from "yaml";
 import { k8sJob, shellWord } from "../../lib/bench/k8s_job.ts";
 import { parseShard } from "../../lib/bench/shard.ts";
+import { netlab } from "../_netlab.ts";
 
 const startAt = Date.parse("2026-12-02T09:00:00Z");
 const options = {
@@ -84,4 +85,47 @@ Deno.test("shellWord() quotes only what a shell would split or expand", () => {
   assert.equal(shellWord("http://a:1/x?y=1"), "'http://a:1/x?y=1'");
   assert.equal(shellWord("-n"), "-n");
   assert.equal(shellWord("it's"), `'it'\\''s'`);
+});
+
+Deno.test("netlab bench --emit k8s-job prints a valid Job that passes the bench flags on", async () => {
+  const { code, stdout, stderr } = await netlab([
+    "bench",
+    ...["--emit", "k8s-job", "--shards", "4", "--image", "reg.example/netlab:1"],
+    ...["-n", "4000", "-c", "40", "-k", "--engine", "raw", "-H", "X-A: b c", "--repeat", "2"],
+    "http://10.0.0.5:8000/",
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stdout, /[&*]a\d/, "no YAML anchors: plain for people and every parser");
+  const manifest: Manifest = parse(stdout);
+  new Job(manifest).validate();
+  assert.equal(manifest.spec.completions, 4);
+  const [container] = manifest.spec.template.spec.containers;
+  assert.equal(container.image, "reg.example/netlab:1");
+  assert.equal(container.resources.requests.cpu, "1", "the raw engine's one thread");
+  const args: string[] = container.args;
+  assert.deepEqual(args.slice(0, 3), ["bench", "--shard", "$(JOB_COMPLETION_INDEX)/4"]);
+  const startAt = Date.parse(args[args.indexOf("--start-at") + 1]!);
+  assert.ok(startAt > Date.now(), "the shards start in the future");
+  assert.ok(!args.includes("--emit") && !args.includes("--image") && !args.includes("--shards"));
+  const flags: Array<[string, string]> = [["--requests", "4000"], ["--header", "X-A: b c"]];
+  for (const [flag, value] of flags) assert.equal(args[args.indexOf(flag) + 1], value, flag);
+  assert.ok(args.includes("--keepalive"));
+  assert.equal(args.at(-1), "http://10.0.0.5:8000/");
+});
+
+Deno.test("netlab bench --emit k8s-job: missing or impossible shards are usage errors", async () => {
+  const url = "http://10.0.0.5:8000/";
+  for (
+    const [args, why] of [
+      [["--emit", "k8s-job", url], /Missing --shards N/],
+      [["--emit", "k8s-job", "--shards", "x", url], /Invalid --shards "x"/],
+      [["--emit", "k8s-job", "--shards", "3", "-n", "10", "-c", "2", url], /Cannot split -c 2/],
+      [["--emit", "helm", "--shards", "3", url], /Invalid --emit "helm"/],
+      [["--emit", "k8s-job", "--shards", "2", "-p", "body.txt", url], /body file \(-p\)/],
+    ] as const
+  ) {
+    const { code, stderr } = await netlab(["bench", ...args]);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, why);
+  }
 });
