@@ -10,7 +10,7 @@ import { environmentNow, loadAverage, processCpuMs } from "./environment.ts";
 import type { BenchMatrixControl, BenchMatrixOptions } from "./matrix.ts";
 import type { BenchResult } from "./result.ts";
 import { bench, type BenchOptions } from "./run.ts";
-import { cellClient, SATURATED_PERCENT, summarize } from "./summary.ts";
+import { cellClient, clientUsage, summarize } from "./summary.ts";
 
 /** Cells to run: every URL at every level, `repeat` times after `warmup` requests. */
 export interface BenchCellsOptions extends BenchMatrixOptions {
@@ -37,13 +37,11 @@ export async function timedRun(
   const result: BenchResult = await bench(options, control);
   const cpu = processCpuMs() - cpu0;
   const wall = performance.now() - wall0;
-  const threads = Math.max(1, result.threads);
-  const cpuPercent = wall > 0 ? Math.round((cpu / (wall * threads)) * 1000) / 10 : 0;
   return {
     ...result,
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
-    client: { cpuPercent, saturated: cpuPercent >= SATURATED_PERCENT },
+    client: clientUsage(cpu, wall, result.threads),
     latencyHistogram: result.latencyHistogram ?? "",
   };
 }

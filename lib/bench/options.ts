@@ -31,6 +31,12 @@ export interface NormalizedOptions {
  */
 export const DEFAULT_THREADS: Readonly<Record<"fetch" | "raw", number>> = { fetch: 2, raw: 1 };
 
+/**
+ * The most connections one bench opens: past it, file descriptors and the loopback's ephemeral
+ * ports (about 28,000 on Linux, shared with the server's side) run out, and every connect fails.
+ */
+export const MAX_CONCURRENCY = 10_000;
+
 /** Parses and checks a URL the way ab would accept it (http or https, with a host). */
 export function parseBenchUrl(text: string): URL {
   let url: URL;
@@ -75,6 +81,11 @@ function timerSeconds(value: number, what: string): number {
 export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   const url = parseBenchUrl(options.url);
   const concurrency = positiveInt(options.concurrency ?? 1, "concurrency");
+  if (concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `Invalid concurrency "${concurrency}": at most ${MAX_CONCURRENCY} connections (each takes a file descriptor and a local port)`,
+    );
+  }
   const timeLimit = options.timeLimitSeconds === undefined
     ? null
     : timerSeconds(options.timeLimitSeconds, "time limit");

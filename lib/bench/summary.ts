@@ -16,6 +16,23 @@ export const BOOTSTRAP_SEED = 14;
 /** Client CPU above which the load generator counts as the bottleneck, in percent. */
 export const SATURATED_PERCENT = 90;
 
+/**
+ * Runs shorter than this (ms) are never called saturated: start-up (JIT, connects) dominates
+ * their CPU time.
+ */
+export const SATURATION_MIN_MS = 250;
+
+/** The client usage of one run from its CPU and wall time. */
+export function clientUsage(cpuMs: number, wallMs: number, threads: number): ClientUsage {
+  const cpuPercent = wallMs > 0
+    ? Math.round((cpuMs / (wallMs * Math.max(1, threads))) * 1000) / 10
+    : 0;
+  return {
+    cpuPercent,
+    saturated: cpuPercent >= SATURATED_PERCENT && wallMs >= SATURATION_MIN_MS,
+  };
+}
+
 /** Median, range and 95% interval for the median of `values`. */
 export function spreadOf(values: readonly number[]): Spread {
   if (values.length === 0) return { median: 0, min: 0, max: 0, ciLow: 0, ciHigh: 0 };
