@@ -2,8 +2,8 @@
  * `netlab bench merge`: the cells of several reports (shards of one bench, or runs made on several
  * machines at once) added into one report. Counts, bytes, failures, status codes and errors are
  * summed exactly; percentiles and medians come from the merged HdrHistograms, never from averaging
- * percentiles; throughput is the completed requests over the span from the first start to the last
- * end.
+ * percentiles; throughput is the completed requests over the span from the first start of load to
+ * the last end.
  *
  * @module
  */
@@ -177,10 +177,19 @@ function mergeTimings(
 
 type TimingKey = "connect" | "processing" | "waiting" | "total";
 
+/**
+ * When a run's load began, Unix ms: its end less its time taken. Its `startedAt` is earlier by the
+ * time its threads took to start (tens of ms), which is not load and would lower the throughput.
+ */
+export function loadStart(run: BenchRun): number {
+  const end = Date.parse(run.endedAt);
+  return Math.max(Date.parse(run.startedAt), end - run.timeTakenSeconds * 1000);
+}
+
 /** Adds runs made at the same time (the j-th run of each shard) into one run. */
 export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
   const a = runs[0]!;
-  const start = Math.min(...runs.map((r) => Date.parse(r.startedAt)));
+  const start = Math.min(...runs.map(loadStart));
   const end = Math.max(...runs.map((r) => Date.parse(r.endedAt)));
   const seconds = (end - start) / 1000;
   const complete = sum(runs.map((r) => r.complete));
