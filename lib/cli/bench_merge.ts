@@ -25,7 +25,7 @@ export function benchMergeCommand(ctx: CliContext): Command {
     )
     .argument("<reports...>", "bench --format json reports (kubectl logs output is fine)")
     .addOption(
-      new Option("--format <format>", "ab, json, csv or markdown").choices(FORMATS)
+      new Option("--format <format>", "report format").choices(FORMATS)
         .default("ab" as BenchFormat),
     )
     .option("--out <file>", "write the report to a file instead of standard output")
