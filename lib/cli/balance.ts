@@ -8,7 +8,7 @@ import { durationArg, integerArg, portArg } from "./args.ts";
 import { formatDuration } from "../runtime/duration.ts";
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
-import { EMIT_FORMATS, emitConfig } from "../balancer/emit.ts";
+import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
 import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/transport/select.ts";
@@ -151,7 +151,12 @@ Backends:
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
       if (opts.emit !== undefined) {
-        ctx.print(emitConfig(opts.emit, options));
+        try {
+          ctx.print(emitConfig(opts.emit, options));
+        } catch (err) {
+          if (err instanceof EmitError) throw new UsageError(err.message, { cause: err });
+          throw err;
+        }
         return;
       }
       await setupLogging({ logFormat: opts.logFormat, quiet: opts.quiet ?? false }, ctx.logStream);

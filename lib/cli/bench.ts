@@ -122,7 +122,9 @@ Examples:
       await setupLogging({ quiet: true }, ctx.logStream);
       let plan = resolveBenchFlags(flags, urls);
       if (flags.emit !== undefined) {
-        ctx.print(emitBenchJob(plan, flags, passedOnArgs(command, urls)));
+        const job = emitBenchJob(plan, flags, passedOnArgs(command, urls));
+        if (plan.out === null) ctx.print(job);
+        else await writeReport(plan.out, job);
         return;
       }
       for (const url of plan.urls) requireNet(url);

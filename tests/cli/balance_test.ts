@@ -146,6 +146,11 @@ Deno.test("netlab balance --emit nginx prints the nginx configuration and exits"
   const bad = await netlabBalance(["--emit", "envoy", "--backend", "127.0.0.1:9002"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /envoy/);
+  for (const port of ["--port", "--stats-port"]) {
+    const any = await netlabBalance(["--emit", "nginx", "--backend", "127.0.0.1:9002", port, "0"]);
+    assert.equal(any.code, 2, any.stderr);
+    assert.match(any.stderr, new RegExp(`Cannot emit nginx with ${port} 0: .* must name a port`));
+  }
 });
 
 Deno.test("netlab balance drains open connections on SIGTERM and exits 0", async () => {
