@@ -588,6 +588,31 @@ export { renderCsv } from "./lib/bench/render/csv.ts";
  * ```
  */
 export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts";
+/**
+ * Adds bench reports cell by cell, as `netlab bench merge` does: the shards of one run (`--shard
+ * I/N`), or runs made at once on several machines. Counts, bytes, failures, status codes and errors
+ * are summed exactly; percentiles and medians come from the merged HdrHistograms; throughput is the
+ * completed requests over the span from the first start of load to the last end.
+ *
+ * @param inputs each report's name (used in messages) and its cells (`bench --format json`)
+ * @param options `mixed`: add cells that differ in URL, method or concurrency; @default {false}
+ * @returns the merged cells, each with `merged` saying what went into it
+ * @throws MergeError when the reports do not line up (cell or run counts, a shard given twice) or,
+ *   without `mixed`, when paired cells differ in URL, method or concurrency
+ * @example
+ * ```ts
+ * import { mergeReports } from "@netlab/netlab";
+ *
+ * const read = async (name: string) => ({
+ *   name,
+ *   cells: JSON.parse(await Deno.readTextFile(name)),
+ * });
+ * const [cell] = mergeReports([await read("shard-0.json"), await read("shard-1.json")]);
+ * console.log(cell?.summary.complete, cell?.summary.percentiles["99"]);
+ * ```
+ */
+export { MergeError, mergeReports } from "./lib/bench/merge.ts";
+export type { MergeInput, MergeOptions } from "./lib/bench/merge.ts";
 
 // --- lab: netlab lab (lib/lab) -------------------------------------------------------------------
 /**
