@@ -170,7 +170,11 @@ function mergeTimings(
     min: Math.min(...parts.map((p) => p.stats.min)),
     mean,
     sd: Math.sqrt(variance),
-    median: h.totalCount > 0 ? h.getValueAtPercentile(50) / 1000 : mean,
+    // reports written before runs carried timingHistograms: the count-weighted mean of medians,
+    // the one figure here that is an approximation
+    median: h.totalCount > 0
+      ? h.getValueAtPercentile(50) / 1000
+      : sum(parts.map((p) => p.stats.median * p.n)) / n,
     max: Math.max(...parts.map((p) => p.stats.max)),
   };
 }
