@@ -83,6 +83,17 @@ Deno.test("mergeReports() refuses cells that do not line up, unless mixed where 
   });
   assert.deepEqual(mixed?.merged?.urls, [a.url, other.url]);
   assert.equal(mixed?.summary.complete, 80);
+  // open model: the shards' rates add up to the whole run's, and so do their connections
+  const paced = (c: BenchCell, rate: number) => ({
+    ...c,
+    runs: c.runs.map((r) => ({ ...r, rate })),
+  });
+  const [open] = mergeReports([
+    { name: "a", cells: [paced(a, 34)] },
+    { name: "b", cells: [paced(a, 33)] },
+    { name: "c", cells: [paced(a, 33)] },
+  ]);
+  assert.deepEqual(open?.runs.map((r) => [r.rate, r.concurrency]), [[100, 6], [100, 6]]);
 });
 
 Deno.test("netlab bench --shard --start-at, then bench merge: the whole run, exactly", async () => {
