@@ -108,8 +108,8 @@ export async function runLoad(plan: LoadPlan): Promise<boolean> {
       sleepers.set(timer, resolve);
     });
 
-  // One client has nobody to run ahead of: it does not wait for turns.
-  const turns = plan.concurrency > 1 ? new Turns() : null;
+  // One client has nobody to run ahead of, and an epoll engine takes turns by itself.
+  const turns = plan.concurrency > 1 && !engine.traits.fairTurns ? new Turns() : null;
 
   const loop = async (index: number): Promise<void> => {
     const client = clients[index]!;

@@ -87,6 +87,11 @@ export interface EngineTraits {
   exactWireBytes: boolean;
   /** Connect and write-done timestamps exist. */
   connectTimes: boolean;
+  /**
+   * The engine itself serves every ready connection once per wake-up (an epoll loop), so the run
+   * loop need not hold clients to one request per event-loop turn.
+   */
+  fairTurns?: boolean;
 }
 
 /** A load-generation engine. */

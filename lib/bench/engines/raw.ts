@@ -16,8 +16,9 @@ import {
   type RequestSpec,
   type Sample,
 } from "../engine.ts";
+import { ConnectGate, CONNECTS_AT_ONCE, type Dialer, makeDialer, type RawConn } from "./_dial.ts";
 
-type Conn = Deno.TcpConn | Deno.TlsConn;
+type Conn = RawConn;
 
 /**
  * Each client's read buffer starts small (wrk reads 8 KiB at a time) and doubles, up to 64 KiB,
@@ -26,38 +27,6 @@ type Conn = Deno.TcpConn | Deno.TlsConn;
  */
 const MIN_READ_BUFFER = 8 * 1024;
 const MAX_READ_BUFFER = 64 * 1024;
-
-/**
- * Connects in flight at once per engine. A thousand SYNs at once overflow a listen backlog (nginx's
- * is 511) and the dropped ones come back a second later (the SYN retry); wrk meets the same queue
- * but starts its clock only once connected. Past this many, a client waits its turn to connect
- * before its request's clock starts, so the time it waited is bench's, not the server's.
- */
-const CONNECTS_AT_ONCE = 64;
-
-/** A counting semaphore for connects: FIFO, one promise per waiter. */
-class ConnectGate {
-  #free: number;
-  #waiting: Array<() => void> = [];
-  constructor(slots: number) {
-    this.#free = slots;
-  }
-  /** True when a slot was free and is now taken; otherwise wait for `acquire()`. */
-  tryAcquire(): boolean {
-    if (this.#free === 0) return false;
-    this.#free--;
-    return true;
-  }
-  acquire(): Promise<void> {
-    if (this.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next !== undefined) next();
-    else this.#free++;
-  }
-}
 
 /** Builds the bytes of the request once: `Host`, `User-Agent` and `Accept` unless the user set them. */
 export function buildRequestBytes(spec: RequestSpec): Uint8Array {
@@ -88,14 +57,19 @@ export function rawEngine(spec: RequestSpec): Engine {
   const tls = spec.url.protocol === "https:";
   const hostname = spec.url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(spec.url.port) || (tls ? 443 : 80);
-  const traits: EngineTraits = { exactWireBytes: true, connectTimes: true };
+  const dialer = makeDialer(hostname, port, tls);
+  const traits: EngineTraits = {
+    exactWireBytes: true,
+    connectTimes: true,
+    fairTurns: dialer.name === "epoll",
+  };
   const gate = new ConnectGate(CONNECTS_AT_ONCE);
   return {
     name: "raw",
     traits,
     requestBytes: bytes.byteLength,
-    client: () => new RawClient(bytes, head, tls, hostname, port, gate),
-    close() {},
+    client: () => new RawClient(bytes, head, tls, dialer, gate),
+    close: () => dialer.close(),
   };
 }
 
@@ -108,8 +82,7 @@ class RawClient implements EngineClient {
   #request: Uint8Array;
   #head: boolean;
   #tls: boolean;
-  #hostname: string;
-  #port: number;
+  #dialer: Dialer;
   #gate: ConnectGate;
   #gated = false;
 
@@ -117,16 +90,14 @@ class RawClient implements EngineClient {
     request: Uint8Array,
     head: boolean,
     tls: boolean,
-    hostname: string,
-    port: number,
+    dialer: Dialer,
     gate: ConnectGate,
   ) {
     this.#gate = gate;
     this.#request = request;
     this.#head = head;
     this.#tls = tls;
-    this.#hostname = hostname;
-    this.#port = port;
+    this.#dialer = dialer;
   }
 
   async request(s: Sample): Promise<void> {
@@ -178,7 +149,7 @@ class RawClient implements EngineClient {
           if (this.#abortReason !== null) throw new Deno.errors.Interrupted("aborted");
           // Handshake now, so that a certificate problem is a Connect failure, not a Receive one;
           // with the conn already held, a timeout or stop can close a handshake that never ends.
-          if (this.#tls) await (this.#conn as Deno.TlsConn).handshake();
+          if (this.#tls) await this.#conn.handshake?.();
           s.connectMs = performance.now() - t;
         }
         stage = Outcome.Receive;
@@ -272,31 +243,12 @@ class RawClient implements EngineClient {
   }
 
   async #connect(): Promise<Conn> {
-    // A connect can hang (a full accept queue drops SYNs for minutes): abort() must end it, and
-    // only Deno.connect takes a signal, so TLS starts on top of it rather than via connectTls.
     const connecting = new AbortController();
     this.#connecting = connecting;
-    let conn: Deno.TcpConn;
     try {
-      conn = await Deno.connect({
-        hostname: this.#hostname,
-        port: this.#port,
-        signal: connecting.signal,
-      });
+      return await this.#dialer.dial(connecting.signal);
     } finally {
       this.#connecting = null;
-    }
-    try {
-      conn.setNoDelay(true);
-      return this.#tls ? await Deno.startTls(conn, { hostname: this.#hostname }) : conn;
-    } catch (err) {
-      // Nobody else holds the connection yet: close it here or it leaks.
-      try {
-        conn.close();
-      } catch (closeErr) {
-        if (!(closeErr instanceof Deno.errors.BadResource)) throw closeErr;
-      }
-      throw err;
     }
   }
 
