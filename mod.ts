@@ -404,6 +404,27 @@ export type { BackendStats, BalancerStats } from "./lib/balancer/stats.ts";
  */
 export { haproxyConfig } from "./lib/balancer/haproxy.ts";
 export type { HaproxyConfigOptions } from "./lib/balancer/haproxy.ts";
+/**
+ * Renders the nginx configuration (a `stream` block) equivalent to balancer options: listener,
+ * upstream servers with weights, the nearest strategy, passive health checks
+ * (`max_fails`/`fail_timeout`), timeouts, retries, the connection limit, optional `stub_status`.
+ *
+ * @param options The same shape as {@linkcode BalancerOptions}, minus runtime-only fields.
+ * @returns The configuration text.
+ *
+ * @example
+ * ```ts
+ * import { nginxConfig, parseBackends } from "@netlab/netlab";
+ *
+ * const text = nginxConfig({
+ *   backends: parseBackends(["127.0.0.1:9002-9005"]),
+ *   strategy: "least-conn",
+ * });
+ * console.log(text.includes("least_conn;")); // true
+ * ```
+ */
+export { nginxConfig } from "./lib/balancer/nginx.ts";
+export type { NginxConfigOptions } from "./lib/balancer/nginx.ts";
 
 // --- bench: netlab bench (lib/bench) -------------------------------------------------------------
 
@@ -676,6 +697,31 @@ export { renderCsv } from "./lib/bench/render/csv.ts";
  * ```
  */
 export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts";
+/**
+ * Adds bench reports cell by cell, as `netlab bench merge` does: the shards of one run (`--shard
+ * I/N`), or runs made at once on several machines. Counts, bytes, failures, status codes and errors
+ * are summed exactly; percentiles and medians come from the merged HdrHistograms; throughput is the
+ * completed requests over the span from the first start of load to the last end.
+ *
+ * @param inputs each report's name (used in messages) and its cells (`bench --format json`)
+ * @param options `mixed`: add cells that differ in URL, method or concurrency; @default {false}
+ * @returns the merged cells, each with `merged` saying what went into it
+ * @throws MergeError when the reports do not line up (cell or run counts, a shard given twice) or,
+ *   without `mixed`, when paired cells differ in URL, method or concurrency
+ * @example
+ * ```ts
+ * import { mergeReports } from "@netlab/netlab";
+ *
+ * const read = async (name: string) => ({
+ *   name,
+ *   cells: JSON.parse(await Deno.readTextFile(name)),
+ * });
+ * const [cell] = mergeReports([await read("shard-0.json"), await read("shard-1.json")]);
+ * console.log(cell?.summary.complete, cell?.summary.percentiles["99"]);
+ * ```
+ */
+export { MergeError, mergeReports } from "./lib/bench/merge.ts";
+export type { MergeInput, MergeOptions } from "./lib/bench/merge.ts";
 
 // --- lab: netlab lab (lib/lab) -------------------------------------------------------------------
 /**

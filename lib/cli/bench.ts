@@ -17,7 +17,15 @@ import type { BenchCell } from "../bench/cell.ts";
 import { checkAssertions, renderAssertions } from "../bench/assertions.ts";
 import { renderAbCell, renderCellsJson, renderCellsMarkdown } from "../bench/render/cells.ts";
 import { benchCompareCommand } from "./bench_compare.ts";
-import { type BenchPlan, DEFAULT_THREADS, resolveBenchFlags } from "../bench/options.ts";
+import { benchMergeCommand } from "./bench_merge.ts";
+import { DEFAULT_IMAGE, emitBenchJob, passedOnArgs, shardPlan } from "./bench_shards.ts";
+import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
+import {
+  type BenchFormat,
+  type BenchPlan,
+  DEFAULT_THREADS,
+  resolveBenchFlags,
+} from "../bench/options.ts";
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
 import { renderCsv } from "../bench/render/csv.ts";
 
@@ -26,6 +34,8 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 /** Builds the `bench` subcommand. */
 export function benchCommand(ctx: CliContext): Command {
   return new Command("bench")
+    // `bench merge --format json`: after a subcommand's name, options are the subcommand's
+    .enablePositionalOptions()
     .description(
       "Load an HTTP server the way ApacheBench does, with exact counters and percentiles",
     )
@@ -86,7 +96,13 @@ export function benchCommand(ctx: CliContext): Command {
       "threshold checked at the end, exit 3 if it fails (repeatable): p99<20ms, rps>5000, errors<1%",
       collect,
     )
+    .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
+    .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
+    .option("--emit <what>", "k8s-job: print a Kubernetes Job running --shards N shards, and exit")
+    .option("--shards <n>", "with --emit k8s-job: the number of shards (pods)")
+    .option("--image <image>", `with --emit k8s-job: the netlab image (default ${DEFAULT_IMAGE})`)
     .addCommand(benchCompareCommand(ctx) as unknown as Command)
+    .addCommand(benchMergeCommand(ctx) as unknown as Command)
     .addHelpText(
       "after",
       `
@@ -98,17 +114,31 @@ Examples:
   netlab bench -k -n 20000 -c 50 --repeat 5 --warmup 1000 --format json --out new.json URL
   netlab bench -n 5000 -c 10 --assert 'p99<20ms' --assert 'errors<1%' URL
   netlab bench compare base.json new.json --fail-on-regression 5
+  netlab bench -n 30000 -c 30 --shard 0/3 --start-at 2026-12-02T09:00:00Z --format json URL
+  netlab bench merge shard-0.json shard-1.json shard-2.json
+  netlab bench --emit k8s-job --shards 3 --image REGISTRY/netlab:${VERSION} -n 30000 -c 30 URL
 
 Exit status 3: an --assert threshold failed. bench compare --fail-on-regression exits 1.`,
     )
-    .action(async (urls, flags) => {
+    .action(async (urls, flags, command) => {
       await setupLogging({ quiet: true }, ctx.logStream);
-      const plan = resolveBenchFlags(flags, urls);
+      let plan = resolveBenchFlags(flags, urls);
+      if (flags.emit !== undefined) {
+        const job = emitBenchJob(plan, flags, passedOnArgs(command, urls));
+        if (plan.out === null) ctx.print(job);
+        else await writeReport(plan.out, job);
+        return;
+      }
       for (const url of plan.urls) requireNet(url);
+      const shard = flags.shard === undefined ? null : shardPlan(plan, parseShard(flags.shard));
+      if (shard !== null) plan = shard.plan;
+      const startAt = flags.startAt === undefined ? null : parseStartAt(flags.startAt);
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
       if (plan.out !== null) await writeReport(plan.out, "");
-      const cells = await runPlan(ctx, plan, body);
+      if (startAt !== null) await waitUntil(startAt, ctx.signal);
+      let cells = await runPlan(ctx, plan, body);
+      if (shard !== null) cells = shard.annotate(cells);
       const outcomes = checkAssertions(plan.assertions, cells);
       const text = render(plan, cells) + (plan.format === "ab" ? renderAssertions(outcomes) : "");
       if (plan.out === null) ctx.print(text);
@@ -188,7 +218,12 @@ async function runPlan(
 }
 
 function render(plan: BenchPlan, cells: BenchCell[]): string {
-  switch (plan.format) {
+  return renderReport(plan.format, cells);
+}
+
+/** Cells as a report in one of bench's formats (`bench merge` prints its cells with it too). */
+export function renderReport(format: BenchFormat, cells: BenchCell[]): string {
+  switch (format) {
     case "json":
       return renderCellsJson(cells);
     case "csv":
@@ -198,9 +233,20 @@ function render(plan: BenchPlan, cells: BenchCell[]): string {
     default:
       return cells.map((c) =>
         `This is netlab bench ${VERSION}, an ApacheBench-compatible load generator\n\n` +
-        `Benchmarking ${c.runs[0]?.hostname ?? c.url} (be patient).....done\n\n\n${renderAbCell(c)}`
+        `Benchmarking ${c.runs[0]?.hostname ?? c.url} (be patient).....done\n${mergedLine(c)}\n\n${
+          renderAbCell(c)
+        }`
       ).join("\n");
   }
+}
+
+/** For a cell from `bench merge`: what it was merged from ("" otherwise). */
+function mergedLine(cell: BenchCell): string {
+  const m = cell.merged;
+  if (m === undefined) return "";
+  const shards = m.shards.length > 0 ? ` (shards ${m.shards.join(", ")})` : "";
+  const urls = m.urls.length > 1 ? `; URLs ${m.urls.join(", ")}` : "";
+  return `Merged from ${m.cells} reports${shards}${urls}\n`;
 }
 
 async function readBody(path: string): Promise<Uint8Array> {
