@@ -112,6 +112,8 @@ function buildWith(cli: Cli, ctx: CliContext): Command {
       "Run, load-balance and measure HTTP servers on your own machine, and get honest numbers.",
     )
     .version(VERSION, "-V, --version", "print the version")
+    // lets `bench merge --format json` give --format to merge, not to bench (bench.ts enables it too)
+    .enablePositionalOptions()
     .addHelpText(
       "after",
       `

@@ -404,6 +404,27 @@ export type { BackendStats, BalancerStats } from "./lib/balancer/stats.ts";
  */
 export { haproxyConfig } from "./lib/balancer/haproxy.ts";
 export type { HaproxyConfigOptions } from "./lib/balancer/haproxy.ts";
+/**
+ * Renders the nginx configuration (a `stream` block) equivalent to balancer options: listener,
+ * upstream servers with weights, the nearest strategy, passive health checks
+ * (`max_fails`/`fail_timeout`), timeouts, retries, the connection limit, optional `stub_status`.
+ *
+ * @param options The same shape as {@linkcode BalancerOptions}, minus runtime-only fields.
+ * @returns The configuration text.
+ *
+ * @example
+ * ```ts
+ * import { nginxConfig, parseBackends } from "@netlab/netlab";
+ *
+ * const text = nginxConfig({
+ *   backends: parseBackends(["127.0.0.1:9002-9005"]),
+ *   strategy: "least-conn",
+ * });
+ * console.log(text.includes("least_conn;")); // true
+ * ```
+ */
+export { nginxConfig } from "./lib/balancer/nginx.ts";
+export type { NginxConfigOptions } from "./lib/balancer/nginx.ts";
 
 // --- bench: netlab bench (lib/bench) -------------------------------------------------------------
 
@@ -483,6 +504,115 @@ export { benchMatrix } from "./lib/bench/matrix.ts";
 export type { BenchMatrixControl, BenchMatrixOptions } from "./lib/bench/matrix.ts";
 export type { BenchControl, BenchOptions, BenchProgress } from "./lib/bench/run.ts";
 export type { BenchResult, FailureCounts, TimingStats } from "./lib/bench/result.ts";
+/**
+ * Runs every URL at every concurrency level as a cell: `warmup` requests first (not counted), then
+ * `repeat` runs, each with fresh connections and its client CPU recorded, summarised with the
+ * median req/s, its range and a seeded 95% bootstrap interval, and latency percentiles from the
+ * runs' merged histograms. What `netlab bench --format json` prints (docs/bench.md).
+ *
+ * @param options {@linkcode BenchMatrixOptions} plus `repeat` (default 1) and `warmup` (default 0)
+ * @param control `signal`, `onProgress`, `onRun` (before each cell), `onRepeat` (before each run)
+ * @returns one cell per combination, URL-major
+ * @example
+ * ```ts
+ * import { benchCells } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const [cell] = await benchCells({
+ *   urls: [url],
+ *   concurrencyLevels: [2],
+ *   requests: 20,
+ *   repeat: 3,
+ *   warmup: 5,
+ * });
+ * assert.equal(cell!.runs.length, 3);
+ * const rps = cell!.summary.requestsPerSecond;
+ * assert.ok(rps.ciLow <= rps.median && rps.median <= rps.ciHigh);
+ * ```
+ */
+export { benchCells } from "./lib/bench/cells.ts";
+export type { BenchCellsControl, BenchCellsOptions } from "./lib/bench/cells.ts";
+export type {
+  BenchCell,
+  BenchEnvironment,
+  BenchRun,
+  BenchSummary,
+  ClientUsage,
+  Spread,
+} from "./lib/bench/cell.ts";
+/**
+ * Renders cells as `netlab bench` prints them: JSON (always an array), ab's report of a cell (the
+ * median run's, then the spread across runs), and the lab's markdown table with spread columns.
+ *
+ * @example
+ * ```ts
+ * import { benchCells, renderAbCell, renderCellsJson } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const cells = await benchCells({ urls: [url], concurrencyLevels: [1], requests: 5, repeat: 2 });
+ * assert.equal(JSON.parse(renderCellsJson(cells)).length, 1);
+ * assert.match(renderAbCell(cells[0]!), /median of 2 runs/);
+ * ```
+ */
+export { renderAbCell, renderCellsJson, renderCellsMarkdown } from "./lib/bench/render/cells.ts";
+/**
+ * Compares two reports' cells (bench JSON arrays or a lab's `cells`): per pair NEW/BASE for req/s,
+ * p50 and p99 with intervals, and a verdict from a Mann-Whitney U test (over the runs' req/s, or
+ * over the latency histograms when there are too few runs).
+ *
+ * @param base the reference cells
+ * @param next the cells to judge
+ * @returns the paired comparisons and the cells found on one side only
+ * @example
+ * ```ts
+ * import { benchCells, compareReports, renderBenchComparison } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const cells = await benchCells({ urls: [url], concurrencyLevels: [1], requests: 10, repeat: 5 });
+ * const comparison = compareReports(cells, cells);
+ * assert.equal(comparison.cells[0]!.verdict, "no significant difference");
+ * assert.match(renderBenchComparison(comparison), /1 cells: 0 faster, 0 slower/);
+ * ```
+ */
+export { compareReports, regressions } from "./lib/bench/compare.ts";
+export type { CellComparison, Comparison, Ratio, Verdict } from "./lib/bench/compare.ts";
+export { renderBenchComparison } from "./lib/bench/render/compare.ts";
+/**
+ * Parses k6-style thresholds (`p99<20ms`, `rps>5000`, `errors<1%`) and checks them against cells;
+ * a malformed one throws {@linkcode UsageError}.
+ *
+ * @example
+ * ```ts
+ * import { benchCells, checkAssertions, parseAssertion } from "@netlab/netlab";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const cells = await benchCells({ urls: [url], concurrencyLevels: [1], requests: 10 });
+ * const [outcome] = checkAssertions([parseAssertion("failed=0")], cells);
+ * assert.equal(outcome!.held, true);
+ * ```
+ */
+export { checkAssertions, parseAssertion, renderAssertions } from "./lib/bench/assertions.ts";
+export type { Assertion, AssertionOutcome } from "./lib/bench/assertions.ts";
 /**
  * Renders a result as ApacheBench prints it ("Server Software:" to the percentage table), then
  * tail percentiles, status codes and errors by cause.
@@ -567,6 +697,31 @@ export { renderCsv } from "./lib/bench/render/csv.ts";
  * ```
  */
 export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts";
+/**
+ * Adds bench reports cell by cell, as `netlab bench merge` does: the shards of one run (`--shard
+ * I/N`), or runs made at once on several machines. Counts, bytes, failures, status codes and errors
+ * are summed exactly; percentiles and medians come from the merged HdrHistograms; throughput is the
+ * completed requests over the span from the first start of load to the last end.
+ *
+ * @param inputs each report's name (used in messages) and its cells (`bench --format json`)
+ * @param options `mixed`: add cells that differ in URL, method or concurrency; @default {false}
+ * @returns the merged cells, each with `merged` saying what went into it
+ * @throws MergeError when the reports do not line up (cell or run counts, a shard given twice) or,
+ *   without `mixed`, when paired cells differ in URL, method or concurrency
+ * @example
+ * ```ts
+ * import { mergeReports } from "@netlab/netlab";
+ *
+ * const read = async (name: string) => ({
+ *   name,
+ *   cells: JSON.parse(await Deno.readTextFile(name)),
+ * });
+ * const [cell] = mergeReports([await read("shard-0.json"), await read("shard-1.json")]);
+ * console.log(cell?.summary.complete, cell?.summary.percentiles["99"]);
+ * ```
+ */
+export { MergeError, mergeReports } from "./lib/bench/merge.ts";
+export type { MergeInput, MergeOptions } from "./lib/bench/merge.ts";
 
 // --- lab: netlab lab (lib/lab) -------------------------------------------------------------------
 /**

@@ -23,6 +23,8 @@ export interface PerfRow {
   unit: string;
   /** Minimum ratio the issue asks for; the report marks rows below it. */
   goal?: number;
+  /** Maximum ratio the issue allows (for latencies, where lower is better); marks rows above it. */
+  goalMax?: number;
   /** Lowest and highest per-round ratio, when the ratio is a median of rounds. */
   range?: [number, number];
   /** Lower is better (CPU time): the ratio is anchor / netlab. */
@@ -290,14 +292,16 @@ export function renderRows(rows: PerfRow[]): string {
       (r.inverse
         ? (r.netlab > 0 ? r.anchor / r.netlab : NaN)
         : (r.anchor > 0 ? r.netlab / r.anchor : NaN));
-    const mark = r.goal !== undefined && ratio < r.goal ? " ✗" : "";
+    const missed = (r.goal !== undefined && ratio < r.goal) ||
+      (r.goalMax !== undefined && ratio > r.goalMax);
+    const mark = missed ? " ✗" : "";
     const range = r.range ? ` [${r.range[0].toFixed(2)}-${r.range[1].toFixed(2)}]` : "";
     const digits = r.netlab < 100 ? 1 : 0;
     lines.push(
       `| ${r.section} | ${r.what} | ${r.netlab.toFixed(digits)} ${r.unit} | ${
         r.anchor.toFixed(digits)
       } ${r.unit} (${r.anchorName}) | ${ratio.toFixed(2)}x${range}${mark} | ${
-        r.goal !== undefined ? `${r.goal}x` : ""
+        r.goal !== undefined ? `>= ${r.goal}x` : r.goalMax !== undefined ? `<= ${r.goalMax}x` : ""
       } |`,
     );
   }

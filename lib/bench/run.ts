@@ -42,6 +42,11 @@ export interface BenchOptions {
   rate?: number;
   /** "fetch" (Deno's fetch) or "raw" (HTTP/1.1 over sockets, exact bytes). @default {"fetch"} */
   engine?: "fetch" | "raw";
+  /**
+   * The raw engine's sockets: "auto" runs plain http to an IP address on the epoll transport where
+   * it can (Linux, FFI allowed), "deno" always on Deno.connect. @default {"auto"}
+   */
+  sockets?: "auto" | "deno";
   /** Accept responses of varying length instead of counting Length failures (ab -l). @default {false} */
   variableLength?: boolean;
   /**
