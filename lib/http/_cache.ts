@@ -7,7 +7,15 @@
  */
 import { isInside } from "./_path.ts";
 import type { Encoding } from "./_compress.ts";
-import { type Entry, type FileEntry, fileEntry, type Variant, variantOf } from "./_entry.ts";
+import {
+  buildVariant,
+  type Entry,
+  type FileEntry,
+  fileEntry,
+  type Variant,
+  variantOf,
+} from "./_entry.ts";
+import type { Compressor } from "./compressor.ts";
 
 /** How the cache is configured. */
 export interface CacheOptions {
@@ -25,6 +33,8 @@ export interface CacheOptions {
   compress: boolean;
   /** The clock entries are stamped with, in ms since the epoch. @default {Date.now} */
   clock?: () => number;
+  /** Where brotli is made, off this thread; without one it is made here, on first use. */
+  compressor?: Compressor;
 }
 
 /** Error codes that mean "there is nothing servable there", not a server fault. */
@@ -92,18 +102,42 @@ export class FileCache {
     return fresh;
   }
 
-  /** The compressed variant of a cached entry, made once and counted against the memory bound. */
+  /**
+   * The compressed variant of a cached entry, made once and counted against the memory bound.
+   * With a compressor, brotli is made there: null (no variant yet) until it is ready.
+   */
   variant(entry: FileEntry, encoding: Encoding): Variant | null {
     const known = entry.variants[encoding];
     if (known !== undefined) return known;
+    const compressor = this.#opts.compressor;
+    if (compressor !== undefined && encoding === "br" && entry.body !== null) {
+      if (!this.#compressing.has(entry)) {
+        this.#compressing.add(entry);
+        void compressor.compress(entry.body, encoding).then((body) => {
+          this.#compressing.delete(entry);
+          if (entry.variants[encoding] !== undefined) return;
+          const before = bytesOf(entry);
+          entry.variants[encoding] = buildVariant(entry, encoding, body);
+          this.#count(entry, before);
+        });
+      }
+      return null;
+    }
     const before = bytesOf(entry);
     const variant = variantOf(entry, encoding);
+    this.#count(entry, before);
+    return variant;
+  }
+
+  /** Entries whose brotli variant the compressor is making. */
+  #compressing = new WeakSet<FileEntry>();
+
+  #count(entry: FileEntry, before: number): void {
     // an entry already dropped or replaced is not counted; it goes with its last response
     if (this.#entries.get(entry.path) === entry) {
       this.#bytes += bytesOf(entry) - before;
       this.#evict();
     }
-    return variant;
   }
 
   /** The root with its symlinks resolved, what served paths must stay inside. */

@@ -104,22 +104,28 @@ export function fileEntry(
 export function variantOf(entry: FileEntry, encoding: Encoding): Variant | null {
   const known = entry.variants[encoding];
   if (known !== undefined) return known;
-  let variant: Variant | null = null;
-  if (entry.body !== null) {
-    const body = compressBody(entry.body, encoding);
-    if (body !== null) {
-      const etag = `${entry.etag.slice(0, -1)}-${encoding}"`;
-      const headers = {
-        ...entry.headers,
-        "etag": etag,
-        "content-encoding": encoding,
-        "content-length": String(body.length),
-      };
-      variant = { body, etag, headers, headerList: Object.entries(headers) };
-    }
-  }
+  const variant = entry.body === null
+    ? null
+    : buildVariant(entry, encoding, compressBody(entry.body, encoding));
   entry.variants[encoding] = variant;
   return variant;
+}
+
+/** The variant of `entry` whose compressed body is `body` (null: compression did not pay). */
+export function buildVariant(
+  entry: FileEntry,
+  encoding: Encoding,
+  body: Uint8Array<ArrayBuffer> | null,
+): Variant | null {
+  if (body === null) return null;
+  const etag = `${entry.etag.slice(0, -1)}-${encoding}"`;
+  const headers = {
+    ...entry.headers,
+    "etag": etag,
+    "content-encoding": encoding,
+    "content-length": String(body.length),
+  };
+  return { body, etag, headers, headerList: Object.entries(headers) };
 }
 
 /**

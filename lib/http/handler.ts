@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { VERSION } from "../version.ts";
 import { FileCache } from "./_cache.ts";
+import type { Compressor } from "./compressor.ts";
 import type { Entry } from "./_entry.ts";
 import { listingResponse } from "./_listing.ts";
 import { targetStart } from "./_host.ts";
@@ -39,6 +40,12 @@ export interface StaticOptions {
    * @default {Date.now}
    */
   clock?: () => number;
+  /**
+   * Makes brotli variants off this thread (see `WorkerCompressor`): until one is ready, that file
+   * is sent uncompressed to brotli-only clients, and no request waits for it. Not structured-
+   * cloneable: a pool worker makes its own. @default {brotli made on this thread, on first use}
+   */
+  compressor?: Compressor;
 }
 
 /** Files up to this size are cached in memory unless told otherwise. */
@@ -94,6 +101,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     common,
     compress: options.compress ?? true,
     clock,
+    ...(options.compressor !== undefined ? { compressor: options.compressor } : {}),
   });
   const logger = getLogger(["netlab", "http"]);
   const error = (status: number, extra?: Record<string, string>, head = false): Response => {

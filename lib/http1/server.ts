@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { EventLoop, LINUX, type SocketHandler, TcpListener, type Timed } from "../loop/mod.ts";
 import { decodeSockAddr } from "../loop/sockaddr.ts";
 import { createStaticResponder } from "../http/handler.ts";
+import { WorkerCompressor } from "../http/compressor.ts";
 import { clientOf, withAccessLog } from "../server/access_log.ts";
 import { authority, type RunningServer, type ServeOptions } from "../server/async.ts";
 import { createEnv } from "./_env.ts";
@@ -56,7 +57,9 @@ export function startHttp1(options: Http1Options): Http1Server {
   const accessLogger = getLogger(["netlab", "access"]);
   const accessLog = options.accessLog ?? true;
   const host = options.host ?? "127.0.0.1";
-  const base = options.handler ?? createStaticResponder(options);
+  // brotli off the loop's thread: a request never waits behind another file's compression
+  const compressor = new WorkerCompressor();
+  const base = options.handler ?? createStaticResponder({ ...options, compressor });
   const handler = accessLog ? withAccessLog(base, accessLogger) : base;
 
   const loop = new EventLoop({
@@ -196,6 +199,7 @@ export function startHttp1(options: Http1Options): Http1Server {
   const url = `http://${hostAuthority}/`;
 
   const finish = async (): Promise<void> => {
+    compressor.close();
     await loop.stop();
     resolveFinished();
   };

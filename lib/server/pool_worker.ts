@@ -10,6 +10,7 @@ import { setImmediate } from "node:timers";
 import { listen } from "./_listener.ts";
 import { getLogger } from "@logtape/logtape";
 import { buildHandler, type Responder } from "./_pool_handler.ts";
+import { WorkerCompressor } from "../http/compressor.ts";
 import { forwardLogs } from "./_pool_log.ts";
 import { Outbox } from "./_pool_outbox.ts";
 import { QueueResponder } from "./_pool_worker_queue.ts";
@@ -56,6 +57,8 @@ class PoolWorkerRuntime {
   #config!: WorkerConfig;
   #handler!: Responder;
   #server: { readonly addr: Deno.NetAddr; shutdown(): Promise<void> } | undefined;
+  /** Brotli off this worker's loop (epoll engine). */
+  #compressor = new WorkerCompressor();
   #responder: QueueResponder | undefined;
   #served = 0;
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
@@ -139,7 +142,9 @@ class PoolWorkerRuntime {
       const server = startHttp1({
         root: config.handler.root,
         // the engine wraps the access log itself, so the fast path logs too
-        handler: this.#namedHandler(buildHandler(config.handler, config.logLevel, false)),
+        handler: this.#namedHandler(
+          buildHandler({ ...config.handler, compressor: this.#compressor }, config.logLevel, false),
+        ),
         accessLog: config.logLevel !== "warning",
         host: config.hostname,
         port: config.port,
@@ -217,6 +222,7 @@ class PoolWorkerRuntime {
 
   async #drain(): Promise<void> {
     await this.#server?.shutdown();
+    this.#compressor.close();
     clearTimeout(this.#reportTimer);
     this.#reportTimer = undefined;
     this.post({ type: "stopped", total: this.#served });

@@ -44,7 +44,7 @@ export async function readToEnd(conn: Deno.Conn, guardMs = GUARD_MS): Promise<Ui
 export async function exchange(port: number, request: string): Promise<string> {
   using conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await writeAll(conn, new TextEncoder().encode(request));
-  return new TextDecoder().decode(await readToEnd(conn));
+  return new TextDecoder("latin1").decode(await readToEnd(conn)); // byte for byte
 }
 
 /** Writes all of `bytes`. */
