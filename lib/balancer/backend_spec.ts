@@ -26,10 +26,8 @@ const MAX_WEIGHT = 256;
 const MAX_RANGE = 1024;
 const ITEM = /^(?:\[([0-9A-Fa-f:.%\w]+)\]|([A-Za-z0-9.\-_]+)):(\d{1,5})(?:-(\d{1,5}))?(?:@(\d+))?$/;
 
-/** Formats host and port as one address, bracketing IPv6 hosts: `[::1]:9002`. */
-export function formatAddress(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
+import { formatAddress } from "../runtime/address.ts";
+export { formatAddress };
 
 function parsePort(text: string, item: string): number {
   const port = Number(text);

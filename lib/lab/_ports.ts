@@ -1,4 +1,5 @@
 import { NetlabError, UsageError } from "../errors.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { heldOnlyByTimeWait, TIME_WAIT_MS } from "../runtime/time_wait.ts";
 
 /** A port the lab needs, with who needs it and the flag that changes it. */
@@ -50,15 +51,15 @@ export async function checkPortsFree(
 }
 
 function inUse(host: string, need: PortNeed): NetlabError {
-  const where = host.includes(":") ? `[${host}]` : host;
   return new NetlabError(
-    `Cannot listen on ${where}:${need.port}: address already in use (needed by the ${need.what}; change it with ${need.flag})`,
+    `Cannot listen on ${
+      formatAddress(host, need.port)
+    }: address already in use (needed by the ${need.what}; change it with ${need.flag})`,
   );
 }
 
 /** Binds and releases the port: true if it could be had, false if it is in use. */
 function tryListen(host: string, need: PortNeed): boolean {
-  const where = host.includes(":") ? `[${host}]` : host;
   try {
     Deno.listen({ hostname: host, port: need.port }).close();
     return true;
@@ -67,7 +68,7 @@ function tryListen(host: string, need: PortNeed): boolean {
     if (
       err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.AddrNotAvailable
     ) {
-      throw new NetlabError(`Cannot listen on ${where}:${need.port}: ${err.message}`, {
+      throw new NetlabError(`Cannot listen on ${formatAddress(host, need.port)}: ${err.message}`, {
         cause: err,
       });
     }

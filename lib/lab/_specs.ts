@@ -10,11 +10,6 @@ function serverArgs(command: string, host: string, port: number, demo: boolean):
   return demo ? [...args, "--demo-routes"] : args;
 }
 
-/** `host:port` with brackets for IPv6, as the balancer and URLs want it. */
-export function authority(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
 /** The standalone async server, the worker pool and the async servers behind the balancer. */
 export function serverSpecs(o: Required<LabOptions>): {
   async: ChildSpec;

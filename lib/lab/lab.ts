@@ -11,7 +11,8 @@ import { readBalancerStats } from "./_connections.ts";
 import { bench } from "../bench/run.ts";
 import { BENCH_WORKER_URL } from "../bench/threads.ts";
 import { checkPortsFree, freePort } from "./_ports.ts";
-import { authority, balancerSpec, serverSpecs } from "./_specs.ts";
+import { balancerSpec, serverSpecs } from "./_specs.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { ChildGroup, type LabChild } from "./children.ts";
 import type {
   BackendConnections,
@@ -157,9 +158,9 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
       [specs.async, specs.pool, ...specs.backends],
       signal,
     );
-    const statsUrl = `http://${authority(o.host, o.statsPort || freePort(o.host))}/stats`;
+    const statsUrl = `http://${formatAddress(o.host, o.statsPort || freePort(o.host))}/stats`;
     const balancer = await group.start(
-      balancerSpec(o, backends.map((b) => authority(b.host, b.port)), statsUrl),
+      balancerSpec(o, backends.map((b) => formatAddress(b.host, b.port)), statsUrl),
       signal,
     );
     const targets: [LabModel, LabChild][] = [
@@ -170,7 +171,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     servers = group.children.map((c) => ({
       name: c.name,
       role: targets.find(([, t]) => t === c)?.[0] ?? "backend",
-      address: authority(c.host, c.port),
+      address: formatAddress(c.host, c.port),
       pid: c.pid,
     }));
     hooks.onProgress?.({ kind: "ready", servers });
@@ -180,7 +181,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     const total = targets.length * routes.length * o.concurrencyLevels.length;
     for (const route of routes) {
       for (const [model, child] of targets) {
-        const url = `http://${authority(child.host, child.port)}${route}`;
+        const url = `http://${formatAddress(child.host, child.port)}${route}`;
         // Untimed warm-up: the first requests pay for JIT and caches, which is not what is compared.
         await bench({
           url,

@@ -5,14 +5,13 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
+import { formatAddress } from "../runtime/address.ts";
 import type { Handler, Responder } from "../http/handler.ts";
 
 function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
   const addr = info?.remoteAddr;
   if (addr === undefined || !("hostname" in addr)) return "-";
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+  return formatAddress(addr.hostname, addr.port);
 }
 
 /** Visible ASCII only: no spaces or control characters. */

@@ -7,6 +7,7 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
 import { withAccessLog } from "./access_log.ts";
+import { formatAddress } from "../runtime/address.ts";
 
 /** Options of {@link serve}: where to listen, what to serve and when to stop. */
 export interface ServeOptions extends StaticOptions {
@@ -42,11 +43,6 @@ export interface RunningServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-/** Formats `host:port` as a URL authority (brackets for IPv6). */
-export function authority(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
 /**
  * Starts serving and resolves once listening, after logging `listening on http://HOST:PORT/`.
  * Throws the `Deno.errors.*` error of a failed listen (e.g. `AddrInUse`) unchanged.
@@ -79,7 +75,7 @@ function start(options: ServeOptions): RunningServer {
     },
   }, handler);
   const addr = server.addr;
-  const url = `${"cert" in tls ? "https" : "http"}://${authority(addr.hostname, addr.port)}/`;
+  const url = `${"cert" in tls ? "https" : "http"}://${formatAddress(addr.hostname, addr.port)}/`;
   let stopping: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
     stopping ??= server.shutdown();

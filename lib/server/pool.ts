@@ -10,7 +10,7 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import { listenError, NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
-import { authority } from "./async.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { counted } from "../runtime/text.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
@@ -94,7 +94,7 @@ export class WorkerPool {
   /** The base URL, e.g. `http://127.0.0.1:8000/` (valid after {@link start}). */
   get url(): string {
     const scheme = this.#options.cert !== undefined ? "https" : "http";
-    return `${scheme}://${authority(this.#hostname, this.#port)}/`;
+    return `${scheme}://${formatAddress(this.#hostname, this.#port)}/`;
   }
 
   /** The line logged once every worker listens (contains `listening on URL`). */
