@@ -19,6 +19,7 @@ import { stopWithParent } from "./lib/runtime/self.ts";
 import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
 import { isBenchWorkerScope, runBenchWorker } from "./lib/bench/bench_worker.ts";
 import { VERSION } from "./lib/version.ts";
+import { formatReadyLine, readyLineWanted } from "./lib/runtime/ready.ts";
 
 // Pool and bench workers are started from this very module (so bundles and compiled binaries need
 // no second entry point): inside one, run the worker loop instead of the CLI.
@@ -146,6 +147,9 @@ export async function main(args: string[]): Promise<number> {
     },
     entryUrl: import.meta.url,
     interruptExitCode: () => interruptCode,
+    ready: (info) => {
+      if (readyLineWanted()) ctx.printErr(formatReadyLine(info));
+    },
   };
   try {
     stopWithParent(() => controller.abort(new DOMException("Parent exited", "AbortError")));

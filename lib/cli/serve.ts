@@ -163,6 +163,7 @@ Examples:
         }
         throw err;
       }
+      ctx.ready?.({ command: "serve", host: server.addr.hostname, port: server.addr.port });
       // --quiet drops info records, but tools still need to learn the port
       if (flags.quiet) {
         ctx.printErr(listeningLine("serve", server.url, flags.logFormat as LogFormat));
