@@ -146,6 +146,7 @@ export async function main(args: string[]): Promise<number> {
       code = c;
     },
     entryUrl: import.meta.url,
+    args,
     interruptExitCode: () => interruptCode,
     ready: (info) => {
       if (readyLineWanted()) ctx.printErr(formatReadyLine(info));

@@ -111,6 +111,8 @@ export interface RequestSpec {
   keepAlive: boolean;
   /** For the fetch engine's connection pool. */
   concurrency: number;
+  /** PEM certificates to trust for https, besides the system's (`--cacert`). */
+  caCerts: string[];
 }
 
 /** Maps a socket/fetch error to an outcome and a short cause. */

@@ -40,6 +40,8 @@ export interface BenchOptions {
   timeoutSeconds?: number;
   /** Open model: requests per second, latency corrected for coordinated omission. @default {none} */
   rate?: number;
+  /** PEM certificates to trust for https besides the system's, e.g. a self-signed one. @default {[]} */
+  caCerts?: string[];
   /** "fetch" (Deno's fetch) or "raw" (HTTP/1.1 over sockets, exact bytes). @default {"fetch"} */
   engine?: "fetch" | "raw";
   /** Accept responses of varying length instead of counting Length failures (ab -l). @default {false} */

@@ -31,6 +31,8 @@ export interface CliContext {
    * a ready line when a parent asked for one (see `lib/runtime/ready.ts`).
    */
   ready?(info: ReadyInfo): void;
+  /** The command line's arguments, for a command that must run itself again (bench --insecure). */
+  args?: readonly string[];
   /** URL of the program's entry module (`main.ts`); `netlab pool` starts its workers from it. */
   entryUrl?: string;
 }
