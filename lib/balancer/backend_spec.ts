@@ -72,6 +72,19 @@ function parseItem(item: string): BackendSpec[] {
  * Parses every `--backend` value, in order, into a flat list of backends.
  *
  * @throws {BackendSpecError} on an empty list, a malformed item or a backend listed twice.
+ *
+ * @param values The raw values, in order.
+ * @returns One {@linkcode BackendSpec} per backend, in order.
+ * @throws {BackendSpecError} when the list is empty, a value is malformed or repeats a backend.
+ *
+ * @example
+ * ```ts
+ * import { parseBackends } from "@netlab/netlab/balancer";
+ *
+ * const specs = parseBackends(["127.0.0.1:9002-9003@2", "[::1]:9004"]);
+ * console.log(specs.length); // 3
+ * console.log(specs[0]); // { host: "127.0.0.1", port: 9002, weight: 2 }
+ * ```
  */
 export function parseBackends(values: readonly string[]): BackendSpec[] {
   const out: BackendSpec[] = [];

@@ -131,6 +131,22 @@ export function validateLabSettings(o: Required<LabOptions>): void {
  * @param options ports, requests, concurrency levels (see {@link LabOptions})
  * @param hooks an AbortSignal and a progress callback
  * @returns the lab's result, ready for the renderers
+ *
+ * @example A quick lab on free ports
+ * ```ts ignore
+ * import { renderLabMarkdown, runLab, writeLabReport } from "@netlab/netlab/lab";
+ *
+ * const result = await runLab({
+ *   requests: 200,
+ *   concurrencyLevels: [1, 10],
+ *   backendPorts: [0, 0, 0, 0],
+ *   balancerPort: 0,
+ *   asyncPort: 0,
+ *   poolPort: 0,
+ * }, { onProgress: (e) => e.kind === "run" && console.log(e.index, e.total) });
+ * console.log(renderLabMarkdown(result));
+ * await writeLabReport(result, "lab-report");
+ * ```
  */
 export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Promise<LabResult> {
   const o = labSettings(options);

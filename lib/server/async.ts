@@ -46,6 +46,22 @@ export interface RunningServer extends AsyncDisposable {
 /**
  * Starts serving and resolves once listening, after logging `listening on http://HOST:PORT/`.
  * Throws the `Deno.errors.*` error of a failed listen (e.g. `AddrInUse`) unchanged.
+ *
+ * @param options Where to listen (`host` @default "127.0.0.1", `port` @default 8000), what to
+ * serve (every {@link StaticOptions} field), `cert`/`key` PEM text, `signal`, `accessLog`
+ * @default true.
+ * @returns The running server, with its bound address and URL, once it listens.
+ *
+ * @example Serve www/ on a free port, then stop
+ * ```ts ignore
+ * import { defaultRoot, serve } from "@netlab/netlab/server";
+ *
+ * const controller = new AbortController();
+ * const server = await serve({ root: await defaultRoot(), port: 0, signal: controller.signal });
+ * console.log((await fetch(new URL("page.html", server.url))).status); // 200
+ * controller.abort();
+ * await server.finished;
+ * ```
  */
 export function serve(options: ServeOptions): Promise<RunningServer> {
   try {

@@ -48,6 +48,12 @@ const READY_TIMEOUT_MS = 10_000;
  * const { workers } = await pool.finished;
  * console.log(workers.map((w) => `worker ${w.id}: ${w.served}`).join(", "));
  * ```
+ *
+ * @param options What to serve (`handler`: the static handler's options), `workers` (1 to 256,
+ *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key` (PEM contents), `signal`,
+ *   `logLevel`, `workerUrl` (the module each worker runs), `crashLimit`/`crashWindowMs` (default:
+ *   5 deaths in 10 s), `drainTimeoutMs` (default: 10 s), `logger`.
+ * @returns A pool; `start()` resolves once every worker listens, `stop()` drains them all.
  */
 export class WorkerPool {
   #options: PoolOptions;
