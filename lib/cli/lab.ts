@@ -69,7 +69,7 @@ function reportError(dir: string): (err: unknown) => never {
     ];
     if (expected.some((type) => err instanceof type)) {
       const why = (err as Error).message.replace(/ \(os error \d+\).*$/, "");
-      throw new NetlabError(`Cannot write the report to '${dir}': ${why}`, { cause: err });
+      throw new NetlabError(`Cannot write the report to "${dir}": ${why}`, { cause: err });
     }
     throw err;
   };
