@@ -230,3 +230,17 @@ Deno.test("netlab bench [fetch] names why it could not connect, as raw does", as
     assert.match(stderr, /every request failed \(failed to lookup address information/, engine);
   }
 });
+
+Deno.test("netlab bench | true: the closed pipe stops it quietly (exit 141, nothing on stderr)", async () => {
+  await using server = fixedServer("hello");
+  const child = netlabCommand({
+    args: ["bench", "-n", "3", server.url],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await child.stdout.cancel(); // the reader is gone long before the report is written
+  const out = await child.output();
+  assert.equal(new TextDecoder().decode(out.stderr), "");
+  assert.equal(out.code, 141);
+});
