@@ -234,7 +234,7 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   const headers: Array<[string, string]> = [];
   for (const h of flags.header ?? []) {
     const colon = h.indexOf(":");
-    if (colon <= 0) throw new UsageError(`Invalid header "${h}": expected "Name: value"`);
+    if (colon <= 0) throw new UsageError(`Invalid -H "${h}": expected "Name: value"`);
     headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
   }
   if (flags.cookie !== undefined && flags.cookie.length > 0) {
@@ -252,22 +252,22 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   const bodyFile = flags.postfile ?? flags.putfile;
   let levels: number[];
   if (flags.concurrencyLevels !== undefined) {
-    levels = flags.concurrencyLevels.split(",").map((s) => num(s, "concurrency level")!);
+    levels = flags.concurrencyLevels.split(",").map((s) => num(s, "--concurrency-levels")!);
     if (flags.concurrency !== undefined) {
       throw new UsageError("Use either -c or --concurrency-levels, not both");
     }
   } else {
-    levels = [num(flags.concurrency, "concurrency") ?? 1];
+    levels = [num(flags.concurrency, "-c") ?? 1];
   }
   const method = flags.method ?? (flags.head ? "HEAD" : undefined);
   const base: BenchPlan["base"] = { keepAlive: flags.keepalive ?? false };
   const set = <K extends keyof BenchPlan["base"]>(k: K, v: BenchPlan["base"][K] | undefined) => {
     if (v !== undefined) base[k] = v;
   };
-  set("requests", num(flags.requests, "number of requests"));
+  set("requests", num(flags.requests, "-n"));
   set("timeLimitSeconds", seconds(flags.timelimit, "-t"));
   set("timeoutSeconds", seconds(flags.timeout, "-s"));
-  set("rate", num(flags.rate, "rate"));
+  set("rate", num(flags.rate, "--rate"));
   set(
     "method",
     method ??
@@ -275,7 +275,7 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   );
   set("contentType", flags.contentType);
   set("variableLength", flags.variableLength);
-  set("threads", num(flags.threads, "thread count"));
+  set("threads", num(flags.threads, "--threads"));
   if (headers.length > 0) base.headers = headers;
   let engine: string = flags.engine ?? "fetch";
   if (engine !== "fetch" && engine !== "raw") {
