@@ -222,6 +222,19 @@ function report(err: unknown, args: string[], ctx: CliContext): number {
   return 1;
 }
 
+/**
+ * A log line written after the reader of stderr has gone (`netlab serve 2>&1 | head -1`) fails
+ * inside the log sink, where nothing catches it: stop quietly, as a closed stdout does.
+ */
+function stopOnClosedPipe(event: PromiseRejectionEvent | ErrorEvent): void {
+  const err = "reason" in event ? event.reason : event.error;
+  if (!(err instanceof Deno.errors.BrokenPipe)) return;
+  event.preventDefault();
+  Deno.exit(STDOUT_CLOSED_EXIT);
+}
+
 if (import.meta.main && !poolWorker && !benchWorker) {
+  globalThis.addEventListener("unhandledrejection", stopOnClosedPipe);
+  globalThis.addEventListener("error", stopOnClosedPipe);
   Deno.exit(await main(Deno.args));
 }
