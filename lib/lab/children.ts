@@ -61,6 +61,8 @@ export class LabChild implements AsyncDisposable {
       return s;
     });
     this.#drained = this.#drain();
+    // awaited by ready() and stop(); a child nobody waits for must not leave an unhandled rejection
+    this.#drained.catch(() => {});
   }
 
   /** What the child's ready line said: the port it bound and where (known once ready). */
@@ -115,8 +117,10 @@ export class LabChild implements AsyncDisposable {
     const onAbort = () => reject(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     // Exit is only a failure once every line it wrote has been seen.
-    Promise.all([this.#status, this.#drained]).then(([status]) =>
-      reject(this.#failure(spec, `exited with code ${status.code} before it was ready`))
+    Promise.all([this.#status, this.#drained]).then(
+      ([status]) =>
+        reject(this.#failure(spec, `exited with code ${status.code} before it was ready`)),
+      reject,
     );
     try {
       if (signal?.aborted) throw signal.reason;

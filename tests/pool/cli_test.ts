@@ -44,9 +44,7 @@ for (const workers of ["0", "300", "two"]) {
     assert.equal(code, 2);
     assert.match(
       stderr,
-      new RegExp(
-        `^netlab pool: Invalid --workers "${workers}": expected an integer from 1 to 256\n`,
-      ),
+      /^netlab pool: Invalid --workers ".*": expected an integer from 1 to 256\n/,
     );
     assert.match(stderr, /Try 'netlab pool --help'/);
   });
