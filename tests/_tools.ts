@@ -1,5 +1,5 @@
 /**
- * Tests that drive a real outside tool (ab, Chromium, openssl, curl, HAProxy, python3) declare it
+ * Tests that drive a real outside tool (ab, Chromium, openssl, curl, HAProxy, nginx, python3) declare it
  * here. Where the tool is missing they are reported as skipped, with the tool and its Debian package
  * in the test's name, so `deno task test` still works on a fresh machine and says what it did not
  * check. `.ci/run` installs every tool and sets NETLAB_REQUIRE_TOOLS=1: there a missing tool fails
@@ -14,6 +14,8 @@ const PACKAGES = {
   chromium: "chromium",
   curl: "curl",
   haproxy: "haproxy",
+  // the `stream` block netlab's --emit nginx writes is a separate module on Debian
+  nginx: "nginx libnginx-mod-stream",
   openssl: "openssl",
   python3: "python3",
 } as const;
@@ -21,8 +23,15 @@ const PACKAGES = {
 /** An outside tool some tests need. */
 export type Tool = keyof typeof PACKAGES;
 
+/** Tools whose presence takes more than being on PATH: a shell test that succeeds when usable. */
+const PROBES: Partial<Record<Tool, string>> = {
+  nginx: "f=$(mktemp) && printf 'include /etc/nginx/modules-enabled/*.conf;" +
+    ' events {} stream {}\' >"$f" && nginx -q -t -e stderr -c "$f" 2>/dev/null; r=$?; rm -f "$f"; exit $r',
+};
+
 function installed(tool: Tool): boolean {
-  return new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+  const probe = PROBES[tool] ?? `command -v ${tool}`;
+  return new Deno.Command("sh", { args: ["-c", probe], stdout: "null", stderr: "null" })
     .outputSync().success;
 }
 

@@ -10,7 +10,8 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import { listenError, NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
-import { authority } from "./async.ts";
+import { formatAddress } from "../runtime/address.ts";
+import { listen, type Listening } from "./_listener.ts";
 import { counted } from "../runtime/text.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
@@ -48,6 +49,12 @@ const READY_TIMEOUT_MS = 10_000;
  * const { workers } = await pool.finished;
  * console.log(workers.map((w) => `worker ${w.id}: ${w.served}`).join(", "));
  * ```
+ *
+ * @param options What to serve (`handler`: the static handler's options), `workers` (1 to 256,
+ *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key` (PEM contents), `signal`,
+ *   `logLevel`, `workerUrl` (the module each worker runs), `crashLimit`/`crashWindowMs` (default:
+ *   5 deaths in 10 s), `drainTimeoutMs` (default: 10 s), `logger`.
+ * @returns A pool; `start()` resolves once every worker listens, `stop()` drains them all.
  */
 export class WorkerPool {
   #options: PoolOptions;
@@ -55,7 +62,7 @@ export class WorkerPool {
   #dispatch: PoolDispatch;
   #slots: WorkerSlot[] = [];
   #queue: QueueDispatcher | undefined;
-  #server: Deno.HttpServer | undefined;
+  #server: Listening | undefined;
   #hostname: string;
   #port = 0;
   #crashLoop: CrashLoop;
@@ -94,7 +101,7 @@ export class WorkerPool {
   /** The base URL, e.g. `http://127.0.0.1:8000/` (valid after {@link start}). */
   get url(): string {
     const scheme = this.#options.cert !== undefined ? "https" : "http";
-    return `${scheme}://${authority(this.#hostname, this.#port)}/`;
+    return `${scheme}://${formatAddress(this.#hostname, this.#port)}/`;
   }
 
   /** The line logged once every worker listens (contains `listening on URL`). */
@@ -177,12 +184,17 @@ export class WorkerPool {
   }
 
   /**
-   * Makes worker `id` throw an uncaught error, to watch the supervisor replace it.
+   * Makes worker `id` throw an uncaught error, to watch the supervisor replace it. Deno prints a
+   * worker's uncaught error with its stack trace whatever the supervisor does with it; the default
+   * message says the trace is expected, so a passing test run does not read as a failing one.
    *
    * @param id the 1-based worker number
    * @param reason the error message the worker dies with
    */
-  crashWorker(id: number, reason = "Crashed on purpose"): void {
+  crashWorker(
+    id: number,
+    reason = "Crashed on purpose by WorkerPool.crashWorker() (expected in tests)",
+  ): void {
     this.#slots[id - 1]?.post({ type: "crash", reason });
   }
 
@@ -225,19 +237,23 @@ export class WorkerPool {
     for (const slot of this.#slots) this.#queue?.workerDied(slot, "the pool stopped");
   }
 
-  #listen(): Deno.HttpServer {
+  #listen(): Listening {
     const { cert, key } = this.#options;
     try {
-      return Deno.serve({
-        hostname: this.#hostname,
-        port: this.#options.port ?? 0,
-        ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
-        onListen: () => {},
-        onError: (err) => {
-          this.#log.error("Unexpected error: {error}", { error: err });
-          return new Response("500 Internal Server Error\n", { status: 500 });
+      // out of descriptors, the supervisor listens again rather than ending the pool
+      return listen(
+        {
+          hostname: this.#hostname,
+          port: this.#options.port ?? 0,
+          ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+          onError: (err) => {
+            this.#log.error("Unexpected error: {error}", { error: err });
+            return new Response("500 Internal Server Error\n", { status: 500 });
+          },
         },
-      }, this.#queue!.handle);
+        this.#queue!.handle,
+        this.#log,
+      );
     } catch (err) {
       throw listenError(this.#hostname, this.#options.port ?? 0, err);
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnNetlab } from "../server/_spawn.ts";
-import { netlab } from "../_netlab.ts";
+import { HAS_IPV6 } from "../_ipv6.ts";
+import { netlab, netlabCommand } from "../_netlab.ts";
 
 Deno.test("netlab serve --help lists every flag with examples", async () => {
   const { code, stdout } = await netlab(["serve", "--help"]);
@@ -124,14 +125,18 @@ Deno.test("netlab serve --quiet logs no access lines but still the listening lin
   assert.equal(proc.stderr(), `netlab serve: listening on ${proc.url}\n`);
 });
 
-Deno.test("netlab serve --host ::1 listens on IPv6 loopback", async () => {
-  await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
-  assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
-  const res = await fetch(new URL("page.html", proc.url));
-  assert.equal(res.status, 200);
-  await res.body?.cancel();
-  proc.child.kill("SIGTERM");
-  assert.equal((await proc.status).code, 0);
+Deno.test({
+  name: "netlab serve --host ::1 listens on IPv6 loopback (needs IPv6 loopback)",
+  ignore: !HAS_IPV6,
+  async fn() {
+    await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
+    assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
+    const res = await fetch(new URL("page.html", proc.url));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    proc.child.kill("SIGTERM");
+    assert.equal((await proc.status).code, 0);
+  },
 });
 
 Deno.test("netlab serve --quiet --log-format json prints the listening line as JSON", async () => {
@@ -172,3 +177,25 @@ for (const command of ["serve", "pool"]) {
     assert.match(stderr, new RegExp(`^netlab ${command}: Give the directory once`));
   });
 }
+
+Deno.test("netlab serve stops quietly (exit 141) when the reader of its log has gone", async () => {
+  const child = netlabCommand({
+    args: ["serve", "--port", "0"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.getReader();
+  let text = "";
+  let url: string | undefined;
+  while (url === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`exited before listening: ${text}`);
+    text += new TextDecoder().decode(value);
+    url = /listening on (http:\/\/\S+\/)/.exec(text)?.[1];
+  }
+  await reader.cancel(); // `| head -1` has read its line and gone
+  // The access-log line for this request meets the closed pipe.
+  await fetch(new URL("page.html", url)).then((r) => r.body?.cancel(), () => {});
+  assert.equal((await child.status).code, 141);
+});
