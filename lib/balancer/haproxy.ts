@@ -22,7 +22,20 @@ const BALANCE: Record<StrategyName, string[]> = {
   "source-hash": ["balance source", "hash-type consistent"],
 };
 
-/** Renders an HAProxy configuration (`mode tcp`) equivalent to the given balancer options. */
+/**
+ * Renders an HAProxy configuration (`mode tcp`) equivalent to the given balancer options.
+ *
+ * @param options The same shape as {@linkcode BalancerOptions}, minus runtime-only fields.
+ * @returns The configuration text.
+ *
+ * @example
+ * ```ts
+ * import { haproxyConfig, parseBackends } from "@netlab/netlab/balancer";
+ *
+ * const text = haproxyConfig({ backends: parseBackends(["127.0.0.1:9002-9005"]), port: 44444 });
+ * console.log(text.includes("balance roundrobin")); // true
+ * ```
+ */
 export function haproxyConfig(options: HaproxyConfigOptions): string {
   const o = withDefaults(options);
   // like netlab, a failed client connect takes a checked server out at once (observe layer4)

@@ -186,7 +186,20 @@ export function statsResponse(head: string, source: () => BalancerStats): Uint8A
   return out;
 }
 
-/** A plain handler for the stats port: `GET /stats` (JSON) and `GET /metrics` (Prometheus). */
+/**
+ * A plain handler for the stats port: `GET /stats` (JSON) and `GET /metrics` (Prometheus).
+ *
+ * @param source Returns the current {@linkcode BalancerStats}, e.g. `() => balancer.stats()`.
+ * @returns A `(Request) => Response` handler.
+ *
+ * @example
+ * ```ts ignore
+ * import { createStatsHandler, startBalancer } from "@netlab/netlab/balancer";
+ *
+ * const lb = await startBalancer({ backends: [{ host: "127.0.0.1", port: 9002, weight: 1 }] });
+ * Deno.serve({ port: 9100 }, createStatsHandler(() => lb.stats()));
+ * ```
+ */
 export function createStatsHandler(
   source: () => BalancerStats,
 ): (req: Request) => Response {

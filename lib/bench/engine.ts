@@ -119,6 +119,8 @@ export interface RequestSpec {
   concurrency: number;
   /** The raw engine's sockets: "auto" (epoll where it can run) or "deno" (Deno.connect always). */
   sockets?: "auto" | "deno";
+  /** PEM certificates to trust for https, besides the system's (`--cacert`). */
+  caCerts: string[];
 }
 
 /** Maps a socket/fetch error to an outcome and a short cause. */

@@ -179,6 +179,12 @@ Backends:
         const why = err.cause instanceof Error ? err.cause.message : String(err.cause);
         throw new NetlabError(`${err.message}: ${why}`, { cause: err });
       }
+      ctx.ready?.({
+        command: "balance",
+        host: balancer.addr.hostname,
+        port: balancer.addr.port,
+        ...(balancer.statsAddr !== undefined ? { statsPort: balancer.statsAddr.port } : {}),
+      });
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {
         const { hostname, port } = balancer.addr;

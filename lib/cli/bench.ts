@@ -10,6 +10,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import process from "node:process";
 import type { CliContext } from "./context.ts";
 import { NetlabError } from "../errors.ts";
+import { selfCommand } from "../runtime/self.ts";
 import { setupLogging } from "./logging.ts";
 import { VERSION } from "../version.ts";
 import { benchCells } from "../bench/cells.ts";
@@ -59,7 +60,11 @@ export function benchCommand(ctx: CliContext): Command {
       new Option("-m, --method <method>", "HTTP method").default(undefined, "GET, POST with -p"),
     )
     .option("-H, --header <header>", 'extra header "Name: value" (repeatable)', collect)
-    .option("-p, --postfile <file>", "file to send as the request body")
+    .option("-p, --postfile <file>", "file to POST as the request body")
+    .option("-u, --putfile <file>", "file to PUT as the request body")
+    .option("-C, --cookie <name=value>", "send a cookie (repeatable)", collect)
+    .option("-A, --auth <user:password>", "Basic authentication")
+    .option("-r, --keep-going", "accepted for ab: netlab never stops on socket errors")
     .addOption(
       new Option("-T, --content-type <type>", "Content-Type of the body").default(
         undefined,
@@ -88,6 +93,8 @@ export function benchCommand(ctx: CliContext): Command {
         .default("ab"),
     )
     .option("--out <file>", "write the report to a file instead of standard output")
+    .option("--cacert <file>", "trust the PEM certificate(s) in FILE for https, e.g. self-signed")
+    .option("--insecure", "do not verify https certificates (runs netlab again with Deno's flag)")
     .option("--concurrency-levels <list>", "run each URL at every level, e.g. 1,5,10,20,50,100")
     .option("--repeat <n>", "runs per URL and level; reports give the median and spread", "1")
     .option("--warmup <n>", "requests sent before each URL and level's runs, not counted", "0")
@@ -130,12 +137,19 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
         return;
       }
       for (const url of plan.urls) requireNet(url);
+      if (plan.insecure && !insecureChild()) {
+        ctx.setExitCode(await runInsecure(ctx, plan.urls));
+        return;
+      }
       const shard = flags.shard === undefined ? null : shardPlan(plan, parseShard(flags.shard));
       if (shard !== null) plan = shard.plan;
       const startAt = flags.startAt === undefined ? null : parseStartAt(flags.startAt);
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
+      if (plan.caCertFile !== null) plan.base.caCerts = [await readCaCert(plan.caCertFile)];
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
-      if (plan.out !== null) await writeReport(plan.out, "");
+      // The file itself is only replaced once there is a report to put in it.
+      if (plan.out !== null) await checkWritable(plan.out);
+      for (const notice of plan.notices) ctx.printErr(`netlab bench: ${notice}\n`);
       if (startAt !== null) await waitUntil(startAt, ctx.signal);
       let cells = await runPlan(ctx, plan, body);
       if (shard !== null) cells = shard.annotate(cells);
@@ -249,6 +263,62 @@ function mergedLine(cell: BenchCell): string {
   return `Merged from ${m.cells} reports${shards}${urls}\n`;
 }
 
+/** Set on the copy of netlab that `--insecure` starts with certificate checks off. */
+const INSECURE_ENV = "NETLAB_BENCH_INSECURE";
+
+function insecureChild(): boolean {
+  const env = Deno.permissions.querySync({ name: "env", variable: INSECURE_ENV });
+  return env.state === "granted" && Deno.env.get(INSECURE_ENV) === "1";
+}
+
+/**
+ * Deno verifies every certificate unless started with `--unsafely-ignore-certificate-errors`, and
+ * no API turns that off for one connection: so `--insecure` runs this same bench again in a Deno
+ * started with that flag, for the URLs' hosts only, and passes its output and exit code through.
+ */
+async function runInsecure(ctx: CliContext, urls: string[]): Promise<number> {
+  const hosts = [...new Set(urls.map((u) => new URL(u).hostname.replace(/^\[|\]$/g, "")))];
+  const self = selfCommand([...(ctx.args ?? [])]);
+  if (self.args[0] !== "run") {
+    throw new NetlabError(
+      "Cannot use --insecure in a compiled netlab: its Deno flags are fixed; use --cacert FILE",
+    );
+  }
+  const args = [
+    "run",
+    `--unsafely-ignore-certificate-errors=${hosts.join(",")}`,
+    ...self.args.slice(1),
+  ];
+  const child = new Deno.Command(self.cmd, {
+    args,
+    env: { [INSECURE_ENV]: "1" },
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  // Ctrl-C reaches the child too (same process group); it prints its report and exits.
+  const status = await child.status;
+  return status.signal !== null ? 128 + (status.signal === "SIGINT" ? 2 : 15) : status.code;
+}
+
+async function readCaCert(path: string): Promise<string> {
+  try {
+    const pem = await Deno.readTextFile(path);
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new NetlabError(`Cannot use --cacert "${path}": no PEM certificate in it`);
+    }
+    return pem;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NetlabError(`Cannot read --cacert "${path}": no such file`, { cause: err });
+    }
+    if (err instanceof Deno.errors.PermissionDenied) {
+      throw new NetlabError(`Cannot read --cacert "${path}": permission denied`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 async function readBody(path: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);
@@ -263,18 +333,39 @@ async function readBody(path: string): Promise<Uint8Array> {
   }
 }
 
+/** Fails now if `path` cannot be written, leaving an existing file as it is. */
+async function checkWritable(path: string): Promise<void> {
+  let existed = true;
+  try {
+    await Deno.lstat(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw reportError(path, err);
+    existed = false;
+  }
+  try {
+    (await Deno.open(path, { write: true, create: true })).close();
+    if (!existed) await Deno.remove(path);
+  } catch (err) {
+    throw reportError(path, err);
+  }
+}
+
 async function writeReport(path: string, text: string): Promise<void> {
   try {
     await Deno.writeTextFile(path, text);
   } catch (err) {
-    const why = err instanceof Deno.errors.NotFound
-      ? "no such directory"
-      : err instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : err instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : null;
-    if (why === null) throw err;
-    throw new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
+    throw reportError(path, err);
   }
+}
+
+function reportError(path: string, err: unknown): unknown {
+  const why = err instanceof Deno.errors.NotFound
+    ? "no such directory"
+    : err instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : err instanceof Deno.errors.IsADirectory
+    ? "it is a directory"
+    : null;
+  if (why === null) return err;
+  return new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
 }

@@ -9,7 +9,8 @@ import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
 import { defaultRoot } from "../runtime/assets.ts";
-import { authority, type RunningServer, serve, type ServeOptions } from "../server/async.ts";
+import { type RunningServer, serve, type ServeOptions } from "../server/async.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
 import { startHttp1 } from "../http1/server.ts";
 import { getLogger } from "@logtape/logtape";
@@ -243,12 +244,13 @@ Examples:
         if (mapped !== err) throw mapped;
         if (options.cert !== undefined && err instanceof Error) {
           throw new NetlabError(
-            `Cannot serve HTTPS on ${authority(flags.host, flags.port)}: ${err.message}`,
+            `Cannot serve HTTPS on ${formatAddress(flags.host, flags.port)}: ${err.message}`,
             { cause: err },
           );
         }
         throw err;
       }
+      ctx.ready?.({ command: "serve", host: server.addr.hostname, port: server.addr.port });
       // --quiet drops info records, but tools still need to learn the port
       if (flags.quiet) {
         ctx.printErr(

@@ -11,7 +11,19 @@ export const DEMO_PATH = "/_netlab/work";
 /** Largest `ms` the demo route accepts. */
 export const MAX_WORK_MS = 1000;
 
-/** Busy-waits for `ms` milliseconds and returns how long it actually spun. */
+/**
+ * Busy-waits for `ms` milliseconds and returns how long it actually spun.
+ *
+ * @param ms How long to spin.
+ * @returns The milliseconds actually spent.
+ *
+ * @example
+ * ```ts
+ * import { burnCpu } from "@netlab/netlab/http";
+ * const spent = burnCpu(5);
+ * console.log(spent >= 5); // true
+ * ```
+ */
 export function burnCpu(ms: number): number {
   const start = performance.now();
   let now = start;

@@ -11,7 +11,8 @@ import { decodeSockAddr } from "../loop/sockaddr.ts";
 import { createStaticResponder } from "../http/handler.ts";
 import { WorkerCompressor } from "../http/compressor.ts";
 import { clientOf, withAccessLog } from "../server/access_log.ts";
-import { authority, type RunningServer, type ServeOptions } from "../server/async.ts";
+import type { RunningServer, ServeOptions } from "../server/async.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { createEnv } from "./_env.ts";
 import { Session, type SessionIO } from "./_session.ts";
 
@@ -195,7 +196,7 @@ export function startHttp1(options: Http1Options): Http1Server {
   // a second), so accepting and answering a request take one wake-up, not two
   loop.setOption(listener.fd, LINUX.IPPROTO_TCP, TCP_DEFER_ACCEPT, 1);
   const addr = listener.addr;
-  hostAuthority = authority(addr.hostname, addr.port);
+  hostAuthority = formatAddress(addr.hostname, addr.port);
   const url = `http://${hostAuthority}/`;
 
   const finish = async (): Promise<void> => {

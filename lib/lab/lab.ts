@@ -10,8 +10,9 @@ import { VERSION } from "../version.ts";
 import { readBalancerStats } from "./_connections.ts";
 import { bench } from "../bench/run.ts";
 import { BENCH_WORKER_URL } from "../bench/threads.ts";
-import { checkPortsFree, freePort } from "./_ports.ts";
-import { authority, balancerSpec, serverSpecs } from "./_specs.ts";
+import { choosePorts, type PortNeed } from "./_ports.ts";
+import { balancerSpec, type LabPorts, serverSpecs } from "./_specs.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { ChildGroup, type LabChild } from "./children.ts";
 import type {
   BackendConnections,
@@ -70,7 +71,9 @@ export type LabProgress =
   | { kind: "run"; index: number; total: number; run: LabRun }
   | { kind: "stopped" }
   /** A port is held by closed connections in TIME-WAIT; the lab waits for the kernel to free it. */
-  | { kind: "waiting"; port: number };
+  | { kind: "waiting"; port: number }
+  /** A default port was busy: the server took a free one instead (`address`). */
+  | { kind: "moved"; server: string; flag: string; wanted: number; address: string };
 
 /** How to stop a lab early and where to hear about it. */
 export interface LabHooks {
@@ -128,6 +131,22 @@ export function validateLabSettings(o: Required<LabOptions>): void {
  * @param options ports, requests, concurrency levels (see {@link LabOptions})
  * @param hooks an AbortSignal and a progress callback
  * @returns the lab's result, ready for the renderers
+ *
+ * @example A quick lab on free ports
+ * ```ts ignore
+ * import { renderLabMarkdown, runLab, writeLabReport } from "@netlab/netlab/lab";
+ *
+ * const result = await runLab({
+ *   requests: 200,
+ *   concurrencyLevels: [1, 10],
+ *   backendPorts: [0, 0, 0, 0],
+ *   balancerPort: 0,
+ *   asyncPort: 0,
+ *   poolPort: 0,
+ * }, { onProgress: (e) => e.kind === "run" && console.log(e.index, e.total) });
+ * console.log(renderLabMarkdown(result));
+ * await writeLabReport(result, "lab-report");
+ * ```
  */
 export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Promise<LabResult> {
   const o = labSettings(options);
@@ -135,33 +154,61 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
   const { signal } = hooks;
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  await checkPortsFree(o.host, [
+  const needs: PortNeed[] = [
     ...o.backendPorts.map((port, i) => ({
       port,
       what: `async server ${i + 1}`,
       flag: "--backend-ports",
+      given: options.backendPorts !== undefined,
     })),
-    { port: o.balancerPort, what: "balancer", flag: "--balancer-port" },
-    { port: o.asyncPort, what: "async server", flag: "--async-port" },
-    { port: o.poolPort, what: "worker pool", flag: "--pool-port" },
+    {
+      port: o.balancerPort,
+      what: "balancer",
+      flag: "--balancer-port",
+      given: options.balancerPort !== undefined,
+    },
+    {
+      port: o.asyncPort,
+      what: "async server",
+      flag: "--async-port",
+      given: options.asyncPort !== undefined,
+    },
+    {
+      port: o.poolPort,
+      what: "worker pool",
+      flag: "--pool-port",
+      given: options.poolPort !== undefined,
+    },
     { port: o.statsPort, what: "balancer's stats endpoint", flag: "--stats-port" },
-  ], { signal, onWait: (port) => hooks.onProgress?.({ kind: "waiting", port }) });
+  ];
+  const chosen = await choosePorts(o.host, needs, {
+    signal,
+    onWait: (port) => hooks.onProgress?.({ kind: "waiting", port }),
+  });
+  const backendCount = o.backendPorts.length;
+  const ports: LabPorts = {
+    backendPorts: chosen.slice(0, backendCount),
+    balancerPort: chosen[backendCount]!,
+    asyncPort: chosen[backendCount + 1]!,
+    poolPort: chosen[backendCount + 2]!,
+    statsPort: chosen[backendCount + 3]!,
+  };
 
   const runs: LabRun[] = [];
   let servers: LabServer[] = [];
   let connections: BackendConnections[] = [];
   {
     await using group = new ChildGroup();
-    const specs = serverSpecs(o);
+    const specs = serverSpecs(o, ports);
     const [asyncServer, pool, ...backends] = await group.startAll(
       [specs.async, specs.pool, ...specs.backends],
       signal,
     );
-    const statsUrl = `http://${authority(o.host, o.statsPort || freePort(o.host))}/stats`;
     const balancer = await group.start(
-      balancerSpec(o, backends.map((b) => authority(b.host, b.port)), statsUrl),
+      balancerSpec(o, ports, backends.map((b) => formatAddress(b.host, b.port))),
       signal,
     );
+    const statsUrl = `http://${formatAddress(balancer.host, balancer.bound.statsPort!)}/stats`;
     const targets: [LabModel, LabChild][] = [
       ["async", asyncServer!],
       ["pool", pool!],
@@ -170,9 +217,23 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     servers = group.children.map((c) => ({
       name: c.name,
       role: targets.find(([, t]) => t === c)?.[0] ?? "backend",
-      address: authority(c.host, c.port),
+      address: formatAddress(c.host, c.port),
       pid: c.pid,
     }));
+    // the same order as `needs`, whose last entry (the stats endpoint) is no server of its own
+    const inNeedsOrder = [...backends, balancer, asyncServer!, pool!];
+    needs.slice(0, -1).forEach((need, i) => {
+      const child = inNeedsOrder[i]!;
+      if (chosen[i] === 0 && need.port !== 0) {
+        hooks.onProgress?.({
+          kind: "moved",
+          server: child.name,
+          flag: need.flag,
+          wanted: need.port,
+          address: formatAddress(child.host, child.port),
+        });
+      }
+    });
     hooks.onProgress?.({ kind: "ready", servers });
 
     const control = signal ? { signal } : {};
@@ -180,7 +241,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     const total = targets.length * routes.length * o.concurrencyLevels.length;
     for (const route of routes) {
       for (const [model, child] of targets) {
-        const url = `http://${authority(child.host, child.port)}${route}`;
+        const url = `http://${formatAddress(child.host, child.port)}${route}`;
         // Untimed warm-up: the first requests pay for JIT and caches, which is not what is compared.
         await bench({
           url,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { selectEngine } from "../../lib/balancer/engines/select.ts";
+import { HAS_IPV6 } from "../_ipv6.ts";
 import { readAll, startOn, writeAll } from "./_helpers.ts";
 
 const linux = Deno.build.os === "linux";

@@ -31,3 +31,27 @@ Deno.test("HealthChecker takes a backend out after 3 bad checks, back after 2 go
   ]);
   await checker.stop();
 });
+
+Deno.test({
+  name:
+    "HealthChecker does not hold a check against a backend when the balancer itself is out of descriptors",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // its own process: it takes every descriptor it has
+    const fixture = new URL("./_health_emfile.ts", import.meta.url).pathname;
+    const out = await new Deno.Command("sh", {
+      args: ["-c", 'ulimit -n 128 && exec "$0" run -A "$1"', Deno.execPath(), fixture],
+      stdin: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, text + new TextDecoder().decode(out.stderr));
+    const result = JSON.parse(text);
+    assert.ok(result.filesHeld > 0);
+    assert.deepEqual(result.whileOut, { state: "up", failures: 0 });
+    assert.equal(result.after, "up");
+    // said at once, the rest when its second is up (here: when the checker stops)
+    const line = (n: string) =>
+      `health checks not counted: the balancer is out of descriptors (Too many open files (os error 24)) (${n} since the last line)`;
+    assert.deepEqual(result.lines, [line("1 time"), line("2 times")]);
+  },
+});

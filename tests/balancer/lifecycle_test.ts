@@ -107,10 +107,12 @@ engineTest(
       port: 0,
       healthIntervalMs: 0,
       idleTimeoutMs: 300,
+      // big reads: the balancer holds most of the stream itself and has nothing left to read
+      // while it writes it out, for far longer than the idle timeout
+      bufferSize: 256 * 1024,
     });
-    // a small window, read a little at a time (about 80 KB/s: 3 s for it all) with no pause
-    // anywhere near the idle timeout; the last of it sits in socket buffers long after the
-    // backend's last byte was read
+    // a small window read a little at a time (about 100 KB/s, 2.6 s for it all), with no pause
+    // anywhere near the idle timeout; a connection cut as idle would lose what it still held
     using client = RawClient.connect("127.0.0.1", lb.addr.port, 4096);
     const buf = new Uint8Array(4 * 1024);
     let got = 0;
@@ -118,7 +120,7 @@ engineTest(
       const n = client.recvNow(buf);
       if (n === 0) break; // closed on us
       if (n > 0) got += n;
-      await delay(50);
+      await delay(40);
     }
     done.resolve();
     assert.equal(got, total);

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { C, type Libc } from "./_libc.ts";
-import { closedError, errnoError } from "./_errno.ts";
+import { C, type Libc } from "../../loop/_libc.ts";
+import { closedError, errnoError } from "../../loop/errno.ts";
 import type { Pollable, Poller } from "./_poller.ts";
 import type { TransportConn } from "./transport.ts";
 

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { C, type Libc } from "./_libc.ts";
-import { closedError, errnoError } from "./_errno.ts";
+import { C, type Libc } from "../../loop/_libc.ts";
+import { closedError, errnoError } from "../../loop/errno.ts";
 import { EpollConn, EpollSocket, setIntOption } from "./_epoll_conn.ts";
 import type { Poller } from "./_poller.ts";
-import { decodeSockAddr, encodeSockAddr, SOCKADDR_MAX } from "./_sockaddr.ts";
+import { decodeSockAddr, encodeSockAddr, SOCKADDR_MAX } from "../../loop/sockaddr.ts";
 import type { TransportConn, TransportListener } from "./transport.ts";
 
 const BACKLOG = 1024;

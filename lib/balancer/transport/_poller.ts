@@ -1,5 +1,7 @@
 /**
- * One epoll instance and the loop that waits on it. Sockets register once, edge-triggered for
+ * The bench raw engine's poller (a promise per operation; the balancer runs on `lib/loop/`
+ * instead, and this goes once the raw engine does too). One epoll instance and the loop that
+ * waits on it. Sockets register once, edge-triggered for
  * both directions; an operation tries its syscall first and only waits after EAGAIN, so a busy
  * socket costs no wake-up at all.
  *
@@ -14,7 +16,7 @@
  *
  * @module
  */
-import { C, type Libc } from "./_libc.ts";
+import { C, type Libc } from "../../loop/_libc.ts";
 
 /** Something registered with the poller: told which events its socket got. */
 export interface Pollable {
@@ -69,6 +71,7 @@ export class Poller {
     this.#wakeFd = libc.sym.eventfd(0, C.EFD_NONBLOCK | C.EFD_CLOEXEC);
     if (this.#wakeFd < 0 || !this.#register(this.#wakeFd, C.EPOLLIN | C.EPOLLET, 0)) {
       const errno = libc.errno();
+      if (this.#wakeFd >= 0) libc.sym.close(this.#wakeFd); // epoll_ctl failed: no eventfd leak
       libc.sym.close(this.#epfd);
       throw new Error(`Cannot create the epoll wake-up: errno ${errno}`);
     }

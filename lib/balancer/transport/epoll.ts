@@ -1,18 +1,17 @@
 /**
- * The epoll engine (Linux): nonblocking libc sockets over FFI, one epoll set, edge-triggered.
- * It exists for speed: a proxied connection through Deno.net costs about 80 us more CPU than
- * through HAProxy, nearly all of it per-operation overhead in the runtime, not kernel work.
- * Hosts must be IP literals (it resolves no names).
+ * An async socket layer over epoll (Linux): nonblocking libc sockets over FFI, a promise per
+ * read and write. Only the bench's raw engine uses it now; the balancer runs on `lib/loop/`
+ * (callbacks, no promise per operation), where this should move too. Hosts must be IP literals.
  *
  * @module
  */
 import { BackendConnectError, describeConnectError } from "../_connect.ts";
-import { C, type Libc, openLibc } from "./_libc.ts";
-import { errnoError } from "./_errno.ts";
+import { C, type Libc, openLibc } from "../../loop/_libc.ts";
+import { errnoError } from "../../loop/errno.ts";
 import { EpollConn } from "./_epoll_conn.ts";
 import { EpollListener } from "./_epoll_listener.ts";
 import { Poller } from "./_poller.ts";
-import { encodeSockAddr, type SockAddr } from "./_sockaddr.ts";
+import { encodeSockAddr, type SockAddr } from "../../loop/sockaddr.ts";
 import type { Transport, TransportConn, TransportListener } from "./transport.ts";
 
 /** errnos of a backend that is not there (or not reachable): try the next one. */

@@ -57,7 +57,7 @@ export function rawEngine(spec: RequestSpec): Engine {
   const tls = spec.url.protocol === "https:";
   const hostname = spec.url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(spec.url.port) || (tls ? 443 : 80);
-  const dialer = makeDialer(hostname, port, tls, spec.sockets ?? "auto");
+  const dialer = makeDialer(hostname, port, tls, spec.sockets ?? "auto", spec.caCerts);
   const traits: EngineTraits = {
     exactWireBytes: true,
     connectTimes: true,
