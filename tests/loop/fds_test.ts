@@ -5,7 +5,7 @@ const here = (file: string) => new URL(file, import.meta.url).pathname;
 
 Deno.test({
   name:
-    "EventLoop: after 5,000 connections, half refused, its descriptors are back where they started",
+    "EventLoop: after 5,000 connections, half refused, its descriptors are back where they started (Linux)",
   ignore: !linux,
   async fn() {
     // its own process: the test runner shares one process between test files
@@ -37,7 +37,7 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 
 Deno.test({
   name:
-    "TcpListener out of descriptors pauses accepting, reports with a count, and serves again once some are free",
+    "TcpListener out of descriptors pauses accepting, reports with a count, and serves again once some are free (Linux)",
   ignore: !linux,
   async fn() {
     const child = new Deno.Command("sh", {
