@@ -4,9 +4,11 @@ import { Balancer } from "../../lib/balancer/balancer.ts";
 import { OverloadLog } from "../../lib/balancer/engines/_overload.ts";
 import { withDefaults } from "../../lib/balancer/options.ts";
 import { RawClient } from "./_raw.ts";
+import type { EngineName } from "../../lib/balancer/engines/frontend.ts";
 import {
   collectLogs,
   delay,
+  ENGINES,
   engineTest,
   nameBackend,
   readAll,
@@ -16,6 +18,13 @@ import {
 } from "./_helpers.ts";
 
 const linux = Deno.build.os === "linux";
+
+/** One test per engine that runs on Linux only (raw sockets, python3): ignored elsewhere. */
+function linuxEngineTest(name: string, fn: (engine: EngineName) => Promise<void>): void {
+  for (const engine of ENGINES) {
+    Deno.test({ name: `${name} (${engine}; Linux)`, ignore: !linux, fn: () => fn(engine) });
+  }
+}
 
 /** Waits (bounded) until `ok()` holds. */
 async function until(ok: () => boolean, what: string): Promise<void> {
@@ -40,10 +49,9 @@ engineTest("Balancer.start() after stop() rejects and leaves nothing listening",
   await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port }));
 });
 
-engineTest(
+linuxEngineTest(
   "Balancer.stop() does not wait for a connect in progress (its timeout is an hour)",
   async (engine) => {
-    if (!linux) return;
     // a listener whose accept queue is full drops SYNs, so a connect to it hangs
     const script = `
 import socket, sys
@@ -92,10 +100,9 @@ sys.stdin.read()
   },
 );
 
-engineTest(
+linuxEngineTest(
   "Balancer keeps a slow but steady reader: write progress counts as activity, not idle",
   async (engine) => {
-    if (!linux) return;
     const total = 256 * 1024;
     const done = Promise.withResolvers<void>();
     await using backend = new TestBackend("stream", async (conn) => {

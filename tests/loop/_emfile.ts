@@ -6,6 +6,9 @@
 import { LINUX, type SocketHandler, TcpListener } from "../../lib/loop/mod.ts";
 import { openLoop, say } from "./_fixtures.ts";
 
+// the runtime sets up its signal handling on first use, and cannot without a descriptor: do it
+// now, as a server does, rather than when the test's SIGTERM comes
+Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 const loop = openLoop();
 const buf = new Uint8Array(1024);
 const listener = new TcpListener(loop, { host: "127.0.0.1", port: 0 }, {

@@ -14,7 +14,8 @@ const dec = new TextDecoder();
 
 for (const host of ["127.0.0.1", "::1"]) {
   Deno.test({
-    name: `TcpListener hands over each client with its address; recv() and send() echo (${host})`,
+    name:
+      `TcpListener hands over each client with its address; recv() and send() echo (${host}) (Linux; ::1 needs an IPv6 loopback)`,
     ignore: !linux || (host === "::1" && !hasIpv6),
     async fn() {
       await using loop = openLoop();
@@ -51,7 +52,8 @@ for (const host of ["127.0.0.1", "::1"]) {
 }
 
 Deno.test({
-  name: "EventLoop.send() gives -EAGAIN when the peer does not read; onWritable comes once it does",
+  name:
+    "EventLoop.send() gives -EAGAIN when the peer does not read; onWritable comes once it does (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -84,7 +86,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "onReadable(true) tells the peer's FIN, recv() then gives 0; shutdownWrite() sends ours",
+  name:
+    "onReadable(true) tells the peer's FIN, recv() then gives 0; shutdownWrite() sends ours (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -117,7 +120,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "onHangup() tells a reset, and recv() gives -ECONNRESET",
+  name: "onHangup() tells a reset, and recv() gives -ECONNRESET (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -144,7 +147,8 @@ Deno.test({
 
 for (const host of ["127.0.0.1", "::1"]) {
   Deno.test({
-    name: `connectSocket() to a closed port ends in onHangup with ECONNREFUSED (${host})`,
+    name:
+      `connectSocket() to a closed port ends in onHangup with ECONNREFUSED (${host}) (Linux; ::1 needs an IPv6 loopback)`,
     ignore: !linux || (host === "::1" && !hasIpv6),
     async fn() {
       await using loop = openLoop();
@@ -167,7 +171,7 @@ for (const host of ["127.0.0.1", "::1"]) {
 }
 
 Deno.test({
-  name: "connectSocket() is connected at its first onWritable and carries bytes both ways",
+  name: "connectSocket() is connected at its first onWritable and carries bytes both ways (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -190,7 +194,7 @@ Deno.test({
 
 // a listener whose accept queue is full drops SYNs, so a connect hangs until its deadline
 Deno.test({
-  name: "A connect that hangs is ended by its deadline on the coarse timer",
+  name: "A connect that hangs is ended by its deadline on the coarse timer (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -234,7 +238,7 @@ sys.stdin.read()
 });
 
 Deno.test({
-  name: "An event fetched for a closed fd never reaches the socket that reuses its number",
+  name: "An event fetched for a closed fd never reaches the socket that reuses its number (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -278,7 +282,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "setDeadline() fires once, clearDeadline() never, and a deadline can move",
+  name: "setDeadline() fires once, clearDeadline() never, and a deadline can move (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -304,7 +308,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "setDeadline() beyond 2^31-1 ms waits (it is clamped, not wrapped to 1 ms)",
+  name: "setDeadline() beyond 2^31-1 ms waits (it is clamped, not wrapped to 1 ms) (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -322,7 +326,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "TcpListener with reusePort lets a second listener share the port; without, AddrInUse",
+  name:
+    "TcpListener with reusePort lets a second listener share the port; without, AddrInUse (Linux)",
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
@@ -345,7 +350,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "EventLoop runs inside a Worker",
+  name: "EventLoop runs inside a Worker (Linux)",
   ignore: !linux,
   async fn() {
     const worker = new Worker(new URL("./_worker.ts", import.meta.url), { type: "module" });
