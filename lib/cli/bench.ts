@@ -21,12 +21,8 @@ import { benchCompareCommand } from "./bench_compare.ts";
 import { benchMergeCommand } from "./bench_merge.ts";
 import { DEFAULT_IMAGE, emitBenchJob, passedOnArgs, shardPlan } from "./bench_shards.ts";
 import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
-import {
-  type BenchFormat,
-  type BenchPlan,
-  DEFAULT_THREADS,
-  resolveBenchFlags,
-} from "../bench/options.ts";
+import { DEFAULT_THREADS } from "../bench/options.ts";
+import { type BenchFormat, type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
 import { renderCsv } from "../bench/render/csv.ts";
 

@@ -219,7 +219,7 @@ Deno.test("netlab bench --out leaves an existing file alone until the report exi
     conn.close(); // the request fails; the report is written
     const result = await child.output();
     assert.equal(result.code, 1);
-    assert.equal(JSON.parse(await Deno.readTextFile(out)).failed, 1);
+    assert.equal(JSON.parse(await Deno.readTextFile(out))[0].runs[0].failed, 1);
   } finally {
     await Deno.remove(out);
   }
