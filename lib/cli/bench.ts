@@ -101,9 +101,17 @@ export function benchCommand(ctx: CliContext): Command {
     )
     .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
     .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
-    .option("--emit <what>", "k8s-job: print a Kubernetes Job running --shards N shards, and exit")
+    .addOption(
+      new Option("--emit <what>", "print a Kubernetes Job running --shards N shards, and exit")
+        .choices(["k8s-job"]),
+    )
     .option("--shards <n>", "with --emit k8s-job: the number of shards (pods)")
-    .option("--image <image>", `with --emit k8s-job: the netlab image (default ${DEFAULT_IMAGE})`)
+    .addOption(
+      new Option("--image <image>", "with --emit k8s-job: the netlab image").default(
+        undefined,
+        DEFAULT_IMAGE,
+      ),
+    )
     .addCommand(benchCompareCommand(ctx) as unknown as Command)
     .addCommand(benchMergeCommand(ctx) as unknown as Command)
     .addHelpText(
