@@ -84,6 +84,24 @@ function num(text: string | undefined, what: string): number | undefined {
   return n;
 }
 
+/** A whole number of at least 1, or a usage error naming the flag. */
+function count(text: string | undefined, flag: string): number | undefined {
+  const n = num(text, flag);
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 1)) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected a whole number of at least 1`);
+  }
+  return n;
+}
+
+/** A number above 0, or a usage error naming the flag. */
+function aboveZero(text: string | undefined, flag: string): number | undefined {
+  const n = num(text, flag);
+  if (n !== undefined && !(n > 0 && Number.isFinite(n))) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected a number greater than 0`);
+  }
+  return n;
+}
+
 function seconds(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text, "s");
@@ -128,22 +146,22 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   const bodyFile = flags.postfile ?? flags.putfile;
   let levels: number[];
   if (flags.concurrencyLevels !== undefined) {
-    levels = flags.concurrencyLevels.split(",").map((s) => num(s, "--concurrency-levels")!);
+    levels = flags.concurrencyLevels.split(",").map((s) => count(s, "--concurrency-levels")!);
     if (flags.concurrency !== undefined) {
       throw new UsageError("Use either -c or --concurrency-levels, not both");
     }
   } else {
-    levels = [num(flags.concurrency, "-c") ?? 1];
+    levels = [count(flags.concurrency, "-c") ?? 1];
   }
   const method = flags.method ?? (flags.head ? "HEAD" : undefined);
   const base: BenchPlan["base"] = { keepAlive: flags.keepalive ?? false };
   const set = <K extends keyof BenchPlan["base"]>(k: K, v: BenchPlan["base"][K] | undefined) => {
     if (v !== undefined) base[k] = v;
   };
-  set("requests", num(flags.requests, "-n"));
+  set("requests", count(flags.requests, "-n"));
   set("timeLimitSeconds", seconds(flags.timelimit, "-t"));
   set("timeoutSeconds", seconds(flags.timeout, "-s"));
-  set("rate", num(flags.rate, "--rate"));
+  set("rate", aboveZero(flags.rate, "--rate"));
   set(
     "method",
     method ??
@@ -151,7 +169,7 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   );
   set("contentType", flags.contentType);
   set("variableLength", flags.variableLength);
-  set("threads", num(flags.threads, "--threads"));
+  set("threads", count(flags.threads, "--threads"));
   if (headers.length > 0) base.headers = headers;
   let engine: string = flags.engine ?? "fetch";
   if (engine !== "fetch" && engine !== "raw") {

@@ -115,3 +115,21 @@ Deno.test("resolveBenchFlags() turns ab's -C, -A and -u into headers and a PUT",
   assert.equal(plan.base.method, "PUT");
   assert.equal(plan.postFile, "body.txt");
 });
+
+Deno.test("resolveBenchFlags() names the flag of a count or rate out of range", () => {
+  for (
+    const [flags, message] of [
+      [{ concurrency: "0" }, /^Invalid -c "0": expected a whole number of at least 1$/],
+      [{ requests: "1.5" }, /^Invalid -n "1.5": expected a whole number of at least 1$/],
+      [{ threads: "0" }, /^Invalid --threads "0": expected a whole number of at least 1$/],
+      [{ rate: "-3" }, /^Invalid --rate "-3": expected a number greater than 0$/],
+      [{ concurrencyLevels: "1,0" }, /^Invalid --concurrency-levels "0": expected a whole/],
+    ] as const
+  ) {
+    assert.throws(() => resolveBenchFlags(flags, [URL1]), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, message);
+      return true;
+    });
+  }
+});

@@ -132,3 +132,10 @@ Deno.test('bad values read alike in every command: Invalid FLAG "value": expecte
     assert.match(stderr, new RegExp(`^netlab ${args[0]}: Invalid ${args[1]} "\\w+": expected `));
   }
 });
+
+Deno.test("a usage error in a command's own command points at that command's help", async () => {
+  const { code, stderr } = await netlab(["bench", "compare"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /^netlab bench compare: missing required argument 'base'\n/);
+  assert.match(stderr, /Try 'netlab bench compare --help' for more information\.\n$/);
+});
