@@ -54,3 +54,55 @@ Deno.test("netlab lab --host nosuch.invalid names --host in one line, starting n
     'netlab lab: Cannot listen on "nosuch.invalid" (--host): cannot resolve it\n',
   );
 });
+
+// The pool's default port, held by this test file from the start so that it is certainly busy
+// when the lab looks. If another program holds it already it is busy too, but might be let go
+// before the lab looks: then the test cannot tell anything and is skipped.
+const POOL_DEFAULT = 46000;
+let holder: Deno.Listener | undefined;
+try {
+  holder = Deno.listen({ hostname: "127.0.0.1", port: POOL_DEFAULT });
+} catch (err) {
+  if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+}
+const held = holder !== undefined ? "" : ` (skipped: port ${POOL_DEFAULT} is another program's)`;
+
+const quickLab = ["-n", "2", "--concurrency-levels", "1", "--workers", "1"];
+const freePorts = ["--backend-ports", "0", "--balancer-port", "0", "--async-port", "0"];
+
+Deno.test({
+  name: `netlab lab moves off a busy default port and says where to${held}`,
+  ignore: holder === undefined,
+  sanitizeResources: false, // the held port is opened at load time, before this test
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const { code, stderr } = await netlab(["lab", ...quickLab, ...freePorts, "--out", out]);
+      assert.equal(code, 0, stderr);
+      assert.match(
+        stderr,
+        /^port 46000 is busy: the worker pool listens on 127\.0\.0\.1:\d+ instead \(give --pool-port to insist on a port\)$/m,
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `netlab lab fails on a busy port given on the command line, naming its flag${held}`,
+  ignore: holder === undefined,
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const args = ["lab", ...quickLab, ...freePorts, "--pool-port", String(POOL_DEFAULT)];
+      const { code, stderr } = await netlab([...args, "--out", out]);
+      assert.equal(code, 1);
+      assert.match(stderr, /127\.0\.0\.1:46000: address already in use .*--pool-port/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+      holder?.close();
+    }
+  },
+});
