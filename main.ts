@@ -146,11 +146,17 @@ Examples:
 }
 
 const COMMANDS = ["serve", "pool", "balance", "bench", "lab"];
+/** Commands that have commands of their own. */
+const SUBCOMMANDS: Record<string, string[]> = { bench: ["compare", "merge"] };
 
-/** Which command a failed argv was aimed at, for the `--help` hint. */
+/** Which command a failed argv was aimed at, for the `--help` hint: `netlab bench compare`. */
 function commandPath(args: string[]): string {
-  const sub = args.find((a) => !a.startsWith("-"));
-  return sub !== undefined && COMMANDS.includes(sub) ? `netlab ${sub}` : "netlab";
+  const words = args.filter((a) => !a.startsWith("-"));
+  const [sub, subsub] = words;
+  if (sub === undefined || !COMMANDS.includes(sub)) return "netlab";
+  return subsub !== undefined && SUBCOMMANDS[sub]?.includes(subsub)
+    ? `netlab ${sub} ${subsub}`
+    : `netlab ${sub}`;
 }
 
 /** Runs netlab with `args` and resolves to the process exit code. */

@@ -21,12 +21,8 @@ import { benchCompareCommand } from "./bench_compare.ts";
 import { benchMergeCommand } from "./bench_merge.ts";
 import { DEFAULT_IMAGE, emitBenchJob, passedOnArgs, shardPlan } from "./bench_shards.ts";
 import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
-import {
-  type BenchFormat,
-  type BenchPlan,
-  DEFAULT_THREADS,
-  resolveBenchFlags,
-} from "../bench/options.ts";
+import { DEFAULT_THREADS } from "../bench/options.ts";
+import { type BenchFormat, type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
 import { renderCsv } from "../bench/render/csv.ts";
 
@@ -105,9 +101,17 @@ export function benchCommand(ctx: CliContext): Command {
     )
     .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
     .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
-    .option("--emit <what>", "k8s-job: print a Kubernetes Job running --shards N shards, and exit")
+    .addOption(
+      new Option("--emit <what>", "print a Kubernetes Job running --shards N shards, and exit")
+        .choices(["k8s-job"]),
+    )
     .option("--shards <n>", "with --emit k8s-job: the number of shards (pods)")
-    .option("--image <image>", `with --emit k8s-job: the netlab image (default ${DEFAULT_IMAGE})`)
+    .addOption(
+      new Option("--image <image>", "with --emit k8s-job: the netlab image").default(
+        undefined,
+        DEFAULT_IMAGE,
+      ),
+    )
     .addCommand(benchCompareCommand(ctx) as unknown as Command)
     .addCommand(benchMergeCommand(ctx) as unknown as Command)
     .addHelpText(

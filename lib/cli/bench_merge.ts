@@ -11,7 +11,7 @@ import { NetlabError } from "../errors.ts";
 import type { BenchCell } from "../bench/cell.ts";
 import { cellsOf } from "../bench/compare.ts";
 import { MergeError, type MergeInput, mergeReports } from "../bench/merge.ts";
-import type { BenchFormat } from "../bench/options.ts";
+import type { BenchFormat } from "./bench_flags.ts";
 import { renderReport } from "./bench.ts";
 
 const FORMATS = ["ab", "json", "csv", "markdown"] as const;

@@ -9,7 +9,8 @@ import { UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import type { BenchCell } from "../bench/cell.ts";
 import { DEFAULT_JOB_NAME, k8sJob } from "../bench/k8s_job.ts";
-import { type BenchPlan, DEFAULT_THREADS } from "../bench/options.ts";
+import { DEFAULT_THREADS } from "../bench/options.ts";
+import type { BenchPlan } from "./bench_flags.ts";
 import { parseStartAt, type Shard, splitRun } from "../bench/shard.ts";
 
 /** The shard flags as the command line gives them. */

@@ -24,12 +24,12 @@ const parsePort = (flag: string) => parseInteger(flag, 0, 65535);
 export function parseLevels(value: string): number[] {
   const levels = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
   if (levels.length === 0) throw new UsageError(`--concurrency-levels needs at least one level`);
-  return levels.map(parseInteger("each of --concurrency-levels", 1, 10_000));
+  return levels.map(parseInteger("--concurrency-levels", 1, 10_000));
 }
 
 /** `9002-9005` or `9002,9003` or `0,0,0,0` -> ports; 1 to 64 of them. */
 export function parsePortList(value: string): number[] {
-  const port = parsePort("each of --backend-ports");
+  const port = parsePort("--backend-ports");
   const ports = value.split(",").map((v) => v.trim()).filter((v) => v !== "").flatMap((part) => {
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (!range) return [port(part)];

@@ -410,5 +410,8 @@ Deno.test("netlab bench --format csv says how many threads each run used, capped
 Deno.test("netlab bench --threads 0 is a usage error", async () => {
   const out = await netlab(["bench", "--threads", "0", "http://127.0.0.1:1/"]);
   assert.equal(out.code, 2);
-  assert.match(out.stderr, /Invalid thread count "0"/);
+  assert.match(
+    out.stderr,
+    /^netlab bench: Invalid --threads "0": expected a whole number of at least 1\n/,
+  );
 });

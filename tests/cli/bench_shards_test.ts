@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveBenchFlags } from "../../lib/bench/options.ts";
+import { resolveBenchFlags } from "../../lib/cli/bench_flags.ts";
 import type { BenchCell } from "../../lib/bench/cell.ts";
 import { emitBenchJob, shardPlan } from "../../lib/cli/bench_shards.ts";
 import { UsageError } from "../../lib/errors.ts";

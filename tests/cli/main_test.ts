@@ -102,11 +102,12 @@ for (
 
 for (const command of ["serve", "pool", "balance", "bench", "lab"]) {
   Deno.test(`netlab ${command} --help reads like every other command's help`, async () => {
-    const { code, stdout } = await netlab([command, "--help"]);
+    const { code, stdout: text } = await netlab([command, "--help"]);
     assert.equal(code, 0);
-    assert.match(stdout, new RegExp(`Examples:\\n {2}netlab ${command} `));
-    assert.match(stdout, /^Output: .*stdout.*stderr/m);
-    assert.match(stdout, /^Exit status: 0 success, 1 runtime error/m);
+    assert.match(text, new RegExp(`Examples:\\n {2}netlab ${command} `));
+    const stdout = text.replace(/\s+/g, " "); // what follows reads across wrapped lines
+    assert.match(stdout, / Output: .*stdout.*stderr/);
+    assert.match(stdout, / Exit status: 0 success, 1 runtime error/);
     if (/--quiet/.test(stdout)) assert.match(stdout, /-q, --quiet/);
     assert.doesNotMatch(stdout, /\(default: (\[\]|false|true|undefined)\)/);
     assert.doesNotMatch(stdout, /\(default [^:]/, "one notation: (default: X)");
@@ -130,4 +131,11 @@ Deno.test('bad values read alike in every command: Invalid FLAG "value": expecte
     assert.equal(code, 2, args.join(" "));
     assert.match(stderr, new RegExp(`^netlab ${args[0]}: Invalid ${args[1]} "\\w+": expected `));
   }
+});
+
+Deno.test("a usage error in a command's own command points at that command's help", async () => {
+  const { code, stderr } = await netlab(["bench", "compare"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /^netlab bench compare: missing required argument 'base'\n/);
+  assert.match(stderr, /Try 'netlab bench compare --help' for more information\.\n$/);
 });

@@ -54,3 +54,61 @@ Deno.test("netlab lab --host nosuch.invalid names --host in one line, starting n
     'netlab lab: Cannot listen on "nosuch.invalid" (--host): cannot resolve it\n',
   );
 });
+
+// The pool's default port, held by these tests so that it is certainly busy when the lab looks.
+// Another program (another test's lab) may hold it for a while: wait until it can be had.
+const POOL_DEFAULT = 46000;
+let holder: Deno.Listener | undefined;
+
+async function holdPoolDefault(): Promise<void> {
+  const until = Date.now() + 120_000;
+  while (holder === undefined) {
+    try {
+      holder = Deno.listen({ hostname: "127.0.0.1", port: POOL_DEFAULT });
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+      if (Date.now() > until) throw new Error(`port ${POOL_DEFAULT} stayed busy for 2 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+const quickLab = ["-n", "2", "--concurrency-levels", "1", "--workers", "1"];
+const freePorts = ["--backend-ports", "0", "--balancer-port", "0", "--async-port", "0"];
+
+Deno.test({
+  name: "netlab lab moves off a busy default port and says where to",
+  sanitizeResources: false, // the held port stays open for the next test
+  async fn() {
+    await holdPoolDefault();
+    const out = await Deno.makeTempDir();
+    try {
+      const { code, stderr } = await netlab(["lab", ...quickLab, ...freePorts, "--out", out]);
+      assert.equal(code, 0, stderr);
+      assert.match(
+        stderr,
+        /^port 46000 is busy: the worker pool listens on 127\.0\.0\.1:\d+ instead \(give --pool-port to insist on a port\)$/m,
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "netlab lab fails on a busy port given on the command line, naming its flag",
+  sanitizeResources: false,
+  async fn() {
+    await holdPoolDefault();
+    const out = await Deno.makeTempDir();
+    try {
+      const args = ["lab", ...quickLab, ...freePorts, "--pool-port", String(POOL_DEFAULT)];
+      const { code, stderr } = await netlab([...args, "--out", out]);
+      assert.equal(code, 1);
+      assert.match(stderr, /127\.0\.0\.1:46000: address already in use .*--pool-port/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+      holder?.close();
+    }
+  },
+});

@@ -1,0 +1,222 @@
+/**
+ * `netlab bench`'s flags, as strings from the command line, to a validated plan: the runs to make
+ * and how to print them. Each run's options are then checked once more by the library's
+ * `normalizeOptions`, so a bad combination fails before the first run starts.
+ *
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { durationHint, parseDuration } from "../runtime/duration.ts";
+import { type Assertion, parseAssertion } from "../bench/assertions.ts";
+import { normalizeOptions, parseBenchUrl } from "../bench/options.ts";
+import type { BenchOptions } from "../bench/run.ts";
+
+/** Output formats of `netlab bench`. */
+export type BenchFormat = "ab" | "json" | "csv" | "markdown";
+
+/** Flags as the command line gives them (strings), before validation. */
+export interface BenchFlags {
+  requests?: string;
+  concurrency?: string;
+  timelimit?: string;
+  keepalive?: boolean;
+  head?: boolean;
+  method?: string;
+  header?: string[];
+  postfile?: string;
+  contentType?: string;
+  timeout?: string;
+  quiet?: boolean;
+  rate?: string;
+  engine?: string;
+  format?: string;
+  out?: string;
+  concurrencyLevels?: string;
+  variableLength?: boolean;
+  threads?: string;
+  repeat?: string;
+  warmup?: string;
+  assert?: string[];
+  cacert?: string;
+  insecure?: boolean;
+  /** ab -C: cookies, `name=value` (repeatable). */
+  cookie?: string[];
+  /** ab -A: `user:password` for Basic authentication. */
+  auth?: string;
+  /** ab -u: file to PUT. */
+  putfile?: string;
+  /** ab -r: do not stop on socket errors, which netlab never does anyway. */
+  keepGoing?: boolean;
+}
+
+/** A validated command line: the runs to make and how to print them. */
+export interface BenchPlan {
+  urls: string[];
+  /** One run per level and URL. */
+  concurrencyLevels: number[];
+  /** Options shared by every run (url and concurrency are filled per run). */
+  base: Omit<BenchOptions, "url" | "concurrency" | "body">;
+  /** File to read the body from (ab -p). */
+  postFile: string | null;
+  format: BenchFormat;
+  out: string | null;
+  quiet: boolean;
+  /** Runs per cell (--repeat). */
+  repeat: number;
+  /** Requests sent before each cell's runs, not counted (--warmup). */
+  warmup: number;
+  /** Thresholds checked after the runs (--assert). */
+  assertions: Assertion[];
+  /** File of PEM certificates to trust (`--cacert`), read before the run. */
+  caCertFile: string | null;
+  /** Skip certificate verification (`--insecure`). */
+  insecure: boolean;
+  /** Lines to tell the user before the run (on stderr), e.g. that the engine was switched. */
+  notices: string[];
+}
+
+function num(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === "" || Number.isNaN(n)) {
+    throw new UsageError(`Invalid ${what} "${text}": expected a number`);
+  }
+  return n;
+}
+
+/** A whole number of at least 1, or a usage error naming the flag. */
+function count(text: string | undefined, flag: string): number | undefined {
+  const n = num(text, flag);
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 1)) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected a whole number of at least 1`);
+  }
+  return n;
+}
+
+/** A number above 0, or a usage error naming the flag. */
+function aboveZero(text: string | undefined, flag: string): number | undefined {
+  const n = num(text, flag);
+  if (n !== undefined && !(n > 0 && Number.isFinite(n))) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected a number greater than 0`);
+  }
+  return n;
+}
+
+function seconds(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text, "s");
+  if (ms === null || ms === 0) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected ${durationHint("s", true)}`);
+  }
+  return ms / 1000;
+}
+
+/** Base64 of the UTF-8 bytes of `text`, as Basic authentication wants it. */
+function base64(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+}
+
+/** Turns command-line flags and URLs into a plan; throws UsageError for anything invalid. */
+export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan {
+  if (urls.length === 0) throw new UsageError("Missing URL: netlab bench [options] URL...");
+  urls = urls.map((u) => parseBenchUrl(u).href);
+  const notices: string[] = [];
+  const format = flags.format ?? "ab";
+  if (!["ab", "json", "csv", "markdown"].includes(format)) {
+    throw new UsageError(`Invalid format "${format}": expected ab, json, csv or markdown`);
+  }
+  const headers: Array<[string, string]> = [];
+  for (const h of flags.header ?? []) {
+    const colon = h.indexOf(":");
+    if (colon <= 0) throw new UsageError(`Invalid -H "${h}": expected "Name: value"`);
+    headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
+  }
+  if (flags.cookie !== undefined && flags.cookie.length > 0) {
+    headers.push(["Cookie", flags.cookie.join("; ")]);
+  }
+  if (flags.auth !== undefined) {
+    if (!flags.auth.includes(":")) {
+      throw new UsageError(`Invalid -A "${flags.auth}": expected user:password`);
+    }
+    headers.push(["Authorization", `Basic ${base64(flags.auth)}`]);
+  }
+  if (flags.putfile !== undefined && flags.postfile !== undefined) {
+    throw new UsageError("Use either -p (POST) or -u (PUT), not both");
+  }
+  const bodyFile = flags.postfile ?? flags.putfile;
+  let levels: number[];
+  if (flags.concurrencyLevels !== undefined) {
+    levels = flags.concurrencyLevels.split(",").map((s) => count(s, "--concurrency-levels")!);
+    if (flags.concurrency !== undefined) {
+      throw new UsageError("Use either -c or --concurrency-levels, not both");
+    }
+  } else {
+    levels = [count(flags.concurrency, "-c") ?? 1];
+  }
+  const method = flags.method ?? (flags.head ? "HEAD" : undefined);
+  const base: BenchPlan["base"] = { keepAlive: flags.keepalive ?? false };
+  const set = <K extends keyof BenchPlan["base"]>(k: K, v: BenchPlan["base"][K] | undefined) => {
+    if (v !== undefined) base[k] = v;
+  };
+  set("requests", count(flags.requests, "-n"));
+  set("timeLimitSeconds", seconds(flags.timelimit, "-t"));
+  set("timeoutSeconds", seconds(flags.timeout, "-s"));
+  set("rate", aboveZero(flags.rate, "--rate"));
+  set(
+    "method",
+    method ??
+      (flags.postfile !== undefined ? "POST" : flags.putfile !== undefined ? "PUT" : undefined),
+  );
+  set("contentType", flags.contentType);
+  set("variableLength", flags.variableLength);
+  set("threads", count(flags.threads, "--threads"));
+  if (headers.length > 0) base.headers = headers;
+  let engine: string = flags.engine ?? "fetch";
+  if (engine !== "fetch" && engine !== "raw") {
+    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
+  }
+  if (engine === "fetch" && headers.some(([k]) => k.toLowerCase() === "host")) {
+    // fetch replaces a Host header with the URL's; only the raw engine sends what was asked
+    engine = "raw";
+    notices.push("fetch cannot send a Host header: using --engine raw");
+  }
+  base.engine = engine as "fetch" | "raw";
+  // Validate every combination now, so a bad level fails before the first run starts.
+  for (const url of urls) {
+    for (const c of levels) {
+      normalizeOptions({
+        ...base,
+        url,
+        concurrency: c,
+        ...(bodyFile !== undefined ? { body: new Uint8Array() } : {}),
+      });
+    }
+  }
+  const repeat = num(flags.repeat, "--repeat") ?? 1;
+  if (!Number.isSafeInteger(repeat) || repeat < 1) {
+    throw new UsageError(
+      `Invalid --repeat "${flags.repeat}": expected a whole number of at least 1`,
+    );
+  }
+  const warmup = num(flags.warmup, "--warmup") ?? 0;
+  if (!Number.isSafeInteger(warmup) || warmup < 0) {
+    throw new UsageError(
+      `Invalid --warmup "${flags.warmup}": expected a whole number`,
+    );
+  }
+  return {
+    repeat,
+    warmup,
+    assertions: (flags.assert ?? []).map(parseAssertion),
+    urls,
+    concurrencyLevels: levels,
+    base,
+    postFile: bodyFile ?? null,
+    format: format as BenchFormat,
+    out: flags.out ?? null,
+    quiet: flags.quiet ?? false,
+    caCertFile: flags.cacert ?? null,
+    insecure: flags.insecure ?? false,
+    notices,
+  };
+}
