@@ -68,19 +68,23 @@ export type { Responder } from "./lib/http/handler.ts";
  */
 export { DEFAULT_CACHE_MAX_FILE_BYTES } from "./lib/http/handler.ts";
 /**
- * Busy-waits for `ms` milliseconds on the calling thread (what `GET /_netlab/work?ms=N` does).
+ * A burner of the calling thread's CPU time (what `GET /_netlab/work?ms=N` does): its CPU clock
+ * (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)` through FFI) where FFI is allowed, otherwise work
+ * calibrated once at creation. Keep one per thread.
  *
- * @param ms How long to spin.
- * @returns The milliseconds actually spent.
+ * @param prefer "calibrated" to skip the clock
+ * @returns a burner whose `burn(ms)` says the CPU and wall milliseconds it spent
  *
  * @example
  * ```ts
- * import { burnCpu } from "@netlab/netlab";
- * const spent = burnCpu(5);
- * console.log(spent >= 5); // true
+ * import { createCpuBurner } from "@netlab/netlab";
+ * const burner = createCpuBurner();
+ * const { cpuMs, wallMs } = burner.burn(5);
+ * console.log(burner.clock, cpuMs >= 5, wallMs); // "thread-cpu" true ...
  * ```
  */
-export { burnCpu, DEMO_PATH, MAX_WORK_MS } from "./lib/http/demo.ts";
+export { createCpuBurner, DEMO_PATH, MAX_WORK_MS } from "./lib/http/demo.ts";
+export type { Burn, CpuBurner, CpuClockKind, WorkAnswer } from "./lib/http/demo.ts";
 /**
  * The bundled `www/` directory, found from the code's own location rather than the cwd.
  *

@@ -12,7 +12,7 @@ import type { Entry } from "./_entry.ts";
 import { listingResponse } from "./_listing.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
-import { DEMO_PATH, demoResponse } from "./demo.ts";
+import { createCpuBurner, DEMO_PATH, demoResponse } from "./demo.ts";
 
 /** A request handler, as `Deno.serve` takes it. */
 export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
@@ -114,6 +114,8 @@ export function createStaticResponder(options: StaticOptions): Responder {
   };
 
   const ctx: RespondContext = { cache, error, notFound };
+  // Made here, once per thread: each pool worker builds its own handler and so its own clock.
+  const burner = options.demoRoutes ? createCpuBurner() : undefined;
 
   const options204 = (req: Request): Response => {
     const headers: Record<string, string> = { ...common, allow: ALLOW };
@@ -145,7 +147,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     const url = URL.parse(req.url);
     if (url === null) return error(400, undefined, head);
     const pathname = url.pathname;
-    if (options.demoRoutes && pathname === DEMO_PATH) return demoResponse(url, common);
+    if (burner && pathname === DEMO_PATH) return demoResponse(url, common, burner);
     // The raw key may read differently from the parsed path ("Host: x?" turns "/a.txt" into the
     // query); remember only paths both agree on, or one request could pin another file to a key.
     if (key !== pathname) key = null;
