@@ -1,5 +1,5 @@
 /**
- * Tests that drive a real outside tool (ab, Chromium, openssl, curl, HAProxy, python3) declare it
+ * Tests that drive a real outside tool (ab, Chromium, openssl, curl, HAProxy, nginx, python3) declare it
  * here. Where the tool is missing they are reported as skipped, with the tool and its Debian package
  * in the test's name, so `deno task test` still works on a fresh machine and says what it did not
  * check. `.ci/run` installs every tool and sets NETLAB_REQUIRE_TOOLS=1: there a missing tool fails
@@ -14,6 +14,7 @@ const PACKAGES = {
   chromium: "chromium",
   curl: "curl",
   haproxy: "haproxy",
+  nginx: "nginx",
   openssl: "openssl",
   python3: "python3",
 } as const;
