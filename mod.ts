@@ -575,16 +575,19 @@ export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts"
 // --- lab: netlab lab (lib/lab) -------------------------------------------------------------------
 /**
  * Runs the whole lab: four async servers behind a round-robin balancer, a standalone async server
- * and a worker pool, each in its own process; the bench matrix against async, pool and balancer;
- * the balancer's connections per backend. Every child process is stopped before it returns or
- * throws, including when `hooks.signal` aborts.
+ * and a worker pool, each in its own process, plus the installed references (nginx, HAProxy); the
+ * bench matrix against each, `repeat` times in a rotating order; the balancer's connections per
+ * backend. Every child process is stopped before it returns or throws. When `hooks.signal` aborts
+ * or a server dies during the runs, it returns the runs that finished, marked `interrupted`.
  *
  * @param options Ports (`backendPorts` @default [9002, 9003, 9004, 9005], `balancerPort`
  * @default 44444, `asyncPort` @default 45000, `poolPort` @default 46000; 0 = any free port),
- * `requests` @default 1000, `concurrencyLevels` @default [1, 5, 10, 20, 50, 100], `keepAlive`
- * @default false, `workers` @default the number of CPUs, `demoRoutes` @default false.
+ * `requests` @default 1000, `repeat` @default 3, `warmup` @default 100, `anchors` @default "auto",
+ * `concurrencyLevels` @default [1, 5, 10, 20, 50, 100], `keepAlive` @default false, `workers`
+ * @default the number of CPUs, `demoRoutes` @default false.
  * @param hooks `signal` to stop early, `onProgress` to hear about each run.
- * @returns The result: every run, the servers started and the connections per backend.
+ * @returns The result: every cell (bench's JSON cell shape) with its runs and their summary, the
+ * servers started, the references and the connections per backend.
  *
  * @example A quick lab on free ports
  * ```ts ignore
@@ -599,16 +602,19 @@ export { MARKDOWN_HEADER, renderMarkdown } from "./lib/bench/render/markdown.ts"
  *   poolPort: 0,
  * }, { onProgress: (e) => e.kind === "run" && console.log(e.index, e.total) });
  * console.log(renderLabMarkdown(result));
- * await writeLabReport(result, "lab-report");
+ * await writeLabReport(result, "lab-report/mine");
  * ```
  */
 export { labSettings, runLab } from "./lib/lab/lab.ts";
 export type { LabHooks, LabOptions, LabProgress } from "./lib/lab/lab.ts";
 export type {
+  AnchorModel,
+  AnchorStatus,
   BackendConnections,
+  LabCell,
+  LabEnvironment,
   LabModel,
   LabResult,
-  LabRun,
   LabServer,
   LabSettings,
 } from "./lib/lab/types.ts";
@@ -623,7 +629,7 @@ export type {
  * ```ts ignore
  * import { renderLabMarkdown } from "@netlab/netlab";
  *
- * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/latest/results.json"));
  * console.log(renderLabMarkdown(result));
  * ```
  */
@@ -639,7 +645,7 @@ export { renderComparison, renderConnections, renderLabMarkdown } from "./lib/la
  * ```ts ignore
  * import { renderLabCharts, renderLabHtml } from "@netlab/netlab";
  *
- * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/latest/results.json"));
  * await Deno.writeTextFile("report.html", renderLabHtml(result, await renderLabCharts(result)));
  * ```
  */
@@ -655,7 +661,7 @@ export { renderLabHtml } from "./lib/lab/report_html.ts";
  * ```ts ignore
  * import { renderLabCharts } from "@netlab/netlab";
  *
- * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/latest/results.json"));
  * for (const chart of await renderLabCharts(result)) {
  *   await Deno.writeTextFile(`${chart.id}.svg`, chart.svg);
  * }
