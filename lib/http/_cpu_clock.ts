@@ -69,6 +69,8 @@ function work(seed: number, rounds: number): number {
 }
 
 const CHUNK_ROUNDS = 20_000;
+/** Rounds of work between two reads of the thread clock: a few microseconds. */
+const CLOCK_ROUNDS = 2_000;
 
 /**
  * Milliseconds of CPU one chunk of work takes: the fastest of many timed chunks, since a chunk the
@@ -95,6 +97,7 @@ function calibrate(): { msPerChunk: number; sink: number } {
  */
 export function createCpuBurner(prefer?: CpuClockKind): CpuBurner {
   const clock = prefer === "calibrated" ? undefined : threadClock();
+  let sink = 0;
   if (clock) {
     return {
       clock: "thread-cpu",
@@ -102,13 +105,17 @@ export function createCpuBurner(prefer?: CpuClockKind): CpuBurner {
         const wall = performance.now();
         const start = clock();
         let now = start;
-        while (now - start < ms) now = clock();
+        // Reading a thread's CPU clock is a system call (no vDSO shortcut): work a few
+        // microseconds between reads so the time burned is the program's, not the kernel's.
+        while (now - start < ms) {
+          sink ^= work(sink, CLOCK_ROUNDS);
+          now = clock();
+        }
         return { cpuMs: now - start, wallMs: performance.now() - wall };
       },
     };
   }
   const { msPerChunk } = calibrate();
-  let sink = 0;
   return {
     clock: "calibrated",
     burn(ms) {

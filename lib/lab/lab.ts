@@ -263,15 +263,20 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
 
     const control = signal ? { signal } : {};
     const routes = labRoutes(o);
+    // nginx has no CPU route; HAProxy has, through the same backends as netlab's balancer.
+    const targetsOf = (route: string) =>
+      targets.filter((t) => route === PAGE || (t.model !== "nginx" && t.model !== "nginx-pool"));
     // Cells in report order, filled as their runs finish.
     for (const route of routes) {
-      for (const t of targets) {
+      for (const t of targetsOf(route)) {
         for (const concurrency of o.concurrencyLevels) {
           cells.set(`${route} ${t.model} ${concurrency}`, emptyCell(o, t, route, concurrency));
         }
       }
     }
-    const plan = planRuns(routes, targets, o.concurrencyLevels, o.repeat);
+    const plan = routes.flatMap((route) =>
+      planRuns([route], targetsOf(route), o.concurrencyLevels, o.repeat)
+    );
     const warmed = new Set<string>();
     let index = 0;
     try {
