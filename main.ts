@@ -9,6 +9,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import type { CliContext } from "./lib/cli/context.ts";
 import { NetlabError, UsageError } from "./lib/errors.ts";
 import { teardownLogging } from "./lib/cli/logging.ts";
+import { HELP_EPILOGUE, styleHelp } from "./lib/cli/help.ts";
 import { balanceCommand } from "./lib/cli/balance.ts";
 import { benchCommand } from "./lib/cli/bench.ts";
 import { labCommand } from "./lib/cli/lab.ts";
@@ -28,9 +29,49 @@ if (benchWorker) runBenchWorker();
 
 const encoder = new TextEncoder();
 
+/** Thrown by `print` once the reader of standard output has gone (`netlab ... | head -1`). */
+class StdoutClosed extends Error {
+  override name = "StdoutClosed";
+}
+
+/**
+ * The exit code of a program stopped by SIGPIPE (128 + 13), as shells report `yes | head -1`'s
+ * `yes`: quiet, but not a success.
+ */
+const STDOUT_CLOSED_EXIT = 141;
+
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);
   while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+function printTo(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  try {
+    writeAll(file, text);
+  } catch (err) {
+    if (err instanceof Deno.errors.BrokenPipe) {
+      throw new StdoutClosed("stdout closed", { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Writes to stderr; if nobody reads it any more, there is no one to tell either. */
+function printErrTo(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  try {
+    writeAll(file, text);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+  }
+}
+
+/** `--allow-env` from Deno's "..., run again with the --allow-env flag". */
+function permissionLine(err: Error): string {
+  const flag = /--allow-[a-z-]+/.exec(err.message)?.[0];
+  const what = err.message.replace(/,? run again with .*$/, "").replace(/^Requires/, "requires");
+  return flag === undefined
+    ? `missing permission: ${what}`
+    : `missing permission: ${what}; run again with ${flag} (or -A)`;
 }
 
 /** Builds the program; exported so tests can inspect it without spawning. */
@@ -40,7 +81,6 @@ export function buildProgram(ctx: CliContext): Command {
       "Run, load-balance and measure HTTP servers on your own machine, and get honest numbers.",
     )
     .version(VERSION, "-V, --version", "print the version")
-    .helpOption("-h, --help", "show help")
     .addHelpText(
       "after",
       `
@@ -54,10 +94,15 @@ Examples:
   for (const make of [serveCommand, poolCommand, balanceCommand, benchCommand, labCommand]) {
     program.addCommand(make(ctx) as unknown as Command);
   }
+  program.addHelpText("afterAll", HELP_EPILOGUE);
   const configure = (cmd: Command) => {
+    styleHelp(cmd);
     cmd.exitOverride().showSuggestionAfterError(true).configureOutput({
       writeOut: ctx.print,
       writeErr: ctx.printErr,
+      // commander would read NO_COLOR and friends, which needs --allow-env; netlab's help is plain
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
       outputError: () => {}, // main() prints the one-line error itself
     });
     for (const sub of cmd.commands) configure(sub as unknown as Command);
@@ -66,11 +111,12 @@ Examples:
   return program;
 }
 
+const COMMANDS = ["serve", "pool", "balance", "bench", "lab"];
+
 /** Which command a failed argv was aimed at, for the `--help` hint. */
 function commandPath(args: string[]): string {
-  const names = ["serve", "pool", "balance", "bench", "lab"];
   const sub = args.find((a) => !a.startsWith("-"));
-  return sub !== undefined && names.includes(sub) ? `netlab ${sub}` : "netlab";
+  return sub !== undefined && COMMANDS.includes(sub) ? `netlab ${sub}` : "netlab";
 }
 
 /** Runs netlab with `args` and resolves to the process exit code. */
@@ -88,12 +134,11 @@ export async function main(args: string[]): Promise<number> {
   const signals: [Deno.Signal, () => void][] = [["SIGINT", onSignal(130)]];
   if (Deno.build.os !== "windows") signals.push(["SIGTERM", onSignal(143)]);
   for (const [s, f] of signals) Deno.addSignalListener(s, f);
-  stopWithParent(() => controller.abort(new DOMException("Parent exited", "AbortError")));
   let code = 0;
   const ctx: CliContext = {
     signal: controller.signal,
-    print: (text) => writeAll(Deno.stdout, text),
-    printErr: (text) => writeAll(Deno.stderr, text),
+    print: (text) => printTo(Deno.stdout, text),
+    printErr: (text) => printErrTo(Deno.stderr, text),
     stderrIsTerminal: Deno.stderr.isTerminal(),
     logStream: Deno.stderr.writable,
     setExitCode: (c) => {
@@ -103,8 +148,15 @@ export async function main(args: string[]): Promise<number> {
     interruptExitCode: () => interruptCode,
   };
   try {
+    stopWithParent(() => controller.abort(new DOMException("Parent exited", "AbortError")));
     const program = buildProgram(ctx);
-    await program.parseAsync(args, { from: "user" });
+    if (args.length === 0) {
+      // as git and deno do: a bare `netlab` is a request for help, not a mistake
+      ctx.print(program.helpInformation());
+    } else {
+      checkHelpTopic(args);
+      await program.parseAsync(args, { from: "user" });
+    }
   } catch (err) {
     code = report(err, args, ctx);
   } finally {
@@ -114,11 +166,41 @@ export async function main(args: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Commander's "option '-p, --port <port>' argument 'x' is invalid. expected ..." in netlab's words:
+ * `Invalid --port "x": expected ...`, the same for every flag of every command.
+ */
+function commanderLine(message: string): string {
+  const m = /^error: option '(?:-\w, )?(--[\w-]+)[^']*' argument '(.*)' is invalid\.\s*(.*)$/s
+    .exec(message);
+  if (m === null) return message.replace(/^error: /, "");
+  const choices = /^Allowed choices are (.*)\.$/.exec(m[3]!)?.[1]?.split(", ");
+  const why = choices === undefined
+    ? m[3]!.replace(/\.$/, "")
+    : `expected ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+  return `Invalid ${m[1]} "${m[2]}": ${why}`;
+}
+
+/** `netlab help nosuch` is a usage error naming the command, as `git help nosuch` is. */
+function checkHelpTopic(args: string[]): void {
+  const topic = args[0] === "help" ? args[1] : undefined;
+  if (topic !== undefined && !COMMANDS.includes(topic)) {
+    throw new UsageError(`unknown command '${topic}'`);
+  }
+}
+
 function report(err: unknown, args: string[], ctx: CliContext): number {
   const hint = `Try '${commandPath(args)} --help' for more information.\n`;
+  if (err instanceof StdoutClosed) return STDOUT_CLOSED_EXIT;
+  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+    if (/run again with/.test(err.message)) {
+      ctx.printErr(`${commandPath(args)}: ${permissionLine(err)}\n`);
+      return 1;
+    }
+  }
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return 0; // --help, --version
-    ctx.printErr(`${commandPath(args)}: ${err.message.replace(/^error: /, "")}\n${hint}`);
+    ctx.printErr(`${commandPath(args)}: ${commanderLine(err.message)}\n${hint}`);
     return 2;
   }
   if (err instanceof UsageError) {

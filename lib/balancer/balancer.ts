@@ -142,7 +142,7 @@ export class Balancer implements AsyncDisposable {
       } catch (err) {
         this.#listener.close();
         this.#listener = undefined;
-        throw new ListenFailedError(host, this.#statsPort, err);
+        throw new ListenFailedError(host, this.#statsPort, err, "stats");
       }
     }
     this.#startedAt = Date.now();

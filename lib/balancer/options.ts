@@ -16,11 +16,20 @@ export class ListenFailedError extends Error {
   readonly host: string;
   /** The port that could not be bound. */
   readonly port: number;
+  /** Which listener failed: the balancer's own, or its stats endpoint's. */
+  readonly listener: "balancer" | "stats";
 
-  constructor(host: string, port: number, cause: unknown) {
-    super(`Cannot listen on ${formatAddress(host, port)}`, { cause });
+  constructor(
+    host: string,
+    port: number,
+    cause: unknown,
+    listener: "balancer" | "stats" = "balancer",
+  ) {
+    const what = listener === "stats" ? " for the stats endpoint" : "";
+    super(`Cannot listen on ${formatAddress(host, port)}${what}`, { cause });
     this.host = host;
     this.port = port;
+    this.listener = listener;
   }
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { durationHint, MAX_DURATION_MS, parseDuration } from "../runtime/duration.ts";
 import type { RequestSpec } from "./engine.ts";
 import type { BenchOptions } from "./run.ts";
 
@@ -58,13 +59,24 @@ function positive(value: number, what: string): number {
   return value;
 }
 
+/** Seconds for a timer: more than 0 and at most 24 days (longer ones would fire at once). */
+function timerSeconds(value: number, what: string): number {
+  positive(value, what);
+  if (value * 1000 > MAX_DURATION_MS) {
+    throw new UsageError(
+      `Invalid ${what} "${value}": expected at most ${MAX_DURATION_MS / 1000} seconds (24 days)`,
+    );
+  }
+  return value;
+}
+
 /** Checks `options` and fills ab's defaults. */
 export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   const url = parseBenchUrl(options.url);
   const concurrency = positiveInt(options.concurrency ?? 1, "concurrency");
   const timeLimit = options.timeLimitSeconds === undefined
     ? null
-    : positive(options.timeLimitSeconds, "time limit");
+    : timerSeconds(options.timeLimitSeconds, "time limit");
   const rate = options.rate === undefined ? null : positive(options.rate, "rate");
   let requests: number;
   if (options.requests !== undefined) {
@@ -111,7 +123,7 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
     requests,
     concurrency,
     timeLimitSeconds: timeLimit,
-    timeoutSeconds: positive(options.timeoutSeconds ?? 30, "timeout"),
+    timeoutSeconds: timerSeconds(options.timeoutSeconds ?? 30, "timeout"),
     rate,
     variableLength: options.variableLength ?? false,
     threads,
@@ -166,6 +178,15 @@ function num(text: string | undefined, what: string): number | undefined {
   return n;
 }
 
+function seconds(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text, "s");
+  if (ms === null || ms === 0) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected ${durationHint("s", true)}`);
+  }
+  return ms / 1000;
+}
+
 /** Turns command-line flags and URLs into a plan; throws UsageError for anything invalid. */
 export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan {
   if (urls.length === 0) throw new UsageError("Missing URL: netlab bench [options] URL...");
@@ -195,8 +216,8 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
     if (v !== undefined) base[k] = v;
   };
   set("requests", num(flags.requests, "number of requests"));
-  set("timeLimitSeconds", num(flags.timelimit, "time limit"));
-  set("timeoutSeconds", num(flags.timeout, "timeout"));
+  set("timeLimitSeconds", seconds(flags.timelimit, "-t"));
+  set("timeoutSeconds", seconds(flags.timeout, "-s"));
   set("rate", num(flags.rate, "rate"));
   set("method", flags.postfile !== undefined && method === undefined ? "POST" : method);
   set("contentType", flags.contentType);

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
+import { durationArg, integerArg, portArg } from "./args.ts";
+import { formatDuration } from "../runtime/duration.ts";
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
 import { haproxyConfig } from "../balancer/haproxy.ts";
@@ -14,42 +16,16 @@ import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
 
-function integer(min: number, max: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    }
-    return n;
-  };
-}
-
-/** Seconds (fractions allowed) to milliseconds. */
-function seconds(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError("expected a number of seconds >= 0");
-  }
-  return Math.round(n * 1000);
-}
-
-/** Seconds to milliseconds, at least 1 ms: a connect timeout of 0 would fail every connect. */
-function positive(text: string): number {
-  const ms = seconds(text);
-  if (ms < 1) throw new InvalidArgumentError("expected a number of seconds > 0");
-  return ms;
-}
-
-/** A flag taking seconds, parsed to milliseconds; --help shows its default in seconds. */
-function secondsFlag<Flags extends `--${string} <s>`>(
+/** A flag taking a duration (bare number: seconds), parsed to milliseconds. */
+function durationFlag<Flags extends `--${string} <duration>`>(
   flags: Flags,
   description: string,
   defaultMs: number,
-  parse: (text: string) => number = seconds,
+  minMs = 0,
 ) {
-  return new Option(flags, description).argParser(parse).default(
+  return new Option(flags, description).argParser(durationArg("s", minMs)).default(
     defaultMs,
-    `${defaultMs / 1000} s`,
+    formatDuration(defaultMs),
   );
 }
 
@@ -60,7 +36,7 @@ export function balanceCommand(ctx: CliContext): Command {
   return new Command("balance")
     .description("TCP load balancer in front of any backends")
     .option("--host <host>", "address to listen on", D.host)
-    .option("--port <port>", "port to listen on (0 picks a free one)", integer(0, 65535), D.port)
+    .option("--port <port>", "port to listen on (0 picks a free one)", portArg, D.port)
     .option(
       "--backend <spec>",
       "backend HOST:PORT; repeat it, or use comma lists, port ranges HOST:FIRST-LAST, " +
@@ -73,23 +49,23 @@ export function balanceCommand(ctx: CliContext): Command {
         .default("round-robin" as StrategyName),
     )
     .addOption(
-      secondsFlag(
-        "--connect-timeout <s>",
-        "seconds to wait for a backend to accept",
+      durationFlag(
+        "--connect-timeout <duration>",
+        "how long to wait for a backend to accept",
         D.connectTimeoutMs,
-        positive,
+        1,
       ),
     )
     .addOption(
-      secondsFlag(
-        "--idle-timeout <s>",
+      durationFlag(
+        "--idle-timeout <duration>",
         "close connections idle this long (0: never)",
         D.idleTimeoutMs,
       ),
     )
     .addOption(
-      secondsFlag(
-        "--fin-timeout <s>",
+      durationFlag(
+        "--fin-timeout <duration>",
         "after a FIN, close when idle this long (0: never)",
         D.finTimeoutMs,
       ),
@@ -97,25 +73,25 @@ export function balanceCommand(ctx: CliContext): Command {
     .option(
       "--retries <n>",
       "other backends to try when a connect fails",
-      integer(0, 100),
+      integerArg(0, 100),
       D.retries,
     )
     .option(
       "--max-conns <n>",
       "close new connections beyond this many",
-      integer(1, 1e7),
+      integerArg(1, 1e7),
       D.maxConns,
     )
     .addOption(
-      secondsFlag(
-        "--health-interval <s>",
-        "seconds between health checks (0: off)",
+      durationFlag(
+        "--health-interval <duration>",
+        "time between health checks (0: off)",
         D.healthIntervalMs,
       ),
     )
     .addOption(
-      secondsFlag(
-        "--drain-timeout <s>",
+      durationFlag(
+        "--drain-timeout <duration>",
         "on SIGINT/SIGTERM, let connections finish for",
         D.drainTimeoutMs,
       ),
@@ -126,13 +102,13 @@ export function balanceCommand(ctx: CliContext): Command {
         "socket engine: epoll (Linux, FFI; less CPU), deno (portable), auto (epoll if it can)",
       ).choices(ENGINE_CHOICES).default("auto" as EngineChoice),
     )
-    .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", integer(0, 65535))
+    .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", portArg)
     .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
       [
         "haproxy",
       ] as const,
     ))
-    .option("--quiet", "no per-connection log lines")
+    .option("-q, --quiet", "no per-connection log lines")
     .addOption(
       new Option("--log-format <format>", "log format").choices(["text", "json"] as const)
         .default("text" as LogFormat),
@@ -140,11 +116,18 @@ export function balanceCommand(ctx: CliContext): Command {
     .addHelpText(
       "after",
       `
+Examples:
+  netlab balance --backend 127.0.0.1:9002-9005      the lab's four servers, round-robin on 44444
+  netlab balance --port 8080 --backend 10.0.0.1:80@3,10.0.0.2:80 --strategy least-conn
+  netlab balance --backend 127.0.0.1:9002-9005 --stats-port 8404 -q
+                                                    GET /stats and /metrics on port 8404
+  netlab balance --backend 127.0.0.1:9002-9005 --emit haproxy > haproxy.cfg
+
 Backends:
   --backend 127.0.0.1:9002 --backend 127.0.0.1:9003   repeated
   --backend 127.0.0.1:9002,127.0.0.1:9003             comma list
   --backend 127.0.0.1:9002-9005                       port range (four backends)
-  --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default 1), IPv6 in brackets`,
+  --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default: 1), IPv6 in brackets`,
     )
     .action(async (opts) => {
       let backends;
@@ -179,7 +162,15 @@ Backends:
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
         if (!(err instanceof ListenFailedError)) throw err;
+        if (err.cause instanceof Deno.errors.NotCapable) throw err.cause;
         const mapped = listenError(err.host, err.port, err.cause);
+        if (mapped !== err.cause && err.listener === "stats" && mapped instanceof Error) {
+          // say which of the two ports it was: the stats port is easy to forget
+          throw new NetlabError(
+            mapped.message.replace(/^(Cannot listen on \S+):/, "$1 (--stats-port):"),
+            { cause: err },
+          );
+        }
         if (mapped !== err.cause) throw mapped;
         // e.g. a --host that does not resolve: still one line that says why
         const why = err.cause instanceof Error ? err.cause.message : String(err.cause);

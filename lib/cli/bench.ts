@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import process from "node:process";
 import type { CliContext } from "./context.ts";
 import { NetlabError } from "../errors.ts";
@@ -29,26 +29,53 @@ export function benchCommand(ctx: CliContext): Command {
       "Load an HTTP server the way ApacheBench does, with exact counters and percentiles",
     )
     .argument("<url...>", "one or more http(s) URLs")
-    .option("-n, --requests <n>", "number of requests (default 1; unlimited with -t)")
-    .option("-c, --concurrency <n>", "requests in flight at once (default 1)")
-    .option("-t, --timelimit <seconds>", "stop after this many seconds")
+    .addOption(
+      new Option("-n, --requests <n>", "number of requests").default(
+        undefined,
+        "1, unlimited with -t",
+      ),
+    )
+    .addOption(
+      new Option("-c, --concurrency <n>", "requests in flight at once").default(undefined, "1"),
+    )
+    .option(
+      "-t, --timelimit <duration>",
+      "stop after this long (30s, 2m; a bare number is seconds)",
+    )
     .option("-k, --keepalive", "reuse connections (HTTP keep-alive)")
     .option("-i, --head", "send HEAD requests")
-    .option("-m, --method <method>", "HTTP method (default GET, or POST with -p)")
+    .addOption(
+      new Option("-m, --method <method>", "HTTP method").default(undefined, "GET, POST with -p"),
+    )
     .option("-H, --header <header>", 'extra header "Name: value" (repeatable)', collect)
     .option("-p, --postfile <file>", "file to send as the request body")
-    .option("-T, --content-type <type>", "Content-Type of the body (default text/plain)")
-    .option("-s, --timeout <seconds>", "per-request timeout; hitting it ends the run (default 30)")
+    .addOption(
+      new Option("-T, --content-type <type>", "Content-Type of the body").default(
+        undefined,
+        "text/plain",
+      ),
+    )
+    .addOption(
+      new Option("-s, --timeout <duration>", "per-request timeout; hitting it ends the run")
+        .default(undefined, "30s"),
+    )
     .option("-l, --variable-length", "accept varying body lengths (no Length failures)")
     .option("-q, --quiet", "no progress bar")
     .option("--rate <n>", "open model: N requests per second, latency from when each was due")
-    .option("--engine <engine>", "fetch (Deno's fetch) or raw (HTTP/1.1 over sockets)", "fetch")
-    .option(
-      "--threads <n>",
-      "threads sharing the connections, as wrk's -t " +
-        `(default ${DEFAULT_THREADS.fetch} with fetch, ${DEFAULT_THREADS.raw} with raw)`,
+    .addOption(
+      new Option("--engine <engine>", "fetch (Deno's fetch) or raw (HTTP/1.1 over sockets)")
+        .choices(["fetch", "raw"]).default("fetch"),
     )
-    .option("--format <format>", "ab, json, csv or markdown", "ab")
+    .addOption(
+      new Option("--threads <n>", "threads sharing the connections, as wrk's -t").default(
+        undefined,
+        `${DEFAULT_THREADS.fetch} with fetch, ${DEFAULT_THREADS.raw} with raw`,
+      ),
+    )
+    .addOption(
+      new Option("--format <format>", "report format").choices(["ab", "json", "csv", "markdown"])
+        .default("ab"),
+    )
     .option("--out <file>", "write the report to a file instead of standard output")
     .option("--concurrency-levels <list>", "run each URL at every level, e.g. 1,5,10,20,50,100")
     .addHelpText(
@@ -63,6 +90,7 @@ Examples:
     .action(async (urls, flags) => {
       await setupLogging({ quiet: true }, ctx.logStream);
       const plan = resolveBenchFlags(flags, urls);
+      for (const url of plan.urls) requireNet(url);
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
       if (plan.out !== null) await writeReport(plan.out, "");
@@ -77,6 +105,20 @@ Examples:
         ctx.setExitCode(1);
       }
     }) as unknown as Command;
+}
+
+/**
+ * Without net access every request would fail and be counted; say once which flag is missing.
+ * Deno's own message and error class, so `main.ts` words it as for any other command.
+ */
+function requireNet(url: string): void {
+  const { hostname, port, protocol } = new URL(url);
+  const host = `${hostname}:${port || (protocol === "https:" ? 443 : 80)}`;
+  if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
+    throw new Deno.errors.NotCapable(
+      `Requires net access to "${host}", run again with the --allow-net flag`,
+    );
+  }
 }
 
 async function runPlan(

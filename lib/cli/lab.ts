@@ -1,6 +1,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { getLogger } from "@logtape/logtape";
 import type { CliContext } from "./context.ts";
+import { durationArg } from "./args.ts";
 import { NetlabError, UsageError } from "../errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
 import { parseAnchors } from "../lab/_anchors.ts";
@@ -12,7 +13,7 @@ export function parseInteger(flag: string, min: number, max: number): (v: string
   return (value) => {
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new UsageError(`${flag} must be an integer from ${min} to ${max}, not '${value}'`);
+      throw new UsageError(`Invalid ${flag} "${value}": expected an integer from ${min} to ${max}`);
     }
     return n;
   };
@@ -34,7 +35,11 @@ export function parsePortList(value: string): number[] {
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (!range) return [port(part)];
     const [from, to] = [port(range[1]!), port(range[2]!)];
-    if (from === 0 || to < from) throw new UsageError(`--backend-ports has a bad range '${part}'`);
+    if (from === 0 || to < from) {
+      throw new UsageError(
+        `Invalid --backend-ports range "${part}": expected FIRST-LAST, FIRST above 0`,
+      );
+    }
     return Array.from({ length: to - from + 1 }, (_, i) => from + i);
   });
   if (ports.length < 1 || ports.length > 64) {
@@ -113,11 +118,9 @@ export function labCommand(ctx: CliContext): Command {
       parseInteger("--workers", 1, 256),
     )
     .option("--demo-routes", "also bench the CPU-bound route /_netlab/work?ms=N", false)
-    .option(
-      "--work-ms <ms>",
-      "CPU milliseconds per request on the CPU-bound route",
-      parseInteger("--work-ms", 0, 1000),
-      5,
+    .addOption(
+      new Option("--work-ms <duration>", "CPU time per request on the CPU-bound route")
+        .argParser(durationArg("ms", 0, 1000)).default(5, "5ms"),
     )
     .option("--host <host>", "address every server listens on", "127.0.0.1")
     .addOption(

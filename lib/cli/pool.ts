@@ -4,10 +4,17 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
+import { integerArg } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
-import { DRAIN_MS, type ServeFlags, serveOptionsFrom, withServeFlags } from "./serve.ts";
+import {
+  DRAIN_MS,
+  type ServeFlags,
+  serveOptionsFrom,
+  withRootArgument,
+  withServeFlags,
+} from "./serve.ts";
 import { WorkerPool } from "../server/pool.ts";
 import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
@@ -16,13 +23,7 @@ import type { PoolDispatch } from "../server/pool_protocol.ts";
 export const MAX_WORKERS = 256;
 
 /** Parses a `--workers` value: an integer from 1 to 256. */
-export function parseWorkers(value: string): number {
-  const n = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= MAX_WORKERS)) {
-    throw new InvalidArgumentError(`must be an integer from 1 to ${MAX_WORKERS}.`);
-  }
-  return n;
-}
+export const parseWorkers: (value: string) => number = integerArg(1, MAX_WORKERS);
 
 /** The pool flags as commander parses them. */
 export interface PoolFlags extends ServeFlags {
@@ -37,17 +38,16 @@ export function poolCommand(ctx: CliContext): Command {
       "Serve a directory on a pool of Web Workers (CPU-heavy requests do not block each other)",
     ),
   )
-    .option(
-      "--workers <n>",
-      `number of workers, 1 to ${MAX_WORKERS} (default: ${defaultWorkerCount()}, the CPU count)`,
-      parseWorkers,
+    .addOption(
+      new Option("--workers <n>", `number of workers, 1 to ${MAX_WORKERS}`)
+        .argParser(parseWorkers).default(undefined, `${defaultWorkerCount()}, the CPU count`),
     )
     .addOption(
       new Option(
         "--dispatch <mode>",
         `kernel: every worker listens with reusePort (Linux); queue: the main thread accepts and ` +
-          `hands requests to the least-busy worker (default: ${defaultDispatch()})`,
-      ).choices(["kernel", "queue"]),
+          `hands requests to the least-busy worker`,
+      ).choices(["kernel", "queue"]).default(undefined, defaultDispatch()),
     )
     .addHelpText(
       "after",
@@ -58,8 +58,8 @@ Examples:
                                                 try /_netlab/work?ms=100 with 4 in parallel
   netlab pool --dispatch queue --port 0 --quiet the main thread hands out the requests`,
     )
-    .action(async (raw) => {
-      const flags = raw as unknown as PoolFlags;
+    .action(async (root, raw) => {
+      const flags = withRootArgument(raw as unknown as PoolFlags, root as string | undefined);
       const options = await serveOptionsFrom(flags);
       const quiet = flags.quiet ?? false;
       await setupLogging({ logFormat: flags.logFormat as LogFormat, quiet }, ctx.logStream);

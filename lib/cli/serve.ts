@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
+import { portArg } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
@@ -12,14 +13,6 @@ import { authority, serve, type ServeOptions } from "../server/async.ts";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
 export const DRAIN_MS = 4000;
-
-/** Parses a `--port` value: an integer from 0 to 65535. */
-export function parsePort(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
-    throw new InvalidArgumentError("must be an integer from 0 to 65535.");
-  }
-  return Number(value);
-}
 
 /** The serve flags as commander parses them (shared with `netlab pool`). */
 export interface ServeFlags {
@@ -40,10 +33,13 @@ export interface ServeFlags {
 /** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
 export function withServeFlags<C extends Command>(cmd: C): C {
   cmd
+    .argument("[root]", "directory to serve, as --root")
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "port to listen on, 0 for any free port", parsePort, 8000)
-    .option("--root <dir>", "directory to serve (default: the bundled www/)")
-    .option("--quiet", "no access log (warnings and errors still print)")
+    .option("--port <port>", "port to listen on, 0 for any free port", portArg, 8000)
+    .addOption(
+      new Option("--root <dir>", "directory to serve").default(undefined, "the bundled www/"),
+    )
+    .option("-q, --quiet", "no access log (warnings and errors still print)")
     .addOption(
       new Option("--log-format <format>", "log format").choices(["text", "json"]).default("text"),
     )
@@ -69,6 +65,15 @@ async function readPem(what: string, file: string): Promise<string> {
     }
     throw err;
   }
+}
+
+/** The root given as `netlab serve DIR` goes where `--root DIR` would; both at once is an error. */
+export function withRootArgument<F extends ServeFlags>(flags: F, root: string | undefined): F {
+  if (root === undefined) return flags;
+  if (flags.root !== undefined && flags.root !== root) {
+    throw new UsageError(`Give the directory once: "${root}" or --root "${flags.root}"`);
+  }
+  return { ...flags, root };
 }
 
 /** Checks the flags and turns them into server options (reads the root, cert and key). */
@@ -131,13 +136,13 @@ export function serveCommand(ctx: CliContext): Command {
 Examples:
   netlab serve                                  the bundled www/ on http://127.0.0.1:8000/
   netlab serve --port 0 --quiet                 any free port, no access log
-  netlab serve --root ./public --list --cors    your own directory, with listings and CORS
+  netlab serve ./public --list --cors           your own directory, with listings and CORS
   netlab serve --host ::1 --port 8443 --cert cert.pem --key key.pem
                                                 HTTPS (HTTP/2) on IPv6 loopback
   netlab serve --log-format json                access log as JSON lines`,
     )
-    .action(async (raw) => {
-      const flags = raw as unknown as ServeFlags;
+    .action(async (root, raw) => {
+      const flags = withRootArgument(raw as unknown as ServeFlags, root as string | undefined);
       const options = await serveOptionsFrom(flags);
       await setupLogging(
         { logFormat: flags.logFormat as LogFormat, quiet: flags.quiet ?? false },

@@ -58,7 +58,10 @@ export const STOP_WITH_PARENT_ENV = "NETLAB_STOP_WITH_PARENT";
  * @param stop what to do when the parent is gone, e.g. abort the command like SIGTERM does
  */
 export function stopWithParent(stop: () => void): void {
-  if (Deno.env.get(STOP_WITH_PARENT_ENV) !== "1") return;
+  // Parents start their children with -A; without env access this process is no one's child, and
+  // `netlab --version` must not need a permission to say so.
+  const env = Deno.permissions.querySync({ name: "env", variable: STOP_WITH_PARENT_ENV });
+  if (env.state !== "granted" || Deno.env.get(STOP_WITH_PARENT_ENV) !== "1") return;
   (async () => {
     const buf = new Uint8Array(256);
     try {

@@ -116,3 +116,31 @@ Deno.test("benchCommand() parses ab's short flags from a literal argv", async ()
   assert.equal(opts.timeout, "3");
   assert.equal(JSON.parse(printed.join("")).interrupted, true);
 });
+
+Deno.test("resolveBenchFlags() reads -t and -s as durations, bounded to what a timer can wait", () => {
+  const plan = resolveBenchFlags({ timelimit: "2m", timeout: "500ms" }, [URL1]);
+  assert.equal(plan.base.timeLimitSeconds, 120);
+  assert.equal(plan.base.timeoutSeconds, 0.5);
+  assert.equal(resolveBenchFlags({ timelimit: "30" }, [URL1]).base.timeLimitSeconds, 30);
+  for (
+    const [flags, message] of [
+      [{ timelimit: "2147484" }, /^Invalid -t "2147484": expected a duration/],
+      [{ timelimit: "0" }, /^Invalid -t "0": .*above 0/],
+      [{ timeout: "10x" }, /^Invalid -s "10x"/],
+    ] as const
+  ) {
+    assert.throws(() => resolveBenchFlags(flags, [URL1]), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("normalizeOptions() refuses a time limit or timeout a timer cannot wait for", () => {
+  assert.throws(
+    () => normalizeOptions({ url: URL1, timeLimitSeconds: 2147484 }),
+    /^UsageError: Invalid time limit "2147484": expected at most 2073600 seconds/,
+  );
+  assert.throws(() => normalizeOptions({ url: URL1, timeoutSeconds: 3e6 }), /Invalid timeout/);
+});

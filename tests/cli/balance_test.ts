@@ -14,19 +14,19 @@ function command(args: string[]): Deno.Command {
 
 const netlabBalance = (args: string[]) => netlab(["balance", ...args]);
 
-Deno.test("netlab balance --help shows the defaults of flags in seconds as seconds", async () => {
+Deno.test("netlab balance --help shows the defaults of duration flags as durations", async () => {
   const { code, stdout } = await netlabBalance(["--help"]);
   assert.equal(code, 0);
   const help = stdout.replace(/\s+/g, " ");
   for (
     const [flag, value] of [
-      ["connect-timeout", 3],
-      ["idle-timeout", 60],
-      ["fin-timeout", 30],
-      ["health-interval", 2],
-      ["drain-timeout", 10],
-    ]
-  ) assert.match(help, new RegExp(`--${flag} <s> [^-]*\\(default: ${value} s\\)`), `${flag}`);
+      ["connect-timeout", "3s"],
+      ["idle-timeout", "1m"],
+      ["fin-timeout", "30s"],
+      ["health-interval", "2s"],
+      ["drain-timeout", "10s"],
+    ] as const
+  ) assert.match(help, new RegExp(`--${flag} <duration> [^-]*\\(default: ${value}\\)`), flag);
 });
 
 Deno.test("netlab balance without --backend is a usage error (exit 2)", async () => {
@@ -52,7 +52,10 @@ Deno.test("netlab balance with a malformed --backend is a usage error naming it"
     "0",
   ]);
   assert.equal(timeout.code, 2);
-  assert.match(timeout.stderr, /--connect-timeout.*expected a number of seconds > 0/);
+  assert.match(
+    timeout.stderr,
+    /^netlab balance: Invalid --connect-timeout "0": expected at least 1 ms\n/,
+  );
 });
 
 Deno.test("netlab balance on a busy port fails with one line (exit 1)", async () => {
@@ -71,20 +74,7 @@ Deno.test("netlab balance on a busy port fails with one line (exit 1)", async ()
   );
 });
 
-Deno.test("netlab balance with a --host that does not resolve says why in one line (exit 1)", async () => {
-  const { code, stderr } = await netlabBalance([
-    "--host",
-    "nonexistent.invalid",
-    "--port",
-    "0",
-    "--backend",
-    "127.0.0.1:9",
-  ]);
-  assert.equal(code, 1);
-  assert.match(stderr, /^netlab balance: Cannot listen on nonexistent\.invalid:0: \S.*\n$/);
-});
-
-Deno.test("netlab balance with a busy --stats-port names the stats port (exit 1)", async () => {
+Deno.test("netlab balance with a busy --stats-port says it is the stats port (exit 1)", async () => {
   using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = busy.addr.port;
   const { code, stderr } = await netlabBalance([
@@ -96,10 +86,23 @@ Deno.test("netlab balance with a busy --stats-port names the stats port (exit 1)
     "127.0.0.1:9",
   ]);
   assert.equal(code, 1);
-  assert.match(
-    stderr,
-    new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`),
+  assert.equal(
+    stderr.trim().split("\n").at(-1),
+    `netlab balance: Cannot listen on 127.0.0.1:${port} (--stats-port): address already in use`,
   );
+});
+
+Deno.test("netlab balance with a --host that does not resolve says why in one line (exit 1)", async () => {
+  const { code, stderr } = await netlabBalance([
+    "--host",
+    "nonexistent.invalid",
+    "--port",
+    "0",
+    "--backend",
+    "127.0.0.1:9",
+  ]);
+  assert.equal(code, 1);
+  assert.match(stderr, /^netlab balance: Cannot listen on nonexistent\.invalid:0: \S.*\n$/);
 });
 
 Deno.test("netlab balance --emit haproxy prints the HAProxy configuration and exits", async () => {

@@ -149,3 +149,26 @@ Deno.test("netlab serve --quiet --log-format json prints the listening line as J
   assert.equal(record.message, `listening on ${proc.url}`);
   assert.equal(record.properties.url, proc.url);
 });
+
+for (const command of ["serve", "pool"]) {
+  Deno.test(`netlab ${command} DIR serves DIR, as --root DIR does`, async () => {
+    const root = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${root}/hello.txt`, "hello from the argument\n");
+      const extra = command === "pool" ? ["--workers", "1"] : [];
+      await using proc = await spawnNetlab([command, root, "--port", "0", "--quiet", ...extra]);
+      const res = await fetch(new URL("hello.txt", proc.url));
+      assert.equal(await res.text(), "hello from the argument\n");
+      proc.child.kill("SIGTERM");
+      assert.equal((await proc.status).code, 0);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
+  Deno.test(`netlab ${command} with a directory both as argument and --root is a usage error`, async () => {
+    const { code, stderr } = await netlab([command, "./a", "--root", "./b"]);
+    assert.equal(code, 2);
+    assert.match(stderr, new RegExp(`^netlab ${command}: Give the directory once`));
+  });
+}

@@ -26,7 +26,7 @@ Deno.test("parseInteger() names the flag and the range in its error", () => {
   assert.equal(workers("4"), 4);
   assert.throws(
     () => workers("0"),
-    /^UsageError: --workers must be an integer from 1 to 256, not '0'$/,
+    /^UsageError: Invalid --workers "0": expected an integer from 1 to 256$/,
   );
 });
 
@@ -54,7 +54,7 @@ Deno.test("netlab lab with a bad flag value is a usage error (exit 2, one line a
   assert.equal(code, 2);
   assert.equal(
     stderr,
-    "netlab lab: --balancer-port must be an integer from 0 to 65535, not '99999'\nTry 'netlab lab --help' for more information.\n",
+    "netlab lab: Invalid --balancer-port \"99999\": expected an integer from 0 to 65535\nTry 'netlab lab --help' for more information.\n",
   );
 });
 
