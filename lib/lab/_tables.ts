@@ -132,7 +132,7 @@ export function environmentTable(result: LabResult): Table {
   const busiest = Math.max(0, ...result.cells.map((c) => c.client.cpuPercent));
   const bound = result.cells.filter((c) => c.client.saturated).length;
   return {
-    head: ["", ""],
+    head: ["environment", ""],
     rows: [
       ["load average (1, 5, 15 min) at start", load(e.loadAverageStart)],
       ["load average at end", load(e.loadAverageEnd)],

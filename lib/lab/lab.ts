@@ -383,7 +383,7 @@ function emptyCell(
 ): LabCell {
   const now = new Date().toISOString();
   return {
-    name: t.model,
+    name: `${t.model} ${route}`,
     model: t.model,
     reference: t.reference,
     route,

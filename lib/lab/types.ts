@@ -19,7 +19,8 @@ export type AnchorModel = "nginx" | "nginx-pool" | "haproxy";
  * JSON cell (its `name` is the model) plus the lab's own fields.
  */
 export interface LabCell extends BenchCell {
-  /** Which server answered (also the cell's `name`, which `netlab bench compare` pairs by). */
+  /** Which server answered. The cell's `name` is "model route" ("async /page.html"), which
+   * `netlab bench compare` pairs cells by, since ports may differ from one lab to the next. */
   model: LabModel;
   /** True for a reference (nginx, HAProxy) measured beside netlab's models. */
   reference: boolean;

@@ -98,7 +98,7 @@ export function cell(
   const url = `http://127.0.0.1:${PORTS[model]}${route}`;
   const runs = rps.map((r) => benchRun(benchResult(url, concurrency, r, p99, failed)));
   return {
-    name: model,
+    name: `${model} ${route}`,
     model,
     reference: model === "nginx" || model === "nginx-pool" || model === "haproxy",
     route,

@@ -82,8 +82,11 @@ Deno.test("netlab lab runs every cell --repeat times in turns, writes its files 
     const result: LabResult = JSON.parse(await Deno.readTextFile(`${out}/latest/results.json`));
     assert.equal(result.interrupted, null);
     assert.deepEqual(
-      result.cells.map((c) => `${c.name} ${c.concurrency} ${c.runs.length}`),
-      ["async 1 2", "async 4 2", "pool 1 2", "pool 4 2", "balancer 1 2", "balancer 4 2"],
+      result.cells.map((c) => `${c.name} c=${c.concurrency} ${c.runs.length}`),
+      [
+        ...["async /page.html c=1 2", "async /page.html c=4 2", "pool /page.html c=1 2"],
+        ...["pool /page.html c=4 2", "balancer /page.html c=1 2", "balancer /page.html c=4 2"],
+      ],
     );
     for (const c of result.cells) {
       const { median, min, max } = c.summary.requestsPerSecond;
