@@ -5,7 +5,7 @@
  * @module
  */
 import { compare, formatDuration, groupCells, percentile } from "./_group.ts";
-import { type LabResult, MODEL_TITLES } from "./types.ts";
+import { type LabCell, type LabModel, type LabResult, MODEL_TITLES } from "./types.ts";
 
 /** A table's cells; the first `textColumns` columns are text, the rest numbers. */
 export interface Table {
@@ -24,6 +24,29 @@ const ms = (n: number) => fixed(n, n < 10 ? 2 : 1);
 /** "async" or "nginx (ref)": references are marked wherever a model is named. */
 export function modelLabel(model: string, reference: boolean): string {
   return reference ? `${model} (ref)` : model;
+}
+
+/** The reference each of netlab's models is measured against. */
+const REFERENCE_OF: Partial<Record<LabModel, LabModel[]>> = {
+  async: ["nginx"],
+  // With one pool worker there is no second nginx: the one-worker nginx is the pool's reference.
+  pool: ["nginx-pool", "nginx"],
+  balancer: ["haproxy"],
+};
+
+/** This cell's median req/s over its reference's at the same route and level, e.g. "0.87x". */
+export function referenceRatio(result: LabResult, cell: LabCell): string {
+  for (const model of REFERENCE_OF[cell.model] ?? []) {
+    const ref = result.cells.find((c) =>
+      c.model === model && c.route === cell.route && c.concurrency === cell.concurrency
+    );
+    if (!ref) continue;
+    const base = ref.summary.requestsPerSecond.median;
+    return base > 0
+      ? `${(cell.summary.requestsPerSecond.median / base).toFixed(2)}x ${model}`
+      : "-";
+  }
+  return "";
 }
 
 /**
@@ -52,6 +75,7 @@ export function spreadTable(result: LabResult, route: string): Table {
         String(c.summary.failed),
         fixed(c.summary.runs ? medianSeconds(c.runs.map((r) => r.timeTakenSeconds)) : NaN, 2),
         `${fixed(c.client.cpuPercent, 0)} %${c.client.saturated ? " client-bound" : ""}`,
+        referenceRatio(result, c),
       ]);
     }
   }
@@ -70,6 +94,7 @@ export function spreadTable(result: LabResult, route: string): Table {
       "failed",
       "run s",
       "client CPU",
+      "vs reference",
     ],
     rows,
     textColumns: 1,
@@ -181,7 +206,8 @@ export function howToRead(result: LabResult): string {
     "median. Two models whose intervals overlap are not shown to differ: run more (--repeat) or",
     "compare two labs' results.json with `netlab bench compare`. Latency percentiles are the",
     "median over the runs. Rows marked (ref) are references (nginx, HAProxy) on the same",
-    'machine, files and backends: ratios against them say more than raw req/s. "client-bound"',
+    'machine, files and backends, run in the same turns: the "vs reference" ratio (netlab\'s',
+    'median over the reference\'s) says more than raw req/s. "client-bound"',
     "means the load generator's threads were busy at least 90% of a run, so it, not the server,",
     "set the pace. On the CPU route no server can pass the ceiling of CPUs x 1000 / ms per",
     "request.",

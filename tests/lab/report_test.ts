@@ -62,9 +62,12 @@ Deno.test("spreadTable() gives the median, range, interval, p50/p90/p99 and the 
     "±1.9 %",
     "1750-1820",
   ]);
-  assert.equal(t.rows[0]!.at(-1), "95 % client-bound");
-  // The reference sits right after async, marked as one.
+  assert.equal(t.rows[0]!.at(-2), "95 % client-bound");
+  // The reference sits right after async, marked as one; async's ratio to it at c=1.
   assert.equal(t.rows[3]![0], "nginx (ref)");
+  assert.equal(t.rows[0]!.at(-1), "0.198x nginx".replace("0.198", (1800 / 9100).toFixed(2)));
+  assert.equal(t.rows[1]!.at(-1), "", "no nginx cell at c=10");
+  assert.equal(t.rows[3]!.at(-1), "");
 });
 
 Deno.test("renderLabMarkdown() marks an interrupted lab and keeps what finished", () => {
