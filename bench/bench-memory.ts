@@ -42,7 +42,7 @@ async function measure(url: string, engine: "raw" | "fetch"): Promise<number> {
   }, 200);
   const out = await child.output();
   clearInterval(timer);
-  const r = JSON.parse(new TextDecoder().decode(out.stdout));
+  const r = JSON.parse(new TextDecoder().decode(out.stdout))[0].runs[0];
   console.error(
     `  ${engine}: ${r.complete} complete, ${r.failed} failed, ${
       r.requestsPerSecond.toFixed(0)

@@ -26,7 +26,7 @@ export async function smallSite(): Promise<{ root: string; path: string }> {
   return { root, path: "/small.html" };
 }
 
-/** Runs `netlab bench` as a child and returns its JSON result. */
+/** Runs `netlab bench` as a child and returns its first cell's first run (a bench result). */
 export async function netlabBench(args: string[]): Promise<Record<string, unknown>> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: benchJsonArgs(args),
@@ -37,7 +37,7 @@ export async function netlabBench(args: string[]): Promise<Record<string, unknow
   if (!out.success) {
     throw new Error(`netlab bench failed: ${new TextDecoder().decode(out.stderr)}\n${text}`);
   }
-  return JSON.parse(text);
+  return JSON.parse(text)[0].runs[0];
 }
 
 async function autocannon(url: string): Promise<number> {

@@ -117,7 +117,16 @@ export async function runLoad(plan: LoadPlan): Promise<boolean> {
       samples.push(newSample());
       inFlight.push(false);
     }
-    await Promise.all(clients.map((_, i) => loop(i)));
+    // One client's exception stops the others before bench() rejects, and the connections close
+    // only once every loop has returned.
+    const ends = await Promise.allSettled(clients.map((_, i) =>
+      loop(i).catch((err) => {
+        stop();
+        throw err;
+      })
+    ));
+    const failed = ends.find((e) => e.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
   } finally {
     clearInterval(watchdog);
     signal.removeEventListener("abort", stop);

@@ -91,3 +91,39 @@ export class Series {
     };
   }
 }
+
+/** An empty latency histogram of the kind every series keeps. */
+export function emptyHistogram(): hdr.Histogram {
+  return histogram();
+}
+
+/** Decodes a histogram encoded by `Series.state()` ("" is an empty one). */
+export function decodeHistogram(encoded: string): hdr.Histogram {
+  const h = histogram();
+  if (encoded !== "") h.add(hdr.decodeFromCompressedBase64(encoded, 32, false));
+  return h;
+}
+
+/** Encodes a histogram as `Series.state()` does ("" when empty). */
+export function encodeHistogram(h: hdr.Histogram): string {
+  return h.totalCount === 0 ? "" : hdr.encodeIntoCompressedBase64(h);
+}
+
+/** The recorded (value µs, count) buckets of an encoded histogram, ascending. */
+export function histogramBuckets(encoded: string): Array<[number, number]> {
+  const h = decodeHistogram(encoded) as unknown as {
+    recordedValuesIterator: {
+      reset(): void;
+      hasNext(): boolean;
+      next(): { valueIteratedTo: number; countAtValueIteratedTo: number };
+    };
+  };
+  const it = h.recordedValuesIterator;
+  it.reset();
+  const out: Array<[number, number]> = [];
+  while (it.hasNext()) {
+    const v = it.next();
+    out.push([v.valueIteratedTo, v.countAtValueIteratedTo]);
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.ts";
 import { durationHint, MAX_DURATION_MS, parseDuration } from "../runtime/duration.ts";
 import type { RequestSpec } from "./engine.ts";
 import type { BenchOptions } from "./run.ts";
+import { type Assertion, parseAssertion } from "./assertions.ts";
 
 /** Validated options for one run. */
 export interface NormalizedOptions {
@@ -29,6 +30,12 @@ export interface NormalizedOptions {
  * it 30-60% more; raw keeps pace with wrk on one thread, and a second only competes with the server.
  */
 export const DEFAULT_THREADS: Readonly<Record<"fetch" | "raw", number>> = { fetch: 2, raw: 1 };
+
+/**
+ * The most connections one bench opens: past it, file descriptors and the loopback's ephemeral
+ * ports (about 28,000 on Linux, shared with the server's side) run out, and every connect fails.
+ */
+export const MAX_CONCURRENCY = 10_000;
 
 /** Parses and checks a URL the way ab would accept it (http or https, with a host). */
 export function parseBenchUrl(text: string): URL {
@@ -74,6 +81,11 @@ function timerSeconds(value: number, what: string): number {
 export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   const url = parseBenchUrl(options.url);
   const concurrency = positiveInt(options.concurrency ?? 1, "concurrency");
+  if (concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `Invalid concurrency "${concurrency}": at most ${MAX_CONCURRENCY} connections (each takes a file descriptor and a local port)`,
+    );
+  }
   const timeLimit = options.timeLimitSeconds === undefined
     ? null
     : timerSeconds(options.timeLimitSeconds, "time limit");
@@ -153,6 +165,9 @@ export interface BenchFlags {
   concurrencyLevels?: string;
   variableLength?: boolean;
   threads?: string;
+  repeat?: string;
+  warmup?: string;
+  assert?: string[];
 }
 
 /** A validated command line: the runs to make and how to print them. */
@@ -167,6 +182,12 @@ export interface BenchPlan {
   format: BenchFormat;
   out: string | null;
   quiet: boolean;
+  /** Runs per cell (--repeat). */
+  repeat: number;
+  /** Requests sent before each cell's runs, not counted (--warmup). */
+  warmup: number;
+  /** Thresholds checked after the runs (--assert). */
+  assertions: Assertion[];
 }
 
 function num(text: string | undefined, what: string): number | undefined {
@@ -240,7 +261,22 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
       });
     }
   }
+  const repeat = num(flags.repeat, "repeat count") ?? 1;
+  if (!Number.isSafeInteger(repeat) || repeat < 1) {
+    throw new UsageError(
+      `Invalid repeat count "${flags.repeat}": expected a whole number of at least 1`,
+    );
+  }
+  const warmup = num(flags.warmup, "warm-up request count") ?? 0;
+  if (!Number.isSafeInteger(warmup) || warmup < 0) {
+    throw new UsageError(
+      `Invalid warm-up request count "${flags.warmup}": expected a whole number`,
+    );
+  }
   return {
+    repeat,
+    warmup,
+    assertions: (flags.assert ?? []).map(parseAssertion),
     urls,
     concurrencyLevels: levels,
     base,

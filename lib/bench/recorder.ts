@@ -209,7 +209,11 @@ export class Recorder {
       htmlTransferred: this.body,
       totalBodySent: this.sent,
       requestsPerSecond: rate(done / seconds),
-      timePerRequestMs: rate((info.concurrency * seconds * 1000) / done),
+      timePerRequestMs: rate(
+        info.rate === null
+          ? (info.concurrency * seconds * 1000) / done
+          : this.#total.sum / done / 1000,
+      ),
       timePerRequestAllMs: rate((seconds * 1000) / done),
       transferRateKBps: rate(this.wire / 1024 / seconds),
       connectionTimes: done === 0 ? null : {
@@ -223,6 +227,7 @@ export class Recorder {
       errors: Object.fromEntries([...this.#errors].sort((a, b) => b[1] - a[1])),
       interrupted: flags.interrupted,
       timedOut: flags.timedOut,
+      latencyHistogram: this.#total.state().hist,
     };
   }
 }

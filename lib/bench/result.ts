@@ -82,7 +82,10 @@ export interface BenchResult {
   totalBodySent: number;
   /** Complete requests per second of `timeTakenSeconds`. */
   requestsPerSecond: number;
-  /** concurrency × time / complete, in ms (ab's first "Time per request"). */
+  /**
+   * ab's first "Time per request", in ms: concurrency × time / complete in the closed model; in the
+   * open model (`rate`), where that formula says nothing, the real mean of the total times.
+   */
   timePerRequestMs: number;
   /** time / complete, in ms (ab's "across all concurrent requests"). */
   timePerRequestAllMs: number;
@@ -105,6 +108,11 @@ export interface BenchResult {
   interrupted: boolean;
   /** A request hit the timeout (-s), which ends the run. */
   timedOut: boolean;
+  /**
+   * The total-time HdrHistogram in microseconds, compressed and base64-encoded ("" when no request
+   * completed), so that runs can be merged and compared later.
+   */
+  latencyHistogram?: string;
 }
 
 /** The percentiles the reports show: ab's nine plus two ab lacks. */

@@ -1,7 +1,8 @@
 /**
  * `netlab bench`: ab's flags and report, plus --rate, --engine, --format, --out and
- * --concurrency-levels. Parsing is commander's; validation is `resolveBenchFlags`; the run is
- * `benchMatrix`; printing is the pure renderers.
+ * --concurrency-levels, --repeat, --warmup and --assert; `bench compare` is bench_compare.ts.
+ * Parsing is commander's; validation is `resolveBenchFlags`; the run is `benchCells`; printing is
+ * the pure renderers.
  *
  * @module
  */
@@ -11,14 +12,14 @@ import type { CliContext } from "./context.ts";
 import { NetlabError } from "../errors.ts";
 import { setupLogging } from "./logging.ts";
 import { VERSION } from "../version.ts";
-import { benchMatrix } from "../bench/matrix.ts";
+import { benchCells } from "../bench/cells.ts";
+import type { BenchCell } from "../bench/cell.ts";
+import { checkAssertions, renderAssertions } from "../bench/assertions.ts";
+import { renderAbCell, renderCellsJson, renderCellsMarkdown } from "../bench/render/cells.ts";
+import { benchCompareCommand } from "./bench_compare.ts";
 import { type BenchPlan, DEFAULT_THREADS, resolveBenchFlags } from "../bench/options.ts";
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
-import type { BenchResult } from "../bench/result.ts";
-import { renderAb } from "../bench/render/ab.ts";
 import { renderCsv } from "../bench/render/csv.ts";
-import { renderJson } from "../bench/render/json.ts";
-import { renderMarkdown } from "../bench/render/markdown.ts";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -78,6 +79,14 @@ export function benchCommand(ctx: CliContext): Command {
     )
     .option("--out <file>", "write the report to a file instead of standard output")
     .option("--concurrency-levels <list>", "run each URL at every level, e.g. 1,5,10,20,50,100")
+    .option("--repeat <n>", "runs per URL and level; reports give the median and spread", "1")
+    .option("--warmup <n>", "requests sent before each URL and level's runs, not counted", "0")
+    .option(
+      "--assert <expr>",
+      "threshold checked at the end, exit 3 if it fails (repeatable): p99<20ms, rps>5000, errors<1%",
+      collect,
+    )
+    .addCommand(benchCompareCommand(ctx) as unknown as Command)
     .addHelpText(
       "after",
       `
@@ -85,7 +94,10 @@ Examples:
   netlab bench -n 1000 -c 10 http://127.0.0.1:8000/page.html
   netlab bench -k -n 100000 -c 50 --engine raw http://127.0.0.1:8000/
   netlab bench -t 10 --rate 2000 -c 20 http://127.0.0.1:8000/
-  netlab bench -n 1000 --concurrency-levels 1,10,100 --format markdown URL1 URL2`,
+  netlab bench -n 1000 --concurrency-levels 1,10,100 --format markdown URL1 URL2
+  netlab bench -k -n 20000 -c 50 --repeat 5 --warmup 1000 --format json --out new.json URL
+  netlab bench -n 5000 -c 10 --assert 'p99<20ms' --assert 'errors<1%' URL
+  netlab bench compare base.json new.json --fail-on-regression 5`,
     )
     .action(async (urls, flags) => {
       await setupLogging({ quiet: true }, ctx.logStream);
@@ -94,15 +106,29 @@ Examples:
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
       if (plan.out !== null) await writeReport(plan.out, "");
-      const results = await runPlan(ctx, plan, body);
-      const text = render(plan, results);
+      const cells = await runPlan(ctx, plan, body);
+      const outcomes = checkAssertions(plan.assertions, cells);
+      const text = render(plan, cells) + (plan.format === "ab" ? renderAssertions(outcomes) : "");
       if (plan.out === null) ctx.print(text);
       else await writeReport(plan.out, text);
-      const requests = results.reduce((n, r) => n + r.complete + r.failed, 0);
-      if (results.every((r) => r.complete === 0) && requests > 0) {
-        const causes = [...new Set(results.flatMap((r) => Object.keys(r.errors)))].join(", ");
+      if (plan.format !== "ab" && outcomes.length > 0) ctx.printErr(renderAssertions(outcomes));
+      const saturated = cells.filter((c) => c.client.saturated);
+      if (saturated.length > 0) {
+        const c = saturated[0]!;
+        ctx.printErr(
+          `netlab bench: the load generator was the bottleneck: its threads were ${
+            c.client.cpuPercent.toFixed(0)
+          }% busy (${saturated.length} of ${cells.length} cells), so the figures measure the client; use --engine raw or --threads\n`,
+        );
+      }
+      const runs = cells.flatMap((c) => c.runs);
+      const requests = runs.reduce((n, r) => n + r.complete + r.failed, 0);
+      if (runs.every((r) => r.complete === 0) && requests > 0) {
+        const causes = [...new Set(runs.flatMap((r) => Object.keys(r.errors)))].join(", ");
         ctx.printErr(`netlab bench: every request failed (${causes})\n`);
         ctx.setExitCode(1);
+      } else if (outcomes.some((o) => !o.held)) {
+        ctx.setExitCode(3);
       }
     }) as unknown as Command;
 }
@@ -125,22 +151,28 @@ async function runPlan(
   ctx: CliContext,
   plan: BenchPlan,
   body: Uint8Array | undefined,
-): Promise<BenchResult[]> {
+): Promise<BenchCell[]> {
   let bar: ProgressBar | null = null;
   const showBar = ctx.stderrIsTerminal && !plan.quiet;
+  let cellLabel = "";
   try {
-    return await benchMatrix({
+    return await benchCells({
       ...plan.base,
       ...(body !== undefined ? { body } : {}),
       ...(ctx.entryUrl !== undefined ? { workerUrl: ctx.entryUrl } : {}),
       urls: plan.urls,
       concurrencyLevels: plan.concurrencyLevels,
+      repeat: plan.repeat,
+      warmup: plan.warmup,
     }, {
       signal: ctx.signal,
       onRun: ({ index, count, url, concurrency }) => {
+        cellLabel = count > 1 ? `[${index + 1}/${count}] c=${concurrency} ${url}` : url;
+      },
+      onRepeat: ({ repeat, repeats }) => {
         bar?.stop();
         if (!showBar) return;
-        const label = count > 1 ? `[${index + 1}/${count}] c=${concurrency} ${url}` : url;
+        const label = repeats > 1 ? `${cellLabel} run ${repeat + 1}/${repeats}` : cellLabel;
         const total = plan.base.requests ?? (plan.base.timeLimitSeconds === undefined ? 1 : null);
         bar = createProgressBar(process.stderr, label, total);
       },
@@ -151,18 +183,18 @@ async function runPlan(
   }
 }
 
-function render(plan: BenchPlan, results: BenchResult[]): string {
+function render(plan: BenchPlan, cells: BenchCell[]): string {
   switch (plan.format) {
     case "json":
-      return renderJson(results);
+      return renderCellsJson(cells);
     case "csv":
-      return renderCsv(results);
+      return renderCsv(cells.flatMap((c) => c.runs));
     case "markdown":
-      return renderMarkdown(results);
+      return renderCellsMarkdown(cells);
     default:
-      return results.map((r) =>
+      return cells.map((c) =>
         `This is netlab bench ${VERSION}, an ApacheBench-compatible load generator\n\n` +
-        `Benchmarking ${r.hostname} (be patient).....done\n\n\n${renderAb(r)}`
+        `Benchmarking ${c.runs[0]?.hostname ?? c.url} (be patient).....done\n\n\n${renderAbCell(c)}`
       ).join("\n");
   }
 }

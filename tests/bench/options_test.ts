@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/errors.ts";
-import { normalizeOptions, resolveBenchFlags } from "../../lib/bench/options.ts";
+import { MAX_CONCURRENCY, normalizeOptions, resolveBenchFlags } from "../../lib/bench/options.ts";
 import { benchCommand } from "../../lib/cli/bench.ts";
 import type { CliContext } from "../../lib/cli/context.ts";
 
@@ -114,7 +114,27 @@ Deno.test("benchCommand() parses ab's short flags from a literal argv", async ()
   assert.equal(opts.keepalive, true);
   assert.deepEqual(opts.header, ["A: 1", "B: 2"]);
   assert.equal(opts.timeout, "3");
-  assert.equal(JSON.parse(printed.join("")).interrupted, true);
+  const [cell] = JSON.parse(printed.join(""));
+  assert.equal(cell.interrupted, true);
+  assert.equal(cell.runs[0].interrupted, true);
+});
+
+Deno.test("normalizeOptions() caps -c at MAX_CONCURRENCY with a usage error", () => {
+  assert.throws(
+    () => normalizeOptions({ url: "http://127.0.0.1/", requests: 20_000, concurrency: 20_000 }),
+    (err: unknown) =>
+      err instanceof UsageError &&
+      err.message ===
+        `Invalid concurrency "20000": at most ${MAX_CONCURRENCY} connections (each takes a file descriptor and a local port)`,
+  );
+  assert.equal(
+    normalizeOptions({
+      url: "http://127.0.0.1/",
+      requests: MAX_CONCURRENCY,
+      concurrency: MAX_CONCURRENCY,
+    }).concurrency,
+    MAX_CONCURRENCY,
+  );
 });
 
 Deno.test("resolveBenchFlags() reads -t and -s as durations, bounded to what a timer can wait", () => {

@@ -364,7 +364,7 @@ Deno.test("netlab bench --threads 2 starts its workers from main.ts and prints o
     server.url,
   ]);
   assert.equal(out.code, 0, out.stderr);
-  const r = JSON.parse(out.stdout);
+  const r = JSON.parse(out.stdout)[0].runs[0];
   assert.equal(r.complete, 50);
   assert.equal(r.concurrency, 4);
   assert.equal(r.threads, 2);

@@ -109,15 +109,17 @@ Deno.test("netlab bench --format json and csv carry the same counts", async () =
   await using server = fixedServer("json");
   const json = await netlab(["bench", "-n", "6", "-c", "3", "-k", "--format", "json", server.url]);
   assert.equal(json.code, 0);
-  const r = JSON.parse(json.stdout);
+  const cells = JSON.parse(json.stdout);
+  assert.equal(cells.length, 1, "always an array of cells");
+  const r = cells[0].runs[0];
   assert.equal(r.complete, 6);
   assert.equal(r.keepAliveRequests, 6);
   const csv = await netlab(["bench", "-n", "6", "--format", "csv", server.url]);
   assert.equal(csv.code, 0);
   const [header, row] = csv.stdout.trim().split("\n");
-  const cells = Object.fromEntries(header!.split(",").map((h, i) => [h, row!.split(",")[i]]));
-  assert.equal(cells.complete, "6");
-  assert.equal(cells.status_codes, "200:6");
+  const row1 = Object.fromEntries(header!.split(",").map((h, i) => [h, row!.split(",")[i]]));
+  assert.equal(row1.complete, "6");
+  assert.equal(row1.status_codes, "200:6");
 });
 
 Deno.test("netlab bench -p with a missing file is a one-line runtime error", async () => {

@@ -19,6 +19,14 @@ import {
 
 type Conn = Deno.TcpConn | Deno.TlsConn;
 
+/**
+ * Each client's read buffer starts small (wrk reads 8 KiB at a time) and doubles, up to 64 KiB,
+ * while reads fill it: -c 1000 no longer costs 64 MB of buffers up front. Deno's reads fill their
+ * buffer off the JS thread, so clients cannot share one.
+ */
+const MIN_READ_BUFFER = 8 * 1024;
+const MAX_READ_BUFFER = 64 * 1024;
+
 /** Builds the bytes of the request once: `Host`, `User-Agent` and `Accept` unless the user set them. */
 export function buildRequestBytes(spec: RequestSpec): Uint8Array {
   const u = spec.url;
@@ -60,7 +68,7 @@ export function rawEngine(spec: RequestSpec): Engine {
 
 class RawClient implements EngineClient {
   #conn: Conn | null = null;
-  #buf = new Uint8Array(64 * 1024);
+  #buf = new Uint8Array(MIN_READ_BUFFER);
   #parser = new ResponseParser();
   #abortReason: "timeout" | "stop" | null = null;
   #connecting: AbortController | null = null;
@@ -105,12 +113,14 @@ class RawClient implements EngineClient {
         }
         stage = Outcome.Receive;
         const conn = this.#conn;
+        // Before the write: a write that fails on a reused connection must find the parser empty
+        // (so it retries) and must not report the previous response's bytes.
+        p.reset(this.#head);
         await writeAll(conn, this.#request);
         s.writeDone = performance.now();
-        p.reset(this.#head);
-        const buf = this.#buf;
         let first = true;
         while (true) {
+          const buf = this.#buf;
           const n = await conn.read(buf);
           if (n === null) {
             if (p.eof()) break;
@@ -133,6 +143,8 @@ class RawClient implements EngineClient {
             first = false;
           }
           p.feed(buf, 0, n);
+          // A read that filled the buffer: the responses are large, so read more at a time.
+          if (n === buf.byteLength && n < MAX_READ_BUFFER) this.#buf = new Uint8Array(n * 2);
           if (p.done) break;
         }
         s.end = performance.now();
@@ -204,8 +216,18 @@ class RawClient implements EngineClient {
     } finally {
       this.#connecting = null;
     }
-    conn.setNoDelay(true);
-    return this.#tls ? await Deno.startTls(conn, { hostname: this.#hostname }) : conn;
+    try {
+      conn.setNoDelay(true);
+      return this.#tls ? await Deno.startTls(conn, { hostname: this.#hostname }) : conn;
+    } catch (err) {
+      // Nobody else holds the connection yet: close it here or it leaks.
+      try {
+        conn.close();
+      } catch (closeErr) {
+        if (!(closeErr instanceof Deno.errors.BadResource)) throw closeErr;
+      }
+      throw err;
+    }
   }
 
   abort(reason: "timeout" | "stop"): void {

@@ -1,0 +1,97 @@
+/**
+ * A cell's runs taken together: the median requests per second with its range and a seeded
+ * bootstrap interval, and latency percentiles from the runs' histograms merged (never an average
+ * of percentiles).
+ *
+ * @module
+ */
+import { bootstrapMedianCI, median } from "../stats/mod.ts";
+import type { BenchRun, BenchSummary, ClientUsage, Spread } from "./cell.ts";
+import { PERCENTILES } from "./result.ts";
+import { decodeHistogram, encodeHistogram } from "./_series.ts";
+
+/** Seed of every bootstrap in a report: the same runs always print the same interval. */
+export const BOOTSTRAP_SEED = 14;
+
+/** Client CPU above which the load generator counts as the bottleneck, in percent. */
+export const SATURATED_PERCENT = 90;
+
+/**
+ * Runs shorter than this (ms) are never called saturated: start-up (JIT, connects) dominates
+ * their CPU time.
+ */
+export const SATURATION_MIN_MS = 250;
+
+/** The client usage of one run from its CPU and wall time. */
+export function clientUsage(cpuMs: number, wallMs: number, threads: number): ClientUsage {
+  const cpuPercent = wallMs > 0
+    ? Math.round((cpuMs / (wallMs * Math.max(1, threads))) * 1000) / 10
+    : 0;
+  return {
+    cpuPercent,
+    saturated: cpuPercent >= SATURATED_PERCENT && wallMs >= SATURATION_MIN_MS,
+  };
+}
+
+/** Median, range and 95% interval for the median of `values`. */
+export function spreadOf(values: readonly number[]): Spread {
+  if (values.length === 0) return { median: 0, min: 0, max: 0, ciLow: 0, ciHigh: 0 };
+  const ci = bootstrapMedianCI(values, { confidence: 0.95, resamples: 2000, seed: BOOTSTRAP_SEED });
+  return {
+    median: median(values),
+    min: Math.min(...values),
+    max: Math.max(...values),
+    ciLow: ci.low,
+    ciHigh: ci.high,
+  };
+}
+
+/** The client usage of a cell: its busiest run, saturated when any run was. */
+export function cellClient(runs: readonly { client: ClientUsage }[]): ClientUsage {
+  const cpu = Math.max(0, ...runs.map((r) => r.client.cpuPercent));
+  return { cpuPercent: cpu, saturated: runs.some((r) => r.client.saturated) };
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/** Sums the runs' counters and merges their histograms. */
+export function summarize(runs: readonly BenchRun[]): BenchSummary {
+  const merged = decodeHistogram("");
+  const statusCodes: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  let complete = 0;
+  let failed = 0;
+  let non2xx = 0;
+  let latencySum = 0;
+  let maxMs = 0;
+  for (const r of runs) {
+    merged.add(decodeHistogram(r.latencyHistogram));
+    complete += r.complete;
+    failed += r.failed;
+    non2xx += r.non2xx;
+    latencySum += (r.connectionTimes?.total.mean ?? 0) * r.complete;
+    maxMs = Math.max(maxMs, r.percentiles["100"] ?? 0);
+    addCounts(statusCodes, r.statusCodes);
+    addCounts(errors, r.errors);
+  }
+  const percentiles: Record<string, number> = {};
+  if (merged.totalCount > 0) {
+    for (const p of PERCENTILES) {
+      percentiles[String(p)] = p === 100 ? maxMs : merged.getValueAtPercentile(p) / 1000;
+    }
+  }
+  return {
+    runs: runs.length,
+    requestsPerSecond: spreadOf(runs.map((r) => r.requestsPerSecond)),
+    complete,
+    failed,
+    non2xx,
+    percentiles,
+    meanLatencyMs: complete > 0 ? latencySum / complete : 0,
+    latencyHistogram: encodeHistogram(merged),
+    statusCodes,
+    errors,
+  };
+}
