@@ -1,7 +1,7 @@
 import type { BenchRun } from "../bench/cell.ts";
 import { type LabCell, type LabModel, type LabResult, MODEL_ORDER } from "./types.ts";
 
-/** A cell's latency percentile in ms, the median over its runs (NaN when none completed). */
+/** A cell's latency percentile in ms, from its runs' merged histograms (NaN when none completed). */
 export function percentile(cell: LabCell, p: 50 | 90 | 99): number {
   return cell.summary.percentiles[String(p)] ?? NaN;
 }

@@ -1,25 +1,16 @@
 /**
- * A lab cell's runs: each one timed with the client's own CPU, then summarised as bench's JSON
- * cells are (median req/s with its range and a 95% bootstrap interval).
+ * A lab run: one bench run with when it ran and what the client's CPU did meanwhile, in bench's
+ * `BenchRun` shape (the cell's summary is bench's own `summarize`). Two differences from
+ * `netlab bench`, both because the lab's runs are short (60-400 ms at the defaults): a run is
+ * client-bound at 90% client CPU whatever its length (bench also wants 250 ms), and the load
+ * average is read from /proc, which needs no --allow-sys (the compiled netlab has none).
  *
  * @module
  */
-import process from "node:process";
 import { bench, type BenchOptions } from "../bench/run.ts";
-import type { BenchRun, BenchSummary, ClientUsage, Spread } from "../bench/cell.ts";
-import { bootstrapMedianCI, median } from "../stats/mod.ts";
-
-/** Busy this share of the run (per bench thread) and the client, not the server, set the pace. */
-export const SATURATED_PERCENT = 90;
-
-/** Seed of every interval: the same runs always give the same report. */
-const SEED = 14;
-
-/** CPU time (user + system) of this process so far, ms: the load generator's threads. */
-function processCpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
+import type { BenchRun } from "../bench/cell.ts";
+import { processCpuMs } from "../bench/environment.ts";
+import { SATURATED_PERCENT } from "../bench/summary.ts";
 
 /** The 1, 5 and 15 minute load averages, or [] where they cannot be read. */
 export function loadAverage(): number[] {
@@ -53,61 +44,6 @@ export async function timedRun(
     startedAt,
     endedAt: new Date().toISOString(),
     client: { cpuPercent, saturated: cpuPercent >= SATURATED_PERCENT },
-    latencyHistogram: (result as { latencyHistogram?: string }).latencyHistogram ?? "",
-  };
-}
-
-/** Median, range and 95% interval for the median of `values`. */
-export function spreadOf(values: readonly number[]): Spread {
-  if (values.length === 0) return { median: 0, min: 0, max: 0, ciLow: 0, ciHigh: 0 };
-  const ci = bootstrapMedianCI(values, { confidence: 0.95, resamples: 2000, seed: SEED });
-  return {
-    median: median(values),
-    min: Math.min(...values),
-    max: Math.max(...values),
-    ciLow: ci.low,
-    ciHigh: ci.high,
-  };
-}
-
-/** A cell's client usage: its busiest run, saturated when any run was. */
-export function cellClient(runs: readonly { client: ClientUsage }[]): ClientUsage {
-  const cpu = Math.max(0, ...runs.map((r) => r.client.cpuPercent));
-  return { cpuPercent: cpu, saturated: runs.some((r) => r.client.saturated) };
-}
-
-function addCounts(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
-}
-
-/**
- * The runs taken together. Latency percentiles are the median over the runs of each run's
- * percentile (the runs' histograms are not merged here).
- */
-export function summarize(runs: readonly BenchRun[]): BenchSummary {
-  const statusCodes: Record<string, number> = {};
-  const errors: Record<string, number> = {};
-  for (const r of runs) {
-    addCounts(statusCodes, r.statusCodes);
-    addCounts(errors, r.errors);
-  }
-  const percentiles: Record<string, number> = {};
-  for (const p of Object.keys(runs[0]?.percentiles ?? {})) {
-    const values = runs.map((r) => r.percentiles[p]).filter((v): v is number => v !== undefined);
-    if (values.length) percentiles[p] = median(values);
-  }
-  const complete = runs.reduce((n, r) => n + r.complete, 0);
-  const meanSum = runs.reduce((n, r) => n + (r.connectionTimes?.total.mean ?? 0) * r.complete, 0);
-  return {
-    runs: runs.length,
-    requestsPerSecond: spreadOf(runs.map((r) => r.requestsPerSecond)),
-    complete,
-    failed: runs.reduce((n, r) => n + r.failed, 0),
-    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
-    percentiles,
-    meanLatencyMs: complete > 0 ? meanSum / complete : 0,
-    latencyHistogram: "",
-    statusCodes,
-    errors,
+    latencyHistogram: result.latencyHistogram ?? "",
   };
 }

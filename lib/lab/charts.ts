@@ -156,7 +156,7 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
     });
     charts.push({
       id: `latency-${slug(route)}`,
-      title: `Latency p50 and p99 (median of runs) against concurrency: ${route}`,
+      title: `Latency p50 and p99 (all runs) against concurrency: ${route}`,
       spec: {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         width: WIDTH,

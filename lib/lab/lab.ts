@@ -17,7 +17,8 @@ import { readBalancerStats } from "./_connections.ts";
 import { planRuns } from "./_plan.ts";
 import { checkPortsFree, freePort } from "./_ports.ts";
 import { authority, balancerSpec, serverSpecs } from "./_specs.ts";
-import { cellClient, loadAverage, summarize, timedRun } from "./_summary.ts";
+import { loadAverage, timedRun } from "./_summary.ts";
+import { cellClient, summarize } from "../bench/summary.ts";
 import { ChildGroup } from "./children.ts";
 import type { BenchRun } from "../bench/cell.ts";
 import {

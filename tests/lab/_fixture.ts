@@ -1,6 +1,6 @@
 import type { BenchResult } from "../../lib/bench/result.ts";
 import type { BenchRun } from "../../lib/bench/cell.ts";
-import { cellClient, summarize } from "../../lib/lab/_summary.ts";
+import { cellClient, summarize } from "../../lib/bench/summary.ts";
 import type { LabCell, LabModel, LabResult } from "../../lib/lab/types.ts";
 
 const PORTS: Record<LabModel, number> = {
@@ -112,7 +112,8 @@ export function cell(
     client: cellClient(runs),
     interrupted: false,
     runs,
-    summary: summarize(runs),
+    // No histograms here: the percentiles the runs were made with, as if merged.
+    summary: { ...summarize(runs), percentiles: { ...runs[0]!.percentiles } },
   };
 }
 
