@@ -95,6 +95,12 @@ Deno.test("netlab lab runs every cell --repeat times in turns, writes its files 
       assert.ok(c.client.cpuPercent > 0);
     }
     assert.equal(result.environment.loadAverageStart.length, 3);
+    // bench compare reads a lab's results.json: compared with itself, nothing differs.
+    const json = `${out}/latest/results.json`;
+    const compared = await netlab(["bench", "compare", json, json]);
+    assert.equal(compared.code, 0, compared.stderr);
+    assert.match(compared.stdout, /^async \/page\.html c=1$/m);
+    assert.match(compared.stdout, /6 cells: 0 faster, 0 slower, 6 no significant difference/);
     assert.equal(result.environment.poolDispatch, "kernel");
     // Round-robin made visible: every backend got its share of the balancer's connections.
     const counts = result.connections.map((c) => c.connections);
