@@ -2,8 +2,8 @@
  * A lab run: one bench run with when it ran and what the client's CPU did meanwhile, in bench's
  * `BenchRun` shape (the cell's summary is bench's own `summarize`). Two differences from
  * `netlab bench`, both because the lab's runs are short (60-400 ms at the defaults): a run is
- * client-bound at 90% client CPU whatever its length (bench also wants 250 ms), and the load
- * average is read from /proc, which needs no --allow-sys (the compiled netlab has none).
+ * client-bound at 90% client CPU whatever its length (bench also wants 250 ms); and without
+ * --allow-sys the load average is unknown ([]) rather than an error.
  *
  * @module
  */
@@ -15,14 +15,11 @@ import { SATURATED_PERCENT } from "../bench/summary.ts";
 /** The 1, 5 and 15 minute load averages, or [] where they cannot be read. */
 export function loadAverage(): number[] {
   try {
-    // /proc first: reading it needs --allow-read only, where Deno.loadavg() needs --allow-sys.
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).map(Number);
-  } catch {
-    try {
-      return Deno.loadavg().map((x) => Math.round(x * 100) / 100);
-    } catch {
-      return [];
-    }
+    return Deno.loadavg().map((x) => Math.round(x * 100) / 100);
+  } catch (err) {
+    // No --allow-sys=loadavg (NotCapable), or an OS without load averages.
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.NotSupported) return [];
+    throw err;
   }
 }
 
