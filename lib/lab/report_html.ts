@@ -56,7 +56,7 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72re
   color: #1d2330; }
 h1 { margin-bottom: .2rem; } .meta { color: #5a6270; }
 table { border-collapse: collapse; margin: .6rem 0 1.4rem; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: right; }
+th, td { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: right; white-space: nowrap; }
 th { background: #f2f4f7; font-weight: 600; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1rem 0 2rem; } figcaption { font-weight: 600; margin-bottom: .4rem; }
 code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
