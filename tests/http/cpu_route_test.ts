@@ -65,22 +65,29 @@ async function loadCpuRoute(url: string): Promise<{ clocks: string[]; cpuMs: num
 
 const linux = Deno.build.os === "linux";
 
-Deno.test({
-  name: "GET /_netlab/work burns the CPU time it claims while busy loops take both cores" +
-    (linux ? "" : " (skipped: needs Linux's /proc)"),
-  ignore: !linux,
-  async fn() {
-    await using server = await spawnNetlab(["serve", "--port", "0", "--quiet", "--demo-routes"]);
-    await using _busy = await busyLoops(2);
-    const before = processCpuMs(server.child.pid);
-    const { clocks, cpuMs } = await loadCpuRoute(server.url);
-    const spent = processCpuMs(server.child.pid) - before;
-    assert.deepEqual(clocks, Array(REQUESTS).fill("thread-cpu"));
-    for (const ms of cpuMs) assert.ok(ms >= WORK_MS, `the route reports ${ms} ms of CPU`);
-    // The whole process, so at least the work asked for, less two ticks of /proc's rounding.
-    assert.ok(spent >= REQUESTS * WORK_MS - 20, `the server used ${spent} ms of CPU`);
-  },
-});
+for (const command of [["serve"], ["pool", "--workers", "2"]]) {
+  Deno.test({
+    name:
+      `GET /_netlab/work on netlab ${
+        command.join(" ")
+      } burns the CPU time it claims while busy loops take both cores` +
+      (linux ? "" : " (skipped: needs Linux's /proc)"),
+    ignore: !linux,
+    fn: () => burnsWhatItClaims(command),
+  });
+}
+
+async function burnsWhatItClaims(command: string[]): Promise<void> {
+  await using server = await spawnNetlab([...command, "--port", "0", "--quiet", "--demo-routes"]);
+  await using _busy = await busyLoops(2);
+  const before = processCpuMs(server.child.pid);
+  const { clocks, cpuMs } = await loadCpuRoute(server.url);
+  const spent = processCpuMs(server.child.pid) - before;
+  assert.deepEqual(clocks, Array(REQUESTS).fill("thread-cpu"));
+  for (const ms of cpuMs) assert.ok(ms >= WORK_MS, `the route reports ${ms} ms of CPU`);
+  // The whole process, so at least the work asked for, less two ticks of /proc's rounding.
+  assert.ok(spent >= REQUESTS * WORK_MS - 20, `the server used ${spent} ms of CPU`);
+}
 
 Deno.test({
   name:
