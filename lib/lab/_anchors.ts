@@ -101,7 +101,10 @@ export function nginxConfig(o: {
     "events { worker_connections 4096; }",
     "http {",
     "  access_log off;",
-    "  include /etc/nginx/mime.types;",
+    // The types www/ needs, inline: nginx's own mime.types is not at the same place everywhere.
+    "  types { text/html html; text/css css; application/javascript js; image/png png;",
+    "    image/jpeg jpg jpeg; image/svg+xml svg; image/x-icon ico; text/plain txt;",
+    "    application/json json; }",
     "  default_type application/octet-stream;",
     "  sendfile on;",
     "  keepalive_requests 100000;",
