@@ -26,9 +26,12 @@ const READY_TIMEOUT_MS = 20_000;
 /** Milliseconds between closing the guard's stdin and SIGKILL. */
 const STOP_GRACE_MS = 5_000;
 
+/** Where nginx and HAProxy are installed (sbin: often not on a user's PATH). */
+const TOOL_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"];
+
 /** Where the tool is (its path), or undefined when not installed. */
-function which(tool: AnchorName): string | undefined {
-  for (const dir of ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"]) {
+function which(tool: AnchorName, dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
     try {
       if (Deno.statSync(join(dir, tool)).isFile) return join(dir, tool);
     } catch {
@@ -44,12 +47,13 @@ function which(tool: AnchorName): string | undefined {
  */
 export function chooseAnchors(
   wanted: "auto" | "none" | AnchorName[],
+  dirs: readonly string[] = TOOL_DIRS,
 ): { run: { name: AnchorName; path: string }[]; statuses: AnchorStatus[] } {
   const run: { name: AnchorName; path: string }[] = [];
   const statuses: AnchorStatus[] = [];
   for (const name of ["nginx", "haproxy"] as const) {
     const asked = wanted === "auto" || (wanted !== "none" && wanted.includes(name));
-    const path = asked ? which(name) : undefined;
+    const path = asked ? which(name, dirs) : undefined;
     if (asked && !path && wanted !== "auto") {
       throw new NetlabError(
         `Cannot run the ${name} reference: ${name} is not installed (${INSTALL[name]})`,

@@ -36,3 +36,18 @@ Deno.test("chooseAnchors('auto') takes what is installed and lists the rest as m
     assert.notEqual(s.status, "off");
   }
 });
+
+Deno.test("chooseAnchors() leaves out a missing reference on auto, and refuses one asked for", () => {
+  const nowhere = Deno.makeTempDirSync({ prefix: "netlab-no-tools-" });
+  try {
+    const { run, statuses } = chooseAnchors("auto", [nowhere]);
+    assert.deepEqual(run, []);
+    assert.deepEqual(statuses.map((s) => s.status), ["missing", "missing"]);
+    assert.throws(
+      () => chooseAnchors(["haproxy"], [nowhere]),
+      /^NetlabError: Cannot run the haproxy reference: haproxy is not installed \(apt-get install haproxy\)$/,
+    );
+  } finally {
+    Deno.removeSync(nowhere);
+  }
+});
