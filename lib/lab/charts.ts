@@ -86,6 +86,7 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
     const cells = result.cells.filter((c) => c.route === route);
     const throughput = cells.map((c) => ({
       model: modelLabel(c.model, c.reference),
+      reference: c.reference ? "reference" : "netlab",
       concurrency: c.concurrency,
       rps: Number(c.summary.requestsPerSecond.median.toFixed(2)),
       min: Number(c.summary.requestsPerSecond.min.toFixed(2)),
@@ -120,7 +121,18 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
           {
             data: { values: throughput },
             mark: { type: "line", point: true },
-            encoding: { x: concurrencyAxis, y: rps, color },
+            encoding: {
+              x: concurrencyAxis,
+              y: rps,
+              color,
+              // References dashed, so netlab's own lines stand out.
+              strokeDash: {
+                field: "reference",
+                type: "nominal",
+                scale: { domain: ["netlab", "reference"], range: [[1, 0], [5, 3]] },
+                legend: null,
+              },
+            },
           },
           {
             data: { values: throughput },
