@@ -23,6 +23,8 @@ export interface CacheOptions {
   common: Record<string, string>;
   /** Whether compressible files get compressed variants. */
   compress: boolean;
+  /** The clock entries are stamped with, in ms since the epoch. @default {Date.now} */
+  clock?: () => number;
 }
 
 /** Error codes that mean "there is nothing servable there", not a server fault. */
@@ -84,7 +86,7 @@ export class FileCache {
       null,
       this.#opts.common,
       this.#opts.compress,
-      Date.now(),
+      (this.#opts.clock ?? Date.now)(),
     );
     this.#store(fresh);
     return fresh;

@@ -13,26 +13,42 @@ export type Encoding = "br" | "gzip";
 export const MIN_COMPRESS_BYTES = 256;
 
 /**
- * The coding to use for an Accept-Encoding value: brotli when accepted, then gzip, else none.
- * `q=0` refuses a coding.
+ * The coding to use for an Accept-Encoding value (RFC 9110 section 12.5.3): the acceptable coding
+ * with the highest q-value, brotli on a tie; `q=0` refuses a coding and `*` stands for the codings
+ * the header does not name. A malformed q-value makes its element count as not sent.
  */
 export function pickEncoding(acceptEncoding: string | null, allowBrotli = true): Encoding | null {
   if (acceptEncoding === null || acceptEncoding === "") return null;
-  // undefined: not named; "*" stands only for codings the header does not name itself
-  let br: boolean | undefined;
-  let gzip: boolean | undefined;
-  let star = false;
+  // undefined: not named
+  let br: number | undefined;
+  let gzip: number | undefined;
+  let star: number | undefined;
   for (const part of acceptEncoding.toLowerCase().split(",")) {
     const [rawName, ...params] = part.split(";");
     const name = rawName!.trim();
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    const ok = q === undefined || Number(q.slice(2)) !== 0;
-    if (name === "br") br = ok;
-    else if (name === "gzip" || name === "x-gzip") gzip = ok;
-    else if (name === "*") star = ok;
+    const q = qvalue(params);
+    if (q === null) continue;
+    if (name === "br") br = q;
+    else if (name === "gzip" || name === "x-gzip") gzip = q;
+    else if (name === "*") star = q;
   }
-  if ((br ?? star) && allowBrotli) return "br";
-  return (gzip ?? star) ? "gzip" : null;
+  const brQ = allowBrotli ? (br ?? star ?? 0) : 0;
+  const gzipQ = gzip ?? star ?? 0;
+  if (brQ === 0 && gzipQ === 0) return null;
+  return brQ >= gzipQ ? "br" : "gzip";
+}
+
+/** `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` */
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
+/** The q parameter's weight (1 when absent), or null when it is malformed. */
+function qvalue(params: string[]): number | null {
+  for (const p of params) {
+    const [key, value] = p.split("=").map((x) => x.trim());
+    if (key !== "q") continue;
+    return value !== undefined && QVALUE.test(value) ? Number(value) : null;
+  }
+  return 1;
 }
 
 /** Compresses a whole body; returns null when the result would not be meaningfully smaller. */

@@ -12,18 +12,8 @@ export interface Variant {
   body: Uint8Array<ArrayBuffer>;
   etag: string;
   headers: Record<string, string>;
-  /** Prototype responses, see {@link FileEntry.protos}. */
-  protos: Protos;
-}
-
-/**
- * Responses built once and cloned per request: `Response.clone()` copies the validated header
- * list, while `new Response(body, { headers })` validates every header again (about ten times the
- * cost, the largest single item of a cached hit).
- */
-export interface Protos {
-  get?: Response;
-  head?: Response;
+  /** `headers` as pairs, see {@link FileEntry.headerList}. */
+  headerList: [string, string][];
 }
 
 /** A regular file under the root. */
@@ -45,8 +35,8 @@ export interface FileEntry {
   partialHeaders: Record<string, string>;
   /** Headers of a 304 response. */
   notModifiedHeaders: Record<string, string>;
-  /** Prototype full responses for GET and HEAD, built on first use. */
-  protos: Protos;
+  /** `headers` as pairs, for {@link fullResponse}. */
+  headerList: [string, string][];
   /** Compressed variants, filled on first use; null when compression did not pay. */
   variants: Partial<Record<Encoding, Variant | null>>;
   /** When the entry was last checked against the file system (ms since epoch). */
@@ -86,6 +76,11 @@ export function fileEntry(
   };
   if (compressible) validators["vary"] = "Accept-Encoding";
   const partialHeaders = { ...validators, "accept-ranges": "bytes" };
+  const headers = {
+    ...partialHeaders,
+    "content-type": contentType,
+    "content-length": String(size),
+  };
   return {
     kind: "file",
     path,
@@ -96,10 +91,10 @@ export function fileEntry(
     contentType,
     compressible,
     body,
-    headers: { ...partialHeaders, "content-type": contentType, "content-length": String(size) },
+    headers,
     partialHeaders,
     notModifiedHeaders: validators,
-    protos: {},
+    headerList: Object.entries(headers),
     variants: {},
     checkedAt: now,
   };
@@ -114,32 +109,32 @@ export function variantOf(entry: FileEntry, encoding: Encoding): Variant | null 
     const body = compressBody(entry.body, encoding);
     if (body !== null) {
       const etag = `${entry.etag.slice(0, -1)}-${encoding}"`;
-      variant = {
-        body,
-        etag,
-        headers: {
-          ...entry.headers,
-          "etag": etag,
-          "content-encoding": encoding,
-          "content-length": String(body.length),
-        },
-        protos: {},
+      const headers = {
+        ...entry.headers,
+        "etag": etag,
+        "content-encoding": encoding,
+        "content-length": String(body.length),
       };
+      variant = { body, etag, headers, headerList: Object.entries(headers) };
     }
   }
   entry.variants[encoding] = variant;
   return variant;
 }
 
-/** A fresh copy of the full response for `body` and `headers`, from a prototype built once. */
-export function cloneFull(
-  protos: Protos,
+/**
+ * The full response for a cached body. The Response constructor copies `body` (Fetch: a
+ * BufferSource body is a copy of its bytes), so whatever a caller does with the bytes it reads, or
+ * transfers them to another thread, the cache keeps its own. Headers are appended to the new
+ * response one by one: `new Response(body, { headers })` costs several times as much in Deno 2.
+ */
+export function fullResponse(
   head: boolean,
   body: Uint8Array<ArrayBuffer>,
-  headers: Record<string, string>,
+  headerList: [string, string][],
 ): Response {
-  const proto = head
-    ? (protos.head ??= new Response(null, { headers }))
-    : (protos.get ??= new Response(body, { headers }));
-  return proto.clone();
+  const res = new Response(head ? null : body);
+  const headers = res.headers;
+  for (const [name, value] of headerList) headers.append(name, value);
+  return res;
 }

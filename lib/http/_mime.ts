@@ -8,10 +8,12 @@ import mime from "mime-types";
 
 const FALLBACK = "application/octet-stream";
 
-/** The Content-Type for a file name, with a charset for text types. */
-export function contentTypeFor(name: string): string {
+/** The Content-Type for a file path, with a charset for text types. */
+export function contentTypeFor(path: string): string {
+  // the extension of the file name only: "/srv/.site/LICENSE" has none
+  const name = path.slice(path.lastIndexOf("/") + 1);
   const dot = name.lastIndexOf(".");
-  if (dot < 0) return FALLBACK;
+  if (dot <= 0) return FALLBACK;
   return mime.contentType(name.slice(dot)) || FALLBACK;
 }
 

@@ -1,6 +1,8 @@
 /**
  * `Range: bytes=...` parsing (RFC 9110 section 14). A header we cannot parse is ignored, as the
- * RFC asks, so the client gets the whole file rather than an error.
+ * RFC asks, so the client gets the whole file rather than an error. Overlapping and adjacent
+ * ranges are merged, and a set still larger than {@link MAX_RANGES} is refused with 416 (section
+ * 14.2 allows rejecting many small ranges): it never costs more than the bytes asked for.
  *
  * @module
  */
@@ -15,18 +17,18 @@ export interface ByteRange {
 export type RangeResult =
   | { kind: "none" }
   | { kind: "unsatisfiable" }
+  | { kind: "too-many" }
   | { kind: "ranges"; ranges: ByteRange[] };
 
 const NONE: RangeResult = { kind: "none" };
-/** More ranges than this is an abuse pattern (overlapping-range amplification); serve it whole. */
-const MAX_RANGES = 32;
+/** Distinct ranges (once merged) a request may ask for; more is refused with 416. */
+export const MAX_RANGES = 32;
 
 /** Parses a Range header value for a representation of `size` bytes. */
 export function parseRange(header: string, size: number): RangeResult {
   const eq = header.indexOf("=");
   if (eq < 0 || header.slice(0, eq).trim().toLowerCase() !== "bytes") return NONE;
   const specs = header.slice(eq + 1).split(",");
-  if (specs.length > MAX_RANGES) return NONE;
   const ranges: ByteRange[] = [];
   let specified = false; // "bytes=" and "bytes=," name no range: malformed, not unsatisfiable
   for (const rawSpec of specs) {
@@ -49,7 +51,19 @@ export function parseRange(header: string, size: number): RangeResult {
   }
   if (!specified) return NONE;
   if (ranges.length === 0) return { kind: "unsatisfiable" };
-  // overlapping ranges that add up to more than the file only amplify traffic; send it once
-  if (ranges.length > 1 && ranges.reduce((n, r) => n + r.end - r.start + 1, 0) > size) return NONE;
-  return { kind: "ranges", ranges };
+  const merged = ranges.length === 1 ? ranges : coalesce(ranges);
+  if (merged.length > MAX_RANGES) return { kind: "too-many" };
+  return { kind: "ranges", ranges: merged };
+}
+
+/** The ranges in ascending order, overlapping and adjacent ones merged into one. */
+function coalesce(ranges: ByteRange[]): ByteRange[] {
+  const sorted = ranges.toSorted((a, b) => a.start - b.start);
+  const out: ByteRange[] = [{ ...sorted[0]! }];
+  for (const r of sorted.slice(1)) {
+    const last = out[out.length - 1]!;
+    if (r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
 }

@@ -6,7 +6,7 @@
  */
 import { evaluatePreconditions, ifRangeAllows, type Validators } from "./_conditional.ts";
 import { type Encoding, gzipStream, pickEncoding } from "./_compress.ts";
-import { cloneFull, type FileEntry, type Variant } from "./_entry.ts";
+import { type FileEntry, fullResponse, type Variant } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
 import { multipartStream, type Part, rangeStream } from "./_stream.ts";
 import { type FileCache, isMissing } from "./_cache.ts";
@@ -98,13 +98,13 @@ function respondEntry(
   }
   if (rangeHeader !== null && ifRangeAllows(h.get("if-range"), v)) {
     const parsed = parseRange(rangeHeader, entry.size);
-    if (parsed.kind === "unsatisfiable") {
+    if (parsed.kind === "unsatisfiable" || parsed.kind === "too-many") {
       return ctx.error(416, { "content-range": `bytes */${entry.size}`, "accept-ranges": "bytes" });
     }
     if (parsed.kind === "ranges") return rangeResponse(entry, parsed.ranges, ctx, file);
   }
-  if (variant !== null) return cloneFull(variant.protos, head, variant.body, variant.headers);
-  if (entry.body !== null) return cloneFull(entry.protos, head, entry.body, entry.headers);
+  if (variant !== null) return fullResponse(head, variant.body, variant.headerList);
+  if (entry.body !== null) return fullResponse(head, entry.body, entry.headerList);
   return streamedResponse(entry, head, encoding !== null, etag, ctx, file);
 }
 

@@ -10,6 +10,7 @@ import { VERSION } from "../version.ts";
 import { FileCache } from "./_cache.ts";
 import type { Entry } from "./_entry.ts";
 import { listingResponse } from "./_listing.ts";
+import { targetStart } from "./_host.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
 import { createCpuBurner, DEMO_PATH, demoResponse } from "./demo.ts";
@@ -33,6 +34,11 @@ export interface StaticOptions {
   cacheMaxFileBytes?: number;
   /** Enable `GET /_netlab/work?ms=N` (burns N ms of CPU). @default {false} */
   demoRoutes?: boolean;
+  /**
+   * The clock the cache revalidates by, in ms since the epoch; tests pass one they can move.
+   * @default {Date.now}
+   */
+  clock?: () => number;
 }
 
 /** Files up to this size are cached in memory unless told otherwise. */
@@ -42,6 +48,11 @@ const REVALIDATE_MS = 1000;
 /** Distinct raw paths remembered for the hot path before it starts over. */
 const HOT_PATHS = 4096;
 const ALLOW = "GET, HEAD";
+/**
+ * Methods RFC 9110 (and RFC 5789, PATCH) define: refused with 405 and Allow. Any other method is
+ * one the server does not implement at all: 501 (RFC 9110 section 15.6.2).
+ */
+const KNOWN_METHODS = new Set(["POST", "PUT", "DELETE", "CONNECT", "TRACE", "PATCH"]);
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
@@ -50,6 +61,7 @@ const STATUS_TEXT: Record<number, string> = {
   412: "Precondition Failed",
   416: "Range Not Satisfiable",
   500: "Internal Server Error",
+  501: "Not Implemented",
 };
 
 /** Like {@link Handler}, but answers synchronously when it can (cached files). */
@@ -67,6 +79,7 @@ export type Responder = (
 export function createStaticResponder(options: StaticOptions): Responder {
   const root = resolve(options.root);
   const dotfiles = options.dotfiles ?? false;
+  const clock = options.clock ?? Date.now;
   const common: Record<string, string> = { server: `netlab/${VERSION}` };
   if (options.cors) {
     common["access-control-allow-origin"] = "*";
@@ -80,6 +93,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     revalidateMs: REVALIDATE_MS,
     common,
     compress: options.compress ?? true,
+    clock,
   });
   const logger = getLogger(["netlab", "http"]);
   const error = (status: number, extra?: Record<string, string>, head = false): Response => {
@@ -96,7 +110,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     });
   };
   const lookup = async (path: string): Promise<Entry | null> => {
-    const e = cache.lookup(path, Date.now());
+    const e = cache.lookup(path, clock());
     return e instanceof Promise ? await e : e;
   };
 
@@ -137,19 +151,22 @@ export function createStaticResponder(options: StaticOptions): Responder {
     hot.set(key, path);
   };
 
-  const handle = async (req: Request, key: string | null): Promise<Response> => {
+  const handle = async (req: Request, start: number, key: string | null): Promise<Response> => {
     const method = req.method;
     const head = method === "HEAD";
     if (method !== "GET" && !head) {
-      return method === "OPTIONS" ? options204(req) : error(405, { allow: ALLOW });
+      if (method === "OPTIONS") return options204(req);
+      return KNOWN_METHODS.has(method) ? error(405, { allow: ALLOW }) : error(501);
     }
-    // req.url is built from the Host header, so a client can make it unparsable ("Host: a b")
-    const url = URL.parse(req.url);
+    const raw = req.url;
+    // the URL parser would read a backslash as a slash: no file is named so, refuse it as sent
+    if (raw.indexOf("\\", start) >= 0) return error(400, undefined, head);
+    // the Host is checked, so the path below is the request target's alone
+    const url = URL.parse(raw);
     if (url === null) return error(400, undefined, head);
     const pathname = url.pathname;
     if (burner && pathname === DEMO_PATH) return demoResponse(url, common, burner);
-    // The raw key may read differently from the parsed path ("Host: x?" turns "/a.txt" into the
-    // query); remember only paths both agree on, or one request could pin another file to a key.
+    // remember only raw paths the parser reads the same, so the key is the path served
     if (key !== pathname) key = null;
     const resolved = resolvePath(root, pathname, dotfiles);
     if (!resolved.ok) {
@@ -209,13 +226,18 @@ export function createStaticResponder(options: StaticOptions): Responder {
 
   return (req) => {
     try {
-      const key = hotKey(req);
+      const start = targetStart(req.url, req.headers.get("host"));
+      if (start < 0) return error(400, undefined, req.method === "HEAD");
+      const key = hotKey(req, start);
       if (key !== null) {
         const path = hot.get(key);
-        const entry = path === undefined ? undefined : cache.fresh(path, Date.now());
-        if (entry !== undefined) return respondWithFile(req, entry, ctx);
+        const entry = path === undefined ? undefined : cache.fresh(path, clock());
+        if (entry !== undefined) {
+          const res = respondWithFile(req, entry, ctx);
+          return res instanceof Promise ? res.catch((err) => failed(req, err)) : res;
+        }
       }
-      return handle(req, key).catch((err) => failed(req, err));
+      return handle(req, start, key).catch((err) => failed(req, err));
     } catch (err) {
       return failed(req, err);
     }
@@ -225,13 +247,12 @@ export function createStaticResponder(options: StaticOptions): Responder {
 /**
  * The raw path of a GET/HEAD request without its query, or null when it may not take the hot path:
  * only plain paths qualify, so an odd spelling of a path never shares a key with a normal one.
+ * `start` is where the request target begins in `req.url`.
  */
-function hotKey(req: Request): string | null {
+function hotKey(req: Request, start: number): string | null {
   const method = req.method;
   if (method !== "GET" && method !== "HEAD") return null;
   const url = req.url;
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return null;
   const q = url.indexOf("?", start);
   const key = q < 0 ? url.slice(start) : url.slice(start, q);
   return HOT_KEY.test(key) ? key : null;

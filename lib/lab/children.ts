@@ -72,6 +72,8 @@ export class LabChild implements AsyncDisposable {
       return s;
     });
     this.#drained = this.#drain();
+    // awaited by ready() and stop(); a child nobody waits for must not leave an unhandled rejection
+    this.#drained.catch(() => {});
   }
 
   /** The port the child said it listens on (known once ready). */
@@ -115,7 +117,11 @@ export class LabChild implements AsyncDisposable {
   async ready(spec: ChildSpec, signal?: AbortSignal): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const off = this.onLine((line) => {
-      if (spec.isReady(line) && this.#port !== undefined) resolve();
+      try {
+        if (spec.isReady(line) && this.#port !== undefined) resolve();
+      } catch (err) {
+        reject(err); // a throwing isReady fails this wait, not the drain of stderr
+      }
     });
     const timer = setTimeout(
       () => reject(this.#failure(spec, `not ready after ${READY_TIMEOUT_MS / 1000} s`)),
@@ -124,8 +130,10 @@ export class LabChild implements AsyncDisposable {
     const onAbort = () => reject(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     // Exit is only a failure once every line it wrote has been seen.
-    Promise.all([this.#status, this.#drained]).then(([status]) =>
-      reject(this.#failure(spec, `exited with code ${status.code} before it was ready`))
+    Promise.all([this.#status, this.#drained]).then(
+      ([status]) =>
+        reject(this.#failure(spec, `exited with code ${status.code} before it was ready`)),
+      reject,
     );
     try {
       if (signal?.aborted) throw signal.reason;

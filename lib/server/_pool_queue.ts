@@ -1,6 +1,7 @@
 /**
  * The supervisor's half of queue dispatch: the main thread accepts every connection and hands each
- * request to the least-busy worker (method, URL, headers, body as a transferred buffer), then turns
+ * request to the least-busy worker (method, URL and headers; never the body, which the static
+ * handler does not read, so a large upload is refused without being held in memory), then turns
  * the worker's answer back into a `Response`. Streamed bodies are pulled a chunk at a time, so a
  * slow client holds back the worker instead of filling the main thread's memory.
  *
@@ -12,7 +13,7 @@ import { type FromWorker, headerPairs } from "./pool_protocol.ts";
 /** Chunks of a streamed body fetched ahead of the client. */
 const PREFETCH_CHUNKS = 4;
 /** How long a request waits for a worker when none is ready (all restarting). */
-const NO_WORKER_TIMEOUT_MS = 5_000;
+export const NO_WORKER_TIMEOUT_MS = 5_000;
 
 interface Pending {
   slot: WorkerSlot;
@@ -30,25 +31,25 @@ export class QueueDispatcher {
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #rotate = 0;
-  #readyWaiters: (() => void)[] = [];
+  #readyWaiters = new Set<() => void>();
+  #noWorkerTimeoutMs: number;
 
-  /** @param slots the pool's current seats */
-  constructor(slots: () => readonly WorkerSlot[]) {
+  /**
+   * @param slots the pool's current seats
+   * @param noWorkerTimeoutMs how long a request waits for a ready worker before a 503
+   */
+  constructor(slots: () => readonly WorkerSlot[], noWorkerTimeoutMs = NO_WORKER_TIMEOUT_MS) {
     this.#slots = slots;
+    this.#noWorkerTimeoutMs = noWorkerTimeoutMs;
+  }
+
+  /** Requests waiting for a worker to become ready. */
+  get waiting(): number {
+    return this.#readyWaiters.size;
   }
 
   /** The `Deno.serve` handler. */
   handle = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
-    let body: ArrayBuffer | null = null;
-    if (req.body !== null) {
-      try {
-        body = await req.arrayBuffer();
-      } catch (err) {
-        // The client went away mid-upload: nobody is left to answer, and it is no server error.
-        if (!(err instanceof Deno.errors.BadResource)) throw err;
-        return new Response(null, { status: 400 });
-      }
-    }
     const slot = this.#leastBusy() ?? await this.#waitForWorker();
     if (slot === undefined) return new Response("No worker available\n", { status: 503 });
     const id = this.#nextId++;
@@ -63,15 +64,16 @@ export class QueueDispatcher {
       method: req.method,
       url: req.url,
       headers: headerPairs(req.headers),
-      body,
       remote: { hostname: remote.hostname, port: remote.port },
-    }, body === null ? [] : [body]);
+    });
     return await answer;
   };
 
   /** A worker became ready: wake requests waiting for one. */
   workerReady(): void {
-    for (const wake of this.#readyWaiters.splice(0)) wake();
+    const waiters = [...this.#readyWaiters];
+    this.#readyWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   /** A worker's message about one of our requests. */
@@ -152,14 +154,15 @@ export class QueueDispatcher {
   }
 
   async #waitForWorker(): Promise<WorkerSlot | undefined> {
-    const until = Date.now() + NO_WORKER_TIMEOUT_MS;
+    const until = Date.now() + this.#noWorkerTimeoutMs;
     while (Date.now() < until) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.#readyWaiters.push(resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, until - Date.now()))),
-      ]);
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#readyWaiters.add(resolve);
+      const timer = setTimeout(resolve, until - Date.now());
+      await promise;
       clearTimeout(timer);
+      // woken by the timer, the waiter is still listed: a long outage must not pile them up
+      this.#readyWaiters.delete(resolve);
       const slot = this.#leastBusy();
       if (slot !== undefined) return slot;
     }

@@ -45,21 +45,16 @@ function joined(chunks: Uint8Array[]): ArrayBuffer {
 }
 
 /**
- * The request as `Deno.serve` would have handed it to the handler. `new Request` refuses the methods
- * fetch forbids (CONNECT, TRACE, TRACK) and upper-cases a few others (`get`), where `Deno.serve`
- * passes any method through as sent and the handler answers 405: keep the method the client sent.
+ * The request as `Deno.serve` would have handed it to the handler. `new Request` normalises the URL
+ * (a backslash becomes a slash, `Host: a?x` moves the path into the query), refuses the methods fetch
+ * forbids (CONNECT, TRACE, TRACK) and upper-cases a few others (`get`), where `Deno.serve` passes
+ * the URL and method through as sent, for the handler to judge: keep both as the client sent them.
+ * The body never crosses over: the static handler does not read one.
  */
 function rebuild(msg: RequestMessage): Request {
-  const init: RequestInit = { method: msg.method, headers: msg.headers };
-  if (msg.body !== null && msg.method !== "GET" && msg.method !== "HEAD") init.body = msg.body;
-  let req: Request;
-  try {
-    req = new Request(msg.url, init);
-  } catch (err) {
-    if (!(err instanceof TypeError)) throw err;
-    req = new Request(msg.url, { headers: msg.headers });
-  }
-  if (req.method !== msg.method) Object.defineProperty(req, "method", { value: msg.method });
+  const req = new Request("http://localhost/", { headers: msg.headers });
+  Object.defineProperty(req, "url", { value: msg.url });
+  Object.defineProperty(req, "method", { value: msg.method });
   return req;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { Handler, Responder } from "../http/handler.ts";
+import { targetStart } from "../http/_host.ts";
 
 function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
   const addr = info?.remoteAddr;
@@ -35,10 +36,12 @@ export function withAccessLog(handler: Responder, logger: Logger): Handler {
     const res = await handler(req, info);
     const ms = Math.round((performance.now() - start) * 100) / 100;
     const url = req.url;
-    const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-    const raw = pathStart < 0 ? "/" : url.slice(pathStart);
-    // req.url is built from the Host header, which may carry spaces ("Host: x/ 200 6 1ms"):
-    // encoded, they cannot forge the fields that follow
+    // the request target as sent; a request refused for its Host (which req.url is built from)
+    // is logged with the whole URL, so the log shows what the client claimed
+    const target = targetStart(url, req.headers.get("host"));
+    const raw = target < 0 ? url : url.slice(target);
+    // a target or Host may carry spaces ("Host: x/ 200 6 1ms"): encoded, they cannot forge the
+    // fields that follow
     const path = PRINTABLE.test(raw) ? raw : encodeURI(raw);
     const client = clientOf(info);
     const bytes = res.headers.get("content-length") ?? "-";

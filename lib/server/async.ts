@@ -7,6 +7,7 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
 import { withAccessLog } from "./access_log.ts";
+import { listen } from "./_listener.ts";
 
 /** Options of {@link serve}: where to listen, what to serve and when to stop. */
 export interface ServeOptions extends StaticOptions {
@@ -67,31 +68,31 @@ function start(options: ServeOptions): RunningServer {
   const tls = options.cert !== undefined && options.key !== undefined
     ? { cert: options.cert, key: options.key }
     : {};
-  const server = Deno.serve({
-    hostname: host,
-    port: options.port ?? 8000,
-    reusePort: options.reusePort ?? false,
-    ...tls,
-    onListen: () => {}, // we log readiness ourselves, through LogTape
-    onError: (err) => {
-      logger.error("Unexpected error: {error}", { error: err });
-      return new Response("500 Internal Server Error\n", { status: 500 });
+  // out of descriptors, the listener is opened again rather than the server lost
+  const server = listen(
+    {
+      hostname: host,
+      port: options.port ?? 8000,
+      reusePort: options.reusePort ?? false,
+      ...tls,
+      onError: (err) => {
+        logger.error("Unexpected error: {error}", { error: err });
+        return new Response("500 Internal Server Error\n", { status: 500 });
+      },
     },
-  }, handler);
+    handler,
+    logger,
+  );
   const addr = server.addr;
   const url = `${"cert" in tls ? "https" : "http"}://${authority(addr.hostname, addr.port)}/`;
-  let stopping: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => {
-    stopping ??= server.shutdown();
-    return stopping;
-  };
+  const shutdown = server.shutdown;
   const signal = options.signal;
   if (signal !== undefined) {
     if (signal.aborted) void shutdown();
     else {
       const onAbort = () => void shutdown();
       signal.addEventListener("abort", onAbort, { once: true });
-      void server.finished.finally(() => signal.removeEventListener("abort", onAbort));
+      void server.finished.then(() => signal.removeEventListener("abort", onAbort));
     }
   }
   logger.info(`listening on ${url}`, { url, host: addr.hostname, port: addr.port });

@@ -11,6 +11,7 @@ import { listenError, NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
 import { authority } from "./async.ts";
+import { listen, type Listening } from "./_listener.ts";
 import { counted } from "../runtime/text.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
@@ -55,7 +56,7 @@ export class WorkerPool {
   #dispatch: PoolDispatch;
   #slots: WorkerSlot[] = [];
   #queue: QueueDispatcher | undefined;
-  #server: Deno.HttpServer | undefined;
+  #server: Listening | undefined;
   #hostname: string;
   #port = 0;
   #crashLoop: CrashLoop;
@@ -177,12 +178,17 @@ export class WorkerPool {
   }
 
   /**
-   * Makes worker `id` throw an uncaught error, to watch the supervisor replace it.
+   * Makes worker `id` throw an uncaught error, to watch the supervisor replace it. Deno prints a
+   * worker's uncaught error with its stack trace whatever the supervisor does with it; the default
+   * message says the trace is expected, so a passing test run does not read as a failing one.
    *
    * @param id the 1-based worker number
    * @param reason the error message the worker dies with
    */
-  crashWorker(id: number, reason = "Crashed on purpose"): void {
+  crashWorker(
+    id: number,
+    reason = "Crashed on purpose by WorkerPool.crashWorker() (expected in tests)",
+  ): void {
     this.#slots[id - 1]?.post({ type: "crash", reason });
   }
 
@@ -225,19 +231,23 @@ export class WorkerPool {
     for (const slot of this.#slots) this.#queue?.workerDied(slot, "the pool stopped");
   }
 
-  #listen(): Deno.HttpServer {
+  #listen(): Listening {
     const { cert, key } = this.#options;
     try {
-      return Deno.serve({
-        hostname: this.#hostname,
-        port: this.#options.port ?? 0,
-        ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
-        onListen: () => {},
-        onError: (err) => {
-          this.#log.error("Unexpected error: {error}", { error: err });
-          return new Response("500 Internal Server Error\n", { status: 500 });
+      // out of descriptors, the supervisor listens again rather than ending the pool
+      return listen(
+        {
+          hostname: this.#hostname,
+          port: this.#options.port ?? 0,
+          ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+          onError: (err) => {
+            this.#log.error("Unexpected error: {error}", { error: err });
+            return new Response("500 Internal Server Error\n", { status: 500 });
+          },
         },
-      }, this.#queue!.handle);
+        this.#queue!.handle,
+        this.#log,
+      );
     } catch (err) {
       throw listenError(this.#hostname, this.#options.port ?? 0, err);
     }

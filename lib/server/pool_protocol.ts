@@ -36,15 +36,17 @@ export interface WorkerConfig {
   logLevel: "debug" | "info" | "warning";
 }
 
-/** A request handed to a worker in queue dispatch. */
+/**
+ * A request handed to a worker in queue dispatch. It carries no body: the static handler answers
+ * from the method and target alone (405 or 501 for anything but GET, HEAD and OPTIONS), so the
+ * supervisor never reads one into memory.
+ */
 export interface RequestMessage {
   type: "request";
   id: number;
   method: string;
   url: string;
   headers: [string, string][];
-  /** Transferred, not copied. */
-  body: ArrayBuffer | null;
   remote: { hostname: string; port: number };
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
+import { listen, type Listening } from "./_listener.ts";
 import { getLogger } from "@logtape/logtape";
 import { buildHandler, type Responder } from "./_pool_handler.ts";
 import { forwardLogs } from "./_pool_log.ts";
@@ -54,7 +55,7 @@ class PoolWorkerRuntime {
   #scope: WorkerScope;
   #config!: WorkerConfig;
   #handler!: Responder;
-  #server: Deno.HttpServer | undefined;
+  #server: Listening | undefined;
   #responder: QueueResponder | undefined;
   #served = 0;
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
@@ -136,17 +137,22 @@ class PoolWorkerRuntime {
     const tls = config.cert !== undefined && config.key !== undefined
       ? { cert: config.cert, key: config.key }
       : {};
-    this.#server = Deno.serve({
-      hostname: config.hostname,
-      port: config.port,
-      reusePort: true,
-      ...tls,
-      onListen: ({ port }) => this.post({ type: "ready", port }),
-      onError: (err) => {
-        this.#log.error("Unexpected error: {error}", { error: err });
-        return new Response("500 Internal Server Error\n", { status: 500 });
+    // out of descriptors, the worker listens again rather than dying with its connections
+    this.#server = listen(
+      {
+        hostname: config.hostname,
+        port: config.port,
+        reusePort: true,
+        ...tls,
+        onError: (err) => {
+          this.#log.error("Unexpected error: {error}", { error: err });
+          return new Response("500 Internal Server Error\n", { status: 500 });
+        },
       },
-    }, this.#kernelHandler);
+      this.#kernelHandler,
+      this.#log,
+    );
+    this.post({ type: "ready", port: this.#server.addr.port });
   }
 
   #kernelHandler = (req: Request, info: Deno.ServeHandlerInfo): Response | Promise<Response> => {

@@ -163,8 +163,18 @@ export const ENGINES: readonly EngineName[] = Deno.build.os === "linux" ? ["epol
 ];
 
 /** Registers one test per engine, named `name (engine)`. */
-export function engineTest(name: string, fn: (engine: EngineName) => Promise<void>): void {
-  for (const engine of ENGINES) Deno.test(`${name} (${engine})`, () => fn(engine));
+export function engineTest(
+  name: string,
+  fn: (engine: EngineName) => Promise<void>,
+  options: { ignore?: boolean } = {},
+): void {
+  for (const engine of ENGINES) {
+    Deno.test({
+      name: `${name} (${engine})`,
+      ignore: options.ignore ?? false,
+      fn: () => fn(engine),
+    });
+  }
 }
 
 /** startBalancer() on `engine`; throws when it fell back to another engine instead. */

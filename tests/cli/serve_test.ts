@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnNetlab } from "../server/_spawn.ts";
+import { HAS_IPV6 } from "../_ipv6.ts";
 import { netlab } from "../_netlab.ts";
 
 Deno.test("netlab serve --help lists every flag with examples", async () => {
@@ -124,14 +125,18 @@ Deno.test("netlab serve --quiet logs no access lines but still the listening lin
   assert.equal(proc.stderr(), `netlab serve: listening on ${proc.url}\n`);
 });
 
-Deno.test("netlab serve --host ::1 listens on IPv6 loopback", async () => {
-  await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
-  assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
-  const res = await fetch(new URL("page.html", proc.url));
-  assert.equal(res.status, 200);
-  await res.body?.cancel();
-  proc.child.kill("SIGTERM");
-  assert.equal((await proc.status).code, 0);
+Deno.test({
+  name: "netlab serve --host ::1 listens on IPv6 loopback (needs IPv6 loopback)",
+  ignore: !HAS_IPV6,
+  async fn() {
+    await using proc = await spawnNetlab(["serve", "--host", "::1", "--port", "0", "--quiet"]);
+    assert.match(proc.url, /^http:\/\/\[::1\]:\d+\/$/);
+    const res = await fetch(new URL("page.html", proc.url));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    proc.child.kill("SIGTERM");
+    assert.equal((await proc.status).code, 0);
+  },
 });
 
 Deno.test("netlab serve --quiet --log-format json prints the listening line as JSON", async () => {

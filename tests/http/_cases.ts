@@ -35,6 +35,10 @@ export interface Suite {
 }
 
 const HELLO = "hello, netlab\n";
+/** `bytes=` with `n` ten-byte ranges, ten bytes apart (so none merge) or touching. */
+function tenByteRanges(n: number, gap: number): string {
+  return `bytes=${Array.from({ length: n }, (_, i) => `${i * (10 + gap)}-${i * (10 + gap) + 9}`)}`;
+}
 const PROSE = "All work and no play makes Jack a dull boy. ".repeat(100);
 /** Larger than the handler's memory cache and the pool's inline limit: it must stream. */
 const BIG_BYTES = 1024 * 1024 + 123;
@@ -51,6 +55,8 @@ export async function makeFixture(): Promise<{ root: string } & AsyncDisposable>
   await Deno.writeTextFile(`${root}/prose.txt`, PROSE);
   await Deno.mkdir(`${root}/sub`);
   await Deno.writeTextFile(`${root}/sub/a.txt`, "a\n");
+  await Deno.mkdir(`${root}/site.d`);
+  await Deno.writeTextFile(`${root}/site.d/LICENSE`, "MIT\n");
   const big = new Uint8Array(BIG_BYTES);
   for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 10)) & 0xff;
   await Deno.writeFile(`${root}/big.bin`, big);
@@ -127,6 +133,73 @@ export const SUITES: Suite[] = [
         headers: { allow: /GET/ },
       },
       {
+        name: "refuses a method it does not know with 501",
+        request: { method: "FROB", path: "/hello.txt" },
+        status: 501,
+      },
+      {
+        name: "takes method names as case-sensitive: get is not GET",
+        request: { method: "get", path: "/hello.txt" },
+        status: 501,
+      },
+      {
+        name: "refuses PUT and DELETE with 405 and Allow",
+        request: { method: "DELETE", path: "/hello.txt" },
+        status: 405,
+        headers: { allow: "GET, HEAD" },
+      },
+      {
+        name: "refuses a raw backslash in the path",
+        request: { path: "/sub\\a.txt" },
+        status: 400,
+      },
+      {
+        name: "serves with a Host that names a port",
+        request: { path: "/hello.txt", host: "www.example.test:8080" },
+        status: 200,
+        body: HELLO,
+      },
+      {
+        name: "serves with an IPv6 literal Host",
+        request: { path: "/hello.txt", host: "[::1]:8000" },
+        status: 200,
+        body: HELLO,
+      },
+      {
+        name: "serves an HTTP/1.0 request without Host",
+        request: { path: "/hello.txt", host: null, version: "HTTP/1.0" },
+        status: 200,
+        body: HELLO,
+      },
+      ...["a?x", "a/b", "a#b", "u@a", "a b", "", "a:99999", "a:x", "[::1", "a\\b"].map((host) => ({
+        name: `refuses Host ${JSON.stringify(host)} with 400`,
+        request: { path: "/hello.txt", host },
+        status: 400,
+      })),
+      {
+        name: "never lets the Host pick the file: Host a? on /hello.txt is not /",
+        request: { path: "/hello.txt", host: "a?" },
+        status: 400,
+      },
+      {
+        name: "refuses an absolute-form target naming another authority than Host",
+        request: { path: "http://other.test/hello.txt", host: "www.example.test" },
+        status: 400,
+      },
+      {
+        name: "serves an absolute-form target that agrees with Host",
+        request: { path: "http://www.example.test/hello.txt", host: "www.example.test" },
+        status: 200,
+        body: HELLO,
+      },
+      {
+        name: "types an extensionless file by its own name, not its directory's",
+        request: { path: "/site.d/LICENSE" },
+        status: 200,
+        headers: { "content-type": "application/octet-stream" },
+        body: "MIT\n",
+      },
+      {
         name: "answers OPTIONS with 204 and Allow",
         request: { method: "OPTIONS", path: "/hello.txt" },
         status: 204,
@@ -140,6 +213,20 @@ export const SUITES: Suite[] = [
         body: "hello",
       },
       {
+        name: "merges touching ranges into one",
+        request: { path: "/prose.txt", headers: { range: tenByteRanges(40, 0) } },
+        status: 206,
+        headers: { "content-range": `bytes 0-399/${PROSE.length}`, "content-length": "400" },
+        body: PROSE.slice(0, 400),
+      },
+      {
+        name: "refuses 40 small ranges with 416, never the whole file",
+        request: { path: "/prose.txt", headers: { range: tenByteRanges(40, 10) } },
+        status: 416,
+        headers: { "content-range": `bytes */${PROSE.length}` },
+        body: /416/,
+      },
+      {
         name: "answers a matching If-None-Match with 304",
         request: { path: "/hello.txt" },
         withEtagOf: "/hello.txt",
@@ -151,6 +238,13 @@ export const SUITES: Suite[] = [
         request: { path: "/prose.txt", headers: { "accept-encoding": "gzip" } },
         status: 200,
         headers: { "content-encoding": "gzip", vary: /accept-encoding/i },
+        body: PROSE,
+      },
+      {
+        name: "lets the higher q-value pick gzip over brotli",
+        request: { path: "/prose.txt", headers: { "accept-encoding": "br;q=0.1, gzip;q=1" } },
+        status: 200,
+        headers: { "content-encoding": "gzip" },
         body: PROSE,
       },
       {

@@ -8,8 +8,13 @@
 /** A request as a test case writes it. */
 export interface RawRequest {
   method?: string;
+  /** The request target exactly as sent: origin-form, absolute-form or `*`. */
   path: string;
   headers?: Record<string, string>;
+  /** The Host header as sent; null sends none. @default {"127.0.0.1:PORT"} */
+  host?: string | null;
+  /** @default {"HTTP/1.1"} */
+  version?: "HTTP/1.0" | "HTTP/1.1";
 }
 
 /** What came back. */
@@ -47,7 +52,9 @@ function dechunk(data: Uint8Array): Uint8Array {
 export async function rawRequest(port: number, req: RawRequest): Promise<RawReply> {
   const method = req.method ?? "GET";
   using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const lines = [`${method} ${req.path} HTTP/1.1`, `host: 127.0.0.1:${port}`, "connection: close"];
+  const lines = [`${method} ${req.path} ${req.version ?? "HTTP/1.1"}`, "connection: close"];
+  const host = req.host === undefined ? `127.0.0.1:${port}` : req.host;
+  if (host !== null) lines.push(`host: ${host}`);
   for (const [k, v] of Object.entries(req.headers ?? {})) lines.push(`${k}: ${v}`);
   await conn.write(new TextEncoder().encode(`${lines.join("\r\n")}\r\n\r\n`));
   const parts: Uint8Array[] = [];

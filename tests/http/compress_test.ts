@@ -16,6 +16,19 @@ Deno.test("pickEncoding() prefers brotli, honours q=0 and falls back to gzip", (
   assert.equal(pickEncoding(null), null);
 });
 
+Deno.test("pickEncoding() lets the highest q-value win, brotli on a tie", () => {
+  assert.equal(pickEncoding("br;q=0.1, gzip;q=1"), "gzip");
+  assert.equal(pickEncoding("gzip;q=0.9, br;q=0.8"), "gzip");
+  assert.equal(pickEncoding("gzip;q=0.5, br;q=0.5"), "br");
+  assert.equal(pickEncoding("gzip, br;q=1.0"), "br");
+  assert.equal(pickEncoding("br;q=0.8, *;q=0.9"), "gzip"); // "*" weighs the unnamed gzip
+  assert.equal(pickEncoding("gzip; q=0.2, br ; q=0.3"), "br");
+  assert.equal(pickEncoding("gzip;q=0.000"), null);
+  // a malformed weight is not a weight of 1
+  assert.equal(pickEncoding("gzip;q=2"), null);
+  assert.equal(pickEncoding("br;q=x, gzip;q=0.1"), "gzip");
+});
+
 Deno.test("createStaticHandler() brotli- and gzip-compresses cached text when accepted", async () => {
   await using site = await makeSite();
   const handler = site.handler();

@@ -85,13 +85,22 @@ Deno.test("createStaticHandler() streams files above the cache limit in full", a
   assert.deepEqual(body, file);
 });
 
+/** A clock a test moves by hand, for the cache's 1 s revalidation. */
+function manualClock(): { now: () => number; advance(ms: number): void } {
+  let t = Date.now();
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
 Deno.test("createStaticHandler() sees a changed file after the 1 s revalidation", async () => {
   await using site = await makeSite();
-  const handler = site.handler();
+  const clock = manualClock();
+  const handler = site.handler({ clock: clock.now });
   const first = await request(handler, "/hello.txt");
   assert.equal(await first.text(), "hello world\n");
   await Deno.writeTextFile(`${site.root}/hello.txt`, "changed, and longer\n");
-  await new Promise((r) => setTimeout(r, 1100));
+  const early = await request(handler, "/hello.txt");
+  assert.equal(await early.text(), "hello world\n", "trusted within the second");
+  clock.advance(1001);
   const second = await request(handler, "/hello.txt");
   assert.equal(await second.text(), "changed, and longer\n");
   assert.notEqual(second.headers.get("etag"), first.headers.get("etag"));
@@ -99,10 +108,11 @@ Deno.test("createStaticHandler() sees a changed file after the 1 s revalidation"
 
 Deno.test("createStaticHandler() answers a file that vanished with 404 after revalidation", async () => {
   await using site = await makeSite();
-  const handler = site.handler();
+  const clock = manualClock();
+  const handler = site.handler({ clock: clock.now });
   await (await request(handler, "/hello.txt")).body?.cancel();
   await Deno.remove(`${site.root}/hello.txt`);
-  await new Promise((r) => setTimeout(r, 1100));
+  clock.advance(1001);
   const res = await request(handler, "/hello.txt");
   await res.body?.cancel();
   assert.equal(res.status, 404);
@@ -170,4 +180,44 @@ Deno.test("createStaticHandler() answers a streamed file deleted a moment ago wi
     await gone.body?.cancel();
     assert.equal(gone.status, 404, JSON.stringify(headers));
   }
+});
+
+Deno.test("createStaticHandler() hands out bytes the cache does not share", async () => {
+  await using site = await makeSite();
+  const handler = site.handler();
+  for (const headers of [{}, { "accept-encoding": "br" }, { "accept-encoding": "gzip" }]) {
+    const want = await bytes(await request(handler, "/page.html", headers));
+    // a caller scribbles over what it read, or transfers it to another thread
+    new Uint8Array(await (await request(handler, "/page.html", headers)).arrayBuffer()).fill(65);
+    const moved = await (await request(handler, "/page.html", headers)).arrayBuffer();
+    structuredClone(moved, { transfer: [moved] });
+    assert.deepEqual(await bytes(await request(handler, "/page.html", headers)), want);
+  }
+});
+
+Deno.test("createStaticHandler() answers an error on the cached fast path with a 500", async () => {
+  await using site = await makeSite();
+  const clock = manualClock();
+  const handler = site.handler({ clock: clock.now, cacheMaxFileBytes: 1000 });
+  // hello.txt takes the fast path, then grows past the memory limit: the entry the fast path
+  // finds next is streamed, and answering it awaits a file
+  await bytes(await request(handler, "/hello.txt"));
+  await Deno.writeTextFile(`${site.root}/hello.txt`, "x".repeat(2000));
+  clock.advance(1001);
+  await bytes(await request(handler, "/hello.txt")); // the slow path reloads it
+  // a request that fails once that await is over
+  const req = new Request("http://localhost/hello.txt", { headers: { range: "bytes=0-1" } });
+  const headers = req.headers;
+  let armed = false;
+  Object.defineProperty(req, "headers", {
+    get() {
+      if (armed) throw new Error("a failure past the first await");
+      return headers;
+    },
+  });
+  const pending = handler(req);
+  armed = true;
+  const res = await pending;
+  assert.equal(res.status, 500);
+  await res.body?.cancel();
 });

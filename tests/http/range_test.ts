@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseRange } from "../../lib/http/_range.ts";
+import { MAX_RANGES, parseRange } from "../../lib/http/_range.ts";
 import { BIG_BIN, bytes, makeSite, request } from "./_fixture.ts";
 
 Deno.test("parseRange() reads single, open and suffix ranges", () => {
@@ -17,10 +17,29 @@ Deno.test("parseRange() reads single, open and suffix ranges", () => {
   });
 });
 
-Deno.test("parseRange() ignores overlapping ranges that add up to more than the file", () => {
-  assert.deepEqual(parseRange("bytes=0-9,0-9", 10), { kind: "none" });
-  assert.deepEqual(parseRange(`bytes=${Array(20).fill("0-").join(",")}`, 100), { kind: "none" });
-  assert.equal(parseRange("bytes=0-4,5-9", 10).kind, "ranges");
+Deno.test("parseRange() merges overlapping and adjacent ranges, in ascending order", () => {
+  const one = (start: number, end: number) => ({ kind: "ranges", ranges: [{ start, end }] });
+  assert.deepEqual(parseRange("bytes=0-9,0-9", 10), one(0, 9));
+  assert.deepEqual(parseRange(`bytes=${Array(20).fill("0-").join(",")}`, 100), one(0, 99));
+  assert.deepEqual(parseRange("bytes=0-4,5-9", 10), one(0, 9));
+  assert.deepEqual(parseRange("bytes=6-8,0-2,1-3", 10), {
+    kind: "ranges",
+    ranges: [{ start: 0, end: 3 }, { start: 6, end: 8 }],
+  });
+});
+
+Deno.test("parseRange() refuses more than MAX_RANGES distinct ranges, however small", () => {
+  const spaced = (n: number) =>
+    `bytes=${Array.from({ length: n }, (_, i) => `${i * 20}-${i * 20 + 9}`).join(",")}`;
+  assert.equal(parseRange(spaced(MAX_RANGES), 1 << 20).kind, "ranges");
+  assert.deepEqual(parseRange(spaced(MAX_RANGES + 1), 1 << 20), { kind: "too-many" });
+  assert.deepEqual(parseRange(spaced(40), 1 << 20), { kind: "too-many" });
+  // 40 touching ranges are one
+  const touching = Array.from({ length: 40 }, (_, i) => `${i * 10}-${i * 10 + 9}`).join(",");
+  assert.deepEqual(parseRange(`bytes=${touching}`, 1 << 20), {
+    kind: "ranges",
+    ranges: [{ start: 0, end: 399 }],
+  });
 });
 
 Deno.test("parseRange() reports unsatisfiable ranges and ignores malformed ones", () => {

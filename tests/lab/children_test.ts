@@ -85,3 +85,13 @@ Deno.test("ChildGroup.start() passes on a busy port as one line naming it", asyn
     },
   );
 });
+
+Deno.test("ChildGroup.start() rejects with the error of an isReady() that throws", async () => {
+  await using group = new ChildGroup();
+  const isReady = () => {
+    throw new Error("isReady broke");
+  };
+  // an unknown command writes its error to stderr, and that line reaches the throwing isReady
+  await assert.rejects(group.start({ name: "x", args: ["frobnicate"], isReady }), /isReady broke/);
+  await group.stop();
+});
