@@ -123,7 +123,8 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     await using anchors = await startAnchors({
       host: o.host,
       workers: o.workers,
-      root: await defaultRoot(),
+      // Only nginx reads it (a bundle writes its www/ out the first time it is asked for).
+      root: anchorChoice.run.some((a) => a.name === "nginx") ? await defaultRoot() : "",
       backends: backends.map((b) => ({ host: b.host, port: b.port })),
       run: anchorChoice.run,
     }, signal);
