@@ -19,6 +19,7 @@ import { stopWithParent } from "./lib/runtime/self.ts";
 import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
 import { isBenchWorkerScope, runBenchWorker } from "./lib/bench/bench_worker.ts";
 import { VERSION } from "./lib/version.ts";
+import { formatReadyLine, readyLineWanted } from "./lib/runtime/ready.ts";
 
 // Pool and bench workers are started from this very module (so bundles and compiled binaries need
 // no second entry point): inside one, run the worker loop instead of the CLI.
@@ -81,6 +82,8 @@ export function buildProgram(ctx: CliContext): Command {
       "Run, load-balance and measure HTTP servers on your own machine, and get honest numbers.",
     )
     .version(VERSION, "-V, --version", "print the version")
+    // lets `bench merge --format json` give --format to merge, not to bench (bench.ts enables it too)
+    .enablePositionalOptions()
     .addHelpText(
       "after",
       `
@@ -145,7 +148,11 @@ export async function main(args: string[]): Promise<number> {
       code = c;
     },
     entryUrl: import.meta.url,
+    args,
     interruptExitCode: () => interruptCode,
+    ready: (info) => {
+      if (readyLineWanted()) ctx.printErr(formatReadyLine(info));
+    },
   };
   try {
     stopWithParent(() => controller.abort(new DOMException("Parent exited", "AbortError")));
@@ -217,6 +224,19 @@ function report(err: unknown, args: string[], ctx: CliContext): number {
   return 1;
 }
 
+/**
+ * A log line written after the reader of stderr has gone (`netlab serve 2>&1 | head -1`) fails
+ * inside the log sink, where nothing catches it: stop quietly, as a closed stdout does.
+ */
+function stopOnClosedPipe(event: PromiseRejectionEvent | ErrorEvent): void {
+  const err = "reason" in event ? event.reason : event.error;
+  if (!(err instanceof Deno.errors.BrokenPipe)) return;
+  event.preventDefault();
+  Deno.exit(STDOUT_CLOSED_EXIT);
+}
+
 if (import.meta.main && !poolWorker && !benchWorker) {
+  globalThis.addEventListener("unhandledrejection", stopOnClosedPipe);
+  globalThis.addEventListener("error", stopOnClosedPipe);
   Deno.exit(await main(Deno.args));
 }

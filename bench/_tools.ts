@@ -23,6 +23,8 @@ export interface PerfRow {
   unit: string;
   /** Minimum ratio the issue asks for; the report marks rows below it. */
   goal?: number;
+  /** Maximum ratio the issue allows (for latencies, where lower is better); marks rows above it. */
+  goalMax?: number;
 }
 
 /** Installs Debian packages for missing commands (needs root, as on the dev and CI machines). */
@@ -216,12 +218,14 @@ export function renderRows(rows: PerfRow[]): string {
   ];
   for (const r of rows) {
     const ratio = r.anchor > 0 ? r.netlab / r.anchor : NaN;
-    const mark = r.goal !== undefined && ratio < r.goal ? " ✗" : "";
+    const missed = (r.goal !== undefined && ratio < r.goal) ||
+      (r.goalMax !== undefined && ratio > r.goalMax);
+    const mark = missed ? " ✗" : "";
     lines.push(
       `| ${r.section} | ${r.what} | ${r.netlab.toFixed(0)} ${r.unit} | ${
         r.anchor.toFixed(0)
       } ${r.unit} (${r.anchorName}) | ${ratio.toFixed(2)}x${mark} | ${
-        r.goal !== undefined ? `${r.goal}x` : ""
+        r.goal !== undefined ? `>= ${r.goal}x` : r.goalMax !== undefined ? `<= ${r.goalMax}x` : ""
       } |`,
     );
   }

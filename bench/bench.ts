@@ -2,18 +2,64 @@
  * `deno task perf bench`: load-generation speed against nginx (keep-alive, 50 connections, a small
  * file), measured in turn with wrk (-t1 and -t2), autocannon and netlab bench's raw and fetch
  * engines (default threads, and fetch on one thread), each as its own process so they never share
- * an event loop. Peak memory over 1,000,000 requests is the
+ * an event loop. Then fairness at -c 1000: wrk and the raw engine in turn, p99 and throughput. Peak memory over 1,000,000 requests is the
  * separate, slower `deno task perf bench-memory`.
  *
  * @module
  */
 // deno-lint-ignore-file no-console
 import { benchJsonArgs, freePort, type PerfRow, startNginx, wrk } from "./_tools.ts";
+import { type FairnessFigures, netlabLatency, wrkLatency } from "./_fairness.ts";
 
 const SECONDS = Number(Deno.env.get("NETLAB_PERF_SECONDS") ?? 5);
 /** Rounds of all four tools in turn; the best of each counts (other load only ever slows a tool). */
 const ROUNDS = Number(Deno.env.get("NETLAB_PERF_ROUNDS") ?? 3);
 const CONNECTIONS = 50;
+/** The issue's high-concurrency check: every connection must get its turn. */
+const MANY_CONNECTIONS = 1000;
+
+/** wrk and the raw engine at -c 1000 in alternating rounds: best throughput, lowest p99 each. */
+async function fairness(url: string): Promise<PerfRow[]> {
+  console.error(`bench: fairness at -c ${MANY_CONNECTIONS}, wrk and raw in turn, ${ROUNDS} rounds`);
+  const best = { wrk: [] as FairnessFigures[], raw: [] as FairnessFigures[] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const w = await wrkLatency(url, MANY_CONNECTIONS, SECONDS);
+    const n = await netlabLatency(url, MANY_CONNECTIONS, SECONDS);
+    best.wrk.push(w);
+    best.raw.push(n);
+    const f = (x: FairnessFigures) =>
+      `${x.rps.toFixed(0)} req/s p50 ${x.p50.toFixed(1)} p99 ${x.p99.toFixed(1)} max ${
+        x.max.toFixed(0)
+      } ms`;
+    console.error(
+      `  round ${round}: wrk ${f(w)}; raw ${f(n)}, peak RSS ${(n.rssKB / 1024).toFixed(0)} MB; ` +
+        `load ${Deno.loadavg()[0]}`,
+    );
+  }
+  const max = (xs: FairnessFigures[], k: "rps") => Math.max(...xs.map((x) => x[k]));
+  const min = (xs: FairnessFigures[], k: "p99") => Math.min(...xs.map((x) => x[k]));
+  const what = `(nginx, -k -c ${MANY_CONNECTIONS})`;
+  return [
+    {
+      section: "bench",
+      what: `raw engine req/s ${what} vs wrk`,
+      netlab: max(best.raw, "rps"),
+      anchor: max(best.wrk, "rps"),
+      anchorName: "wrk",
+      unit: "req/s",
+      goal: 0.9,
+    },
+    {
+      section: "bench",
+      what: `raw engine p99 ${what} vs wrk's (lower is better)`,
+      netlab: min(best.raw, "p99"),
+      anchor: min(best.wrk, "p99"),
+      anchorName: "wrk",
+      unit: "ms",
+      goalMax: 2,
+    },
+  ];
+}
 
 /** A temp directory holding one small HTML file (about a kilobyte, like the lab's page). */
 export async function smallSite(): Promise<{ root: string; path: string }> {
@@ -148,7 +194,9 @@ export async function run(): Promise<PerfRow[]> {
       ...(goal !== undefined ? { goal } : {}),
     });
     const fetch1 = best["fetch -t1"]!;
+    const fair = Deno.env.get("NETLAB_PERF_FAIRNESS") === "0" ? [] : await fairness(url);
     return [
+      ...fair,
       row("raw engine vs wrk (nginx, -k -c 50; default threads)", rawRps, wrkRps, "wrk", 0.9),
       row("fetch engine vs wrk (nginx, -k -c 50; default threads)", fetchRps, wrkRps, "wrk", 0.4),
       row("fetch engine vs autocannon", fetchRps, acRps, "autocannon"),

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { formatAddress } from "./runtime/address.ts";
 import { heldOnlyByTimeWait } from "./runtime/time_wait.ts";
 
 /** An expected failure at run time (port in use, root missing): one line, exit 1. */
@@ -23,7 +24,7 @@ export class UsageError extends NetlabError {
  * the error unchanged when it is not one we know.
  */
 export function listenError(host: string, port: number, err: unknown): unknown {
-  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const where = formatAddress(host, port);
   if (err instanceof Deno.errors.AddrInUse) {
     const why = heldOnlyByTimeWait(port)
       ? "address still held by closed connections in TIME-WAIT (free again within 60 s)"

@@ -14,7 +14,8 @@ const PACKAGES = {
   chromium: "chromium",
   curl: "curl",
   haproxy: "haproxy",
-  nginx: "nginx",
+  // the `stream` block netlab's --emit nginx writes is a separate module on Debian
+  nginx: "nginx libnginx-mod-stream",
   openssl: "openssl",
   python3: "python3",
 } as const;
@@ -22,8 +23,15 @@ const PACKAGES = {
 /** An outside tool some tests need. */
 export type Tool = keyof typeof PACKAGES;
 
+/** Tools whose presence takes more than being on PATH: a shell test that succeeds when usable. */
+const PROBES: Partial<Record<Tool, string>> = {
+  nginx: "f=$(mktemp) && printf 'include /etc/nginx/modules-enabled/*.conf;" +
+    ' events {} stream {}\' >"$f" && nginx -q -t -e stderr -c "$f" 2>/dev/null; r=$?; rm -f "$f"; exit $r',
+};
+
 function installed(tool: Tool): boolean {
-  return new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+  const probe = PROBES[tool] ?? `command -v ${tool}`;
+  return new Deno.Command("sh", { args: ["-c", probe], stdout: "null", stderr: "null" })
     .outputSync().success;
 }
 

@@ -10,7 +10,16 @@ import type { Traffic } from "./proxy.ts";
 /** Whether a backend receives new connections. */
 export type BackendState = "up" | "down";
 
-/** One backend's configuration and live counters. */
+/**
+ * One backend's configuration and live counters.
+ *
+ * @example
+ * ```ts
+ * import { Backend } from "@netlab/netlab/balancer";
+ * const b = new Backend({ host: "::1", port: 9002, weight: 1 });
+ * console.log(b.address, b.state); // [::1]:9002 up
+ * ```
+ */
 export class Backend {
   /** Host name or address, IPv6 without brackets. */
   readonly host: string;

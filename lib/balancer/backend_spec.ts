@@ -26,10 +26,8 @@ const MAX_WEIGHT = 256;
 const MAX_RANGE = 1024;
 const ITEM = /^(?:\[([0-9A-Fa-f:.%\w]+)\]|([A-Za-z0-9.\-_]+)):(\d{1,5})(?:-(\d{1,5}))?(?:@(\d+))?$/;
 
-/** Formats host and port as one address, bracketing IPv6 hosts: `[::1]:9002`. */
-export function formatAddress(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
+import { formatAddress } from "../runtime/address.ts";
+export { formatAddress };
 
 function parsePort(text: string, item: string): number {
   const port = Number(text);
@@ -74,6 +72,19 @@ function parseItem(item: string): BackendSpec[] {
  * Parses every `--backend` value, in order, into a flat list of backends.
  *
  * @throws {BackendSpecError} on an empty list, a malformed item or a backend listed twice.
+ *
+ * @param values The raw values, in order.
+ * @returns One {@linkcode BackendSpec} per backend, in order.
+ * @throws {BackendSpecError} when the list is empty, a value is malformed or repeats a backend.
+ *
+ * @example
+ * ```ts
+ * import { parseBackends } from "@netlab/netlab/balancer";
+ *
+ * const specs = parseBackends(["127.0.0.1:9002-9003@2", "[::1]:9004"]);
+ * console.log(specs.length); // 3
+ * console.log(specs[0]); // { host: "127.0.0.1", port: 9002, weight: 2 }
+ * ```
  */
 export function parseBackends(values: readonly string[]): BackendSpec[] {
   const out: BackendSpec[] = [];

@@ -291,6 +291,39 @@ export class Balancer implements AsyncDisposable {
  * Creates a balancer and starts listening.
  *
  * @throws {ListenFailedError} with the `Deno.listen` error as `cause`.
+ *
+ * @param options Backends (from {@linkcode parseBackends}), where to listen (`host` @default
+ *   "127.0.0.1", `port` @default 44444), `strategy` @default "round-robin", timeouts, retries
+ *   @default 3, `maxConns` @default 10000, `healthIntervalMs` @default 2000, `statsPort`, `signal`,
+ *   `engine` @default "auto" (epoll over FFI on Linux with IP-literal hosts and FFI allowed, else
+ *   Deno.net; `balancer.engine` says which runs).
+ * @returns The running {@linkcode Balancer}, already listening (`addr` has the resolved port).
+ *
+ * @example Round-robin over four local servers until Ctrl-C
+ * ```ts ignore
+ * import { parseBackends, startBalancer } from "@netlab/netlab/balancer";
+ *
+ * const controller = new AbortController();
+ * Deno.addSignalListener("SIGINT", () => controller.abort());
+ * const lb = await startBalancer({
+ *   backends: parseBackends(["127.0.0.1:9002-9005"]),
+ *   port: 44444,
+ *   signal: controller.signal,
+ * });
+ * await lb.finished; // after the drain
+ * ```
+ *
+ * @example In a test: port 0, stop with `await using`
+ * ```ts ignore
+ * import { startBalancer } from "@netlab/netlab/balancer";
+ *
+ * await using lb = await startBalancer({
+ *   backends: [{ host: "127.0.0.1", port: 9002, weight: 1 }],
+ *   port: 0,
+ *   strategy: "least-conn",
+ * });
+ * console.log(lb.addr.port, lb.stats().backends);
+ * ```
  */
 export async function startBalancer(options: BalancerOptions): Promise<Balancer> {
   const balancer = new Balancer(options);

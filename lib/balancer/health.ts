@@ -23,7 +23,24 @@ export interface HealthOptions {
   logger: Logger;
 }
 
-/** Runs health-check rounds over a fixed set of backends until stopped. */
+/**
+ * Runs health-check rounds over a fixed set of backends until stopped.
+ *
+ * @param backends The balancer's backends (their `state` is updated in place).
+ * @param options `intervalMs`, `timeoutMs`, `rise` @default 2, `fall` @default 3, `logger`.
+ * @returns A checker; `start()` it, `await stop()` it.
+ *
+ * @example
+ * ```ts ignore
+ * import { Backend, HealthChecker } from "@netlab/netlab/balancer";
+ * import { getLogger } from "@logtape/logtape";
+ *
+ * const backends = [new Backend({ host: "127.0.0.1", port: 9002, weight: 1 })];
+ * const checker = new HealthChecker(backends, { intervalMs: 2000, timeoutMs: 1000, logger: getLogger(["app"]) });
+ * await checker.checkAll();
+ * console.log(backends[0].state);
+ * ```
+ */
 export class HealthChecker {
   #backends: readonly Backend[];
   #options: HealthOptions;

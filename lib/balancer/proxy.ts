@@ -83,6 +83,22 @@ export const DEFAULT_BUFFER_SIZE = 16 * 1024;
  * Forwards bytes both ways between `client` and `backend` until both directions have ended, one
  * side fails, a timeout fires or `signal` aborts; always closes both sockets before resolving.
  * A FIN from either side is forwarded with `closeWrite()`, so half-closed conversations work.
+ *
+ * @param client The accepted client connection.
+ * @param backend The connection to the backend.
+ * @param options `bufferSize` @default 16384, `idleTimeoutMs` @default 60000, `finTimeoutMs`
+ *   @default 30000, `signal`, shared `traffic` counters.
+ * @returns Bytes each way, duration and how it ended.
+ *
+ * @example
+ * ```ts ignore
+ * import { proxy } from "@netlab/netlab/balancer";
+ *
+ * for await (const client of Deno.listen({ port: 8080 })) {
+ *   const backend = await Deno.connect({ port: 8000 });
+ *   proxy(client, backend).then((r) => console.log(r.end, r.up, r.down));
+ * }
+ * ```
  */
 export async function proxy(
   client: ProxyConn,

@@ -112,7 +112,20 @@ export function renderMetrics(stats: BalancerStats): string {
   return out.join("\n") + "\n";
 }
 
-/** A plain handler for the stats port: `GET /stats` (JSON) and `GET /metrics` (Prometheus). */
+/**
+ * A plain handler for the stats port: `GET /stats` (JSON) and `GET /metrics` (Prometheus).
+ *
+ * @param source Returns the current {@linkcode BalancerStats}, e.g. `() => balancer.stats()`.
+ * @returns A `(Request) => Response` handler.
+ *
+ * @example
+ * ```ts ignore
+ * import { createStatsHandler, startBalancer } from "@netlab/netlab/balancer";
+ *
+ * const lb = await startBalancer({ backends: [{ host: "127.0.0.1", port: 9002, weight: 1 }] });
+ * Deno.serve({ port: 9100 }, createStatsHandler(() => lb.stats()));
+ * ```
+ */
 export function createStatsHandler(
   source: () => BalancerStats,
 ): (req: Request) => Response {

@@ -7,6 +7,35 @@
  */
 import { type Engine, type EngineClient, newSample, Outcome, type Sample } from "./engine.ts";
 import type { Recorder } from "./recorder.ts";
+import { setImmediate } from "node:timers";
+
+/**
+ * Turns of the event loop, as the clients see them. A client whose next response is already
+ * waiting in the socket gets it without the event loop turning (Deno completes such a read at
+ * once), so at high concurrency a few clients could loop ahead while the rest wait for seconds, and
+ * the percentiles would describe bench's scheduling instead of the server. Like wrk's epoll loop,
+ * which serves each ready connection once per wake-up, a client makes at most one request per turn:
+ * having done one, it waits for the next turn, which one setImmediate (a few microseconds, shared
+ * by every waiting client; setTimeout(0) is clamped to 4 ms) brings after the loop has polled I/O.
+ */
+class Turns {
+  turn = 0;
+  #next: Promise<void> | null = null;
+  #advance = () => {
+    this.turn++;
+    this.#next = null;
+  };
+
+  /** Resolves once the event loop has turned. */
+  next(): Promise<void> {
+    return this.#next ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.#advance();
+        resolve();
+      })
+    );
+  }
+}
 
 /** What one thread's loop needs to know and whom it tells. */
 export interface LoadPlan {
@@ -79,11 +108,20 @@ export async function runLoad(plan: LoadPlan): Promise<boolean> {
       sleepers.set(timer, resolve);
     });
 
+  // One client has nobody to run ahead of, and an epoll engine takes turns by itself.
+  const turns = plan.concurrency > 1 && !engine.traits.fairTurns ? new Turns() : null;
+
   const loop = async (index: number): Promise<void> => {
     const client = clients[index]!;
     const s = samples[index]!;
     s.wantServer = true;
+    let lastTurn = -1;
     while (!stopped) {
+      if (turns !== null) {
+        if (lastTurn === turns.turn) await turns.next();
+        lastTurn = turns.turn;
+        if (stopped) break;
+      }
       const i = plan.claim();
       if (i === null) break;
       if (rate !== null) {

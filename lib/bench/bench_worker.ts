@@ -36,7 +36,24 @@ export function isBenchWorkerScope(): boolean {
     (globalThis as unknown as WorkerScope).name === BENCH_WORKER_NAME;
 }
 
-/** Runs the worker loop: waits for "start", then "go", runs its share and posts its counters. */
+/**
+ * Runs the worker loop: waits for "start", then "go", runs its share and posts its counters.
+ *
+ * @returns `isBenchWorkerScope()`: true inside a worker named "netlab-bench-worker".
+ *
+ * @example An entry module that is also the bench's worker
+ * ```ts ignore
+ * import { bench, isBenchWorkerScope, runBenchWorker } from "@netlab/netlab/bench";
+ *
+ * if (isBenchWorkerScope()) {
+ *   runBenchWorker();
+ * } else {
+ *   const url = "http://127.0.0.1:8000/";
+ *   const r = await bench({ url, requests: 1000, concurrency: 8, threads: 2, workerUrl: import.meta.url });
+ *   console.log(r.requestsPerSecond);
+ * }
+ * ```
+ */
 export function runBenchWorker(): void {
   const scope = globalThis as unknown as WorkerScope;
   const stopper = new AbortController();

@@ -7,6 +7,7 @@
  * @module
  */
 import type { BenchResult } from "./result.ts";
+import type { ShardInfo } from "./shard.ts";
 
 /** What the load generator's own process used during a run (or a cell's runs). */
 export interface ClientUsage {
@@ -118,4 +119,18 @@ export interface BenchCell {
   runs: BenchRun[];
   /** The runs taken together. */
   summary: BenchSummary;
+  /** With `--shard I/N`: which shard this is, and the whole run it is a share of. */
+  shard?: ShardInfo;
+  /** From `bench merge`: what was added into this cell. */
+  merged?: MergeInfo;
+}
+
+/** What `bench merge` added into a cell. */
+export interface MergeInfo {
+  /** Cells added (one per file). */
+  cells: number;
+  /** The shard indexes among them, ascending (empty when none was a shard). */
+  shards: number[];
+  /** Their URLs, each once, in file order. */
+  urls: string[];
 }

@@ -109,8 +109,8 @@ export function compareCells(base: BenchCell, next: BenchCell): CellComparison {
   } else {
     method = "latency";
     p = mannWhitneyUCounts(
-      histogramBuckets(next.summary.latencyHistogram),
-      histogramBuckets(base.summary.latencyHistogram),
+      histogramBuckets(next.summary.latencyHistogram ?? ""),
+      histogramBuckets(base.summary.latencyHistogram ?? ""),
     ).p;
     const change = (p50.ratio - 1) * 100;
     if (p < ALPHA && Math.abs(change) >= LATENCY_NOISE_PERCENT) {

@@ -87,6 +87,12 @@ export interface EngineTraits {
   exactWireBytes: boolean;
   /** Connect and write-done timestamps exist. */
   connectTimes: boolean;
+  /**
+   * No client of this engine can run ahead of the others (an epoll loop serves every ready
+   * connection once per wake-up; fetch's responses always come through the event loop), so the
+   * run loop need not hold clients to one request per event-loop turn.
+   */
+  fairTurns?: boolean;
 }
 
 /** A load-generation engine. */
@@ -111,6 +117,10 @@ export interface RequestSpec {
   keepAlive: boolean;
   /** For the fetch engine's connection pool. */
   concurrency: number;
+  /** The raw engine's sockets: "auto" (epoll where it can run) or "deno" (Deno.connect always). */
+  sockets?: "auto" | "deno";
+  /** PEM certificates to trust for https, besides the system's (`--cacert`). */
+  caCerts: string[];
 }
 
 /** Maps a socket/fetch error to an outcome and a short cause. */

@@ -14,7 +14,10 @@ export function loadAverage(): number[] {
   try {
     return Deno.loadavg().map((x) => Math.round(x * 100) / 100);
   } catch (err) {
-    if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotSupported) {
+    if (
+      err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.NotSupported
+    ) {
       return [];
     }
     throw err;

@@ -21,7 +21,27 @@ export interface BenchMatrixControl extends BenchControl {
   onRun?: (run: { index: number; count: number; url: string; concurrency: number }) => void;
 }
 
-/** Runs every URL × concurrency level combination in order and resolves to the results. */
+/**
+ * Runs every URL × concurrency level combination in order and resolves to the results.
+ *
+ * @param options the shared {@linkcode BenchOptions} plus `urls` and `concurrencyLevels`
+ * @param control `signal`, `onProgress`, and `onRun` (told before each run)
+ * @returns one result per combination, URL-major
+ *
+ * @example
+ * ```ts
+ * import { benchMatrix } from "@netlab/netlab/bench";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const results = await benchMatrix({ urls: [url], concurrencyLevels: [1, 5], requests: 20 });
+ * assert.deepEqual(results.map((r) => r.concurrency), [1, 5]);
+ * ```
+ */
 export async function benchMatrix(
   options: BenchMatrixOptions,
   control: BenchMatrixControl = {},

@@ -37,11 +37,19 @@ export const DEFAULT_THREADS: Readonly<Record<"fetch" | "raw", number>> = { fetc
  */
 export const MAX_CONCURRENCY = 10_000;
 
-/** Parses and checks a URL the way ab would accept it (http or https, with a host). */
+/**
+ * Parses and checks a URL the way ab would accept it (http or https, with a host); without a
+ * scheme it is http, as curl takes `localhost:8000/`.
+ */
 export function parseBenchUrl(text: string): URL {
   let url: URL;
+  const full = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  const port = /^[a-z][a-z0-9+.-]*:\/\/(?:\[[^\]]*\]|[^/:?#]*):(\d+)/i.exec(full)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new UsageError(`Invalid URL "${text}": port ${port} is out of range (1-65535)`);
+  }
   try {
-    url = new URL(text);
+    url = new URL(full);
   } catch (err) {
     throw new UsageError(`Invalid URL "${text}": expected http://host[:port]/path`, { cause: err });
   }
@@ -113,6 +121,11 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
     throw new UsageError(`Invalid method "${options.method}"`);
   }
   const headers: Array<[string, string]> = [];
+  if (engine === "fetch" && (options.headers ?? []).some(([k]) => k.toLowerCase() === "host")) {
+    throw new UsageError(
+      "The fetch engine cannot send a Host header (fetch sets its own): use raw",
+    );
+  }
   for (const [k, v] of options.headers ?? []) {
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n]/.test(v)) {
       throw new UsageError(`Invalid header "${k}: ${v}"`);
@@ -130,6 +143,8 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
       body,
       keepAlive: options.keepAlive ?? false,
       concurrency,
+      sockets: options.sockets ?? "auto",
+      caCerts: options.caCerts ?? [],
     },
     engine,
     requests,
@@ -168,6 +183,16 @@ export interface BenchFlags {
   repeat?: string;
   warmup?: string;
   assert?: string[];
+  cacert?: string;
+  insecure?: boolean;
+  /** ab -C: cookies, `name=value` (repeatable). */
+  cookie?: string[];
+  /** ab -A: `user:password` for Basic authentication. */
+  auth?: string;
+  /** ab -u: file to PUT. */
+  putfile?: string;
+  /** ab -r: do not stop on socket errors, which netlab never does anyway. */
+  keepGoing?: boolean;
 }
 
 /** A validated command line: the runs to make and how to print them. */
@@ -188,6 +213,12 @@ export interface BenchPlan {
   warmup: number;
   /** Thresholds checked after the runs (--assert). */
   assertions: Assertion[];
+  /** File of PEM certificates to trust (`--cacert`), read before the run. */
+  caCertFile: string | null;
+  /** Skip certificate verification (`--insecure`). */
+  insecure: boolean;
+  /** Lines to tell the user before the run (on stderr), e.g. that the engine was switched. */
+  notices: string[];
 }
 
 function num(text: string | undefined, what: string): number | undefined {
@@ -208,10 +239,16 @@ function seconds(text: string | undefined, flag: string): number | undefined {
   return ms / 1000;
 }
 
+/** Base64 of the UTF-8 bytes of `text`, as Basic authentication wants it. */
+function base64(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+}
+
 /** Turns command-line flags and URLs into a plan; throws UsageError for anything invalid. */
 export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan {
   if (urls.length === 0) throw new UsageError("Missing URL: netlab bench [options] URL...");
-  for (const u of urls) parseBenchUrl(u);
+  urls = urls.map((u) => parseBenchUrl(u).href);
+  const notices: string[] = [];
   const format = flags.format ?? "ab";
   if (!["ab", "json", "csv", "markdown"].includes(format)) {
     throw new UsageError(`Invalid format "${format}": expected ab, json, csv or markdown`);
@@ -219,37 +256,59 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   const headers: Array<[string, string]> = [];
   for (const h of flags.header ?? []) {
     const colon = h.indexOf(":");
-    if (colon <= 0) throw new UsageError(`Invalid header "${h}": expected "Name: value"`);
+    if (colon <= 0) throw new UsageError(`Invalid -H "${h}": expected "Name: value"`);
     headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
   }
+  if (flags.cookie !== undefined && flags.cookie.length > 0) {
+    headers.push(["Cookie", flags.cookie.join("; ")]);
+  }
+  if (flags.auth !== undefined) {
+    if (!flags.auth.includes(":")) {
+      throw new UsageError(`Invalid -A "${flags.auth}": expected user:password`);
+    }
+    headers.push(["Authorization", `Basic ${base64(flags.auth)}`]);
+  }
+  if (flags.putfile !== undefined && flags.postfile !== undefined) {
+    throw new UsageError("Use either -p (POST) or -u (PUT), not both");
+  }
+  const bodyFile = flags.postfile ?? flags.putfile;
   let levels: number[];
   if (flags.concurrencyLevels !== undefined) {
-    levels = flags.concurrencyLevels.split(",").map((s) => num(s, "concurrency level")!);
+    levels = flags.concurrencyLevels.split(",").map((s) => num(s, "--concurrency-levels")!);
     if (flags.concurrency !== undefined) {
       throw new UsageError("Use either -c or --concurrency-levels, not both");
     }
   } else {
-    levels = [num(flags.concurrency, "concurrency") ?? 1];
+    levels = [num(flags.concurrency, "-c") ?? 1];
   }
   const method = flags.method ?? (flags.head ? "HEAD" : undefined);
   const base: BenchPlan["base"] = { keepAlive: flags.keepalive ?? false };
   const set = <K extends keyof BenchPlan["base"]>(k: K, v: BenchPlan["base"][K] | undefined) => {
     if (v !== undefined) base[k] = v;
   };
-  set("requests", num(flags.requests, "number of requests"));
+  set("requests", num(flags.requests, "-n"));
   set("timeLimitSeconds", seconds(flags.timelimit, "-t"));
   set("timeoutSeconds", seconds(flags.timeout, "-s"));
-  set("rate", num(flags.rate, "rate"));
-  set("method", flags.postfile !== undefined && method === undefined ? "POST" : method);
+  set("rate", num(flags.rate, "--rate"));
+  set(
+    "method",
+    method ??
+      (flags.postfile !== undefined ? "POST" : flags.putfile !== undefined ? "PUT" : undefined),
+  );
   set("contentType", flags.contentType);
   set("variableLength", flags.variableLength);
-  set("threads", num(flags.threads, "thread count"));
+  set("threads", num(flags.threads, "--threads"));
   if (headers.length > 0) base.headers = headers;
-  const engine = flags.engine ?? "fetch";
+  let engine: string = flags.engine ?? "fetch";
   if (engine !== "fetch" && engine !== "raw") {
     throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
   }
-  base.engine = engine;
+  if (engine === "fetch" && headers.some(([k]) => k.toLowerCase() === "host")) {
+    // fetch replaces a Host header with the URL's; only the raw engine sends what was asked
+    engine = "raw";
+    notices.push("fetch cannot send a Host header: using --engine raw");
+  }
+  base.engine = engine as "fetch" | "raw";
   // Validate every combination now, so a bad level fails before the first run starts.
   for (const url of urls) {
     for (const c of levels) {
@@ -257,7 +316,7 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
         ...base,
         url,
         concurrency: c,
-        ...(flags.postfile !== undefined ? { body: new Uint8Array() } : {}),
+        ...(bodyFile !== undefined ? { body: new Uint8Array() } : {}),
       });
     }
   }
@@ -280,9 +339,12 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
     urls,
     concurrencyLevels: levels,
     base,
-    postFile: flags.postfile ?? null,
+    postFile: bodyFile ?? null,
     format: format as BenchFormat,
     out: flags.out ?? null,
     quiet: flags.quiet ?? false,
+    caCertFile: flags.cacert ?? null,
+    insecure: flags.insecure ?? false,
+    notices,
   };
 }

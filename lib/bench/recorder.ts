@@ -228,6 +228,11 @@ export class Recorder {
       interrupted: flags.interrupted,
       timedOut: flags.timedOut,
       latencyHistogram: this.#total.state().hist,
+      timingHistograms: {
+        connect: info.connectTimes ? this.#connect.state().hist : "",
+        processing: info.connectTimes ? this.#processing.state().hist : "",
+        waiting: this.#waiting.state().hist,
+      },
     };
   }
 }

@@ -113,6 +113,21 @@ export interface BenchResult {
    * completed), so that runs can be merged and compared later.
    */
   latencyHistogram?: string;
+  /**
+   * The HdrHistograms of ab's other Connection Times, encoded as `latencyHistogram` ("" where the
+   * engine cannot see one or nothing completed), so that `bench merge` gives their exact medians.
+   */
+  timingHistograms?: TimingHistograms;
+}
+
+/** Encoded HdrHistograms (µs) of the connect, processing and waiting times of a run. */
+export interface TimingHistograms {
+  /** Connect times ("" with the fetch engine). */
+  connect: string;
+  /** Processing times ("" with the fetch engine). */
+  processing: string;
+  /** Waiting times (to the first response byte). */
+  waiting: string;
 }
 
 /** The percentiles the reports show: ab's nine plus two ab lacks. */

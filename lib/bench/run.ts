@@ -40,8 +40,15 @@ export interface BenchOptions {
   timeoutSeconds?: number;
   /** Open model: requests per second, latency corrected for coordinated omission. @default {none} */
   rate?: number;
+  /** PEM certificates to trust for https besides the system's, e.g. a self-signed one. @default {[]} */
+  caCerts?: string[];
   /** "fetch" (Deno's fetch) or "raw" (HTTP/1.1 over sockets, exact bytes). @default {"fetch"} */
   engine?: "fetch" | "raw";
+  /**
+   * The raw engine's sockets: "auto" runs plain http to an IP address on the epoll transport where
+   * it can (Linux, FFI allowed), "deno" always on Deno.connect. @default {"auto"}
+   */
+  sockets?: "auto" | "deno";
   /** Accept responses of varying length instead of counting Length failures (ab -l). @default {false} */
   variableLength?: boolean;
   /**
@@ -80,7 +87,30 @@ export interface BenchControl {
   onProgress?: (progress: BenchProgress) => void;
 }
 
-/** Runs one benchmark and resolves to its result (it never rejects for network failures). */
+/**
+ * Runs one benchmark and resolves to its result (it never rejects for network failures).
+ *
+ * @param options what to load and how (see {@linkcode BenchOptions} for defaults)
+ * @param control `signal` stops the run early (the result covers what was done); `onProgress`
+ *   is called about every 250 ms
+ * @returns the counters, timings and percentiles of the run
+ *
+ * @example
+ * ```ts
+ * import { bench } from "@netlab/netlab/bench";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const result = await bench({ url, requests: 100, concurrency: 10, keepAlive: true, engine: "raw" });
+ * assert.equal(result.complete, 100);
+ * assert.equal(result.documentLength, 5);
+ * assert.ok(result.percentiles["99"]! >= result.percentiles["50"]!);
+ * ```
+ */
 export function bench(options: BenchOptions, control: BenchControl = {}): Promise<BenchResult> {
   const o = normalizeOptions(options);
   // The default must not fail where one thread works: a caller granted only --allow-net did not

@@ -8,7 +8,7 @@ import { durationArg, integerArg, portArg } from "./args.ts";
 import { formatDuration } from "../runtime/duration.ts";
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
-import { haproxyConfig } from "../balancer/haproxy.ts";
+import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
 import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/transport/select.ts";
@@ -103,11 +103,9 @@ export function balanceCommand(ctx: CliContext): Command {
       ).choices(ENGINE_CHOICES).default("auto" as EngineChoice),
     )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", portArg)
-    .addOption(new Option("--emit <format>", "print an equivalent config and exit").choices(
-      [
-        "haproxy",
-      ] as const,
-    ))
+    .addOption(
+      new Option("--emit <format>", "print an equivalent config and exit").choices(EMIT_FORMATS),
+    )
     .option("-q, --quiet", "no per-connection log lines")
     .addOption(
       new Option("--log-format <format>", "log format").choices(["text", "json"] as const)
@@ -152,8 +150,13 @@ Backends:
         engine: opts.engine,
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
-      if (opts.emit === "haproxy") {
-        ctx.print(haproxyConfig(options));
+      if (opts.emit !== undefined) {
+        try {
+          ctx.print(emitConfig(opts.emit, options));
+        } catch (err) {
+          if (err instanceof EmitError) throw new UsageError(err.message, { cause: err });
+          throw err;
+        }
         return;
       }
       await setupLogging({ logFormat: opts.logFormat, quiet: opts.quiet ?? false }, ctx.logStream);
@@ -176,6 +179,12 @@ Backends:
         const why = err.cause instanceof Error ? err.cause.message : String(err.cause);
         throw new NetlabError(`${err.message}: ${why}`, { cause: err });
       }
+      ctx.ready?.({
+        command: "balance",
+        host: balancer.addr.hostname,
+        port: balancer.addr.port,
+        ...(balancer.statsAddr !== undefined ? { statsPort: balancer.statsAddr.port } : {}),
+      });
       // --quiet drops info records, but tools still need to learn the port
       if (opts.quiet) {
         const { hostname, port } = balancer.addr;

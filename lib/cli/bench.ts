@@ -10,6 +10,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import process from "node:process";
 import type { CliContext } from "./context.ts";
 import { NetlabError } from "../errors.ts";
+import { selfCommand } from "../runtime/self.ts";
 import { setupLogging } from "./logging.ts";
 import { VERSION } from "../version.ts";
 import { benchCells } from "../bench/cells.ts";
@@ -17,7 +18,15 @@ import type { BenchCell } from "../bench/cell.ts";
 import { checkAssertions, renderAssertions } from "../bench/assertions.ts";
 import { renderAbCell, renderCellsJson, renderCellsMarkdown } from "../bench/render/cells.ts";
 import { benchCompareCommand } from "./bench_compare.ts";
-import { type BenchPlan, DEFAULT_THREADS, resolveBenchFlags } from "../bench/options.ts";
+import { benchMergeCommand } from "./bench_merge.ts";
+import { DEFAULT_IMAGE, emitBenchJob, passedOnArgs, shardPlan } from "./bench_shards.ts";
+import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
+import {
+  type BenchFormat,
+  type BenchPlan,
+  DEFAULT_THREADS,
+  resolveBenchFlags,
+} from "../bench/options.ts";
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
 import { renderCsv } from "../bench/render/csv.ts";
 
@@ -26,6 +35,8 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 /** Builds the `bench` subcommand. */
 export function benchCommand(ctx: CliContext): Command {
   return new Command("bench")
+    // `bench merge --format json`: after a subcommand's name, options are the subcommand's
+    .enablePositionalOptions()
     .description(
       "Load an HTTP server the way ApacheBench does, with exact counters and percentiles",
     )
@@ -49,7 +60,11 @@ export function benchCommand(ctx: CliContext): Command {
       new Option("-m, --method <method>", "HTTP method").default(undefined, "GET, POST with -p"),
     )
     .option("-H, --header <header>", 'extra header "Name: value" (repeatable)', collect)
-    .option("-p, --postfile <file>", "file to send as the request body")
+    .option("-p, --postfile <file>", "file to POST as the request body")
+    .option("-u, --putfile <file>", "file to PUT as the request body")
+    .option("-C, --cookie <name=value>", "send a cookie (repeatable)", collect)
+    .option("-A, --auth <user:password>", "Basic authentication")
+    .option("-r, --keep-going", "accepted for ab: netlab never stops on socket errors")
     .addOption(
       new Option("-T, --content-type <type>", "Content-Type of the body").default(
         undefined,
@@ -78,6 +93,8 @@ export function benchCommand(ctx: CliContext): Command {
         .default("ab"),
     )
     .option("--out <file>", "write the report to a file instead of standard output")
+    .option("--cacert <file>", "trust the PEM certificate(s) in FILE for https, e.g. self-signed")
+    .option("--insecure", "do not verify https certificates (runs netlab again with Deno's flag)")
     .option("--concurrency-levels <list>", "run each URL at every level, e.g. 1,5,10,20,50,100")
     .option("--repeat <n>", "runs per URL and level; reports give the median and spread", "1")
     .option("--warmup <n>", "requests sent before each URL and level's runs, not counted", "0")
@@ -86,7 +103,13 @@ export function benchCommand(ctx: CliContext): Command {
       "threshold checked at the end, exit 3 if it fails (repeatable): p99<20ms, rps>5000, errors<1%",
       collect,
     )
+    .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
+    .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
+    .option("--emit <what>", "k8s-job: print a Kubernetes Job running --shards N shards, and exit")
+    .option("--shards <n>", "with --emit k8s-job: the number of shards (pods)")
+    .option("--image <image>", `with --emit k8s-job: the netlab image (default ${DEFAULT_IMAGE})`)
     .addCommand(benchCompareCommand(ctx) as unknown as Command)
+    .addCommand(benchMergeCommand(ctx) as unknown as Command)
     .addHelpText(
       "after",
       `
@@ -97,16 +120,39 @@ Examples:
   netlab bench -n 1000 --concurrency-levels 1,10,100 --format markdown URL1 URL2
   netlab bench -k -n 20000 -c 50 --repeat 5 --warmup 1000 --format json --out new.json URL
   netlab bench -n 5000 -c 10 --assert 'p99<20ms' --assert 'errors<1%' URL
-  netlab bench compare base.json new.json --fail-on-regression 5`,
+  netlab bench compare base.json new.json --fail-on-regression 5
+  netlab bench -n 30000 -c 30 --shard 0/3 --start-at 2026-12-02T09:00:00Z --format json URL
+  netlab bench merge shard-0.json shard-1.json shard-2.json
+  netlab bench --emit k8s-job --shards 3 --image REGISTRY/netlab:${VERSION} -n 30000 -c 30 URL
+
+Exit status 3: an --assert threshold failed. bench compare --fail-on-regression exits 1.`,
     )
-    .action(async (urls, flags) => {
+    .action(async (urls, flags, command) => {
       await setupLogging({ quiet: true }, ctx.logStream);
-      const plan = resolveBenchFlags(flags, urls);
+      let plan = resolveBenchFlags(flags, urls);
+      if (flags.emit !== undefined) {
+        const job = emitBenchJob(plan, flags, passedOnArgs(command, urls));
+        if (plan.out === null) ctx.print(job);
+        else await writeReport(plan.out, job);
+        return;
+      }
       for (const url of plan.urls) requireNet(url);
+      if (plan.insecure && !insecureChild()) {
+        ctx.setExitCode(await runInsecure(ctx, plan.urls));
+        return;
+      }
+      const shard = flags.shard === undefined ? null : shardPlan(plan, parseShard(flags.shard));
+      if (shard !== null) plan = shard.plan;
+      const startAt = flags.startAt === undefined ? null : parseStartAt(flags.startAt);
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
+      if (plan.caCertFile !== null) plan.base.caCerts = [await readCaCert(plan.caCertFile)];
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
-      if (plan.out !== null) await writeReport(plan.out, "");
-      const cells = await runPlan(ctx, plan, body);
+      // The file itself is only replaced once there is a report to put in it.
+      if (plan.out !== null) await checkWritable(plan.out);
+      for (const notice of plan.notices) ctx.printErr(`netlab bench: ${notice}\n`);
+      if (startAt !== null) await waitUntil(startAt, ctx.signal);
+      let cells = await runPlan(ctx, plan, body);
+      if (shard !== null) cells = shard.annotate(cells);
       const outcomes = checkAssertions(plan.assertions, cells);
       const text = render(plan, cells) + (plan.format === "ab" ? renderAssertions(outcomes) : "");
       if (plan.out === null) ctx.print(text);
@@ -118,7 +164,9 @@ Examples:
         ctx.printErr(
           `netlab bench: the load generator was the bottleneck: its threads were ${
             c.client.cpuPercent.toFixed(0)
-          }% busy (${saturated.length} of ${cells.length} cells), so the figures measure the client; use --engine raw or --threads\n`,
+          }% busy (${saturated.length} of ${cells.length} cells), so the figures measure the client; ${
+            c.engine === "raw" ? "use --threads" : "use --engine raw or --threads"
+          }\n`,
         );
       }
       const runs = cells.flatMap((c) => c.runs);
@@ -184,7 +232,12 @@ async function runPlan(
 }
 
 function render(plan: BenchPlan, cells: BenchCell[]): string {
-  switch (plan.format) {
+  return renderReport(plan.format, cells);
+}
+
+/** Cells as a report in one of bench's formats (`bench merge` prints its cells with it too). */
+export function renderReport(format: BenchFormat, cells: BenchCell[]): string {
+  switch (format) {
     case "json":
       return renderCellsJson(cells);
     case "csv":
@@ -194,8 +247,75 @@ function render(plan: BenchPlan, cells: BenchCell[]): string {
     default:
       return cells.map((c) =>
         `This is netlab bench ${VERSION}, an ApacheBench-compatible load generator\n\n` +
-        `Benchmarking ${c.runs[0]?.hostname ?? c.url} (be patient).....done\n\n\n${renderAbCell(c)}`
+        `Benchmarking ${c.runs[0]?.hostname ?? c.url} (be patient).....done\n${mergedLine(c)}\n\n${
+          renderAbCell(c)
+        }`
       ).join("\n");
+  }
+}
+
+/** For a cell from `bench merge`: what it was merged from ("" otherwise). */
+function mergedLine(cell: BenchCell): string {
+  const m = cell.merged;
+  if (m === undefined) return "";
+  const shards = m.shards.length > 0 ? ` (shards ${m.shards.join(", ")})` : "";
+  const urls = m.urls.length > 1 ? `; URLs ${m.urls.join(", ")}` : "";
+  return `Merged from ${m.cells} reports${shards}${urls}\n`;
+}
+
+/** Set on the copy of netlab that `--insecure` starts with certificate checks off. */
+const INSECURE_ENV = "NETLAB_BENCH_INSECURE";
+
+function insecureChild(): boolean {
+  const env = Deno.permissions.querySync({ name: "env", variable: INSECURE_ENV });
+  return env.state === "granted" && Deno.env.get(INSECURE_ENV) === "1";
+}
+
+/**
+ * Deno verifies every certificate unless started with `--unsafely-ignore-certificate-errors`, and
+ * no API turns that off for one connection: so `--insecure` runs this same bench again in a Deno
+ * started with that flag, for the URLs' hosts only, and passes its output and exit code through.
+ */
+async function runInsecure(ctx: CliContext, urls: string[]): Promise<number> {
+  const hosts = [...new Set(urls.map((u) => new URL(u).hostname.replace(/^\[|\]$/g, "")))];
+  const self = selfCommand([...(ctx.args ?? [])]);
+  if (self.args[0] !== "run") {
+    throw new NetlabError(
+      "Cannot use --insecure in a compiled netlab: its Deno flags are fixed; use --cacert FILE",
+    );
+  }
+  const args = [
+    "run",
+    `--unsafely-ignore-certificate-errors=${hosts.join(",")}`,
+    ...self.args.slice(1),
+  ];
+  const child = new Deno.Command(self.cmd, {
+    args,
+    env: { [INSECURE_ENV]: "1" },
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  // Ctrl-C reaches the child too (same process group); it prints its report and exits.
+  const status = await child.status;
+  return status.signal !== null ? 128 + (status.signal === "SIGINT" ? 2 : 15) : status.code;
+}
+
+async function readCaCert(path: string): Promise<string> {
+  try {
+    const pem = await Deno.readTextFile(path);
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new NetlabError(`Cannot use --cacert "${path}": no PEM certificate in it`);
+    }
+    return pem;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NetlabError(`Cannot read --cacert "${path}": no such file`, { cause: err });
+    }
+    if (err instanceof Deno.errors.PermissionDenied) {
+      throw new NetlabError(`Cannot read --cacert "${path}": permission denied`, { cause: err });
+    }
+    throw err;
   }
 }
 
@@ -213,18 +333,39 @@ async function readBody(path: string): Promise<Uint8Array> {
   }
 }
 
+/** Fails now if `path` cannot be written, leaving an existing file as it is. */
+async function checkWritable(path: string): Promise<void> {
+  let existed = true;
+  try {
+    await Deno.lstat(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw reportError(path, err);
+    existed = false;
+  }
+  try {
+    (await Deno.open(path, { write: true, create: true })).close();
+    if (!existed) await Deno.remove(path);
+  } catch (err) {
+    throw reportError(path, err);
+  }
+}
+
 async function writeReport(path: string, text: string): Promise<void> {
   try {
     await Deno.writeTextFile(path, text);
   } catch (err) {
-    const why = err instanceof Deno.errors.NotFound
-      ? "no such directory"
-      : err instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : err instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : null;
-    if (why === null) throw err;
-    throw new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
+    throw reportError(path, err);
   }
+}
+
+function reportError(path: string, err: unknown): unknown {
+  const why = err instanceof Deno.errors.NotFound
+    ? "no such directory"
+    : err instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : err instanceof Deno.errors.IsADirectory
+    ? "it is a directory"
+    : null;
+  if (why === null) return err;
+  return new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
 }

@@ -10,7 +10,7 @@ import type { CliContext } from "./context.ts";
 import { NetlabError, UsageError } from "../errors.ts";
 import type { BenchCell } from "../bench/cell.ts";
 import { cellsOf, compareReports, regressions } from "../bench/compare.ts";
-import { renderComparison } from "../bench/render/compare.ts";
+import { renderBenchComparison } from "../bench/render/compare.ts";
 
 /** Builds the `bench compare` subcommand. */
 export function benchCompareCommand(ctx: CliContext): Command {
@@ -33,7 +33,7 @@ export function benchCompareCommand(ctx: CliContext): Command {
         }
       }
       const comparison = compareReports(await readCells(basePath), await readCells(newPath));
-      ctx.print(renderComparison(comparison));
+      ctx.print(renderBenchComparison(comparison));
       if (limit !== null) {
         const bad = regressions(comparison, limit);
         if (bad.length > 0) {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ReadyInfo } from "../runtime/ready.ts";
+
 /** The runtime surroundings of one CLI invocation. */
 export interface CliContext {
   /** Aborted on the first SIGINT/SIGTERM. */
@@ -24,6 +26,13 @@ export interface CliContext {
    * (130 for SIGINT, 143 for SIGTERM).
    */
   interruptExitCode(): number;
+  /**
+   * Called by a server once it takes requests, with the address it bound; `main.ts` turns it into
+   * a ready line when a parent asked for one (see `lib/runtime/ready.ts`).
+   */
+  ready?(info: ReadyInfo): void;
+  /** The command line's arguments, for a command that must run itself again (bench --insecure). */
+  args?: readonly string[];
   /** URL of the program's entry module (`main.ts`); `netlab pool` starts its workers from it. */
   entryUrl?: string;
 }

@@ -70,7 +70,7 @@ function reportError(dir: string): (err: unknown) => never {
     ];
     if (expected.some((type) => err instanceof type)) {
       const why = (err as Error).message.replace(/ \(os error \d+\).*$/, "");
-      throw new NetlabError(`Cannot write the report to '${dir}': ${why}`, { cause: err });
+      throw new NetlabError(`Cannot write the report to "${dir}": ${why}`, { cause: err });
     }
     throw err;
   };
@@ -162,9 +162,15 @@ Examples:
   netlab lab --repeat 5 --anchors none         more runs per cell, no nginx or HAProxy rows
   netlab lab -k --demo-routes --workers 4      keep-alive, plus the CPU-bound route
   netlab lab --backend-ports 0,0,0,0 --balancer-port 0 --async-port 0 --pool-port 0
-                                               any free ports`,
+                                               any free ports
+
+Ports: a default port that is busy gives way to a free one, and the lab says which; a port given
+on the command line must be free (or only held by TIME-WAIT, which the lab waits out) or the lab
+stops with an error naming its flag.`,
     )
-    .action(async (opts) => {
+    .action(async (opts, cmd) => {
+      // Only a port given on the command line must be had; a busy default gives way to a free one.
+      const given = (name: string) => cmd.getOptionValueSource(name) === "cli";
       await setupLogging(
         { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
         ctx.logStream,
@@ -177,7 +183,8 @@ Examples:
         else ctx.printErr(`${text}\n`);
       };
       const onProgress = (event: LabProgress) => {
-        if (opts.quiet) return;
+        // a port other than the one the user expects is worth a line even with --quiet
+        if (opts.quiet && event.kind !== "moved") return;
         if (event.kind === "ready") {
           for (const s of event.servers) {
             say(`started the ${s.name} on ${s.address} (pid ${s.pid})`, { ...s });
@@ -197,6 +204,11 @@ Examples:
           });
         } else if (event.kind === "interrupted") {
           say(`stopping early: ${event.reason}`, { reason: event.reason });
+        } else if (event.kind === "moved") {
+          say(
+            `port ${event.wanted} is busy: the ${event.server} listens on ${event.address} instead (give ${event.flag} to insist on a port)`,
+            { ...event },
+          );
         } else if (event.kind === "waiting") {
           say(
             `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)`,
@@ -221,10 +233,10 @@ Examples:
           ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
           demoRoutes: opts.demoRoutes,
           workMs: opts.workMs,
-          backendPorts: opts.backendPorts,
-          balancerPort: opts.balancerPort,
-          asyncPort: opts.asyncPort,
-          poolPort: opts.poolPort,
+          ...(given("backendPorts") ? { backendPorts: opts.backendPorts } : {}),
+          ...(given("balancerPort") ? { balancerPort: opts.balancerPort } : {}),
+          ...(given("asyncPort") ? { asyncPort: opts.asyncPort } : {}),
+          ...(given("poolPort") ? { poolPort: opts.poolPort } : {}),
           statsPort: opts.statsPort,
           engine: opts.engine,
           ...(ctx.entryUrl !== undefined ? { benchWorkerUrl: ctx.entryUrl } : {}),

@@ -83,7 +83,8 @@ Examples:
         logLevel: quiet ? "warning" : "info",
         drainTimeoutMs: DRAIN_MS,
       });
-      await pool.start();
+      const addr = await pool.start();
+      ctx.ready?.({ command: "pool", host: addr.hostname, port: addr.port });
       // --quiet drops info records, but tools still need to learn the port
       if (quiet) {
         ctx.printErr(

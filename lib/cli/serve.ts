@@ -9,7 +9,8 @@ import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, setupLogging } from "./logging.ts";
 import { defaultRoot } from "../runtime/assets.ts";
-import { authority, serve, type ServeOptions } from "../server/async.ts";
+import { serve, type ServeOptions } from "../server/async.ts";
+import { formatAddress } from "../runtime/address.ts";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
 export const DRAIN_MS = 4000;
@@ -156,12 +157,13 @@ Examples:
         if (mapped !== err) throw mapped;
         if (options.cert !== undefined && err instanceof Error) {
           throw new NetlabError(
-            `Cannot serve HTTPS on ${authority(flags.host, flags.port)}: ${err.message}`,
+            `Cannot serve HTTPS on ${formatAddress(flags.host, flags.port)}: ${err.message}`,
             { cause: err },
           );
         }
         throw err;
       }
+      ctx.ready?.({ command: "serve", host: server.addr.hostname, port: server.addr.port });
       // --quiet drops info records, but tools still need to learn the port
       if (flags.quiet) {
         ctx.printErr(listeningLine("serve", server.url, flags.logFormat as LogFormat));

@@ -41,7 +41,15 @@ export interface StaticOptions {
   clock?: () => number;
 }
 
-/** Files up to this size are cached in memory unless told otherwise. */
+/**
+ * Files up to this size are cached in memory unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CACHE_MAX_FILE_BYTES } from "@netlab/netlab/http";
+ * console.log(DEFAULT_CACHE_MAX_FILE_BYTES); // 262144
+ * ```
+ */
 export const DEFAULT_CACHE_MAX_FILE_BYTES = 256 * 1024;
 const CACHE_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 const REVALIDATE_MS = 1000;
@@ -75,6 +83,16 @@ export type Responder = (
  * `Deno.serve` takes that as is and skips a promise per request.
  *
  * Errors thrown while serving are logged (category `netlab.http`) and answered with a 500.
+ *
+ * @param options The root and what to allow.
+ * @returns A responder for `Deno.serve`.
+ *
+ * @example
+ * ```ts ignore
+ * import { createStaticResponder } from "@netlab/netlab/http";
+ *
+ * Deno.serve({ port: 8000 }, createStaticResponder({ root: "./www" }));
+ * ```
  */
 export function createStaticResponder(options: StaticOptions): Responder {
   const root = resolve(options.root);
@@ -264,6 +282,26 @@ const HOT_KEY = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
 /**
  * Creates the static file handler for `options.root`: {@link createStaticResponder} with the
  * {@link Handler} signature.
+ *
+ * @param options The root and what to allow (listings, dotfiles, CORS, compression, demo routes).
+ * @returns A handler for `Deno.serve`, or to call directly with a `Request`.
+ *
+ * @example Serve a directory with Deno.serve
+ * ```ts ignore
+ * import { createStaticHandler } from "@netlab/netlab/http";
+ *
+ * const handler = createStaticHandler({ root: "./www", cors: true });
+ * Deno.serve({ port: 8000 }, handler);
+ * ```
+ *
+ * @example Call it without a socket
+ * ```ts ignore
+ * import { createStaticHandler } from "@netlab/netlab/http";
+ *
+ * const handler = createStaticHandler({ root: "./www" });
+ * const res = await handler(new Request("http://localhost/page.html"));
+ * console.log(res.status, res.headers.get("etag"));
+ * ```
  */
 export function createStaticHandler(options: StaticOptions): Handler {
   const respond = createStaticResponder(options);

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { NetlabError, UsageError } from "../errors.ts";
 import { runMode } from "../runtime/mode.ts";
-import { freePort } from "./_ports.ts";
 import type { AnchorModel, AnchorStatus } from "./types.ts";
 
 /** The references the lab knows. */
@@ -28,6 +27,16 @@ const STOP_GRACE_MS = 5_000;
 
 /** Where nginx and HAProxy are installed (sbin: often not on a user's PATH). */
 const TOOL_DIRS = ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin"];
+
+/**
+ * A port that was free a moment ago: nginx and HAProxy cannot be given port 0 and report what they
+ * bound, so the lab picks one (another process could take it first; the reference then fails to
+ * start and says so).
+ */
+function freePort(host: string): number {
+  using listener = Deno.listen({ hostname: host, port: 0 });
+  return listener.addr.port;
+}
 
 /** Where the tool is (its path), or undefined when not installed. */
 function which(tool: AnchorName, dirs: readonly string[]): string | undefined {

@@ -1,4 +1,5 @@
 import { NetlabError, UsageError } from "../errors.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { heldOnlyByTimeWait, TIME_WAIT_MS } from "../runtime/time_wait.ts";
 
 /** A port the lab needs, with who needs it and the flag that changes it. */
@@ -6,6 +7,11 @@ export interface PortNeed {
   port: number;
   what: string;
   flag: string;
+  /**
+   * False for the lab's default, which gives way to any free port when busy; a port that was
+   * asked for (true, the default) must be had or the lab fails.
+   */
+  given?: boolean;
 }
 
 /** What {@link checkPortsFree} may wait for, and whom it tells. */
@@ -50,15 +56,53 @@ export async function checkPortsFree(
 }
 
 function inUse(host: string, need: PortNeed): NetlabError {
-  const where = host.includes(":") ? `[${host}]` : host;
   return new NetlabError(
-    `Cannot listen on ${where}:${need.port}: address already in use (needed by the ${need.what}; change it with ${need.flag})`,
+    `Cannot listen on ${
+      formatAddress(host, need.port)
+    }: address already in use (needed by the ${need.what}; change it with ${need.flag})`,
   );
+}
+
+/**
+ * The ports to start the servers on, in the order of `needs`. Ports that were asked for are
+ * checked as {@linkcode checkPortsFree} does; a default port that is busy (or asked for by another
+ * server) becomes 0, any free port, which the server reports in its ready line once bound. Nothing
+ * is probed and released for later: the server binds its port itself.
+ */
+export async function choosePorts(
+  host: string,
+  needs: PortNeed[],
+  wait: PortWait = {},
+): Promise<number[]> {
+  checkHost(host);
+  const given = needs.filter((n) => n.given !== false);
+  await checkPortsFree(host, given, wait);
+  const taken = new Set(given.map((n) => n.port).filter((p) => p !== 0));
+  return needs.map((need) => {
+    if (need.given !== false || need.port === 0) return need.port;
+    if (taken.has(need.port) || !tryListen(host, need)) return 0;
+    taken.add(need.port);
+    return need.port;
+  });
+}
+
+/** Fails with one line naming --host when nothing can listen on `host` at all. */
+export function checkHost(host: string): void {
+  try {
+    Deno.listen({ hostname: host, port: 0 }).close();
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable || !(err instanceof Error)) throw err;
+    const why = err instanceof Deno.errors.AddrNotAvailable
+      ? "address not available"
+      : err.message.startsWith("failed to lookup address")
+      ? "cannot resolve it"
+      : err.message.replace(/ \(os error \d+\)$/, "");
+    throw new NetlabError(`Cannot listen on "${host}" (--host): ${why}`, { cause: err });
+  }
 }
 
 /** Binds and releases the port: true if it could be had, false if it is in use. */
 function tryListen(host: string, need: PortNeed): boolean {
-  const where = host.includes(":") ? `[${host}]` : host;
   try {
     Deno.listen({ hostname: host, port: need.port }).close();
     return true;
@@ -67,20 +111,10 @@ function tryListen(host: string, need: PortNeed): boolean {
     if (
       err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.AddrNotAvailable
     ) {
-      throw new NetlabError(`Cannot listen on ${where}:${need.port}: ${err.message}`, {
+      throw new NetlabError(`Cannot listen on ${formatAddress(host, need.port)}: ${err.message}`, {
         cause: err,
       });
     }
     throw err;
-  }
-}
-
-/** A port that was free a moment ago (for helpers that cannot report the port they took). */
-export function freePort(host: string): number {
-  const listener = Deno.listen({ hostname: host, port: 0 });
-  try {
-    return (listener.addr as Deno.NetAddr).port;
-  } finally {
-    listener.close();
   }
 }

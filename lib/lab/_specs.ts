@@ -1,22 +1,22 @@
 import type { ChildSpec } from "./children.ts";
 import type { LabOptions } from "./lab.ts";
 
-const isListening = (line: string) => line.includes("listening on");
-// The pool logs per-worker progress first; only its supervisor's "ready" means every worker listens.
-const isPoolReady = (line: string) => /\bready\b/.test(line) && isListening(line);
-
 function serverArgs(command: string, host: string, port: number, demo: boolean): string[] {
   const args = [command, "--host", host, "--port", String(port), "--quiet"];
   return demo ? [...args, "--demo-routes"] : args;
 }
 
-/** `host:port` with brackets for IPv6, as the balancer and URLs want it. */
-export function authority(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+/** The ports the lab's servers are started on (0: any free one, learnt from the ready line). */
+export interface LabPorts {
+  backendPorts: number[];
+  balancerPort: number;
+  asyncPort: number;
+  poolPort: number;
+  statsPort: number;
 }
 
 /** The standalone async server, the worker pool and the async servers behind the balancer. */
-export function serverSpecs(o: Required<LabOptions>): {
+export function serverSpecs(o: Required<LabOptions>, ports: LabPorts): {
   async: ChildSpec;
   pool: ChildSpec;
   backends: ChildSpec[];
@@ -24,24 +24,21 @@ export function serverSpecs(o: Required<LabOptions>): {
   return {
     async: {
       name: "async server",
-      args: serverArgs("serve", o.host, o.asyncPort, o.demoRoutes),
-      isReady: isListening,
+      args: serverArgs("serve", o.host, ports.asyncPort, o.demoRoutes),
       hint: "change it with --async-port",
     },
     pool: {
       name: "worker pool",
       args: [
-        ...serverArgs("pool", o.host, o.poolPort, o.demoRoutes),
+        ...serverArgs("pool", o.host, ports.poolPort, o.demoRoutes),
         "--workers",
         String(o.workers),
       ],
-      isReady: isPoolReady,
       hint: "change it with --pool-port",
     },
-    backends: o.backendPorts.map((port, i) => ({
+    backends: ports.backendPorts.map((port, i) => ({
       name: `async server ${i + 1}`,
       args: serverArgs("serve", o.host, port, o.demoRoutes),
-      isReady: isListening,
       hint: "change it with --backend-ports",
     })),
   };
@@ -49,12 +46,12 @@ export function serverSpecs(o: Required<LabOptions>): {
 
 /**
  * The balancer in front of `backends`. It runs quiet (no line per connection, which would slow the
- * very thing being measured); quiet, it still says where it listens, once its stats endpoint is up.
+ * very thing being measured); its ready line carries the stats endpoint's port too.
  */
 export function balancerSpec(
   o: Required<LabOptions>,
+  ports: LabPorts,
   backends: string[],
-  statsUrl: string,
 ): ChildSpec {
   return {
     name: "balancer",
@@ -63,13 +60,12 @@ export function balancerSpec(
       "--host",
       o.host,
       "--port",
-      String(o.balancerPort),
+      String(ports.balancerPort),
       "--quiet",
       "--stats-port",
-      String(new URL(statsUrl).port),
+      String(ports.statsPort),
       ...backends.flatMap((b) => ["--backend", b]),
     ],
-    isReady: isListening,
     hint: "change it with --balancer-port",
   };
 }

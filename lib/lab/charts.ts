@@ -220,6 +220,16 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
  *
  * @param result a finished lab
  * @returns the charts as SVG strings, in {@link labChartSpecs} order
+ *
+ * @example
+ * ```ts ignore
+ * import { renderLabCharts } from "@netlab/netlab/lab";
+ *
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * for (const chart of await renderLabCharts(result)) {
+ *   await Deno.writeTextFile(`${chart.id}.svg`, chart.svg);
+ * }
+ * ```
  */
 export async function renderLabCharts(result: LabResult): Promise<LabChart[]> {
   const charts: LabChart[] = [];

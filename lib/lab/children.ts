@@ -1,22 +1,21 @@
 /**
- * The lab's servers as child processes of the same program: started, waited for until they log
- * that they are ready, and always stopped again (on success, on error and on Ctrl-C) so no process
+ * The lab's servers as child processes of the same program: started, waited for until they print
+ * their ready line (which carries the port they bound), and always stopped again (on success, on error and on Ctrl-C) so no process
  * and no port is left behind.
  *
  * @module
  */
 import { NetlabError } from "../errors.ts";
 import { selfCommand, STOP_WITH_PARENT_ENV } from "../runtime/self.ts";
+import { parseReadyLine, READY_LINE_ENV, type ReadyInfo } from "../runtime/ready.ts";
 import { readLines } from "./_lines.ts";
 
-/** What to start and how to know it is ready. */
+/** What to start. It is ready once it prints its ready line (see `lib/runtime/ready.ts`). */
 export interface ChildSpec {
   /** Name used in messages and reports, e.g. "balancer" or "async server 1". */
   name: string;
-  /** netlab arguments, e.g. `["serve", "--port", "0", "--quiet"]`. */
+  /** netlab arguments of a server command, e.g. `["serve", "--port", "0", "--quiet"]`. */
   args: string[];
-  /** True for the log line that says the child is ready to take requests. */
-  isReady(line: string): boolean;
   /** Added to a failure message, e.g. "change it with --balancer-port". */
   hint?: string;
 }
@@ -28,18 +27,8 @@ const STOP_GRACE_MS = 5_000;
 /** Lines of a child's output kept for error messages. */
 const TAIL_LINES = 20;
 
-/** `listening on http://127.0.0.1:9002/`, `listening on 127.0.0.1:44444`, `[::1]` too. */
-const LISTENING = /listening on (?:[a-z]+:\/\/)?(\[[0-9a-fA-F:.]+\]|[^\s:/"']+):(\d+)/;
-
 /** How netlab prefixes its one-line errors: "netlab serve: ", "netlab: ". */
 const SAID = /^netlab(?: \w+)?: /;
-
-/** The host and port named by a `listening on ...` log line, or undefined. */
-export function parseListening(line: string): { host: string; port: number } | undefined {
-  const m = LISTENING.exec(line);
-  if (!m) return undefined;
-  return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
-}
 
 /** One running netlab child process. Stop it with `await using` or {@link LabChild.stop}. */
 export class LabChild implements AsyncDisposable {
@@ -51,8 +40,8 @@ export class LabChild implements AsyncDisposable {
   #drained: Promise<void>;
   #status: Promise<Deno.CommandStatus>;
   #exited: Deno.CommandStatus | undefined;
-  #port: number | undefined;
-  #host: string | undefined;
+  #ready: ReadyInfo | undefined;
+  #onReady = Promise.withResolvers<void>();
 
   constructor(spec: ChildSpec) {
     this.name = spec.name;
@@ -64,7 +53,7 @@ export class LabChild implements AsyncDisposable {
       stdin: "piped",
       stdout: "null",
       stderr: "piped",
-      env: { NO_COLOR: "1", [STOP_WITH_PARENT_ENV]: "1" },
+      env: { NO_COLOR: "1", [STOP_WITH_PARENT_ENV]: "1", [READY_LINE_ENV]: "1" },
     }).spawn();
     this.pid = this.#process.pid;
     this.#status = this.#process.status.then((s) => {
@@ -76,16 +65,20 @@ export class LabChild implements AsyncDisposable {
     this.#drained.catch(() => {});
   }
 
-  /** The port the child said it listens on (known once ready). */
-  get port(): number {
-    if (this.#port === undefined) throw new Error(`The ${this.name} has not said its port yet`);
-    return this.#port;
+  /** What the child's ready line said: the port it bound and where (known once ready). */
+  get bound(): ReadyInfo {
+    if (this.#ready === undefined) throw new Error(`The ${this.name} is not ready yet`);
+    return this.#ready;
   }
 
-  /** The host the child said it listens on (known once ready). */
+  /** The port the child listens on (known once ready). */
+  get port(): number {
+    return this.bound.port;
+  }
+
+  /** The host the child listens on (known once ready). */
   get host(): string {
-    if (this.#host === undefined) throw new Error(`The ${this.name} has not said its host yet`);
-    return this.#host;
+    return this.bound.host;
   }
 
   /** Calls `fn` for every later line the child writes to stderr; returns an unsubscribe. */
@@ -104,25 +97,19 @@ export class LabChild implements AsyncDisposable {
     for await (const line of readLines(this.#process.stderr)) {
       this.#tail.push(line);
       if (this.#tail.length > TAIL_LINES) this.#tail.shift();
-      const at = parseListening(line);
-      if (at) {
-        this.#host = at.host;
-        this.#port = at.port;
+      const ready = this.#ready === undefined ? parseReadyLine(line) : undefined;
+      if (ready !== undefined) {
+        this.#ready = ready;
+        this.#onReady.resolve();
       }
       for (const fn of this.#listeners) fn(line);
     }
   }
 
-  /** Resolves when `spec.isReady` matches a line; rejects if the child exits, times out or aborts. */
+  /** Resolves at the child's ready line; rejects if the child exits, times out or aborts. */
   async ready(spec: ChildSpec, signal?: AbortSignal): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const off = this.onLine((line) => {
-      try {
-        if (spec.isReady(line) && this.#port !== undefined) resolve();
-      } catch (err) {
-        reject(err); // a throwing isReady fails this wait, not the drain of stderr
-      }
-    });
+    this.#onReady.promise.then(resolve);
     const timer = setTimeout(
       () => reject(this.#failure(spec, `not ready after ${READY_TIMEOUT_MS / 1000} s`)),
       READY_TIMEOUT_MS,
@@ -139,7 +126,6 @@ export class LabChild implements AsyncDisposable {
       if (signal?.aborted) throw signal.reason;
       await promise;
     } finally {
-      off();
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
@@ -147,7 +133,7 @@ export class LabChild implements AsyncDisposable {
 
   /** The child's own one-line error, if it printed one (its ready line is not one). */
   #said(): string | undefined {
-    const line = this.#tail.findLast((l) => SAID.test(l) && parseListening(l) === undefined);
+    const line = this.#tail.findLast((l) => SAID.test(l) && !/\b(listening|stats) on /.test(l));
     return line?.replace(SAID, "");
   }
 

@@ -22,8 +22,10 @@ import {
 } from "./options.ts";
 import { readBalancerStats } from "./_connections.ts";
 import { planRuns } from "./_plan.ts";
-import { checkPortsFree, freePort } from "./_ports.ts";
-import { authority, balancerSpec, serverSpecs } from "./_specs.ts";
+import { choosePorts, type PortNeed } from "./_ports.ts";
+import { balancerSpec, type LabPorts, serverSpecs } from "./_specs.ts";
+import { formatAddress } from "../runtime/address.ts";
+import { defaultDispatch } from "../server/pool_options.ts";
 import { loadAverage, timedRun } from "./_summary.ts";
 import { cellClient, summarize } from "../bench/summary.ts";
 import { ChildGroup } from "./children.ts";
@@ -55,7 +57,9 @@ export type LabProgress =
   | { kind: "interrupted"; reason: string }
   | { kind: "stopped" }
   /** A port is held by closed connections in TIME-WAIT; the lab waits for the kernel to free it. */
-  | { kind: "waiting"; port: number };
+  | { kind: "waiting"; port: number }
+  /** A default port was busy: the server took a free one instead (`address`). */
+  | { kind: "moved"; server: string; flag: string; wanted: number; address: string };
 
 /** How to stop a lab early and where to hear about it. */
 export interface LabHooks {
@@ -81,6 +85,23 @@ interface Target {
  * @param options ports, requests, repeats, concurrency levels, references (see {@link LabOptions})
  * @param hooks an AbortSignal and a progress callback
  * @returns the lab's result, ready for the renderers
+ *
+ * @example A quick lab on free ports
+ * ```ts ignore
+ * import { renderLabMarkdown, runLab, writeLabReport } from "@netlab/netlab/lab";
+ *
+ * const result = await runLab({
+ *   requests: 200,
+ *   concurrencyLevels: [1, 10],
+ *   backendPorts: [0, 0, 0, 0],
+ *   balancerPort: 0,
+ *   asyncPort: 0,
+ *   poolPort: 0,
+ *   anchors: "none",
+ * }, { onProgress: (e) => e.kind === "run" && console.log(e.index, e.total) });
+ * console.log(renderLabMarkdown(result));
+ * await writeLabReport(result, "lab-report/mine");
+ * ```
  */
 export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Promise<LabResult> {
   const o = labSettings(options);
@@ -90,36 +111,62 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
   const startedAt = new Date().toISOString();
   const loadStart = loadAverage();
   const anchorChoice = chooseAnchors(o.anchors);
-  await checkPortsFree(o.host, [
+  const needs: PortNeed[] = [
     ...o.backendPorts.map((port, i) => ({
       port,
       what: `async server ${i + 1}`,
       flag: "--backend-ports",
+      given: options.backendPorts !== undefined,
     })),
-    { port: o.balancerPort, what: "balancer", flag: "--balancer-port" },
-    { port: o.asyncPort, what: "async server", flag: "--async-port" },
-    { port: o.poolPort, what: "worker pool", flag: "--pool-port" },
+    {
+      port: o.balancerPort,
+      what: "balancer",
+      flag: "--balancer-port",
+      given: options.balancerPort !== undefined,
+    },
+    {
+      port: o.asyncPort,
+      what: "async server",
+      flag: "--async-port",
+      given: options.asyncPort !== undefined,
+    },
+    {
+      port: o.poolPort,
+      what: "worker pool",
+      flag: "--pool-port",
+      given: options.poolPort !== undefined,
+    },
     { port: o.statsPort, what: "balancer's stats endpoint", flag: "--stats-port" },
-  ], { signal, onWait: (port) => hooks.onProgress?.({ kind: "waiting", port }) });
+  ];
+  const chosen = await choosePorts(o.host, needs, {
+    signal,
+    onWait: (port) => hooks.onProgress?.({ kind: "waiting", port }),
+  });
+  const backendCount = o.backendPorts.length;
+  const ports: LabPorts = {
+    backendPorts: chosen.slice(0, backendCount),
+    balancerPort: chosen[backendCount]!,
+    asyncPort: chosen[backendCount + 1]!,
+    poolPort: chosen[backendCount + 2]!,
+    statsPort: chosen[backendCount + 3]!,
+  };
 
   const cells = new Map<string, LabCell>();
   let servers: LabServer[] = [];
   let connections: BackendConnections[] = [];
   let interrupted: string | null = null;
-  let poolDispatch: string | null = null;
   {
     await using group = new ChildGroup();
-    const specs = serverSpecs(o);
+    const specs = serverSpecs(o, ports);
     const [asyncServer, pool, ...backends] = await group.startAll(
       [specs.async, specs.pool, ...specs.backends],
       signal,
     );
-    const statsUrl = `http://${authority(o.host, o.statsPort || freePort(o.host))}/stats`;
     const balancer = await group.start(
-      balancerSpec(o, backends.map((b) => authority(b.host, b.port)), statsUrl),
+      balancerSpec(o, ports, backends.map((b) => formatAddress(b.host, b.port))),
       signal,
     );
-    poolDispatch = pool!.tail.map((l) => /\((\w+) dispatch\)/.exec(l)?.[1]).find(Boolean) ?? null;
+    const statsUrl = `http://${formatAddress(balancer.host, balancer.bound.statsPort!)}/stats`;
     await using anchors = await startAnchors({
       host: o.host,
       workers: o.workers,
@@ -137,13 +184,13 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
       ...own.map(([model, c]) => ({
         model,
         reference: false,
-        base: `http://${authority(c!.host, c!.port)}`,
+        base: `http://${formatAddress(c!.host, c!.port)}`,
         assertRunning: () => group.assertRunning(),
       })),
       ...anchors.processes.map((p) => ({
         model: p.model,
         reference: true,
-        base: `http://${authority(p.host, p.port)}`,
+        base: `http://${formatAddress(p.host, p.port)}`,
         assertRunning: () => p.assertRunning(),
       })),
     ].sort((a, b) => MODEL_ORDER.indexOf(a.model) - MODEL_ORDER.indexOf(b.model));
@@ -151,16 +198,30 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
       ...group.children.map((c) => ({
         name: c.name,
         role: own.find(([, t]) => t === c)?.[0] ?? "backend" as const,
-        address: authority(c.host, c.port),
+        address: formatAddress(c.host, c.port),
         pid: c.pid,
       })),
       ...anchors.processes.map((p) => ({
         name: p.name,
         role: p.model,
-        address: authority(p.host, p.port),
+        address: formatAddress(p.host, p.port),
         pid: p.pid,
       })),
     ];
+    // the same order as `needs`, whose last entry (the stats endpoint) is no server of its own
+    const inNeedsOrder = [...backends, balancer, asyncServer!, pool!];
+    needs.slice(0, -1).forEach((need, i) => {
+      const child = inNeedsOrder[i]!;
+      if (chosen[i] === 0 && need.port !== 0) {
+        hooks.onProgress?.({
+          kind: "moved",
+          server: child.name,
+          flag: need.flag,
+          wanted: need.port,
+          address: formatAddress(child.host, child.port),
+        });
+      }
+    });
     hooks.onProgress?.({ kind: "ready", servers });
 
     const control = signal ? { signal } : {};
@@ -267,7 +328,8 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
       cpus: navigator.hardwareConcurrency,
       loadAverageStart: loadStart,
       loadAverageEnd: loadAverage(),
-      poolDispatch,
+      // The lab starts the pool without --dispatch, so it runs the platform's default.
+      poolDispatch: defaultDispatch(),
       benchThreads: done[0]?.runs[0]?.threads ?? 0,
     },
     anchors: anchorChoice.statuses,

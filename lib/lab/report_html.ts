@@ -69,6 +69,14 @@ code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
  * @param result a finished lab
  * @param charts its charts, rendered to SVG by `renderLabCharts`
  * @returns a complete HTML document
+ *
+ * @example
+ * ```ts ignore
+ * import { renderLabCharts, renderLabHtml } from "@netlab/netlab/lab";
+ *
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * await Deno.writeTextFile("report.html", renderLabHtml(result, await renderLabCharts(result)));
+ * ```
  */
 export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
   const parts: string[] = [];

@@ -61,6 +61,14 @@ export function interruptedNote(result: LabResult): string | undefined {
  *
  * @param result a lab's result
  * @returns markdown text ending with a newline
+ *
+ * @example
+ * ```ts ignore
+ * import { renderLabMarkdown } from "@netlab/netlab/lab";
+ *
+ * const result = JSON.parse(await Deno.readTextFile("lab-report/results.json"));
+ * console.log(renderLabMarkdown(result));
+ * ```
  */
 export function renderLabMarkdown(result: LabResult): string {
   const out = ["# netlab lab report", "", describeSettings(result), ""];

@@ -26,6 +26,14 @@ export interface LabReportFiles {
  * @param result a finished lab
  * @param dir output directory
  * @returns the paths written
+ *
+ * @example
+ * ```ts ignore
+ * import { runLab, writeLabReport } from "@netlab/netlab/lab";
+ *
+ * const files = await writeLabReport(await runLab(), "lab-report");
+ * console.log(files.html);
+ * ```
  */
 export async function writeLabReport(result: LabResult, dir: string): Promise<LabReportFiles> {
   await Deno.mkdir(dir, { recursive: true });

@@ -5,15 +5,14 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
+import { formatAddress } from "../runtime/address.ts";
 import type { Handler, Responder } from "../http/handler.ts";
 import { targetStart } from "../http/_host.ts";
 
 function clientOf(info: Deno.ServeHandlerInfo | undefined): string {
   const addr = info?.remoteAddr;
   if (addr === undefined || !("hostname" in addr)) return "-";
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+  return formatAddress(addr.hostname, addr.port);
 }
 
 /** Visible ASCII only: no spaces or control characters. */
@@ -29,6 +28,19 @@ function literal(text: string): string {
 /**
  * Wraps `handler` so every request logs one info line on `logger`, with the same fields as
  * structured properties for `--log-format json`. The time is until the response head is ready.
+ *
+ * @param handler The handler to wrap.
+ * @param logger Where the lines go, e.g. `getLogger(["netlab", "access"])`.
+ * @returns The wrapped handler.
+ *
+ * @example
+ * ```ts ignore
+ * import { getLogger } from "@logtape/logtape";
+ * import { createStaticHandler, withAccessLog } from "@netlab/netlab/server";
+ *
+ * const handler = withAccessLog(createStaticHandler({ root: "." }), getLogger(["app"]));
+ * Deno.serve(handler);
+ * ```
  */
 export function withAccessLog(handler: Responder, logger: Logger): Handler {
   return async (req, info) => {

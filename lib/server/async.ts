@@ -7,6 +7,7 @@
 import { getLogger, type Logger } from "@logtape/logtape";
 import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
 import { withAccessLog } from "./access_log.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { listen } from "./_listener.ts";
 
 /** Options of {@link serve}: where to listen, what to serve and when to stop. */
@@ -43,14 +44,25 @@ export interface RunningServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-/** Formats `host:port` as a URL authority (brackets for IPv6). */
-export function authority(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
 /**
  * Starts serving and resolves once listening, after logging `listening on http://HOST:PORT/`.
  * Throws the `Deno.errors.*` error of a failed listen (e.g. `AddrInUse`) unchanged.
+ *
+ * @param options Where to listen (`host` @default "127.0.0.1", `port` @default 8000), what to
+ * serve (every {@link StaticOptions} field), `cert`/`key` PEM text, `signal`, `accessLog`
+ * @default true.
+ * @returns The running server, with its bound address and URL, once it listens.
+ *
+ * @example Serve www/ on a free port, then stop
+ * ```ts ignore
+ * import { defaultRoot, serve } from "@netlab/netlab/server";
+ *
+ * const controller = new AbortController();
+ * const server = await serve({ root: await defaultRoot(), port: 0, signal: controller.signal });
+ * console.log((await fetch(new URL("page.html", server.url))).status); // 200
+ * controller.abort();
+ * await server.finished;
+ * ```
  */
 export function serve(options: ServeOptions): Promise<RunningServer> {
   try {
@@ -84,7 +96,7 @@ function start(options: ServeOptions): RunningServer {
     logger,
   );
   const addr = server.addr;
-  const url = `${"cert" in tls ? "https" : "http"}://${authority(addr.hostname, addr.port)}/`;
+  const url = `${"cert" in tls ? "https" : "http"}://${formatAddress(addr.hostname, addr.port)}/`;
   const shutdown = server.shutdown;
   const signal = options.signal;
   if (signal !== undefined) {

@@ -10,7 +10,7 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import { listenError, NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
-import { authority } from "./async.ts";
+import { formatAddress } from "../runtime/address.ts";
 import { listen, type Listening } from "./_listener.ts";
 import { counted } from "../runtime/text.ts";
 import { QueueDispatcher } from "./_pool_queue.ts";
@@ -49,6 +49,12 @@ const READY_TIMEOUT_MS = 10_000;
  * const { workers } = await pool.finished;
  * console.log(workers.map((w) => `worker ${w.id}: ${w.served}`).join(", "));
  * ```
+ *
+ * @param options What to serve (`handler`: the static handler's options), `workers` (1 to 256,
+ *   default: CPU count), `dispatch`, `hostname`, `port`, `cert`/`key` (PEM contents), `signal`,
+ *   `logLevel`, `workerUrl` (the module each worker runs), `crashLimit`/`crashWindowMs` (default:
+ *   5 deaths in 10 s), `drainTimeoutMs` (default: 10 s), `logger`.
+ * @returns A pool; `start()` resolves once every worker listens, `stop()` drains them all.
  */
 export class WorkerPool {
   #options: PoolOptions;
@@ -95,7 +101,7 @@ export class WorkerPool {
   /** The base URL, e.g. `http://127.0.0.1:8000/` (valid after {@link start}). */
   get url(): string {
     const scheme = this.#options.cert !== undefined ? "https" : "http";
-    return `${scheme}://${authority(this.#hostname, this.#port)}/`;
+    return `${scheme}://${formatAddress(this.#hostname, this.#port)}/`;
   }
 
   /** The line logged once every worker listens (contains `listening on URL`). */

@@ -56,6 +56,12 @@ export interface PoolSummary {
  * Default worker count: one per CPU.
  *
  * @returns `navigator.hardwareConcurrency`, at least 1
+ *
+ * @example
+ * ```ts
+ * import { defaultDispatch, defaultWorkerCount } from "@netlab/netlab/server";
+ * console.log(defaultWorkerCount(), defaultDispatch());
+ * ```
  */
 export function defaultWorkerCount(): number {
   return Math.max(1, navigator.hardwareConcurrency || 1);

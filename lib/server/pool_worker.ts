@@ -214,6 +214,8 @@ class PoolWorkerRuntime {
  *   await pool.stop();
  * }
  * ```
+ *
+ * @returns `isPoolWorkerScope()`: true inside a worker named `POOL_WORKER_NAME`.
  */
 export function runPoolWorker(): void {
   const scope = globalThis as unknown as WorkerScope;

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { bootstrapMedianCI, mannWhitneyU, median } from "./lib/stats/mod.ts";
+ * import { bootstrapMedianCI, mannWhitneyU, median } from "@netlab/netlab/stats";
  *
  * const base = [1010, 990, 1005, 998, 1002];
  * const next = [900, 910, 905, 899, 912];

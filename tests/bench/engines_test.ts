@@ -1,5 +1,6 @@
 /**
- * One suite, both engines: every case runs with `fetch` and with `raw` (STYLE 11).
+ * One suite, both engines: every case runs with `fetch`, with `raw` on its default sockets (epoll
+ * on Linux with FFI) and with `raw` on Deno.connect (STYLE 11, 14).
  */
 import assert from "node:assert/strict";
 import { bench } from "../../lib/bench/run.ts";
@@ -7,10 +8,16 @@ import { deadPort, fixedServer, response, startServer } from "./_servers.ts";
 
 const enc = new TextEncoder();
 
-for (const engine of ["fetch", "raw"] as const) {
-  Deno.test(`bench() [${engine}] counts exactly what it sent and received`, async () => {
+const VARIANTS = [
+  { engine: "fetch", label: "fetch", sockets: {} },
+  { engine: "raw", label: "raw", sockets: {} },
+  { engine: "raw", label: "raw on Deno sockets", sockets: { sockets: "deno" } },
+] as const;
+
+for (const { engine, label, sockets } of VARIANTS) {
+  Deno.test(`bench() [${label}] counts exactly what it sent and received`, async () => {
     await using server = fixedServer("hello world\n");
-    const r = await bench({ url: server.url, requests: 37, concurrency: 4, engine });
+    const r = await bench({ url: server.url, requests: 37, concurrency: 4, engine, ...sockets });
     assert.equal(r.complete, 37);
     assert.equal(r.failed, 0);
     assert.equal(server.requests(), 37);
@@ -25,7 +32,7 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.ok(r.percentiles["99.99"]! >= r.percentiles["50"]!);
   });
 
-  Deno.test(`bench() [${engine}] with keep-alive reuses connections and counts them`, async () => {
+  Deno.test(`bench() [${label}] with keep-alive reuses connections and counts them`, async () => {
     await using server = fixedServer("ka");
     const r = await bench({
       url: server.url,
@@ -33,6 +40,7 @@ for (const engine of ["fetch", "raw"] as const) {
       concurrency: 5,
       keepAlive: true,
       engine,
+      ...sockets,
     });
     assert.equal(r.complete, 50);
     assert.equal(r.failed, 0);
@@ -42,7 +50,7 @@ for (const engine of ["fetch", "raw"] as const) {
     else assert.ok(server.connections() <= 10, `${server.connections()} connections`);
   });
 
-  Deno.test(`bench() [${engine}] retries a kept-alive connection the server closed unanswered`, async () => {
+  Deno.test(`bench() [${label}] retries a kept-alive connection the server closed unanswered`, async () => {
     // Every 4th request on a connection is read and the connection closed without an answer, as
     // a server ending an idle keep-alive connection does: ab and both engines send it again.
     await using server = startServer(({ index }) =>
@@ -50,18 +58,18 @@ for (const engine of ["fetch", "raw"] as const) {
         ? { bytes: new Uint8Array(), close: true }
         : { bytes: response("ka", { keepAlive: true }), close: false }
     );
-    const r = await bench({ url: server.url, requests: 9, keepAlive: true, engine });
+    const r = await bench({ url: server.url, requests: 9, keepAlive: true, engine, ...sockets });
     assert.equal(r.complete, 9, JSON.stringify(r.errors));
     assert.equal(r.failed, 0);
     assert.equal(server.requests(), 11);
   });
 
-  Deno.test(`bench() [${engine}] counts Length failures when the body length changes`, async () => {
+  Deno.test(`bench() [${label}] counts Length failures when the body length changes`, async () => {
     await using server = startServer(({ index }) => ({
       bytes: response(index % 2 === 0 ? "short" : "much longer"),
       close: true,
     }));
-    const r = await bench({ url: server.url, requests: 10, engine });
+    const r = await bench({ url: server.url, requests: 10, engine, ...sockets });
     assert.equal(r.complete, 10);
     assert.equal(r.documentLength, 5);
     assert.equal(r.failures.length, 5);
@@ -71,20 +79,25 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.equal(v.documentLength, null);
   });
 
-  Deno.test(`bench() [${engine}] counts a server closing mid-body as a failure`, async () => {
+  Deno.test(`bench() [${label}] counts a server closing mid-body as a failure`, async () => {
     await using server = startServer(({ index }) => {
       const full = response("0123456789");
       return { bytes: index % 2 === 0 ? full : full.subarray(0, full.length - 4), close: true };
     });
-    const r = await bench({ url: server.url, requests: 6, engine });
+    const r = await bench({ url: server.url, requests: 6, engine, ...sockets });
     assert.equal(r.complete, 3);
     assert.equal(r.failed, 3);
     assert.equal(r.failures.receive + r.failures.exceptions, 3);
     assert.equal(Object.values(r.errors).reduce((a, b) => a + b, 0), 3);
   });
 
-  Deno.test(`bench() [${engine}] counts Connect failures when nothing listens`, async () => {
-    const r = await bench({ url: `http://127.0.0.1:${deadPort()}/`, requests: 3, engine });
+  Deno.test(`bench() [${label}] counts Connect failures when nothing listens`, async () => {
+    const r = await bench({
+      url: `http://127.0.0.1:${deadPort()}/`,
+      requests: 3,
+      engine,
+      ...sockets,
+    });
     assert.equal(r.complete, 0);
     assert.equal(r.failed, 3);
     assert.equal(r.failures.connect, 3);
@@ -92,19 +105,19 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.equal(r.connectionTimes, null);
   });
 
-  Deno.test(`bench() [${engine}] counts Non-2xx responses without failing them`, async () => {
+  Deno.test(`bench() [${label}] counts Non-2xx responses without failing them`, async () => {
     await using server = startServer(({ index }) => ({
       bytes: response("same", { status: index < 2 ? "404 Not Found" : "200 OK" }),
       close: true,
     }));
-    const r = await bench({ url: server.url, requests: 5, engine });
+    const r = await bench({ url: server.url, requests: 5, engine, ...sockets });
     assert.equal(r.complete, 5);
     assert.equal(r.failed, 0);
     assert.equal(r.non2xx, 2);
     assert.deepEqual(r.statusCodes, { "200": 3, "404": 2 });
   });
 
-  Deno.test(`bench() [${engine}] reads chunked bodies, also on kept-alive connections`, async () => {
+  Deno.test(`bench() [${label}] reads chunked bodies, also on kept-alive connections`, async () => {
     await using server = startServer(({ keepAlive }) => ({
       bytes: response("", { chunks: ["hello ", "chunked ", "world"], keepAlive }),
       close: !keepAlive,
@@ -115,6 +128,7 @@ for (const engine of ["fetch", "raw"] as const) {
       concurrency: 2,
       keepAlive: true,
       engine,
+      ...sockets,
     });
     assert.equal(r.complete, 20);
     assert.equal(r.failed, 0);
@@ -124,12 +138,18 @@ for (const engine of ["fetch", "raw"] as const) {
     else assert.ok(server.connections() <= 4, `${server.connections()} connections`);
   });
 
-  Deno.test(`bench() [${engine}] ends requests and the run when the server never answers (-s)`, async () => {
+  Deno.test(`bench() [${label}] ends requests and the run when the server never answers (-s)`, async () => {
     await using server = startServer(({ index }) =>
       index < 3 ? { bytes: response("ok"), close: true } : null
     );
     const started = performance.now();
-    const r = await bench({ url: server.url, requests: 100, timeoutSeconds: 1, engine });
+    const r = await bench({
+      url: server.url,
+      requests: 100,
+      timeoutSeconds: 1,
+      engine,
+      ...sockets,
+    });
     assert.ok(performance.now() - started < 10_000);
     assert.equal(r.complete, 3);
     assert.equal(r.failures.exceptions, 1);
@@ -137,7 +157,7 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.deepEqual(r.errors, { "timeout: no response within 1 s (-s)": 1 });
   });
 
-  Deno.test(`bench() [${engine}] sends the body, method and headers it was given`, async () => {
+  Deno.test(`bench() [${label}] sends the body, method and headers it was given`, async () => {
     const seen: string[] = [];
     await using server = startServer(({ head }) => {
       seen.push(head);
@@ -150,6 +170,7 @@ for (const engine of ["fetch", "raw"] as const) {
       contentType: "application/x-www-form-urlencoded",
       headers: [["X-Test", "yes"]],
       engine,
+      ...sockets,
     });
     assert.equal(r.complete, 2);
     // ab's "Total body sent" counts whole requests; fetch cannot see its heads, so bodies only.
@@ -160,22 +181,34 @@ for (const engine of ["fetch", "raw"] as const) {
     assert.match(seen[0]!, /^content-length: 7\r$/im);
   });
 
-  Deno.test(`bench() [${engine}] with a time limit stops by itself`, async () => {
+  Deno.test(`bench() [${label}] with a time limit stops by itself`, async () => {
     await using server = fixedServer("t");
-    const r = await bench({ url: server.url, timeLimitSeconds: 0.5, concurrency: 2, engine });
+    const r = await bench({
+      url: server.url,
+      timeLimitSeconds: 0.5,
+      concurrency: 2,
+      engine,
+      ...sockets,
+    });
     assert.ok(r.complete > 0);
     assert.equal(r.failed, 0);
     assert.equal(r.interrupted, false);
   });
 
-  Deno.test(`bench() [${engine}] stops on its signal and reports what was done`, async () => {
+  Deno.test(`bench() [${label}] stops on its signal and reports what was done`, async () => {
     await using server = fixedServer("s");
     const controller = new AbortController();
     // Interrupt once requests flow, however slow the machine is.
     const timer = setInterval(() => {
       if (server.requests() >= 20) controller.abort();
     }, 10);
-    const r = await bench({ url: server.url, requests: 10_000_000, keepAlive: true, engine }, {
+    const r = await bench({
+      url: server.url,
+      requests: 10_000_000,
+      keepAlive: true,
+      engine,
+      ...sockets,
+    }, {
       signal: controller.signal,
     });
     clearInterval(timer);
@@ -239,19 +272,22 @@ Deno.test("bench() --rate counts latency from when a request was due (coordinate
   assert.ok(r.percentiles["50"]! >= 150, `median ${r.percentiles["50"]} ms`);
 });
 
-Deno.test("bench() [raw] ends connects stuck on a full accept queue at the timeout (-s)", async () => {
-  // Nothing accepts: Deno's accept queue holds 512 connections and the kernel drops the SYNs of
-  // the rest, whose connects would hang for minutes unless aborted.
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  const r = await bench({
-    url: `http://127.0.0.1:${port}/`,
-    requests: 700,
-    concurrency: 700,
-    timeoutSeconds: 0.5,
-    engine: "raw",
+for (const sockets of ["auto", "deno"] as const) {
+  Deno.test(`bench() [raw, ${sockets} sockets] ends connects stuck on a full accept queue at the timeout (-s)`, async () => {
+    // Nothing accepts: Deno's accept queue holds 512 connections and the kernel drops the SYNs of
+    // the rest, whose connects would hang for minutes unless aborted.
+    using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    const r = await bench({
+      url: `http://127.0.0.1:${port}/`,
+      requests: 700,
+      concurrency: 700,
+      timeoutSeconds: 0.5,
+      engine: "raw",
+      sockets,
+    });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.complete, 0);
+    assert.ok(r.failures.exceptions >= 1, JSON.stringify(r.errors));
   });
-  assert.equal(r.timedOut, true);
-  assert.equal(r.complete, 0);
-  assert.ok(r.failures.exceptions >= 1, JSON.stringify(r.errors));
-});
+}

@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { bench } from "../../lib/bench/run.ts";
+import { rawEngine } from "../../lib/bench/engines/raw.ts";
+import { normalizeOptions } from "../../lib/bench/options.ts";
 import { needs } from "../_tools.ts";
 
 /** Answers one request per connection with "Connection: keep-alive", then resets it (RST). */
@@ -119,3 +121,49 @@ Deno.test("bench() [raw] with 1000 clients allocates small read buffers", async 
   // 64 KiB per client would be 64 MB; 8 KiB buffers make 8 MB.
   assert.ok(grown < 40 * 1024 * 1024, `grew by ${grown} bytes`);
 });
+
+Deno.test({
+  name: "rawEngine() runs on epoll sockets on Linux with FFI, not quietly on Deno's",
+  ignore: Deno.build.os !== "linux",
+  fn() {
+    const o = normalizeOptions({ url: "http://127.0.0.1:9/", engine: "raw" });
+    const engine = rawEngine(o.spec);
+    try {
+      assert.equal(engine.traits.fairTurns, true);
+    } finally {
+      engine.close();
+    }
+    const named = rawEngine(normalizeOptions({ url: "http://localhost:9/", engine: "raw" }).spec);
+    assert.notEqual(named.traits.fairTurns, true, "host names go through Deno.connect");
+    named.close();
+  },
+});
+
+Deno.test(
+  ...needs(
+    ["python3"],
+    "bench() [raw] without FFI runs on Deno.connect and still retries a reset connection",
+  ),
+  async () => {
+    await using server = await resetServer();
+    const run = new URL("../../lib/bench/run.ts", import.meta.url).href;
+    const code = `
+      import { bench } from ${JSON.stringify(run)};
+      const r = await bench({ url: ${
+      JSON.stringify(server.url)
+    }, requests: 50, concurrency: 4, keepAlive: true, engine: "raw" });
+      console.log(JSON.stringify({ complete: r.complete, failed: r.failed, bytes: r.totalTransferred }));
+    `;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--unstable-net", "--allow-net", "--allow-read", "--deny-ffi", code],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), {
+      complete: 50,
+      failed: 0,
+      bytes: 50 * RESPONSE_BYTES,
+    });
+  },
+);

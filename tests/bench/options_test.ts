@@ -72,13 +72,20 @@ Deno.test("resolveBenchFlags() turns ab's flags into a plan", () => {
 Deno.test("resolveBenchFlags() rejects bad flags with one clear line", () => {
   const cases: Array<[Parameters<typeof resolveBenchFlags>[0], string[], RegExp]> = [
     [{}, [], /Missing URL/],
-    [{ requests: "ten" }, [URL1], /Invalid number of requests "ten"/],
+    [{ requests: "ten" }, [URL1], /^Invalid -n "ten": expected a number$/],
     [{ requests: "5", concurrency: "6" }, [URL1], /greater than total number of requests 5/],
     [{ requests: "5", concurrencyLevels: "1,10" }, [URL1], /concurrency level 10/],
-    [{ header: ["NoColon"] }, [URL1], /Invalid header "NoColon"/],
+    [{ header: ["NoColon"] }, [URL1], /^Invalid -H "NoColon": expected "Name: value"$/],
     [{ engine: "curl" }, [URL1], /Invalid engine "curl"/],
     [{ format: "xml" }, [URL1], /Invalid format "xml"/],
-    [{}, ["127.0.0.1:8000/"], /Invalid URL/],
+    [
+      {},
+      ["http://127.0.0.1:99999/"],
+      /^Invalid URL "http:\/\/127\.0\.0\.1:99999\/": port 99999 is out of range/,
+    ],
+    [{}, ["127.0.0.1:0/"], /port 0 is out of range \(1-65535\)/],
+    [{ auth: "nocolon" }, [URL1], /^Invalid -A "nocolon": expected user:password$/],
+    [{ postfile: "a", putfile: "b" }, [URL1], /either -p \(POST\) or -u \(PUT\)/],
   ];
   for (const [flags, urls, message] of cases) {
     assert.throws(() => resolveBenchFlags(flags, urls), (err: unknown) => {
@@ -163,4 +170,41 @@ Deno.test("normalizeOptions() refuses a time limit or timeout a timer cannot wai
     /^UsageError: Invalid time limit "2147484": expected at most 2073600 seconds/,
   );
   assert.throws(() => normalizeOptions({ url: URL1, timeoutSeconds: 3e6 }), /Invalid timeout/);
+});
+
+Deno.test("resolveBenchFlags() takes a URL without scheme as http://, as curl does", () => {
+  assert.deepEqual(resolveBenchFlags({}, ["127.0.0.1:8000/page.html"]).urls, [
+    "http://127.0.0.1:8000/page.html",
+  ]);
+  assert.deepEqual(resolveBenchFlags({}, ["[::1]:8000"]).urls, ["http://[::1]:8000/"]);
+});
+
+Deno.test("resolveBenchFlags() switches to the raw engine for a Host header, and says so", () => {
+  for (const engine of [undefined, "fetch"]) {
+    const plan = resolveBenchFlags({
+      header: ["host: example.test"],
+      ...(engine ? { engine } : {}),
+    }, [URL1]);
+    assert.equal(plan.base.engine, "raw");
+    assert.deepEqual(plan.notices, ["fetch cannot send a Host header: using --engine raw"]);
+  }
+  assert.deepEqual(resolveBenchFlags({ header: ["X-A: 1"] }, [URL1]).notices, []);
+  assert.throws(
+    () => normalizeOptions({ url: URL1, engine: "fetch", headers: [["Host", "x"]] }),
+    /^UsageError: The fetch engine cannot send a Host header/,
+  );
+});
+
+Deno.test("resolveBenchFlags() turns ab's -C, -A and -u into headers and a PUT", () => {
+  const plan = resolveBenchFlags({
+    cookie: ["a=1", "b=2"],
+    auth: "user:pässword",
+    putfile: "body.txt",
+  }, [URL1]);
+  assert.deepEqual(plan.base.headers, [
+    ["Cookie", "a=1; b=2"],
+    ["Authorization", `Basic ${btoa("user:p\u00c3\u00a4ssword")}`],
+  ]);
+  assert.equal(plan.base.method, "PUT");
+  assert.equal(plan.postFile, "body.txt");
 });

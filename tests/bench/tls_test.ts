@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { bench } from "../../lib/bench/run.ts";
 import { makeCert } from "../server/_cert.ts";
 import { needs } from "../_tools.ts";
+import { netlab } from "../_netlab.ts";
 
 /** A TLS server with a fresh self-signed certificate, which no client trusts. */
 async function selfSignedServer(): Promise<Deno.TlsListener & { port: number } & AsyncDisposable> {
@@ -141,3 +142,38 @@ Deno.test("bench() [raw] ends a TLS handshake the server never answers at the ti
     for (const c of accepted) c.close();
   }
 });
+
+for (const engine of ["fetch", "raw"] as const) {
+  Deno.test(
+    ...needs(
+      ["openssl"],
+      `netlab bench [${engine}] --cacert and --insecure reach a self-signed server`,
+    ),
+    async () => {
+      await using cert = await makeCert();
+      await using server = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, cert: cert.cert, key: cert.key, onListen() {} },
+        () => new Response("hello"),
+      );
+      const url = `https://localhost:${server.addr.port}/`;
+      const plain = await netlab(["bench", "-n", "2", "--engine", engine, url]);
+      assert.equal(plain.code, 1);
+      assert.match(plain.stderr, /invalid peer certificate/);
+      const trusted = await netlab([
+        "bench",
+        "-n",
+        "2",
+        "--engine",
+        engine,
+        "--cacert",
+        cert.certFile,
+        url,
+      ]);
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.match(trusted.stdout, /^Complete requests:\s+2$/m);
+      const insecure = await netlab(["bench", "-n", "2", "--engine", engine, "--insecure", url]);
+      assert.equal(insecure.code, 0, insecure.stderr);
+      assert.match(insecure.stdout, /^Complete requests:\s+2$/m);
+    },
+  );
+}

@@ -25,7 +25,8 @@ Deno.test("netlab bench -c greater than -n is a usage error (exit 2, one line an
 Deno.test("netlab bench with a bad URL or flag is a usage error without a stack trace", async () => {
   for (
     const args of [
-      ["bench", "not-a-url"],
+      ["bench", "ftp://127.0.0.1/"],
+      ["bench", "http://127.0.0.1:70000/"],
       ["bench", "--engine", "curl", "http://127.0.0.1:1/"],
       ["bench", "-n", "x", "http://127.0.0.1:1/"],
       ["bench", "--frobnicate", "http://127.0.0.1:1/"],
@@ -179,4 +180,69 @@ Deno.test("netlab bench stops on SIGINT and prints the report of what was done",
   const complete = Number(/^Complete requests:\s+(\d+)$/m.exec(stdout)?.[1]);
   assert.ok(complete >= 10 && complete < 100000000, stdout);
   assert.match(stdout, /interrupted: the report covers the requests done so far/);
+});
+
+Deno.test("netlab bench -H 'Host: ...' reaches the server on the default engine, which says it switched", async () => {
+  const hosts: string[] = [];
+  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    hosts.push(req.headers.get("host") ?? "");
+    return new Response("ok");
+  });
+  const { code, stderr } = await netlab([
+    "bench",
+    "-n",
+    "3",
+    "-H",
+    "Host: example.test",
+    `127.0.0.1:${server.addr.port}/`, // no scheme: http
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, "netlab bench: fetch cannot send a Host header: using --engine raw\n");
+  assert.deepEqual(hosts, ["example.test", "example.test", "example.test"]);
+});
+
+Deno.test("netlab bench --out leaves an existing file alone until the report exists", async () => {
+  // A server that accepts and never answers: the run is under way until the test lets go.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const out = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(out, "the previous report\n");
+    const child = netlabCommand({
+      args: ["bench", "--engine", "raw", "--format", "json", "--out", out, "-n", "1", "-s", "60"]
+        .concat(`http://127.0.0.1:${listener.addr.port}/`),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const conn = await listener.accept(); // the run has started
+    assert.equal(await Deno.readTextFile(out), "the previous report\n");
+    conn.close(); // the request fails; the report is written
+    const result = await child.output();
+    assert.equal(result.code, 1);
+    assert.equal(JSON.parse(await Deno.readTextFile(out))[0].runs[0].failed, 1);
+  } finally {
+    await Deno.remove(out);
+  }
+});
+
+Deno.test("netlab bench [fetch] names why it could not connect, as raw does", async () => {
+  for (const engine of ["fetch", "raw"]) {
+    const { code, stderr } = await netlab(["bench", "--engine", engine, "http://nosuch.invalid/"]);
+    assert.equal(code, 1);
+    assert.match(stderr, /every request failed \(failed to lookup address information/, engine);
+  }
+});
+
+Deno.test("netlab bench | true: the closed pipe stops it quietly (exit 141, nothing on stderr)", async () => {
+  await using server = fixedServer("hello");
+  const child = netlabCommand({
+    args: ["bench", "-n", "3", server.url],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await child.stdout.cancel(); // the reader is gone long before the report is written
+  const out = await child.output();
+  assert.equal(new TextDecoder().decode(out.stderr), "");
+  assert.equal(out.code, 141);
 });

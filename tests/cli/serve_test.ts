@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnNetlab } from "../server/_spawn.ts";
 import { HAS_IPV6 } from "../_ipv6.ts";
-import { netlab } from "../_netlab.ts";
+import { netlab, netlabCommand } from "../_netlab.ts";
 
 Deno.test("netlab serve --help lists every flag with examples", async () => {
   const { code, stdout } = await netlab(["serve", "--help"]);
@@ -177,3 +177,25 @@ for (const command of ["serve", "pool"]) {
     assert.match(stderr, new RegExp(`^netlab ${command}: Give the directory once`));
   });
 }
+
+Deno.test("netlab serve stops quietly (exit 141) when the reader of its log has gone", async () => {
+  const child = netlabCommand({
+    args: ["serve", "--port", "0"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.getReader();
+  let text = "";
+  let url: string | undefined;
+  while (url === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`exited before listening: ${text}`);
+    text += new TextDecoder().decode(value);
+    url = /listening on (http:\/\/\S+\/)/.exec(text)?.[1];
+  }
+  await reader.cancel(); // `| head -1` has read its line and gone
+  // The access-log line for this request meets the closed pipe.
+  await fetch(new URL("page.html", url)).then((r) => r.body?.cancel(), () => {});
+  assert.equal((await child.status).code, 141);
+});

@@ -7,7 +7,6 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
 import { ChildGroup } from "../../lib/lab/children.ts";
 import { labSettings } from "../../lib/lab/lab.ts";
-import { freePort } from "../../lib/lab/_ports.ts";
 import { balancerSpec, serverSpecs } from "../../lib/lab/_specs.ts";
 import { writeLabReport } from "../../lib/lab/write.ts";
 import { sampleResult } from "./_fixture.ts";
@@ -59,10 +58,16 @@ Deno.test(
   async () => {
     await using servers = new ChildGroup();
     const o = labSettings({ backendPorts: [0, 0], balancerPort: 0 });
-    const backends = await servers.startAll(serverSpecs(o).backends);
-    const statsUrl = `http://127.0.0.1:${freePort("127.0.0.1")}/stats`;
+    const ports = {
+      backendPorts: [0, 0],
+      balancerPort: 0,
+      asyncPort: 0,
+      poolPort: 0,
+      statsPort: 0,
+    };
+    const backends = await servers.startAll(serverSpecs(o, ports).backends);
     const addresses = backends.map((b) => `127.0.0.1:${b.port}`);
-    const balancer = await servers.start(balancerSpec(o, addresses, statsUrl));
+    const balancer = await servers.start(balancerSpec(o, ports, addresses));
     await using browser = await launch();
     const page = await browser.context.newPage();
     const failures: string[] = [];

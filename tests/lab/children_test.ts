@@ -1,27 +1,36 @@
 import assert from "node:assert/strict";
-import { ChildGroup, parseListening } from "../../lib/lab/children.ts";
+import { ChildGroup } from "../../lib/lab/children.ts";
+import { formatReadyLine, parseReadyLine } from "../../lib/runtime/ready.ts";
 import { NetlabError } from "../../lib/errors.ts";
 
-Deno.test("parseListening() reads host and port from serve, pool and balancer lines", () => {
-  assert.deepEqual(parseListening("INF netlab.serve: listening on http://127.0.0.1:9002/"), {
-    host: "127.0.0.1",
-    port: 9002,
+Deno.test("LabChild learns its port and host from the ready line, not from log text", async () => {
+  await using group = new ChildGroup();
+  const child = await group.start({
+    name: "server",
+    args: ["serve", "--port", "0", "--host", "::1"],
   });
-  assert.deepEqual(parseListening(`{"message":"listening on https://[::1]:8443/"}`), {
-    host: "::1",
-    port: 8443,
-  });
-  assert.deepEqual(parseListening("balancer listening on 127.0.0.1:44444 (round-robin)"), {
-    host: "127.0.0.1",
-    port: 44444,
-  });
-  assert.equal(parseListening("GET /page.html 200"), undefined);
+  assert.equal(child.host, "::1");
+  assert.ok(child.port > 0);
+  const res = await fetch(`http://[::1]:${child.port}/page.html`);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+});
+
+Deno.test("parseReadyLine() reads only ready lines", () => {
+  assert.deepEqual(
+    parseReadyLine(
+      formatReadyLine({ command: "balance", host: "::1", port: 1, statsPort: 2 }).trim(),
+    ),
+    { command: "balance", host: "::1", port: 1, statsPort: 2 },
+  );
+  assert.equal(parseReadyLine("netlab serve: listening on http://127.0.0.1:9002/"), undefined);
+  assert.equal(parseReadyLine("netlab-ready {broken"), undefined);
 });
 
 Deno.test("ChildGroup.start() names the child and its own reason when it exits early", async () => {
   await using group = new ChildGroup();
   await assert.rejects(
-    group.start({ name: "balancer", args: ["frobnicate"], isReady: () => true, hint: "try again" }),
+    group.start({ name: "balancer", args: ["frobnicate"], hint: "try again" }),
     (err) => {
       assert.ok(err instanceof NetlabError);
       assert.equal(
@@ -39,7 +48,7 @@ Deno.test("ChildGroup.start() stops when the signal aborts", async () => {
   const controller = new AbortController();
   // `lab --help` prints and exits; abort before its output can count as ready.
   const started = group.start(
-    { name: "x", args: ["lab", "--help"], isReady: () => false },
+    { name: "x", args: ["lab", "--help"] },
     controller.signal,
   );
   controller.abort(new Error("stop now"));
@@ -53,7 +62,6 @@ Deno.test("ChildGroup.assertRunning() names a child that died", async () => {
   const child = await group.start({
     name: "async server 3",
     args: ["serve", "--port", "0", "--quiet"],
-    isReady: (line) => line.includes("listening on"),
   });
   group.assertRunning();
   Deno.kill(child.pid, "SIGKILL");
@@ -72,7 +80,6 @@ Deno.test("ChildGroup.start() passes on a busy port as one line naming it", asyn
     group.start({
       name: "async server",
       args: ["serve", "--port", String(port), "--quiet"],
-      isReady: (line) => line.includes("listening on"),
       hint: "change it with --async-port",
     }),
     (err) => {
@@ -84,14 +91,4 @@ Deno.test("ChildGroup.start() passes on a busy port as one line naming it", asyn
       return true;
     },
   );
-});
-
-Deno.test("ChildGroup.start() rejects with the error of an isReady() that throws", async () => {
-  await using group = new ChildGroup();
-  const isReady = () => {
-    throw new Error("isReady broke");
-  };
-  // an unknown command writes its error to stderr, and that line reaches the throwing isReady
-  await assert.rejects(group.start({ name: "x", args: ["frobnicate"], isReady }), /isReady broke/);
-  await group.stop();
 });

@@ -66,7 +66,7 @@ Deno.test("netlab lab refuses an output directory it cannot write, before starti
     assert.equal(stdout, "");
     assert.equal(
       stderr,
-      `netlab lab: Cannot write the report to '${file}/report': Not a directory\n`,
+      `netlab lab: Cannot write the report to "${file}/report": Not a directory\n`,
     );
   } finally {
     await Deno.remove(file);

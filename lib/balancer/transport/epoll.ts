@@ -56,7 +56,16 @@ export class EpollTransport implements Transport {
     return new EpollListener(host, port, this.#libc, this.#poller);
   }
 
-  async connect(host: string, port: number, timeoutMs: number): Promise<TransportConn> {
+  /**
+   * Connects to host:port; `signal` (optional: netlab bench stops connects with it) ends a pending
+   * connect at once, rejecting with `Deno.errors.Interrupted`.
+   */
+  async connect(
+    host: string,
+    port: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<TransportConn> {
     this.#check();
     const key = `${host}|${port}`;
     let sa = this.#addrs.get(key);
@@ -76,17 +85,26 @@ export class EpollTransport implements Transport {
       throw errnoError(added, "epoll_ctl");
     }
     let timedOut = false;
+    let aborted = false;
     if (pending) {
       const timer = setTimeout(() => {
         timedOut = true;
         conn.close();
       }, timeoutMs);
+      const abort = () => {
+        aborted = true;
+        conn.close();
+      };
+      if (signal?.aborted) abort();
+      else signal?.addEventListener("abort", abort, { once: true });
       errno = await conn.connected();
       clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
     } else if (errno !== 0) {
       sym.close(fd);
       throw connectFailed(errno);
     }
+    if (aborted) throw new Deno.errors.Interrupted("connect aborted");
     if (timedOut) throw new BackendConnectError(`connect timed out after ${timeoutMs} ms`);
     if (errno === 0) return conn;
     conn.close();

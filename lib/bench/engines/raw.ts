@@ -16,8 +16,9 @@ import {
   type RequestSpec,
   type Sample,
 } from "../engine.ts";
+import { ConnectGate, CONNECTS_AT_ONCE, type Dialer, makeDialer, type RawConn } from "./_dial.ts";
 
-type Conn = Deno.TcpConn | Deno.TlsConn;
+type Conn = RawConn;
 
 /**
  * Each client's read buffer starts small (wrk reads 8 KiB at a time) and doubles, up to 64 KiB,
@@ -56,13 +57,19 @@ export function rawEngine(spec: RequestSpec): Engine {
   const tls = spec.url.protocol === "https:";
   const hostname = spec.url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(spec.url.port) || (tls ? 443 : 80);
-  const traits: EngineTraits = { exactWireBytes: true, connectTimes: true };
+  const dialer = makeDialer(hostname, port, tls, spec.sockets ?? "auto", spec.caCerts);
+  const traits: EngineTraits = {
+    exactWireBytes: true,
+    connectTimes: true,
+    fairTurns: dialer.name === "epoll",
+  };
+  const gate = new ConnectGate(CONNECTS_AT_ONCE);
   return {
     name: "raw",
     traits,
     requestBytes: bytes.byteLength,
-    client: () => new RawClient(bytes, head, tls, hostname, port),
-    close() {},
+    client: () => new RawClient(bytes, head, tls, dialer, gate),
+    close: () => dialer.close(),
   };
 }
 
@@ -75,19 +82,47 @@ class RawClient implements EngineClient {
   #request: Uint8Array;
   #head: boolean;
   #tls: boolean;
-  #hostname: string;
-  #port: number;
+  #dialer: Dialer;
+  #gate: ConnectGate;
+  #gated = false;
 
-  constructor(request: Uint8Array, head: boolean, tls: boolean, hostname: string, port: number) {
+  constructor(
+    request: Uint8Array,
+    head: boolean,
+    tls: boolean,
+    dialer: Dialer,
+    gate: ConnectGate,
+  ) {
+    this.#gate = gate;
     this.#request = request;
     this.#head = head;
     this.#tls = tls;
-    this.#hostname = hostname;
-    this.#port = port;
+    this.#dialer = dialer;
   }
 
   async request(s: Sample): Promise<void> {
     this.#abortReason = null;
+    // The watchdog reads s.start: a client waiting to connect must not look idle for ages.
+    s.start = performance.now();
+    this.#gated = false;
+    if (this.#conn === null) {
+      if (!this.#gate.tryAcquire()) await this.#gate.acquire();
+      this.#gated = true;
+    }
+    try {
+      await this.#request1(s);
+    } finally {
+      this.#ungate();
+    }
+  }
+
+  #ungate(): void {
+    if (!this.#gated) return;
+    this.#gated = false;
+    this.#gate.release();
+  }
+
+  async #request1(s: Sample): Promise<void> {
     s.start = performance.now();
     s.wireBytes = 0;
     s.bodyBytes = 0;
@@ -103,12 +138,18 @@ class RawClient implements EngineClient {
       let stage = Outcome.Connect as Outcome;
       try {
         if (this.#conn === null) {
+          // Stopped while waiting for a connect slot: give the slot on at once, connect nothing.
+          if (this.#abortReason !== null) throw new Deno.errors.Interrupted("aborted");
           const t = performance.now();
-          this.#conn = await this.#connect();
+          try {
+            this.#conn = await this.#connect();
+          } finally {
+            this.#ungate();
+          }
           if (this.#abortReason !== null) throw new Deno.errors.Interrupted("aborted");
           // Handshake now, so that a certificate problem is a Connect failure, not a Receive one;
           // with the conn already held, a timeout or stop can close a handshake that never ends.
-          if (this.#tls) await (this.#conn as Deno.TlsConn).handshake();
+          if (this.#tls) await this.#conn.handshake?.();
           s.connectMs = performance.now() - t;
         }
         stage = Outcome.Receive;
@@ -202,31 +243,12 @@ class RawClient implements EngineClient {
   }
 
   async #connect(): Promise<Conn> {
-    // A connect can hang (a full accept queue drops SYNs for minutes): abort() must end it, and
-    // only Deno.connect takes a signal, so TLS starts on top of it rather than via connectTls.
     const connecting = new AbortController();
     this.#connecting = connecting;
-    let conn: Deno.TcpConn;
     try {
-      conn = await Deno.connect({
-        hostname: this.#hostname,
-        port: this.#port,
-        signal: connecting.signal,
-      });
+      return await this.#dialer.dial(connecting.signal);
     } finally {
       this.#connecting = null;
-    }
-    try {
-      conn.setNoDelay(true);
-      return this.#tls ? await Deno.startTls(conn, { hostname: this.#hostname }) : conn;
-    } catch (err) {
-      // Nobody else holds the connection yet: close it here or it leaks.
-      try {
-        conn.close();
-      } catch (closeErr) {
-        if (!(closeErr instanceof Deno.errors.BadResource)) throw closeErr;
-      }
-      throw err;
     }
   }
 

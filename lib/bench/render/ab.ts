@@ -54,6 +54,20 @@ function sane(what: string, t: TimingStats | null): string {
  *
  * @param r a bench result
  * @returns the report text, ending with a newline
+ *
+ * @example
+ * ```ts
+ * import { bench, renderAb } from "@netlab/netlab/bench";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const report = renderAb(await bench({ url, requests: 10 }));
+ * assert.match(report, /^Complete requests:\s+10$/m);
+ * ```
  */
 export function renderAb(r: BenchResult): string {
   let out = "";

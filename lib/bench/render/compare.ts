@@ -18,7 +18,7 @@ function ratioText(r: Ratio, unit: string, digits: number): string {
 function cellText(c: CellComparison): string {
   const how = c.method === "runs"
     ? "Mann-Whitney U over the runs' req/s"
-    : "Mann-Whitney U over the latency histograms (too few runs for a test of req/s)";
+    : "Mann-Whitney U over the latency histograms; --repeat 5 or more on both sides tests req/s";
   return `${c.key}\n` +
     `  req/s   ${ratioText(c.requestsPerSecond, "", 2)}\n` +
     `  p50     ${ratioText(c.p50, "ms", 3)}\n` +
@@ -34,7 +34,7 @@ function cellText(c: CellComparison): string {
  * @param comparison from `compareReports()`
  * @returns the report, ending with a newline
  */
-export function renderComparison(comparison: Comparison): string {
+export function renderBenchComparison(comparison: Comparison): string {
   let out = comparison.cells.map(cellText).join("\n");
   for (const k of comparison.onlyInBase) out += `\nonly in BASE: ${k}\n`;
   for (const k of comparison.onlyInNew) out += `\nonly in NEW: ${k}\n`;

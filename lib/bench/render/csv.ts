@@ -44,6 +44,20 @@ function cell(v: string | number): string {
  *
  * @param results one or more bench results
  * @returns CSV text ending with a newline
+ *
+ * @example
+ * ```ts
+ * import { bench, renderCsv } from "@netlab/netlab/bench";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const csv = renderCsv([await bench({ url, requests: 10 })]);
+ * assert.equal(csv.trim().split("\n").length, 2);
+ * ```
  */
 export function renderCsv(results: BenchResult[]): string {
   const lines = [COLUMNS.map(([name]) => name).join(",")];

@@ -15,6 +15,21 @@ export const MARKDOWN_HEADER =
  * @param results bench results, e.g. from `benchMatrix()`
  * @param options `title(url)` gives the heading above each table; @default {"### <url>"}
  * @returns markdown text ending with a newline
+ *
+ * @example
+ * ```ts
+ * import { benchMatrix, MARKDOWN_HEADER, renderMarkdown } from "@netlab/netlab/bench";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => new Response("hello"),
+ * );
+ * const url = `http://127.0.0.1:${server.addr.port}/`;
+ * const results = await benchMatrix({ urls: [url], concurrencyLevels: [1, 2], requests: 10 });
+ * const table = renderMarkdown(results, { title: () => "## async" });
+ * assert.ok(table.includes(MARKDOWN_HEADER));
+ * ```
  */
 export function renderMarkdown(
   results: BenchResult[],

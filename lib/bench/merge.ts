@@ -1,0 +1,291 @@
+/**
+ * `netlab bench merge`: the cells of several reports (shards of one bench, or runs made on several
+ * machines at once) added into one report. Counts, bytes, failures, status codes and errors are
+ * summed exactly; percentiles and medians come from the merged HdrHistograms, never from averaging
+ * percentiles; throughput is the completed requests over the span from the first start of load to
+ * the last end.
+ *
+ * @module
+ */
+import type { BenchCell, BenchRun, MergeInfo } from "./cell.ts";
+import { decodeHistogram, encodeHistogram } from "./_series.ts";
+import { PERCENTILES, type TimingHistograms, type TimingStats } from "./result.ts";
+import { cellClient, summarize } from "./summary.ts";
+
+/** A report to merge: its cells and the name to use for it in messages (its path). */
+export interface MergeInput {
+  name: string;
+  cells: readonly BenchCell[];
+}
+
+/** Options of {@linkcode mergeReports}. */
+export interface MergeOptions {
+  /** Add cells that differ in URL, method or concurrency instead of refusing. @default {false} */
+  mixed?: boolean;
+}
+
+/** Reports that cannot be merged; the message says which cells and why. */
+export class MergeError extends Error {
+  override name = "MergeError";
+}
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** The whole run's concurrency: a shard's cell counts the connections of every shard. */
+const wholeConcurrency = (c: BenchCell) => c.shard?.concurrency ?? c.concurrency;
+const methodOf = (c: BenchCell) => c.runs[0]?.method ?? "GET";
+
+/**
+ * Merges reports cell by cell: the i-th cell of every report is added into the i-th merged cell,
+ * and its j-th runs into the merged cell's j-th run.
+ *
+ * @throws MergeError when the reports do not line up (cell or run counts, a shard given twice) or,
+ *   without `mixed`, when paired cells differ in URL, method or concurrency
+ */
+export function mergeReports(
+  inputs: readonly MergeInput[],
+  options: MergeOptions = {},
+): BenchCell[] {
+  const first = inputs[0];
+  if (first === undefined) throw new MergeError("Cannot merge nothing: no report given");
+  for (const input of inputs) {
+    if (input.cells.length !== first.cells.length) {
+      throw new MergeError(
+        `Cannot merge "${first.name}" and "${input.name}": ${first.cells.length} cells against ${input.cells.length}`,
+      );
+    }
+  }
+  return first.cells.map((_, i) => {
+    const cells = inputs.map((input) => input.cells[i]!);
+    check(inputs, cells, i, options.mixed ?? false);
+    return mergeCells(cells);
+  });
+}
+
+function check(inputs: readonly MergeInput[], cells: BenchCell[], i: number, mixed: boolean) {
+  const a = cells[0]!;
+  const where = (k: number) => `"${inputs[k]!.name}"`;
+  cells.forEach((c, k) => {
+    if (c.runs.length !== a.runs.length) {
+      throw new MergeError(
+        `Cannot merge cell ${i + 1}: ${a.runs.length} runs in ${where(0)} but ${c.runs.length} in ${
+          where(k)
+        }`,
+      );
+    }
+    if (mixed) return;
+    const differs = c.url !== a.url
+      ? `URL ${a.url} in ${where(0)} but ${c.url} in ${where(k)}`
+      : methodOf(c) !== methodOf(a)
+      ? `method ${methodOf(a)} in ${where(0)} but ${methodOf(c)} in ${where(k)}`
+      : wholeConcurrency(c) !== wholeConcurrency(a)
+      ? `concurrency ${wholeConcurrency(a)} in ${where(0)} but ${wholeConcurrency(c)} in ${
+        where(k)
+      }`
+      : c.shard !== undefined && a.shard !== undefined && c.shard.count !== a.shard.count
+      ? `${a.shard.count} shards in ${where(0)} but ${c.shard.count} in ${where(k)}`
+      : null;
+    if (differs !== null) {
+      throw new MergeError(
+        `Cannot merge cell ${i + 1}: ${differs} (--mixed adds them anyway)`,
+      );
+    }
+  });
+  const seen = new Map<number, number>();
+  cells.forEach((c, k) => {
+    if (c.shard === undefined) return;
+    const before = seen.get(c.shard.index);
+    if (before !== undefined) {
+      throw new MergeError(
+        `Cannot merge cell ${i + 1}: shard ${c.shard.index}/${c.shard.count} is in both ${
+          where(before)
+        } and ${where(k)}`,
+      );
+    }
+    seen.set(c.shard.index, k);
+  });
+}
+
+/** Adds cells (already checked to line up) into one. */
+export function mergeCells(cells: readonly BenchCell[]): BenchCell {
+  const a = cells[0]!;
+  const runs = a.runs.map((_, j) => mergeRuns(cells.map((c) => c.runs[j]!)));
+  const merged: MergeInfo = {
+    cells: cells.length,
+    shards: cells.flatMap((c) => (c.shard === undefined ? [] : [c.shard.index])).sort((x, y) =>
+      x - y
+    ),
+    urls: [...new Set(cells.map((c) => c.url))],
+  };
+  const names = new Set(cells.map((c) => c.name));
+  return {
+    ...(names.size === 1 && a.name !== undefined ? { name: a.name } : {}),
+    url: a.url,
+    concurrency: sum(cells.map((c) => c.concurrency)),
+    engine: a.engine,
+    warmup: sum(cells.map((c) => c.warmup)),
+    startedAt: earliest(cells.map((c) => c.startedAt)),
+    endedAt: latest(cells.map((c) => c.endedAt)),
+    // several machines' environments cannot be one: the first cell's stands for them
+    environment: a.environment,
+    client: cellClient(cells),
+    interrupted: cells.some((c) => c.interrupted),
+    runs,
+    summary: summarize(runs),
+    merged,
+  };
+}
+
+const earliest = (times: string[]) => new Date(Math.min(...times.map(Date.parse))).toISOString();
+const latest = (times: string[]) => new Date(Math.max(...times.map(Date.parse))).toISOString();
+
+function addCounts(records: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** Merges encoded histograms into one. */
+function mergeHistograms(encoded: readonly string[]) {
+  const h = decodeHistogram("");
+  for (const e of encoded) if (e !== "") h.add(decodeHistogram(e));
+  return h;
+}
+
+/**
+ * Adds timing statistics of runs: min and max exactly, mean and standard deviation from each run's
+ * count, mean and deviation (the sums they came from), median from the merged histogram.
+ */
+function mergeTimings(
+  parts: ReadonlyArray<{ n: number; stats: TimingStats }>,
+  histogram: string,
+): TimingStats {
+  const n = sum(parts.map((p) => p.n));
+  const total = sum(parts.map((p) => p.stats.mean * p.n));
+  const squares = sum(parts.map((p) => p.stats.sd ** 2 * (p.n - 1) + p.n * p.stats.mean ** 2));
+  const mean = total / n;
+  const variance = n > 1 ? Math.max(0, (squares - n * mean * mean) / (n - 1)) : 0;
+  const h = decodeHistogram(histogram);
+  return {
+    min: Math.min(...parts.map((p) => p.stats.min)),
+    mean,
+    sd: Math.sqrt(variance),
+    // reports written before runs carried timingHistograms: the count-weighted mean of medians,
+    // the one figure here that is an approximation
+    median: h.totalCount > 0
+      ? h.getValueAtPercentile(50) / 1000
+      : sum(parts.map((p) => p.stats.median * p.n)) / n,
+    max: Math.max(...parts.map((p) => p.stats.max)),
+  };
+}
+
+type TimingKey = "connect" | "processing" | "waiting" | "total";
+
+/**
+ * When a run's load began, Unix ms: its end less its time taken. Its `startedAt` is earlier by the
+ * time its threads took to start (tens of ms), which is not load and would lower the throughput.
+ */
+export function loadStart(run: BenchRun): number {
+  const end = Date.parse(run.endedAt);
+  return Math.max(Date.parse(run.startedAt), end - run.timeTakenSeconds * 1000);
+}
+
+/** Adds runs made at the same time (the j-th run of each shard) into one run. */
+export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
+  const a = runs[0]!;
+  const start = Math.min(...runs.map(loadStart));
+  const end = Math.max(...runs.map((r) => Date.parse(r.endedAt)));
+  const seconds = (end - start) / 1000;
+  const complete = sum(runs.map((r) => r.complete));
+  const wire = sum(runs.map((r) => r.totalTransferred));
+  const concurrency = sum(runs.map((r) => r.concurrency));
+  const rates = runs.map((r) => r.rate);
+  const rate = rates.every((r) => r !== null) ? sum(rates as number[]) : null;
+  const ok = (x: number) => (seconds > 0 && complete > 0 ? x : 0);
+
+  const latency = mergeHistograms(runs.map((r) => r.latencyHistogram));
+  const timing: TimingHistograms = {
+    connect: encodeHistogram(mergeHistograms(runs.map((r) => r.timingHistograms?.connect ?? ""))),
+    processing: encodeHistogram(
+      mergeHistograms(runs.map((r) => r.timingHistograms?.processing ?? "")),
+    ),
+    waiting: encodeHistogram(mergeHistograms(runs.map((r) => r.timingHistograms?.waiting ?? ""))),
+  };
+  const measured = runs.filter((r) => r.connectionTimes !== null && r.complete > 0);
+  const times = (key: TimingKey, histogram: string): TimingStats | null => {
+    const parts = measured.map((r) => ({ n: r.complete, stats: r.connectionTimes![key] }));
+    if (parts.length === 0 || parts.some((p) => p.stats === null)) return null;
+    return mergeTimings(parts as Array<{ n: number; stats: TimingStats }>, histogram);
+  };
+  const total = times("total", encodeHistogram(latency));
+
+  const percentiles: Record<string, number> = {};
+  if (latency.totalCount > 0) {
+    for (const p of PERCENTILES) {
+      percentiles[String(p)] = p === 100
+        ? Math.max(...runs.map((r) => r.percentiles["100"] ?? 0))
+        : latency.getValueAtPercentile(p) / 1000;
+    }
+  }
+  const statusCodes = Object.fromEntries(
+    Object.entries(addCounts(runs.map((r) => r.statusCodes))).sort((x, y) =>
+      Number(x[0]) - Number(y[0])
+    ),
+  );
+  const errors = Object.fromEntries(
+    Object.entries(addCounts(runs.map((r) => r.errors))).sort((x, y) => y[1] - x[1]),
+  );
+  const failures = {
+    connect: sum(runs.map((r) => r.failures.connect)),
+    receive: sum(runs.map((r) => r.failures.receive)),
+    length: sum(runs.map((r) => r.failures.length)),
+    exceptions: sum(runs.map((r) => r.failures.exceptions)),
+  };
+  return {
+    url: a.url,
+    hostname: a.hostname,
+    port: a.port,
+    path: a.path,
+    method: a.method,
+    engine: a.engine,
+    concurrency,
+    threads: sum(runs.map((r) => r.threads)),
+    keepAliveRequested: a.keepAliveRequested,
+    rate,
+    serverSoftware: runs.find((r) => r.serverSoftware !== "")?.serverSoftware ?? "",
+    documentLength: runs.find((r) => r.documentLength !== null)?.documentLength ?? null,
+    timeTakenSeconds: seconds,
+    complete,
+    failed: sum(runs.map((r) => r.failed)),
+    failures,
+    non2xx: sum(runs.map((r) => r.non2xx)),
+    keepAliveRequests: sum(runs.map((r) => r.keepAliveRequests)),
+    totalTransferred: wire,
+    totalTransferredExact: runs.every((r) => r.totalTransferredExact),
+    htmlTransferred: sum(runs.map((r) => r.htmlTransferred)),
+    totalBodySent: sum(runs.map((r) => r.totalBodySent)),
+    requestsPerSecond: ok(complete / seconds),
+    // as the recorder: the closed model's formula, or in the open model the real mean
+    timePerRequestMs: ok(
+      rate === null ? (concurrency * seconds * 1000) / complete : total?.mean ?? 0,
+    ),
+    timePerRequestAllMs: ok((seconds * 1000) / complete),
+    transferRateKBps: ok(wire / 1024 / seconds),
+    connectionTimes: total === null ? null : {
+      connect: times("connect", timing.connect),
+      processing: times("processing", timing.processing),
+      waiting: times("waiting", timing.waiting)!,
+      total,
+    },
+    percentiles,
+    statusCodes,
+    errors,
+    interrupted: runs.some((r) => r.interrupted),
+    timedOut: runs.some((r) => r.timedOut),
+    latencyHistogram: encodeHistogram(latency),
+    timingHistograms: timing,
+    startedAt: new Date(start).toISOString(),
+    endedAt: new Date(end).toISOString(),
+    client: cellClient(runs),
+  };
+}
