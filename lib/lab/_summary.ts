@@ -1,14 +1,17 @@
 /**
- * A lab run: one bench run with when it ran and what the client's CPU did meanwhile, in bench's
- * `BenchRun` shape (the cell's summary is bench's own `summarize`). Two differences from
- * `netlab bench`, both because the lab's runs are short (60-400 ms at the defaults): a run is
- * client-bound at 90% client CPU whatever its length (bench also wants 250 ms); and without
+ * A lab cell and its runs: each run is one bench run with when it ran and what the client's CPU
+ * did meanwhile, in bench's `BenchRun` shape (the cell's summary is bench's own `summarize`). Two
+ * differences from `netlab bench`: a run is client-bound at 90% client CPU whatever its length
+ * (bench also wants 250 ms; the lab's runs last 60-400 ms at the defaults); and without
  * --allow-sys the load average is unknown ([]) rather than an error.
  *
  * @module
  */
 import { bench, type BenchOptions } from "../bench/run.ts";
 import type { BenchRun } from "../bench/cell.ts";
+import { summarize } from "../bench/summary.ts";
+import { VERSION } from "../version.ts";
+import type { LabCell, LabModel } from "./types.ts";
 import { processCpuMs } from "../bench/environment.ts";
 import { SATURATED_PERCENT } from "../bench/summary.ts";
 
@@ -42,5 +45,45 @@ export async function timedRun(
     endedAt: new Date().toISOString(),
     client: { cpuPercent, saturated: cpuPercent >= SATURATED_PERCENT },
     latencyHistogram: result.latencyHistogram ?? "",
+  };
+}
+
+/** A cell before its first run: what it will measure, no runs yet. */
+export function emptyCell(o: {
+  model: LabModel;
+  reference: boolean;
+  /** "http://host:port" of the target. */
+  base: string;
+  route: string;
+  concurrency: number;
+  engine: "fetch" | "raw";
+  warmup: number;
+}): LabCell {
+  const now = new Date().toISOString();
+  return {
+    name: `${o.model} ${o.route}`,
+    model: o.model,
+    reference: o.reference,
+    route: o.route,
+    url: o.base + o.route,
+    concurrency: o.concurrency,
+    engine: o.engine,
+    warmup: o.warmup,
+    startedAt: now,
+    endedAt: now,
+    environment: {
+      netlab: VERSION,
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      os: Deno.build.os,
+      arch: Deno.build.arch,
+      cpus: navigator.hardwareConcurrency,
+      loadAverageStart: [],
+      loadAverageEnd: [],
+    },
+    client: { cpuPercent: 0, saturated: false },
+    interrupted: false,
+    runs: [],
+    summary: summarize([]),
   };
 }

@@ -26,7 +26,7 @@ import { choosePorts, type PortNeed } from "./_ports.ts";
 import { balancerSpec, type LabPorts, serverSpecs } from "./_specs.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { defaultDispatch } from "../server/pool_options.ts";
-import { loadAverage, timedRun } from "./_summary.ts";
+import { emptyCell, loadAverage, timedRun } from "./_summary.ts";
 import { cellClient, summarize } from "../bench/summary.ts";
 import { ChildGroup } from "./children.ts";
 import type { BenchRun } from "../bench/cell.ts";
@@ -233,7 +233,8 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     for (const route of routes) {
       for (const t of targetsOf(route)) {
         for (const concurrency of o.concurrencyLevels) {
-          cells.set(`${route} ${t.model} ${concurrency}`, emptyCell(o, t, route, concurrency));
+          const cell = emptyCell({ ...t, route, concurrency, engine: o.engine, warmup: o.warmup });
+          cells.set(`${route} ${t.model} ${concurrency}`, cell);
         }
       }
     }
@@ -336,40 +337,5 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     servers,
     cells: done,
     connections,
-  };
-}
-
-function emptyCell(
-  o: Required<LabOptions>,
-  t: Target,
-  route: string,
-  concurrency: number,
-): LabCell {
-  const now = new Date().toISOString();
-  return {
-    name: `${t.model} ${route}`,
-    model: t.model,
-    reference: t.reference,
-    route,
-    url: t.base + route,
-    concurrency,
-    engine: o.engine,
-    warmup: o.warmup,
-    startedAt: now,
-    endedAt: now,
-    environment: {
-      netlab: VERSION,
-      deno: Deno.version.deno,
-      v8: Deno.version.v8,
-      os: Deno.build.os,
-      arch: Deno.build.arch,
-      cpus: navigator.hardwareConcurrency,
-      loadAverageStart: [],
-      loadAverageEnd: [],
-    },
-    client: { cpuPercent: 0, saturated: false },
-    interrupted: false,
-    runs: [],
-    summary: summarize([]),
   };
 }
