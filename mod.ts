@@ -13,7 +13,7 @@
 export { NetlabError, UsageError } from "./lib/errors.ts";
 export { VERSION } from "./lib/version.ts";
 export {
-  burnCpu,
+  createCpuBurner,
   createStaticHandler,
   createStaticResponder,
   DEFAULT_CACHE_MAX_FILE_BYTES,
@@ -21,7 +21,15 @@ export {
   DEMO_PATH,
   MAX_WORK_MS,
 } from "./lib/http/mod.ts";
-export type { Handler, Responder, StaticOptions } from "./lib/http/mod.ts";
+export type {
+  Burn,
+  CpuBurner,
+  CpuClockKind,
+  Handler,
+  Responder,
+  StaticOptions,
+  WorkAnswer,
+} from "./lib/http/mod.ts";
 export {
   defaultDispatch,
   defaultWorkerCount,
@@ -145,16 +153,19 @@ export {
   writeLabReport,
 } from "./lib/lab/mod.ts";
 export type {
+  AnchorModel,
+  AnchorStatus,
   BackendConnections,
+  LabCell,
   LabChart,
   LabChartSpec,
+  LabEnvironment,
   LabHooks,
   LabModel,
   LabOptions,
   LabProgress,
   LabReportFiles,
   LabResult,
-  LabRun,
   LabServer,
   LabSettings,
   VegaLiteSpec,

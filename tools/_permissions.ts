@@ -24,6 +24,8 @@ export const PERMISSIONS: readonly string[] = [
   // balance's epoll engine calls libc (socket, epoll_wait, ...) through Deno.dlopen; without it
   // balance falls back to the slower Deno.net engine.
   "--allow-ffi",
-  // Not granted: --allow-sys (pool sizes itself with navigator.hardwareConcurrency, which needs
-  // none), --allow-import.
+  // bench's JSON cells and the lab's report record the load average (Deno.loadavg()); nothing else
+  // of the system is read (pool sizes itself with navigator.hardwareConcurrency, which needs none).
+  "--allow-sys=loadavg",
+  // Not granted: the rest of --allow-sys, --allow-import.
 ];

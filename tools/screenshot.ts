@@ -1,7 +1,7 @@
 /**
  * `deno task screenshot [DIR]`: photographs a lab report (DIR/report.html, by default the
- * lab-report/ that `deno task lab` writes) in headless Chromium and writes docs/lab-report.png, the
- * picture at the top of the README. It runs no load itself: run the lab first.
+ * lab-report/latest/ that `deno task lab` writes) in headless Chromium and writes
+ * docs/lab-report.png, the picture at the top of the README. It runs no load itself: run the lab first.
  *
  * Usage: `deno run -A tools/screenshot.ts [DIR] [--out FILE] [--width PX] [--height PX]`
  *
@@ -33,7 +33,7 @@ export async function screenshot(argv: string[]): Promise<number> {
       height: { type: "string" },
     },
   });
-  const dir = resolve(positionals[0] ?? `${ROOT}lab-report`);
+  const dir = resolve(positionals[0] ?? `${ROOT}lab-report/latest`);
   const out = resolve(values.out ?? `${ROOT}docs/lab-report.png`);
   const width = Number(values.width ?? 1200);
   const height = Number(values.height ?? 580);

@@ -4,6 +4,7 @@ import type { CliContext } from "./context.ts";
 import { durationArg } from "./args.ts";
 import { NetlabError, UsageError } from "../errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
+import { parseAnchors } from "../lab/_anchors.ts";
 import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
 
@@ -48,14 +49,14 @@ export function parsePortList(value: string): number[] {
 }
 
 function progressLine(event: LabProgress & { kind: "run" }, routeWidth: number): string {
-  const { model, route, result: r } = event.run;
+  const { cell: { model, route }, run: r } = event;
   const width = String(event.total).length;
   const p99 = r.percentiles["99"];
-  return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(8)} ${
+  return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(10)} ${
     route.padEnd(routeWidth)
   } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
     p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
-  }  ${r.failed} failed`;
+  }  ${r.failed} failed${r.client.saturated ? "  client-bound" : ""}`;
 }
 
 /** Turns a file-system error on the output directory into a one-line error. */
@@ -82,8 +83,30 @@ export function labCommand(ctx: CliContext): Command {
       "Start four async servers behind a balancer, a standalone async server and a worker pool, " +
         "bench them at several concurrency levels, and write report.md, results.json and report.html.",
     )
-    .option("-o, --out <dir>", "directory for the report files", "lab-report")
+    .option(
+      "-o, --out <dir>",
+      "folder for the reports: each lab writes its own timestamped folder, linked as latest",
+      "lab-report",
+    )
     .option("-n, --requests <n>", "requests per run", parseInteger("-n", 1, 10_000_000), 1000)
+    .option(
+      "--repeat <n>",
+      "runs per cell; the servers take turns in a rotating order",
+      parseInteger("--repeat", 1, 1000),
+      3,
+    )
+    .option(
+      "--warmup <n>",
+      "untimed requests each server gets before its first run",
+      parseInteger("--warmup", 0, 1_000_000),
+      100,
+    )
+    .option(
+      "--anchors <list>",
+      "references beside netlab: auto (every installed one), none, or nginx,haproxy",
+      parseAnchors,
+      "auto" as const,
+    )
     .addOption(
       new Option("--concurrency-levels <list>", "concurrency levels to run, comma-separated")
         .argParser(parseLevels).default([1, 5, 10, 20, 50, 100] as number[], "1,5,10,20,50,100"),
@@ -134,8 +157,9 @@ export function labCommand(ctx: CliContext): Command {
       "after",
       `
 Examples:
-  netlab lab                                   the lab on its usual ports, report in lab-report/
+  netlab lab                                   the lab on its usual ports, report in lab-report/latest/
   netlab lab -n 200 --concurrency-levels 1,10  a quicker lab
+  netlab lab --repeat 5 --anchors none         more runs per cell, no nginx or HAProxy rows
   netlab lab -k --demo-routes --workers 4      keep-alive, plus the CPU-bound route
   netlab lab --backend-ports 0,0,0,0 --balancer-port 0 --async-port 0 --pool-port 0
                                                any free ports
@@ -166,7 +190,7 @@ stops with an error naming its flag.`,
             say(`started the ${s.name} on ${s.address} (pid ${s.pid})`, { ...s });
           }
         } else if (event.kind === "run") {
-          const { model, route, result: r } = event.run;
+          const { cell: { model, route }, run: r } = event;
           say(progressLine(event, routeWidth), {
             index: event.index,
             total: event.total,
@@ -176,7 +200,10 @@ stops with an error naming its flag.`,
             requestsPerSecond: r.requestsPerSecond,
             p99Ms: r.percentiles["99"] ?? null,
             failed: r.failed,
+            clientCpuPercent: r.client.cpuPercent,
           });
+        } else if (event.kind === "interrupted") {
+          say(`stopping early: ${event.reason}`, { reason: event.reason });
         } else if (event.kind === "moved") {
           say(
             `port ${event.wanted} is busy: the ${event.server} listens on ${event.address} instead (give ${event.flag} to insist on a port)`,
@@ -198,6 +225,9 @@ stops with an error naming its flag.`,
         result = await runLab({
           host: opts.host,
           requests: opts.requests,
+          repeat: opts.repeat,
+          warmup: opts.warmup,
+          anchors: opts.anchors,
           concurrencyLevels: opts.concurrencyLevels,
           keepAlive: opts.keepalive,
           ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
@@ -212,6 +242,7 @@ stops with an error naming its flag.`,
           ...(ctx.entryUrl !== undefined ? { benchWorkerUrl: ctx.entryUrl } : {}),
         }, { signal: ctx.signal, onProgress });
       } catch (err) {
+        // Stopped while the servers were starting: nothing ran, so there is nothing to write.
         if (ctx.signal.aborted) {
           ctx.printErr("netlab lab: interrupted; every server was stopped\n");
           ctx.setExitCode(ctx.interruptExitCode());
@@ -222,15 +253,32 @@ stops with an error naming its flag.`,
       ctx.print(renderLabMarkdown(result));
       // Loaded here, not at the top: the charts pull in vega and vega-lite (~30 MB, ~100 ms), and
       // every netlab process (each lab child, each pool worker) imports this module.
-      const { writeLabReport } = await import("../lab/write.ts");
-      const files = await writeLabReport(result, opts.out).catch(reportError(opts.out));
+      const { createRunFolder, writeLabReport } = await import("../lab/write.ts");
+      const files = await createRunFolder(opts.out, result.startedAt)
+        .then((dir) => writeLabReport(result, dir))
+        .catch(reportError(opts.out));
       if (!opts.quiet) {
         say(`wrote ${files.markdown}, ${files.json} and ${files.html}`, { ...files });
       }
-      const empty = result.runs.filter((r) => r.result.complete === 0).length;
+      if (result.interrupted !== null) {
+        const runs = result.cells.reduce((n, c) => n + c.runs.length, 0);
+        if (ctx.signal.aborted) {
+          ctx.printErr(
+            `netlab lab: interrupted; every server was stopped; the report holds the ${runs} runs that finished\n`,
+          );
+          ctx.setExitCode(ctx.interruptExitCode());
+        } else {
+          ctx.printErr(
+            `netlab lab: ${result.interrupted}; the report holds the ${runs} runs that finished\n`,
+          );
+          ctx.setExitCode(1);
+        }
+        return;
+      }
+      const empty = result.cells.filter((c) => c.summary.complete === 0).length;
       if (empty > 0) {
         ctx.printErr(
-          `netlab lab: every request failed in ${empty} of ${result.runs.length} runs\n`,
+          `netlab lab: every request failed in ${empty} of ${result.cells.length} cells\n`,
         );
         ctx.setExitCode(1);
       }

@@ -1,9 +1,14 @@
 /**
- * The demo route `GET /_netlab/work?ms=N`: burns N ms of CPU synchronously on the thread that
- * serves it, so the lab can show how a single event loop and a Worker pool differ under CPU load.
+ * The demo route `GET /_netlab/work?ms=N`: burns N ms of the serving thread's CPU time
+ * synchronously, so the lab can show how a single event loop and a Worker pool differ under CPU
+ * load. CPU time, not wall-clock time: on a busy machine a wall-clock spin is descheduled part of
+ * the time and burns less than it claims.
  *
  * @module
  */
+import { type CpuBurner, createCpuBurner } from "./_cpu_clock.ts";
+
+export { type Burn, type CpuBurner, type CpuClockKind, createCpuBurner } from "./_cpu_clock.ts";
 
 /** The demo route's path. */
 export const DEMO_PATH = "/_netlab/work";
@@ -11,28 +16,32 @@ export const DEMO_PATH = "/_netlab/work";
 /** Largest `ms` the demo route accepts. */
 export const MAX_WORK_MS = 1000;
 
-/**
- * Busy-waits for `ms` milliseconds and returns how long it actually spun.
- *
- * @param ms How long to spin.
- * @returns The milliseconds actually spent.
- *
- * @example
- * ```ts
- * import { burnCpu } from "@netlab/netlab/http";
- * const spent = burnCpu(5);
- * console.log(spent >= 5); // true
- * ```
- */
-export function burnCpu(ms: number): number {
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) now = performance.now();
-  return now - start;
+/** What the demo route answers: what was asked, how it was measured, and what it cost. */
+export interface WorkAnswer {
+  /** CPU milliseconds asked for. */
+  ms: number;
+  /** "thread-cpu": the thread's own CPU clock; "calibrated": work timed once at start-up. */
+  clock: CpuBurner["clock"];
+  /** CPU milliseconds spent (rounded to microseconds). */
+  cpuMs: number;
+  /** Wall-clock milliseconds the request spent burning (rounded to microseconds). */
+  wallMs: number;
 }
 
-/** Answers a request to the demo route (the caller has matched the path). */
-export function demoResponse(url: URL, headers: Record<string, string>): Response {
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * Answers a request to the demo route (the caller has matched the path).
+ *
+ * @param url the request's URL, with `?ms=N`
+ * @param headers headers every answer carries
+ * @param burner the serving thread's burner (one per thread, see {@link createCpuBurner})
+ */
+export function demoResponse(
+  url: URL,
+  headers: Record<string, string>,
+  burner: CpuBurner = createCpuBurner(),
+): Response {
   const raw = url.searchParams.get("ms") ?? "0";
   const ms = /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
   if (!(ms >= 0 && ms <= MAX_WORK_MS)) {
@@ -41,8 +50,12 @@ export function demoResponse(url: URL, headers: Record<string, string>): Respons
       { status: 400, headers },
     );
   }
-  const spent = burnCpu(ms);
-  return Response.json({ ms, spentMs: Math.round(spent * 1000) / 1000 }, {
-    headers: { ...headers, "cache-control": "no-store" },
-  });
+  const { cpuMs, wallMs } = burner.burn(ms);
+  const answer: WorkAnswer = {
+    ms,
+    clock: burner.clock,
+    cpuMs: round3(cpuMs),
+    wallMs: round3(wallMs),
+  };
+  return Response.json(answer, { headers: { ...headers, "cache-control": "no-store" } });
 }

@@ -14,7 +14,7 @@ import { listingResponse } from "./_listing.ts";
 import { targetStart } from "./_host.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
-import { DEMO_PATH, demoResponse } from "./demo.ts";
+import { createCpuBurner, DEMO_PATH, demoResponse } from "./demo.ts";
 
 /** A request handler, as `Deno.serve` takes it. */
 export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
@@ -154,6 +154,8 @@ export function createStaticResponder(options: StaticOptions): Responder {
   };
 
   const ctx: RespondContext = { cache, error, notFound };
+  // Made here, once per thread: each pool worker builds its own handler and so its own clock.
+  const burner = options.demoRoutes ? createCpuBurner() : undefined;
 
   const options204 = (req: Request): Response => {
     const headers: Record<string, string> = { ...common, allow: ALLOW };
@@ -189,7 +191,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     const url = URL.parse(raw);
     if (url === null) return error(400, undefined, head);
     const pathname = url.pathname;
-    if (options.demoRoutes && pathname === DEMO_PATH) return demoResponse(url, common);
+    if (burner && pathname === DEMO_PATH) return demoResponse(url, common, burner);
     // remember only raw paths the parser reads the same, so the key is the path served
     if (key !== pathname) key = null;
     const resolved = resolvePath(root, pathname, dotfiles);

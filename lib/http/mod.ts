@@ -22,5 +22,6 @@ export type { Handler, StaticOptions } from "./handler.ts";
 export { createStaticResponder } from "./handler.ts";
 export type { Responder } from "./handler.ts";
 export { DEFAULT_CACHE_MAX_FILE_BYTES } from "./handler.ts";
-export { burnCpu, DEMO_PATH, MAX_WORK_MS } from "./demo.ts";
+export { createCpuBurner, DEMO_PATH, MAX_WORK_MS } from "./demo.ts";
+export type { Burn, CpuBurner, CpuClockKind, WorkAnswer } from "./demo.ts";
 export { defaultRoot } from "../runtime/assets.ts";

@@ -1,37 +1,43 @@
-import type { BenchResult } from "../bench/result.ts";
-import type { LabModel, LabResult, LabRun } from "./types.ts";
+import type { BenchRun } from "../bench/cell.ts";
+import { type LabCell, type LabModel, type LabResult, MODEL_ORDER } from "./types.ts";
 
-/** A latency percentile of a run in ms (NaN when no request completed). */
-export function percentile(result: BenchResult, p: 50 | 90 | 99): number {
-  return result.percentiles[String(p)] ?? NaN;
+/** A cell's latency percentile in ms, from its runs' merged histograms (NaN when none completed). */
+export function percentile(cell: LabCell, p: 50 | 90 | 99): number {
+  return cell.summary.percentiles[String(p)] ?? NaN;
 }
 
-/** The runs of one model on one route: one table in the report. */
-export interface RunGroup {
+/** The cells of one model on one route: one table in the report. */
+export interface CellGroup {
   route: string;
   model: LabModel;
-  runs: LabRun[];
+  reference: boolean;
+  cells: LabCell[];
 }
 
-const MODEL_ORDER: LabModel[] = ["async", "pool", "balancer"];
-
-/** Groups runs by route (in first-seen order), then model (async, pool, balancer). */
-export function groupRuns(runs: LabRun[]): RunGroup[] {
-  const routes = [...new Set(runs.map((r) => r.route))];
-  const groups: RunGroup[] = [];
+/** Groups cells by route (in first-seen order), then model (netlab's, each with its reference). */
+export function groupCells(cells: readonly LabCell[]): CellGroup[] {
+  const routes = [...new Set(cells.map((c) => c.route))];
+  const groups: CellGroup[] = [];
   for (const route of routes) {
     for (const model of MODEL_ORDER) {
-      const mine = runs.filter((r) => r.route === route && r.model === model);
-      if (mine.length) groups.push({ route, model, runs: mine });
+      const mine = cells.filter((c) => c.route === route && c.model === model);
+      if (mine.length) groups.push({ route, model, reference: mine[0]!.reference, cells: mine });
     }
   }
   return groups;
+}
+
+/** The run whose req/s is the cell's median (the lower middle one for an even count). */
+export function medianRun(cell: LabCell): BenchRun {
+  const sorted = [...cell.runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[(sorted.length - 1) >> 1]!;
 }
 
 /** One line of the comparison: a model's headline numbers on one route. */
 export interface ComparisonRow {
   route: string;
   model: LabModel;
+  reference: boolean;
   bestRequestsPerSecond: number;
   bestAtConcurrency: number;
   highestConcurrency: number;
@@ -40,22 +46,26 @@ export interface ComparisonRow {
   requests: number;
 }
 
-/** Best req/s, p99 at the highest concurrency and failures, per route and model. */
+/** Best median req/s, p99 at the highest concurrency and failures, per route and model. */
 export function compare(result: LabResult): ComparisonRow[] {
-  return groupRuns(result.runs).map(({ route, model, runs }) => {
-    const results = runs.map((r) => r.result);
-    const best = results.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-    const highest = results.reduce((a, b) => (b.concurrency > a.concurrency ? b : a));
+  return groupCells(result.cells).map(({ route, model, reference, cells }) => {
+    const rps = (c: LabCell) => c.summary.requestsPerSecond.median;
+    const best = cells.reduce((a, b) => (rps(b) > rps(a) ? b : a));
+    const highest = cells.reduce((a, b) => (b.concurrency > a.concurrency ? b : a));
     return {
       route,
       model,
-      bestRequestsPerSecond: best.requestsPerSecond,
+      reference,
+      bestRequestsPerSecond: rps(best),
       bestAtConcurrency: best.concurrency,
       highestConcurrency: highest.concurrency,
       p99AtHighestMs: percentile(highest, 99),
-      failed: results.reduce((n, r) => n + r.failed, 0),
-      // ab counts a Length failure as complete too; every other failure is a request that never completed.
-      requests: results.reduce((n, r) => n + r.complete + r.failed - r.failures.length, 0),
+      failed: cells.reduce((n, c) => n + c.summary.failed, 0),
+      // ab counts a Length failure as complete too; every other failure never completed.
+      requests: cells.reduce(
+        (n, c) => n + c.runs.reduce((m, r) => m + r.complete + r.failed - r.failures.length, 0),
+        0,
+      ),
     };
   });
 }
@@ -73,11 +83,11 @@ export function describeSettings(result: LabResult): string {
     `netlab ${result.version}`,
     `Deno ${env.deno}`,
     `${env.os}, ${env.cpus} CPUs`,
-    `${s.requests} requests per run`,
+    `${s.repeat} run${s.repeat === 1 ? "" : "s"} per cell after ${s.warmup} warm-up requests`,
+    `${s.requests} requests per run` +
+    (s.demoRoutes ? ` (${s.cpuRouteRequests} on the CPU route)` : ""),
     s.keepAlive ? "keep-alive" : "a new connection per request",
-    `${s.engine} engine`,
     `concurrency ${s.concurrencyLevels.join(", ")}`,
-    `pool of ${s.workers} workers`,
     `finished in ${formatDuration(result.durationMs)}`,
   ].join(" · ");
 }

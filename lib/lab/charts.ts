@@ -7,8 +7,9 @@
  */
 import { compile, type TopLevelSpec } from "vega-lite";
 import { parse, View } from "vega";
-import { groupRuns, percentile } from "./_group.ts";
-import type { LabResult } from "./types.ts";
+import { percentile } from "./_group.ts";
+import { modelLabel } from "./_tables.ts";
+import { type LabResult, MODEL_ORDER } from "./types.ts";
 
 /** A vega-lite specification (vega-lite's own `TopLevelSpec` type). */
 export type VegaLiteSpec = TopLevelSpec;
@@ -47,12 +48,19 @@ const concurrencyAxis = {
   axis: { labelAngle: 0 },
 } as const;
 
-const modelColor = {
-  field: "model",
-  type: "nominal",
-  title: "model",
-  scale: { domain: ["async", "pool", "balancer"] },
-} as const;
+/** Colour by model, in report order, references marked "(ref)". */
+function modelColor(result: LabResult) {
+  const domain = MODEL_ORDER.flatMap((m) => {
+    const cell = result.cells.find((c) => c.model === m);
+    return cell ? [modelLabel(m, cell.reference)] : [];
+  });
+  return { field: "model", type: "nominal", title: "model", scale: { domain } } as const;
+}
+
+/** Requests per second no server can pass on the CPU route: every core busy on it. */
+export function cpuCeiling(result: LabResult): number {
+  return (result.environment.cpus * 1000) / Math.max(1, result.settings.workMs);
+}
 
 /** A gray dash sample; no fill, so the point layer's black disc does not cover it. */
 const LEGEND_STROKE = {
@@ -63,50 +71,104 @@ const LEGEND_STROKE = {
 } as const;
 
 /**
- * The chart specifications for a lab: per route, req/s against concurrency per model, and p50 and
- * p99 latency against concurrency per model.
+ * The chart specifications for a lab: per route, median req/s against concurrency per model with
+ * error bars from the lowest to the highest run (and, on the CPU route, the ceiling of CPUs x 1000
+ * / ms), and median p50 and p99 latency against concurrency per model.
  *
- * @param result a finished lab
+ * @param result a lab's result
  * @returns the specifications, throughput first, in route order
  */
 export function labChartSpecs(result: LabResult): LabChartSpec[] {
-  const routes = [...new Set(groupRuns(result.runs).map((g) => g.route))];
+  const routes = [...new Set(result.cells.map((c) => c.route))];
+  const color = modelColor(result);
   const charts: LabChartSpec[] = [];
   for (const route of routes) {
-    const runs = result.runs.filter((r) => r.route === route);
-    const throughput = runs.map(({ model, result }) => ({
-      model,
-      concurrency: result.concurrency,
-      rps: Number(result.requestsPerSecond.toFixed(2)),
+    const cells = result.cells.filter((c) => c.route === route);
+    const throughput = cells.map((c) => ({
+      model: modelLabel(c.model, c.reference),
+      reference: c.reference ? "reference" : "netlab",
+      concurrency: c.concurrency,
+      rps: Number(c.summary.requestsPerSecond.median.toFixed(2)),
+      min: Number(c.summary.requestsPerSecond.min.toFixed(2)),
+      max: Number(c.summary.requestsPerSecond.max.toFixed(2)),
     }));
-    // A run where nothing completed has no latency: leave its point out rather than draw NaN.
-    const latency = runs.filter((r) => r.result.complete > 0).flatMap(({ model, result }) =>
+    // A cell where nothing completed has no latency: leave its point out rather than draw NaN.
+    const latency = cells.filter((c) => c.summary.complete > 0).flatMap((c) =>
       ([50, 99] as const).map((p) => ({
-        model,
-        concurrency: result.concurrency,
+        model: modelLabel(c.model, c.reference),
+        concurrency: c.concurrency,
         percentile: `p${p}`,
-        ms: percentile(result, p),
+        ms: percentile(c, p),
       }))
     );
+    const cpuRoute = route.startsWith("/_netlab/work");
+    const ceiling = cpuCeiling(result);
+    const rps = {
+      field: "rps",
+      type: "quantitative",
+      title: "requests per second (median)",
+    } as const;
     charts.push({
       id: `throughput-${slug(route)}`,
-      title: `Requests per second against concurrency: ${route}`,
+      title: `Requests per second against concurrency: ${route} (bars: lowest to highest run${
+        cpuRoute ? `; dashed: the ceiling of ${result.environment.cpus} CPUs` : ""
+      })`,
       spec: {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         width: WIDTH,
         height: HEIGHT,
-        data: { values: throughput },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: concurrencyAxis,
-          y: { field: "rps", type: "quantitative", title: "requests per second" },
-          color: modelColor,
-        },
-      },
+        layer: [
+          {
+            data: { values: throughput },
+            mark: { type: "line", point: true },
+            encoding: {
+              x: concurrencyAxis,
+              y: rps,
+              color,
+              // References dashed, so netlab's own lines stand out.
+              strokeDash: {
+                field: "reference",
+                type: "nominal",
+                scale: { domain: ["netlab", "reference"], range: [[1, 0], [5, 3]] },
+                legend: null,
+              },
+            },
+          },
+          {
+            data: { values: throughput },
+            mark: { type: "errorbar", ticks: { size: 8 } },
+            encoding: {
+              x: concurrencyAxis,
+              y: { field: "min", type: "quantitative", title: rps.title },
+              y2: { field: "max" },
+              color,
+            },
+          },
+          ...(cpuRoute
+            ? [{
+              data: { values: [{ ceiling, label: `ceiling ${ceiling.toFixed(0)} req/s` }] },
+              layer: [
+                {
+                  mark: { type: "rule", strokeDash: [6, 4], color: "#b22" },
+                  encoding: { y: { field: "ceiling", type: "quantitative" } },
+                },
+                {
+                  mark: { type: "text", align: "left", dx: 4, dy: -6, color: "#b22" },
+                  encoding: {
+                    y: { field: "ceiling", type: "quantitative" },
+                    x: { value: 0 },
+                    text: { field: "label" },
+                  },
+                },
+              ],
+            }] as const
+            : []),
+        ],
+      } as VegaLiteSpec,
     });
     charts.push({
       id: `latency-${slug(route)}`,
-      title: `Latency p50 and p99 against concurrency: ${route}`,
+      title: `Latency p50 and p99 (all runs) against concurrency: ${route}`,
       spec: {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         width: WIDTH,
@@ -116,7 +178,7 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
         encoding: {
           x: concurrencyAxis,
           y: { field: "ms", type: "quantitative", title: "latency (ms)" },
-          color: modelColor,
+          color,
           strokeDash: {
             field: "percentile",
             type: "nominal",

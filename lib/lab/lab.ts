@@ -1,74 +1,60 @@
 /**
  * The lab in one call: start four async servers, a balancer in front of them, a standalone async
- * server and a worker pool (each its own process), run the bench matrix against async, pool and
- * balancer, count the balancer's connections per backend, and stop everything again.
+ * server and a worker pool (each its own process), and the installed references (nginx, HAProxy);
+ * warm each target up, run the bench matrix `repeat` times with the targets taking turns, count
+ * the balancer's connections per backend, and stop everything again. Ctrl-C or a server that dies
+ * ends the runs early; what finished is returned, marked interrupted.
  *
  * @module
  */
-import { NetlabError, UsageError } from "../errors.ts";
+import { NetlabError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { readBalancerStats } from "./_connections.ts";
 import { bench } from "../bench/run.ts";
-import { BENCH_WORKER_URL } from "../bench/threads.ts";
+import { defaultRoot } from "../runtime/assets.ts";
+import { chooseAnchors, startAnchors } from "./_anchors.ts";
+import {
+  type LabOptions,
+  labRoutes,
+  labSettings,
+  PAGE,
+  routeRequests,
+  validateLabSettings,
+} from "./options.ts";
+import { readBalancerStats } from "./_connections.ts";
+import { planRuns } from "./_plan.ts";
 import { choosePorts, type PortNeed } from "./_ports.ts";
 import { balancerSpec, type LabPorts, serverSpecs } from "./_specs.ts";
 import { formatAddress } from "../runtime/address.ts";
-import { ChildGroup, type LabChild } from "./children.ts";
-import type {
-  BackendConnections,
-  LabModel,
-  LabResult,
-  LabRun,
-  LabServer,
-  LabSettings,
+import { defaultDispatch } from "../server/pool_options.ts";
+import { emptyCell, loadAverage, timedRun } from "./_summary.ts";
+import { cellClient, summarize } from "../bench/summary.ts";
+import { ChildGroup } from "./children.ts";
+import type { BenchRun } from "../bench/cell.ts";
+import {
+  type BackendConnections,
+  type LabCell,
+  type LabModel,
+  type LabResult,
+  type LabServer,
+  type LabSettings,
+  MODEL_ORDER,
 } from "./types.ts";
 
-/** The page every model serves in the lab. */
-const PAGE = "/page.html";
-
-/** Requests each target gets, untimed, before its first measured run. */
-const WARMUP_REQUESTS = 20;
-
-/** Options of {@link runLab}; every one has the lab's default. */
-export interface LabOptions {
-  /** Address every server listens on. @default {"127.0.0.1"} */
-  host?: string;
-  /** Requests per run (ab's -n). @default {1000} */
-  requests?: number;
-  /** Concurrency levels to run, in order. @default {[1, 5, 10, 20, 50, 100]} */
-  concurrencyLevels?: number[];
-  /** Reuse connections (ab's -k). @default {false} */
-  keepAlive?: boolean;
-  /** Worker pool size. @default {navigator.hardwareConcurrency} */
-  workers?: number;
-  /** Also measure the CPU-bound route `/_netlab/work?ms=N`. @default {false} */
-  demoRoutes?: boolean;
-  /** CPU milliseconds per request on the CPU-bound route. @default {5} */
-  workMs?: number;
-  /** Ports of the async servers behind the balancer (0 = any free port). @default {[9002, 9003, 9004, 9005]} */
-  backendPorts?: number[];
-  /** Port of the balancer. @default {44444} */
-  balancerPort?: number;
-  /** Port of the standalone async server. @default {45000} */
-  asyncPort?: number;
-  /** Port of the worker pool. @default {46000} */
-  poolPort?: number;
-  /** Port of the balancer's stats endpoint (0 = any free port). @default {0} */
-  statsPort?: number;
-  /** The bench engine: "raw" counts bytes on the wire as ab does; "fetch" uses Deno's fetch. @default {"raw"} */
-  engine?: "fetch" | "raw";
-  /**
-   * Module the bench's worker threads start from (the fetch engine runs on two): netlab's entry
-   * module, which a bundle or compiled binary must pass since it has no lib/bench/bench_worker.ts.
-   * @default {lib/bench/bench_worker.ts}
-   */
-  benchWorkerUrl?: string | URL;
-}
+export type { AnchorName } from "./_anchors.ts";
+export {
+  type LabOptions,
+  labRoutes,
+  labSettings,
+  routeRequests,
+  validateLabSettings,
+} from "./options.ts";
 
 /** What {@link runLab} reports as it goes. */
 export type LabProgress =
   | { kind: "ready"; servers: LabServer[] }
-  | { kind: "run"; index: number; total: number; run: LabRun }
+  | { kind: "run"; index: number; total: number; cell: LabCell; run: BenchRun }
+  /** Ctrl-C or a dead server ended the runs early; `reason` says which. */
+  | { kind: "interrupted"; reason: string }
   | { kind: "stopped" }
   /** A port is held by closed connections in TIME-WAIT; the lab waits for the kernel to free it. */
   | { kind: "waiting"; port: number }
@@ -77,58 +63,26 @@ export type LabProgress =
 
 /** How to stop a lab early and where to hear about it. */
 export interface LabHooks {
-  /** Aborting stops the runs and every server. */
+  /** Aborting stops the runs and every server; the runs that finished are kept. */
   signal?: AbortSignal;
   /** Called after each step. */
   onProgress?: (event: LabProgress) => void;
 }
 
-/** The lab's defaults, filled in. */
-export function labSettings(options: LabOptions = {}): Required<LabOptions> {
-  return {
-    host: options.host ?? "127.0.0.1",
-    requests: options.requests ?? 1000,
-    concurrencyLevels: options.concurrencyLevels ?? [1, 5, 10, 20, 50, 100],
-    keepAlive: options.keepAlive ?? false,
-    workers: options.workers ?? navigator.hardwareConcurrency,
-    demoRoutes: options.demoRoutes ?? false,
-    workMs: options.workMs ?? 5,
-    backendPorts: options.backendPorts ?? [9002, 9003, 9004, 9005],
-    balancerPort: options.balancerPort ?? 44444,
-    asyncPort: options.asyncPort ?? 45000,
-    poolPort: options.poolPort ?? 46000,
-    statsPort: options.statsPort ?? 0,
-    engine: options.engine ?? "raw",
-    benchWorkerUrl: options.benchWorkerUrl ?? BENCH_WORKER_URL,
-  };
-}
-
-/** The routes a lab measures, in order: page.html, then the CPU-bound route with `demoRoutes`. */
-export function labRoutes(o: Pick<Required<LabOptions>, "demoRoutes" | "workMs">): string[] {
-  return [PAGE, ...(o.demoRoutes ? [`/_netlab/work?ms=${o.workMs}`] : [])];
-}
-
-/** Throws a {@link UsageError} for settings no lab can run with. */
-export function validateLabSettings(o: Required<LabOptions>): void {
-  if (!Number.isSafeInteger(o.requests) || o.requests < 1) {
-    throw new UsageError(`-n must be a positive integer, not ${o.requests}`);
-  }
-  if (o.concurrencyLevels.length === 0) throw new UsageError("Give at least one concurrency level");
-  const tooHigh = o.concurrencyLevels.find((c) => !(c >= 1 && c <= o.requests));
-  if (tooHigh !== undefined) {
-    throw new UsageError(`Concurrency level ${tooHigh} is not from 1 to -n ${o.requests}`);
-  }
-  if (o.backendPorts.length === 0) throw new UsageError("The balancer needs at least one backend");
-  if (!(o.workers >= 1)) {
-    throw new UsageError(`The pool needs at least one worker, not ${o.workers}`);
-  }
+/** A server the runs load: what it is, and where. */
+interface Target {
+  model: LabModel;
+  reference: boolean;
+  base: string;
+  assertRunning(): void;
 }
 
 /**
  * Runs the whole lab and returns its result; every child process is stopped before it returns or
- * throws.
+ * throws. Ctrl-C (the signal) or a server dying during the runs does not throw: the result holds
+ * the runs that finished and says why it stopped in `interrupted`.
  *
- * @param options ports, requests, concurrency levels (see {@link LabOptions})
+ * @param options ports, requests, repeats, concurrency levels, references (see {@link LabOptions})
  * @param hooks an AbortSignal and a progress callback
  * @returns the lab's result, ready for the renderers
  *
@@ -143,9 +97,10 @@ export function validateLabSettings(o: Required<LabOptions>): void {
  *   balancerPort: 0,
  *   asyncPort: 0,
  *   poolPort: 0,
+ *   anchors: "none",
  * }, { onProgress: (e) => e.kind === "run" && console.log(e.index, e.total) });
  * console.log(renderLabMarkdown(result));
- * await writeLabReport(result, "lab-report");
+ * await writeLabReport(result, "lab-report/mine");
  * ```
  */
 export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Promise<LabResult> {
@@ -154,6 +109,8 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
   const { signal } = hooks;
   const started = performance.now();
   const startedAt = new Date().toISOString();
+  const loadStart = loadAverage();
+  const anchorChoice = chooseAnchors(o.anchors);
   const needs: PortNeed[] = [
     ...o.backendPorts.map((port, i) => ({
       port,
@@ -194,9 +151,10 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     statsPort: chosen[backendCount + 3]!,
   };
 
-  const runs: LabRun[] = [];
+  const cells = new Map<string, LabCell>();
   let servers: LabServer[] = [];
   let connections: BackendConnections[] = [];
+  let interrupted: string | null = null;
   {
     await using group = new ChildGroup();
     const specs = serverSpecs(o, ports);
@@ -209,17 +167,47 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
       signal,
     );
     const statsUrl = `http://${formatAddress(balancer.host, balancer.bound.statsPort!)}/stats`;
-    const targets: [LabModel, LabChild][] = [
-      ["async", asyncServer!],
-      ["pool", pool!],
+    await using anchors = await startAnchors({
+      host: o.host,
+      workers: o.workers,
+      // Only nginx reads it (a bundle writes its www/ out the first time it is asked for).
+      root: anchorChoice.run.some((a) => a.name === "nginx") ? await defaultRoot() : "",
+      backends: backends.map((b) => ({ host: b.host, port: b.port })),
+      run: anchorChoice.run,
+    }, signal);
+    const own: [LabModel, typeof asyncServer][] = [
+      ["async", asyncServer],
+      ["pool", pool],
       ["balancer", balancer],
     ];
-    servers = group.children.map((c) => ({
-      name: c.name,
-      role: targets.find(([, t]) => t === c)?.[0] ?? "backend",
-      address: formatAddress(c.host, c.port),
-      pid: c.pid,
-    }));
+    const targets: Target[] = [
+      ...own.map(([model, c]) => ({
+        model,
+        reference: false,
+        base: `http://${formatAddress(c!.host, c!.port)}`,
+        assertRunning: () => group.assertRunning(),
+      })),
+      ...anchors.processes.map((p) => ({
+        model: p.model,
+        reference: true,
+        base: `http://${formatAddress(p.host, p.port)}`,
+        assertRunning: () => p.assertRunning(),
+      })),
+    ].sort((a, b) => MODEL_ORDER.indexOf(a.model) - MODEL_ORDER.indexOf(b.model));
+    servers = [
+      ...group.children.map((c) => ({
+        name: c.name,
+        role: own.find(([, t]) => t === c)?.[0] ?? "backend" as const,
+        address: formatAddress(c.host, c.port),
+        pid: c.pid,
+      })),
+      ...anchors.processes.map((p) => ({
+        name: p.name,
+        role: p.model,
+        address: formatAddress(p.host, p.port),
+        pid: p.pid,
+      })),
+    ];
     // the same order as `needs`, whose last entry (the stats endpoint) is no server of its own
     const inNeedsOrder = [...backends, balancer, asyncServer!, pool!];
     needs.slice(0, -1).forEach((need, i) => {
@@ -238,47 +226,87 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
 
     const control = signal ? { signal } : {};
     const routes = labRoutes(o);
-    const total = targets.length * routes.length * o.concurrencyLevels.length;
+    // nginx has no CPU route; HAProxy has, through the same backends as netlab's balancer.
+    const targetsOf = (route: string) =>
+      targets.filter((t) => route === PAGE || (t.model !== "nginx" && t.model !== "nginx-pool"));
+    // Cells in report order, filled as their runs finish.
     for (const route of routes) {
-      for (const [model, child] of targets) {
-        const url = `http://${formatAddress(child.host, child.port)}${route}`;
-        // Untimed warm-up: the first requests pay for JIT and caches, which is not what is compared.
-        await bench({
-          url,
-          requests: WARMUP_REQUESTS,
-          concurrency: 2,
-          keepAlive: o.keepAlive,
-          engine: o.engine,
-          workerUrl: o.benchWorkerUrl,
-        }, control);
+      for (const t of targetsOf(route)) {
         for (const concurrency of o.concurrencyLevels) {
-          signal?.throwIfAborted();
-          const result = await bench({
-            url,
-            requests: o.requests,
-            concurrency,
-            keepAlive: o.keepAlive,
-            engine: o.engine,
-            workerUrl: o.benchWorkerUrl,
-            // The CPU route answers how long it spun, so its length varies by design (ab -l).
-            variableLength: route !== PAGE,
-          }, control);
-          // bench() returns what it did when aborted; the lab stops instead of reporting half a run.
-          signal?.throwIfAborted();
-          // A server that died makes the rest of the table meaningless: say which one, and why.
-          group.assertRunning();
-          const run: LabRun = { model, route, result };
-          runs.push(run);
-          hooks.onProgress?.({ kind: "run", index: runs.length, total, run });
+          const cell = emptyCell({ ...t, route, concurrency, engine: o.engine, warmup: o.warmup });
+          cells.set(`${route} ${t.model} ${concurrency}`, cell);
         }
       }
     }
-    connections = await readBalancerStats(statsUrl, signal);
+    const plan = routes.flatMap((route) =>
+      planRuns([route], targetsOf(route), o.concurrencyLevels, o.repeat)
+    );
+    const warmed = new Set<string>();
+    let index = 0;
+    try {
+      for (const step of plan) {
+        const { route, target, concurrency } = step;
+        const url = target.base + route;
+        const options = {
+          url,
+          keepAlive: o.keepAlive,
+          engine: o.engine,
+          workerUrl: o.benchWorkerUrl,
+          // The CPU route answers how long it spun, so its length varies by design (ab -l).
+          variableLength: route !== PAGE,
+        };
+        if (!warmed.has(url) && o.warmup > 0) {
+          // Untimed: the first requests pay for JIT and caches, which is not what is compared.
+          warmed.add(url);
+          const c = Math.min(4, o.warmup, Math.max(...o.concurrencyLevels));
+          await bench({ ...options, requests: o.warmup, concurrency: c }, control);
+        }
+        signal?.throwIfAborted();
+        const run = await timedRun(
+          { ...options, requests: routeRequests(o, route), concurrency },
+          control,
+        );
+        // An aborted run is half a run: the lab keeps only those that finished.
+        signal?.throwIfAborted();
+        // A run against a server that died measures nothing: stop, say which one, and why.
+        target.assertRunning();
+        group.assertRunning();
+        const cell = cells.get(`${route} ${target.model} ${concurrency}`)!;
+        cell.runs.push(run);
+        if (cell.runs.length === 1) {
+          cell.startedAt = run.startedAt;
+          cell.environment.loadAverageStart = loadAverage();
+        }
+        cell.endedAt = run.endedAt;
+        cell.environment.loadAverageEnd = loadAverage();
+        index++;
+        hooks.onProgress?.({ kind: "run", index, total: plan.length, cell, run });
+      }
+    } catch (err) {
+      if (signal?.aborted) interrupted = "interrupted (Ctrl-C or a stop signal)";
+      else if (err instanceof NetlabError) interrupted = err.message;
+      else throw err;
+      hooks.onProgress?.({ kind: "interrupted", reason: interrupted });
+    }
+    connections = await readBalancerStats(statsUrl).catch((err) => {
+      // After an interruption the balancer may be the server that died.
+      if (interrupted !== null) return [];
+      throw err;
+    });
   }
   hooks.onProgress?.({ kind: "stopped" });
-  if (runs.length === 0) throw new NetlabError("The lab ran nothing");
+  const done = [...cells.values()].filter((c) => c.runs.length > 0);
+  if (done.length === 0 && interrupted === null) throw new NetlabError("The lab ran nothing");
+  for (const cell of done) {
+    cell.summary = summarize(cell.runs);
+    cell.client = cellClient(cell.runs);
+    cell.interrupted = interrupted !== null;
+  }
   const settings: LabSettings = {
     requests: o.requests,
+    cpuRouteRequests: routeRequests(o, labRoutes({ demoRoutes: true, workMs: o.workMs })[1]!),
+    repeat: o.repeat,
+    warmup: o.warmup,
     concurrencyLevels: o.concurrencyLevels,
     keepAlive: o.keepAlive,
     workers: o.workers,
@@ -290,14 +318,24 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     version: VERSION,
     startedAt,
     durationMs: performance.now() - started,
+    interrupted,
     settings,
     environment: {
-      os: Deno.build.os,
-      cpus: navigator.hardwareConcurrency,
+      netlab: VERSION,
       deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      os: Deno.build.os,
+      arch: Deno.build.arch,
+      cpus: navigator.hardwareConcurrency,
+      loadAverageStart: loadStart,
+      loadAverageEnd: loadAverage(),
+      // The lab starts the pool without --dispatch, so it runs the platform's default.
+      poolDispatch: defaultDispatch(),
+      benchThreads: done[0]?.runs[0]?.threads ?? 0,
     },
+    anchors: anchorChoice.statuses,
     servers,
-    runs,
+    cells: done,
     connections,
   };
 }

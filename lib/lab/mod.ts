@@ -17,10 +17,13 @@
 export { labSettings, runLab } from "./lab.ts";
 export type { LabHooks, LabOptions, LabProgress } from "./lab.ts";
 export type {
+  AnchorModel,
+  AnchorStatus,
   BackendConnections,
+  LabCell,
+  LabEnvironment,
   LabModel,
   LabResult,
-  LabRun,
   LabServer,
   LabSettings,
 } from "./types.ts";

@@ -4,11 +4,21 @@
  *
  * @module
  */
-import { describeSettings, groupRuns } from "./_group.ts";
-import { comparisonTable, connectionsTable, NO_CONNECTIONS } from "./_tables.ts";
+import { describeSettings, groupCells, medianRun } from "./_group.ts";
+import {
+  comparisonTable,
+  connectionsTable,
+  environmentTable,
+  howToRead,
+  NO_CONNECTIONS,
+  referencesTable,
+  spreadTable,
+} from "./_tables.ts";
+import { interruptedNote } from "./report_md.ts";
 import { MARKDOWN_HEADER } from "../bench/render/markdown.ts";
 import type { LabChart } from "./charts.ts";
-import { type LabResult, type LabRun, MODEL_TITLES } from "./types.ts";
+import type { BenchRun } from "../bench/cell.ts";
+import { type LabResult, MODEL_TITLES } from "./types.ts";
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -27,8 +37,8 @@ function table(head: readonly string[], rows: (string | number)[][]): string {
 /** The lab's columns, taken from bench's markdown header so both reports agree. */
 const LAB_COLUMNS = MARKDOWN_HEADER.split("|").map((c) => c.trim()).filter((c) => c !== "");
 
-function runRows(runs: LabRun[]): (string | number)[][] {
-  return runs.map(({ result: r }, i) => [
+function runRows(runs: BenchRun[]): (string | number)[][] {
+  return runs.map((r, i) => [
     i + 1,
     r.concurrency,
     r.timeTakenSeconds.toFixed(3),
@@ -46,10 +56,11 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72re
   color: #1d2330; }
 h1 { margin-bottom: .2rem; } .meta { color: #5a6270; }
 table { border-collapse: collapse; margin: .6rem 0 1.4rem; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: right; }
+th, td { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: right; white-space: nowrap; }
 th { background: #f2f4f7; font-weight: 600; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1rem 0 2rem; } figcaption { font-weight: 600; margin-bottom: .4rem; }
 code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
+.interrupted { background: #fff4e5; border: 1px solid #f0b45b; padding: .5rem .8rem; }
 `;
 
 /**
@@ -73,6 +84,11 @@ export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
     `<h1>netlab lab report</h1>`,
     `<p class="meta">${escapeHtml(describeSettings(result))}</p>`,
   );
+  const note = interruptedNote(result);
+  if (note) {
+    parts.push(`<p class="interrupted">${escapeHtml(note.replaceAll("**", ""))}</p>`);
+  }
+  parts.push(`<h2>How to read this</h2>`, `<p>${escapeHtml(howToRead(result))}</p>`);
   parts.push(`<h2>Charts</h2>`);
   for (const c of charts) {
     parts.push(
@@ -81,11 +97,15 @@ export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
       }</figcaption>\n${c.svg}\n</figure>`,
     );
   }
-  for (const g of groupRuns(result.runs)) {
+  for (const route of new Set(result.cells.map((c) => c.route))) {
+    const t = spreadTable(result, route);
+    parts.push(`<h2>${escapeHtml(`Runs and their spread: ${route}`)}</h2>`, table(t.head, t.rows));
+  }
+  for (const g of groupCells(result.cells)) {
     parts.push(
       `<h2>${escapeHtml(`${MODEL_TITLES[g.model]}: ${g.route}`)}</h2>`,
-      `<p><code>${escapeHtml(g.runs[0]!.result.url)}</code></p>`,
-      table(LAB_COLUMNS, runRows(g.runs)),
+      `<p><code>${escapeHtml(g.cells[0]!.url)}</code> (the median run of each level)</p>`,
+      table(LAB_COLUMNS, runRows(g.cells.map(medianRun))),
     );
   }
   parts.push(`<h2>Comparison</h2>`);
@@ -98,6 +118,10 @@ export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
       ? table(connections.head, connections.rows)
       : `<p>${escapeHtml(NO_CONNECTIONS)}</p>`,
   );
+  const references = referencesTable(result);
+  parts.push(`<h2>References</h2>`, table(references.head, references.rows));
+  const environment = environmentTable(result);
+  parts.push(`<h2>Environment</h2>`, table(environment.head, environment.rows));
   parts.push(`<h2>Servers</h2>`);
   parts.push(table(
     ["server", "role", "address", "pid"],

@@ -1,11 +1,22 @@
 /**
- * The lab's markdown report: one table per model in exactly the lab's columns, a short comparison
- * and the balancer's connections per backend. Pure functions over a {@link LabResult}.
+ * The lab's markdown report: how to read it, the spread of every cell (median, min-max, interval,
+ * p50/p90/p99, client-bound flag), a table per model in exactly the lab's classic columns (its
+ * median run per level), a comparison, the balancer's connections per backend, the references
+ * and the environment. Pure functions over a {@link LabResult}.
  *
  * @module
  */
-import { describeSettings, groupRuns } from "./_group.ts";
-import { comparisonTable, connectionsTable, NO_CONNECTIONS, type Table } from "./_tables.ts";
+import { describeSettings, groupCells, medianRun } from "./_group.ts";
+import {
+  comparisonTable,
+  connectionsTable,
+  environmentTable,
+  howToRead,
+  NO_CONNECTIONS,
+  referencesTable,
+  spreadTable,
+  type Table,
+} from "./_tables.ts";
 import { renderMarkdown } from "../bench/render/markdown.ts";
 import { type LabResult, MODEL_TITLES } from "./types.ts";
 
@@ -17,9 +28,10 @@ function markdownTable(t: Table): string {
 }
 
 /**
- * The comparison: best req/s per model (and where), p99 at the highest concurrency, failures.
+ * The comparison: best median req/s per model (and where), p99 at the highest concurrency,
+ * failures.
  *
- * @param result a finished lab
+ * @param result a lab's result
  * @returns a markdown table, one row per model and route
  */
 export function renderComparison(result: LabResult): string {
@@ -29,7 +41,7 @@ export function renderComparison(result: LabResult): string {
 /**
  * How many connections the balancer sent to each backend: round-robin made visible.
  *
- * @param result a finished lab
+ * @param result a lab's result
  * @returns a markdown table, or a sentence when the balancer reported nothing
  */
 export function renderConnections(result: LabResult): string {
@@ -37,10 +49,17 @@ export function renderConnections(result: LabResult): string {
   return table ? markdownTable(table) : NO_CONNECTIONS;
 }
 
+/** The banner of a lab that stopped early. */
+export function interruptedNote(result: LabResult): string | undefined {
+  if (result.interrupted === null) return undefined;
+  const runs = result.cells.reduce((n, c) => n + c.runs.length, 0);
+  return `**Interrupted:** ${result.interrupted}. This report holds the ${runs} runs that finished.`;
+}
+
 /**
  * The whole markdown report (report.md, and what `netlab lab` prints).
  *
- * @param result a finished lab
+ * @param result a lab's result
  * @returns markdown text ending with a newline
  *
  * @example
@@ -53,12 +72,28 @@ export function renderConnections(result: LabResult): string {
  */
 export function renderLabMarkdown(result: LabResult): string {
   const out = ["# netlab lab report", "", describeSettings(result), ""];
-  for (const group of groupRuns(result.runs)) {
+  const note = interruptedNote(result);
+  if (note) out.push(note, "");
+  out.push("## How to read this", "", howToRead(result), "");
+  for (const route of new Set(result.cells.map((c) => c.route))) {
+    out.push(
+      `## Runs and their spread: ${route}`,
+      "",
+      markdownTable(spreadTable(result, route)),
+      "",
+    );
+  }
+  for (const group of groupCells(result.cells)) {
     // bench's own renderer, so `netlab bench --format markdown` and the lab print the same table.
-    const title = (url: string) => `## ${MODEL_TITLES[group.model]}: ${group.route}\n\n\`${url}\``;
-    out.push(renderMarkdown(group.runs.map((r) => r.result), { title }));
+    const title = (url: string) =>
+      `## ${
+        MODEL_TITLES[group.model]
+      }: ${group.route}\n\n\`${url}\` (the median run of each level)`;
+    out.push(renderMarkdown(group.cells.map(medianRun), { title }));
   }
   out.push("## Comparison", "", renderComparison(result), "");
   out.push("## Connections per backend (from the balancer)", "", renderConnections(result), "");
+  out.push("## References", "", markdownTable(referencesTable(result)), "");
+  out.push("## Environment", "", markdownTable(environmentTable(result)), "");
   return out.join("\n");
 }

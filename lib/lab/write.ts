@@ -1,9 +1,10 @@
 /**
- * Writes a lab's report files: report.md, results.json and report.html (charts inline).
+ * Writes a lab's report files: report.md, results.json and report.html (charts inline), each lab
+ * into its own timestamped folder, with a `latest` link to the newest.
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { renderLabCharts } from "./charts.ts";
 import { renderLabHtml } from "./report_html.ts";
 import { renderLabMarkdown } from "./report_md.ts";
@@ -46,4 +47,36 @@ export async function writeLabReport(result: LabResult, dir: string): Promise<La
   await Deno.writeTextFile(files.json, `${JSON.stringify(result, null, 2)}\n`);
   await Deno.writeTextFile(files.html, renderLabHtml(result, charts));
   return files;
+}
+
+/** "2026-12-02T08:17:05.123Z" -> "2026-12-02T08-17-05Z": sortable, no colons. */
+export function runFolderName(startedAt: string): string {
+  return startedAt.replace(/\.\d+Z$/, "Z").replaceAll(":", "-");
+}
+
+/**
+ * Creates this lab's own folder under `out` (named after its start, "-2", "-3", ... when two labs
+ * started in the same second) and points `out/latest` at it.
+ *
+ * @param out the `--out` folder (created if missing)
+ * @param startedAt when the lab started (ISO 8601)
+ * @returns the new folder's path
+ */
+export async function createRunFolder(out: string, startedAt: string): Promise<string> {
+  await Deno.mkdir(out, { recursive: true });
+  const name = runFolderName(startedAt);
+  for (let n = 1;; n++) {
+    const dir = join(out, n === 1 ? name : `${name}-${n}`);
+    try {
+      await Deno.mkdir(dir);
+    } catch (err) {
+      if (err instanceof Deno.errors.AlreadyExists) continue;
+      throw err;
+    }
+    // A new link renamed over the old one: `latest` is never missing, even for a moment.
+    const temp = join(out, `.latest-${crypto.randomUUID()}`);
+    await Deno.symlink(basename(dir), temp);
+    await Deno.rename(temp, join(out, "latest"));
+    return dir;
+  }
 }

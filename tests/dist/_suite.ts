@@ -94,14 +94,20 @@ export function registerSuite(runner: Runner): void {
         "lab",
         ...["-n", "20", "--concurrency-levels", "1,2", "--workers", "1", "--out", out, "--quiet"],
         // fetch runs c=2 on two threads: the lab's bench workers must start from the build itself.
-        ...["--engine", "fetch"],
+        ...["--engine", "fetch", "--repeat", "1"],
         ...["--backend-ports", "0,0,0,0", "--balancer-port", "0", "--async-port", "0"],
         ...["--pool-port", "0"],
       ];
       const { code, stdout, stderr } = await run(runner, args, { cwd, env });
       assert.equal(code, 0, `${stdout}\n${stderr}`);
       for (const file of ["report.md", "results.json", "report.html"]) {
-        assert.ok((await Deno.stat(join(out, file))).size > 0, `${file} is empty`);
+        assert.ok((await Deno.stat(join(out, "latest", file))).size > 0, `${file} is empty`);
+      }
+      // The installed references serve the build's own www/ (a binary's is copied out for nginx).
+      const result = JSON.parse(await Deno.readTextFile(join(out, "latest", "results.json")));
+      const cells: { model: string; url: string; summary: { non2xx: number } }[] = result.cells;
+      for (const c of cells) {
+        assert.equal(c.summary.non2xx, 0, `${c.model}: ${JSON.stringify(c.summary)}`);
       }
     },
   );

@@ -1,9 +1,20 @@
 import assert from "node:assert/strict";
-import { burnCpu } from "../../lib/http/demo.ts";
+import { createCpuBurner } from "../../lib/http/demo.ts";
 import { makeSite, request } from "./_fixture.ts";
 
-Deno.test("burnCpu() spins for at least the time asked", () => {
-  assert.ok(burnCpu(5) >= 5);
+Deno.test("createCpuBurner() reads the thread's CPU clock where FFI is allowed", () => {
+  const burner = createCpuBurner();
+  assert.equal(burner.clock, "thread-cpu");
+  const { cpuMs, wallMs } = burner.burn(5);
+  assert.ok(cpuMs >= 5, `${cpuMs}`);
+  assert.ok(wallMs > 0);
+});
+
+Deno.test("createCpuBurner('calibrated') does calibrated work and reports its estimate", () => {
+  const burner = createCpuBurner("calibrated");
+  assert.equal(burner.clock, "calibrated");
+  assert.ok(burner.burn(5).cpuMs >= 5);
+  assert.equal(burner.burn(0).cpuMs, 0);
 });
 
 Deno.test("createStaticHandler() answers /_netlab/work?ms=N with JSON when demoRoutes is on", async () => {
@@ -14,7 +25,9 @@ Deno.test("createStaticHandler() answers /_netlab/work?ms=N with JSON when demoR
   assert.match(res.headers.get("content-type")!, /^application\/json/);
   const body = await res.json();
   assert.equal(body.ms, 3);
-  assert.ok(body.spentMs >= 3);
+  assert.equal(body.clock, "thread-cpu");
+  assert.ok(body.cpuMs >= 3, JSON.stringify(body));
+  assert.ok(body.wallMs > 0, JSON.stringify(body));
   for (const bad of ["-1", "1001", "abc", "1.5", ""]) {
     const r = await request(handler, `/_netlab/work?ms=${bad}`);
     await r.body?.cancel();

@@ -121,6 +121,11 @@ Deno.test(
               (p as unknown as { getTotalLength(): number }).getTotalLength() > 0
             ).length,
             points: svg?.querySelectorAll('[aria-roledescription="point"]').length ?? 0,
+            // An error bar is drawn when its rule has a height on the page.
+            errorbars: [...(svg?.querySelectorAll('[aria-roledescription="errorbar"]') ?? [])]
+              .filter((e) =>
+                e.getBoundingClientRect().height > 0
+              ).length,
           };
         }));
       assert.deepEqual(charts.map((c) => c.id), ["throughput-page-html", "latency-page-html"]);
@@ -129,6 +134,8 @@ Deno.test(
         assert.ok(c.points >= 9, `${c.id} draws ${c.points} points`);
       }
       assert.equal(charts[0]!.lines, 3);
+      // The spread of every cell's runs: the fixture's runs differ, so each bar has a height.
+      assert.equal(charts[0]!.errorbars, 9);
       assert.equal(charts[1]!.lines, 6);
       await Deno.mkdir(OUTPUT, { recursive: true });
       await page.screenshot({ path: `${OUTPUT}report.png`, fullPage: true });

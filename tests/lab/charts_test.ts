@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { labChartSpecs, renderLabCharts } from "../../lib/lab/charts.ts";
-import { sampleResult } from "./_fixture.ts";
+import { cpuCeiling, labChartSpecs, renderLabCharts } from "../../lib/lab/charts.ts";
+import { cell, sampleResult } from "./_fixture.ts";
+
+const CPU_ROUTE = "/_netlab/work?ms=5";
 
 Deno.test("labChartSpecs() makes a throughput and a latency chart per route", () => {
   const result = sampleResult();
@@ -8,25 +10,49 @@ Deno.test("labChartSpecs() makes a throughput and a latency chart per route", ()
     "throughput-page-html",
     "latency-page-html",
   ]);
-  result.runs.push({ ...result.runs[0]!, route: "/_netlab/work?ms=5" });
+  result.cells.push(cell("async", 1, [190, 195, 200], 9, 0, CPU_ROUTE));
   assert.equal(labChartSpecs(result).length, 4);
 });
 
-Deno.test("renderLabCharts() renders SVG with a line per model (and per percentile)", async () => {
+Deno.test("renderLabCharts() renders SVG with a line and an error bar per model", async () => {
   const [throughput, latency] = await renderLabCharts(sampleResult());
   for (const chart of [throughput!, latency!]) {
     assert.match(chart.svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.doesNotMatch(chart.svg, /NaN|undefined/);
   }
-  // One drawn line per model, and per percentile on the latency chart; a point per run.
+  // One drawn line per model, and per percentile on the latency chart; a point per cell.
   const marks = (svg: string, kind: string) =>
     svg.match(new RegExp(`aria-roledescription="${kind}"[^>]* d="M`, "g"))?.length ?? 0;
   assert.equal(marks(throughput!.svg, "line mark"), 3);
   assert.equal(marks(latency!.svg, "line mark"), 6);
   assert.equal(throughput!.svg.match(/aria-roledescription="point"/g)?.length, 9);
+  // The spread: a bar from the lowest to the highest run of every cell.
+  assert.equal(throughput!.svg.match(/aria-roledescription="errorbar"/g)?.length, 9);
   for (const model of ["async", "pool", "balancer"]) {
     assert.match(throughput!.svg, new RegExp(`>${model}<`));
   }
+  assert.doesNotMatch(throughput!.svg, /ceiling/);
+});
+
+Deno.test("renderLabCharts() draws the CPU route's ceiling at CPUs x 1000 / ms", async () => {
+  const result = sampleResult();
+  result.cells.push(
+    cell("async", 1, [190, 195, 200], 9, 0, CPU_ROUTE),
+    cell("pool", 1, [350, 380, 390], 9, 0, CPU_ROUTE),
+  );
+  assert.equal(cpuCeiling(result), 400);
+  const charts = await renderLabCharts(result);
+  const cpu = charts.find((c) => c.id === "throughput-netlab-work-ms-5")!;
+  assert.match(cpu.svg, /aria-roledescription="rule mark"/);
+  assert.match(cpu.svg, />ceiling 400 req\/s</);
+  assert.match(cpu.title, /the ceiling of 2 CPUs/);
+});
+
+Deno.test("renderLabCharts() marks references in the legend", async () => {
+  const result = sampleResult();
+  result.cells.push(cell("nginx", 1, [9000, 9100, 9300], 0.5));
+  const [throughput] = await renderLabCharts(result);
+  assert.match(throughput!.svg, />nginx \(ref\)</);
 });
 
 Deno.test("renderLabCharts() draws the p50/p99 legend swatches with a visible stroke", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseInteger, parseLevels, parsePortList } from "../../lib/cli/lab.ts";
+import { parseAnchors } from "../../lib/lab/_anchors.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { netlab } from "../_netlab.ts";
 
@@ -40,6 +41,14 @@ Deno.test("netlab lab --help lists every port flag with the lab's defaults", asy
   assert.match(stdout, /Examples:/);
 });
 
+Deno.test("parseAnchors() takes auto, none or a list of nginx and haproxy", () => {
+  assert.equal(parseAnchors("auto"), "auto");
+  assert.equal(parseAnchors("none"), "none");
+  assert.deepEqual(parseAnchors("haproxy, nginx,haproxy"), ["haproxy", "nginx"]);
+  assert.throws(() => parseAnchors("apache"), /--anchors must be auto, none, or a list/);
+  assert.throws(() => parseAnchors(","), /--anchors must be/);
+});
+
 Deno.test("netlab lab with a bad flag value is a usage error (exit 2, one line and a hint)", async () => {
   const { code, stderr } = await netlab(["lab", "--balancer-port", "99999"]);
   assert.equal(code, 2);
@@ -69,6 +78,7 @@ Deno.test("netlab lab lines up its progress lines whatever the CPU route's --wor
   try {
     const { code, stderr } = await netlab([
       ...["lab", "-n", "2", "--concurrency-levels", "1", "--workers", "1", "--out", out],
+      ...["--repeat", "1", "--anchors", "none"],
       ...["--demo-routes", "--work-ms", "10", "--backend-ports", "0", "--balancer-port", "0"],
       ...["--async-port", "0", "--pool-port", "0"],
     ]);
@@ -87,6 +97,7 @@ Deno.test("netlab lab --log-format json writes its progress as JSON lines", asyn
   try {
     const { code, stderr } = await netlab([
       ...["lab", "-n", "2", "--concurrency-levels", "1", "--workers", "1", "--out", out],
+      ...["--repeat", "1", "--anchors", "none"],
       ...["--log-format", "json", "--backend-ports", "0", "--balancer-port", "0"],
       ...["--async-port", "0", "--pool-port", "0"],
     ]);

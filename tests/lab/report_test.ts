@@ -1,44 +1,96 @@
 import assert from "node:assert/strict";
 import { renderComparison, renderConnections, renderLabMarkdown } from "../../lib/lab/report_md.ts";
 import { escapeHtml, renderLabHtml } from "../../lib/lab/report_html.ts";
-import { benchResult, sampleResult } from "./_fixture.ts";
+import { spreadTable } from "../../lib/lab/_tables.ts";
+import { cell, sampleResult } from "./_fixture.ts";
 
 const LAB_HEADER =
   "| No test | Concurrency level | Time taken for test (seconds) | Complete request | Failed request | Total transferred (bytes) | Request per second | Time per request (ms) | Transfer rate (Kbytes/sec) |";
 
-Deno.test("renderLabMarkdown() prints one table per model in exactly the lab's columns", () => {
+Deno.test("renderLabMarkdown() prints the spread, then one table per model in the lab's columns", () => {
   const md = renderLabMarkdown(sampleResult());
   const headers = md.split("\n").filter((l) => l === LAB_HEADER);
   assert.equal(headers.length, 3);
   const sections = [...md.matchAll(/^## (.*)$/gm)].map((m) => m[1]);
   assert.deepEqual(sections, [
+    "How to read this",
+    "Runs and their spread: /page.html",
     "Async server (one event loop): /page.html",
     "Worker pool: /page.html",
     "Balancer in front of the async servers: /page.html",
     "Comparison",
     "Connections per backend (from the balancer)",
+    "References",
+    "Environment",
   ]);
-  // Each table has one numbered row per run, in order.
+  // Each classic table has one numbered row per level: the median run of the three.
   const table = md.split("## Worker pool")[1]!.split("##")[0]!;
   const rows = table.split("\n").filter((l) => /^\| \d/.test(l));
   assert.deepEqual(rows.map((r) => r.split("|")[1]!.trim()), ["1", "2", "3"]);
   assert.deepEqual(rows.map((r) => r.split("|")[2]!.trim()), ["1", "10", "50"]);
-  assert.match(rows[2]!, /\| 997 \| 3 \|/);
+  assert.match(rows[1]!, /\| 6100\.00 \|/);
+  assert.match(rows[2]!, /\| 999 \| 1 \|/);
+  assert.doesNotMatch(md, /Interrupted/);
+  assert.match(md, /not installed: apt-get install nginx/);
+  assert.match(md, /load average \(1, 5, 15 min\) at start \| 0\.50 0\.40 0\.30 \|/);
 });
 
-Deno.test("renderComparison() gives best req/s, p99 at the highest level and failures", () => {
+Deno.test("spreadTable() gives the median, range, interval, p50/p90/p99 and the client flag", () => {
+  const result = sampleResult();
+  result.cells.push(cell("nginx", 1, [9000, 9100, 9300], 0.5));
+  result.cells[0]!.runs[2]!.client = { cpuPercent: 95, saturated: true };
+  result.cells[0]!.client = { cpuPercent: 95, saturated: true };
+  const t = spreadTable(result, "/page.html");
+  assert.deepEqual(t.head.slice(0, 10), [
+    "model",
+    "c",
+    "runs",
+    "req/s (median)",
+    "min-max",
+    "spread",
+    "95% CI of median",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+  ]);
+  assert.deepEqual(t.rows[0]!.slice(0, 7), [
+    "async",
+    "1",
+    "3",
+    "1800",
+    "1750-1820",
+    "±1.9 %",
+    "1750-1820",
+  ]);
+  assert.equal(t.rows[0]!.at(-2), "95 % client-bound");
+  // The reference sits right after async, marked as one; async's ratio to it at c=1.
+  assert.equal(t.rows[3]![0], "nginx (ref)");
+  assert.equal(t.rows[0]!.at(-1), "0.198x nginx".replace("0.198", (1800 / 9100).toFixed(2)));
+  assert.equal(t.rows[1]!.at(-1), "", "no nginx cell at c=10");
+  assert.equal(t.rows[3]!.at(-1), "");
+});
+
+Deno.test("renderLabMarkdown() marks an interrupted lab and keeps what finished", () => {
+  const result = { ...sampleResult(), interrupted: "The balancer stopped during the lab" };
+  const md = renderLabMarkdown(result);
+  assert.match(
+    md,
+    /\*\*Interrupted:\*\* The balancer stopped during the lab\. This report holds the 27 runs/,
+  );
+  assert.match(renderLabHtml(result, []), /<p class="interrupted">Interrupted: The balancer/);
+});
+
+Deno.test("renderComparison() gives best median req/s, p99 at the highest level and failures", () => {
   const lines = renderComparison(sampleResult()).split("\n");
   assert.equal(lines.length, 5);
-  assert.equal(lines[2], "| async | 5200.00 | 10 | 21.50 (c=50) | 0 of 3000 |");
-  assert.equal(lines[3], "| pool | 6100.00 | 10 | 18.25 (c=50) | 3 of 3000 |");
-  assert.equal(lines[4], "| balancer | 4100.00 | 50 | 30.75 (c=50) | 0 of 3000 |");
+  assert.equal(lines[2], "| async | 5200.00 | 10 | 21.50 (c=50) | 0 of 9000 |");
+  assert.equal(lines[3], "| pool | 6100.00 | 10 | 18.25 (c=50) | 3 of 9000 |");
+  assert.equal(lines[4], "| balancer | 4100.00 | 50 | 30.75 (c=50) | 0 of 9000 |");
 });
 
 Deno.test("renderComparison() adds a route column when the CPU route was measured", () => {
   const result = sampleResult();
-  const first = result.runs[0]!;
-  const url = "http://127.0.0.1:45000/_netlab/work?ms=5";
-  result.runs.push({ ...first, route: "/_netlab/work?ms=5", result: benchResult(url, 1, 190, 9) });
+  result.cells.push(cell("async", 1, [190, 185, 200], 9, 0, "/_netlab/work?ms=5"));
   const text = renderComparison(result);
   assert.match(text, /^\| route \| model \|/);
   assert.match(text, /\| \/_netlab\/work\?ms=5 \| async \| 190\.00 \| 1 \|/);
@@ -54,7 +106,7 @@ Deno.test("renderConnections() shows each backend's count and share", () => {
 
 Deno.test("renderLabHtml() inlines the charts and escapes text", () => {
   const result = sampleResult();
-  result.runs[0]!.result.url = "http://127.0.0.1:45000/page.html?<x>";
+  result.cells[0]!.url = "http://127.0.0.1:45000/page.html?<x>";
   const html = renderLabHtml(result, [{
     id: "c1",
     title: "A & B",
@@ -65,6 +117,7 @@ Deno.test("renderLabHtml() inlines the charts and escapes text", () => {
   assert.match(html, /page\.html\?&#60;x&#62;/);
   assert.doesNotMatch(html, /<script|https?:\/\/(?!127\.0\.0\.1)/);
   assert.equal(html.match(/<th>No test<\/th>/g)?.length, 3);
+  assert.match(html, /<h2>How to read this<\/h2>/);
   assert.match(
     html,
     /<tr><td>balancer<\/td><td>balancer<\/td><td>127\.0\.0\.1:44444<\/td><td>103<\/td><\/tr>/,
@@ -74,9 +127,9 @@ Deno.test("renderLabHtml() inlines the charts and escapes text", () => {
 
 Deno.test("renderLabHtml() shows the comparison and connections as report.md does", () => {
   const result = sampleResult();
-  // The async server's run at the highest level completed nothing: it has no p99.
-  const last = result.runs.findLast((r) => r.model === "async")!;
-  last.result.percentiles = {};
+  // The async server's cell at the highest level completed nothing: it has no p99.
+  const last = result.cells.findLast((c) => c.model === "async")!;
+  last.summary.percentiles = {};
   const html = renderLabHtml(result, []);
   assert.doesNotMatch(html, /NaN/);
   assert.match(html, /<tr><td>async<\/td><td>[\d.]+<\/td><td>\d+<\/td><td>- \(c=50\)<\/td>/);

@@ -11,15 +11,26 @@ export interface Spawned extends AsyncDisposable {
   status: Promise<Deno.CommandStatus>;
 }
 
+/** How to spawn: how long to wait for the listening line, and a command other than `deno run -A`. */
+export interface SpawnOptions {
+  timeoutMs?: number;
+  /** Executable and arguments before netlab's, e.g. to run with fewer permissions. */
+  command?: [string, ...string[]];
+}
+
 /** Spawns `netlab args...` and resolves once it logs `listening on URL`. */
-export async function spawnNetlab(args: string[], timeoutMs = 20_000): Promise<Spawned> {
-  const child = netlabCommand({
-    args: [...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+export async function spawnNetlab(
+  args: string[],
+  options: number | SpawnOptions = {},
+): Promise<Spawned> {
+  const { timeoutMs = 20_000, command } = typeof options === "number"
+    ? { timeoutMs: options }
+    : options;
+  const io = { stdin: "null", stdout: "null", stderr: "piped", env: { NO_COLOR: "1" } } as const;
+  const child =
+    (command
+      ? new Deno.Command(command[0], { ...io, args: [...command.slice(1), ...args] })
+      : netlabCommand({ ...io, args: [...args] })).spawn();
   let text = "";
   const watch: { onText?: () => void } = {};
   const pump = (async () => {
