@@ -74,6 +74,19 @@ Deno.test("compareCells() falls back to the latency histograms with 3 runs again
   assert.equal(compareCells(fast, fast).verdict, "no significant difference");
 });
 
+Deno.test("compareCells() on 3 runs a side calls no difference when the runs' medians overlap", () => {
+  // Per request the two sides differ clearly (p far below 0.05, medians 10% apart), but the runs
+  // vary as much between themselves: the same server measured twice on a busy machine.
+  const tight = (ms: number) => Array.from({ length: 200 }, (_, i) => ms + i * 0.0002);
+  const base = cell("http://a/", [run(100, tight(1)), run(99, tight(1)), run(60, tight(1.6))]);
+  const again = cell("http://a/", [run(91, tight(1.1)), run(90, tight(1.1)), run(65, tight(1.5))]);
+  const c = compareCells(base, again);
+  assert.equal(c.method, "latency");
+  assert.ok(c.p < 0.05, `${c.p}`);
+  assert.ok(Math.abs(c.p50.ratio - 1) >= 0.05, `${c.p50.ratio}`);
+  assert.equal(c.verdict, "no significant difference");
+});
+
 Deno.test("pairCells() pairs by URL, then by path, then two single-URL reports by concurrency", () => {
   const r = [run(1, [1])];
   const base = [cell("http://h:1/a", r, 1), cell("http://h:1/a", r, 2), cell("http://h:1/b", r, 1)];
