@@ -250,13 +250,15 @@ stops with an error naming its flag.`,
         }
         throw err;
       }
-      ctx.print(renderLabMarkdown(result));
       // Loaded here, not at the top: the charts pull in vega and vega-lite (~30 MB, ~100 ms), and
       // every netlab process (each lab child, each pool worker) imports this module.
       const { createRunFolder, writeLabReport } = await import("../lab/write.ts");
+      // The files first: a reader that leaves early (`netlab lab | head`) ends the process at
+      // the print, and must not take the report with it.
       const files = await createRunFolder(opts.out, result.startedAt)
         .then((dir) => writeLabReport(result, dir))
         .catch(reportError(opts.out));
+      ctx.print(renderLabMarkdown(result));
       if (!opts.quiet) {
         say(`wrote ${files.markdown}, ${files.json} and ${files.html}`, { ...files });
       }
