@@ -24,9 +24,14 @@ export function loadAverage(): number[] {
   }
 }
 
-/** The environment at the start of a cell; `loadAverageEnd` is filled when it ends. */
-export function environmentNow(): BenchEnvironment {
-  const load = loadAverage();
+/**
+ * The environment now. A cell takes it at its start (both load averages the same) and fills
+ * `loadAverageEnd` when it ends; the lab passes what it measured around the whole lab.
+ */
+export function environmentNow(
+  loadAverageStart: number[] = loadAverage(),
+  loadAverageEnd: number[] = loadAverageStart,
+): BenchEnvironment {
   return {
     netlab: VERSION,
     deno: Deno.version.deno,
@@ -34,8 +39,8 @@ export function environmentNow(): BenchEnvironment {
     os: Deno.build.os,
     arch: Deno.build.arch,
     cpus: navigator.hardwareConcurrency,
-    loadAverageStart: load,
-    loadAverageEnd: load,
+    loadAverageStart,
+    loadAverageEnd,
   };
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { stopOnAbort } from "../runtime/abort.ts";
 import { getLogger } from "@logtape/logtape";
 import { EventLoop, LINUX, type SocketHandler, TcpListener, type Timed } from "../loop/mod.ts";
 import { decodeSockAddr } from "../loop/sockaddr.ts";
@@ -216,15 +217,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     if (conns.size === 0) void finish();
     return stopping;
   };
-  const signal = options.signal;
-  if (signal !== undefined) {
-    if (signal.aborted) void shutdown();
-    else {
-      const onAbort = () => void shutdown();
-      signal.addEventListener("abort", onAbort, { once: true });
-      void finished.finally(() => signal.removeEventListener("abort", onAbort));
-    }
-  }
+  stopOnAbort(options.signal, shutdown, finished);
   const level = options.listeningLevel ?? "info";
   logger[level](`listening on ${url} (engine epoll)`, {
     url,

@@ -10,21 +10,9 @@
 import { bench, type BenchOptions } from "../bench/run.ts";
 import type { BenchRun } from "../bench/cell.ts";
 import { summarize } from "../bench/summary.ts";
-import { VERSION } from "../version.ts";
 import type { LabCell, LabModel } from "./types.ts";
-import { processCpuMs } from "../bench/environment.ts";
+import { environmentNow, processCpuMs } from "../bench/environment.ts";
 import { SATURATED_PERCENT } from "../bench/summary.ts";
-
-/** The 1, 5 and 15 minute load averages, or [] where they cannot be read. */
-export function loadAverage(): number[] {
-  try {
-    return Deno.loadavg().map((x) => Math.round(x * 100) / 100);
-  } catch (err) {
-    // No --allow-sys=loadavg (NotCapable), or an OS without load averages.
-    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.NotSupported) return [];
-    throw err;
-  }
-}
 
 /** One bench run with when it ran and what the client's CPU did meanwhile. */
 export async function timedRun(
@@ -71,16 +59,7 @@ export function emptyCell(o: {
     warmup: o.warmup,
     startedAt: now,
     endedAt: now,
-    environment: {
-      netlab: VERSION,
-      deno: Deno.version.deno,
-      v8: Deno.version.v8,
-      os: Deno.build.os,
-      arch: Deno.build.arch,
-      cpus: navigator.hardwareConcurrency,
-      loadAverageStart: [],
-      loadAverageEnd: [],
-    },
+    environment: environmentNow([], []),
     client: { cpuPercent: 0, saturated: false },
     interrupted: false,
     runs: [],

@@ -26,7 +26,8 @@ import { choosePorts, type PortNeed } from "./_ports.ts";
 import { balancerSpec, type LabPorts, serverSpecs } from "./_specs.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { defaultDispatch } from "../server/pool_options.ts";
-import { emptyCell, loadAverage, timedRun } from "./_summary.ts";
+import { emptyCell, timedRun } from "./_summary.ts";
+import { environmentNow, loadAverage } from "../bench/environment.ts";
 import { cellClient, summarize } from "../bench/summary.ts";
 import { ChildGroup } from "./children.ts";
 import type { BenchRun } from "../bench/cell.ts";
@@ -321,14 +322,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     interrupted,
     settings,
     environment: {
-      netlab: VERSION,
-      deno: Deno.version.deno,
-      v8: Deno.version.v8,
-      os: Deno.build.os,
-      arch: Deno.build.arch,
-      cpus: navigator.hardwareConcurrency,
-      loadAverageStart: loadStart,
-      loadAverageEnd: loadAverage(),
+      ...environmentNow(loadStart, loadAverage()),
       // The lab starts the pool without --dispatch, so it runs the platform's default.
       poolDispatch: defaultDispatch(),
       benchThreads: done[0]?.runs[0]?.threads ?? 0,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { stopOnAbort } from "../runtime/abort.ts";
 import { getLogger, type Logger } from "@logtape/logtape";
 import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
 import { withAccessLog } from "./access_log.ts";
@@ -100,15 +101,7 @@ function start(options: ServeOptions): RunningServer {
   const addr = server.addr;
   const url = `${"cert" in tls ? "https" : "http"}://${formatAddress(addr.hostname, addr.port)}/`;
   const shutdown = server.shutdown;
-  const signal = options.signal;
-  if (signal !== undefined) {
-    if (signal.aborted) void shutdown();
-    else {
-      const onAbort = () => void shutdown();
-      signal.addEventListener("abort", onAbort, { once: true });
-      void server.finished.then(() => signal.removeEventListener("abort", onAbort));
-    }
-  }
+  stopOnAbort(options.signal, shutdown, server.finished);
   logger.info(`listening on ${url} (engine deno)`, {
     url,
     host: addr.hostname,
