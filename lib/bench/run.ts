@@ -45,7 +45,7 @@ export interface BenchOptions {
   /** "fetch" (Deno's fetch) or "raw" (HTTP/1.1 over sockets, exact bytes). @default {"fetch"} */
   engine?: "fetch" | "raw";
   /**
-   * The raw engine's sockets: "auto" runs plain http to an IP address on the epoll transport where
+   * The raw engine's sockets: "auto" runs plain http to an IP address on netlab's epoll loop where
    * it can (Linux, FFI allowed), "deno" always on Deno.connect. @default {"auto"}
    */
   sockets?: "auto" | "deno";

@@ -25,6 +25,9 @@
  *   write costs one array store. They fire at most `tickMs` (100 ms) late.
  * - Close with `loop.close(fd)`: events already fetched for that fd are dropped, even when the fd
  *   number is reused at once (each registration carries a generation tag).
+ * - Callers that want promises instead (not hot ones) use {@linkcode AsyncSocket}: `connect`
+ *   with an AbortSignal, `read`, `write`, `close` as on a `Deno.Conn`, on a loop made with
+ *   {@linkcode ASYNC_LOOP_OPTIONS}. netlab bench's raw engine connects this way.
  * - Callbacks run on the loop's thread between other JavaScript; they must not block. While
  *   sockets are busy the loop waits for them synchronously and hands the thread to other work
  *   (timers, a stats server, logs, signals) every 20 ms at most; when idle it waits
@@ -61,6 +64,7 @@ export {
   type SocketHandler,
   type Timed,
 } from "./loop.ts";
+export { ASYNC_LOOP_OPTIONS, type AsyncConnectOptions, AsyncSocket } from "./async_socket.ts";
 export { type ListenerHandlers, type ListenerOptions, TcpListener } from "./listener.ts";
 export { connectSocket, type ListenOptions, listenSocket, localAddr, peerAddr } from "./socket.ts";
 export {

@@ -1,15 +1,19 @@
 /**
  * How the raw engine opens its connections. Plain http on Linux, to an IP address, with FFI
- * allowed: the balancer's epoll transport (nonblocking libc sockets, one edge-triggered epoll set
- * per thread), which serves every ready connection once per wake-up as wrk does, so at -c 1000 no
+ * allowed: lib/loop's AsyncSocket (nonblocking libc sockets, one edge-triggered epoll set per
+ * thread), whose loop serves every ready connection once per wake-up as wrk does, so at -c 1000 no
  * connection runs ahead of the others, and costs less CPU per request. Anywhere else: Deno.connect
  * (and Deno.startTls for https). At most CONNECTS_AT_ONCE connects are in flight either way.
  *
  * @module
  */
-import { BackendConnectError } from "../../balancer/_connect.ts";
-import { EpollTransport } from "../../balancer/transport/epoll.ts";
-import { isIpLiteral } from "../../loop/mod.ts";
+import {
+  ASYNC_LOOP_OPTIONS,
+  AsyncSocket,
+  encodeSockAddr,
+  EventLoop,
+  isIpLiteral,
+} from "../../loop/mod.ts";
 
 /** The part of a connection the raw engine uses. */
 export interface RawConn {
@@ -103,27 +107,14 @@ function denoDialer(hostname: string, port: number, tls: boolean, caCerts: strin
   };
 }
 
-/** The epoll transport's connect, its errors unwrapped into the Deno.errors they came from. */
-function epollDialer(transport: EpollTransport, hostname: string, port: number): Dialer {
+/** AsyncSocket on one event loop; its errors are the ones Deno.connect throws. */
+function epollDialer(loop: EventLoop, hostname: string, port: number): Dialer {
+  const addr = encodeSockAddr(hostname, port);
   return {
     name: "epoll",
-    async dial(signal) {
-      let conn;
-      try {
-        conn = await transport.connect(hostname, port, 2_147_483_647, signal);
-      } catch (err) {
-        throw err instanceof BackendConnectError && err.cause !== undefined ? err.cause : err;
-      }
-      try {
-        conn.setNoDelay(true);
-        return conn;
-      } catch (err) {
-        closeQuietly(conn);
-        throw err;
-      }
-    },
+    dial: (signal) => AsyncSocket.connect(loop, addr, { signal }),
     close() {
-      transport.close().catch(() => {}); // every socket is closed by now; nothing to wait for
+      loop.stop().catch(() => {}); // every socket is closed by now; nothing to wait for
     },
   };
 }
@@ -140,7 +131,7 @@ export function makeDialer(
     Deno.permissions.querySync({ name: "ffi" }).state === "granted";
   if (epoll) {
     try {
-      return epollDialer(new EpollTransport(), hostname, port);
+      return epollDialer(new EventLoop(ASYNC_LOOP_OPTIONS), hostname, port);
     } catch {
       // no libc to open, no epoll instance: Deno's sockets do the same job with more CPU
     }
