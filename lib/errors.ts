@@ -45,3 +45,14 @@ export function listenError(host: string, port: number, err: unknown): unknown {
   }
   return err;
 }
+
+/**
+ * Why a file operation failed, in the words of netlab's messages ("no such file", "permission
+ * denied", "it is a directory"), or null for an error that is not one of those.
+ */
+export function fileErrorReason(err: unknown, notFound = "no such file"): string | null {
+  if (err instanceof Deno.errors.NotFound) return notFound;
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Deno.errors.IsADirectory) return "it is a directory";
+  return null;
+}

@@ -9,7 +9,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import process from "node:process";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "../errors.ts";
+import { fileErrorReason, NetlabError } from "../errors.ts";
 import { selfCommand } from "../runtime/self.ts";
 import { setupLogging } from "./logging.ts";
 import { VERSION } from "../version.ts";
@@ -363,13 +363,7 @@ async function writeReport(path: string, text: string): Promise<void> {
 }
 
 function reportError(path: string, err: unknown): unknown {
-  const why = err instanceof Deno.errors.NotFound
-    ? "no such directory"
-    : err instanceof Deno.errors.PermissionDenied
-    ? "permission denied"
-    : err instanceof Deno.errors.IsADirectory
-    ? "it is a directory"
-    : null;
+  const why = fileErrorReason(err, "no such directory");
   if (why === null) return err;
   return new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
 }

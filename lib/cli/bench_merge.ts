@@ -7,7 +7,7 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
-import { NetlabError } from "../errors.ts";
+import { fileErrorReason, NetlabError } from "../errors.ts";
 import type { BenchCell } from "../bench/cell.ts";
 import { cellsOf } from "../bench/compare.ts";
 import { MergeError, type MergeInput, mergeReports } from "../bench/merge.ts";
@@ -68,13 +68,7 @@ export async function readReport(path: string): Promise<BenchCell[]> {
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    const why = err instanceof Deno.errors.NotFound
-      ? "no such file"
-      : err instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : err instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : null;
+    const why = fileErrorReason(err);
     if (why === null) throw err;
     throw new NetlabError(`Cannot read report "${path}": ${why}`, { cause: err });
   }
