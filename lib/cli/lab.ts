@@ -1,21 +1,25 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { getLogger } from "@logtape/logtape";
 import type { CliContext } from "./context.ts";
-import { durationArg } from "./args.ts";
+import { durationArg, integerArg } from "./args.ts";
 import { NetlabError, UsageError } from "../errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
 import { parseAnchors } from "../lab/_anchors.ts";
 import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
 
-/** An integer from `min` to `max`, or a usage error naming the flag. */
+/**
+ * {@linkcode integerArg} for values parsed outside commander (a list's items), so its error names
+ * the flag itself.
+ */
 export function parseInteger(flag: string, min: number, max: number): (v: string) => number {
+  const parse = integerArg(min, max);
   return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new UsageError(`Invalid ${flag} "${value}": expected an integer from ${min} to ${max}`);
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new UsageError(`Invalid ${flag} "${value}": ${(err as Error).message}`, { cause: err });
     }
-    return n;
   };
 }
 
