@@ -33,7 +33,7 @@ export interface CacheOptions {
   compress: boolean;
   /** The clock entries are stamped with, in ms since the epoch. @default {Date.now} */
   clock?: () => number;
-  /** Where brotli is made, off this thread; without one it is made here, on first use. */
+  /** Where variants are made, off this thread; without one they are made here, on first use. */
   compressor?: Compressor;
 }
 
@@ -103,25 +103,18 @@ export class FileCache {
   }
 
   /**
-   * The compressed variant of a cached entry, made once and counted against the memory bound.
-   * With a compressor, brotli is made there: null (no variant yet) until it is ready.
+   * The compressed variant of a cached entry, made once and counted against the memory bound:
+   * null when compression does not pay. With a compressor it is made there, never on this thread,
+   * and this is undefined until it is ready (see {@link FileCache.ready}).
    */
-  variant(entry: FileEntry, encoding: Encoding): Variant | null {
+  variant(entry: FileEntry, encoding: Encoding): Variant | null | undefined {
     const known = entry.variants[encoding];
     if (known !== undefined) return known;
     const compressor = this.#opts.compressor;
-    if (compressor !== undefined && encoding === "br" && entry.body !== null) {
-      if (!this.#compressing.has(entry)) {
-        this.#compressing.add(entry);
-        void compressor.compress(entry.body, encoding).then((body) => {
-          this.#compressing.delete(entry);
-          if (entry.variants[encoding] !== undefined) return;
-          const before = bytesOf(entry);
-          entry.variants[encoding] = buildVariant(entry, encoding, body);
-          this.#count(entry, before);
-        });
-      }
-      return null;
+    if (compressor !== undefined && entry.body !== null) {
+      const jobs = this.#jobs[encoding];
+      if (!jobs.has(entry)) jobs.set(entry, this.#make(compressor, entry, entry.body, encoding));
+      return undefined;
     }
     const before = bytesOf(entry);
     const variant = variantOf(entry, encoding);
@@ -129,8 +122,36 @@ export class FileCache {
     return variant;
   }
 
-  /** Entries whose brotli variant the compressor is making. */
-  #compressing = new WeakSet<FileEntry>();
+  /**
+   * Settles once `entry`'s `encoding` variant is made, when that is the only compression of its
+   * coding under way: waiting for it waits for no other file. Undefined otherwise.
+   */
+  ready(entry: FileEntry, encoding: Encoding): Promise<void> | undefined {
+    const jobs = this.#jobs[encoding];
+    return jobs.size === 1 ? jobs.get(entry) : undefined;
+  }
+
+  /** Compressions under way, by coding. */
+  #jobs: Record<Encoding, Map<FileEntry, Promise<void>>> = { br: new Map(), gzip: new Map() };
+
+  async #make(
+    compressor: Compressor,
+    entry: FileEntry,
+    body: Uint8Array,
+    encoding: Encoding,
+  ): Promise<void> {
+    let out: Uint8Array<ArrayBuffer> | null = null;
+    try {
+      out = await compressor.compress(body, encoding);
+    } catch {
+      // a failed compression only means no compressed variant of this version of the file
+    }
+    this.#jobs[encoding].delete(entry);
+    if (entry.variants[encoding] !== undefined) return;
+    const before = bytesOf(entry);
+    entry.variants[encoding] = buildVariant(entry, encoding, out);
+    this.#count(entry, before);
+  }
 
   #count(entry: FileEntry, before: number): void {
     // an entry already dropped or replaced is not counted; it goes with its last response

@@ -10,6 +10,7 @@ import { type FileEntry, fullResponse, type Variant } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
 import { multipartStream, type Part, rangeStream } from "./_stream.ts";
 import { type FileCache, isMissing } from "./_cache.ts";
+import { PROVISIONAL } from "./compressor.ts";
 
 const encoder = new TextEncoder();
 
@@ -75,12 +76,27 @@ function respondEntry(
   const rangeHeader = head ? null : h.get("range");
   let encoding: Encoding | null = null;
   let variant: Variant | null = null;
+  // a better coding for this request is being made: this answer must not be replayed as final
+  let provisional = false;
   if (entry.compressible && rangeHeader === null) {
+    const accept = h.get("accept-encoding");
     // brotli needs the whole body at once; streamed files get gzip only
-    encoding = pickEncoding(h.get("accept-encoding"), entry.body !== null);
+    encoding = pickEncoding(accept, entry.body !== null);
     if (encoding !== null && entry.body !== null) {
-      variant = ctx.cache.variant(entry, encoding);
-      if (variant === null) encoding = null;
+      let made = ctx.cache.variant(entry, encoding);
+      if (made === undefined) {
+        provisional = true;
+        // brotli is never waited for; gzip, if the client takes it, stands in (and starts now)
+        const gzip = encoding === "gzip" || pickEncoding(accept, false) === "gzip";
+        if (encoding === "br" && gzip) made = ctx.cache.variant(entry, "gzip");
+        if (made === undefined && gzip) {
+          // a client that takes gzip waits for its own file's gzip, but never behind another's
+          const ready = ctx.cache.ready(entry, "gzip");
+          if (ready !== undefined) return ready.then(() => respondEntry(req, entry, ctx, file));
+        }
+      }
+      variant = made ?? null;
+      encoding = variant === null ? null : encoding;
     }
   }
   const etag = variant?.etag ??
@@ -103,8 +119,13 @@ function respondEntry(
     }
     if (parsed.kind === "ranges") return rangeResponse(entry, parsed.ranges, ctx, file);
   }
-  if (variant !== null) return fullResponse(head, variant.body, variant.headerList);
-  if (entry.body !== null) return fullResponse(head, entry.body, entry.headerList);
+  if (entry.body !== null) {
+    const res = variant !== null
+      ? fullResponse(head, variant.body, variant.headerList)
+      : fullResponse(head, entry.body, entry.headerList);
+    if (provisional) (res as Response & { [PROVISIONAL]?: true })[PROVISIONAL] = true;
+    return res;
+  }
   return streamedResponse(entry, head, encoding !== null, etag, ctx, file);
 }
 

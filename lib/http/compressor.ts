@@ -1,9 +1,10 @@
 /**
- * Brotli off the event loop's thread. Quality 9 takes tens of milliseconds per 256 KiB file, and
- * a server's loop would stop for that long on the first request for each file and after each
- * change; handed to this Worker, the request that asked is answered at once (uncompressed) and the
- * next ones get the compressed bytes once they are ready. The Worker's code is inline (a Blob
- * URL), so bundles and compiled binaries need no second file; it starts on first use.
+ * Compression off the event loop's thread. Brotli at quality 9 takes tens of milliseconds per
+ * 256 KiB file and gzip a few; a server's loop would stop for that long on the first request for
+ * each file and after each change. Handed to a Worker, the loop goes on answering other requests
+ * meanwhile. Each coding has its own Worker (a lane), so a gzip never queues behind a brotli. The
+ * Workers' code is inline (a Blob URL), so bundles and compiled binaries need no second file; each
+ * starts on first use.
  *
  * @module
  */
@@ -11,6 +12,17 @@
 /** Compresses bodies somewhere else; `null` when compression does not pay. */
 export interface Compressor {
   compress(body: Uint8Array, encoding: "br" | "gzip"): Promise<Uint8Array<ArrayBuffer> | null>;
+}
+
+/**
+ * Marks a Response as provisional: a better-compressed answer for the same request is being made,
+ * so an engine that records answers to replay them (the epoll fast path) must not record this one.
+ */
+export const PROVISIONAL: unique symbol = Symbol("netlab.provisional");
+
+/** Whether `res` was marked {@link PROVISIONAL}. */
+export function isProvisional(res: Response): boolean {
+  return (res as Response & { [PROVISIONAL]?: true })[PROVISIONAL] === true;
 }
 
 const WORKER_CODE = `
@@ -33,12 +45,14 @@ self.onmessage = ({ data }) => {
   self.postMessage({ id, out }, out ? [out.buffer] : []);
 };`;
 
-/** A {@link Compressor} on one Worker; `close()` ends it. */
-export class WorkerCompressor implements Compressor, Disposable {
+type Done = (out: Uint8Array<ArrayBuffer> | null) => void;
+
+/** One Worker and the jobs sent to it, answered in order. */
+class Lane {
   #worker: Worker | undefined;
   #url: string | undefined;
   #next = 1;
-  #waiting = new Map<number, (out: Uint8Array<ArrayBuffer> | null) => void>();
+  #waiting = new Map<number, Done>();
 
   compress(body: Uint8Array, encoding: "br" | "gzip"): Promise<Uint8Array<ArrayBuffer> | null> {
     const worker = this.#start();
@@ -60,19 +74,12 @@ export class WorkerCompressor implements Compressor, Disposable {
     };
     worker.onerror = (e) => {
       e.preventDefault(); // a failed compression only means no compressed variant
-      this.#fail();
+      this.close();
     };
     this.#worker = worker;
     return worker;
   }
 
-  #fail(): void {
-    for (const resolve of this.#waiting.values()) resolve(null);
-    this.#waiting.clear();
-    this.close();
-  }
-
-  /** Stops the Worker; pending compressions resolve to null. */
   close(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
@@ -80,6 +87,21 @@ export class WorkerCompressor implements Compressor, Disposable {
     this.#url = undefined;
     for (const resolve of this.#waiting.values()) resolve(null);
     this.#waiting.clear();
+  }
+}
+
+/** A {@link Compressor} on one Worker per coding; `close()` ends them. */
+export class WorkerCompressor implements Compressor, Disposable {
+  #lanes = { br: new Lane(), gzip: new Lane() };
+
+  compress(body: Uint8Array, encoding: "br" | "gzip"): Promise<Uint8Array<ArrayBuffer> | null> {
+    return this.#lanes[encoding].compress(body, encoding);
+  }
+
+  /** Stops the Workers; pending compressions resolve to null. */
+  close(): void {
+    this.#lanes.br.close();
+    this.#lanes.gzip.close();
   }
 
   [Symbol.dispose](): void {

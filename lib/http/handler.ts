@@ -41,9 +41,11 @@ export interface StaticOptions {
    */
   clock?: () => number;
   /**
-   * Makes brotli variants off this thread (see `WorkerCompressor`): until one is ready, that file
-   * is sent uncompressed to brotli-only clients, and no request waits for it. Not structured-
-   * cloneable: a pool worker makes its own. @default {brotli made on this thread, on first use}
+   * Makes the compressed variants of cached files off this thread (see `WorkerCompressor`). A
+   * client that takes gzip waits for its own file's gzip when no other file's is being made, and
+   * is otherwise answered uncompressed at once; brotli is never waited for (gzip, or the plain
+   * file, stands in until it is ready). The servers always pass one; not structured-cloneable, so
+   * a pool worker makes its own. @default {variants made on this thread, on first use}
    */
   compressor?: Compressor;
 }

@@ -9,6 +9,7 @@
  */
 import { DATE_LENGTH, type HttpDate } from "./_date.ts";
 import { reasonOf } from "./_status.ts";
+import { isProvisional } from "../http/compressor.ts";
 
 /** How the connection continues: HTTP/1.1 keep-alive, close, or HTTP/1.0 keep-alive. */
 export type ConnForm = 0 | 1 | 2;
@@ -95,6 +96,8 @@ export function replayable(res: Response): boolean {
   if (res.status !== 200 || !h.has("etag") || h.has("set-cookie") || h.has("content-range")) {
     return false;
   }
+  // a plain answer standing in while the compressed one is made: replayed, it would outlive that
+  if (isProvisional(res)) return false;
   const length = Number(h.get("content-length") ?? "x");
   if (!(length <= MAX_FAST_BODY)) return false;
   return !(h.get("cache-control") ?? "").includes("no-store");

@@ -59,7 +59,7 @@ export function startHttp1(options: Http1Options): Http1Server {
   const accessLogger = getLogger(["netlab", "access"]);
   const accessLog = options.accessLog ?? true;
   const host = options.host ?? "127.0.0.1";
-  // brotli off the loop's thread: a request never waits behind another file's compression
+  // compression off the loop's thread: a request never waits behind another file's compression
   const compressor = new WorkerCompressor();
   const base = options.handler ?? createStaticResponder({ ...options, compressor });
   const handler = accessLog ? withAccessLog(base, accessLogger) : base;

@@ -7,6 +7,7 @@
 import { stopOnAbort } from "../runtime/abort.ts";
 import { getLogger, type Logger } from "@logtape/logtape";
 import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
+import { WorkerCompressor } from "../http/compressor.ts";
 import { withAccessLog } from "./access_log.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { listen } from "./_listener.ts";
@@ -78,7 +79,9 @@ export function serve(options: ServeOptions): Promise<RunningServer> {
 function start(options: ServeOptions): RunningServer {
   const logger = options.logger ?? getLogger(["netlab", "server"]);
   const host = options.host ?? "127.0.0.1";
-  let handler = options.handler ?? createStaticResponder(options);
+  // compression off the loop's thread: a request never waits behind another file's compression
+  const compressor = new WorkerCompressor();
+  let handler = options.handler ?? createStaticResponder({ ...options, compressor });
   if (options.accessLog ?? true) handler = withAccessLog(handler, getLogger(["netlab", "access"]));
   const tls = options.cert !== undefined && options.key !== undefined
     ? { cert: options.cert, key: options.key }
@@ -100,8 +103,12 @@ function start(options: ServeOptions): RunningServer {
   );
   const addr = server.addr;
   const url = `${"cert" in tls ? "https" : "http"}://${formatAddress(addr.hostname, addr.port)}/`;
-  const shutdown = server.shutdown;
-  stopOnAbort(options.signal, shutdown, server.finished);
+  const finished = server.finished.finally(() => compressor.close());
+  const shutdown = async (): Promise<void> => {
+    await server.shutdown();
+    await finished;
+  };
+  stopOnAbort(options.signal, shutdown, finished);
   logger.info(`listening on ${url} (engine deno)`, {
     url,
     host: addr.hostname,
@@ -112,7 +119,7 @@ function start(options: ServeOptions): RunningServer {
     addr,
     url,
     engine: "deno",
-    finished: server.finished,
+    finished,
     shutdown,
     async [Symbol.asyncDispose]() {
       await shutdown();

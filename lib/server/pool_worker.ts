@@ -57,7 +57,7 @@ class PoolWorkerRuntime {
   #config!: WorkerConfig;
   #handler!: Responder;
   #server: { readonly addr: Deno.NetAddr; shutdown(): Promise<void> } | undefined;
-  /** Brotli off this worker's loop (epoll engine). */
+  /** Compression off this worker's loop, whichever engine and dispatch it runs. */
   #compressor = new WorkerCompressor();
   #responder: QueueResponder | undefined;
   #served = 0;
@@ -128,7 +128,10 @@ class PoolWorkerRuntime {
       this.#outbox.push(msg);
       this.#outbox.flush();
     });
-    this.#handler = buildHandler(config.handler, config.logLevel);
+    this.#handler = buildHandler(
+      { ...config.handler, compressor: this.#compressor },
+      config.logLevel,
+    );
     if (config.dispatch === "queue") {
       this.#responder = new QueueResponder(this.#handler, this.post, this.#answered, [[
         WORKER_HEADER,

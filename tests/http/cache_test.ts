@@ -27,7 +27,7 @@ Deno.test("FileCache.variant() counts compressed variants against the memory bou
     await cache.lookup(`${root}/b.txt`, now);
     assert.equal(cache.fresh(`${root}/a.txt`, now), a, "both bodies fit");
     const gz = cache.variant(a, "gzip");
-    assert.ok(gz !== null && gz.body.length > 200 && gz.body.length < 8000);
+    assert.ok(gz && gz.body.length > 200 && gz.body.length < 8000);
     assert.equal(cache.fresh(`${root}/a.txt`, now), undefined, "the oldest entry made room");
     assert.ok(cache.fresh(`${root}/b.txt`, now) !== undefined);
   } finally {
