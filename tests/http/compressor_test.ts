@@ -28,7 +28,7 @@ class HeldCompressor implements Compressor {
   async asked(n: number): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (this.jobs.length < n) {
-      let timer = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<void>((r) => timer = setTimeout(r, deadline - Date.now()));
       await Promise.race([this.#changed.promise, late]).finally(() => clearTimeout(timer));
       if (this.jobs.length < n && Date.now() >= deadline) {
