@@ -10,13 +10,15 @@ import { type FileEntry, fullResponse, type Variant } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
 import { multipartStream, type Part, rangeStream } from "./_stream.ts";
 import { type FileCache, isMissing } from "./_cache.ts";
-import { PROVISIONAL } from "./compressor.ts";
+import { type Compressor, PROVISIONAL } from "./compressor.ts";
 
 const encoder = new TextEncoder();
 
 /** What the responder needs from the handler. */
 export interface RespondContext {
   cache: FileCache;
+  /** Where large files are gzipped as they stream; without one, on this thread. */
+  compressor?: Compressor;
   /** Plain-text error response for a status, with the common headers. */
   error(status: number, extra?: Record<string, string>, head?: boolean): Response;
   /** The 404 response (the root's 404.html when it has one). */
@@ -175,7 +177,8 @@ async function streamedResponse(
     // GET's length is unknown until compressed: a stream body keeps Deno from claiming 0
     return new Response(ReadableStream.from([]), { headers });
   }
-  return new Response(gzipStream(file.readable), { headers });
+  const gzipped = ctx.compressor?.gzipStream?.(file.readable) ?? gzipStream(file.readable);
+  return new Response(gzipped, { headers });
 }
 
 /** Opens the entry's file unless the caller already has it open. */

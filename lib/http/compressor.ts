@@ -8,10 +8,13 @@
  *
  * @module
  */
+import { GzipStreamLane } from "./_gzip_lane.ts";
 
 /** Compresses bodies somewhere else; `null` when compression does not pay. */
 export interface Compressor {
   compress(body: Uint8Array, encoding: "br" | "gzip"): Promise<Uint8Array<ArrayBuffer> | null>;
+  /** Gzips a large file's stream somewhere else; without it, it is gzipped on this thread. */
+  gzipStream?(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
 }
 
 /**
@@ -90,18 +93,27 @@ class Lane {
   }
 }
 
-/** A {@link Compressor} on one Worker per coding; `close()` ends them. */
+/**
+ * A {@link Compressor} on one Worker per coding, and one more for streamed files (so a cached
+ * file's gzip never queues behind a large file's); `close()` ends them.
+ */
 export class WorkerCompressor implements Compressor, Disposable {
   #lanes = { br: new Lane(), gzip: new Lane() };
+  #streams = new GzipStreamLane();
 
   compress(body: Uint8Array, encoding: "br" | "gzip"): Promise<Uint8Array<ArrayBuffer> | null> {
     return this.#lanes[encoding].compress(body, encoding);
   }
 
-  /** Stops the Workers; pending compressions resolve to null. */
+  gzipStream(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    return this.#streams.gzip(source);
+  }
+
+  /** Stops the Workers; pending compressions resolve to null and streams under way fail. */
   close(): void {
     this.#lanes.br.close();
     this.#lanes.gzip.close();
+    this.#streams.close();
   }
 
   [Symbol.dispose](): void {

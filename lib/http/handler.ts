@@ -156,6 +156,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
   };
 
   const ctx: RespondContext = { cache, error, notFound };
+  if (options.compressor !== undefined) ctx.compressor = options.compressor;
   // Made here, once per thread: each pool worker builds its own handler and so its own clock.
   const burner = options.demoRoutes ? createCpuBurner() : undefined;
 

@@ -174,3 +174,63 @@ Deno.test("WorkerCompressor makes gzip and brotli that decompress to the body", 
   const noise = crypto.getRandomValues(new Uint8Array(4096));
   assert.equal(await compressor.compress(noise, "gzip"), null, "does not pay");
 });
+
+Deno.test("WorkerCompressor.gzipStream() gzips a stream chunk by chunk, and cancels its source", async () => {
+  using compressor = new WorkerCompressor();
+  const chunk = new TextEncoder().encode(BIG);
+  const chunks = 40; // ~8.6 MiB
+  let pulled = 0;
+  const source = () =>
+    new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled++ === chunks) c.close();
+        else c.enqueue(chunk.slice());
+      },
+    });
+  const whole = new Uint8Array(await new Response(compressor.gzipStream(source())).arrayBuffer());
+  const plain = gunzipSync(whole);
+  assert.equal(plain.length, chunk.length * chunks);
+  assert.equal(new TextDecoder().decode(plain.subarray(0, chunk.length)), BIG);
+  assert.ok(whole.length < plain.length / 4);
+
+  pulled = 0;
+  let cancelled = false;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(c) {
+      pulled++;
+      c.enqueue(chunk.slice());
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const reader = compressor.gzipStream(endless).getReader();
+  assert.ok((await reader.read()).value!.length > 0);
+  await reader.cancel();
+  assert.ok(cancelled, "the source is cancelled with the stream");
+  assert.ok(pulled < 100, "the source is read at the consumer's pace, not to the end");
+});
+
+Deno.test("createStaticResponder() gzips a streamed file through the compressor", async () => {
+  await using fixture = await site();
+  const huge = "streamed, not cached. ".repeat(20_000); // ~430 KiB, over the cache limit
+  await Deno.writeTextFile(`${fixture.root}/huge.txt`, huge);
+  using inner = new WorkerCompressor();
+  let streams = 0;
+  const compressor: Compressor = {
+    compress: (body, encoding) => inner.compress(body, encoding),
+    gzipStream: (source) => {
+      streams++;
+      return inner.gzipStream(source);
+    },
+  };
+  const respond = createStaticResponder({ root: fixture.root, compressor });
+  const res = await respond(
+    new Request("http://a/huge.txt", { headers: { "accept-encoding": "gzip" } }),
+  );
+  assert.equal(res.headers.get("content-encoding"), "gzip");
+  assert.equal(res.headers.get("content-length"), null);
+  const body = new Uint8Array(await res.arrayBuffer());
+  assert.equal(streams, 1);
+  assert.equal(new TextDecoder().decode(gunzipSync(body)), huge);
+});

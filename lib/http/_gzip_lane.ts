@@ -1,0 +1,149 @@
+/**
+ * Streamed gzip on a Worker. A large file's gzip made with CompressionStream on the serving
+ * thread costs that thread about 2 s of CPU per 50 MiB: measured on a 2-core machine, a running
+ * 50 MiB gzip download cut the deno engine's small-file rate from 67k to 4.6k requests/s (p99 0.5
+ * to 12.7 ms). Here the file is read on the serving thread and each chunk is compressed on the
+ * Worker, one chunk in flight per stream, so the client's pace still sets the reading pace.
+ *
+ * @module
+ */
+
+/** Worker side: one CompressionStream per response, fed a chunk at a time. */
+const STREAM_WORKER_CODE = `
+const open = new Map();
+function start(id) {
+  const cs = new CompressionStream("gzip");
+  const s = { writer: cs.writable.getWriter() };
+  open.set(id, s);
+  (async () => {
+    try {
+      for await (const out of cs.readable) self.postMessage({ id, out }, [out.buffer]);
+      self.postMessage({ id, done: true });
+    } catch {
+      self.postMessage({ id, failed: true });
+    }
+    open.delete(id);
+  })();
+  return s;
+}
+self.onmessage = async ({ data }) => {
+  const { id } = data;
+  let s = open.get(id);
+  try {
+    if (data.chunk !== undefined) {
+      s ??= start(id);
+      await s.writer.write(data.chunk);
+      self.postMessage({ id, ack: true });
+    } else if (data.end) {
+      s ??= start(id);
+      await s.writer.close();
+    } else if (data.abort && s) {
+      open.delete(id);
+      await s.writer.abort();
+    }
+  } catch {
+    if (!data.abort) self.postMessage({ id, failed: true });
+  }
+};`;
+
+interface Reply {
+  id: number;
+  out?: Uint8Array;
+  ack?: true;
+  done?: true;
+  failed?: true;
+}
+
+/** Gzips streams on one Worker, started on first use. */
+export class GzipStreamLane {
+  #worker: Worker | undefined;
+  #url: string | undefined;
+  #next = 1;
+  #listeners = new Map<number, (reply: Reply | null) => void>();
+
+  /** `source` gzipped on the Worker; cancelling the result cancels `source`. */
+  gzip(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    const id = this.#next++;
+    const reader = source.getReader();
+    const outs: Uint8Array[] = [];
+    let ended = false; // the worker sent its last bytes
+    let failed = false;
+    let inputDone = false;
+    let inFlight = false;
+    let wake: (() => void) | null = null;
+    this.#listeners.set(id, (reply) => {
+      if (reply === null || reply.failed) failed = true;
+      else if (reply.out !== undefined) outs.push(reply.out);
+      else if (reply.ack) inFlight = false;
+      else if (reply.done) ended = true;
+      wake?.();
+    });
+    const stop = () => this.#listeners.delete(id);
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        while (true) {
+          if (outs.length > 0) return controller.enqueue(outs.shift()!);
+          if (failed) {
+            stop();
+            void reader.cancel().catch(() => {});
+            return controller.error(new Error("Compression failed"));
+          }
+          if (ended) {
+            stop();
+            return controller.close();
+          }
+          if (!inFlight && !inputDone) {
+            const { done, value } = await reader.read();
+            if (done) {
+              inputDone = true;
+              this.#post({ id, end: true });
+            } else {
+              inFlight = true;
+              const own = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+              const chunk = own ? value : value.slice();
+              this.#post({ id, chunk }, [chunk.buffer as ArrayBuffer]);
+            }
+            continue;
+          }
+          const { promise, resolve } = Promise.withResolvers<void>();
+          wake = resolve;
+          await promise;
+          wake = null;
+        }
+      },
+      cancel: async (reason) => {
+        stop();
+        this.#worker?.postMessage({ id, abort: true });
+        await reader.cancel(reason);
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  #post(msg: unknown, transfer: Transferable[] = []): void {
+    this.#start().postMessage(msg, transfer);
+  }
+
+  #start(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    this.#url = URL.createObjectURL(new Blob([STREAM_WORKER_CODE], { type: "text/javascript" }));
+    const worker = new Worker(this.#url, { type: "module", name: "netlab-gzip-stream" });
+    worker.onmessage = (e: MessageEvent<Reply>) => this.#listeners.get(e.data.id)?.(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault(); // the streams under way fail; the next one starts a new Worker
+      this.close();
+    };
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** Stops the Worker; streams under way fail. */
+  close(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    if (this.#url !== undefined) URL.revokeObjectURL(this.#url);
+    this.#url = undefined;
+    const listeners = [...this.#listeners.values()];
+    this.#listeners.clear();
+    for (const listener of listeners) listener(null);
+  }
+}
