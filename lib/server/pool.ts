@@ -191,8 +191,8 @@ export class WorkerPool {
 
   /**
    * Makes worker `id` throw an uncaught error, to watch the supervisor replace it. Deno prints a
-   * worker's uncaught error with its stack trace whatever the supervisor does with it; the default
-   * message says the trace is expected, so a passing test run does not read as a failing one.
+   * worker's uncaught error whatever the supervisor does with it: the error carries no stack, so
+   * that is one line, and the default message says it is expected.
    *
    * @param id the 1-based worker number
    * @param reason the error message the worker dies with

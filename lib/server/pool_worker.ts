@@ -112,9 +112,13 @@ class PoolWorkerRuntime {
         this.#drain();
         break;
       case "crash":
-        // A real uncaught error, exactly what the supervisor must survive.
+        // A real uncaught error, exactly what the supervisor must survive. Deno prints a worker's
+        // uncaught error whatever the supervisor does with it; without a stack that is one line,
+        // not a trace that reads like a failure in a passing test run.
         setTimeout(() => {
-          throw new Error(msg.reason);
+          const err = new Error(msg.reason);
+          err.stack = `Error: ${msg.reason}`;
+          throw err;
         });
         break;
     }
