@@ -1,6 +1,7 @@
 /**
  * Response compression. Small cached files are compressed once with node:zlib (which has brotli,
- * unlike CompressionStream) and the result kept; streamed files go through CompressionStream.
+ * unlike CompressionStream) and the result kept; streamed files go through CompressionStream. The
+ * servers do both on Workers (`compressor.ts`); these are what runs without one.
  *
  * @module
  */
