@@ -11,8 +11,9 @@ import type { LoadRun } from "./_load.ts";
 import { cpuNs, median, type PerfRow } from "./_tools.ts";
 
 /**
- * A load generator runnable (on a CPU or waiting for one) at least this share of a run never
- * waited for the server: it measured itself as much as the server.
+ * A load generator on a CPU at least this share of a run saturated a core itself (client-bound);
+ * one runnable (on a CPU or queued for one) this share of a run never waited for the server, the
+ * cores were the limit (CPU-bound). Either way its rate measures the machine as much as the server.
  */
 export const CLIENT_BOUND = 0.9;
 
@@ -91,11 +92,13 @@ export function pairedRow(o: PairedRowOptions, netlab: Sample[], anchor: Sample[
       };
     };
     const mine = busy(netlab), theirs = busy(anchor);
-    const bound = Math.max(mine.cpu + mine.wait, theirs.cpu + theirs.wait) >= CLIENT_BOUND;
+    const bound = Math.max(mine.cpu, theirs.cpu) >= CLIENT_BOUND
+      ? "client-bound: "
+      : Math.max(mine.cpu + mine.wait, theirs.cpu + theirs.wait) >= CLIENT_BOUND
+      ? "CPU-bound: "
+      : "";
     notes.push(
-      `${
-        bound ? "client-bound: " : ""
-      }${o.client} busy ${mine.text} vs netlab, ${theirs.text} vs ${o.anchorName}`,
+      `${bound}${o.client} busy ${mine.text} vs netlab, ${theirs.text} vs ${o.anchorName}`,
     );
   }
   const row: PerfRow = {

@@ -9,8 +9,7 @@
  * The servers take turns in a rotating order, so none always runs just after another's load;
  * each row is the median of the per-round ratios, with their range. A round where either side had
  * failed or non-2xx requests or socket errors is voided and the row says so; a throughput row says
- * how busy its load generator was, and is marked client-bound when it was runnable 90% of the time
- * or more. `POOL_ROUNDS` sets the rounds (4).
+ * how busy its load generator was, marked client-bound or CPU-bound as in `serve.ts`. `POOL_ROUNDS` sets the rounds (4).
  *
  * @module
  */

@@ -8,9 +8,10 @@
  * The two take turns, the order swapped each round (and each ab run); every row is the median of
  * the per-round ratios, with their range, so a burst of load from elsewhere on the shared machine
  * spoils one round, not the figure. A round where either side had failed or non-2xx requests or
- * socket errors is voided and the row says so; a throughput row says how much of a core the load
- * generator used, and is marked client-bound from 90%: then it measures the client as much as the
- * servers, and the CPU rows are the servers' own figures. `SERVE_ROUNDS` sets the rounds (5).
+ * socket errors is voided and the row says so; a throughput row says how busy the load generator
+ * was (on a CPU, and queued for one), marked client-bound when it kept 90% of a core busy and
+ * CPU-bound when it was runnable 90% of the time: then the rate measures the machine as much as
+ * the servers, and the CPU rows are the servers' own figures. `SERVE_ROUNDS` sets the rounds (5).
  *
  * @module
  */

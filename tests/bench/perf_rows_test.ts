@@ -40,17 +40,27 @@ Deno.test("pairedRow() gives the median of per-round ratios, inverted for CPU pe
   assert.equal(cpu.netlab, 1e6 / 200);
 });
 
-Deno.test("pairedRow() marks a row client-bound when its generator was runnable 90% of a run", () => {
-  const busy = [sample(100, { clientCores: 0.8, clientWait: 0.15 })];
+Deno.test("pairedRow() marks a row client-bound when its generator kept 90% of a core busy", () => {
+  const busy = [sample(100, { clientCores: 0.92, clientWait: 0.05 })];
   const idle = [sample(100, { clientCores: 0.6, clientWait: 0.1 })];
   const bound = pairedRow({ ...options, client: "ab" }, busy, idle);
   assert.equal(
     bound.note,
-    "client-bound: ab busy 95% (80% CPU + 15% run queue) vs netlab, 70% (60% CPU + 10% run queue) vs nginx",
+    "client-bound: ab busy 97% (92% CPU + 5% run queue) vs netlab, 70% (60% CPU + 10% run queue) vs nginx",
   );
   const free = pairedRow({ ...options, client: "ab" }, idle, idle);
   assert.match(free.note ?? "", /^ab busy 70%/);
   assert.equal(pairedRow(options, idle, idle).note, undefined, "no client named, no note");
+});
+
+Deno.test("pairedRow() marks a row CPU-bound when its generator was runnable 90% of a run", () => {
+  const queued = [sample(100, { clientCores: 0.66, clientWait: 0.29 })];
+  const idle = [sample(100, { clientCores: 0.6, clientWait: 0.1 })];
+  const row = pairedRow({ ...options, client: "wrk" }, idle, queued);
+  assert.match(
+    row.note ?? "",
+    /^CPU-bound: wrk busy 70% .* vs netlab, 95% \(66% CPU \+ 29% run queue\)/,
+  );
 });
 
 Deno.test("renderRows() prints the note, and a row with every round voided misses its goal", () => {
