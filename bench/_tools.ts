@@ -1,6 +1,7 @@
 /**
  * Shared plumbing for `deno task perf`: installing the anchors, starting servers as child processes,
- * running wrk and ab, and printing side-by-side ratios. Each `bench/<section>.ts` uses these.
+ * reading their CPU time, and printing side-by-side ratios; the load generators are in `_load.ts`,
+ * the pairing of rounds into rows in `_paired.ts`.
  *
  * @module
  */
@@ -31,6 +32,8 @@ export interface PerfRow {
   inverse?: boolean;
   /** The ratio to print (the median of per-round ratios), when not netlab / anchor. */
   ratio?: number;
+  /** What a reader must know to trust the row: rounds voided and why, a saturated client. */
+  note?: string;
 }
 
 /** The median of `values` (not empty). */
@@ -227,72 +230,20 @@ http {
   return startProcess("nginx", ["-c", conf, "-p", dir], port);
 }
 
-/** Runs wrk and returns requests per second. */
-export async function wrk(
-  url: string,
-  opts: { connections?: number; seconds?: number; threads?: number } = {},
-): Promise<number> {
-  return (await wrkRun(url, opts)).rps;
-}
-
-/** Runs wrk and returns requests per second and the requests made. */
-export async function wrkRun(
-  url: string,
-  opts: { connections?: number; seconds?: number; threads?: number } = {},
-): Promise<{ rps: number; requests: number }> {
-  await ensureCommands({ wrk: "wrk" });
-  const c = opts.connections ?? 50;
-  const out = await new Deno.Command("wrk", {
-    args: [`-t${opts.threads ?? 1}`, `-c${c}`, `-d${opts.seconds ?? 5}s`, url],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const m = text.match(/Requests\/sec:\s+([\d.]+)/);
-  if (!m) throw new Error(`wrk printed no Requests/sec:\n${text}`);
-  if (/Non-2xx|Socket errors/.test(text)) console.error(`wrk reported problems:\n${text}`);
-  const n = text.match(/(\d+) requests in/);
-  return { rps: Number(m[1]), requests: Number(n?.[1] ?? 0) };
-}
-
-/** Runs ab and returns requests per second. */
-export async function ab(
-  url: string,
-  opts: { requests?: number; concurrency?: number; keepAlive?: boolean } = {},
-): Promise<number> {
-  await ensureCommands({ ab: "apache2-utils" });
-  const args = ["-q", "-n", String(opts.requests ?? 5000), "-c", String(opts.concurrency ?? 10)];
-  if (opts.keepAlive) args.push("-k");
-  const out = await new Deno.Command("ab", {
-    args: [...args, url],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const text = new TextDecoder().decode(out.stdout);
-  const m = text.match(/Requests per second:\s+([\d.]+)/);
-  if (!m) {
-    throw new Error(
-      `ab printed no Requests per second:\n${text}\n${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  const failed = text.match(/Failed requests:\s+(\d+)/);
-  if (failed && failed[1] !== "0") console.error(`ab: ${failed[1]} failed requests on ${url}`);
-  return Number(m[1]);
-}
-
 /** Renders perf rows as a markdown table with ratios. */
 export function renderRows(rows: PerfRow[]): string {
   const lines = [
-    "| section | measurement | netlab | anchor | ratio | goal |",
-    "|---|---|---:|---:|---:|---:|",
+    "| section | measurement | netlab | anchor | ratio | goal | note |",
+    "|---|---|---:|---:|---:|---:|---|",
   ];
   for (const r of rows) {
     const ratio = r.ratio ??
       (r.inverse
         ? (r.netlab > 0 ? r.anchor / r.netlab : NaN)
         : (r.anchor > 0 ? r.netlab / r.anchor : NaN));
-    const missed = (r.goal !== undefined && ratio < r.goal) ||
+    const goalSet = r.goal !== undefined || r.goalMax !== undefined;
+    // a row whose every round was voided has no ratio, and cannot pass
+    const missed = (goalSet && Number.isNaN(ratio)) || (r.goal !== undefined && ratio < r.goal) ||
       (r.goalMax !== undefined && ratio > r.goalMax);
     const mark = missed ? " ✗" : "";
     const range = r.range ? ` [${r.range[0].toFixed(2)}-${r.range[1].toFixed(2)}]` : "";
@@ -302,7 +253,7 @@ export function renderRows(rows: PerfRow[]): string {
         r.anchor.toFixed(digits)
       } ${r.unit} (${r.anchorName}) | ${ratio.toFixed(2)}x${range}${mark} | ${
         r.goal !== undefined ? `>= ${r.goal}x` : r.goalMax !== undefined ? `<= ${r.goalMax}x` : ""
-      } |`,
+      } | ${r.note ?? ""} |`,
     );
   }
   return lines.join("\n");

@@ -8,7 +8,8 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { benchJsonArgs, freePort, type PerfRow, startNginx, wrk } from "./_tools.ts";
+import { wrk } from "./_load.ts";
+import { benchJsonArgs, freePort, type PerfRow, startNginx } from "./_tools.ts";
 import { type FairnessFigures, netlabLatency, wrkLatency } from "./_fairness.ts";
 
 const SECONDS = Number(Deno.env.get("NETLAB_PERF_SECONDS") ?? 5);

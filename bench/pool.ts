@@ -1,126 +1,160 @@
 /**
  * Perf section "pool": `netlab pool --workers 2` against nginx with `worker_processes 2` on
- * www/page.html (wrk keep-alive c50, ab c10 with a new connection per request), and against
- * `netlab serve` on the CPU-bound demo route `/_netlab/work?ms=2` (wrk c10), where a pool uses
- * both cores and a single event loop cannot. Kernel dispatch runs the epoll engine in each worker
- * (the default); queue dispatch hands requests out from Deno.serve.
+ * www/page.html (wrk keep-alive c50; ab c10 and wrk c50 with `Connection: close`, a new connection
+ * per request; the CPU each server spends per new connection, from schedstat during those runs),
+ * and against `netlab serve` on the CPU-bound demo route `/_netlab/work?ms=2` (wrk c10), where a
+ * pool uses both cores and a single event loop cannot. Kernel dispatch runs the epoll engine in
+ * each worker (the default); queue dispatch hands requests out from Deno.serve.
  *
  * The servers take turns in a rotating order, so none always runs just after another's load;
- * each row is the median of the per-round ratios, with their range.
+ * each row is the median of the per-round ratios, with their range. A round where either side had
+ * failed or non-2xx requests or socket errors is voided and the row says so; a throughput row says
+ * how busy its load generator was, marked client-bound or CPU-bound as in `serve.ts`. `POOL_ROUNDS` sets the rounds (4).
  *
  * @module
  */
 // deno-lint-ignore-file no-console
+import { abRun, wrkRun } from "./_load.ts";
+import { measure, pairedRow, type Sample } from "./_paired.ts";
 import {
-  ab,
   type Child,
   freePort,
   loadAverage,
-  median,
   type PerfRow,
+  processTree,
   startNetlab,
   startNginx,
-  wrk,
   WWW,
 } from "./_tools.ts";
 
-const ROUNDS = 3;
-/** ab runs per server per round (each is 5000 requests, about a third of a second). */
-const AB_RUNS = 3;
+const ROUNDS = Number(Deno.env.get("POOL_ROUNDS") ?? 4);
+const WRK_SECONDS = 3;
+/** ab runs per server per round; 20,000 requests is about half a second, long enough to time. */
+const AB_RUNS = 2;
+const AB_REQUESTS = 20_000;
 const NETLAB = {
   kernel: ["pool", "--workers", "2", "--dispatch", "kernel"],
   queue: ["pool", "--workers", "2", "--dispatch", "queue"],
   serve: ["serve"],
 } as const;
 type Name = keyof typeof NETLAB | "nginx";
-const NAMES: Name[] = ["kernel", "queue", "serve", "nginx"];
+type Load = "keepAlive" | "ab" | "close" | "work";
+/** Which servers each load runs on: page.html is against nginx, the CPU route against serve. */
+const TARGETS: Record<Load, Name[]> = {
+  keepAlive: ["kernel", "queue", "nginx"],
+  ab: ["kernel", "queue", "nginx"],
+  close: ["kernel", "nginx"],
+  work: ["kernel", "queue", "serve"],
+};
 
-/** The servers in round `round`'s order: each goes first in turn. */
-function rotated(round: number): Name[] {
-  const k = round % NAMES.length;
-  return [...NAMES.slice(k), ...NAMES.slice(0, k)];
+/** `names` in turn `turn`'s order: each goes first in turn. */
+function rotated(names: Name[], turn: number): Name[] {
+  const k = turn % names.length;
+  return [...names.slice(k), ...names.slice(0, k)];
 }
 
 /** Runs the section and returns its rows. */
 export async function run(): Promise<PerfRow[]> {
+  const started = performance.now();
   const loadBefore = loadAverage();
   const base = {} as Record<Name, string>;
-  const children: Child[] = [];
+  const servers = {} as Record<Name, Child>;
   try {
     for (const [name, args] of Object.entries(NETLAB) as [Name, readonly string[]][]) {
       const port = freePort();
       const common = ["--demo-routes", "--quiet", "--root", WWW, "--port", String(port)];
-      children.push(await startNetlab([...args, ...common], port));
+      servers[name] = await startNetlab([...args, ...common], port);
       base[name] = `http://127.0.0.1:${port}`;
     }
     const nginxPort = freePort();
-    children.push(await startNginx(WWW, nginxPort, 2));
+    servers.nginx = await startNginx(WWW, nginxPort, 2);
     base.nginx = `http://127.0.0.1:${nginxPort}`;
-    // warm caches and JIT (of every worker) before measuring
-    for (const name of NAMES) {
-      await wrk(`${base[name]}/page.html`, { connections: 10, seconds: 1 });
-      if (name !== "nginx") {
-        await wrk(`${base[name]}/_netlab/work?ms=2`, { connections: 10, seconds: 1 });
-      }
+    const page = (name: Name) => `${base[name]}/page.html`;
+    const work = (name: Name) => `${base[name]}/_netlab/work?ms=2`;
+    // pids looked up for every run: a pool restarts a crashed worker
+    const pids = (name: Name) => processTree(servers[name].process.pid);
+    const loads: Record<Load, (name: Name) => Promise<Sample>> = {
+      keepAlive: (name) =>
+        measure(pids(name), () => wrkRun(page(name), { connections: 50, seconds: WRK_SECONDS })),
+      ab: (name) =>
+        measure(pids(name), () => abRun(page(name), { requests: AB_REQUESTS, concurrency: 10 })),
+      close: (name) =>
+        measure(
+          pids(name),
+          () => wrkRun(page(name), { connections: 50, seconds: WRK_SECONDS, close: true }),
+        ),
+      work: (name) =>
+        measure(pids(name), () => wrkRun(work(name), { connections: 10, seconds: WRK_SECONDS })),
+    };
+    // warm caches and JIT (of every worker), for reused and for new connections, before measuring
+    for (const name of ["kernel", "queue", "nginx"] as const) {
+      await wrkRun(page(name), { connections: 10, seconds: 1 });
+      await abRun(page(name), { requests: 2000, concurrency: 10 });
     }
-    const runs = {} as Record<Name, { wrk: number[]; ab: number[]; cpu: number[] }>;
-    for (const name of NAMES) runs[name] = { wrk: [], ab: [], cpu: [] };
+    for (const name of TARGETS.work) await wrkRun(work(name), { connections: 10, seconds: 1 });
+
+    const samples = {} as Record<Load, Record<Name, Sample[]>>;
+    for (const load of Object.keys(TARGETS) as Load[]) {
+      samples[load] = { kernel: [], queue: [], serve: [], nginx: [] };
+    }
+    const once = async (load: Load, turn: number) => {
+      for (const name of rotated(TARGETS[load], turn)) {
+        samples[load][name].push(await loads[load](name));
+      }
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      const order = rotated(round);
-      for (const name of order) {
-        runs[name].wrk.push(await wrk(`${base[name]}/page.html`, { connections: 50, seconds: 3 }));
-      }
-      const abRound = {} as Record<Name, number[]>;
-      for (const name of order) abRound[name] = [];
-      for (let i = 0; i < AB_RUNS; i++) {
-        for (const name of order) {
-          abRound[name].push(
-            await ab(`${base[name]}/page.html`, { requests: 5000, concurrency: 10 }),
-          );
-        }
-      }
-      for (const name of order) runs[name].ab.push(median(abRound[name]));
-      for (const name of order) {
-        if (name === "nginx") continue;
-        runs[name].cpu.push(
-          await wrk(`${base[name]}/_netlab/work?ms=2`, { connections: 10, seconds: 3 }),
-        );
-      }
+      await once("keepAlive", round);
+      for (let i = 0; i < AB_RUNS; i++) await once("ab", round * AB_RUNS + i);
+      await once("close", round);
+      await once("work", round);
     }
-    console.error(
-      `pool: ${ROUNDS} rounds, load average ${loadBefore} before, ${loadAverage()} after (2 cores)`,
-    );
     const row = (
       name: Name,
-      key: "wrk" | "ab" | "cpu",
+      load: Load,
       anchor: Name,
       what: string,
+      figure: "rps" | "cpuUs" = "rps",
       goal?: number,
-    ): PerfRow => {
-      const a = runs[name][key], b = runs[anchor][key];
-      const ratios = a.map((x, i) => x / b[i]!);
-      const r: PerfRow = {
-        section: "pool",
-        what: `${name} dispatch, 2 workers: ${what}`,
-        netlab: median(a),
-        anchor: median(b),
-        anchorName: anchor === "nginx" ? "nginx, 2 workers" : "netlab serve",
-        unit: "req/s",
-        range: [Math.min(...ratios), Math.max(...ratios)],
-        ratio: median(ratios),
-      };
-      if (goal !== undefined) r.goal = goal;
-      return r;
-    };
-    return [
-      row("kernel", "wrk", "nginx", "page.html, wrk keep-alive c50", 1.0),
-      row("kernel", "ab", "nginx", "page.html, ab no keep-alive c10", 1.0),
-      row("kernel", "cpu", "serve", "/_netlab/work?ms=2, wrk c10", 1.6),
-      row("queue", "wrk", "nginx", "page.html, wrk keep-alive c50"),
-      row("queue", "ab", "nginx", "page.html, ab no keep-alive c10"),
-      row("queue", "cpu", "serve", "/_netlab/work?ms=2, wrk c10", 1.6),
+    ): PerfRow =>
+      pairedRow(
+        {
+          section: "pool",
+          what: `${name} dispatch, 2 workers: ${what}`,
+          anchorName: anchor === "nginx" ? "nginx, 2 workers" : "netlab serve",
+          figure,
+          ...(goal !== undefined ? { goal } : {}),
+          ...(figure === "rps" ? { client: load === "ab" ? "ab" : "wrk" } : {}),
+        },
+        samples[load][name],
+        samples[load][anchor],
+      );
+    const ab = `page.html, ab -n ${AB_REQUESTS} -c10, no keep-alive`;
+    const rows = [
+      row("kernel", "keepAlive", "nginx", "page.html, wrk keep-alive c50", "rps", 1.0),
+      row("kernel", "ab", "nginx", ab, "rps", 1.0),
+      row("kernel", "close", "nginx", "page.html, wrk -c50 Connection: close", "rps", 1.0),
+      row("kernel", "ab", "nginx", "CPU per new connection, ab c10 (nginx/netlab)", "cpuUs", 1.0),
+      row(
+        "kernel",
+        "close",
+        "nginx",
+        "CPU per new connection, wrk close c50 (nginx/netlab)",
+        "cpuUs",
+        1.0,
+      ),
+      row("kernel", "work", "serve", "/_netlab/work?ms=2, wrk c10", "rps", 1.6),
+      row("queue", "keepAlive", "nginx", "page.html, wrk keep-alive c50"),
+      row("queue", "ab", "nginx", ab),
+      row("queue", "work", "serve", "/_netlab/work?ms=2, wrk c10", "rps", 1.6),
     ];
+    console.error(
+      `pool: ${ROUNDS} rotating rounds (${AB_RUNS} ab runs each), load average ${loadBefore} ` +
+        `before, ${loadAverage()} after (2 cores), ${
+          ((performance.now() - started) / 1000).toFixed(0)
+        } s`,
+    );
+    return rows;
   } finally {
-    for (const child of children) await child[Symbol.asyncDispose]();
+    for (const child of Object.values(servers)) await child[Symbol.asyncDispose]();
   }
 }

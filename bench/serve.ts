@@ -1,37 +1,46 @@
 /**
  * Perf section "serve": `netlab serve --quiet` (the epoll engine) against nginx (one worker,
- * access log off, sendfile on) on www/page.html, with wrk (keep-alive, 50 connections) and ab (a
- * new connection per request, concurrency 10), plus the CPU time each server spends per
- * keep-alive request (from /proc/PID/task/∗/schedstat during the wrk runs). The two take turns,
- * the order swapped each round; every row is the median of the per-round ratios, with their range,
- * so a burst of load from elsewhere on the shared machine spoils one round, not the figure.
+ * access log off, sendfile on) on www/page.html, with wrk (keep-alive, 50 connections), ab (a new
+ * connection per request, concurrency 10) and wrk with `Connection: close` (a new connection per
+ * request from a cheaper client, 50 connections), plus the CPU each server spends per keep-alive
+ * request and per new connection (from /proc/PID/task/∗/schedstat during those runs).
+ *
+ * The two take turns, the order swapped each round (and each ab run); every row is the median of
+ * the per-round ratios, with their range, so a burst of load from elsewhere on the shared machine
+ * spoils one round, not the figure. A round where either side had failed or non-2xx requests or
+ * socket errors is voided and the row says so; a throughput row says how busy the load generator
+ * was (on a CPU, and queued for one), marked client-bound when it kept 90% of a core busy and
+ * CPU-bound when it was runnable 90% of the time: then the rate measures the machine as much as
+ * the servers, and the CPU rows are the servers' own figures. `SERVE_ROUNDS` sets the rounds (5).
  *
  * @module
  */
 // deno-lint-ignore-file no-console
+import { abRun, wrkRun } from "./_load.ts";
+import { measure, pairedRow, type Sample } from "./_paired.ts";
 import {
-  ab,
-  cpuNs,
   freePort,
   loadAverage,
-  median,
   type PerfRow,
   processTree,
   startNetlab,
   startNginx,
   waitForPort,
-  wrk,
-  wrkRun,
   WWW,
 } from "./_tools.ts";
 
-const ROUNDS = 5;
+const ROUNDS = Number(Deno.env.get("SERVE_ROUNDS") ?? 5);
 const WRK_SECONDS = 3;
+/** ab runs per server per round; 20,000 requests is about half a second, long enough to time. */
+const AB_RUNS = 3;
+const AB_REQUESTS = 20_000;
 
 type Name = "netlab" | "nginx";
+type Load = "keepAlive" | "ab" | "close";
 
 /** Runs the section and returns its rows. */
 export async function run(): Promise<PerfRow[]> {
+  const started = performance.now();
   const loadBefore = loadAverage();
   const ports = { netlab: freePort(), nginx: freePort() };
   const engine = Deno.env.get("NETLAB_ENGINE") ?? "auto";
@@ -46,66 +55,67 @@ export async function run(): Promise<PerfRow[]> {
     nginx: () => processTree(nginx.process.pid),
   };
   const url = (name: Name) => `http://127.0.0.1:${ports[name]}/page.html`;
-  // warm caches and JIT before measuring
+  const loads: Record<Load, (name: Name) => Promise<Sample>> = {
+    keepAlive: (name) =>
+      measure(pids[name](), () => wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS })),
+    ab: (name) =>
+      measure(pids[name](), () => abRun(url(name), { requests: AB_REQUESTS, concurrency: 10 })),
+    close: (name) =>
+      measure(
+        pids[name](),
+        () => wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS, close: true }),
+      ),
+  };
+  // warm caches and JIT, for reused and for new connections, before measuring
   for (const name of ["netlab", "nginx"] as const) {
-    await wrk(url(name), { connections: 10, seconds: 1 });
+    await wrkRun(url(name), { connections: 10, seconds: 1 });
+    await abRun(url(name), { requests: 2000, concurrency: 10 });
   }
 
-  const figures = {
-    wrk: { netlab: [] as number[], nginx: [] as number[] },
-    ab: { netlab: [] as number[], nginx: [] as number[] },
-    cpu: { netlab: [] as number[], nginx: [] as number[] },
-  };
+  const samples = {} as Record<Load, Record<Name, Sample[]>>;
+  for (const load of ["keepAlive", "ab", "close"] as const) {
+    samples[load] = { netlab: [], nginx: [] };
+  }
+  const turn = (i: number): Name[] => i % 2 === 0 ? ["netlab", "nginx"] : ["nginx", "netlab"];
   for (let round = 0; round < ROUNDS; round++) {
-    const order: Name[] = round % 2 === 0 ? ["netlab", "nginx"] : ["nginx", "netlab"];
-    for (const name of order) {
-      const tree = pids[name]();
-      const before = cpuNs(tree);
-      const { rps, requests } = await wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS });
-      const spent = cpuNs(tree) - before;
-      figures.wrk[name].push(rps);
-      figures.cpu[name].push(requests > 0 ? spent / requests / 1000 : NaN);
+    for (const name of turn(round)) samples.keepAlive[name].push(await loads.keepAlive(name));
+    for (let i = 0; i < AB_RUNS; i++) {
+      for (const name of turn(round * AB_RUNS + i)) samples.ab[name].push(await loads.ab(name));
     }
-    for (const name of order) {
-      figures.ab[name].push(await ab(url(name), { requests: 5000, concurrency: 10 }));
-    }
+    for (const name of turn(round)) samples.close[name].push(await loads.close(name));
   }
   const row = (
     what: string,
-    key: keyof typeof figures,
-    unit: string,
+    load: Load,
+    figure: "rps" | "cpuUs",
     goal: number,
-    inverse = false,
-  ): PerfRow => {
-    const { netlab: a, nginx: b } = figures[key];
-    const ratios = a.map((x, i) => inverse ? b[i]! / x : x / b[i]!);
-    return {
-      section: "serve",
-      what,
-      netlab: median(a),
-      anchor: median(b),
-      anchorName: "nginx",
-      unit,
-      goal,
-      range: [Math.min(...ratios), Math.max(...ratios)],
-      inverse,
-      // the median of per-round ratios (each round's two ran side by side), not of medians
-      ratio: median(ratios),
-    };
-  };
+    client?: string,
+  ): PerfRow =>
+    pairedRow(
+      {
+        section: "serve",
+        what,
+        anchorName: "nginx",
+        figure,
+        goal,
+        ...(client ? { client } : {}),
+      },
+      samples[load].netlab,
+      samples[load].nginx,
+    );
   const rows = [
-    row("page.html, wrk keep-alive c50", "wrk", "req/s", 1.2),
-    row("page.html, ab no keep-alive c10", "ab", "req/s", 1.0),
-    row("CPU per keep-alive request (nginx/netlab)", "cpu", "µs", 1.0, true),
+    row("page.html, wrk keep-alive c50", "keepAlive", "rps", 1.2, "wrk"),
+    row(`page.html, ab -n ${AB_REQUESTS} -c10, no keep-alive`, "ab", "rps", 1.0, "ab"),
+    row("page.html, wrk -c50 Connection: close", "close", "rps", 1.0, "wrk"),
+    row("CPU per keep-alive request, wrk (nginx/netlab)", "keepAlive", "cpuUs", 1.0),
+    row("CPU per new connection, ab c10 (nginx/netlab)", "ab", "cpuUs", 1.0),
+    row("CPU per new connection, wrk close c50 (nginx/netlab)", "close", "cpuUs", 1.0),
   ];
   console.error(
-    `serve: engine ${engine}, ${ROUNDS} interleaved rounds, load average ${loadBefore} before, ` +
-      `${loadAverage()} after (2 cores); nginx medians: wrk ${
-        median(figures.wrk.nginx).toFixed(0)
-      }` +
-      ` req/s, ab ${median(figures.ab.nginx).toFixed(0)} req/s, ${
-        median(figures.cpu.nginx).toFixed(1)
-      } µs/request`,
+    `serve: engine ${engine}, ${ROUNDS} interleaved rounds (${AB_RUNS} ab runs each), ` +
+      `load average ${loadBefore} before, ${loadAverage()} after (2 cores), ${
+        ((performance.now() - started) / 1000).toFixed(0)
+      } s`,
   );
   return rows;
 }

@@ -1,0 +1,90 @@
+/**
+ * The perf report's paired rows (bench/_paired.ts), its printer, and the ab runner's verdict on a
+ * run that must not count (bench/_load.ts).
+ */
+import assert from "node:assert/strict";
+import { abRun } from "../../bench/_load.ts";
+import { pairedRow, type Sample } from "../../bench/_paired.ts";
+import { renderRows } from "../../bench/_tools.ts";
+import { response, startServer } from "./_servers.ts";
+import { needs } from "../_tools.ts";
+
+const sample = (rps: number, over: Partial<Sample> = {}): Sample => ({
+  rps,
+  cpuUs: 1e6 / rps,
+  clientCores: 0.5,
+  clientWait: 0.1,
+  ...over,
+});
+const options = { section: "t", what: "x", anchorName: "nginx", figure: "rps" as const, goal: 1 };
+
+Deno.test("pairedRow() leaves out a round where either side had a problem, and says why", () => {
+  const netlab = [sample(100), sample(300, { problem: "ab: 3 failed requests" }), sample(120)];
+  const anchor = [sample(100), sample(100), sample(100, { problem: "wrk: Socket errors: x" })];
+  const row = pairedRow(options, netlab, anchor);
+  assert.equal(row.ratio, 1);
+  assert.deepEqual(row.range, [1, 1]);
+  assert.equal(
+    row.note,
+    "2 of 3 rounds voided (netlab ab: 3 failed requests; nginx wrk: Socket errors: x)",
+  );
+});
+
+Deno.test("pairedRow() gives the median of per-round ratios, inverted for CPU per request", () => {
+  const netlab = [sample(100), sample(200), sample(400)];
+  const anchor = [sample(100), sample(100), sample(100)];
+  assert.equal(pairedRow(options, netlab, anchor).ratio, 2);
+  const cpu = pairedRow({ ...options, figure: "cpuUs" }, netlab, anchor);
+  assert.equal(cpu.ratio, 2, "half the CPU per request is 2x");
+  assert.equal(cpu.unit, "µs");
+  assert.equal(cpu.netlab, 1e6 / 200);
+});
+
+Deno.test("pairedRow() marks a row client-bound when its generator kept 90% of a core busy", () => {
+  const busy = [sample(100, { clientCores: 0.92, clientWait: 0.05 })];
+  const idle = [sample(100, { clientCores: 0.6, clientWait: 0.1 })];
+  const bound = pairedRow({ ...options, client: "ab" }, busy, idle);
+  assert.equal(
+    bound.note,
+    "client-bound: ab busy 97% (92% CPU + 5% run queue) vs netlab, 70% (60% CPU + 10% run queue) vs nginx",
+  );
+  const free = pairedRow({ ...options, client: "ab" }, idle, idle);
+  assert.match(free.note ?? "", /^ab busy 70%/);
+  assert.equal(pairedRow(options, idle, idle).note, undefined, "no client named, no note");
+});
+
+Deno.test("pairedRow() marks a row CPU-bound when its generator was runnable 90% of a run", () => {
+  const queued = [sample(100, { clientCores: 0.66, clientWait: 0.29 })];
+  const idle = [sample(100, { clientCores: 0.6, clientWait: 0.1 })];
+  const row = pairedRow({ ...options, client: "wrk" }, idle, queued);
+  assert.match(
+    row.note ?? "",
+    /^CPU-bound: wrk busy 70% .* vs netlab, 95% \(66% CPU \+ 29% run queue\)/,
+  );
+});
+
+Deno.test("renderRows() prints the note, and a row with every round voided misses its goal", () => {
+  const row = pairedRow(options, [sample(100, { problem: "ab: exited 1" })], [sample(100)]);
+  assert.ok(Number.isNaN(row.ratio));
+  const table = renderRows([row]).split("\n");
+  assert.match(table[0]!, /\| note \|$/);
+  assert.match(table[2]!, /NaNx ✗ \| >= 1x \| 1 of 1 rounds voided \(netlab ab: exited 1\) \|$/);
+});
+
+Deno.test(
+  ...needs(["ab"], "abRun() flags non-2xx answers and counts the client's CPU"),
+  async () => {
+    let status = "200 OK";
+    await using server = startServer(() => ({ bytes: response("hi", { status }), close: true }));
+    const good = await abRun(server.url, { requests: 20, concurrency: 2 });
+    assert.equal(good.problem, undefined);
+    assert.equal(good.requests, 20);
+    assert.ok(
+      good.elapsed > 0 && good.clientCpu >= 0 && good.clientWait >= 0,
+      JSON.stringify(good),
+    );
+    status = "500 Internal Server Error";
+    const bad = await abRun(server.url, { requests: 20, concurrency: 2 });
+    assert.equal(bad.problem, "ab: 20 non-2xx responses");
+  },
+);
