@@ -9,22 +9,23 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import process from "node:process";
 import type { CliContext } from "./context.ts";
-import { fileErrorReason, NetlabError } from "../errors.ts";
-import { selfCommand } from "../runtime/self.ts";
 import { setupLogging } from "./logging.ts";
 import { VERSION } from "../version.ts";
 import { benchCells } from "../bench/cells.ts";
 import type { BenchCell } from "../bench/cell.ts";
 import { checkAssertions, renderAssertions } from "../bench/assertions.ts";
-import { renderAbCell, renderCellsJson, renderCellsMarkdown } from "../bench/render/cells.ts";
 import { benchCompareCommand } from "./bench_compare.ts";
 import { benchMergeCommand } from "./bench_merge.ts";
 import { DEFAULT_IMAGE, emitBenchJob, passedOnArgs, shardPlan } from "./bench_shards.ts";
 import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
 import { DEFAULT_THREADS } from "../bench/options.ts";
-import { type BenchFormat, type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
+import { type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
+import { renderReport } from "./bench_report.ts";
+import { insecureChild, runInsecure } from "./bench_insecure.ts";
+import { checkWritable, readBody, readCaCert, writeReport } from "./bench_files.ts";
+
+export { renderReport };
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
-import { renderCsv } from "../bench/render/csv.ts";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -237,133 +238,4 @@ async function runPlan(
 
 function render(plan: BenchPlan, cells: BenchCell[]): string {
   return renderReport(plan.format, cells);
-}
-
-/** Cells as a report in one of bench's formats (`bench merge` prints its cells with it too). */
-export function renderReport(format: BenchFormat, cells: BenchCell[]): string {
-  switch (format) {
-    case "json":
-      return renderCellsJson(cells);
-    case "csv":
-      return renderCsv(cells.flatMap((c) => c.runs));
-    case "markdown":
-      return renderCellsMarkdown(cells);
-    default:
-      return cells.map((c) =>
-        `This is netlab bench ${VERSION}, an ApacheBench-compatible load generator\n\n` +
-        `Benchmarking ${c.runs[0]?.hostname ?? c.url} (be patient).....done\n${mergedLine(c)}\n\n${
-          renderAbCell(c)
-        }`
-      ).join("\n");
-  }
-}
-
-/** For a cell from `bench merge`: what it was merged from ("" otherwise). */
-function mergedLine(cell: BenchCell): string {
-  const m = cell.merged;
-  if (m === undefined) return "";
-  const shards = m.shards.length > 0 ? ` (shards ${m.shards.join(", ")})` : "";
-  const urls = m.urls.length > 1 ? `; URLs ${m.urls.join(", ")}` : "";
-  return `Merged from ${m.cells} reports${shards}${urls}\n`;
-}
-
-/** Set on the copy of netlab that `--insecure` starts with certificate checks off. */
-const INSECURE_ENV = "NETLAB_BENCH_INSECURE";
-
-function insecureChild(): boolean {
-  const env = Deno.permissions.querySync({ name: "env", variable: INSECURE_ENV });
-  return env.state === "granted" && Deno.env.get(INSECURE_ENV) === "1";
-}
-
-/**
- * Deno verifies every certificate unless started with `--unsafely-ignore-certificate-errors`, and
- * no API turns that off for one connection: so `--insecure` runs this same bench again in a Deno
- * started with that flag, for the URLs' hosts only, and passes its output and exit code through.
- */
-async function runInsecure(ctx: CliContext, urls: string[]): Promise<number> {
-  const hosts = [...new Set(urls.map((u) => new URL(u).hostname.replace(/^\[|\]$/g, "")))];
-  const self = selfCommand([...(ctx.args ?? [])]);
-  if (self.args[0] !== "run") {
-    throw new NetlabError(
-      "Cannot use --insecure in a compiled netlab: its Deno flags are fixed; use --cacert FILE",
-    );
-  }
-  const args = [
-    "run",
-    `--unsafely-ignore-certificate-errors=${hosts.join(",")}`,
-    ...self.args.slice(1),
-  ];
-  const child = new Deno.Command(self.cmd, {
-    args,
-    env: { [INSECURE_ENV]: "1" },
-    stdin: "null",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
-  // Ctrl-C reaches the child too (same process group); it prints its report and exits.
-  const status = await child.status;
-  return status.signal !== null ? 128 + (status.signal === "SIGINT" ? 2 : 15) : status.code;
-}
-
-async function readCaCert(path: string): Promise<string> {
-  try {
-    const pem = await Deno.readTextFile(path);
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-      throw new NetlabError(`Cannot use --cacert "${path}": no PEM certificate in it`);
-    }
-    return pem;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new NetlabError(`Cannot read --cacert "${path}": no such file`, { cause: err });
-    }
-    if (err instanceof Deno.errors.PermissionDenied) {
-      throw new NetlabError(`Cannot read --cacert "${path}": permission denied`, { cause: err });
-    }
-    throw err;
-  }
-}
-
-async function readBody(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new NetlabError(`Cannot read body file "${path}": no such file`, { cause: err });
-    }
-    if (err instanceof Deno.errors.PermissionDenied) {
-      throw new NetlabError(`Cannot read body file "${path}": permission denied`, { cause: err });
-    }
-    throw err;
-  }
-}
-
-/** Fails now if `path` cannot be written, leaving an existing file as it is. */
-async function checkWritable(path: string): Promise<void> {
-  let existed = true;
-  try {
-    await Deno.lstat(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw reportError(path, err);
-    existed = false;
-  }
-  try {
-    (await Deno.open(path, { write: true, create: true })).close();
-    if (!existed) await Deno.remove(path);
-  } catch (err) {
-    throw reportError(path, err);
-  }
-}
-
-async function writeReport(path: string, text: string): Promise<void> {
-  try {
-    await Deno.writeTextFile(path, text);
-  } catch (err) {
-    throw reportError(path, err);
-  }
-}
-
-function reportError(path: string, err: unknown): unknown {
-  const why = fileErrorReason(err, "no such directory");
-  if (why === null) return err;
-  return new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
 }

@@ -12,7 +12,7 @@ import type { BenchCell } from "../bench/cell.ts";
 import { cellsOf } from "../bench/compare.ts";
 import { MergeError, type MergeInput, mergeReports } from "../bench/merge.ts";
 import type { BenchFormat } from "./bench_flags.ts";
-import { renderReport } from "./bench.ts";
+import { renderReport } from "./bench_report.ts";
 
 const FORMATS = ["ab", "json", "csv", "markdown"] as const;
 

@@ -92,3 +92,28 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "EventLoop whose wake-up eventfd finds no descriptor throws one line and closes its epoll set (Linux)",
+  ignore: !linux,
+  async fn() {
+    // its own process under a low limit: it fills every descriptor but one, which the epoll set
+    // takes, so eventfd() fails with EMFILE; the epoll set must be given back, not leaked
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `ulimit -n 64 && exec "$0" run -A "$1" 1`,
+        Deno.execPath(),
+        here("./_wake_emfile.ts"),
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(out.code, 0);
+    const got = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(got.error, "Cannot create the epoll wake-up (os error 24)");
+    assert.equal(got.reopened, 1, "the descriptor the epoll set took is free again");
+  },
+});
