@@ -11,7 +11,8 @@ import { VERSION } from "../version.ts";
 import { HttpDate } from "./_date.ts";
 import { FastAnswers, type Prebuilt } from "./_fast.ts";
 import { RequestParser } from "./_parser.ts";
-import { type Session, TARGET } from "./_session.ts";
+import { TARGET } from "./_answer.ts";
+import type { Session } from "./_session.ts";
 
 /** The shared state of one server's sessions. */
 export interface Http1Env {

@@ -15,7 +15,8 @@ import { clientOf, withAccessLog } from "../server/access_log.ts";
 import type { RunningServer, ServeOptions } from "../server/async.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { createEnv } from "./_env.ts";
-import { Session, type SessionIO } from "./_session.ts";
+import type { SessionIO } from "./_io.ts";
+import { Session } from "./_session.ts";
 
 /** Options of {@link startHttp1}: the serve options (no TLS) plus nginx's timeouts. */
 export interface Http1Options extends Omit<ServeOptions, "cert" | "key"> {
