@@ -10,8 +10,16 @@ import { type FileEntry, fullResponse, type Variant } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
 import { multipartStream, type Part, rangeStream } from "./_stream.ts";
 import { type FileCache, isMissing } from "./_cache.ts";
+import { FileResponse } from "./file_response.ts";
 
 const encoder = new TextEncoder();
+
+/** A streamed entry's file, opened for one response, and its entry as that open found it. */
+interface Opened {
+  file: Deno.FsFile;
+  entry: FileEntry;
+  info: Deno.FileInfo;
+}
 
 /** What the responder needs from the handler. */
 export interface RespondContext {
@@ -40,7 +48,7 @@ export function respondWithFile(
     // a range is computed from the file's size: open it first so a file changed within the
     // cache's revalidation window is measured as it is now, not as it was at the last stat
     return openFresh(entry, ctx).then((opened) =>
-      opened === null ? ctx.notFound(false) : respondOpened(req, opened[1], ctx, opened[0])
+      opened === null ? ctx.notFound(false) : respondOpened(req, opened.entry, ctx, opened)
     );
   }
   return respondOpened(req, entry, ctx, null);
@@ -51,15 +59,15 @@ function respondOpened(
   req: Request,
   entry: FileEntry,
   ctx: RespondContext,
-  file: Deno.FsFile | null,
+  file: Opened | null,
 ): Response | Promise<Response> {
   try {
     const res = respondEntry(req, entry, ctx, file);
     // every answer that sends the open file is a promise; a synchronous one (304, 412, 416) does not
-    if (file !== null && !(res instanceof Promise)) file.close();
+    if (file !== null && !(res instanceof Promise)) file.file.close();
     return res;
   } catch (err) {
-    file?.close();
+    file?.file.close();
     throw err;
   }
 }
@@ -68,7 +76,7 @@ function respondEntry(
   req: Request,
   entry: FileEntry,
   ctx: RespondContext,
-  file: Deno.FsFile | null,
+  file: Opened | null,
 ): Response | Promise<Response> {
   const h = req.headers;
   const head = req.method === "HEAD";
@@ -109,10 +117,7 @@ function respondEntry(
 }
 
 /** Opens a streamed entry's file, or null when it went away since the cache last looked. */
-async function openFresh(
-  entry: FileEntry,
-  ctx: RespondContext,
-): Promise<readonly [Deno.FsFile, FileEntry] | null> {
+async function openFresh(entry: FileEntry, ctx: RespondContext): Promise<Opened | null> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(entry.path);
@@ -122,7 +127,8 @@ async function openFresh(
   }
   try {
     // an uncached file may have changed since its last stat; describe what we actually send
-    return [file, ctx.cache.refresh(entry, await file.stat())];
+    const info = await file.stat();
+    return { file, entry: ctx.cache.refresh(entry, info), info };
   } catch (err) {
     file.close();
     throw err;
@@ -135,13 +141,15 @@ async function streamedResponse(
   gzip: boolean,
   etag: string,
   ctx: RespondContext,
-  open: Deno.FsFile | null,
+  open: Opened | null,
 ): Promise<Response> {
   if (head && !gzip) return new Response(null, { headers: stale.headers });
-  const opened = open !== null ? [open, stale] as const : await openFresh(stale, ctx);
+  const opened = open ?? await openFresh(stale, ctx);
   if (opened === null) return await ctx.notFound(head);
-  const [file, entry] = opened;
-  if (!gzip) return new Response(file.readable, { headers: entry.headers });
+  const { file, entry } = opened;
+  if (!gzip) {
+    return fileResponse(opened, file.readable, 0, entry.size, { headers: entry.headers });
+  }
   const headers: Record<string, string> = {
     ...entry.partialHeaders,
     "content-type": entry.contentType,
@@ -161,16 +169,35 @@ async function streamedResponse(
 function openFor(
   entry: FileEntry,
   ctx: RespondContext,
-  file: Deno.FsFile | null,
-): Promise<readonly [Deno.FsFile, FileEntry] | null> {
-  return file !== null ? Promise.resolve([file, entry] as const) : openFresh(entry, ctx);
+  file: Opened | null,
+): Promise<Opened | null> {
+  return file !== null ? Promise.resolve(file) : openFresh(entry, ctx);
+}
+
+/** The body `start..start+length` of the opened file, streamed by `body`, as a FileResponse. */
+function fileResponse(
+  opened: Opened,
+  body: ReadableStream<Uint8Array>,
+  start: number,
+  length: number,
+  init: ResponseInit,
+): Response {
+  const { info, entry } = opened;
+  return new FileResponse(body, init, {
+    path: entry.path,
+    dev: info.dev,
+    ino: info.ino,
+    size: info.size,
+    start,
+    length,
+  });
 }
 
 function rangeResponse(
   entry: FileEntry,
   ranges: ByteRange[],
   ctx: RespondContext,
-  file: Deno.FsFile | null,
+  file: Opened | null,
 ): Response | Promise<Response> {
   if (ranges.length === 1) {
     const r = ranges[0]!;
@@ -186,7 +213,10 @@ function rangeResponse(
     return openFor(entry, ctx, file).then((opened) =>
       opened === null
         ? ctx.notFound(false)
-        : new Response(rangeStream(opened[0], r), { status: 206, headers })
+        : fileResponse(opened, rangeStream(opened.file, r), r.start, r.end - r.start + 1, {
+          status: 206,
+          headers,
+        })
     );
   }
   const boundary = crypto.randomUUID().replaceAll("-", "");
@@ -216,7 +246,7 @@ function rangeResponse(
   return openFor(entry, ctx, file).then((opened) =>
     opened === null
       ? ctx.notFound(false)
-      : new Response(multipartStream(opened[0], parts, tail), { status: 206, headers })
+      : new Response(multipartStream(opened.file, parts, tail), { status: 206, headers })
   );
 }
 
