@@ -7,7 +7,7 @@
  */
 import type { Http1Env } from "./_env.ts";
 import { type ConnForm, FastAnswers, replayable } from "./_fast.ts";
-import { serializeHead } from "./_serialize.ts";
+import { errorHead, serializeHead } from "./_serialize.ts";
 import type { Session } from "./_session.ts";
 
 /** How the request was asked, as far as its answer depends on it. */
@@ -37,7 +37,7 @@ export async function answer(
   asked: Asked,
 ): Promise<void> {
   if (typeof req === "number") {
-    s.fail(req, asked.started);
+    refuse(s, env, req, asked.started);
     return;
   }
   let res: Response;
@@ -85,6 +85,14 @@ export async function answer(
   if (s.closed) return;
   if (!h.keepAlive || asked.form === 1 || s.draining) return s.closeWhenSent();
   s.answered();
+}
+
+/** Answers a request the parser (or the engine) refused with the engine's own error, then closes. */
+export function refuse(s: Session, env: Http1Env, status: number, now: number): void {
+  const bytes = new TextEncoder().encode(errorHead(status, env.serverName, env.date.text));
+  env.onError?.(s, status, bytes.length);
+  s.write(bytes, bytes.length, now, true);
+  if (!s.closed) s.closeWhenSent();
 }
 
 /** Streams a body, waiting for the socket whenever the kernel's buffer is full. */

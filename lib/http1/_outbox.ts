@@ -1,7 +1,7 @@
 /**
- * A session's way out: sends through its {@link SessionIO}, keeps what the kernel did not take,
- * and says what happened so the session can move its send deadline or close. It knows nothing
- * of HTTP.
+ * A session's way out: sends through its {@link SessionIO} (pipelined answers gathered in one
+ * batch), keeps what the kernel did not take, and says what happened so the session can move its
+ * send deadline or close. It knows nothing of HTTP.
  *
  * @module
  */
@@ -25,10 +25,14 @@ export type Sent = typeof Sent[keyof typeof Sent];
 export class Outbox {
   #io: SessionIO;
   #pending: Uint8Array | null = null;
+  /** Where answers to pipelined requests gather for one send (shared by a server's sessions). */
+  #batch: Uint8Array;
+  #batched = 0;
   #drained: (() => void) | null = null;
 
-  constructor(io: SessionIO) {
+  constructor(io: SessionIO, batch: Uint8Array) {
     this.#io = io;
+    this.#batch = batch;
   }
 
   /** Whether nothing waits for the socket. */
@@ -55,6 +59,31 @@ export class Outbox {
     return Sent.All;
   }
 
+  /**
+   * Adds `bytes[0..len)` to the batch, which is sent first when they do not fit; bytes as large
+   * as the batch are sent at once. Send the batch with {@link flushBatch} before anything else.
+   */
+  append(bytes: Uint8Array, len: number): Sent {
+    const first = this.#batched + len > this.#batch.length ? this.flushBatch(false) : Sent.All;
+    if (first === Sent.Gone) return first;
+    if (len >= this.#batch.length) {
+      const second = this.send(bytes, len, false);
+      // queued behind what the flush left: the flush's Pending is what moves the deadline
+      return second === Sent.Queued && first === Sent.Pending ? first : second;
+    }
+    this.#batch.set(len === bytes.length ? bytes : bytes.subarray(0, len), this.#batched);
+    this.#batched += len;
+    return first;
+  }
+
+  /** Sends the batch, if anything is in it; `last` as in SessionIO. */
+  flushBatch(last: boolean): Sent {
+    const n = this.#batched;
+    if (n === 0) return Sent.All;
+    this.#batched = 0;
+    return this.send(this.#batch, n, last);
+  }
+
   /** The socket is writable: sends what is pending. */
   flush(): Sent {
     const out = this.#pending;
@@ -65,7 +94,7 @@ export class Outbox {
 
   /** Resolves once nothing is pending (or on {@link release}); null when nothing is now. */
   whenSent(): Promise<void> | null {
-    if (this.#pending === null) return null;
+    if (this.empty) return null;
     return new Promise((resolve) => this.#drained = resolve);
   }
 
@@ -81,6 +110,7 @@ export class Outbox {
   /** The connection closed: drops what is pending and wakes a waiter. */
   release(): void {
     this.#pending = null;
+    this.#batched = 0;
     this.wake();
   }
 }

@@ -7,11 +7,10 @@
  *
  * @module
  */
-import { answer } from "./_answer.ts";
+import { answer, refuse } from "./_answer.ts";
 import { BAD, ChunkedSkipper, MORE } from "./_chunked.ts";
 import type { ConnForm } from "./_fast.ts";
 import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
-import { errorHead } from "./_serialize.ts";
 import type { Http1Env } from "./_env.ts";
 import { type SessionIO, Wait } from "./_io.ts";
 import { Outbox, Sent } from "./_outbox.ts";
@@ -44,7 +43,7 @@ export class Session {
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
     this.#env = env;
     this.#io = io;
-    this.#out = new Outbox(io);
+    this.#out = new Outbox(io, env.batch);
     this.client = client;
     io.setDeadline(now + env.headerTimeoutMs);
   }
@@ -125,7 +124,6 @@ export class Session {
     const parser = env.parser;
     const now = env.now;
     let off = start;
-    let batched = 0;
     while (off < end) {
       if (this.#skip > 0) {
         const take = Math.min(this.#skip, end - off);
@@ -141,7 +139,7 @@ export class Session {
         }
         this.#chunked = null;
         if (at === BAD) {
-          this.#flushBatch(batched, now);
+          this.#flushBatch(now);
           return this.closeWhenSent();
         }
         off = at;
@@ -150,9 +148,9 @@ export class Session {
       const n = parser.parse(data, off, end);
       if (n === INCOMPLETE) break;
       if (n < 0) {
-        batched = this.#flushBatch(batched, now);
+        this.#flushBatch(now);
         if (this.closed) return;
-        this.fail(-n, now);
+        refuse(this, env, -n, now);
         return;
       }
       off += n;
@@ -163,7 +161,7 @@ export class Session {
       else if (parser.chunked) this.#chunked = new ChunkedSkipper();
       const hasBody = this.#skip > 0 || this.#chunked !== null;
       if (parser.expectContinue && hasBody && parser.minor === 1) {
-        batched = this.#append(CONTINUE, CONTINUE.length, batched);
+        this.#append(CONTINUE, CONTINUE.length, now);
       }
       const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
       if ((method === "GET" || head) && parser.plain && env.fast !== null) {
@@ -176,10 +174,10 @@ export class Session {
         if (answer !== undefined) {
           const bytes = answer.answer(form, env.date);
           const len = head ? answer.headLength[form]! : bytes.length;
-          batched = this.#append(bytes, len, batched);
+          this.#append(bytes, len, now);
           if (env.onFast !== null) env.onFast(this, method, parser.target, answer);
           if (form === 1) {
-            this.#flushBatch(batched, now, true);
+            this.#flushBatch(now, true);
             if (!this.closed) this.closeWhenSent();
             return;
           }
@@ -187,7 +185,7 @@ export class Session {
         }
       }
       // the handler's turn: earlier answers leave first, later requests wait for this one
-      batched = this.#flushBatch(batched, now);
+      this.#flushBatch(now);
       if (this.closed) return;
       const request = env.toRequest(this);
       this.#busy = true;
@@ -202,7 +200,7 @@ export class Session {
       });
       return;
     }
-    batched = this.#flushBatch(batched, now);
+    this.#flushBatch(now);
     if (this.closed) return;
     if (off < end) {
       this.#input = data.slice(off, end);
@@ -218,27 +216,14 @@ export class Session {
     } else this.#deadline(Wait.Idle, now + this.#env.keepAliveTimeoutMs);
   }
 
-  /** Adds an answer to the pipelined batch; returns the batch's new length. */
-  #append(bytes: Uint8Array, len: number, batched: number): number {
-    const env = this.#env;
-    if (batched === 0 && len >= env.batch.length) {
-      this.write(bytes, len, env.now);
-      return 0;
-    }
-    if (batched + len > env.batch.length) {
-      batched = this.#flushBatch(batched, env.now);
-      if (len >= env.batch.length) {
-        this.write(bytes, len, env.now);
-        return 0;
-      }
-    }
-    env.batch.set(len === bytes.length ? bytes : bytes.subarray(0, len), batched);
-    return batched + len;
+  /** Adds an answer to the pipelined batch. */
+  #append(bytes: Uint8Array, len: number, now: number): void {
+    if (!this.closed) this.#sent(this.#out.append(bytes, len), now);
   }
 
-  #flushBatch(batched: number, now: number, last = false): number {
-    if (batched > 0 && !this.closed) this.write(this.#env.batch, batched, now, last);
-    return 0;
+  /** Sends the pipelined batch; `last`: the connection closes right after. */
+  #flushBatch(now: number, last = false): void {
+    if (!this.closed) this.#sent(this.#out.flushBatch(last), now);
   }
 
   /**
@@ -272,16 +257,6 @@ export class Session {
     if (this.closed) return;
     if (this.#out.empty) this.close();
     else this.#closeAfterOutput = true;
-  }
-
-  /** Answers a request the parser refused, then closes. */
-  fail(status: number, now: number): void {
-    const env = this.#env;
-    const text = errorHead(status, env.serverName, env.date.text);
-    const bytes = new TextEncoder().encode(text);
-    env.onError?.(this, status, bytes.length);
-    this.write(bytes, bytes.length, now, true);
-    if (!this.closed) this.closeWhenSent();
   }
 
   /** The handler's answer is out (or pending): take the next request once it has left. */
