@@ -1,7 +1,8 @@
 /**
  * The slow path's second half: the static handler's `Response` for one request written back on
  * its session, head and body, with backpressure. A small body leaves with its head in one write
- * (and is remembered for the fast path when it may be replayed); a larger one is streamed.
+ * (and is remembered for the fast path when it may be replayed); a larger one is streamed, or,
+ * when it is a stretch of a file ({@link FileResponse}), sent by the kernel with sendfile(2).
  *
  * @module
  */
@@ -9,6 +10,7 @@ import type { Http1Env } from "./_env.ts";
 import { type ConnForm, FastAnswers, replayable } from "./_fast.ts";
 import { errorHead, serializeHead } from "./_serialize.ts";
 import type { Session } from "./_session.ts";
+import { FileResponse } from "../http/file_response.ts";
 
 /** How the request was asked, as far as its answer depends on it. */
 export interface Asked {
@@ -54,8 +56,17 @@ export async function answer(
   const { head, minor, keepAlive } = asked;
   const h = serializeHead(res, { head, minor, keepAlive, date: env.date.text });
   const headBytes = new TextEncoder().encode(h.text);
+  // a large file's bytes go from the page cache to the socket with sendfile(2), if the engine can
+  const file = h.framing === "length" && h.length > WHOLE_BODY && res instanceof FileResponse &&
+      res.file.length === h.length
+    ? s.openFile(res.file)
+    : -1;
   try {
-    if (h.framing === "none") {
+    if (file >= 0) {
+      void res.body?.cancel();
+      const sent = s.sendFile(headBytes, file, (res as FileResponse).file.start, h.length);
+      if (sent !== null) await sent;
+    } else if (h.framing === "none") {
       void res.body?.cancel();
       s.write(headBytes, headBytes.length, env.now);
       rememberNotModified(env, req, res);

@@ -31,6 +31,8 @@ export interface Http1Env {
   sendTimeoutMs: number;
   /** Requests parsed (every answer the server gave or will give). */
   requests: number;
+  /** Bodies sent with sendfile(2). */
+  filesSent: number;
   /** The request the parser holds, as a `Request`, or the status to refuse it with. */
   toRequest(session: Session): Request | number;
   /** Asks the handler. */
@@ -99,6 +101,7 @@ export function createEnv(o: EnvOptions): Http1Env {
     keepAliveTimeoutMs: (o.keepAliveTimeout ?? 75) * 1000,
     sendTimeoutMs: (o.sendTimeout ?? 60) * 1000,
     requests: 0,
+    filesSent: 0,
     toRequest(): Request | number {
       const p = env.parser;
       const method = p.method;

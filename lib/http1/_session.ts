@@ -14,10 +14,13 @@ import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
 import type { Http1Env } from "./_env.ts";
 import { type SessionIO, Wait } from "./_io.ts";
 import { Outbox, Sent } from "./_outbox.ts";
+import type { FileBody } from "../http/file_response.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 /** Bytes kept while the handler works on a request; past it the socket is not read. */
 const MAX_BUFFERED = MAX_REQUEST_LINE + MAX_HEADER_BYTES + 1024;
+
+const SHRANK = "The file shrank while being sent; the connection is closed";
 
 /** One connection's protocol state. */
 export class Session {
@@ -235,9 +238,33 @@ export class Session {
     return this.#sent(this.#out.send(bytes, len, last), now);
   }
 
+  /**
+   * Opens the file `body` names for {@link sendFile}, when the socket can send files; -1 when
+   * not (the body is streamed instead).
+   */
+  openFile(body: FileBody): number {
+    const io = this.#io;
+    return this.closed || io.openFile === undefined ? -1 : io.openFile(body);
+  }
+
+  /**
+   * Sends `head`, then `length` bytes of `file` (from {@link openFile}, now the session's to
+   * close) from `offset`. Resolves once all left or the connection closed.
+   */
+  sendFile(head: Uint8Array, file: number, offset: number, length: number): Promise<void> | null {
+    if (this.closed) {
+      this.#io.closeFile?.(file);
+      return null;
+    }
+    this.#env.filesSent++;
+    if (!this.#sent(this.#out.sendFile(head, file, offset, length), this.#env.now)) return null;
+    return this.whenSent();
+  }
+
   /** Moves the send deadline after a send, or closes; false when closed. */
   #sent(sent: Sent, now: number): boolean {
-    if (sent === Sent.Gone) {
+    if (sent === Sent.Gone || sent === Sent.Short) {
+      if (sent === Sent.Short) this.#env.onStreamError?.(new Error(SHRANK));
       this.close();
       return false;
     }
