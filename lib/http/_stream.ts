@@ -1,6 +1,6 @@
 /**
  * Streaming parts of files from disk, for files too large to keep in memory. Each stream closes
- * its file when it ends or when the client goes away (cancel runs the generator's `finally`).
+ * its file when it ends, fails, or when the client goes away.
  *
  * @module
  */
@@ -20,12 +20,45 @@ async function* readRange(file: Deno.FsFile, range: ByteRange): AsyncGenerator<U
   }
 }
 
+/**
+ * A stream of `chunks` that owns `file`: it is closed when the stream ends, fails or is
+ * cancelled, even cancelled before its first read (a generator cancelled before it started never
+ * runs its `finally`, so `using` inside it would leak the file).
+ */
+function owning(file: Deno.FsFile, chunks: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+  let open = true;
+  const close = () => {
+    if (open) {
+      open = false;
+      file.close();
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (next.done) {
+          close();
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (err) {
+        close();
+        throw err;
+      }
+    },
+    async cancel() {
+      try {
+        await chunks.return(undefined);
+      } finally {
+        close();
+      }
+    },
+  }, { highWaterMark: 0 });
+}
+
 /** A stream of one byte range of an open file; the stream owns (and closes) the file. */
 export function rangeStream(file: Deno.FsFile, range: ByteRange): ReadableStream<Uint8Array> {
-  return ReadableStream.from((async function* () {
-    using f = file;
-    yield* readRange(f, range);
-  })());
+  return owning(file, readRange(file, range));
 }
 
 /** One part of a multipart/byteranges body: its header block and its range. */
@@ -40,12 +73,14 @@ export function multipartStream(
   parts: Part[],
   tail: Uint8Array,
 ): ReadableStream<Uint8Array> {
-  return ReadableStream.from((async function* () {
-    using f = file;
-    for (const part of parts) {
-      yield part.head;
-      yield* readRange(f, part.range);
-    }
-    yield tail;
-  })());
+  return owning(
+    file,
+    (async function* () {
+      for (const part of parts) {
+        yield part.head;
+        yield* readRange(file, part.range);
+      }
+      yield tail;
+    })(),
+  );
 }

@@ -11,7 +11,8 @@ import { VERSION } from "../version.ts";
 import { HttpDate } from "./_date.ts";
 import { FastAnswers, type Prebuilt } from "./_fast.ts";
 import { RequestParser } from "./_parser.ts";
-import { type Session, TARGET } from "./_session.ts";
+import { TARGET } from "./_answer.ts";
+import type { Session } from "./_session.ts";
 
 /** The shared state of one server's sessions. */
 export interface Http1Env {
@@ -30,6 +31,8 @@ export interface Http1Env {
   sendTimeoutMs: number;
   /** Requests parsed (every answer the server gave or will give). */
   requests: number;
+  /** Bodies sent with sendfile(2). */
+  filesSent: number;
   /** The request the parser holds, as a `Request`, or the status to refuse it with. */
   toRequest(session: Session): Request | number;
   /** Asks the handler. */
@@ -98,6 +101,7 @@ export function createEnv(o: EnvOptions): Http1Env {
     keepAliveTimeoutMs: (o.keepAliveTimeout ?? 75) * 1000,
     sendTimeoutMs: (o.sendTimeout ?? 60) * 1000,
     requests: 0,
+    filesSent: 0,
     toRequest(): Request | number {
       const p = env.parser;
       const method = p.method;

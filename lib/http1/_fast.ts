@@ -125,6 +125,22 @@ export class FastAnswers {
     return e !== undefined && now - e.checkedAt < this.#trustMs ? e : undefined;
   }
 
+  /**
+   * The prebuilt answer to a plain GET or HEAD of `target`: its 200, or its 304 when
+   * `ifNoneMatch` is the entry's ETag; undefined when the handler must answer.
+   */
+  answerFor(
+    target: string,
+    acceptEncoding: string | null,
+    ifNoneMatch: string | null,
+    now: number,
+  ): Prebuilt | undefined {
+    const entry = this.find(FastAnswers.key(target, acceptEncoding), now);
+    if (entry === undefined) return undefined;
+    if (ifNoneMatch === null) return entry.ok;
+    return ifNoneMatch === entry.etag ? entry.notModified ?? undefined : undefined;
+  }
+
   /** Records the handler's 200 answer (its body already read) for `key`. */
   rememberOk(key: string, res: Response, body: Uint8Array, now: number): void {
     const etag = res.headers.get("etag")!;

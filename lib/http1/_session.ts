@@ -2,43 +2,25 @@
  * One HTTP/1.1 connection as a state machine, apart from its socket: the owner feeds it received
  * bytes and readiness, and it answers through {@link SessionIO}. Cached files are answered from
  * prebuilt bytes, synchronously, a pipelined batch with one send; every other request becomes a
- * `Request` for the static handler and its `Response` is written back with backpressure, in order.
+ * `Request` for the static handler and its `Response` is written back with backpressure, in order
+ * (`_answer.ts`); unsent bytes wait in an {@link Outbox}.
  *
  * @module
  */
+import { answer, refuse } from "./_answer.ts";
 import { BAD, ChunkedSkipper, MORE } from "./_chunked.ts";
 import type { ConnForm } from "./_fast.ts";
-import { FastAnswers, replayable } from "./_fast.ts";
 import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
-import { errorHead, serializeHead } from "./_serialize.ts";
 import type { Http1Env } from "./_env.ts";
-
-/** What a session needs from its socket. */
-export interface SessionIO {
-  /**
-   * Sends `bytes[0..len)` now; returns how many the kernel took, or -1 when the peer is gone.
-   * `last`: the connection closes right after, so the kernel may hold the bytes for the FIN
-   * (MSG_MORE): answer and FIN leave in one segment.
-   */
-  send(bytes: Uint8Array, len: number, last?: boolean): number;
-  /** Closes the socket (the session is finished). */
-  close(): void;
-  /** Reads again: the session can take more bytes now (sockets are edge-triggered). */
-  resume(): void;
-  /** Moves the connection's deadline (on the loop's clock); 0 clears it. */
-  setDeadline(at: number): void;
-}
+import { type SessionIO, Wait } from "./_io.ts";
+import { Outbox, Sent } from "./_outbox.ts";
+import type { FileBody } from "../http/file_response.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 /** Bytes kept while the handler works on a request; past it the socket is not read. */
 const MAX_BUFFERED = MAX_REQUEST_LINE + MAX_HEADER_BYTES + 1024;
-/** Largest body read whole to be sent with its head in one write. */
-const WHOLE_BODY = 256 * 1024;
 
-/** Which deadline runs: none, a head arriving (or a body skipped), idle, or a stalled send. */
-export const Wait = { None: 0, Head: 1, Idle: 2, Send: 3 } as const;
-/** One of {@link Wait}'s values. */
-export type Wait = typeof Wait[keyof typeof Wait];
+const SHRANK = "The file shrank while being sent; the connection is closed";
 
 /** One connection's protocol state. */
 export class Session {
@@ -51,14 +33,12 @@ export class Session {
   readonly client: string;
   /** unparsed input carried over (a partial head, or what arrived while the handler worked) */
   #input: Uint8Array | null = null;
-  /** unsent output */
-  #output: Uint8Array | null = null;
+  #out: Outbox;
   #closeAfterOutput = false;
   /** the handler is answering a request: later requests wait */
   #busy = false;
   #skip = 0;
   #chunked: ChunkedSkipper | null = null;
-  #drained: (() => void) | null = null;
   #peerDone = false;
   /** The server is stopping: close after the answer in progress. */
   draining = false;
@@ -66,6 +46,7 @@ export class Session {
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
     this.#env = env;
     this.#io = io;
+    this.#out = new Outbox(io, env.batch);
     this.client = client;
     io.setDeadline(now + env.headerTimeoutMs);
   }
@@ -78,18 +59,18 @@ export class Session {
   /** The peer sent its FIN: answer what it asked for, then close. */
   finish(): void {
     this.#peerDone = true;
-    if (!this.#busy && this.#output === null) this.close();
+    if (!this.#busy && this.#out.empty) this.close();
   }
 
   /** Whether the owner should read the socket now (false while answers are pending). */
   get reading(): boolean {
-    return !this.closed && this.#output === null &&
+    return !this.closed && this.#out.empty &&
       (!this.#busy || (this.#input?.length ?? 0) < MAX_BUFFERED);
   }
 
   /** Whether the session has no request in progress (drains close such connections). */
   get idle(): boolean {
-    return !this.#busy && this.#output === null && this.#input === null && this.wait === Wait.Idle;
+    return !this.#busy && this.#out.empty && this.#input === null && this.wait === Wait.Idle;
   }
 
   /** Takes `buf[0..n)` just received. The bytes are only valid during this call. */
@@ -119,16 +100,10 @@ export class Session {
 
   /** The socket can take bytes again. */
   onWritable(now: number): void {
-    const out = this.#output;
-    if (out === null || this.closed) return;
-    this.#output = null;
-    if (!this.#send(out, out.length, now)) return;
-    if (this.#output !== null) return;
-    const wake = this.#drained;
-    this.#drained = null;
+    if (this.#out.empty || this.closed) return;
+    if (!this.#sent(this.#out.flush(), now) || !this.#out.empty) return;
     if (this.#closeAfterOutput) return this.close();
-    if (wake !== null) wake();
-    else this.#afterAnswer(now);
+    if (!this.#out.wake()) this.#afterAnswer(now);
   }
 
   /** The deadline passed: nginx closes without an answer in each of these states. */
@@ -141,12 +116,9 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.#input = null;
-    this.#output = null;
     this.wait = Wait.None;
     this.#io.close();
-    const wake = this.#drained;
-    this.#drained = null;
-    wake?.();
+    this.#out.release();
   }
 
   /** Parses and answers what `data[start..end)` holds. */
@@ -155,7 +127,6 @@ export class Session {
     const parser = env.parser;
     const now = env.now;
     let off = start;
-    let batched = 0;
     while (off < end) {
       if (this.#skip > 0) {
         const take = Math.min(this.#skip, end - off);
@@ -171,8 +142,8 @@ export class Session {
         }
         this.#chunked = null;
         if (at === BAD) {
-          this.#flushBatch(batched, now);
-          return this.#closeWhenSent();
+          this.#flushBatch(now);
+          return this.closeWhenSent();
         }
         off = at;
         continue;
@@ -180,9 +151,9 @@ export class Session {
       const n = parser.parse(data, off, end);
       if (n === INCOMPLETE) break;
       if (n < 0) {
-        batched = this.#flushBatch(batched, now);
+        this.#flushBatch(now);
         if (this.closed) return;
-        this.#fail(-n, now);
+        refuse(this, env, -n, now);
         return;
       }
       off += n;
@@ -193,52 +164,52 @@ export class Session {
       else if (parser.chunked) this.#chunked = new ChunkedSkipper();
       const hasBody = this.#skip > 0 || this.#chunked !== null;
       if (parser.expectContinue && hasBody && parser.minor === 1) {
-        batched = this.#append(CONTINUE, CONTINUE.length, batched);
+        this.#append(CONTINUE, CONTINUE.length, now);
       }
       const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
       if ((method === "GET" || head) && parser.plain && env.fast !== null) {
-        const entry = env.fast.find(
-          FastAnswers.key(parser.target, parser.acceptEncoding),
+        const answer = env.fast.answerFor(
+          parser.target,
+          parser.acceptEncoding,
+          parser.ifNoneMatch,
           now,
         );
-        const inm = parser.ifNoneMatch;
-        const answer = entry === undefined
-          ? undefined
-          : inm === null
-          ? entry.ok
-          : inm === entry.etag
-          ? entry.notModified ?? undefined
-          : undefined;
         if (answer !== undefined) {
           const bytes = answer.answer(form, env.date);
           const len = head ? answer.headLength[form]! : bytes.length;
-          batched = this.#append(bytes, len, batched);
+          this.#append(bytes, len, now);
           if (env.onFast !== null) env.onFast(this, method, parser.target, answer);
           if (form === 1) {
-            this.#flushBatch(batched, now, true);
-            if (!this.closed) this.#closeWhenSent();
+            this.#flushBatch(now, true);
+            if (!this.closed) this.closeWhenSent();
             return;
           }
           continue;
         }
       }
       // the handler's turn: earlier answers leave first, later requests wait for this one
-      batched = this.#flushBatch(batched, now);
+      this.#flushBatch(now);
       if (this.closed) return;
       const request = env.toRequest(this);
       this.#busy = true;
       this.#deadline(Wait.None, 0);
       if (off < end) this.#input = data.slice(off, end);
-      void this.#answer(request, head, parser.minor, parser.keepAlive, form, now);
+      void answer(this, env, request, {
+        head,
+        minor: parser.minor,
+        keepAlive: parser.keepAlive,
+        form,
+        started: now,
+      });
       return;
     }
-    batched = this.#flushBatch(batched, now);
+    this.#flushBatch(now);
     if (this.closed) return;
     if (off < end) {
       this.#input = data.slice(off, end);
-      if (this.#peerDone) return this.#closeWhenSent();
+      if (this.#peerDone) return this.closeWhenSent();
       if (this.wait !== Wait.Head) this.#deadline(Wait.Head, now + env.headerTimeoutMs);
-    } else if (this.#output === null) this.#waitIdle(now);
+    } else if (this.#out.empty) this.#waitIdle(now);
   }
 
   #waitIdle(now: number): void {
@@ -248,138 +219,77 @@ export class Session {
     } else this.#deadline(Wait.Idle, now + this.#env.keepAliveTimeoutMs);
   }
 
-  /** Adds an answer to the pipelined batch; returns the batch's new length. */
-  #append(bytes: Uint8Array, len: number, batched: number): number {
-    const env = this.#env;
-    if (batched === 0 && len >= env.batch.length) {
-      this.#send(bytes, len, env.now);
-      return 0;
-    }
-    if (batched + len > env.batch.length) {
-      batched = this.#flushBatch(batched, env.now);
-      if (len >= env.batch.length) {
-        this.#send(bytes, len, env.now);
-        return 0;
-      }
-    }
-    env.batch.set(len === bytes.length ? bytes : bytes.subarray(0, len), batched);
-    return batched + len;
+  /** Adds an answer to the pipelined batch. */
+  #append(bytes: Uint8Array, len: number, now: number): void {
+    if (!this.closed) this.#sent(this.#out.append(bytes, len), now);
   }
 
-  #flushBatch(batched: number, now: number, last = false): number {
-    if (batched > 0 && !this.closed) this.#send(this.#env.batch, batched, now, last);
-    return 0;
+  /** Sends the pipelined batch; `last`: the connection closes right after. */
+  #flushBatch(now: number, last = false): void {
+    if (!this.closed) this.#sent(this.#out.flushBatch(last), now);
   }
 
   /**
    * Sends `bytes[0..len)`, keeping a copy of what the kernel did not take. Returns false when the
    * connection closed.
    */
-  #send(bytes: Uint8Array, len: number, now: number, last = false): boolean {
+  write(bytes: Uint8Array, len: number, now: number, last = false): boolean {
     if (this.closed) return false;
-    if (this.#output !== null) {
-      // already waiting: queue behind what is pending
-      const joined = new Uint8Array(this.#output.length + len);
-      joined.set(this.#output);
-      joined.set(bytes.subarray(0, len), this.#output.length);
-      this.#output = joined;
-      return true;
+    return this.#sent(this.#out.send(bytes, len, last), now);
+  }
+
+  /**
+   * Opens the file `body` names for {@link sendFile}, when the socket can send files; -1 when
+   * not (the body is streamed instead).
+   */
+  openFile(body: FileBody): number {
+    const io = this.#io;
+    return this.closed || io.openFile === undefined ? -1 : io.openFile(body);
+  }
+
+  /**
+   * Sends `head`, then `length` bytes of `file` (from {@link openFile}, now the session's to
+   * close) from `offset`. Resolves once all left or the connection closed.
+   */
+  sendFile(head: Uint8Array, file: number, offset: number, length: number): Promise<void> | null {
+    if (this.closed) {
+      this.#io.closeFile?.(file);
+      return null;
     }
-    const sent = this.#io.send(bytes, len, last);
-    if (sent < 0) {
+    this.#env.filesSent++;
+    if (!this.#sent(this.#out.sendFile(head, file, offset, length), this.#env.now)) return null;
+    return this.whenSent();
+  }
+
+  /** Moves the send deadline after a send, or closes; false when closed. */
+  #sent(sent: Sent, now: number): boolean {
+    if (sent === Sent.Gone || sent === Sent.Short) {
+      if (sent === Sent.Short) this.#env.onStreamError?.(new Error(SHRANK));
       this.close();
       return false;
     }
-    if (sent < len) {
-      this.#output = bytes.slice(sent, len);
-      this.#deadline(Wait.Send, now + this.#env.sendTimeoutMs);
-    } else if (this.wait === Wait.Send) this.#deadline(Wait.None, 0);
+    if (sent === Sent.Queued) return true;
+    if (sent === Sent.Pending) this.#deadline(Wait.Send, now + this.#env.sendTimeoutMs);
+    else if (this.wait === Wait.Send) this.#deadline(Wait.None, 0);
     return true;
   }
 
   /** Resolves once every pending byte left (or the connection closed). */
-  #whenSent(): Promise<void> | null {
-    if (this.#output === null || this.closed) return null;
-    return new Promise((resolve) => this.#drained = resolve);
+  whenSent(): Promise<void> | null {
+    return this.closed ? null : this.#out.whenSent();
   }
 
-  #closeWhenSent(): void {
+  /** Closes once what is pending has left. */
+  closeWhenSent(): void {
     if (this.closed) return;
-    if (this.#output === null) this.close();
+    if (this.#out.empty) this.close();
     else this.#closeAfterOutput = true;
   }
 
-  /** Answers a request the parser refused, then closes. */
-  #fail(status: number, now: number): void {
-    const env = this.#env;
-    const text = errorHead(status, env.serverName, env.date.text);
-    const bytes = new TextEncoder().encode(text);
-    env.onError?.(this, status, bytes.length);
-    this.#send(bytes, bytes.length, now, true);
-    if (!this.closed) this.#closeWhenSent();
-  }
-
-  async #answer(
-    req: Request | number,
-    head: boolean,
-    minor: number,
-    keepAlive: boolean,
-    form: ConnForm,
-    started: number,
-  ): Promise<void> {
-    const env = this.#env;
-    if (typeof req === "number") {
-      this.#fail(req, started);
-      return;
-    }
-    let res: Response;
-    try {
-      const r = env.respond(req, this);
-      res = r instanceof Promise ? await r : r;
-    } catch (err) {
-      res = env.failed(req, err);
-    }
-    if (this.closed) {
-      void res.body?.cancel();
-      return;
-    }
-    const h = serializeHead(res, { head, minor, keepAlive, date: env.date.text });
-    const headBytes = new TextEncoder().encode(h.text);
-    try {
-      if (h.framing === "none") {
-        void res.body?.cancel();
-        this.#send(headBytes, headBytes.length, env.now);
-        this.#rememberNotModified(req, res);
-      } else if (h.framing === "length" && h.length <= WHOLE_BODY) {
-        const body = await res.bytes();
-        if (this.closed) return;
-        const all = new Uint8Array(headBytes.length + body.length);
-        all.set(headBytes);
-        all.set(body, headBytes.length);
-        this.#send(all, all.length, env.now);
-        if (env.fast !== null && req.method === "GET" && replayable(res) && this.#plain(req)) {
-          env.fast.rememberOk(
-            FastAnswers.key(this.#target(req), req.headers.get("accept-encoding")),
-            res,
-            body,
-            started,
-          );
-        }
-      } else {
-        this.#send(headBytes, headBytes.length, env.now);
-        await this.#stream(res.body!, h.framing === "chunked");
-      }
-    } catch (err) {
-      env.onStreamError?.(err);
-      return this.close();
-    }
-    if (this.closed) return;
-    if (!h.keepAlive || form === 1 || this.draining) {
-      this.#closeWhenSent();
-      return;
-    }
+  /** The handler's answer is out (or pending): take the next request once it has left. */
+  answered(): void {
     this.#busy = false;
-    if (this.#output === null) this.#afterAnswer(env.now);
+    if (this.#out.empty) this.#afterAnswer(this.#env.now);
   }
 
   /** After an answer left: take the next buffered request, or wait for one. */
@@ -391,56 +301,4 @@ export class Session {
     else this.#waitIdle(now);
     if (!this.closed && this.reading) this.#io.resume();
   }
-
-  /** Streams a body, waiting for the socket whenever the kernel's buffer is full. */
-  async #stream(body: ReadableStream<Uint8Array>, chunked: boolean): Promise<void> {
-    const reader = body.getReader();
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (this.closed) return;
-        if (done) break;
-        if (value.length === 0) continue;
-        if (chunked) {
-          const size = new TextEncoder().encode(`${value.length.toString(16)}\r\n`);
-          this.#send(size, size.length, this.#env.now);
-          this.#send(value, value.length, this.#env.now);
-          this.#send(CRLF, 2, this.#env.now);
-        } else this.#send(value, value.length, this.#env.now);
-        const wait = this.#whenSent();
-        if (wait !== null) await wait;
-      }
-      if (chunked) this.#send(LAST_CHUNK, LAST_CHUNK.length, this.#env.now);
-    } finally {
-      if (this.closed) void reader.cancel().catch(() => {});
-      reader.releaseLock();
-    }
-  }
-
-  #rememberNotModified(req: Request, res: Response): void {
-    const fast = this.#env.fast;
-    const inm = req.headers.get("if-none-match");
-    if (fast === null || res.status !== 304 || inm === null || !this.#plain(req)) return;
-    fast.rememberNotModified(
-      FastAnswers.key(this.#target(req), req.headers.get("accept-encoding")),
-      res,
-      inm,
-    );
-  }
-
-  #plain(req: Request): boolean {
-    const h = req.headers;
-    return !h.has("range") && !h.has("if-match") && !h.has("if-modified-since") &&
-      !h.has("if-unmodified-since") && !h.has("if-range");
-  }
-
-  #target(req: Request): string {
-    return (req as Request & { [TARGET]?: string })[TARGET] ?? "";
-  }
 }
-
-/** Where the engine keeps a request's raw target on the `Request` it built. */
-export const TARGET = Symbol("netlab.target");
-
-const CRLF = new TextEncoder().encode("\r\n");
-const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");

@@ -1,7 +1,7 @@
 /**
  * netlab's own HTTP/1.1 server on the event loop (`--engine epoll`): the static handler behind a
- * strict parser, cached files answered from prebuilt bytes, nginx's timeouts, and accepting that
- * pauses instead of dying when descriptors run out.
+ * strict parser, cached files answered from prebuilt bytes, large ones sent with sendfile(2),
+ * nginx's timeouts, and accepting that pauses instead of dying when descriptors run out.
  *
  * @module
  */
@@ -15,7 +15,10 @@ import { clientOf, withAccessLog } from "../server/access_log.ts";
 import type { RunningServer, ServeOptions } from "../server/async.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { createEnv } from "./_env.ts";
-import { Session, type SessionIO } from "./_session.ts";
+import { FILE_FAILED, FILE_FULL, type SessionIO } from "./_io.ts";
+import type { FileBody } from "../http/file_response.ts";
+import { FileSender } from "../loop/sendfile.ts";
+import { Session } from "./_session.ts";
 
 /** Options of {@link startHttp1}: the serve options (no TLS) plus nginx's timeouts. */
 export interface Http1Options extends Omit<ServeOptions, "cert" | "key"> {
@@ -37,6 +40,8 @@ export interface Http1Server extends RunningServer {
   readonly requests: number;
   /** Open client connections. */
   readonly connections: number;
+  /** Response bodies sent with sendfile(2) so far. */
+  readonly filesSent: number;
   /** The loop's epoll descriptor (a pool supervisor reaps it if this worker dies). */
   readonly loopFd: number;
 }
@@ -70,6 +75,7 @@ export function startHttp1(options: Http1Options): Http1Server {
   const conns = new Set<Conn>();
   const sym = loop.libc.sym;
   const readBuf = new Uint8Array(READ_BUFFER);
+  const files = new FileSender(loop);
   let lastDateCheck = -Infinity;
   let stopping: Promise<void> | null = null;
   const { promise: finished, resolve: resolveFinished } = Promise.withResolvers<void>();
@@ -131,13 +137,27 @@ export function startHttp1(options: Http1Options): Http1Server {
       this.session.onTimeout();
     }
 
-    send(bytes: Uint8Array, len: number, last = false): number {
-      const n = last
+    send(bytes: Uint8Array, len: number, more = false): number {
+      const n = more
         ? sym.send(this.fd, bytes, BigInt(len), LINUX.MSG_NOSIGNAL | MSG_MORE)
         : loop.send(this.fd, bytes, len);
       if (n >= 0) return n;
-      const errno = last ? -loop.libc.errno() : n;
+      const errno = more ? -loop.libc.errno() : n;
       return errno === -LINUX.EAGAIN || errno === -LINUX.EINTR ? 0 : -1;
+    }
+
+    openFile(body: FileBody): number {
+      return files.open(body.path, body);
+    }
+
+    sendFile(file: number, offset: number, count: number): number {
+      const n = files.send(this.fd, file, offset, count);
+      if (n >= 0) return n;
+      return n === -LINUX.EAGAIN || n === -LINUX.EINTR ? FILE_FULL : FILE_FAILED;
+    }
+
+    closeFile(file: number): void {
+      files.close(file);
     }
 
     close(): void {
@@ -237,6 +257,9 @@ export function startHttp1(options: Http1Options): Http1Server {
     },
     get connections() {
       return conns.size;
+    },
+    get filesSent() {
+      return env.filesSent;
     },
     async [Symbol.asyncDispose]() {
       await shutdown();

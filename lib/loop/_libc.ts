@@ -38,6 +38,14 @@ const SYMBOLS = {
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // files for sendfile(2); statx (glibc 2.28) is optional so an older libc still runs the loop
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  sendfile: { parameters: ["i32", "i32", "buffer", "usize"], result: "i32" },
+  statx: {
+    parameters: ["i32", "buffer", "i32", "u32", "buffer"],
+    result: "i32",
+    optional: true,
+  },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -93,6 +101,11 @@ export const C = {
   EALREADY: 114,
   EISCONN: 106,
   ECONNREFUSED: 111,
+  O_RDONLY: 0,
+  O_CLOEXEC: 0o2000000,
+  AT_EMPTY_PATH: 0x1000,
+  STATX_INO: 0x100,
+  STATX_SIZE: 0x200,
 } as const;
 
 /** Candidate names of the C library, most specific first. */

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import { createStaticResponder } from "../../lib/http/handler.ts";
 import { createEnv } from "../../lib/http1/_env.ts";
-import { Session, type SessionIO } from "../../lib/http1/_session.ts";
+import type { SessionIO } from "../../lib/http1/_io.ts";
+import { Session } from "../../lib/http1/_session.ts";
 import { makeFixture } from "../http/_cases.ts";
 
 // The parser and the sessions around it, fed mutated requests: a fixed seed, 100,000 inputs built
