@@ -1,5 +1,5 @@
 /**
- * The load generators `deno task perf` drives (wrk and ab), each run reporting what it measured,
+ * The load generators `deno task perf` drives (wrk, ab and redis-benchmark), each run reporting what it measured,
  * why the run cannot count if it cannot (failed or non-2xx requests, socket errors, a crash), and
  * how much CPU the generator itself used: on 2 cores shared with the server under test, a
  * generator that keeps a whole core busy measures itself as much as the server.
@@ -45,6 +45,18 @@ export interface AbOptions {
   keepAlive?: boolean;
 }
 
+/** Options of a redis-benchmark run (keep-alive connections, one command type). */
+export interface RedisOptions {
+  /** The command to send, as redis-benchmark's `-t` names it (`set`, `get`). */
+  test: string;
+  /** @default 20000 */
+  requests?: number;
+  /** @default 20 */
+  clients?: number;
+  /** redis-benchmark waits forever for a server it cannot reach: it is killed after this. @default 60 */
+  timeoutSeconds?: number;
+}
+
 /** `bash` prints its children's rusage (`times`) to stderr after the command, keeping its status. */
 const TIMED = '"$@"; status=$?; times >&2; exit $status';
 /** How often the generator's run-queue wait is read while it runs. */
@@ -65,12 +77,16 @@ function runQueueNs(pid: number, last: Map<string, number>): void {
 /**
  * Runs `cmd args` and returns its stdout, stderr, exit code, CPU seconds (user + system, from its
  * rusage) and the seconds it waited for a CPU while runnable (read from schedstat every 10 ms while
- * it runs, so the last few milliseconds may be missing).
+ * it runs, so the last few milliseconds may be missing). Past `timeoutSeconds` it is killed, and
+ * `timedOut` says so.
  */
 async function timed(
   cmd: string,
   args: string[],
-): Promise<{ stdout: string; stderr: string; code: number; cpu: number; wait: number }> {
+  timeoutSeconds = Infinity,
+): Promise<
+  { stdout: string; stderr: string; code: number; cpu: number; wait: number; timedOut: boolean }
+> {
   const shell = new Deno.Command("bash", {
     args: ["-c", TIMED, cmd, cmd, ...args],
     stdout: "piped",
@@ -88,9 +104,26 @@ async function timed(
       }
     }
     if (generator !== 0) runQueueNs(generator, waits);
+    if (timedOut) kill();
   }, POLL_MS);
+  let timedOut = false;
+  // the generator, not bash: killing bash would leave it running; not found yet, the poll kills it
+  const kill = () => {
+    try {
+      if (generator !== 0) Deno.kill(generator, "SIGKILL");
+    } catch {
+      // it ended meanwhile
+    }
+  };
+  const deadline = Number.isFinite(timeoutSeconds)
+    ? setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutSeconds * 1000)
+    : undefined;
   const out = await shell.output();
   clearInterval(poll);
+  clearTimeout(deadline);
   const stderr = new TextDecoder().decode(out.stderr);
   // `times` prints the shell's own user/system line, then its children's
   const lines = stderr.trimEnd().split("\n");
@@ -102,6 +135,7 @@ async function timed(
     code: out.code,
     cpu: seconds.length === 2 ? seconds[0]! + seconds[1]! : NaN,
     wait: [...waits.values()].reduce((a, b) => a + b, 0) / 1e9,
+    timedOut,
   };
 }
 
@@ -166,6 +200,44 @@ export async function abRun(url: string, opts: AbOptions = {}): Promise<LoadRun>
     non2xx > 0 ? `${non2xx} non-2xx responses` : "",
   ].filter((p) => p);
   if (problems.length > 0) run.problem = `ab: ${problems.join("; ")}`;
+  return run;
+}
+
+/**
+ * Runs redis-benchmark once for one command type; a run that printed an error, completed fewer
+ * requests than asked, exited non-zero or had to be killed carries a `problem`.
+ */
+export async function redisRun(
+  host: string,
+  port: number,
+  opts: RedisOptions,
+): Promise<LoadRun> {
+  await ensureCommands({ "redis-benchmark": "redis-tools" });
+  const n = opts.requests ?? 20000;
+  const timeout = opts.timeoutSeconds ?? 60;
+  const args = ["-h", host, "-p", String(port), "-n", String(n), "-c", String(opts.clients ?? 20)];
+  const out = await timed("redis-benchmark", [...args, "-t", opts.test], timeout);
+  // progress lines end in carriage returns; the summary says "N requests completed in S seconds"
+  // (to 10 ms) and "throughput summary: R requests per second"
+  const text = out.stdout.replaceAll("\r", "\n");
+  const complete = Number(text.match(/(\d+) requests completed in/)?.[1] ?? 0);
+  const rps = Number(text.match(/throughput summary: ([\d.]+) requests per second/)?.[1] ?? NaN);
+  const errors = `${text}\n${out.stderr}`.split("\n").filter((l) => /error|could not/i.test(l));
+  const run: LoadRun = {
+    rps,
+    requests: complete,
+    elapsed: complete / rps,
+    clientCpu: out.cpu,
+    clientWait: out.wait,
+  };
+  const problems = [
+    out.timedOut ? `killed after ${timeout} s` : "",
+    !out.timedOut && out.code !== 0 ? `redis-benchmark exited ${out.code}` : "",
+    errors.length > 0 ? errors[0]!.trim() : "",
+    !out.timedOut && complete !== n ? `${complete} of ${n} requests complete` : "",
+    Number.isNaN(rps) ? "no throughput printed" : "",
+  ].filter((p) => p);
+  if (problems.length > 0) run.problem = `redis-benchmark: ${problems.join("; ")}`;
   return run;
 }
 

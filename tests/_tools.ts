@@ -18,6 +18,8 @@ const PACKAGES = {
   nginx: "nginx libnginx-mod-stream",
   openssl: "openssl",
   python3: "python3",
+  "redis-benchmark": "redis-tools",
+  "redis-server": "redis-server",
 } as const;
 
 /** An outside tool some tests need. */

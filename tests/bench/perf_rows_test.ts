@@ -1,9 +1,9 @@
 /**
- * The perf report's paired rows (bench/_paired.ts), its printer, and the ab runner's verdict on a
- * run that must not count (bench/_load.ts).
+ * The perf report's paired rows (bench/_paired.ts), its printer, and the ab and redis-benchmark
+ * runners' verdicts on a run that must not count (bench/_load.ts).
  */
 import assert from "node:assert/strict";
-import { abRun } from "../../bench/_load.ts";
+import { abRun, redisRun } from "../../bench/_load.ts";
 import { pairedRow, type Sample } from "../../bench/_paired.ts";
 import { renderRows } from "../../bench/_tools.ts";
 import { response, startServer } from "./_servers.ts";
@@ -86,5 +86,51 @@ Deno.test(
     status = "500 Internal Server Error";
     const bad = await abRun(server.url, { requests: 20, concurrency: 2 });
     assert.equal(bad.problem, "ab: 20 non-2xx responses");
+  },
+);
+
+/** A port nothing listens on (redis-server cannot take port 0 and say which it got). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  listener.close();
+  return (listener.addr as Deno.NetAddr).port;
+}
+
+Deno.test(
+  ...needs(
+    ["redis-server", "redis-benchmark"],
+    "redisRun() counts a clean run, and flags a server it cannot reach instead of hanging",
+  ),
+  async () => {
+    const port = closedPort();
+    const server = new Deno.Command("redis-server", {
+      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      stdout: "null",
+    }).spawn();
+    try {
+      const until = Date.now() + 30_000;
+      while (true) {
+        try {
+          (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+          break;
+        } catch {
+          assert.ok(Date.now() < until, "redis-server never listened");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      const good = await redisRun("127.0.0.1", port, { test: "set", requests: 200, clients: 2 });
+      assert.equal(good.problem, undefined, JSON.stringify(good));
+      assert.equal(good.requests, 200);
+      assert.ok(good.rps > 0 && good.elapsed > 0 && good.clientCpu >= 0, JSON.stringify(good));
+    } finally {
+      server.kill();
+      await server.status;
+    }
+    const bad = await redisRun("127.0.0.1", closedPort(), {
+      test: "get",
+      requests: 200,
+      timeoutSeconds: 1,
+    });
+    assert.match(bad.problem ?? "", /^redis-benchmark: .*(Could not connect|killed after 1 s)/);
   },
 );
