@@ -1,9 +1,9 @@
 /**
  * The machine-wide perf lock: every load measurement on the shared machine runs while holding
- * `/tmp/netlab-perf.lock`, so two helpers never load the cores at once. A section that takes the
- * lock itself takes it per load (other helpers run between its loads) with flock(2), the same lock
- * `flock /tmp/netlab-perf.lock CMD` takes: such a section must not be run under that command too,
- * or it waits for itself.
+ * `/tmp/netlab-perf.lock`, so two jobs never load the cores at once. Every perf section takes it
+ * per load (other jobs run between its loads) with flock(2), the same lock
+ * `flock /tmp/netlab-perf.lock CMD` takes: `deno task perf` must not be run under that command, or
+ * it waits for itself.
  *
  * @module
  */

@@ -9,6 +9,7 @@
 // deno-lint-ignore-file no-console
 import { benchJsonArgs, freePort, type PerfRow, startNginx } from "./_tools.ts";
 import { smallSite } from "./bench.ts";
+import { PerfLock } from "./_lock.ts";
 
 const REQUESTS = Number(Deno.env.get("NETLAB_PERF_REQUESTS") ?? 1_000_000);
 
@@ -60,8 +61,10 @@ export async function run(): Promise<PerfRow[]> {
     const url = `http://127.0.0.1:${port}${site.path}`;
     console.error(`bench-memory: ${REQUESTS} requests per engine`);
     const rows: PerfRow[] = [];
+    // every load holds the machine's perf lock, taken per load (see _lock.ts)
+    const lock = new PerfLock();
     for (const engine of ["raw", "fetch"] as const) {
-      const peak = await measure(url, engine);
+      const peak = await lock.run(() => measure(url, engine));
       rows.push({
         section: "bench-memory",
         what:

@@ -9,6 +9,7 @@
  */
 // deno-lint-ignore-file no-console
 import { wrk } from "./_load.ts";
+import { PerfLock } from "./_lock.ts";
 import { benchJsonArgs, freePort, type PerfRow, startNginx } from "./_tools.ts";
 import { type FairnessFigures, netlabLatency, wrkLatency } from "./_fairness.ts";
 
@@ -163,11 +164,13 @@ export async function run(): Promise<PerfRow[]> {
       "socket loop": () => bareLoop(url, "socket"),
       "fetch loop": () => bareLoop(url, "fetch"),
     };
+    // every load holds the machine's perf lock, taken per load (see _lock.ts)
+    const lock = new PerfLock();
     const best: Record<string, number> = {};
     for (let round = 1; round <= ROUNDS; round++) {
       const line: string[] = [];
       for (const [name, measure] of Object.entries(tools)) {
-        const rps = await measure();
+        const rps = await lock.run(measure);
         best[name] = Math.max(best[name] ?? 0, rps);
         line.push(`${name} ${rps.toFixed(0)}`);
       }
@@ -195,7 +198,9 @@ export async function run(): Promise<PerfRow[]> {
       ...(goal !== undefined ? { goal } : {}),
     });
     const fetch1 = best["fetch -t1"]!;
-    const fair = Deno.env.get("NETLAB_PERF_FAIRNESS") === "0" ? [] : await fairness(url);
+    const fair = Deno.env.get("NETLAB_PERF_FAIRNESS") === "0"
+      ? []
+      : await lock.run(() => fairness(url));
     return [
       ...fair,
       row("raw engine vs wrk (nginx, -k -c 50; default threads)", rawRps, wrkRps, "wrk", 0.9),

@@ -15,6 +15,7 @@
  */
 // deno-lint-ignore-file no-console
 import { abRun, wrkRun } from "./_load.ts";
+import { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
 import {
   type Child,
@@ -73,25 +74,37 @@ export async function run(): Promise<PerfRow[]> {
     const work = (name: Name) => `${base[name]}/_netlab/work?ms=2`;
     // pids looked up for every run: a pool restarts a crashed worker
     const pids = (name: Name) => processTree(servers[name].process.pid);
+    // every load holds the machine's perf lock, taken per load (see _lock.ts)
+    const lock = new PerfLock();
     const loads: Record<Load, (name: Name) => Promise<Sample>> = {
       keepAlive: (name) =>
-        measure(pids(name), () => wrkRun(page(name), { connections: 50, seconds: WRK_SECONDS })),
+        lock.run(() =>
+          measure(pids(name), () => wrkRun(page(name), { connections: 50, seconds: WRK_SECONDS }))
+        ),
       ab: (name) =>
-        measure(pids(name), () => abRun(page(name), { requests: AB_REQUESTS, concurrency: 10 })),
+        lock.run(() =>
+          measure(pids(name), () => abRun(page(name), { requests: AB_REQUESTS, concurrency: 10 }))
+        ),
       close: (name) =>
-        measure(
-          pids(name),
-          () => wrkRun(page(name), { connections: 50, seconds: WRK_SECONDS, close: true }),
+        lock.run(() =>
+          measure(
+            pids(name),
+            () => wrkRun(page(name), { connections: 50, seconds: WRK_SECONDS, close: true }),
+          )
         ),
       work: (name) =>
-        measure(pids(name), () => wrkRun(work(name), { connections: 10, seconds: WRK_SECONDS })),
+        lock.run(() =>
+          measure(pids(name), () => wrkRun(work(name), { connections: 10, seconds: WRK_SECONDS }))
+        ),
     };
     // warm caches and JIT (of every worker), for reused and for new connections, before measuring
-    for (const name of ["kernel", "queue", "nginx"] as const) {
-      await wrkRun(page(name), { connections: 10, seconds: 1 });
-      await abRun(page(name), { requests: 2000, concurrency: 10 });
-    }
-    for (const name of TARGETS.work) await wrkRun(work(name), { connections: 10, seconds: 1 });
+    await lock.run(async () => {
+      for (const name of ["kernel", "queue", "nginx"] as const) {
+        await wrkRun(page(name), { connections: 10, seconds: 1 });
+        await abRun(page(name), { requests: 2000, concurrency: 10 });
+      }
+      for (const name of TARGETS.work) await wrkRun(work(name), { connections: 10, seconds: 1 });
+    });
 
     const samples = {} as Record<Load, Record<Name, Sample[]>>;
     for (const load of Object.keys(TARGETS) as Load[]) {

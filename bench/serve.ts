@@ -17,6 +17,7 @@
  */
 // deno-lint-ignore-file no-console
 import { abRun, wrkRun } from "./_load.ts";
+import { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
 import {
   freePort,
@@ -55,21 +56,31 @@ export async function run(): Promise<PerfRow[]> {
     nginx: () => processTree(nginx.process.pid),
   };
   const url = (name: Name) => `http://127.0.0.1:${ports[name]}/page.html`;
+  // every load holds the machine's perf lock, taken per load (see _lock.ts)
+  const lock = new PerfLock();
   const loads: Record<Load, (name: Name) => Promise<Sample>> = {
     keepAlive: (name) =>
-      measure(pids[name](), () => wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS })),
+      lock.run(() =>
+        measure(pids[name](), () => wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS }))
+      ),
     ab: (name) =>
-      measure(pids[name](), () => abRun(url(name), { requests: AB_REQUESTS, concurrency: 10 })),
+      lock.run(() =>
+        measure(pids[name](), () => abRun(url(name), { requests: AB_REQUESTS, concurrency: 10 }))
+      ),
     close: (name) =>
-      measure(
-        pids[name](),
-        () => wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS, close: true }),
+      lock.run(() =>
+        measure(
+          pids[name](),
+          () => wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS, close: true }),
+        )
       ),
   };
   // warm caches and JIT, for reused and for new connections, before measuring
   for (const name of ["netlab", "nginx"] as const) {
-    await wrkRun(url(name), { connections: 10, seconds: 1 });
-    await abRun(url(name), { requests: 2000, concurrency: 10 });
+    await lock.run(async () => {
+      await wrkRun(url(name), { connections: 10, seconds: 1 });
+      await abRun(url(name), { requests: 2000, concurrency: 10 });
+    });
   }
 
   const samples = {} as Record<Load, Record<Name, Sample[]>>;
