@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { InlineWorker } from "../runtime/inline_worker.ts";
 
 /** Worker side: one CompressionStream per response, fed a chunk at a time. */
 const STREAM_WORKER_CODE = `
@@ -56,10 +57,17 @@ interface Reply {
 
 /** Gzips streams on one Worker, started on first use. */
 export class GzipStreamLane {
-  #worker: Worker | undefined;
-  #url: string | undefined;
   #next = 1;
   #listeners = new Map<number, (reply: Reply | null) => void>();
+  #worker = new InlineWorker<Reply>(STREAM_WORKER_CODE, "netlab-gzip-stream", {
+    onReply: (reply) => this.#listeners.get(reply.id)?.(reply),
+    // the streams under way fail
+    onEnd: () => {
+      const listeners = [...this.#listeners.values()];
+      this.#listeners.clear();
+      for (const listener of listeners) listener(null);
+    },
+  });
 
   /** `source` gzipped on the Worker; cancelling the result cancels `source`. */
   gzip(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
@@ -96,12 +104,12 @@ export class GzipStreamLane {
             const { done, value } = await reader.read();
             if (done) {
               inputDone = true;
-              this.#post({ id, end: true });
+              this.#worker.post({ id, end: true });
             } else {
               inFlight = true;
               const own = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
               const chunk = own ? value : value.slice();
-              this.#post({ id, chunk }, [chunk.buffer as ArrayBuffer]);
+              this.#worker.post({ id, chunk }, [chunk.buffer as ArrayBuffer]);
             }
             continue;
           }
@@ -113,37 +121,14 @@ export class GzipStreamLane {
       },
       cancel: async (reason) => {
         stop();
-        this.#worker?.postMessage({ id, abort: true });
+        this.#worker.postIfRunning({ id, abort: true });
         await reader.cancel(reason);
       },
     }, { highWaterMark: 0 });
   }
 
-  #post(msg: unknown, transfer: Transferable[] = []): void {
-    this.#start().postMessage(msg, transfer);
-  }
-
-  #start(): Worker {
-    if (this.#worker !== undefined) return this.#worker;
-    this.#url = URL.createObjectURL(new Blob([STREAM_WORKER_CODE], { type: "text/javascript" }));
-    const worker = new Worker(this.#url, { type: "module", name: "netlab-gzip-stream" });
-    worker.onmessage = (e: MessageEvent<Reply>) => this.#listeners.get(e.data.id)?.(e.data);
-    worker.onerror = (e) => {
-      e.preventDefault(); // the streams under way fail; the next one starts a new Worker
-      this.close();
-    };
-    this.#worker = worker;
-    return worker;
-  }
-
   /** Stops the Worker; streams under way fail. */
   close(): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
-    if (this.#url !== undefined) URL.revokeObjectURL(this.#url);
-    this.#url = undefined;
-    const listeners = [...this.#listeners.values()];
-    this.#listeners.clear();
-    for (const listener of listeners) listener(null);
+    this.#worker.close();
   }
 }

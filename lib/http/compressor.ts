@@ -9,6 +9,7 @@
  * @module
  */
 import { GzipStreamLane } from "./_gzip_lane.ts";
+import { InlineWorker } from "../runtime/inline_worker.ts";
 
 /** Compresses bodies somewhere else; `null` when compression does not pay. */
 export interface Compressor {
@@ -52,44 +53,35 @@ type Done = (out: Uint8Array<ArrayBuffer> | null) => void;
 
 /** One Worker and the jobs sent to it, answered in order. */
 class Lane {
-  #worker: Worker | undefined;
-  #url: string | undefined;
   #next = 1;
   #waiting = new Map<number, Done>();
+  #worker = new InlineWorker<{ id: number; out: Uint8Array<ArrayBuffer> | null }>(
+    WORKER_CODE,
+    "netlab-compressor",
+    {
+      onReply: ({ id, out }) => {
+        const resolve = this.#waiting.get(id);
+        this.#waiting.delete(id);
+        resolve?.(out);
+      },
+      // a failed compression only means no compressed variant
+      onEnd: () => {
+        for (const resolve of this.#waiting.values()) resolve(null);
+        this.#waiting.clear();
+      },
+    },
+  );
 
   compress(body: Uint8Array, encoding: "br" | "gzip"): Promise<Uint8Array<ArrayBuffer> | null> {
-    const worker = this.#start();
     const id = this.#next++;
     const { promise, resolve } = Promise.withResolvers<Uint8Array<ArrayBuffer> | null>();
     this.#waiting.set(id, resolve);
-    worker.postMessage({ id, body: body.slice(), encoding });
+    this.#worker.post({ id, body: body.slice(), encoding });
     return promise;
   }
 
-  #start(): Worker {
-    if (this.#worker !== undefined) return this.#worker;
-    this.#url = URL.createObjectURL(new Blob([WORKER_CODE], { type: "text/javascript" }));
-    const worker = new Worker(this.#url, { type: "module", name: "netlab-compressor" });
-    worker.onmessage = (e: MessageEvent<{ id: number; out: Uint8Array<ArrayBuffer> | null }>) => {
-      const resolve = this.#waiting.get(e.data.id);
-      this.#waiting.delete(e.data.id);
-      resolve?.(e.data.out);
-    };
-    worker.onerror = (e) => {
-      e.preventDefault(); // a failed compression only means no compressed variant
-      this.close();
-    };
-    this.#worker = worker;
-    return worker;
-  }
-
   close(): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
-    if (this.#url !== undefined) URL.revokeObjectURL(this.#url);
-    this.#url = undefined;
-    for (const resolve of this.#waiting.values()) resolve(null);
-    this.#waiting.clear();
+    this.#worker.close();
   }
 }
 
