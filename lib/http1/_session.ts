@@ -42,6 +42,11 @@ export class Session {
   #peerDone = false;
   /** The server is stopping: close after the answer in progress. */
   draining = false;
+  /**
+   * The answer in progress gave its hold on the loop back while it waits for the socket (see
+   * {@link whenSent}); the wake-up takes it again.
+   */
+  #parked = false;
 
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
     this.#env = env;
@@ -103,6 +108,7 @@ export class Session {
     if (this.#out.empty || this.closed) return;
     if (!this.#sent(this.#out.flush(), now) || !this.#out.empty) return;
     if (this.#closeAfterOutput) return this.close();
+    this.#unpark();
     if (!this.#out.wake()) this.#afterAnswer(now);
   }
 
@@ -118,7 +124,15 @@ export class Session {
     this.#input = null;
     this.wait = Wait.None;
     this.#io.close();
+    this.#unpark();
     this.#out.release();
+  }
+
+  /** Takes the hold on the loop back for the answer {@link whenSent} is about to wake. */
+  #unpark(): void {
+    if (!this.#parked) return;
+    this.#parked = false;
+    this.#env.hold();
   }
 
   /** Parses and answers what `data[start..end)` holds. */
@@ -274,9 +288,20 @@ export class Session {
     return true;
   }
 
-  /** Resolves once every pending byte left (or the connection closed). */
+  /**
+   * Resolves once every pending byte left (or the connection closed). Called by an answer that
+   * holds the loop ({@link Http1Env.hold}): while it waits for the socket, which only the loop's
+   * own callbacks can drain, it holds nothing, so a slow client costs the loop no hand-overs; the
+   * wake-up holds again, and the loop's next hand-over runs the woken answer.
+   */
   whenSent(): Promise<void> | null {
-    return this.closed ? null : this.#out.whenSent();
+    if (this.closed) return null;
+    const wait = this.#out.whenSent();
+    if (wait !== null && !this.#parked) {
+      this.#parked = true;
+      this.#env.release();
+    }
+    return wait;
   }
 
   /** Closes once what is pending has left. */
