@@ -42,10 +42,7 @@ export class Session {
   #peerDone = false;
   /** The server is stopping: close after the answer in progress. */
   draining = false;
-  /**
-   * The answer in progress gave its hold on the loop back while it waits for the socket (see
-   * {@link whenSent}); the wake-up takes it again.
-   */
+  /** The answer in progress gave its hold back while it waits for the socket ({@link whenSent}). */
   #parked = false;
 
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
@@ -289,10 +286,9 @@ export class Session {
   }
 
   /**
-   * Resolves once every pending byte left (or the connection closed). Called by an answer that
-   * holds the loop ({@link Http1Env.hold}): while it waits for the socket, which only the loop's
-   * own callbacks can drain, it holds nothing, so a slow client costs the loop no hand-overs; the
-   * wake-up holds again, and the loop's next hand-over runs the woken answer.
+   * Resolves once every pending byte left (or the connection closed). The answer awaiting it
+   * gives its hold ({@link Http1Env.hold}) back meanwhile: only the loop drains a socket, so a slow
+   * client costs no hand-overs. The wake-up holds again, so the next hand-over runs the answer.
    */
   whenSent(): Promise<void> | null {
     if (this.closed) return null;
