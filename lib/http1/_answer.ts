@@ -31,7 +31,11 @@ export const TARGET = Symbol("netlab.target");
 const CRLF = new TextEncoder().encode("\r\n");
 const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 
-/** Asks the handler for `req` (or refuses it with the status) and writes the answer on `s`. */
+/**
+ * Asks the handler for `req` (or refuses it with the status) and writes the answer on `s`. The
+ * loop is told async work is in flight ({@link Http1Env.hold}) until the answer is out, so the
+ * handler's promise and a streamed body advance every round of events, not every 20 ms.
+ */
 export async function answer(
   s: Session,
   env: Http1Env,
@@ -42,6 +46,15 @@ export async function answer(
     refuse(s, env, req, asked.started);
     return;
   }
+  env.hold();
+  try {
+    await respond(s, env, req, asked);
+  } finally {
+    env.release();
+  }
+}
+
+async function respond(s: Session, env: Http1Env, req: Request, asked: Asked): Promise<void> {
   let res: Response;
   try {
     const r = env.respond(req, s);

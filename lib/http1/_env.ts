@@ -45,6 +45,10 @@ export interface Http1Env {
   onError?: (session: Session, status: number, bytes: number) => void;
   /** A response body failed while streaming (the connection is closed). */
   onStreamError?: (err: unknown) => void;
+  /** Async work is in flight (a handler's answer being awaited or streamed): see `EventLoop.hold`. */
+  hold(): void;
+  /** That work is done. */
+  release(): void;
 }
 
 /** What {@link createEnv} builds the shared state from. */
@@ -65,6 +69,8 @@ export interface EnvOptions {
   logger: Logger;
   /** The loop's clock now. */
   now: number;
+  /** Told when a request's answer starts and stops awaiting (`EventLoop.hold`/`release`). */
+  inFlight?: { hold(): void; release(): void } | undefined;
 }
 
 const BATCH_BUFFER = 256 * 1024;
@@ -90,6 +96,7 @@ export function createEnv(o: EnvOptions): Http1Env {
     return info;
   };
   const { handler, onAnswer, accessLogger } = o;
+  const inFlight = o.inFlight ?? null;
   const env: Http1Env = {
     parser: new RequestParser(),
     fast: new FastAnswers(),
@@ -144,6 +151,12 @@ export function createEnv(o: EnvOptions): Http1Env {
     onFast: null,
     onStreamError(err) {
       o.logger.warn("A response body failed while streaming: {error}", { error: err });
+    },
+    hold(): void {
+      if (inFlight !== null) inFlight.hold();
+    },
+    release(): void {
+      if (inFlight !== null) inFlight.release();
     },
   };
   if (accessLogger !== null || onAnswer !== undefined) {

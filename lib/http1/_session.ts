@@ -42,6 +42,8 @@ export class Session {
   #peerDone = false;
   /** The server is stopping: close after the answer in progress. */
   draining = false;
+  /** The answer in progress gave its hold back while it waits for the socket ({@link whenSent}). */
+  #parked = false;
 
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
     this.#env = env;
@@ -103,6 +105,7 @@ export class Session {
     if (this.#out.empty || this.closed) return;
     if (!this.#sent(this.#out.flush(), now) || !this.#out.empty) return;
     if (this.#closeAfterOutput) return this.close();
+    this.#unpark();
     if (!this.#out.wake()) this.#afterAnswer(now);
   }
 
@@ -118,7 +121,15 @@ export class Session {
     this.#input = null;
     this.wait = Wait.None;
     this.#io.close();
+    this.#unpark();
     this.#out.release();
+  }
+
+  /** Takes the hold on the loop back for the answer {@link whenSent} is about to wake. */
+  #unpark(): void {
+    if (!this.#parked) return;
+    this.#parked = false;
+    this.#env.hold();
   }
 
   /** Parses and answers what `data[start..end)` holds. */
@@ -274,9 +285,19 @@ export class Session {
     return true;
   }
 
-  /** Resolves once every pending byte left (or the connection closed). */
+  /**
+   * Resolves once every pending byte left (or the connection closed). The answer awaiting it
+   * gives its hold ({@link Http1Env.hold}) back meanwhile: only the loop drains a socket, so a slow
+   * client costs no hand-overs. The wake-up holds again, so the next hand-over runs the answer.
+   */
   whenSent(): Promise<void> | null {
-    return this.closed ? null : this.#out.whenSent();
+    if (this.closed) return null;
+    const wait = this.#out.whenSent();
+    if (wait !== null && !this.#parked) {
+      this.#parked = true;
+      this.#env.release();
+    }
+    return wait;
   }
 
   /** Closes once what is pending has left. */

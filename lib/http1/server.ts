@@ -91,6 +91,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     sendTimeout: options.sendTimeout,
     logger,
     now: loop.now,
+    inFlight: loop,
   });
 
   class Conn implements SocketHandler, Timed, SessionIO {

@@ -10,6 +10,12 @@
  * uses no CPU. A busy loop also hands the thread over every YIELD_MS, so other work is never
  * held up for long.
  *
+ * Async work: an owner that awaits something only the JavaScript event loop can finish (a
+ * handler's promise, a stream fed by a Worker, a file read through a Deno op) says so with
+ * `hold()` and `release()`. While anything is held the loop waits off-thread every round, one
+ * hand-over per round of events, so that work advances at the pace of the sockets rather than
+ * one step per YIELD_MS; with nothing held it behaves as above.
+ *
  * @module
  */
 import { C, type Libc, openLibc } from "./_libc.ts";
@@ -107,6 +113,11 @@ export class EventLoop {
   #parked = false;
   #onError: (err: unknown) => void;
   #turns: number;
+  #held = 0;
+  /** Times the loop handed the thread to the JavaScript event loop (waited off-thread). */
+  yields = 0;
+  /** Rounds of events dispatched. */
+  rounds = 0;
   // the coarse timer: owners in a dense array, their deadlines beside them
   #tick: number;
   #timed: Timed[] = [];
@@ -161,6 +172,24 @@ export class EventLoop {
   /** Sockets registered now. */
   get watched(): number {
     return this.#count;
+  }
+
+  /** Async work in flight that owners {@link hold} now. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /**
+   * Says async work is in flight: until the matching {@link release}, the loop hands the thread
+   * to the JavaScript event loop once per round of events instead of every YIELD_MS.
+   */
+  hold(): void {
+    this.#held++;
+  }
+
+  /** Ends one {@link hold}. */
+  release(): void {
+    if (this.#held > 0) this.#held--;
   }
 
   /** Deadlines set now. */
@@ -307,17 +336,21 @@ export class EventLoop {
     await null; // started from watch(): wait (and dispatch) only after the caller has returned
     let yieldAt = performance.now() + YIELD_MS;
     while (this.#count > 0 && !this.#closing) {
-      let n = sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, BUSY_WAIT_MS);
+      // async work in flight: every wait is off-thread, so it advances once per round
+      let n = this.#held > 0
+        ? 0
+        : sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, BUSY_WAIT_MS);
       let now = this.now = performance.now();
       if (n <= 0 || now >= yieldAt) {
-        // idle (or busy for YIELD_MS): wait on a worker thread, which is also the turn of the
-        // JavaScript event loop; with deadlines set, only until the next sweep
+        // idle, busy for YIELD_MS or holding: wait on a worker thread, which is also the turn of
+        // the JavaScript event loop; with deadlines set, only until the next sweep
         if (n > 0) this.#dispatch(n);
         if (this.#count === 0 || this.#closing) break;
         const timeout = this.#timed.length === 0
           ? -1
           : Math.max(0, Math.ceil(this.#nextSweep - now));
         this.#parked = true;
+        this.yields++;
         n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, n > 0 ? 0 : timeout);
         this.#parked = false;
         now = this.now = performance.now();
@@ -333,6 +366,7 @@ export class EventLoop {
   }
 
   #dispatch(n: number): void {
+    this.rounds++;
     const view = this.#view;
     const owners = this.#owners;
     const tags = this.#tags;

@@ -32,6 +32,10 @@
  *   sockets are busy the loop waits for them synchronously and hands the thread to other work
  *   (timers, a stats server, logs, signals) every 20 ms at most; when idle it waits
  *   off-thread and uses no CPU.
+ * - An owner that awaits what only the JavaScript event loop finishes (a handler's promise, a
+ *   body fed by a Worker, a Deno op) brackets that with `loop.hold()` and `loop.release()`:
+ *   while anything is held, the loop hands the thread over once per round of events, so each
+ *   await costs a round, not 20 ms. Waiting for the loop's own sockets needs no hold.
  *
  * @example Echo every connection back to its sender
  * ```ts ignore
