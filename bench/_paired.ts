@@ -92,10 +92,18 @@ export function pairedRow(o: PairedRowOptions, netlab: Sample[], anchor: Sample[
       };
     };
     const mine = busy(netlab), theirs = busy(anchor);
-    const bound = Math.max(mine.cpu, theirs.cpu) >= CLIENT_BOUND
-      ? "client-bound: "
-      : Math.max(mine.cpu + mine.wait, theirs.cpu + theirs.wait) >= CLIENT_BOUND
-      ? "CPU-bound: "
+    // which side's runs were bound: the other side's rate may still be the server's own
+    const side = (a: boolean, b: boolean) =>
+      a && b ? "" : a ? " (against netlab only)" : ` (against ${o.anchorName} only)`;
+    const client = [mine.cpu >= CLIENT_BOUND, theirs.cpu >= CLIENT_BOUND] as const;
+    const cores = [
+      mine.cpu + mine.wait >= CLIENT_BOUND,
+      theirs.cpu + theirs.wait >= CLIENT_BOUND,
+    ] as const;
+    const bound = client[0] || client[1]
+      ? `client-bound${side(...client)}: `
+      : cores[0] || cores[1]
+      ? `CPU-bound${side(...cores)}: `
       : "";
     notes.push(
       `${bound}${o.client} busy ${mine.text} vs netlab, ${theirs.text} vs ${o.anchorName}`,

@@ -46,8 +46,10 @@ Deno.test("pairedRow() marks a row client-bound when its generator kept 90% of a
   const bound = pairedRow({ ...options, client: "ab" }, busy, idle);
   assert.equal(
     bound.note,
-    "client-bound: ab busy 97% (92% CPU + 5% run queue) vs netlab, 70% (60% CPU + 10% run queue) vs nginx",
+    "client-bound (against netlab only): ab busy 97% (92% CPU + 5% run queue) vs netlab, 70% (60% CPU + 10% run queue) vs nginx",
   );
+  const both = pairedRow({ ...options, client: "ab" }, busy, busy);
+  assert.match(both.note ?? "", /^client-bound: ab busy 97%/);
   const free = pairedRow({ ...options, client: "ab" }, idle, idle);
   assert.match(free.note ?? "", /^ab busy 70%/);
   assert.equal(pairedRow(options, idle, idle).note, undefined, "no client named, no note");
@@ -59,7 +61,7 @@ Deno.test("pairedRow() marks a row CPU-bound when its generator was runnable 90%
   const row = pairedRow({ ...options, client: "wrk" }, idle, queued);
   assert.match(
     row.note ?? "",
-    /^CPU-bound: wrk busy 70% .* vs netlab, 95% \(66% CPU \+ 29% run queue\)/,
+    /^CPU-bound \(against nginx only\): wrk busy 70% .* vs netlab, 95% \(66% CPU \+ 29% run queue\)/,
   );
 });
 
