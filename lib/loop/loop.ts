@@ -19,52 +19,10 @@
  * @module
  */
 import { C, type Libc, openLibc } from "./_libc.ts";
+import { Deadlines } from "./_deadlines.ts";
+import type { EventLoopOptions, SocketHandler, Timed } from "./_types.ts";
 
-/** Something that owns a registered socket and is told what happened to it. */
-export interface SocketHandler {
-  /**
-   * Bytes (or a FIN) arrived. Edge-triggered: read until recv() returns less than asked for, 0
-   * or -EAGAIN, or stop reading and remember that more may be there. `rdhup` is true when the
-   * peer has sent its FIN: after the data comes a 0.
-   */
-  onReadable(rdhup: boolean): void;
-  /**
-   * The socket can take bytes again (or, after a connect, it is connected). Edge-triggered:
-   * it comes once per change from full to not full.
-   */
-  onWritable(): void;
-  /**
-   * An error or hang-up (EPOLLERR/EPOLLHUP): a failed connect, a reset, or both directions
-   * done. Read `socketError()` or recv() to learn which; no other callback comes with it.
-   */
-  onHangup(): void;
-}
-
-/** Something with a deadline on the loop's coarse timer. */
-export interface Timed {
-  /** The loop's bookkeeping: -1 while no deadline is set. Initialise it to -1. */
-  timerSlot: number;
-  /** The deadline passed (at most one tick late). It is cleared before this is called. */
-  onDeadline(now: number): void;
-}
-
-/** Options for {@linkcode EventLoop}. */
-export interface EventLoopOptions {
-  /** How often deadlines are swept, in milliseconds (their precision). @default {100} */
-  tickMs?: number;
-  /**
-   * Called with an error a callback threw; the loop goes on with the next event.
-   * @default rethrows it outside the loop (an uncaught error)
-   */
-  onError?: (err: unknown) => void;
-  /**
-   * Microtask turns the loop waits after each round of callbacks, for owners that resolve
-   * promises (`AsyncSocket`): the woken code then reaches its next wait before the loop blocks
-   * in epoll_wait again, instead of waiting out a blocked poll. Callback owners need none.
-   * @default {0}
-   */
-  microtaskTurns?: number;
-}
+export { type EventLoopOptions, MAX_DELAY_MS, type SocketHandler, type Timed } from "./_types.ts";
 
 const MAX_EVENTS = 512;
 // struct epoll_event is packed on x86_64 (12 bytes) but 8-byte aligned elsewhere (16)
@@ -78,8 +36,6 @@ const BUSY_WAIT_MS = 1;
  * of its throughput on two cores, at 20 ms next to nothing.
  */
 const YIELD_MS = 20;
-/** The most a deadline may lie ahead (setTimeout's limit, about 24.8 days). */
-export const MAX_DELAY_MS = 2 ** 31 - 1;
 
 const HANGUP = C.EPOLLERR | C.EPOLLHUP;
 const READ = C.EPOLLIN | C.EPOLLRDHUP;
@@ -118,11 +74,8 @@ export class EventLoop {
   yields = 0;
   /** Rounds of events dispatched. */
   rounds = 0;
-  // the coarse timer: owners in a dense array, their deadlines beside them
-  #tick: number;
-  #timed: Timed[] = [];
-  #at: number[] = [];
-  #nextSweep = 0;
+  /** The coarse timer: every deadline set on this loop. */
+  readonly #deadlines: Deadlines;
   /** The loop's clock in milliseconds (performance.now()), read once per round of events. */
   now: number = performance.now();
 
@@ -132,12 +85,12 @@ export class EventLoop {
    * @throws when this is not Linux, FFI is not allowed (`Deno.errors.NotCapable`), or epoll fails
    */
   constructor(options: EventLoopOptions = {}) {
-    this.#tick = Math.max(1, options.tickMs ?? 100);
     this.#turns = options.microtaskTurns ?? 0;
     this.#onError = options.onError ?? ((err) =>
       queueMicrotask(() => {
         throw err;
       }));
+    this.#deadlines = new Deadlines(Math.max(1, options.tickMs ?? 100), this.#onError);
     this.libc = openLibc();
     const { sym } = this.libc;
     this.#epfd = sym.epoll_create1(C.EPOLL_CLOEXEC);
@@ -194,7 +147,7 @@ export class EventLoop {
 
   /** Deadlines set now. */
   get deadlines(): number {
-    return this.#timed.length;
+    return this.#deadlines.size;
   }
 
   /**
@@ -280,51 +233,13 @@ export class EventLoop {
    * MAX_DELAY_MS ahead); it is called back at most one tick late. Costs no allocation.
    */
   setDeadline(owner: Timed, at: number): void {
-    const limit = this.now + MAX_DELAY_MS;
-    if (at > limit) at = limit;
-    let slot = owner.timerSlot;
-    if (slot < 0) {
-      slot = owner.timerSlot = this.#timed.length;
-      this.#timed.push(owner);
-      this.#at.push(at);
-      if (slot === 0) {
-        this.#nextSweep = this.now + this.#tick;
-        if (this.#parked) this.#wake(); // parked without a timeout: wait with one instead
-      }
-      return;
-    }
-    this.#at[slot] = at;
+    // the first deadline: a loop parked without a timeout must wait with one instead
+    if (this.#deadlines.set(owner, at, this.now) && this.#parked) this.#wake();
   }
 
   /** Clears the deadline of `owner`, if it has one. */
   clearDeadline(owner: Timed): void {
-    const slot = owner.timerSlot;
-    if (slot < 0) return;
-    owner.timerSlot = -1;
-    const last = this.#timed.length - 1;
-    if (slot !== last) {
-      const moved = this.#timed[last]!;
-      this.#timed[slot] = moved;
-      this.#at[slot] = this.#at[last]!;
-      moved.timerSlot = slot;
-    }
-    this.#timed.pop();
-    this.#at.pop();
-  }
-
-  #sweep(now: number): void {
-    this.#nextSweep = now + this.#tick;
-    // backwards, so an owner moved into a slot by clearDeadline() has been looked at already
-    for (let i = this.#timed.length - 1; i >= 0; i--) {
-      if (i >= this.#timed.length || this.#at[i]! > now) continue;
-      const owner = this.#timed[i]!;
-      this.clearDeadline(owner);
-      try {
-        owner.onDeadline(now);
-      } catch (err) {
-        this.#onError(err);
-      }
-    }
+    this.#deadlines.clear(owner);
   }
 
   #wake(): void {
@@ -333,6 +248,7 @@ export class EventLoop {
 
   async #loop(): Promise<void> {
     const { sym } = this.libc;
+    const deadlines = this.#deadlines;
     await null; // started from watch(): wait (and dispatch) only after the caller has returned
     let yieldAt = performance.now() + YIELD_MS;
     while (this.#count > 0 && !this.#closing) {
@@ -346,9 +262,9 @@ export class EventLoop {
         // the JavaScript event loop; with deadlines set, only until the next sweep
         if (n > 0) this.#dispatch(n);
         if (this.#count === 0 || this.#closing) break;
-        const timeout = this.#timed.length === 0
+        const timeout = deadlines.size === 0
           ? -1
-          : Math.max(0, Math.ceil(this.#nextSweep - now));
+          : Math.max(0, Math.ceil(deadlines.nextSweep - now));
         this.#parked = true;
         this.yields++;
         n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, n > 0 ? 0 : timeout);
@@ -357,7 +273,7 @@ export class EventLoop {
         yieldAt = now + YIELD_MS;
       }
       if (n > 0) this.#dispatch(n);
-      if (this.#timed.length > 0 && now >= this.#nextSweep) this.#sweep(now);
+      if (deadlines.size > 0 && now >= deadlines.nextSweep) deadlines.sweep(now);
       for (let i = 0; i < this.#turns; i++) await null;
     }
     this.#run = undefined;
