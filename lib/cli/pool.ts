@@ -17,6 +17,7 @@ import {
   withRootArgument,
   withServeFlags,
 } from "./serve.ts";
+import { siteOptionsOf } from "./serve_site.ts";
 import { WorkerPool } from "../server/pool.ts";
 import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
@@ -67,7 +68,7 @@ Examples:
       const dispatch = flags.dispatch ?? defaultDispatch();
       const pick = engineFor(flags, dispatch === "queue");
       await setupLogging({ logFormat: flags.logFormat as LogFormat, quiet }, ctx.logStream);
-      warnFallback(flags.engine, pick);
+      warnFallback(flags.engine, pick, flags);
       const pool = new WorkerPool({
         handler: {
           root: options.root,
@@ -76,6 +77,7 @@ Examples:
           cors: options.cors ?? false,
           compress: options.compress ?? true,
           demoRoutes: options.demoRoutes ?? false,
+          ...siteOptionsOf(options),
         },
         workers: flags.workers ?? defaultWorkerCount(),
         dispatch,

@@ -14,12 +14,13 @@ import { formatAddress } from "../runtime/address.ts";
 import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
 import { startHttp1 } from "../http1/server.ts";
 import { getLogger } from "@logtape/logtape";
+import { authWarning, type SiteFlags, siteOptionsFrom, withSiteFlags } from "./serve_site.ts";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
 export const DRAIN_MS = 4000;
 
 /** The serve flags as commander parses them (shared with `netlab pool`). */
-export interface ServeFlags {
+export interface ServeFlags extends SiteFlags {
   host: string;
   port: number;
   root?: string;
@@ -126,7 +127,7 @@ export function withServeFlags<C extends Command>(cmd: C): C {
       "seconds a client may stop reading before it is dropped (epoll engine; default 60)",
       durationArg("s", 1, 86_400_000),
     );
-  return cmd;
+  return withSiteFlags(cmd);
 }
 
 async function readPem(what: string, file: string): Promise<string> {
@@ -177,6 +178,7 @@ export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions>
     compress: flags.compress,
     demoRoutes: flags.demoRoutes ?? false,
     accessLog: !flags.quiet,
+    ...await siteOptionsFrom(flags, root),
   };
   if (flags.cert !== undefined && flags.key !== undefined) {
     options.cert = await readPem("certificate", flags.cert);
@@ -201,12 +203,16 @@ export function drained(finished: Promise<void>, signal: AbortSignal): Promise<v
   });
 }
 
-/** Says in one line why `--engine epoll` runs on Deno.serve instead. */
-export function warnFallback(choice: EngineChoice, pick: EnginePick): void {
+/**
+ * Says in one line why `--engine epoll` runs on Deno.serve instead, and that a password on the
+ * command line shows in `ps`.
+ */
+export function warnFallback(choice: EngineChoice, pick: EnginePick, flags?: SiteFlags): void {
+  const logger = getLogger(["netlab", "server"]);
+  const auth = flags === undefined ? null : authWarning(flags);
+  if (auth !== null) logger.warn(auth);
   if (choice !== "epoll" || pick.reason === undefined) return;
-  getLogger(["netlab", "server"]).warn(
-    `Cannot run the epoll engine: ${pick.reason}; running the deno engine`,
-  );
+  logger.warn(`Cannot run the epoll engine: ${pick.reason}; running the deno engine`);
 }
 
 /** `netlab serve`. */
@@ -233,7 +239,7 @@ Examples:
         { logFormat: flags.logFormat as LogFormat, quiet: flags.quiet ?? false },
         ctx.logStream,
       );
-      warnFallback(flags.engine, pick);
+      warnFallback(flags.engine, pick, flags);
       let server: RunningServer;
       try {
         server = pick.engine === "epoll"

@@ -16,6 +16,7 @@ import {
   variantOf,
 } from "./_entry.ts";
 import type { Compressor } from "./compressor.ts";
+import { findSiblings, type Sibling, siblingEntry, siblingsKey } from "./_precompressed.ts";
 
 /** How the cache is configured. */
 export interface CacheOptions {
@@ -35,6 +36,10 @@ export interface CacheOptions {
   clock?: () => number;
   /** Where variants are made, off this thread; without one they are made here, on first use. */
   compressor?: Compressor;
+  /** Serve `FILE.br`/`FILE.gz` siblings for FILE (see `_precompressed.ts`). @default {false} */
+  precompressed?: boolean;
+  /** Headers a file's responses carry besides `common` (its Cache-Control), by path. */
+  headersFor?: (path: string) => Record<string, string> | null;
 }
 
 /** Error codes that mean "there is nothing servable there", not a server fault. */
@@ -90,15 +95,18 @@ export class FileCache {
   refresh(entry: FileEntry, info: Deno.FileInfo): FileEntry {
     const mtimeMs = info.mtime?.getTime() ?? 0;
     if (info.size === entry.size && mtimeMs === entry.mtimeMs) return entry;
+    const origin = entry.origin;
     const fresh = fileEntry(
       entry.path,
       info,
       null,
-      this.#opts.common,
+      origin === undefined ? this.#common(entry.path, false) : entry.notModifiedHeaders,
       this.#opts.compress,
       (this.#opts.clock ?? Date.now)(),
+      origin,
     );
-    this.#store(fresh);
+    // a sibling lives in its original's entry, not under its own name
+    if (origin === undefined) this.#store(fresh);
     return fresh;
   }
 
@@ -189,7 +197,14 @@ export class FileCache {
     }
     if (!info.isFile) return null; // sockets, FIFOs and devices are not content
     const mtimeMs = info.mtime?.getTime() ?? 0;
-    if (hit?.kind === "file" && hit.size === info.size && hit.mtimeMs === mtimeMs) {
+    const siblings = this.#opts.precompressed
+      ? await findSiblings(path, info, await this.realRoot())
+      : [];
+    const key = siblingsKey(siblings);
+    if (
+      hit?.kind === "file" && hit.size === info.size && hit.mtimeMs === mtimeMs &&
+      (hit.siblingsKey ?? "") === key
+    ) {
       hit.checkedAt = now;
       return hit;
     }
@@ -203,9 +218,38 @@ export class FileCache {
         return null;
       }
     }
-    const entry = fileEntry(path, info, body, this.#opts.common, this.#opts.compress, now);
+    const has = siblings.length > 0;
+    const common = this.#common(path, has);
+    // a file with siblings is sent as they are, never compressed on the fly
+    const entry = fileEntry(path, info, body, common, this.#opts.compress && !has, now);
+    if (has) await this.#attach(entry, siblings, common, key, now);
     this.#store(entry);
     return entry;
+  }
+
+  /** The headers every response for the file at `path` carries. */
+  #common(path: string, vary: boolean): Record<string, string> {
+    const extra = this.#opts.headersFor?.(path) ?? null;
+    if (extra === null && !vary) return this.#opts.common;
+    const out = { ...this.#opts.common, ...extra };
+    if (vary) out["vary"] = "Accept-Encoding";
+    return out;
+  }
+
+  async #attach(
+    entry: FileEntry,
+    siblings: Sibling[],
+    common: Record<string, string>,
+    key: string,
+    now: number,
+  ): Promise<void> {
+    const found: NonNullable<FileEntry["precompressed"]> = {};
+    for (const s of siblings) {
+      const sib = await siblingEntry(s, entry, common, this.#opts.maxFileBytes, now);
+      if (sib !== null) found[s.coding] = sib;
+    }
+    entry.precompressed = found;
+    entry.siblingsKey = key;
   }
 
   #store(entry: Entry): void {
@@ -235,5 +279,8 @@ function bytesOf(entry: Entry): number {
   if (entry.kind === "dir") return 128;
   let n = 512 + (entry.body?.length ?? 0);
   for (const v of Object.values(entry.variants)) n += v?.body.length ?? 0;
+  if (entry.precompressed !== undefined) {
+    for (const s of Object.values(entry.precompressed)) n += 512 + (s.body?.length ?? 0);
+  }
   return n;
 }

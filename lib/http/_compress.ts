@@ -18,7 +18,11 @@ export const MIN_COMPRESS_BYTES = 256;
  * with the highest q-value, brotli on a tie; `q=0` refuses a coding and `*` stands for the codings
  * the header does not name. A malformed q-value makes its element count as not sent.
  */
-export function pickEncoding(acceptEncoding: string | null, allowBrotli = true): Encoding | null {
+export function pickEncoding(
+  acceptEncoding: string | null,
+  allowBrotli = true,
+  allowGzip = true,
+): Encoding | null {
   if (acceptEncoding === null || acceptEncoding === "") return null;
   // undefined: not named
   let br: number | undefined;
@@ -34,7 +38,7 @@ export function pickEncoding(acceptEncoding: string | null, allowBrotli = true):
     else if (name === "*") star = q;
   }
   const brQ = allowBrotli ? (br ?? star ?? 0) : 0;
-  const gzipQ = gzip ?? star ?? 0;
+  const gzipQ = allowGzip ? (gzip ?? star ?? 0) : 0;
   if (brQ === 0 && gzipQ === 0) return null;
   return brQ >= gzipQ ? "br" : "gzip";
 }

@@ -41,6 +41,21 @@ export interface FileEntry {
   variants: Partial<Record<Encoding, Variant | null>>;
   /** When the entry was last checked against the file system (ms since epoch). */
   checkedAt: number;
+  /** Precompressed siblings (`FILE.br`, `FILE.gz`) served in its place when accepted. */
+  precompressed?: Partial<Record<Encoding, FileEntry>>;
+  /** What the siblings were when last checked (coding, size, mtime), to see them change. */
+  siblingsKey?: string;
+  /** Set on a sibling entry: the coding it is in and the file it stands for. */
+  origin?: Origin;
+}
+
+/** What a precompressed sibling stands for. */
+export interface Origin {
+  coding: Encoding;
+  /** The original file's path (its name decides the cache policy). */
+  path: string;
+  /** The original's Content-Type. */
+  contentType: string;
 }
 
 /** A directory under the root. */
@@ -61,13 +76,16 @@ export function fileEntry(
   common: Record<string, string>,
   compress: boolean,
   now: number,
+  origin?: Origin,
 ): FileEntry {
   const size = body?.length ?? info.size;
   const mtimeMs = info.mtime?.getTime() ?? 0;
   const mtimeSec = Math.floor(mtimeMs / 1000);
-  const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
-  const contentType = contentTypeFor(path);
-  const compressible = compress && size >= MIN_COMPRESS_BYTES && isCompressible(contentType);
+  const coding = origin === undefined ? "" : `-${origin.coding}`;
+  const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}${coding}"`;
+  const contentType = origin?.contentType ?? contentTypeFor(path);
+  const compressible = origin === undefined && compress && size >= MIN_COMPRESS_BYTES &&
+    isCompressible(contentType);
   const lastModified = new Date(mtimeSec * 1000).toUTCString();
   const validators: Record<string, string> = {
     ...common,
@@ -75,7 +93,8 @@ export function fileEntry(
     "last-modified": lastModified,
   };
   if (compressible) validators["vary"] = "Accept-Encoding";
-  const partialHeaders = { ...validators, "accept-ranges": "bytes" };
+  const partialHeaders: Record<string, string> = { ...validators, "accept-ranges": "bytes" };
+  if (origin !== undefined) partialHeaders["content-encoding"] = origin.coding;
   const headers = {
     ...partialHeaders,
     "content-type": contentType,
@@ -97,6 +116,7 @@ export function fileEntry(
     headerList: Object.entries(headers),
     variants: {},
     checkedAt: now,
+    ...(origin !== undefined ? { origin } : {}),
   };
 }
 

@@ -1,62 +1,28 @@
 /**
- * The HTML directory listing shown with `--list`. Names are escaped for HTML and encoded for URLs:
- * a file called `<script>` must not become one.
+ * The directory listing shown with `--list`: the entries of a directory (symlinks out of the root
+ * left out), as HTML or JSON (`_listing_render.ts`).
  *
  * @module
  */
 import { isInside } from "./_path.ts";
+import {
+  type ListingEntry,
+  listingView,
+  renderListing,
+  renderListingJson,
+  sortEntries,
+} from "./_listing_render.ts";
 
-/** One directory entry to list. */
-export interface ListingEntry {
-  name: string;
-  isDirectory: boolean;
-  size: number | null;
-}
+export { escapeHtml, type ListingEntry, renderListing } from "./_listing_render.ts";
 
-/** Escapes text for use in HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) =>
-      c === "&"
-        ? "&amp;"
-        : c === "<"
-        ? "&lt;"
-        : c === ">"
-        ? "&gt;"
-        : c === '"'
-        ? "&quot;"
-        : "&#39;",
-  );
-}
-
-/** Renders the listing page for the URL path `urlPath` (which ends with a slash). */
-export function renderListing(urlPath: string, entries: ListingEntry[]): string {
-  const sorted = [...entries].sort((a, b) =>
-    a.isDirectory === b.isDirectory ? a.name.localeCompare(b.name) : a.isDirectory ? -1 : 1
-  );
-  const rows = sorted.map((e) => {
-    const href = encodeURIComponent(e.name) + (e.isDirectory ? "/" : "");
-    const label = escapeHtml(e.name) + (e.isDirectory ? "/" : "");
-    const size = e.isDirectory || e.size === null ? "-" : String(e.size);
-    return `<tr><td><a href="${escapeHtml(href)}">${label}</a></td><td>${size}</td></tr>`;
-  });
-  if (urlPath !== "/") rows.unshift(`<tr><td><a href="../">../</a></td><td>-</td></tr>`);
-  const title = `Index of ${escapeHtml(urlPath)}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${title}</title></head>
-<body>
-<h1>${title}</h1>
-<table>
-<thead><tr><th>Name</th><th>Size</th></tr></thead>
-<tbody>
-${rows.join("\n")}
-</tbody>
-</table>
-</body>
-</html>
-`;
+/** How the listing is answered. */
+export interface ListingContext {
+  head: boolean;
+  dotfiles: boolean;
+  /** Headers every response carries. */
+  common: Record<string, string>;
+  /** The root with its symlinks resolved. */
+  realRoot: string;
 }
 
 /** Errors that mean "leave this entry out of the listing". */
@@ -79,7 +45,12 @@ async function readEntries(
       try {
         if (e.isSymlink && !isInside(realRoot, await Deno.realPath(path))) continue;
         const info = await Deno.stat(path);
-        entries.push({ name: e.name, isDirectory: info.isDirectory, size: info.size });
+        entries.push({
+          name: e.name,
+          isDirectory: info.isDirectory,
+          size: info.isDirectory ? null : info.size,
+          mtimeMs: info.mtime?.getTime() ?? null,
+        });
       } catch (err) {
         if (!vanished(err)) throw err; // a dangling symlink or a file just deleted is left out
       }
@@ -93,27 +64,37 @@ async function readEntries(
 }
 
 /**
- * The listing page response for directory `dir`, shown at `urlPath`, or null when it cannot be
- * read. Symlinks resolving outside `realRoot` are left out: they are 404s, and listing them would
- * tell names and sizes out there.
+ * The listing response for directory `dir`, shown at `urlPath` in the view `query` asks for (400
+ * for one it does not know), or null when it cannot be read. Symlinks resolving outside the root
+ * are left out: they are 404s, and listing them would tell names and sizes out there.
  */
 export async function listingResponse(
   dir: string,
   urlPath: string,
-  head: boolean,
-  dotfiles: boolean,
-  common: Record<string, string>,
-  realRoot: string,
+  query: URLSearchParams,
+  ctx: ListingContext,
 ): Promise<Response | null> {
-  const entries = await readEntries(dir, dotfiles, realRoot);
+  const view = listingView(query);
+  const headers: Record<string, string> = { ...ctx.common, "cache-control": "no-cache" };
+  if (typeof view === "string") {
+    const text = `400 Bad Request: ${view}\n`;
+    return new Response(ctx.head ? null : text, {
+      status: 400,
+      headers: {
+        ...headers,
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": String(text.length),
+      },
+    });
+  }
+  const entries = await readEntries(dir, ctx.dotfiles, ctx.realRoot);
   if (entries === null) return null;
-  const html = new TextEncoder().encode(renderListing(urlPath, entries));
-  return new Response(head ? null : html, {
-    headers: {
-      ...common,
-      "content-type": "text/html; charset=utf-8",
-      "content-length": String(html.length), // HEAD must not say 0
-      "cache-control": "no-cache",
-    },
-  });
+  const json = view.format === "json";
+  const text = json
+    ? renderListingJson(urlPath, sortEntries(entries, view))
+    : renderListing(urlPath, entries, view);
+  const body = new TextEncoder().encode(text);
+  headers["content-type"] = json ? "application/json" : "text/html; charset=utf-8";
+  headers["content-length"] = String(body.length); // HEAD must not say 0
+  return new Response(ctx.head ? null : body, { headers });
 }

@@ -12,6 +12,7 @@ import { multipartStream, type Part, rangeStream } from "./_stream.ts";
 import { type FileCache, isMissing } from "./_cache.ts";
 import { type Compressor, PROVISIONAL } from "./compressor.ts";
 import { FileResponse } from "./file_response.ts";
+import { chooseRepresentation } from "./_precompressed.ts";
 
 const encoder = new TextEncoder();
 
@@ -44,9 +45,12 @@ function hasPreconditions(h: Headers): boolean {
  */
 export function respondWithFile(
   req: Request,
-  entry: FileEntry,
+  file: FileEntry,
   ctx: RespondContext,
 ): Response | Promise<Response> {
+  const entry = file.precompressed === undefined
+    ? file
+    : chooseRepresentation(file, req.headers.get("accept-encoding"));
   if (entry.body === null && req.method !== "HEAD" && req.headers.has("range")) {
     // a range is computed from the file's size: open it first so a file changed within the
     // cache's revalidation window is measured as it is now, not as it was at the last stat

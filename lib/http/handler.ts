@@ -15,6 +15,12 @@ import { targetStart } from "./_host.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
 import { createCpuBurner, DEMO_PATH, demoResponse } from "./demo.ts";
+import { withAuth } from "./_auth.ts";
+import type { Credential } from "./_credentials.ts";
+import { cacheControlFor, type HeaderField } from "./_headers.ts";
+import { spaPath, wantsSpa } from "./_spa.ts";
+
+export type { Credential, HeaderField };
 
 /** A request handler, as `Deno.serve` takes it. */
 export type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
@@ -48,6 +54,26 @@ export interface StaticOptions {
    * a pool worker makes its own. @default {variants made on this thread, on first use}
    */
   compressor?: Compressor;
+  /**
+   * Send `FILE.br` / `FILE.gz`, when as new as FILE, for FILE to clients that accept the coding.
+   * @default {true}
+   */
+  precompressed?: boolean;
+  /**
+   * Single-page app: a GET/HEAD for a missing path whose last segment has no extension, from a
+   * client whose Accept names text/html, gets this file (relative to the root) with 200.
+   * @default {undefined, off}
+   */
+  spa?: string;
+  /** Header fields added to every response (lower-case names, checked by `parseHeaderFlags`). */
+  headers?: HeaderField[];
+  /**
+   * Cache-Control for files; `immutable-hashed`: a year and `immutable` for names with a content
+   * hash, `no-cache` for the rest. @default {undefined, none}
+   */
+  cacheControl?: string;
+  /** Who may read: with any, every request but OPTIONS needs Basic credentials. */
+  auth?: Credential[];
 }
 
 /**
@@ -113,6 +139,11 @@ export function createStaticResponder(options: StaticOptions): Responder {
     common["access-control-expose-headers"] =
       "Content-Length, Content-Range, Content-Encoding, Accept-Ranges, ETag, Last-Modified";
   }
+  for (const [name, value] of options.headers ?? []) common[name] = value;
+  const authenticated = (options.auth?.length ?? 0) > 0;
+  const policy = options.cacheControl;
+  const spa = options.spa === undefined ? null : spaPath(root, options.spa);
+  if (spa !== null && "error" in spa) throw new TypeError(`spa "${options.spa}": ${spa.error}`);
   const cache = new FileCache({
     root,
     maxFileBytes: options.cacheMaxFileBytes ?? DEFAULT_CACHE_MAX_FILE_BYTES,
@@ -122,6 +153,19 @@ export function createStaticResponder(options: StaticOptions): Responder {
     compress: options.compress ?? true,
     clock,
     ...(options.compressor !== undefined ? { compressor: options.compressor } : {}),
+    precompressed: options.precompressed ?? true,
+    ...(policy !== undefined
+      ? {
+        headersFor: (path: string) => {
+          const value = cacheControlFor(
+            policy,
+            path.slice(path.lastIndexOf("/") + 1),
+            authenticated,
+          );
+          return value === null ? null : { "cache-control": value };
+        },
+      }
+      : {}),
   });
   const logger = getLogger(["netlab", "http"]);
   const error = (status: number, extra?: Record<string, string>, head = false): Response => {
@@ -202,7 +246,12 @@ export function createStaticResponder(options: StaticOptions): Responder {
       return resolved.status === 404 ? await notFound(head) : error(400, undefined, head);
     }
     const entry = await lookup(resolved.path);
-    if (entry === null) return await notFound(head);
+    if (entry === null) {
+      if (spa !== null && wantsSpa(pathname, req.headers.get("accept"))) {
+        return await spaPage(req, spa.path, head);
+      }
+      return await notFound(head);
+    }
     if (entry.kind === "file") {
       if (pathname.endsWith("/")) return await notFound(head);
       if (key !== null && entry.body !== null) remember(key, entry.path);
@@ -228,14 +277,21 @@ export function createStaticResponder(options: StaticOptions): Responder {
       const listing = await listingResponse(
         resolved.path,
         urlPath,
-        head,
-        dotfiles,
-        common,
-        realRoot,
+        url.searchParams,
+        { head, dotfiles, common, realRoot },
       );
       if (listing !== null) return listing;
     }
     return await notFound(head);
+  };
+
+  // the app's page for a deep link: it varies with Accept, which also keeps it off the fast path
+  const spaPage = async (req: Request, path: string, head: boolean): Promise<Response> => {
+    const page = await lookup(path);
+    if (page?.kind !== "file") return await notFound(head);
+    const res = await respondWithFile(req, page, ctx);
+    res.headers.append("vary", "Accept");
+    return res;
   };
 
   const failed = (req: Request, err: unknown): Response => {
@@ -253,7 +309,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
     return error(500, undefined, req.method === "HEAD");
   };
 
-  return (req) => {
+  const respond: Responder = (req) => {
     try {
       const start = targetStart(req.url, req.headers.get("host"));
       if (start < 0) return error(400, undefined, req.method === "HEAD");
@@ -271,6 +327,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
       return failed(req, err);
     }
   };
+  return authenticated ? withAuth(respond, options.auth!, common, clock) : respond;
 }
 
 /**

@@ -92,7 +92,7 @@ async function respond(s: Session, env: Http1Env, req: Request, asked: Asked): P
       s.write(all, all.length, env.now);
       if (env.fast !== null && req.method === "GET" && replayable(res) && plain(req)) {
         env.fast.rememberOk(
-          FastAnswers.key(targetOf(req), req.headers.get("accept-encoding")),
+          keyOf(req),
           res,
           body,
           asked.started,
@@ -153,11 +153,7 @@ function rememberNotModified(env: Http1Env, req: Request, res: Response): void {
   const fast = env.fast;
   const inm = req.headers.get("if-none-match");
   if (fast === null || res.status !== 304 || inm === null || !plain(req)) return;
-  fast.rememberNotModified(
-    FastAnswers.key(targetOf(req), req.headers.get("accept-encoding")),
-    res,
-    inm,
-  );
+  fast.rememberNotModified(keyOf(req), res, inm);
 }
 
 /** Whether nothing in the request makes its answer depend on more than target and coding. */
@@ -165,6 +161,12 @@ function plain(req: Request): boolean {
   const h = req.headers;
   return !h.has("range") && !h.has("if-match") && !h.has("if-modified-since") &&
     !h.has("if-unmodified-since") && !h.has("if-range");
+}
+
+/** The fast-path key of the request (see {@link FastAnswers.key}). */
+function keyOf(req: Request): string {
+  const h = req.headers;
+  return FastAnswers.key(targetOf(req), h.get("accept-encoding"), h.get("authorization"));
 }
 
 function targetOf(req: Request): string {

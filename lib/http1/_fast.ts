@@ -98,6 +98,9 @@ export function replayable(res: Response): boolean {
   }
   // a plain answer standing in while the compressed one is made: replayed, it would outlive that
   if (isProvisional(res)) return false;
+  // the table is keyed by target, Accept-Encoding and Authorization: nothing else may vary
+  const vary = h.get("vary");
+  if (vary !== null && vary.toLowerCase() !== "accept-encoding") return false;
   const length = Number(h.get("content-length") ?? "x");
   if (!(length <= MAX_FAST_BODY)) return false;
   return !(h.get("cache-control") ?? "").includes("no-store");
@@ -114,9 +117,14 @@ export class FastAnswers {
     this.#trustMs = trustMs;
   }
 
-  /** The table key of a request. */
-  static key(target: string, acceptEncoding: string | null): string {
-    return acceptEncoding === null ? target : `${target}\n${acceptEncoding}`;
+  /**
+   * The table key of a request. Authorization is part of it: an answer given to credentials is
+   * replayed only to the same credentials (the handler checked them when it answered), never to
+   * a request without them. Neither value can hold CR or LF, so the key is unambiguous.
+   */
+  static key(target: string, acceptEncoding: string | null, authorization: string | null): string {
+    const key = acceptEncoding === null ? target : `${target}\n${acceptEncoding}`;
+    return authorization === null ? key : `${key}\r${authorization}`;
   }
 
   /** The entry for `key` while it is fresh. */
@@ -134,8 +142,9 @@ export class FastAnswers {
     acceptEncoding: string | null,
     ifNoneMatch: string | null,
     now: number,
+    authorization: string | null = null,
   ): Prebuilt | undefined {
-    const entry = this.find(FastAnswers.key(target, acceptEncoding), now);
+    const entry = this.find(FastAnswers.key(target, acceptEncoding, authorization), now);
     if (entry === undefined) return undefined;
     if (ifNoneMatch === null) return entry.ok;
     return ifNoneMatch === entry.etag ? entry.notModified ?? undefined : undefined;

@@ -38,6 +38,7 @@ export const N_TRANSFER_ENCODING = lit("transfer-encoding");
 export const N_EXPECT = lit("expect");
 export const N_IF_NONE_MATCH = lit("if-none-match");
 export const N_ACCEPT_ENCODING = lit("accept-encoding");
+export const N_AUTHORIZATION = lit("authorization");
 /** Headers that change what a cached answer would be: their requests go to the handler. */
 export const SLOW = [
   "range",

@@ -23,6 +23,7 @@ const {
   latin1,
   LF,
   N_ACCEPT_ENCODING,
+  N_AUTHORIZATION,
   N_CONNECTION,
   N_CONTENT_LENGTH,
   N_EXPECT,
@@ -73,6 +74,8 @@ export class RequestParser {
   plain = true;
   ifNoneMatch: string | null = null;
   acceptEncoding: string | null = null;
+  /** Part of the fast path's key: an answer given to credentials is replayed to those alone. */
+  authorization: string | null = null;
   /** Number of header fields; their offsets are in `#offsets`. */
   fieldCount = 0;
   #offsets = new Int32Array(MAX_FIELDS * 4);
@@ -184,6 +187,9 @@ export class RequestParser {
           if (nameIs(buf, line, nameLen, N_IF_NONE_MATCH)) {
             if (this.ifNoneMatch !== null) this.plain = false; // the handler sees them joined
             this.ifNoneMatch = latin1(buf, valueStart, valueEnd);
+          } else if (nameIs(buf, line, nameLen, N_AUTHORIZATION)) {
+            if (this.authorization !== null) this.plain = false;
+            this.authorization = latin1(buf, valueStart, valueEnd);
           }
           break;
         case 15:
@@ -263,6 +269,7 @@ export class RequestParser {
     this.plain = true;
     this.ifNoneMatch = null;
     this.acceptEncoding = null;
+    this.authorization = null;
     this.fieldCount = 0;
   }
 

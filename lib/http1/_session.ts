@@ -184,6 +184,7 @@ export class Session {
           parser.acceptEncoding,
           parser.ifNoneMatch,
           now,
+          parser.authorization,
         );
         if (answer !== undefined) {
           const bytes = answer.answer(form, env.date);
