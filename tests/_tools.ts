@@ -14,6 +14,7 @@ const PACKAGES = {
   chromium: "chromium",
   curl: "curl",
   haproxy: "haproxy",
+  htpasswd: "apache2-utils",
   // the `stream` block netlab's --emit nginx writes is a separate module on Debian
   nginx: "nginx libnginx-mod-stream",
   openssl: "openssl",

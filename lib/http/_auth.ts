@@ -32,6 +32,8 @@ export class BasicAuth {
   #clock: () => number;
   #windowStart = 0;
   #spentMs = 0;
+  /** Passwords checked in full (not answered from memory): what the memory saves. */
+  checked = 0;
 
   /**
    * @param credentials who may read (at least one)
@@ -60,6 +62,7 @@ export class BasicAuth {
     const against = cred ?? this.#first;
     if (against.scheme === "bcrypt" && !this.#budget()) return "busy";
     const started = performance.now();
+    this.checked++;
     const match = verify(against, pair.password);
     if (against.scheme === "bcrypt") this.#spentMs += performance.now() - started;
     const ok = match && cred !== undefined;
