@@ -229,7 +229,11 @@ Examples:
   netlab serve ./public --list --cors           your own directory, with listings and CORS
   netlab serve --host ::1 --port 8443 --cert cert.pem --key key.pem
                                                 HTTPS (HTTP/2) on IPv6 loopback
-  netlab serve --log-format json                access log as JSON lines`,
+  netlab serve --log-format json                access log as JSON lines
+  netlab serve ./dist --spa --cache-control immutable-hashed
+                                                a built single-page app (.br/.gz sent as they are)
+  netlab serve ./dist --auth-file users.htpasswd --header 'X-Frame-Options: DENY'
+                                                Basic auth (htpasswd -B or -s), a header of yours`,
     )
     .action(async (root, raw) => {
       const flags = withRootArgument(raw as unknown as ServeFlags, root as string | undefined);

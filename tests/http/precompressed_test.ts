@@ -79,9 +79,9 @@ for (const cached of [true, false]) {
         ["*", "from app.js.br"],
         ["deflate", JS],
         ["", JS],
-      ]
+      ] as [string, string][]
     ) {
-      const r = await handler(get("/app.js", { "accept-encoding": accept! }));
+      const r = await handler(get("/app.js", { "accept-encoding": accept }));
       assert.equal(await text(r), want, accept);
       assert.equal(r.headers.get("vary"), "Accept-Encoding", accept);
     }
