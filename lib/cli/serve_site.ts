@@ -6,7 +6,7 @@
  * @module
  */
 import { type Command, Option } from "@commander-js/extra-typings";
-import { NetlabError, UsageError } from "../errors.ts";
+import { fileErrorReason, NetlabError, UsageError } from "../errors.ts";
 import type { StaticOptions } from "../http/handler.ts";
 import { cacheControlError, parseHeaderFlags } from "../http/_headers.ts";
 import { type Credential, credentialFromFlag, parseHtpasswd } from "../http/_credentials.ts";
@@ -152,11 +152,7 @@ async function credentials(flags: SiteFlags): Promise<Credential[]> {
     try {
       text = await Deno.readTextFile(file);
     } catch (err) {
-      const why = err instanceof Deno.errors.NotFound
-        ? "no such file"
-        : err instanceof Deno.errors.PermissionDenied
-        ? "permission denied"
-        : null;
+      const why = fileErrorReason(err);
       if (why === null) throw err;
       throw new NetlabError(`Cannot read --auth-file "${file}": ${why}`, { cause: err });
     }

@@ -18,7 +18,7 @@
  */
 
 export { createStaticHandler } from "./handler.ts";
-export type { Handler, StaticOptions } from "./handler.ts";
+export type { Credential, Handler, HeaderField, StaticOptions } from "./handler.ts";
 export { createStaticResponder } from "./handler.ts";
 export type { Responder } from "./handler.ts";
 export { DEFAULT_CACHE_MAX_FILE_BYTES } from "./handler.ts";
