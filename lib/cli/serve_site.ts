@@ -39,7 +39,7 @@ export function withSiteFlags<C extends Command>(cmd: C): C {
     .option("--no-precompressed", "never send FILE.br / FILE.gz in place of FILE")
     .option(
       "--spa [file]",
-      "single-page app: browsers get FILE (default index.html) for missing extensionless paths",
+      "single-page app: browsers get FILE for missing extensionless paths (default: index.html)",
     )
     .addOption(
       new Option("--header <field>", "'Name: value' added to every response (repeatable)")
