@@ -22,8 +22,8 @@ export interface Sibling {
 }
 
 /**
- * The usable siblings of the file at `path` (stat `info`): regular files, resolving inside
- * `realRoot`, modified no earlier than the file. Missing ones are simply not there.
+ * The usable siblings of the file at `path` (stat `info`): regular files the server can open,
+ * resolving inside `realRoot`, modified no earlier than the file. Missing ones are not there.
  */
 export async function findSiblings(
   path: string,
@@ -39,6 +39,8 @@ export async function findSiblings(
       sib = await Deno.stat(at);
       if (!sib.isFile || (sib.mtime?.getTime() ?? 0) < mtime) continue;
       if (!isInside(realRoot, await Deno.realPath(at))) continue;
+      // one the server cannot open must not stand in for a file it can (a 404 or 403 for FILE)
+      (await Deno.open(at)).close();
     } catch {
       continue; // absent, unreadable or gone: no sibling
     }
