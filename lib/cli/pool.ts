@@ -17,7 +17,7 @@ import {
   withRootArgument,
   withServeFlags,
 } from "./serve.ts";
-import { siteOptionsOf } from "./serve_site.ts";
+import { siteOptionsOf, warnAuth } from "./serve_site.ts";
 import { WorkerPool } from "../server/pool.ts";
 import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
@@ -68,7 +68,7 @@ Examples:
       const dispatch = flags.dispatch ?? defaultDispatch();
       const pick = engineFor(flags, dispatch === "queue");
       await setupLogging({ logFormat: flags.logFormat as LogFormat, quiet }, ctx.logStream);
-      warnFallback(flags.engine, pick, flags);
+      warnFallback(flags.engine, pick);
       const pool = new WorkerPool({
         handler: {
           root: options.root,
@@ -94,6 +94,7 @@ Examples:
       });
       const addr = await pool.start();
       ctx.ready?.({ command: "pool", host: addr.hostname, port: addr.port });
+      warnAuth(flags);
       // --quiet drops info records, but tools still need to learn the port
       if (quiet) {
         ctx.printErr(

@@ -14,7 +14,7 @@ import { formatAddress } from "../runtime/address.ts";
 import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
 import { startHttp1 } from "../http1/server.ts";
 import { getLogger } from "@logtape/logtape";
-import { authWarning, type SiteFlags, siteOptionsFrom, withSiteFlags } from "./serve_site.ts";
+import { type SiteFlags, siteOptionsFrom, warnAuth, withSiteFlags } from "./serve_site.ts";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
 export const DRAIN_MS = 4000;
@@ -203,16 +203,12 @@ export function drained(finished: Promise<void>, signal: AbortSignal): Promise<v
   });
 }
 
-/**
- * Says in one line why `--engine epoll` runs on Deno.serve instead, and that a password on the
- * command line shows in `ps`.
- */
-export function warnFallback(choice: EngineChoice, pick: EnginePick, flags?: SiteFlags): void {
-  const logger = getLogger(["netlab", "server"]);
-  const auth = flags === undefined ? null : authWarning(flags);
-  if (auth !== null) logger.warn(auth);
+/** Says in one line why `--engine epoll` runs on Deno.serve instead. */
+export function warnFallback(choice: EngineChoice, pick: EnginePick): void {
   if (choice !== "epoll" || pick.reason === undefined) return;
-  logger.warn(`Cannot run the epoll engine: ${pick.reason}; running the deno engine`);
+  getLogger(["netlab", "server"]).warn(
+    `Cannot run the epoll engine: ${pick.reason}; running the deno engine`,
+  );
 }
 
 /** `netlab serve`. */
@@ -243,7 +239,7 @@ Examples:
         { logFormat: flags.logFormat as LogFormat, quiet: flags.quiet ?? false },
         ctx.logStream,
       );
-      warnFallback(flags.engine, pick, flags);
+      warnFallback(flags.engine, pick);
       let server: RunningServer;
       try {
         server = pick.engine === "epoll"
@@ -261,6 +257,7 @@ Examples:
         throw err;
       }
       ctx.ready?.({ command: "serve", host: server.addr.hostname, port: server.addr.port });
+      warnAuth(flags);
       // --quiet drops info records, but tools still need to learn the port
       if (flags.quiet) {
         ctx.printErr(

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Command, Option } from "@commander-js/extra-typings";
+import { getLogger } from "@logtape/logtape";
 import { fileErrorReason, NetlabError, UsageError } from "../errors.ts";
 import type { StaticOptions } from "../http/handler.ts";
 import { cacheControlError, parseHeaderFlags } from "../http/_headers.ts";
@@ -106,12 +107,13 @@ export async function siteOptionsFrom(flags: SiteFlags, root: string): Promise<S
   return out;
 }
 
-/** The warning to log once when a password was given on the command line, or null. */
-export function authWarning(flags: SiteFlags): string | null {
-  return (flags.auth?.length ?? 0) > 0
-    ? "A password given with --auth shows in the process list (ps) and shell history; " +
-      "--auth-file keeps it out of both"
-    : null;
+/** Warns once when a password was given on the command line: it shows in `ps`. */
+export function warnAuth(flags: SiteFlags): void {
+  if ((flags.auth?.length ?? 0) === 0) return;
+  getLogger(["netlab", "server"]).warn(
+    "A password given with --auth shows in the process list (ps) and shell history; " +
+      "--auth-file keeps it out of both",
+  );
 }
 
 async function spaFile(file: string, root: string): Promise<string> {

@@ -246,12 +246,10 @@ export function createStaticResponder(options: StaticOptions): Responder {
       return resolved.status === 404 ? await notFound(head) : error(400, undefined, head);
     }
     const entry = await lookup(resolved.path);
-    if (entry === null) {
-      if (spa !== null && wantsSpa(pathname, req.headers.get("accept"))) {
-        return await spaPage(req, spa.path, head);
-      }
-      return await notFound(head);
+    if (entry === null && spa !== null && wantsSpa(pathname, req.headers.get("accept"))) {
+      return await spaPage(req, spa.path, head);
     }
+    if (entry === null) return await notFound(head);
     if (entry.kind === "file") {
       if (pathname.endsWith("/")) return await notFound(head);
       if (key !== null && entry.body !== null) remember(key, entry.path);
