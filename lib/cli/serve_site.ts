@@ -15,7 +15,8 @@ import { spaPath } from "../http/_spa.ts";
 
 /** These flags as commander parses them. */
 export interface SiteFlags {
-  precompressed: boolean;
+  /** Unset: on. */
+  precompressed?: boolean;
   spa?: string | true;
   header?: string[];
   cacheControl?: string;
@@ -37,6 +38,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** Adds the site flags to `cmd`. */
 export function withSiteFlags<C extends Command>(cmd: C): C {
   cmd
+    .option("--precompressed", "send FILE.br / FILE.gz for FILE when accepted (default: on)")
     .option("--no-precompressed", "never send FILE.br / FILE.gz in place of FILE")
     .option(
       "--spa [file]",
@@ -81,7 +83,7 @@ export function isLoopback(host: string): boolean {
  * used, a runtime error (exit 1) for a file that cannot be read.
  */
 export async function siteOptionsFrom(flags: SiteFlags, root: string): Promise<SiteOptions> {
-  const out: SiteOptions = { precompressed: flags.precompressed };
+  const out: SiteOptions = { precompressed: flags.precompressed ?? true };
   const headers = parseHeaderFlags(flags.header ?? []);
   if (typeof headers === "string") throw new UsageError(headers);
   if (headers.length > 0) out.headers = headers;

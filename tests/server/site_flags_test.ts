@@ -183,3 +183,40 @@ Deno.test("netlab serve refuses bad site flags with one line and exit 2", async 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Cannot read --auth-file "\/nonexistent\/users": no such file/);
 });
+
+for (const engine of ["epoll", "deno"]) {
+  Deno.test(
+    ...needs(
+      ["curl"],
+      `netlab serve (${engine}) with --no-precompressed and --auth-insecure compresses on the fly and still asks for a password`,
+    ),
+    async () => {
+      await using site = await app();
+      await using server = await spawnNetlab([
+        "serve",
+        site.root,
+        "--engine",
+        engine,
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--no-precompressed",
+        "--auth",
+        "ann:pw-ann",
+        "--auth-insecure",
+      ]);
+      assert.match(server.stderr(), new RegExp(`\\(engine ${engine}\\)`));
+      const port = new URL(server.url).port;
+      // only loopback traffic: the server listens on every address, the test asks 127.0.0.1
+      const url = `http://127.0.0.1:${port}${HASHED}`;
+      assert.equal((await curl(url, [])).status, 401);
+      const gz = await curl(url, ["-u", "ann:pw-ann", "-H", "Accept-Encoding: gzip"]);
+      assert.equal(gz.status, 200);
+      assert.equal(gz.headers.get("content-encoding"), "gzip");
+      // the original's size in the ETag: compressed from it, not the sibling sent as it is
+      const size = (await Deno.stat(`${site.root}${HASHED}`)).size.toString(16);
+      assert.match(gz.headers.get("etag")!, new RegExp(`^"${size}-[0-9a-f]+-gzip"$`));
+    },
+  );
+}
