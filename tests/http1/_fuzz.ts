@@ -159,8 +159,10 @@ export function makeInput(rand: () => number): Input {
   // a pipeline's length is log-uniform over 2..2,000: as many below 60 as above
   const count = long ? Math.floor(2 * 1000 ** r) : r < 0.5 ? 1 : r < 0.8 ? 2 : r < 0.9 ? 3 : 4;
   const units: Unit[] = [];
+  // half the pipelines repeat one request: 2,000 synchronous 304s in a row, for one
+  const one = long && rand() < 0.5 ? [PIPELINE[Math.floor(rand() * PIPELINE.length)]!] : null;
   for (let k = 0; k < count; k++) {
-    const from = long ? PIPELINE : DRAW;
+    const from = one ?? (long ? PIPELINE : DRAW);
     units.push(UNITS[from[Math.floor(rand() * from.length)]!]!);
   }
   const mutated = rand() < 0.9;
