@@ -13,6 +13,7 @@ import { createEnv, type Http1Env } from "../../lib/http1/_env.ts";
 import type { SessionIO } from "../../lib/http1/_io.ts";
 import { Session } from "../../lib/http1/_session.ts";
 import { type Answer, checkAnswers } from "./_fuzz_answers.ts";
+import { concat } from "../http/_raw_http.ts";
 
 /** One request of the corpus and the answer it must get when sent intact. */
 interface Unit {
@@ -130,16 +131,6 @@ function mutate(rand: () => number, input: Uint8Array): Uint8Array {
     b = concat([b.subarray(0, at), piece, b.subarray(at)]);
   }
   return b;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** One generated connection: its bytes, the intact requests in front, the mutated one's index. */
