@@ -23,6 +23,8 @@ const NAME_TRANSFER_ENCODING = bytes("transfer-encoding");
 const NAME_CONNECTION = bytes("connection");
 const NAME_SERVER = bytes("server");
 const MAX_HEADER_BYTES = 64 * 1024;
+/** Where a chunk-size line is (`#lineLen` while in CHUNK_SIZE and CHUNK_DATA_END). */
+const SIZE_DIGITS = 0, AFTER_SIZE = -1, EXTENSION = -2, AFTER_CR = -3;
 /** The largest chunk size that can take one more hex digit and stay a safe integer. */
 const MAX_CHUNK_PREFIX = Math.floor(Number.MAX_SAFE_INTEGER / 16) - 1;
 
@@ -233,7 +235,11 @@ export class ResponseParser {
     }
   }
 
-  /** Chunk-size lines, the CRLF after each chunk, and trailers. */
+  /**
+   * Chunk-size lines, the CRLF after each chunk, and trailers (RFC 9112 section 7.1). A bare LF
+   * ends a line, as RFC 9112 section 2.2 lets a recipient do; anything else outside the grammar
+   * (`5 6`, a control byte in an extension or a trailer) is an error, not a guess.
+   */
   #feedChunkFraming(b: Uint8Array, start: number, end: number): number {
     let i = start;
     while (i < end) {
@@ -242,50 +248,64 @@ export class ResponseParser {
         if (c === LF) {
           if (!this.#sawSize) throw new HttpParseError("invalid chunk size");
           this.#sawSize = false;
-          if (this.#remaining === 0) {
-            this.#state = TRAILERS;
-            this.#lineLen = 0;
-          } else {
-            this.#state = CHUNK_DATA;
-          }
+          this.#lineLen = 0;
+          this.#state = this.#remaining === 0 ? TRAILERS : CHUNK_DATA;
           return i;
         }
-        if (this.#lineLen >= 0) {
-          const h = hexDigit(c);
-          if (h >= 0) {
-            // Past 2^53 the count would lose bytes and wait for a body that never ends.
-            if (this.#remaining > MAX_CHUNK_PREFIX) {
-              throw new HttpParseError("chunk size too large");
-            }
-            this.#remaining = this.#remaining * 16 + h;
-            this.#sawSize = true;
-          } else if (c === CR || c === 0x3b || c === 0x20 || c === 0x09) {
-            this.#lineLen = -1; // extension or end of the size: ignore the rest of the line
-          } else {
-            throw new HttpParseError("invalid chunk size");
-          }
-        }
+        this.#sizeLine(c);
       } else if (this.#state === CHUNK_DATA_END) {
         if (c === LF) {
           this.#state = CHUNK_SIZE;
           this.#remaining = 0;
-          this.#lineLen = 0;
+          this.#lineLen = SIZE_DIGITS;
           return i;
         }
-        if (c !== CR) throw new HttpParseError("missing CRLF after chunk data");
-      } else { // TRAILERS
+        if (c !== CR || this.#lineLen === AFTER_CR) {
+          throw new HttpParseError("missing CRLF after chunk data");
+        }
+        this.#lineLen = AFTER_CR;
+      } else { // TRAILERS: #lineLen counts the section's bytes, #sawSize marks a non-empty line
+        if (++this.#lineLen > MAX_HEADER_BYTES) throw new HttpParseError("trailers too large");
         if (c === LF) {
-          if (this.#lineLen === 0) {
+          if (!this.#sawSize) {
             this.#state = DONE;
             return i;
           }
-          this.#lineLen = 0;
+          this.#sawSize = false;
         } else if (c !== CR) {
-          this.#lineLen++;
+          if (c < 0x20 && c !== 0x09 || c === 0x7f) throw new HttpParseError("invalid trailer");
+          this.#sawSize = true;
         }
       }
     }
     return i;
+  }
+
+  /** One byte of a chunk-size line but its LF; `#lineLen` says where in the line it is. */
+  #sizeLine(c: number): void {
+    const at = this.#lineLen;
+    if (at === AFTER_CR) throw new HttpParseError("invalid chunk size line");
+    if (c === CR) this.#lineLen = AFTER_CR;
+    else if (at === SIZE_DIGITS) {
+      const h = hexDigit(c);
+      if (h >= 0) {
+        // Past 2^53 the count would lose bytes and wait for a body that never ends.
+        if (this.#remaining > MAX_CHUNK_PREFIX) {
+          throw new HttpParseError("chunk size too large");
+        }
+        this.#remaining = this.#remaining * 16 + h;
+        this.#sawSize = true;
+      } else if (!this.#sawSize) throw new HttpParseError("invalid chunk size");
+      else if (c === 0x3b) this.#lineLen = EXTENSION;
+      else if (c === 0x20 || c === 0x09) this.#lineLen = AFTER_SIZE;
+      else throw new HttpParseError("invalid chunk size");
+    } else if (at === AFTER_SIZE) {
+      // whitespace may only lead to an extension: "5 6" is not a size
+      if (c === 0x3b) this.#lineLen = EXTENSION;
+      else if (c !== 0x20 && c !== 0x09) throw new HttpParseError("invalid chunk size");
+    } else if (c < 0x20 && c !== 0x09 || c === 0x7f) {
+      throw new HttpParseError("invalid chunk extension");
+    }
   }
 }
 

@@ -67,6 +67,23 @@ export function evaluatePreconditions(
   return 200;
 }
 
+/**
+ * The entity tag a 304 carries: the 304 describes the representation the client holds (RFC 9110
+ * section 15.4.5, RFC 9111 section 4.3.4: a cache freshens the stored response whose validator it
+ * names). A client holding the identity file's tag, asking with gzip allowed, holds the identity
+ * representation: answering with the gzip variant's tag would name a response it never stored.
+ */
+export function notModifiedEtag(ifNoneMatch: string | null, v: Validators): string {
+  if (ifNoneMatch === null || v.etag === v.baseEtag) return v.etag;
+  for (const raw of ifNoneMatch.split(",")) {
+    if (opaque(raw.trim()) === v.etag) return v.etag;
+  }
+  for (const raw of ifNoneMatch.split(",")) {
+    if (opaque(raw.trim()) === v.baseEtag) return v.baseEtag;
+  }
+  return v.etag; // "*", or a 304 from If-Modified-Since
+}
+
 /** Whether a Range request may be honoured under its If-Range header (absent means yes). */
 export function ifRangeAllows(value: string | null, v: Validators): boolean {
   if (value === null) return true;

@@ -1,8 +1,9 @@
 /**
  * `Range: bytes=...` parsing (RFC 9110 section 14). A header we cannot parse is ignored, as the
  * RFC asks, so the client gets the whole file rather than an error. Overlapping and adjacent
- * ranges are merged, and a set still larger than {@link MAX_RANGES} is refused with 416 (section
- * 14.2 allows rejecting many small ranges): it never costs more than the bytes asked for.
+ * ranges are merged (the parts otherwise keep the order asked), and a set still larger than
+ * {@link MAX_RANGES} is refused with 416 (section 14.2 allows rejecting many small ranges): it
+ * never costs more than the bytes asked for.
  *
  * @module
  */
@@ -56,14 +57,20 @@ export function parseRange(header: string, size: number): RangeResult {
   return { kind: "ranges", ranges: merged };
 }
 
-/** The ranges in ascending order, overlapping and adjacent ones merged into one. */
+/**
+ * Overlapping and adjacent ranges merged into one, the parts in the order they were asked for
+ * (RFC 9110 section 15.3.7.2: a server SHOULD keep it); a merged range takes the place of the
+ * first of its members.
+ */
 function coalesce(ranges: ByteRange[]): ByteRange[] {
-  const sorted = ranges.toSorted((a, b) => a.start - b.start);
-  const out: ByteRange[] = [{ ...sorted[0]! }];
+  const sorted = ranges.map((r, at) => ({ ...r, at })).sort((a, b) => a.start - b.start);
+  const out = [sorted[0]!];
   for (const r of sorted.slice(1)) {
     const last = out[out.length - 1]!;
-    if (r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
-    else out.push({ ...r });
+    if (r.start <= last.end + 1) {
+      last.end = Math.max(last.end, r.end);
+      last.at = Math.min(last.at, r.at);
+    } else out.push(r);
   }
-  return out;
+  return out.sort((a, b) => a.at - b.at).map(({ start, end }) => ({ start, end }));
 }

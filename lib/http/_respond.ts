@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { evaluatePreconditions, ifRangeAllows, type Validators } from "./_conditional.ts";
+import {
+  evaluatePreconditions,
+  ifRangeAllows,
+  notModifiedEtag,
+  type Validators,
+} from "./_conditional.ts";
 import { type Encoding, gzipStream, pickEncoding } from "./_compress.ts";
 import { type FileEntry, fullResponse, type Variant } from "./_entry.ts";
 import { type ByteRange, parseRange } from "./_range.ts";
@@ -118,9 +123,10 @@ function respondEntry(
   if (hasPreconditions(h)) {
     const status = evaluatePreconditions(h, req.method, v);
     if (status === 304) {
-      const headers = etag === entry.etag
+      const held = notModifiedEtag(h.get("if-none-match"), v);
+      const headers = held === entry.etag
         ? entry.notModifiedHeaders
-        : { ...entry.notModifiedHeaders, etag };
+        : { ...entry.notModifiedHeaders, etag: held };
       return new Response(null, { status: 304, headers });
     }
     if (status === 412) return ctx.error(412, undefined, head);

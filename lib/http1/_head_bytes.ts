@@ -122,11 +122,32 @@ export function connectionTokens(buf: Uint8Array, s: number, e: number): number 
   return out;
 }
 
-/** Whether the last transfer coding listed is `chunked`. */
-export function endsWithChunked(buf: Uint8Array, s: number, e: number): boolean {
-  let t = e;
-  while (t > s && buf[t - 1] !== 44 && buf[t - 1] !== SP && buf[t - 1] !== HTAB) t--;
-  return nameIs(buf, t, e - t, T_CHUNKED);
+/** {@link transferCodings}: the list's last coding is `chunked`. */
+export const TE_LAST_CHUNKED = 1;
+/** {@link transferCodings}: a coding other than `chunked` is listed (or one with parameters). */
+export const TE_OTHER = 2;
+/** {@link transferCodings}: how many times `chunked` is listed, in the bits from this one up. */
+export const TE_CHUNKED_ONE = 4;
+
+/**
+ * The transfer codings of one Transfer-Encoding line (RFC 9112 section 6.1), as bits: the list's
+ * last coding is `chunked` ({@link TE_LAST_CHUNKED}), another coding is listed ({@link TE_OTHER}),
+ * and `chunked`'s count times {@link TE_CHUNKED_ONE}. An empty line sets no bit.
+ */
+export function transferCodings(buf: Uint8Array, s: number, e: number): number {
+  let out = 0;
+  let i = s;
+  while (i < e) {
+    while (i < e && (buf[i] === SP || buf[i] === HTAB || buf[i] === 44)) i++;
+    const t = i;
+    while (i < e && buf[i] !== 44) i++;
+    let end = i;
+    while (end > t && (buf[end - 1] === SP || buf[end - 1] === HTAB)) end--;
+    if (end === t) continue;
+    if (nameIs(buf, t, end - t, T_CHUNKED)) out = (out | TE_LAST_CHUNKED) + TE_CHUNKED_ONE;
+    else out = (out | TE_OTHER) & ~TE_LAST_CHUNKED;
+  }
+  return out;
 }
 
 /** 1*DIGIT, at most 15 of them (below 2^53); -1 for anything else, lists included. */

@@ -16,7 +16,6 @@ const {
   connectionTokens,
   contentLength,
   CR,
-  endsWithChunked,
   EXPECT_CONTINUE,
   FIELD,
   HTAB,
@@ -35,6 +34,10 @@ const {
   SP,
   TARGET,
   TCHAR,
+  TE_CHUNKED_ONE,
+  TE_LAST_CHUNKED,
+  TE_OTHER,
+  transferCodings,
   validAuthority,
 } = bytes;
 
@@ -85,7 +88,7 @@ export class RequestParser {
    * Parses the head at `buf[start..end)`.
    *
    * @returns the head's length in bytes, {@link INCOMPLETE}, or minus the status to answer
-   *   (-400, -414, -431, -505, -417) after which the connection closes
+   *   (-400, -414, -431, -501, -505, -417) after which the connection closes
    */
   parse(buf: Uint8Array, start: number, end: number): number {
     let p = start;
@@ -109,6 +112,7 @@ export class RequestParser {
     let line = sectionStart;
     let hosts = 0;
     let te = false;
+    let teChunked = 0, teOther = false;
     let closeToken = false, keepAliveToken = false;
     while (true) {
       if (line - sectionStart > MAX_HEADER_BYTES) return -431;
@@ -174,7 +178,13 @@ export class RequestParser {
         case 17:
           if (nameIs(buf, line, nameLen, N_TRANSFER_ENCODING)) {
             te = true;
-            this.chunked = endsWithChunked(buf, valueStart, valueEnd);
+            const t = transferCodings(buf, valueStart, valueEnd);
+            // the lines make one list: counts add up, the last line with codings ends it
+            if (t !== 0) {
+              teChunked += Math.floor(t / TE_CHUNKED_ONE);
+              teOther ||= (t & TE_OTHER) !== 0;
+              this.chunked = (t & TE_LAST_CHUNKED) !== 0;
+            }
           }
           break;
         case 6:
@@ -205,8 +215,12 @@ export class RequestParser {
       line = i + 2;
     }
     if (te) {
-      // RFC 9112 section 6.1: framing is faulty with TE on 1.0, with CL, or not ending in chunked
-      if (this.minor === 0 || this.contentLength >= 0 || !this.chunked) return -400;
+      // RFC 9112 section 6.1: framing is faulty with TE on 1.0, with CL, not ending in chunked, or
+      // chunked twice; another coding is one this server does not implement (6.1: 501)
+      if (this.minor === 0 || this.contentLength >= 0 || !this.chunked || teChunked > 1) {
+        return -400;
+      }
+      if (teOther) return -501;
     }
     if (this.minor === 1 && hosts === 0) return -400;
     this.absolute = this.#absoluteHost !== null;

@@ -138,3 +138,27 @@ Deno.test("ResponseParser rejects a chunk size or Content-Length too large to co
     HttpParseError,
   );
 });
+
+Deno.test("ResponseParser refuses chunk framing outside the grammar", () => {
+  const head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (
+    const bad of [
+      "5 6\r\nhello\r\n0\r\n\r\n",
+      "5\t6\r\nhello\r\n0\r\n\r\n",
+      "5;a\0\r\nhello\r\n0\r\n\r\n",
+      "5\r\r\nhello\r\n0\r\n\r\n",
+      "5\rx\nhello\r\n0\r\n\r\n",
+      "5\r\nhello\r\r\n0\r\n\r\n",
+      "5\r\nhelloX\r\n0\r\n\r\n",
+      "0\r\nX: a\0b\r\n\r\n",
+      `0\r\nX: ${"a".repeat(70_000)}\r\n\r\n`,
+    ]
+  ) assert.throws(() => parse(head + bad), HttpParseError, JSON.stringify(bad));
+  // what the grammar allows, and a bare LF as a line's end (RFC 9112 section 2.2)
+  for (const good of ["5 ;a=b\r\nhello\r\n0\r\n\r\n", "5\nhello\n0\nX: y\n\n"]) {
+    const { p, consumed, total } = parse(head + good + "NEXT");
+    assert.ok(p.done, JSON.stringify(good));
+    assert.equal(p.bodyBytes, 5);
+    assert.equal(consumed, total - 4);
+  }
+});

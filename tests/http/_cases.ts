@@ -252,6 +252,15 @@ export const SUITES: Suite[] = [
         body: PROSE,
       },
       {
+        // RFC 9110 section 15.4.5, RFC 9111 section 4.3.4: the 304 names what the client holds
+        name: "answers If-None-Match with the identity ETag, gzip allowed, with that ETag",
+        request: { path: "/prose.txt", headers: { "accept-encoding": "gzip" } },
+        withEtagOf: "/prose.txt",
+        status: 304,
+        headers: { etag: /^"[0-9a-f]+-[0-9a-f]+"$/, vary: /accept-encoding/i },
+        body: "",
+      },
+      {
         name: "lets the higher q-value pick gzip over brotli",
         request: { path: "/prose.txt", headers: { "accept-encoding": "br;q=0.1, gzip;q=1" } },
         status: 200,

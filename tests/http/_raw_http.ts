@@ -24,7 +24,8 @@ export interface RawReply {
   body: Uint8Array;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The parts, one after the other, in one new array. */
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { evaluatePreconditions, ifRangeAllows } from "../../lib/http/_conditional.ts";
+import {
+  evaluatePreconditions,
+  ifRangeAllows,
+  notModifiedEtag,
+} from "../../lib/http/_conditional.ts";
 import { makeSite, request } from "./_fixture.ts";
 
 const V = { etag: '"a-1"', baseEtag: '"a-1"', mtimeSec: 1_700_000_000 };
@@ -89,4 +93,14 @@ Deno.test("createStaticHandler() honours If-Range only when the validator matche
   const miss = await request(handler, "/hello.txt", { range: "bytes=0-4", "if-range": '"old"' });
   assert.equal(miss.status, 200);
   assert.equal(await miss.text(), "hello world\n");
+});
+
+Deno.test("notModifiedEtag() names the representation the client holds", () => {
+  const v = { etag: '"a-1-gzip"', baseEtag: '"a-1"', mtimeSec: 0 };
+  assert.equal(notModifiedEtag('"a-1"', v), '"a-1"');
+  assert.equal(notModifiedEtag('W/"a-1"', v), '"a-1"');
+  assert.equal(notModifiedEtag('"x", "a-1-gzip"', v), '"a-1-gzip"');
+  assert.equal(notModifiedEtag('"a-1", "a-1-gzip"', v), '"a-1-gzip"', "the selected one first");
+  assert.equal(notModifiedEtag("*", v), '"a-1-gzip"');
+  assert.equal(notModifiedEtag(null, v), '"a-1-gzip"');
 });

@@ -17,14 +17,23 @@ Deno.test("parseRange() reads single, open and suffix ranges", () => {
   });
 });
 
-Deno.test("parseRange() merges overlapping and adjacent ranges, in ascending order", () => {
+Deno.test("parseRange() merges overlapping and adjacent ranges, the rest in the order asked", () => {
   const one = (start: number, end: number) => ({ kind: "ranges", ranges: [{ start, end }] });
   assert.deepEqual(parseRange("bytes=0-9,0-9", 10), one(0, 9));
   assert.deepEqual(parseRange(`bytes=${Array(20).fill("0-").join(",")}`, 100), one(0, 99));
   assert.deepEqual(parseRange("bytes=0-4,5-9", 10), one(0, 9));
+  // RFC 9110 section 15.3.7.2: the parts SHOULD come in the order asked
   assert.deepEqual(parseRange("bytes=6-8,0-2,1-3", 10), {
     kind: "ranges",
-    ranges: [{ start: 0, end: 3 }, { start: 6, end: 8 }],
+    ranges: [{ start: 6, end: 8 }, { start: 0, end: 3 }],
+  });
+  assert.deepEqual(parseRange("bytes=50-59,0-9,20-29,5-14", 100), {
+    kind: "ranges",
+    ranges: [{ start: 50, end: 59 }, { start: 0, end: 14 }, { start: 20, end: 29 }],
+  });
+  assert.deepEqual(parseRange("bytes=-10,0-0", 100), {
+    kind: "ranges",
+    ranges: [{ start: 90, end: 99 }, { start: 0, end: 0 }],
   });
 });
 

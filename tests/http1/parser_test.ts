@@ -113,8 +113,24 @@ Deno.test("RequestParser.parse() refuses malformed fields", () => {
 Deno.test("RequestParser.parse() checks body framing", () => {
   const [, p] = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n");
   assert.equal(p.contentLength, 12);
-  const [, q] = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n");
+  const [, q] = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:  , Chunked ,\r\n\r\n");
   assert.equal(q.chunked, true);
+  // RFC 9112 section 6.1: chunked last and once; a coding this server does not implement is 501
+  const te = (...lines: string[]) =>
+    status(
+      `POST / HTTP/1.1\r\nHost: a\r\n${
+        lines.map((l) => `Transfer-Encoding: ${l}\r\n`).join("")
+      }\r\n`,
+    );
+  assert.equal(te("chunked", ""), 200);
+  assert.equal(te("gzip, chunked"), 501);
+  assert.equal(te("identity, chunked"), 501);
+  assert.equal(te("gzip", "chunked"), 501, "the lines make one list");
+  assert.equal(te("chunked", "gzip"), 400, "chunked not last");
+  assert.equal(te("chunked, chunked"), 400, "chunked twice");
+  assert.equal(te("chunked", "chunked"), 400, "chunked twice, on two lines");
+  assert.equal(te("chunked;q=1"), 400);
+  assert.equal(te("xchunked"), 400);
   const cl = "Content-Length";
   assert.equal(status(`POST / HTTP/1.1\r\nHost: a\r\n${cl}: 1\r\n${cl}: 1\r\n\r\n`), 200);
   assert.equal(status(`POST / HTTP/1.1\r\nHost: a\r\n${cl}: 1\r\n${cl}: 2\r\n\r\n`), 400);
