@@ -22,7 +22,7 @@ import { DEFAULT_THREADS } from "../bench/options.ts";
 import { type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
 import { renderReport } from "./bench_report.ts";
 import { insecureChild, runInsecure } from "./bench_insecure.ts";
-import { checkWritable, readBody, readCaCert, writeReport } from "./bench_files.ts";
+import { checkWritable, readBody, readCaCert, writeReport, writeRunReport } from "./bench_files.ts";
 
 export { renderReport };
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
@@ -160,8 +160,13 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       if (shard !== null) cells = shard.annotate(cells);
       const outcomes = checkAssertions(plan.assertions, cells);
       const text = render(plan, cells) + (plan.format === "ab" ? renderAssertions(outcomes) : "");
+      const runs = cells.flatMap((c) => c.runs);
+      const requests = runs.reduce((n, r) => n + r.complete + r.failed, 0);
+      const allFailed = runs.every((r) => r.complete === 0) && requests > 0;
+      const cut = ctx.signal.aborted ? "interrupted" : allFailed ? "failed" : null;
       if (plan.out === null) ctx.print(text);
-      else await writeReport(plan.out, text);
+      else {await writeRunReport(plan.out, text, cut, (line) =>
+          ctx.printErr(`netlab bench: ${line}\n`));}
       if (plan.format !== "ab" && outcomes.length > 0) ctx.printErr(renderAssertions(outcomes));
       const saturated = cells.filter((c) => c.client.saturated);
       if (saturated.length > 0) {
@@ -174,9 +179,10 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
           }\n`,
         );
       }
-      const runs = cells.flatMap((c) => c.runs);
-      const requests = runs.reduce((n, r) => n + r.complete + r.failed, 0);
-      if (runs.every((r) => r.complete === 0) && requests > 0) {
+      if (ctx.signal.aborted) {
+        // a run cut short exits as shells expect (130 for Ctrl-C, 143 for SIGTERM)
+        ctx.setExitCode(ctx.interruptExitCode());
+      } else if (allFailed) {
         const causes = [...new Set(runs.flatMap((r) => Object.keys(r.errors)))].join(", ");
         ctx.printErr(`netlab bench: every request failed (${causes})\n`);
         ctx.setExitCode(1);
