@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { warnUnreadableRoot } from "./root_access.ts";
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg, portArg } from "./args.ts";
 import type { CliContext } from "./context.ts";
@@ -234,6 +235,7 @@ Examples:
         ctx.logStream,
       );
       warnFallback(flags.engine, pick);
+      await warnUnreadableRoot(options.root);
       let server: RunningServer;
       try {
         server = pick.engine === "epoll"
