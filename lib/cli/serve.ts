@@ -260,6 +260,7 @@ Examples:
         );
       }
       await drained(server.finished, ctx.signal);
+      await server.close?.(); // past the drain: what is still sent is cut, and logged as such
     });
   return cmd as unknown as Command;
 }

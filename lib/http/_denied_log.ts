@@ -39,9 +39,13 @@ export class DeniedLog {
     if (this.#causes.size >= MAX_CAUSES) this.#causes.delete(this.#causes.keys().next().value!);
     this.#causes.set(key, { at: now, held: 0 });
     const more = held > 0 ? `; ${held} more like it since the last such line` : "";
-    this.#logger.warn(
-      `403 for ${method} ${encodeURI(target)}: cannot read "${path}" (${cause})${more}`,
-      { method, path, cause, held },
-    );
+    const line = `403 for ${method} ${encodeURI(target)}: cannot read "${path}" (${cause})${more}`;
+    // braces in a path are text, not LogTape placeholders
+    this.#logger.warn(line.replaceAll("{", "{{").replaceAll("}", "}}"), {
+      method,
+      path,
+      cause,
+      held,
+    });
   }
 }
