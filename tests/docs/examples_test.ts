@@ -48,10 +48,15 @@ async function workspace(): Promise<{ dir: string; env: Record<string, string> }
   return { dir, env: { PATH: `${join(dir, "bin")}:${Deno.env.get("PATH")}`, NO_COLOR: "1" } };
 }
 
-/** Runs `command` in bash; fails the test unless it exits 0 within the time limit. */
-async function runCommand(command: string, cwd: string, env: Record<string, string>) {
-  const child = new Deno.Command("bash", {
-    args: ["-o", "pipefail", "-c", command],
+/** Runs `cmd args...` in `cwd`; fails the test unless it exits 0 within the time limit. */
+async function mustSucceed(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const child = new Deno.Command(cmd, {
+    args,
     cwd,
     env,
     stdin: "null",
@@ -61,7 +66,7 @@ async function runCommand(command: string, cwd: string, env: Record<string, stri
   const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
   const out = await child.output().finally(() => clearTimeout(timer));
   const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, `\`${command}\` exited ${out.code}:\n${text.slice(-2000)}`);
+  assert.equal(out.code, 0, `\`${args.at(-1)}\` exited ${out.code}:\n${text.slice(-2000)}`);
 }
 
 interface Background {
@@ -127,7 +132,8 @@ async function runShell(block: Block): Promise<void> {
       } else if (/^[A-Za-z_]\w*=/.test(command)) {
         assignments.push(command);
       } else {
-        await runCommand([...assignments, command].join("\n"), dir, env);
+        const script = [...assignments, command].join("\n");
+        await mustSucceed("bash", ["-o", "pipefail", "-c", script], dir, env);
       }
     }
   } finally {
@@ -158,16 +164,7 @@ async function runTs(block: Block): Promise<void> {
       JSON.stringify({ links: [ROOT], imports: { "@netlab/netlab": "jsr:@netlab/netlab@^0.1.0" } }),
     );
     await Deno.writeTextFile(join(dir, "app.ts"), block.text);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...denoRunFlags(block.before), "app.ts"],
-      cwd: dir,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
-    const out = await child.output().finally(() => clearTimeout(timer));
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    await mustSucceed(Deno.execPath(), ["run", ...denoRunFlags(block.before), "app.ts"], dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
