@@ -13,6 +13,7 @@ import { isPoolWorkerScope, runPoolWorker } from "./lib/server/pool_worker.ts";
 import { isBenchWorkerScope, runBenchWorker } from "./lib/bench/bench_worker.ts";
 import { VERSION } from "./lib/version.ts";
 import { formatReadyLine, readyLineWanted } from "./lib/runtime/ready.ts";
+import { nearestCommand } from "./lib/cli/suggest.ts";
 
 // Pool and bench workers are started from this very module (so bundles and compiled binaries need
 // no second entry point): inside one, run the worker loop instead of the CLI. The CLI itself
@@ -216,6 +217,11 @@ export async function main(args: string[]): Promise<number> {
  * `Invalid --port "x": expected ...`, the same for every flag of every command.
  */
 function commanderLine(message: string): string {
+  const unknown = /^error: unknown command '([^']*)'/.exec(message);
+  if (unknown !== null) {
+    const near = nearestCommand(unknown[1]!, COMMANDS);
+    return `unknown command '${unknown[1]}'${near === null ? "" : `\n(Did you mean ${near}?)`}`;
+  }
   const m = /^error: option '(?:-\w, )?(--[\w-]+)[^']*' argument '(.*)' is invalid\.\s*(.*)$/s
     .exec(message);
   if (m === null) return message.replace(/^error: /, "");

@@ -16,16 +16,23 @@ import type { BenchCell } from "../bench/cell.ts";
 import { checkAssertions, renderAssertions } from "../bench/assertions.ts";
 import { benchCompareCommand } from "./bench_compare.ts";
 import { benchMergeCommand } from "./bench_merge.ts";
-import { DEFAULT_IMAGE, emitBenchJob, passedOnArgs, shardPlan } from "./bench_shards.ts";
+import {
+  DEFAULT_IMAGE,
+  emitBenchJob,
+  passedOnArgs,
+  podUrlWarnings,
+  shardPlan,
+} from "./bench_shards.ts";
 import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
 import { DEFAULT_THREADS } from "../bench/options.ts";
 import { type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
 import { renderReport } from "./bench_report.ts";
 import { insecureChild, runInsecure } from "./bench_insecure.ts";
-import { checkWritable, readBody, readCaCert, writeReport } from "./bench_files.ts";
+import { checkWritable, readBody, readCaCert, writeReport, writeRunReport } from "./bench_files.ts";
 
 export { renderReport };
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
+import { counted } from "../runtime/text.ts";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -126,7 +133,7 @@ Examples:
   netlab bench -k -n 20000 -c 50 --repeat 5 --warmup 1000 --format json --out new.json URL
   netlab bench -n 5000 -c 10 --assert 'p99<20ms' --assert 'errors<1%' URL
   netlab bench compare base.json new.json --fail-on-regression 5
-  netlab bench -n 30000 -c 30 --shard 0/3 --start-at 2026-12-02T09:00:00Z --format json URL
+  netlab bench -n 30000 -c 30 --shard 0/3 --start-at "$(date -u -d '+2 min' +%FT%TZ)" --format json URL
   netlab bench merge shard-0.json shard-1.json shard-2.json
   netlab bench --emit k8s-job --shards 3 --image REGISTRY/netlab:${VERSION} -n 30000 -c 30 URL
 
@@ -137,6 +144,7 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       let plan = resolveBenchFlags(flags, urls);
       if (flags.emit !== undefined) {
         const job = emitBenchJob(plan, flags, passedOnArgs(command, urls));
+        for (const w of podUrlWarnings(plan.urls)) ctx.printErr(`netlab bench: ${w}\n`);
         if (plan.out === null) ctx.print(job);
         else await writeReport(plan.out, job);
         return;
@@ -160,8 +168,13 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       if (shard !== null) cells = shard.annotate(cells);
       const outcomes = checkAssertions(plan.assertions, cells);
       const text = render(plan, cells) + (plan.format === "ab" ? renderAssertions(outcomes) : "");
+      const runs = cells.flatMap((c) => c.runs);
+      const requests = runs.reduce((n, r) => n + r.complete + r.failed, 0);
+      const allFailed = runs.every((r) => r.complete === 0) && requests > 0;
+      const cut = ctx.signal.aborted ? "interrupted" : allFailed ? "failed" : null;
       if (plan.out === null) ctx.print(text);
-      else await writeReport(plan.out, text);
+      else {await writeRunReport(plan.out, text, cut, (line) =>
+          ctx.printErr(`netlab bench: ${line}\n`));}
       if (plan.format !== "ab" && outcomes.length > 0) ctx.printErr(renderAssertions(outcomes));
       const saturated = cells.filter((c) => c.client.saturated);
       if (saturated.length > 0) {
@@ -169,14 +182,17 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
         ctx.printErr(
           `netlab bench: the load generator was the bottleneck: its threads were ${
             c.client.cpuPercent.toFixed(0)
-          }% busy (${saturated.length} of ${cells.length} cells), so the figures measure the client; ${
+          }% busy (${saturated.length} of ${
+            counted(cells.length, "cell")
+          }), so the figures measure the client; ${
             c.engine === "raw" ? "use --threads" : "use --engine raw or --threads"
           }\n`,
         );
       }
-      const runs = cells.flatMap((c) => c.runs);
-      const requests = runs.reduce((n, r) => n + r.complete + r.failed, 0);
-      if (runs.every((r) => r.complete === 0) && requests > 0) {
+      if (ctx.signal.aborted) {
+        // a run cut short exits as shells expect (130 for Ctrl-C, 143 for SIGTERM)
+        ctx.setExitCode(ctx.interruptExitCode());
+      } else if (allFailed) {
         const causes = [...new Set(runs.flatMap((r) => Object.keys(r.errors)))].join(", ");
         ctx.printErr(`netlab bench: every request failed (${causes})\n`);
         ctx.setExitCode(1);

@@ -65,8 +65,53 @@ export async function writeReport(path: string, text: string): Promise<void> {
   }
 }
 
+/**
+ * Where the report of a run that did not complete goes instead of --out FILE, so FILE keeps the
+ * last complete run's report: `result.json` becomes `result.interrupted.json` or
+ * `result.failed.json`.
+ */
+export function incompletePath(path: string, why: "interrupted" | "failed"): string {
+  const slash = path.lastIndexOf("/");
+  const dot = path.lastIndexOf(".");
+  return dot > slash + 1 ? `${path.slice(0, dot)}.${why}${path.slice(dot)}` : `${path}.${why}`;
+}
+
+/**
+ * Writes a run's report to --out FILE; the report of a run cut short or in which every request
+ * failed goes to {@link incompletePath} instead, leaving FILE as it was, and `say` tells where.
+ */
+export async function writeRunReport(
+  path: string,
+  text: string,
+  cut: "interrupted" | "failed" | null,
+  say: (line: string) => void,
+): Promise<void> {
+  if (cut === null) return await writeReport(path, text);
+  const other = incompletePath(path, cut);
+  await writeReport(other, text);
+  const run = cut === "interrupted" ? "the run was interrupted" : "every request failed";
+  say(`${run}: wrote its report to "${other}" and left "${path}" as it was`);
+}
+
 function reportError(path: string, err: unknown): unknown {
-  const why = fileErrorReason(err, "no such directory");
+  const why = err instanceof Deno.errors.NotFound
+    ? missingReason(path)
+    : fileErrorReason(err, "no such directory");
   if (why === null) return err;
   return new NetlabError(`Cannot write report to "${path}": ${why}`, { cause: err });
+}
+
+/**
+ * Why creating `path` found nothing: its folder is missing, or is there but takes no new files
+ * (`/proc`, `/sys`), which open(2) also reports as ENOENT.
+ */
+function missingReason(path: string): string {
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  try {
+    if (!Deno.statSync(dir).isDirectory) return `"${dir}" is not a directory`;
+  } catch {
+    return `no such directory "${dir}"`;
+  }
+  return `"${dir}" does not take new files (its file system refused to create one)`;
 }

@@ -135,3 +135,18 @@ export function emitBenchJob(
     deadlineSeconds,
   });
 }
+
+/**
+ * Warnings for URLs a Job's pods cannot mean: a loopback address (127.0.0.0/8, ::1, localhost)
+ * inside a pod is the pod itself, not the machine the command was typed on.
+ */
+export function podUrlWarnings(urls: readonly string[]): string[] {
+  return urls.filter((url) => {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    return host === "localhost" || host.endsWith(".localhost") || host === "::1" ||
+      /^127\./.test(host);
+  }).map((url) =>
+    `warning: ${url} is a loopback address: inside a pod it is the pod itself, not this ` +
+    "machine; give the server's address as the pods reach it (a Service name or its IP)"
+  );
+}

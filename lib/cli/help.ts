@@ -10,7 +10,8 @@ import type { Command, Help, Option } from "@commander-js/extra-typings";
 export const HELP_EPILOGUE = `
 Output: reports and generated files go to stdout; logs, progress and errors to stderr.
 Exit status: 0 success, 1 runtime error (e.g. a port in use, every request failed), 2 usage
-error (a bad flag or value), 130/143 stopped by SIGINT/SIGTERM, 141 stdout closed.`;
+error (a bad flag or value), 141 stdout closed. On SIGINT/SIGTERM the servers (serve, pool,
+balance) drain and exit 0; a run cut short (bench, lab) exits 130 (SIGINT) or 143 (SIGTERM).`;
 
 /** `(default: 8000)`, `(one of: text, json; default: text)`; nothing for a boolean or empty list. */
 export function optionExtras(option: Option): string {

@@ -7,6 +7,7 @@ import { type LogFormat, setupLogging } from "./logging.ts";
 import { parseAnchors } from "../lab/_anchors.ts";
 import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
+import { counted } from "../runtime/text.ts";
 
 /**
  * {@linkcode integerArg} for values parsed outside commander (a list's items), so its error names
@@ -270,12 +271,16 @@ stops with an error naming its flag.`,
         const runs = result.cells.reduce((n, c) => n + c.runs.length, 0);
         if (ctx.signal.aborted) {
           ctx.printErr(
-            `netlab lab: interrupted; every server was stopped; the report holds the ${runs} runs that finished\n`,
+            `netlab lab: interrupted; every server was stopped; the report holds the ${
+              counted(runs, "run")
+            } that finished\n`,
           );
           ctx.setExitCode(ctx.interruptExitCode());
         } else {
           ctx.printErr(
-            `netlab lab: ${result.interrupted}; the report holds the ${runs} runs that finished\n`,
+            `netlab lab: ${result.interrupted}; the report holds the ${
+              counted(runs, "run")
+            } that finished\n`,
           );
           ctx.setExitCode(1);
         }
@@ -284,7 +289,9 @@ stops with an error naming its flag.`,
       const empty = result.cells.filter((c) => c.summary.complete === 0).length;
       if (empty > 0) {
         ctx.printErr(
-          `netlab lab: every request failed in ${empty} of ${result.cells.length} cells\n`,
+          `netlab lab: every request failed in ${empty} of ${
+            counted(result.cells.length, "cell")
+          }\n`,
         );
         ctx.setExitCode(1);
       }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { warnUnreadableRoot } from "./root_access.ts";
 import { Command, Option } from "@commander-js/extra-typings";
 import { integerArg } from "./args.ts";
 import type { CliContext } from "./context.ts";
@@ -69,6 +70,7 @@ Examples:
       const pick = engineFor(flags, dispatch === "queue");
       await setupLogging({ logFormat: flags.logFormat as LogFormat, quiet }, ctx.logStream);
       warnFallback(flags.engine, pick);
+      await warnUnreadableRoot(options.root);
       const pool = new WorkerPool({
         handler: {
           root: options.root,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { warnUnreadableRoot } from "./root_access.ts";
 import { Command, Option } from "@commander-js/extra-typings";
 import { durationArg, portArg } from "./args.ts";
 import type { CliContext } from "./context.ts";
@@ -240,6 +241,7 @@ Examples:
         ctx.logStream,
       );
       warnFallback(flags.engine, pick);
+      await warnUnreadableRoot(options.root);
       let server: RunningServer;
       try {
         server = pick.engine === "epoll"
@@ -265,6 +267,7 @@ Examples:
         );
       }
       await drained(server.finished, ctx.signal);
+      await server.close?.(); // past the drain: what is still sent is cut, and logged as such
     });
   return cmd as unknown as Command;
 }

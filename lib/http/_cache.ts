@@ -53,6 +53,22 @@ const MISSING = new Set([
   "EINVAL",
 ]);
 
+/**
+ * True when the file or a folder on its way may not be read by this process (EACCES, EPERM): the
+ * answer is 403, as nginx gives, not 404.
+ */
+export function isDenied(err: unknown): boolean {
+  if (err instanceof Deno.errors.PermissionDenied) return true;
+  const code = (err as { code?: unknown })?.code;
+  return code === "EACCES" || code === "EPERM";
+}
+
+/** A path the server may not read: answered 403. Never cached, so a chmod shows at once. */
+export interface DeniedEntry {
+  kind: "denied";
+  path: string;
+}
+
 /** True for the errors that mean "there is nothing servable there". */
 export function isMissing(err: unknown): boolean {
   if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return true;
@@ -65,7 +81,7 @@ export function isMissing(err: unknown): boolean {
 export class FileCache {
   #opts: CacheOptions;
   #entries = new Map<string, Entry>();
-  #pending = new Map<string, Promise<Entry | null>>();
+  #pending = new Map<string, Promise<Entry | DeniedEntry | null>>();
   #bytes = 0;
   #realRoot: Promise<string> | null = null;
 
@@ -74,7 +90,7 @@ export class FileCache {
   }
 
   /** The entry for `path`, or null when nothing servable is there. */
-  lookup(path: string, now: number): Promise<Entry | null> | Entry {
+  lookup(path: string, now: number): Promise<Entry | DeniedEntry | null> | Entry {
     const hit = this.#entries.get(path);
     if (hit !== undefined && now - hit.checkedAt < this.#opts.revalidateMs) return hit;
     let pending = this.#pending.get(path);
@@ -175,7 +191,11 @@ export class FileCache {
     return this.#realRoot;
   }
 
-  async #load(path: string, hit: Entry | undefined, now: number): Promise<Entry | null> {
+  async #load(
+    path: string,
+    hit: Entry | undefined,
+    now: number,
+  ): Promise<Entry | DeniedEntry | null> {
     let info: Deno.FileInfo;
     let real: string;
     try {
@@ -184,7 +204,7 @@ export class FileCache {
     } catch (err) {
       if (!isMissing(err)) throw err;
       this.#drop(path);
-      return null;
+      return isDenied(err) ? { kind: "denied", path } : null;
     }
     if (!isInside(await this.realRoot(), real)) {
       this.#drop(path);
@@ -209,14 +229,14 @@ export class FileCache {
       return hit;
     }
     let body: Uint8Array<ArrayBuffer> | null = null;
-    if (info.size <= this.#opts.maxFileBytes) {
-      try {
-        body = await Deno.readFile(path);
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-        this.#drop(path);
-        return null;
-      }
+    try {
+      // a streamed file is opened on each request: try once here, so one it may not read is a 403
+      if (info.size <= this.#opts.maxFileBytes) body = await Deno.readFile(path);
+      else (await Deno.open(path)).close();
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      this.#drop(path);
+      return isDenied(err) ? { kind: "denied", path } : null;
     }
     const has = siblings.length > 0;
     const common = this.#common(path, has);

@@ -10,6 +10,8 @@ import { VERSION } from "../version.ts";
 import { FileCache } from "./_cache.ts";
 import type { Compressor } from "./compressor.ts";
 import type { Entry } from "./_entry.ts";
+import type { DeniedEntry } from "./_cache.ts";
+import { DeniedLog } from "./_denied_log.ts";
 import { listingResponse } from "./_listing.ts";
 import { targetStart } from "./_host.ts";
 import { resolvePath } from "./_path.ts";
@@ -99,6 +101,7 @@ const KNOWN_METHODS = new Set(["POST", "PUT", "DELETE", "CONNECT", "TRACE", "PAT
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
+  403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
   412: "Precondition Failed",
@@ -181,7 +184,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
       },
     });
   };
-  const lookup = async (path: string): Promise<Entry | null> => {
+  const lookup = async (path: string): Promise<Entry | DeniedEntry | null> => {
     const e = cache.lookup(path, clock());
     return e instanceof Promise ? await e : e;
   };
@@ -197,6 +200,13 @@ export function createStaticResponder(options: StaticOptions): Responder {
         "content-length": String(page.size),
       },
     });
+  };
+
+  // a file or folder the server may not read: 403, and why in the log (at most once a second)
+  const denied = new DeniedLog(logger, clock);
+  const forbidden = (req: Request, pathname: string, path: string, head: boolean): Response => {
+    denied.note(req.method, pathname, path, "permission denied");
+    return error(403, undefined, head);
   };
 
   const ctx: RespondContext = { cache, error, notFound };
@@ -250,6 +260,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
       return await spaPage(req, spa.path, head);
     }
     if (entry === null) return await notFound(head);
+    if (entry.kind === "denied") return forbidden(req, pathname, entry.path, head);
     if (entry.kind === "file") {
       if (pathname.endsWith("/")) return await notFound(head);
       if (key !== null && entry.body !== null) remember(key, entry.path);
@@ -266,6 +277,7 @@ export function createStaticResponder(options: StaticOptions): Responder {
       });
     }
     const index = await lookup(`${resolved.path}/index.html`);
+    if (index?.kind === "denied") return forbidden(req, pathname, index.path, head);
     if (index?.kind === "file") {
       if (key !== null && index.body !== null) remember(key, index.path);
       return await respondWithFile(req, index, ctx);

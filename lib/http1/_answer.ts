@@ -55,6 +55,7 @@ export async function answer(
 }
 
 async function respond(s: Session, env: Http1Env, req: Request, asked: Asked): Promise<void> {
+  const t0 = performance.now();
   let res: Response;
   try {
     const r = env.respond(req, s);
@@ -64,11 +65,14 @@ async function respond(s: Session, env: Http1Env, req: Request, asked: Asked): P
   }
   if (s.closed) {
     void res.body?.cancel();
+    env.onAnswered?.(s, req, res.status, 0, t0);
     return;
   }
   const { head, minor, keepAlive } = asked;
   const h = serializeHead(res, { head, minor, keepAlive, date: env.date.text });
   const headBytes = new TextEncoder().encode(h.text);
+  // where this answer's body begins on the connection: the access log counts what left after it
+  const bodyStart = s.queuedBytes + headBytes.length;
   // a large file's bytes go from the page cache to the socket with sendfile(2), if the engine can
   const file = h.framing === "length" && h.length > WHOLE_BODY && res instanceof FileResponse &&
       res.file.length === h.length
@@ -85,12 +89,13 @@ async function respond(s: Session, env: Http1Env, req: Request, asked: Asked): P
       rememberNotModified(env, req, res);
     } else if (h.framing === "length" && h.length <= WHOLE_BODY) {
       const body = await res.bytes();
-      if (s.closed) return;
       const all = new Uint8Array(headBytes.length + body.length);
       all.set(headBytes);
       all.set(body, headBytes.length);
-      s.write(all, all.length, env.now);
-      if (env.fast !== null && req.method === "GET" && replayable(res) && plain(req)) {
+      if (
+        s.write(all, all.length, env.now) && env.fast !== null && req.method === "GET" &&
+        replayable(res) && plain(req)
+      ) {
         env.fast.rememberOk(
           keyOf(req),
           res,
@@ -104,11 +109,29 @@ async function respond(s: Session, env: Http1Env, req: Request, asked: Asked): P
     }
   } catch (err) {
     env.onStreamError?.(err);
-    return s.close();
+    s.close();
   }
+  if (env.onAnswered !== null) await logSent(s, env, req, res.status, bodyStart, t0);
   if (s.closed) return;
   if (!h.keepAlive || asked.form === 1 || s.draining) return s.closeWhenSent();
   s.answered();
+}
+
+/**
+ * Once the answer's bytes have left (or the connection closed), tells the access log how many of
+ * its body's bytes the kernel took: a download cut short is logged with what was sent.
+ */
+async function logSent(
+  s: Session,
+  env: Http1Env,
+  req: Request,
+  status: number,
+  bodyStart: number,
+  t0: number,
+): Promise<void> {
+  const wait = s.whenSent();
+  if (wait !== null) await wait;
+  env.onAnswered!(s, req, status, Math.max(0, s.sentBytes - bodyStart), t0);
 }
 
 /** Answers a request the parser (or the engine) refused with the engine's own error, then closes. */

@@ -6,7 +6,7 @@
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import type { Responder } from "../http/handler.ts";
-import { logAccess } from "../server/access_log.ts";
+import { elapsedMs, logAccess } from "../server/access_log.ts";
 import { VERSION } from "../version.ts";
 import { HttpDate } from "./_date.ts";
 import { FastAnswers, type Prebuilt } from "./_fast.ts";
@@ -39,6 +39,14 @@ export interface Http1Env {
   respond(req: Request, session: Session): Response | Promise<Response>;
   /** The answer to a handler that threw (logged). */
   failed(req: Request, err: unknown): Response;
+  /**
+   * Called once each handler answer has left or its connection closed, with the body bytes the
+   * kernel took and `performance.now()` when the handler was asked (the access log); null when
+   * nothing wants it.
+   */
+  onAnswered:
+    | ((session: Session, req: Request, status: number, bytes: number, t0: number) => void)
+    | null;
   /** Called for each fast-path answer (the access log); null when nothing wants it. */
   onFast: ((session: Session, method: string, target: string, answer: Prebuilt) => void) | null;
   /** The parser refused a request with `status`. */
@@ -53,9 +61,9 @@ export interface Http1Env {
 
 /** What {@link createEnv} builds the shared state from. */
 export interface EnvOptions {
-  /** The handler, access log already wrapped around it when wanted. */
+  /** The handler. */
   handler: Responder;
-  /** Log fast-path answers on this logger (the slow path logs through the handler). */
+  /** Log every answer on this logger, with the body bytes that left. */
   accessLogger: Logger | null;
   /** Called once per answered request. */
   onAnswer?: (() => void) | undefined;
@@ -149,6 +157,7 @@ export function createEnv(o: EnvOptions): Http1Env {
       });
     },
     onFast: null,
+    onAnswered: null,
     onStreamError(err) {
       o.logger.warn("A response body failed while streaming: {error}", { error: err });
     },
@@ -163,8 +172,24 @@ export function createEnv(o: EnvOptions): Http1Env {
     env.onFast = (session, method, target, answer) => {
       if (onAnswer !== undefined) onAnswer();
       if (accessLogger !== null) {
-        logAccess(accessLogger, session.client, method, target, answer.status, answer.length, 0);
+        // a prebuilt answer goes to the kernel whole, with the others of its batch
+        const bytes = method === "HEAD" || answer.length === "-" ? "0" : answer.length;
+        logAccess(accessLogger, session.client, method, target, answer.status, bytes, 0);
       }
+    };
+  }
+  if (accessLogger !== null) {
+    env.onAnswered = (session, req, status, bytes, t0) => {
+      const target = (req as Request & { [TARGET]?: string })[TARGET] ?? req.url;
+      logAccess(
+        accessLogger,
+        session.client,
+        req.method,
+        target,
+        status,
+        String(bytes),
+        elapsedMs(t0),
+      );
     };
   }
   return env;

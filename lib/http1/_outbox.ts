@@ -36,10 +36,17 @@ export class Outbox {
   #offset = 0;
   #left = 0;
   #drained: (() => void) | null = null;
+  /** Bytes the kernel has taken on this connection so far (the access log's bytes sent). */
+  taken = 0;
 
   constructor(io: SessionIO, batch: Uint8Array) {
     this.#io = io;
     this.#batch = batch;
+  }
+
+  /** Bytes handed in that the kernel has not taken yet (pending, batched, a file's rest). */
+  get unsent(): number {
+    return (this.#pending?.length ?? 0) + this.#batched + (this.#file < 0 ? 0 : this.#left);
   }
 
   /** Whether nothing waits for the socket. */
@@ -59,6 +66,7 @@ export class Outbox {
     }
     const sent = this.#io.send(bytes, len, more);
     if (sent < 0) return Sent.Gone;
+    this.taken += sent;
     if (sent < len) {
       this.#pending = bytes.slice(sent, len);
       return Sent.Pending;
@@ -121,6 +129,7 @@ export class Outbox {
     while (this.#left > 0) {
       const n = io.sendFile!(this.#file, this.#offset, this.#left);
       if (n > 0) {
+        this.taken += n;
         this.#offset += n;
         this.#left -= n;
         continue;

@@ -64,6 +64,16 @@ export class Session {
     if (!this.#busy && this.#out.empty) this.close();
   }
 
+  /** Bytes handed to the way out so far, sent or not: where the next answer's bytes begin. */
+  get queuedBytes(): number {
+    return this.#out.taken + this.#out.unsent;
+  }
+
+  /** Bytes the kernel has taken so far (what the access log counts as sent). */
+  get sentBytes(): number {
+    return this.#out.taken;
+  }
+
   /** Whether the owner should read the socket now (false while answers are pending). */
   get reading(): boolean {
     return !this.closed && this.#out.empty &&

@@ -11,7 +11,7 @@ import { EventLoop, LINUX, type SocketHandler, TcpListener, type Timed } from ".
 import { decodeSockAddr } from "../loop/sockaddr.ts";
 import { createStaticResponder } from "../http/handler.ts";
 import { WorkerCompressor } from "../http/compressor.ts";
-import { clientOf, withAccessLog } from "../server/access_log.ts";
+import { clientOf } from "../server/access_log.ts";
 import type { RunningServer, ServeOptions } from "../server/async.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { createEnv } from "./_env.ts";
@@ -66,8 +66,8 @@ export function startHttp1(options: Http1Options): Http1Server {
   const host = options.host ?? "127.0.0.1";
   // compression off the loop's thread: a request never waits behind another file's compression
   const compressor = new WorkerCompressor();
-  const base = options.handler ?? createStaticResponder({ ...options, compressor });
-  const handler = accessLog ? withAccessLog(base, accessLogger) : base;
+  // the access log is written by the sessions, once each answer's bytes have left
+  const handler = options.handler ?? createStaticResponder({ ...options, compressor });
 
   const loop = new EventLoop({
     onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
@@ -239,6 +239,12 @@ export function startHttp1(options: Http1Options): Http1Server {
     return stopping;
   };
   stopOnAbort(options.signal, shutdown, finished);
+  // a drain that ran out of time: close what is left, so each answer logs the bytes that left
+  const close = async (): Promise<void> => {
+    void shutdown();
+    for (const conn of [...conns]) conn.session.close();
+    await finished;
+  };
   const level = options.listeningLevel ?? "info";
   logger[level](`listening on ${url} (engine epoll)`, {
     url,
@@ -253,6 +259,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     loopFd: loop.fd,
     finished,
     shutdown,
+    close,
     get requests() {
       return env.requests;
     },

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { startupBudgetMs } from "../runtime/startup.ts";
 import { join } from "node:path";
 import { haproxyConfig } from "../balancer/haproxy.ts";
 import { NetlabError, UsageError } from "../errors.ts";
@@ -167,7 +168,8 @@ export class AnchorProcess implements AsyncDisposable {
 
   /** Resolves once the port accepts connections; rejects if the process exits or times out. */
   async ready(signal?: AbortSignal): Promise<void> {
-    const until = Date.now() + READY_TIMEOUT_MS;
+    const budget = startupBudgetMs(READY_TIMEOUT_MS);
+    const until = Date.now() + budget;
     while (true) {
       signal?.throwIfAborted();
       if (this.#exited) {
@@ -181,7 +183,9 @@ export class AnchorProcess implements AsyncDisposable {
         if (!(err instanceof Deno.errors.ConnectionRefused)) throw err;
       }
       if (Date.now() > until) {
-        throw new NetlabError(`Cannot start the ${this.name}: not listening after 20 s`);
+        throw new NetlabError(
+          `Cannot start the ${this.name}: not listening after ${Math.round(budget / 1000)} s`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -9,6 +9,7 @@ import { NetlabError } from "../errors.ts";
 import { selfCommand, STOP_WITH_PARENT_ENV } from "../runtime/self.ts";
 import { parseReadyLine, READY_LINE_ENV, type ReadyInfo } from "../runtime/ready.ts";
 import { readLines } from "./_lines.ts";
+import { cpuTicks, startupBudgetMs, startupCapMs } from "../runtime/startup.ts";
 
 /** What to start. It is ready once it prints its ready line (see `lib/runtime/ready.ts`). */
 export interface ChildSpec {
@@ -20,7 +21,10 @@ export interface ChildSpec {
   hint?: string;
 }
 
-/** Milliseconds a child gets to become ready before the lab gives up. */
+/**
+ * Milliseconds a child gets to become ready on a quiet machine; more on a loaded one, and more
+ * again while it keeps using CPU (see `lib/runtime/startup.ts`).
+ */
 const READY_TIMEOUT_MS = 20_000;
 /** Milliseconds between SIGTERM and SIGKILL when stopping. */
 const STOP_GRACE_MS = 5_000;
@@ -106,20 +110,48 @@ export class LabChild implements AsyncDisposable {
     }
   }
 
-  /** Resolves at the child's ready line; rejects if the child exits, times out or aborts. */
-  async ready(spec: ChildSpec, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves at the child's ready line; rejects if the child exits, aborts, or runs out of time:
+   * `budgetMs` (by default 20 s scaled by the machine's load), extended while the child keeps
+   * using CPU, up to `capMs`.
+   */
+  async ready(
+    spec: ChildSpec,
+    signal?: AbortSignal,
+    budgetMs: number = startupBudgetMs(READY_TIMEOUT_MS),
+    capMs: number = Math.max(budgetMs, startupCapMs(READY_TIMEOUT_MS)),
+  ): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.#onReady.promise.then(resolve);
-    const timer = setTimeout(
-      () => reject(this.#failure(spec, `not ready after ${READY_TIMEOUT_MS / 1000} s`)),
-      READY_TIMEOUT_MS,
-    );
+    const started = Date.now();
+    let ticks = cpuTicks(this.pid);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let gaveUp = false;
+    const check = () => {
+      // still starting if it used CPU since the last look: wait half a budget more, up to the cap
+      const now = cpuTicks(this.pid);
+      const waited = Date.now() - started;
+      if (
+        this.#exited === undefined && now !== null && ticks !== null && now > ticks &&
+        waited + budgetMs / 2 <= capMs
+      ) {
+        ticks = now;
+        timer = setTimeout(check, budgetMs / 2);
+        return;
+      }
+      gaveUp = true; // the exit that follows is the lab's own doing, not the child's failure
+      void this.#timedOut(spec, waited).then(reject);
+    };
+    timer = setTimeout(check, budgetMs);
     const onAbort = () => reject(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     // Exit is only a failure once every line it wrote has been seen.
     Promise.all([this.#status, this.#drained]).then(
-      ([status]) =>
-        reject(this.#failure(spec, `exited with code ${status.code} before it was ready`)),
+      ([status]) => {
+        if (!gaveUp) {
+          reject(this.#failure(spec, `exited with code ${status.code} before it was ready`));
+        }
+      },
       reject,
     );
     try {
@@ -131,16 +163,30 @@ export class LabChild implements AsyncDisposable {
     }
   }
 
+  /**
+   * The failure of a child that did not become ready in time. It is stopped first, so the port
+   * it was given can be checked: the hint to change the port is given only when someone else
+   * holds that port.
+   */
+  async #timedOut(spec: ChildSpec, waitedMs: number): Promise<NetlabError> {
+    await this.stop();
+    const why = `not ready after ${Math.round(waitedMs / 1000)} s`;
+    const port = portOf(spec);
+    return this.#failure(spec, why, port !== null && portBusy(port.host, port.port));
+  }
+
   /** The child's own one-line error, if it printed one (its ready line is not one). */
   #said(): string | undefined {
     const line = this.#tail.findLast((l) => SAID.test(l) && !/\b(listening|stats) on /.test(l));
     return line?.replace(SAID, "");
   }
 
-  #failure(spec: ChildSpec, why: string): NetlabError {
+  #failure(spec: ChildSpec, why: string, portTaken = false): NetlabError {
     // The child already printed a one-line reason ("netlab serve: Cannot listen on ...").
     const said = this.#said();
-    const hint = spec.hint ? ` (${spec.hint})` : "";
+    // the hint names the port flag: only for a failure the port caused
+    const blame = said !== undefined ? /^Cannot listen on /.test(said) : portTaken;
+    const hint = spec.hint && blame ? ` (${spec.hint})` : "";
     const message = said
       ? `Cannot start the ${this.name}: ${said}${hint}`
       : `Cannot start the ${this.name}: ${why}${hint}${
@@ -190,6 +236,26 @@ export class LabChild implements AsyncDisposable {
   /** Same as {@link LabChild.stop}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/** The host and port a child's `--host`/`--port` arguments ask for, or null for none or port 0. */
+function portOf(spec: ChildSpec): { host: string; port: number } | null {
+  const value = (flag: string) => {
+    const i = spec.args.indexOf(flag);
+    return i < 0 ? undefined : spec.args[i + 1];
+  };
+  const port = Number(value("--port") ?? 0);
+  return port > 0 ? { host: value("--host") ?? "127.0.0.1", port } : null;
+}
+
+/** Whether something listens on `host:port` now (so the port, not the child, is to blame). */
+function portBusy(host: string, port: number): boolean {
+  try {
+    Deno.listen({ hostname: host, port }).close();
+    return false;
+  } catch (err) {
+    return err instanceof Deno.errors.AddrInUse;
   }
 }
 

@@ -284,7 +284,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
         hooks.onProgress?.({ kind: "run", index, total: plan.length, cell, run });
       }
     } catch (err) {
-      if (signal?.aborted) interrupted = "interrupted (Ctrl-C or a stop signal)";
+      if (signal?.aborted) interrupted = "stopped by Ctrl-C or a stop signal";
       else if (err instanceof NetlabError) interrupted = err.message;
       else throw err;
       hooks.onProgress?.({ kind: "interrupted", reason: interrupted });

@@ -19,6 +19,7 @@ import {
 } from "./_tables.ts";
 import { renderMarkdown } from "../bench/render/markdown.ts";
 import { type LabResult, MODEL_TITLES } from "./types.ts";
+import { counted } from "../runtime/text.ts";
 
 /** A markdown table: text columns left-aligned, numbers right-aligned. */
 function markdownTable(t: Table): string {
@@ -53,7 +54,9 @@ export function renderConnections(result: LabResult): string {
 export function interruptedNote(result: LabResult): string | undefined {
   if (result.interrupted === null) return undefined;
   const runs = result.cells.reduce((n, c) => n + c.runs.length, 0);
-  return `**Interrupted:** ${result.interrupted}. This report holds the ${runs} runs that finished.`;
+  return `**Interrupted:** ${result.interrupted}. This report holds the ${
+    counted(runs, "run")
+  } that finished.`;
 }
 
 /**

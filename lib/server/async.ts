@@ -46,6 +46,11 @@ export interface RunningServer extends AsyncDisposable {
   readonly finished: Promise<void>;
   /** Stops accepting connections and resolves once in-flight requests finished. */
   shutdown(): Promise<void>;
+  /**
+   * Cuts what a drain left running (responses still being sent), so their access-log lines are
+   * written with the bytes that left; for after {@link shutdown} ran out of time.
+   */
+  close?(): Promise<void>;
 }
 
 /**
@@ -82,7 +87,11 @@ function start(options: ServeOptions): RunningServer {
   // compression off the loop's thread: a request never waits behind another file's compression
   const compressor = new WorkerCompressor();
   let handler = options.handler ?? createStaticResponder({ ...options, compressor });
-  if (options.accessLog ?? true) handler = withAccessLog(handler, getLogger(["netlab", "access"]));
+  // bodies still streaming: cut by close(), which logs what each had sent
+  const streaming = new Set<() => void>();
+  if (options.accessLog ?? true) {
+    handler = withAccessLog(handler, getLogger(["netlab", "access"]), streaming);
+  }
   const tls = options.cert !== undefined && options.key !== undefined
     ? { cert: options.cert, key: options.key }
     : {};
@@ -121,6 +130,10 @@ function start(options: ServeOptions): RunningServer {
     engine: "deno",
     finished,
     shutdown,
+    close(): Promise<void> {
+      for (const cut of [...streaming]) cut();
+      return Promise.resolve();
+    },
     async [Symbol.asyncDispose]() {
       await shutdown();
     },

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { startupBudgetMs } from "../runtime/startup.ts";
 import { getLogger, type Logger } from "@logtape/logtape";
 import { listenError, NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
@@ -282,7 +283,8 @@ export class WorkerPool {
 
   #startSlot(slot: WorkerSlot): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const limit = this.#options.readyTimeoutMs ?? READY_TIMEOUT_MS;
+    // a loaded machine starts workers slowly: the default grows with the load per CPU
+    const limit = this.#options.readyTimeoutMs ?? startupBudgetMs(READY_TIMEOUT_MS);
     const timer = setTimeout(
       () => reject(new NetlabError(`Worker ${slot.id} did not start within ${limit} ms`)),
       limit,

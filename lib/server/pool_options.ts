@@ -41,7 +41,10 @@ export interface PoolOptions {
   crashWindowMs?: number;
   /** How long a draining worker may take before it is terminated. @default {10000} */
   drainTimeoutMs?: number;
-  /** How long a worker may take to start listening before start() fails. @default {10000} */
+  /**
+   * How long a worker may take to start listening before start() fails.
+   * @default {10000, times the load average per CPU when above 1 (at most 100000)}
+   */
   readyTimeoutMs?: number;
   /** Where the supervisor logs. @default {getLogger(["netlab", "pool"])} */
   logger?: Logger;

@@ -101,32 +101,39 @@ engineTest("Balancer closes the client at once when every backend is down", asyn
   assert.ok(logs.lines.some((l) => l.startsWith("no backend for connection from 127.0.0.1:")));
 });
 
-engineTest(
-  "Balancer closes connections beyond maxConns at once, counts them and says so once",
-  async (engine) => {
-    await using logs = await collectLogs();
-    const hold = Promise.withResolvers<void>();
-    await using slow = new TestBackend("slow", () => hold.promise).start();
-    await using lb = await startOn(engine, {
-      backends: [spec(slow)],
-      port: 0,
-      maxConns: 2,
-      healthIntervalMs: 0,
-    });
-    const held = await Promise.all(
-      [0, 1].map(() => Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port })),
-    );
-    while (lb.stats().active < 2) await delay(5);
-    assert.equal(await ask(lb.addr.port), "");
-    assert.equal(await ask(lb.addr.port), "");
-    assert.equal(lb.stats().rejected, 2);
-    assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
-      "2 connections open (max-conns): closing new ones until one ends",
-    ]);
-    hold.resolve();
-    for (const c of held) c.close();
-  },
-);
+for (const max of [1, 2]) {
+  engineTest(
+    `Balancer closes connections beyond maxConns (${max}) at once, counts them and says so once`,
+    async (engine) => {
+      await using logs = await collectLogs();
+      const hold = Promise.withResolvers<void>();
+      await using slow = new TestBackend("slow", () => hold.promise).start();
+      await using lb = await startOn(engine, {
+        backends: [spec(slow)],
+        port: 0,
+        maxConns: max,
+        healthIntervalMs: 0,
+      });
+      const held = await Promise.all(
+        Array.from(
+          { length: max },
+          () => Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port }),
+        ),
+      );
+      while (lb.stats().active < max) await delay(5);
+      assert.equal(await ask(lb.addr.port), "");
+      assert.equal(await ask(lb.addr.port), "");
+      assert.equal(lb.stats().rejected, 2);
+      assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
+        max === 1
+          ? "1 connection open (max-conns): closing new ones until one ends"
+          : "2 connections open (max-conns): closing new ones until one ends",
+      ]);
+      hold.resolve();
+      for (const c of held) c.close();
+    },
+  );
+}
 
 engineTest(
   "Balancer.stop() lets open connections finish, then closes the rest after the drain timeout",

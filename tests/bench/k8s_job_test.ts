@@ -129,3 +129,30 @@ Deno.test("netlab bench --emit k8s-job: missing or impossible shards are usage e
     assert.match(stderr, why);
   }
 });
+
+Deno.test("netlab bench --emit k8s-job warns that a loopback URL is the pod itself", async () => {
+  for (const url of ["http://127.0.0.1:8000/", "http://localhost:8000/", "http://[::1]:8000/"]) {
+    const { code, stdout, stderr } = await netlab(
+      ["bench", "--emit", "k8s-job", "--shards", "2", "-n", "10", "-c", "2", url],
+    );
+    assert.equal(code, 0, stderr);
+    assert.ok(stdout.includes("kind: Job"));
+    assert.match(
+      stderr,
+      /^netlab bench: warning: .* is a loopback address: inside a pod it is the pod itself/,
+    );
+  }
+  const remote = await netlab([
+    "bench",
+    "--emit",
+    "k8s-job",
+    "--shards",
+    "2",
+    "-n",
+    "10",
+    "-c",
+    "2",
+    "http://10.0.0.5/",
+  ]);
+  assert.equal(remote.stderr, "");
+});

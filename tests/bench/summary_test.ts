@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { checkAssertions, parseAssertion } from "../../lib/bench/assertions.ts";
 import type { BenchCell, BenchRun } from "../../lib/bench/cell.ts";
 import { compareCells, pairCells, regressions } from "../../lib/bench/compare.ts";
+import { renderBenchComparison } from "../../lib/bench/render/compare.ts";
 import { clientUsage, summarize } from "../../lib/bench/summary.ts";
 import { Series } from "../../lib/bench/_series.ts";
 import { UsageError } from "../../lib/errors.ts";
@@ -151,4 +152,14 @@ Deno.test("checkAssertions() checks every cell; a cell without responses fails l
     empty,
   ]);
   assert.deepEqual(outcomes.map((o) => o.held), [true, true, false, false]);
+});
+
+Deno.test("renderBenchComparison() counts one cell in the singular", () => {
+  const base = cell("http://a/", [100, 102, 101, 99, 103].map((r) => run(r, [1])));
+  const text = renderBenchComparison({
+    cells: [compareCells(base, base)],
+    onlyInBase: [],
+    onlyInNew: [],
+  });
+  assert.match(text, /\n1 cell: 0 faster, 0 slower, 1 no significant difference\n/);
 });

@@ -3,6 +3,8 @@ import { resolveBenchFlags } from "../../lib/cli/bench_flags.ts";
 import type { BenchCell } from "../../lib/bench/cell.ts";
 import { emitBenchJob, shardPlan } from "../../lib/cli/bench_shards.ts";
 import { UsageError } from "../../lib/errors.ts";
+import { parseStartAt } from "../../lib/bench/shard.ts";
+import { netlab } from "../_netlab.ts";
 
 const URL1 = "http://127.0.0.1:9/a";
 const URL2 = "http://127.0.0.1:9/b";
@@ -61,4 +63,24 @@ Deno.test("emitBenchJob() starts the shards two minutes ahead unless told, and b
     () => emitBenchJob(plan, { emit: "k8s-job", shards: "2", startAt: "1" }, [URL1], now),
     /already past/,
   );
+});
+
+/** What the shell makes of `$(...)` in an example, as a reader's shell would. */
+function shellValue(expr: string): string {
+  const out = new Deno.Command("sh", { args: ["-c", `printf %s ${expr}`], stdout: "piped" })
+    .outputSync();
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test("the --start-at examples (bench --help, bench.md) give a time ahead, not a fixed one", async () => {
+  const { stdout } = await netlab(["bench", "--help"]);
+  const inHelp = /--start-at ("\$\(date [^)]*\)")/.exec(stdout);
+  assert.ok(inHelp, "bench --help computes its --start-at");
+  assert.ok(parseStartAt(shellValue(inHelp[1]!)) > Date.now());
+  const doc = await Deno.readTextFile(new URL("../../docs/bench.md", import.meta.url));
+  const inDoc = /^T=(\$\(date [^)]*\))$/m.exec(doc);
+  assert.ok(inDoc, "bench.md computes T");
+  assert.ok(parseStartAt(shellValue(inDoc[1]!)) > Date.now());
+  assert.match(doc, /--start-at "\$T"/);
+  assert.doesNotMatch(doc + stdout, /--start-at \d{4}-/, "no fixed date, soon in the past");
 });

@@ -149,37 +149,65 @@ Deno.test("netlab bench --out into a missing directory fails in one line before 
   assert.equal(stdout, "");
   assert.equal(
     stderr.trim(),
-    'netlab bench: Cannot write report to "/nonexistent/dir/report.txt": no such directory',
+    'netlab bench: Cannot write report to "/nonexistent/dir/report.txt": no such directory ' +
+      '"/nonexistent/dir"',
   );
   assert.equal(server.requests(), 0);
 });
 
-Deno.test("netlab bench stops on SIGINT and prints the report of what was done", async () => {
+for (const [signal, exit] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`netlab bench stops on ${signal}, prints the report of what was done and exits ${exit}`, async () => {
+    await using server = fixedServer("ctrl-c");
+    const child = netlabCommand({
+      args: ["bench", "-k", "-n", "100000000", "--engine", "raw", server.url],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Wait until requests flow, then interrupt.
+    for (let i = 0; i < 1000 && server.requests() < 10; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill(signal);
+    const out = await child.output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    // a run cut short exits as shells expect: 128 + the signal's number
+    assert.equal(out.code, exit);
+    assert.equal(out.signal, null, "stopped by netlab itself, not killed by the signal");
+    const complete = Number(/^Complete requests:\s+(\d+)$/m.exec(stdout)?.[1]);
+    assert.ok(complete >= 10 && complete < 100000000, stdout);
+    assert.match(stdout, /interrupted: the report covers the requests done so far/);
+  });
+}
+
+Deno.test("netlab bench --out keeps the previous file when Ctrl-C cuts the run short", async () => {
   await using server = fixedServer("ctrl-c");
-  const child = netlabCommand({
-    args: [
-      "bench",
-      "-k",
-      "-n",
-      "100000000",
-      "--engine",
-      "raw",
-      server.url,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // Wait until requests flow, then interrupt.
-  for (let i = 0; i < 1000 && server.requests() < 10; i++) {
-    await new Promise((r) => setTimeout(r, 20));
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/result.json`;
+    await Deno.writeTextFile(out, "the previous report\n");
+    const child = netlabCommand({
+      args: ["bench", "-k", "-t", "1h", "--engine", "raw", "--format", "json", "--out", out]
+        .concat(server.url),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    for (let i = 0; i < 1000 && server.requests() < 10; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill("SIGINT");
+    const result = await child.output();
+    assert.equal(result.code, 130);
+    assert.equal(await Deno.readTextFile(out), "the previous report\n");
+    const partial = JSON.parse(await Deno.readTextFile(`${dir}/result.interrupted.json`));
+    assert.equal(partial[0].interrupted, true);
+    assert.match(
+      new TextDecoder().decode(result.stderr),
+      /the run was interrupted: wrote its report to ".*\/result\.interrupted\.json" and left ".*\/result\.json" as it was/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
-  child.kill("SIGINT");
-  const out = await child.output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0);
-  const complete = Number(/^Complete requests:\s+(\d+)$/m.exec(stdout)?.[1]);
-  assert.ok(complete >= 10 && complete < 100000000, stdout);
-  assert.match(stdout, /interrupted: the report covers the requests done so far/);
 });
 
 Deno.test("netlab bench -H 'Host: ...' reaches the server on the default engine, which says it switched", async () => {
@@ -201,11 +229,12 @@ Deno.test("netlab bench -H 'Host: ...' reaches the server on the default engine,
   assert.deepEqual(hosts, ["example.test", "example.test", "example.test"]);
 });
 
-Deno.test("netlab bench --out leaves an existing file alone until the report exists", async () => {
+Deno.test("netlab bench --out keeps the previous file when every request failed", async () => {
   // A server that accepts and never answers: the run is under way until the test lets go.
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const out = await Deno.makeTempFile();
+  const dir = await Deno.makeTempDir();
   try {
+    const out = `${dir}/result.json`;
     await Deno.writeTextFile(out, "the previous report\n");
     const child = netlabCommand({
       args: ["bench", "--engine", "raw", "--format", "json", "--out", out, "-n", "1", "-s", "60"]
@@ -216,13 +245,26 @@ Deno.test("netlab bench --out leaves an existing file alone until the report exi
     }).spawn();
     const conn = await listener.accept(); // the run has started
     assert.equal(await Deno.readTextFile(out), "the previous report\n");
-    conn.close(); // the request fails; the report is written
+    conn.close(); // the request fails; the report is written beside the file
     const result = await child.output();
     assert.equal(result.code, 1);
-    assert.equal(JSON.parse(await Deno.readTextFile(out))[0].runs[0].failed, 1);
+    assert.equal(await Deno.readTextFile(out), "the previous report\n");
+    const failed = JSON.parse(await Deno.readTextFile(`${dir}/result.failed.json`));
+    assert.equal(failed[0].runs[0].failed, 1);
+    assert.match(new TextDecoder().decode(result.stderr), /every request failed: wrote its report/);
   } finally {
-    await Deno.remove(out);
+    await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("netlab bench --out into /proc names the real cause, not a missing directory", async () => {
+  const { code, stderr } = await netlab(["bench", "--out", "/proc/x.json", "http://127.0.0.1:9/"]);
+  assert.equal(code, 1);
+  assert.equal(
+    stderr.trim(),
+    'netlab bench: Cannot write report to "/proc/x.json": "/proc" does not take new files ' +
+      "(its file system refused to create one)",
+  );
 });
 
 Deno.test("netlab bench [fetch] names why it could not connect, as raw does", async () => {

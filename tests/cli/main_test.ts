@@ -27,6 +27,20 @@ Deno.test("netlab with an unknown command is a usage error (exit 2, one line and
   assert.match(lines[1]!, /--help/);
 });
 
+Deno.test("netlab suggests a command only when one is near what was typed", async () => {
+  const far = await netlab(["foo"]);
+  assert.equal(far.code, 2);
+  assert.doesNotMatch(far.stderr, /Did you mean/, "foo is not near pool");
+  for (const [typed, meant] of [["serv", "serve"], ["blance", "balance"], ["bech", "bench"]]) {
+    const near = await netlab([typed!]);
+    assert.equal(near.code, 2);
+    assert.match(
+      near.stderr,
+      new RegExp(`unknown command '${typed}'\\n\\(Did you mean ${meant}\\?\\)`),
+    );
+  }
+});
+
 Deno.test("netlab with no arguments prints the help on stdout and exits 0", async () => {
   const { code, stdout, stderr } = await netlab([]);
   assert.equal(code, 0);
@@ -108,6 +122,11 @@ for (const command of ["serve", "pool", "balance", "bench", "lab"]) {
     const stdout = text.replace(/\s+/g, " "); // what follows reads across wrapped lines
     assert.match(stdout, / Output: .*stdout.*stderr/);
     assert.match(stdout, / Exit status: 0 success, 1 runtime error/);
+    // one rule for signals, the same in every help (and in the README and docs)
+    assert.match(
+      stdout,
+      / On SIGINT\/SIGTERM the servers \(serve, pool, balance\) drain and exit 0; a run cut short \(bench, lab\) exits 130 \(SIGINT\) or 143 \(SIGTERM\)\./,
+    );
     if (/--quiet/.test(stdout)) assert.match(stdout, /-q, --quiet/);
     assert.doesNotMatch(stdout, /\(default: (\[\]|false|true|undefined)\)/);
     assert.doesNotMatch(stdout, /\(default [^:]/, "one notation: (default: X)");

@@ -24,6 +24,17 @@ Deno.test("tools/bundle.ts builds one file with the embedded www/", () => {
   assert.match(buildLog, /^bundle: wrote .*netlab\.js \(/m);
 });
 
+Deno.test("docs/distribution.md gives the bundle's size as it is (within 10 %)", async () => {
+  const doc = await Deno.readTextFile(join(ROOT, "docs/distribution.md"));
+  const said = /`deno bundle`, ([\d.]+) MB\b/.exec(doc);
+  assert.ok(said, "the size is stated as `deno bundle`, N MB");
+  const mb = (await Deno.stat(file)).size / 1e6;
+  assert.ok(
+    Math.abs(mb - Number(said[1])) <= 0.1 * mb,
+    `the doc says ${said[1]} MB, it is ${mb.toFixed(2)} MB`,
+  );
+});
+
 if (built.success) {
   const runner = bundleRunner(file);
   registerSuite(runner);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ChildGroup } from "../../lib/lab/children.ts";
+import { ChildGroup, LabChild } from "../../lib/lab/children.ts";
+import { cpuTicks, startupBudgetMs } from "../../lib/runtime/startup.ts";
 import { formatReadyLine, parseReadyLine } from "../../lib/runtime/ready.ts";
 import { NetlabError } from "../../lib/errors.ts";
 
@@ -35,7 +36,7 @@ Deno.test("ChildGroup.start() names the child and its own reason when it exits e
       assert.ok(err instanceof NetlabError);
       assert.equal(
         err.message,
-        "Cannot start the balancer: unknown command 'frobnicate' (try again)",
+        "Cannot start the balancer: unknown command 'frobnicate'", // not the port: no port hint
       );
       return true;
     },
@@ -91,4 +92,33 @@ Deno.test("ChildGroup.start() passes on a busy port as one line naming it", asyn
       return true;
     },
   );
+});
+
+Deno.test("startupBudgetMs() grows with the load per CPU, from the base to ten times it", () => {
+  assert.equal(startupBudgetMs(20_000, 0.3, 2), 20_000);
+  assert.equal(startupBudgetMs(20_000, 11, 2), 110_000, "load 11 on 2 CPUs: 5.5 times");
+  assert.equal(startupBudgetMs(20_000, 500, 2), 200_000);
+  assert.ok(cpuTicks(Deno.pid)! > 0);
+});
+
+Deno.test("LabChild.ready() waits while the child works, and blames no port it did not take", async () => {
+  // never ready (bench prints no ready line) and always busy (it keeps asking a closed port)
+  const spec = {
+    name: "worker pool",
+    args: ["bench", "-q", "-t", "1h", "--engine", "raw", "http://127.0.0.1:9/"],
+    hint: "change it with --pool-port",
+  };
+  await using child = new LabChild(spec);
+  await assert.rejects(child.ready(spec, undefined, 1000, 3000), (err) => {
+    assert.ok(err instanceof NetlabError);
+    const m = /^Cannot start the worker pool: not ready after (\d+) s(.*)$/.exec(err.message);
+    assert.ok(m, err.message);
+    assert.ok(
+      Number(m[1]) >= 2,
+      `gave up after ${m[1]} s, at the first budget, though it was busy`,
+    );
+    assert.doesNotMatch(m[2]!, /--pool-port/, "the port was not the cause");
+    return true;
+  });
+  assert.ok(child.exited, "stopped when given up on");
 });

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { renderComparison, renderConnections, renderLabMarkdown } from "../../lib/lab/report_md.ts";
+import {
+  interruptedNote,
+  renderComparison,
+  renderConnections,
+  renderLabMarkdown,
+} from "../../lib/lab/report_md.ts";
 import { escapeHtml, renderLabHtml } from "../../lib/lab/report_html.ts";
 import { spreadTable } from "../../lib/lab/_tables.ts";
 import { cell, sampleResult } from "./_fixture.ts";
@@ -136,4 +141,14 @@ Deno.test("renderLabHtml() shows the comparison and connections as report.md doe
   assert.match(html, /<td>127\.0\.0\.1:9002<\/td><td>750<\/td><td>25\.0 %<\/td>/);
   assert.match(html, /<tr><td>total<\/td><td>3000<\/td><td><\/td><\/tr>/);
   assert.match(renderComparison(result), /\| async \| [\d.]+ \| \d+ \| - \(c=50\) \|/);
+});
+
+Deno.test("interruptedNote() says why once and counts runs in the singular for one", () => {
+  const result = sampleResult();
+  result.interrupted = "stopped by Ctrl-C or a stop signal";
+  result.cells = [cell("async", 1, [1750], 1.2)];
+  assert.equal(
+    interruptedNote(result),
+    "**Interrupted:** stopped by Ctrl-C or a stop signal. This report holds the 1 run that finished.",
+  );
 });

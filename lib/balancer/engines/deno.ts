@@ -8,6 +8,7 @@
 import { OverloadLog } from "./_overload.ts";
 import { type DenoSessionContext, serveClient } from "./_deno_session.ts";
 import type { Frontend, SessionContext } from "./frontend.ts";
+import { counted } from "../../runtime/text.ts";
 
 /** How long accepting pauses after a failure such as running out of descriptors. */
 const PAUSE_MS = 100;
@@ -92,7 +93,9 @@ export class DenoFrontend implements Frontend {
         // said once per episode, not once per client
         if (!this.#full) {
           log.warn(
-            `${settings.maxConns} connections open (max-conns): closing new ones until one ends`,
+            `${
+              counted(settings.maxConns, "connection")
+            } open (max-conns): closing new ones until one ends`,
           );
         }
         this.#full = true;

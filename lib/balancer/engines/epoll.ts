@@ -21,6 +21,7 @@ import { OverloadLog } from "./_overload.ts";
 import { Tunnel, type TunnelHost } from "./_tunnel.ts";
 import { LoopStatsServer } from "./_loop_stats.ts";
 import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
+import { counted } from "../../runtime/text.ts";
 
 /** The epoll engine listening on host:port. */
 export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
@@ -79,7 +80,9 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
     if (this.#tunnels.size >= settings.maxConns) {
       if (!this.#full) {
         log.warn(
-          `${settings.maxConns} connections open (max-conns): closing new ones until one ends`,
+          `${
+            counted(settings.maxConns, "connection")
+          } open (max-conns): closing new ones until one ends`,
         );
       }
       this.#full = true;

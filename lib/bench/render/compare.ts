@@ -5,6 +5,7 @@
  * @module
  */
 import type { CellComparison, Comparison, Ratio } from "../compare.ts";
+import { counted } from "../../runtime/text.ts";
 
 function ratioText(r: Ratio, unit: string, digits: number): string {
   const ci = r.interval === null
@@ -44,7 +45,8 @@ export function renderBenchComparison(comparison: Comparison): string {
     else if (c.verdict === "slower") counts.slower++;
     else counts.same++;
   }
-  out +=
-    `\n${comparison.cells.length} cells: ${counts.faster} faster, ${counts.slower} slower, ${counts.same} no significant difference\n`;
+  out += `\n${
+    counted(comparison.cells.length, "cell")
+  }: ${counts.faster} faster, ${counts.slower} slower, ${counts.same} no significant difference\n`;
   return out;
 }
