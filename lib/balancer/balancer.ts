@@ -22,6 +22,7 @@ import {
 } from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
 import { type EngineSelection, selectEngine } from "./engines/select.ts";
+import { selectHttpEngine } from "./http/select.ts";
 import type {
   Counters,
   EngineName,
@@ -86,10 +87,10 @@ export class Balancer implements AsyncDisposable {
       fall: this.#o.healthFall,
       logger: this.#log,
     });
-    this.#engine = selectEngine(
-      options.engine ?? "auto",
-      [this.#o.host, ...this.#backends.map((b) => b.host)],
-    );
+    const hosts = [this.#o.host, ...this.#backends.map((b) => b.host)];
+    this.#engine = this.#o.mode === "http"
+      ? selectHttpEngine(options.engine ?? "auto", hosts, this.#o)
+      : selectEngine(options.engine ?? "auto", hosts);
     if (this.#engine.notice) this.#log.warn(this.#engine.notice);
     this.#context = {
       backends: this.#backends,
@@ -190,7 +191,8 @@ export class Balancer implements AsyncDisposable {
   /** Strategy, backend count and engine, as the listening line gives them. */
   describe(): string {
     const n = counted(this.#backends.length, "backend");
-    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine`;
+    const mode = this.#o.mode === "http" ? ", http mode" : "";
+    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine${mode}`;
   }
 
   /**
