@@ -331,14 +331,15 @@ export abstract class Exchange extends ClientSide implements ConnUser {
 
   /** The backend connection failed: retry, answer 502, or (mid-response) abort. */
   upBroken(up: BackendConn, why: string): void {
-    if (this.state === St.Tunnel || this.phase !== AWAIT || this.gotBytes) {
+    if (this.state === St.Tunnel || this.phase !== AWAIT) {
       return this.abort(`${up.pool.backend.address} ${why} mid-response`);
     }
     const backend = up.pool.backend;
     const stale = up.served > 0;
     this.upDone(up, false);
     this.lastError = `${backend.address} ${why}`;
-    if (this.retryable && this.head !== null && (stale || !this.#resent)) {
+    const retry = this.retryable && !this.gotBytes && this.head !== null;
+    if (retry && (stale || !this.#resent)) {
       // nothing came back and the request is whole: once on another backend, and always anew
       // when a pooled connection was closed by the backend just as it was reused
       if (!stale) {
