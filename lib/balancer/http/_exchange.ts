@@ -143,8 +143,8 @@ export abstract class Exchange extends ClientSide implements ConnUser {
       this.held = join(this.held, b, s, e);
       return true;
     }
-    this.backend!.bytes.up += e - s;
-    this.host.metrics(this.backend!).bytesUp += e - s;
+    up.pool.backend.bytes.up += e - s;
+    up.pool.metrics.bytesUp += e - s;
     if (up.out !== null) {
       up.out = join(up.out, b, s, e);
       return true;
@@ -267,12 +267,18 @@ export abstract class Exchange extends ClientSide implements ConnUser {
       this.host.draining;
     this.#reusable = res.keepAlive;
     writeResponseHead(w, res, this.#closeClient, this.minor);
-    if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
-    this.host.metrics(up.pool.backend).bytesDown += w.len;
+    up.pool.metrics.bytesDown += w.len;
     this.phase = BODY;
     this.resBody.start(res.framing, res.contentLength);
-    if (this.resBody.done) return this.#responseDone(up, s + n === e), -1;
-    return s + n;
+    // the body bytes that came with the head leave with it: one send, not two
+    const at = s + n;
+    const k = this.resBody.take(b, at, e);
+    if (k === BROKEN) return this.abort(`${up.pool.backend.address}: broken chunked response`), -1;
+    w.copy(b, at, at + k);
+    if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
+    this.#bytes += k;
+    if (this.resBody.done) return this.#responseDone(up, at + k === e), -1;
+    return at + k;
   }
 
   #badResponse(up: BackendConn, why: string): number {
@@ -286,8 +292,7 @@ export abstract class Exchange extends ClientSide implements ConnUser {
   #responseDone(up: BackendConn, clean: boolean): void {
     const reusable = clean && this.#reusable && this.reqBody.done && up.out === null &&
       this.held === null && !this.host.draining;
-    const m = this.host.metrics(up.pool.backend);
-    m.bytesDown += this.#bytes;
+    up.pool.metrics.bytesDown += this.#bytes;
     up.pool.backend.bytes.down += this.#bytes;
     this.upDone(up, reusable);
     this.#log();

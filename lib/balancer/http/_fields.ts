@@ -47,6 +47,8 @@ export class Fields {
   /** An `upgrade` token was among them. */
   upgrade = false;
   buf: Uint8Array = new Uint8Array(0);
+  /** Where the empty line that ends the section starts. */
+  end = 0;
 
   /**
    * Scans the field lines at `buf[start..end)`, which end with the empty line.
@@ -65,6 +67,7 @@ export class Fields {
       const first = buf[line]!;
       if (first === CR) {
         if (line + 1 >= end) return 0;
+        this.end = line;
         return buf[line + 1] === LF ? line + 2 : -1;
       }
       let i = line;
@@ -153,6 +156,9 @@ export class Fields {
     }
     return false;
   }
+
+  /** {@link hopByHop} bound to this instance, for passing on. */
+  readonly hopByHopAt: (f: number) => boolean = (f) => this.hopByHop(f);
 
   /** Index of the last field named `name`, or -1. */
   last(name: Uint8Array): number {

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Backend } from "../backend.ts";
+import { RequestMetrics } from "./metrics.ts";
 import {
   connectSocket,
   type EventLoop,
@@ -69,6 +70,8 @@ export class BackendConn implements SocketHandler, Timed {
   out: Uint8Array | null = null;
   /** Edge-triggered: bytes (or the FIN) may be waiting. */
   readable = false;
+  /** The backend's FIN has come (it is read after any bytes before it). */
+  rdhup = false;
   /** A response head received in parts. */
   carry: Uint8Array | null = null;
   /** Responses completed on it: a reused connection may have been closed by the backend. */
@@ -78,8 +81,9 @@ export class BackendConn implements SocketHandler, Timed {
     this.pool = pool;
   }
 
-  onReadable(): void {
+  onReadable(rdhup: boolean): void {
     this.readable = true;
+    if (rdhup) this.rdhup = true;
     if (this.state === Up.Busy || this.state === Up.Tunnel) this.user!.upReadable(this);
     else if (this.state === Up.Idle) this.pool.checkIdle(this);
     this.pool.host.settle();
@@ -123,6 +127,8 @@ export class BackendPool {
   readonly #queueMax: number;
   /** Connections open (any state but Closed). */
   open = 0;
+  /** The backend's request counters. */
+  readonly metrics: RequestMetrics = new RequestMetrics();
   readonly idle: BackendConn[] = [];
   readonly waiting: ConnUser[] = [];
   readonly #all = new Set<BackendConn>();
@@ -192,6 +198,8 @@ export class BackendPool {
 
   /** A connection done with a response it may carry another after: to a waiter, or idle. */
   release(conn: BackendConn): void {
+    // the backend said it closes: the next request would find it gone
+    if (conn.rdhup) return this.close(conn);
     conn.user = null;
     conn.carry = null;
     conn.served++;

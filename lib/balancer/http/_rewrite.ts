@@ -48,6 +48,22 @@ export class HeadWriter {
     this.ascii("\r\n");
   }
 
+  /**
+   * Appends the field lines of `fields` as received, but those `skip` refuses: runs of kept
+   * lines are copied whole.
+   */
+  fieldsBut(fields: Fields, skip: (f: number) => boolean): void {
+    const at = fields.at;
+    let run = -1;
+    for (let f = 0; f < fields.count; f++) {
+      if (skip(f)) {
+        if (run >= 0) this.copy(fields.buf, run, at[f * 4]!);
+        run = -1;
+      } else if (run < 0) run = at[f * 4]!;
+    }
+    if (run >= 0) this.copy(fields.buf, run, fields.end);
+  }
+
   /** Appends field `f`'s value and then `, more` as one line named `name`. */
   fieldAppended(fields: Fields, f: number, more: string): void {
     const o = f * 4;
@@ -71,6 +87,10 @@ export interface ClientNames {
   readonly ip: string;
   /** The RFC 7239 node (`for=127.0.0.1`, `for="[::1]"`). */
   readonly node: string;
+  /** `X-Forwarded-For: ip\r\n`. */
+  readonly xffLine: Uint8Array;
+  /** `Forwarded: ...\r\n` for a request to `host`. */
+  forwardedLine(host: string | null): Uint8Array;
 }
 
 /** Whether a request asks for a protocol upgrade (a tunnel once answered 101). */
@@ -95,27 +115,36 @@ export function writeRequestHead(
   w.ascii(" ");
   w.ascii(req.target);
   w.ascii(req.minor === 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
-  const xff = fields.last(N_XFF);
-  const fwd = fields.last(N_FORWARDED);
-  let host = req.absolute ? null : req.host;
+  let xff = -1, fwd = -1;
+  const at = fields.at;
   for (let f = 0; f < fields.count; f++) {
-    if (fields.hopByHop(f)) continue;
-    if (fields.is(f, N_XFP)) continue;
-    if (fields.is(f, N_HOST)) {
-      if (req.absolute) continue;
-    } else if (f === xff) {
-      w.fieldAppended(fields, f, client.ip);
-      continue;
-    } else if (f === fwd) {
-      w.fieldAppended(fields, f, forwardedNode(client, host));
-      continue;
-    }
-    w.field(fields, f);
+    // names by length first: most fields are none of these
+    const len = at[f * 4 + 1]! - at[f * 4]!;
+    if (len === 15 && fields.is(f, N_XFF)) xff = f;
+    else if (len === 9 && fields.is(f, N_FORWARDED)) fwd = f;
   }
+  const host = req.absolute ? null : req.host;
+  // runs of kept lines are copied whole; the forwarding fields we extend go last
+  let run = -1;
+  for (let f = 0; f < fields.count; f++) {
+    const len = at[f * 4 + 1]! - at[f * 4]!;
+    const skip = f === xff || f === fwd || fields.hopByHop(f) ||
+      (len === 17 && fields.is(f, N_XFP)) || (len === 4 && req.absolute && fields.is(f, N_HOST));
+    if (skip) {
+      if (run >= 0) w.copy(fields.buf, run, at[f * 4]!);
+      run = -1;
+    } else if (run < 0) run = at[f * 4]!;
+  }
+  if (run >= 0) w.copy(fields.buf, run, fields.end);
+  if (xff >= 0) w.fieldAppended(fields, xff, client.ip);
+  if (fwd >= 0) w.fieldAppended(fields, fwd, forwardedNode(client, host));
   if (req.absolute) w.ascii(`Host: ${req.host}\r\n`);
-  if (xff < 0) w.ascii(`X-Forwarded-For: ${client.ip}\r\n`);
-  w.ascii("X-Forwarded-Proto: http\r\n");
-  if (fwd < 0) w.ascii(`Forwarded: ${forwardedNode(client, host ??= req.host)}\r\n`);
+  if (xff < 0) w.copy(client.xffLine, 0, client.xffLine.length);
+  w.copy(XFP_LINE, 0, XFP_LINE.length);
+  if (fwd < 0) {
+    const line = client.forwardedLine(req.host);
+    w.copy(line, 0, line.length);
+  }
   if (req.chunked) w.ascii("Transfer-Encoding: chunked\r\n");
   if (upgrade) {
     w.field(fields, fields.last(N_UPGRADE));
@@ -124,6 +153,36 @@ export function writeRequestHead(
     w.ascii("Connection: keep-alive\r\n");
   }
   w.ascii("\r\n");
+}
+
+const XFP_LINE = new TextEncoder().encode("X-Forwarded-Proto: http\r\n");
+
+/**
+ * A client's forwarding lines, made once per connection (the Forwarded line once per Host): a
+ * request costs them no string.
+ */
+export class ClientLines implements ClientNames {
+  readonly ip: string;
+  readonly node: string;
+  /** `X-Forwarded-For: ip\r\n`. */
+  readonly xffLine: Uint8Array;
+  #host: string | null | undefined = undefined;
+  #forwarded: Uint8Array = new Uint8Array(0);
+
+  constructor(ip: string) {
+    this.ip = ip;
+    this.node = ip.includes(":") ? `for="[${ip}]"` : `for=${ip}`;
+    this.xffLine = new TextEncoder().encode(`X-Forwarded-For: ${ip}\r\n`);
+  }
+
+  /** `Forwarded: for=...;host="...";proto=http\r\n` for requests to `host`. */
+  forwardedLine(host: string | null): Uint8Array {
+    if (host !== this.#host) {
+      this.#host = host;
+      this.#forwarded = new TextEncoder().encode(`Forwarded: ${forwardedNode(this, host)}\r\n`);
+    }
+    return this.#forwarded;
+  }
 }
 
 /** One RFC 7239 forwarded-element: `for=...;host="...";proto=http`. */
@@ -149,9 +208,7 @@ export function writeResponseHead(
   w.ascii("HTTP/1.1");
   w.copy(fields.buf, res.statusStart, res.statusEnd);
   const tunnel = res.status === 101;
-  for (let f = 0; f < fields.count; f++) {
-    if (!fields.hopByHop(f)) w.field(fields, f);
-  }
+  w.fieldsBut(fields, fields.hopByHopAt);
   if (tunnel) {
     const up = fields.last(N_UPGRADE);
     if (up >= 0) w.field(fields, up);

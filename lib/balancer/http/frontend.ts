@@ -23,11 +23,11 @@ import { LoopStatsServer } from "../engines/_loop_stats.ts";
 import type { Frontend, SessionContext, StatsEndpoint } from "../engines/frontend.ts";
 import { Fields } from "./_fields.ts";
 import { ResponseHead } from "./_response_head.ts";
-import { HeadWriter } from "./_rewrite.ts";
+import { ClientLines, HeadWriter } from "./_rewrite.ts";
 import { BackendPool } from "./_pool.ts";
 import { type ClientSide, type HttpSettings, St, type StreamHost } from "./_client.ts";
 import { HttpStream } from "./_stream.ts";
-import { RequestMetrics } from "./metrics.ts";
+import type { RequestMetrics } from "./metrics.ts";
 
 /** The http mode's own settings (the rest are the balancer's). */
 export interface HttpModeSettings extends HttpSettings {
@@ -59,7 +59,6 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   draining = false;
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
-  #metrics = new Map<Backend, RequestMetrics>();
   #streams = new Set<ClientSide>();
   #kicks: ClientSide[] = [];
   #settling = false;
@@ -87,7 +86,6 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     for (const b of ctx.backends) {
       const addr = encodeSockAddr(b.host, b.port);
       this.#pools.set(b, new BackendPool(b, addr, this, http.backendConns, http.backendQueue));
-      this.#metrics.set(b, new RequestMetrics());
     }
     try {
       this.#listener = new TcpListener(this.loop, { host, port }, this);
@@ -107,12 +105,12 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   }
 
   metrics(backend: Backend): RequestMetrics {
-    return this.#metrics.get(backend)!;
+    return this.#pools.get(backend)!.metrics;
   }
 
   /** Every backend's request counters, in configured order. */
   requestMetrics(): [Backend, RequestMetrics][] {
-    return this.ctx.backends.map((b) => [b, this.#metrics.get(b)!]);
+    return this.ctx.backends.map((b) => [b, this.#pools.get(b)!.metrics]);
   }
 
   onAccept(fd: number, peer: Uint8Array): void {
@@ -132,8 +130,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     this.#full = false;
     const addr = decodeSockAddr(peer);
     const ip = addr.hostname;
-    const v6 = ip.includes(":");
-    const names = { ip, node: v6 ? `for="[${ip}]"` : `for=${ip}` };
+    const names = new ClientLines(ip);
     const stream = new HttpStream(this, fd, names, formatAddress(ip, addr.port), ip);
     const errno = this.loop.watch(fd, stream);
     if (errno !== 0) {
