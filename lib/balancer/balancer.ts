@@ -23,6 +23,8 @@ import {
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
 import { type EngineSelection, selectEngine } from "./engines/select.ts";
 import { selectHttpEngine } from "./http/select.ts";
+import { HttpFrontend } from "./http/frontend.ts";
+import { httpProbe, parseHealthCheck } from "./http/health_probe.ts";
 import type {
   Counters,
   EngineName,
@@ -86,6 +88,14 @@ export class Balancer implements AsyncDisposable {
       rise: this.#o.healthRise,
       fall: this.#o.healthFall,
       logger: this.#log,
+      ...(this.#o.healthCheck !== ""
+        ? {
+          probe: httpProbe(
+            parseHealthCheck(this.#o.healthCheck),
+            this.#o.healthExpect || undefined,
+          ),
+        }
+        : {}),
     });
     const hosts = [this.#o.host, ...this.#backends.map((b) => b.host)];
     this.#engine = this.#o.mode === "http"
@@ -265,6 +275,7 @@ export class Balancer implements AsyncDisposable {
   /** The counters at this moment. */
   stats(): BalancerStats {
     const addr = this.#frontend?.addr;
+    const http = this.#frontend instanceof HttpFrontend ? this.#frontend : undefined;
     return {
       listening: addr ? formatAddress(addr.hostname, addr.port) : "",
       engine: this.#engine.name,
@@ -285,6 +296,7 @@ export class Balancer implements AsyncDisposable {
         bytesUp: b.bytes.up,
         bytesDown: b.bytes.down,
         failures: b.failures,
+        ...(http ? { requests: http.metrics(b).snapshot() } : {}),
       })),
     };
   }

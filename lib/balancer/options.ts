@@ -94,6 +94,13 @@ export interface BalancerOptions {
   serverTimeoutMs?: number;
   /** http mode: a request head must arrive within this (408 after). @default {10000} */
   requestTimeoutMs?: number;
+  /**
+   * http mode: health checks send this request (`GET /health`) instead of only connecting.
+   * @default {""} (a TCP connect)
+   */
+  healthCheck?: string;
+  /** http mode: the status a health check must get; 0 takes any 2xx or 3xx. @default {0} */
+  healthExpect?: number;
   /** Aborting it stops the balancer: stop accepting, drain, close. */
   signal?: AbortSignal;
   /** Where connection and health records go. @default {getLogger(["netlab", "balance"])} */
@@ -130,6 +137,8 @@ export const BALANCER_DEFAULTS: Readonly<BalancerSettings> = {
   backendQueue: 1024,
   serverTimeoutMs: 60_000,
   requestTimeoutMs: 10_000,
+  healthCheck: "",
+  healthExpect: 0,
 };
 
 /** The tunables of `o`, each unset one at its default. */
@@ -153,6 +162,8 @@ export function withDefaults(o: Partial<BalancerSettings>): BalancerSettings {
     backendQueue: o.backendQueue ?? d.backendQueue,
     serverTimeoutMs: o.serverTimeoutMs ?? d.serverTimeoutMs,
     requestTimeoutMs: o.requestTimeoutMs ?? d.requestTimeoutMs,
+    healthCheck: o.healthCheck ?? d.healthCheck,
+    healthExpect: o.healthExpect ?? d.healthExpect,
   };
 }
 

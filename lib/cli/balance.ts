@@ -9,6 +9,7 @@ import { formatDuration } from "../runtime/duration.ts";
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
 import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
+import { parseHealthCheck } from "../balancer/http/health_probe.ts";
 import { BALANCE_MODES, type BalanceMode, BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/select.ts";
@@ -123,6 +124,15 @@ export function balanceCommand(ctx: CliContext): Command {
         D.healthIntervalMs,
       ),
     )
+    .option(
+      "--health-check <request>",
+      "http mode: health checks send this request, e.g. 'GET /health' (default: a TCP connect)",
+    )
+    .option(
+      "--health-expect <status>",
+      "http mode: the status a health check must get (default: any 2xx or 3xx)",
+      integerArg(100, 599),
+    )
     .addOption(
       durationFlag(
         "--drain-timeout <duration>",
@@ -181,6 +191,8 @@ Backends:
         backendQueue: opts.backendQueue,
         serverTimeoutMs: opts.serverTimeout,
         requestTimeoutMs: opts.requestTimeout,
+        ...(opts.healthCheck !== undefined ? { healthCheck: opts.healthCheck } : {}),
+        ...(opts.healthExpect !== undefined ? { healthExpect: opts.healthExpect } : {}),
         connectTimeoutMs: opts.connectTimeout,
         idleTimeoutMs: opts.idleTimeout,
         retries: opts.retries,
@@ -202,6 +214,16 @@ Backends:
       }
       if (opts.mode === "http" && opts.engine === "deno") {
         throw new UsageError("--mode http runs on the epoll engine only, not --engine deno");
+      }
+      if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {
+        throw new UsageError("--health-check and --health-expect need --mode http");
+      }
+      if (opts.healthCheck !== undefined) {
+        try {
+          parseHealthCheck(opts.healthCheck);
+        } catch (err) {
+          throw new UsageError((err as Error).message, { cause: err });
+        }
       }
       await setupLogging({ logFormat: opts.logFormat, quiet: opts.quiet ?? false }, ctx.logStream);
       let balancer;

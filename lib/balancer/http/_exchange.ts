@@ -10,7 +10,7 @@
 import type { Backend } from "../backend.ts";
 import { describeConnectError } from "../_connect.ts";
 import { errnoError } from "../../loop/mod.ts";
-import { type BackendConn, type ConnUser, Up } from "./_pool.ts";
+import { type BackendConn, type BackendPool, type ConnUser, Up } from "./_pool.ts";
 import { INCOMPLETE, INVALID } from "./_response_head.ts";
 import { BodyFrame, BROKEN } from "./_body.ts";
 import { writeResponseHead } from "./_rewrite.ts";
@@ -18,6 +18,8 @@ import { answer } from "./_answers.ts";
 import { ClientSide, St } from "./_client.ts";
 
 const AWAIT = 0, BODY = 1;
+/** Failed responses in a row that take a backend out (HAProxy's default `error-limit`). */
+const ERROR_LIMIT = 10;
 
 /** The backends a request may go to now: up and not tried for it yet. */
 export function upCandidates(
@@ -281,7 +283,22 @@ export abstract class Exchange extends ClientSide implements ConnUser {
     return at + k;
   }
 
+  /** Passive health: a backend that fails ERROR_LIMIT responses in a row is marked down. */
+  observe(pool: BackendPool, failed: boolean): void {
+    if (!failed) {
+      pool.errors = 0;
+      return;
+    }
+    if (++pool.errors < ERROR_LIMIT) return;
+    pool.errors = 0;
+    const { health, settings } = this.host.ctx;
+    if (settings.healthIntervalMs > 0) {
+      health.markDown(pool.backend, `${ERROR_LIMIT} failed responses in a row`);
+    }
+  }
+
   #badResponse(up: BackendConn, why: string): number {
+    this.observe(up.pool, true);
     const backend = up.pool.backend;
     this.upDone(up, false);
     backend.failures++;
@@ -294,6 +311,8 @@ export abstract class Exchange extends ClientSide implements ConnUser {
       this.held === null && !this.host.draining;
     up.pool.metrics.bytesDown += this.#bytes;
     up.pool.backend.bytes.down += this.#bytes;
+    up.pool.backend.total++;
+    this.observe(up.pool, this.status >= 500);
     this.upDone(up, reusable);
     this.#log();
     this.#next(this.#closeClient);
@@ -356,6 +375,7 @@ export abstract class Exchange extends ClientSide implements ConnUser {
       return;
     }
     backend.failures++;
+    this.observe(up.pool, true);
     this.own(502, this.lastError);
   }
 

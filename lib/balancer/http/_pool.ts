@@ -127,6 +127,8 @@ export class BackendPool {
   readonly #queueMax: number;
   /** Connections open (any state but Closed). */
   open = 0;
+  /** 5xx answers and broken responses in a row (HAProxy's `observe layer7`). */
+  errors = 0;
   /** The backend's request counters. */
   readonly metrics: RequestMetrics = new RequestMetrics();
   readonly idle: BackendConn[] = [];

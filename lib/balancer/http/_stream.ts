@@ -264,6 +264,7 @@ export class HttpStream extends Exchange {
   upTimeout(conn: BackendConn): void {
     const ms = this.host.http.serverTimeoutMs;
     if (this.phase === 0 && !this.gotBytes) {
+      this.observe(conn.pool, true);
       this.upDone(conn, false);
       this.own(504, `${conn.pool.backend.address}: no response in ${ms} ms`);
     } else {

@@ -62,6 +62,7 @@ export class RequestMetrics {
       bytesUp: this.bytesUp,
       bytesDown: this.bytesDown,
       responseSeconds: this.seconds,
+      buckets: [...this.buckets],
     };
   }
 }
@@ -77,29 +78,28 @@ export interface RequestStats {
   bytesUp: number;
   bytesDown: number;
   responseSeconds: number;
+  /** Response times per bucket of {@link BUCKETS_S} (not cumulative), the last one +Inf. */
+  buckets: number[];
 }
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 
-/** The Prometheus text of every backend's request counters. */
-export function renderRequestMetrics(rows: readonly [string, RequestMetrics][]): string {
+/** The Prometheus text of every backend's request counters (http mode). */
+export function renderRequestMetrics(rows: readonly [string, RequestStats][]): string[] {
   const out: string[] = [];
   out.push(
-    "# HELP netlab_balancer_http_requests_total Requests answered, by backend and status class.",
-    "# TYPE netlab_balancer_http_requests_total counter",
+    "# HELP netlab_backend_http_requests_total Requests answered, by backend and status class.",
+    "# TYPE netlab_backend_http_requests_total counter",
   );
+  const classes = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
   for (const [address, m] of rows) {
-    for (let c = 0; c < 5; c++) {
-      out.push(
-        `netlab_balancer_http_requests_total{backend="${esc(address)}",code="${c + 1}xx"} ${
-          m.classes[c]
-        }`,
-      );
+    for (const c of classes) {
+      out.push(`netlab_backend_http_requests_total{backend="${esc(address)}",code="${c}"} ${m[c]}`);
     }
   }
   out.push(
-    "# HELP netlab_balancer_http_response_seconds Time from a request's head to its response's end.",
-    "# TYPE netlab_balancer_http_response_seconds histogram",
+    "# HELP netlab_backend_http_response_seconds From a request's head to its response's end.",
+    "# TYPE netlab_backend_http_response_seconds histogram",
   );
   for (const [address, m] of rows) {
     const b = `backend="${esc(address)}"`;
@@ -107,13 +107,13 @@ export function renderRequestMetrics(rows: readonly [string, RequestMetrics][]):
     for (let i = 0; i < BUCKETS_S.length; i++) {
       cumulative += m.buckets[i]!;
       out.push(
-        `netlab_balancer_http_response_seconds_bucket{${b},le="${BUCKETS_S[i]}"} ${cumulative}`,
+        `netlab_backend_http_response_seconds_bucket{${b},le="${BUCKETS_S[i]}"} ${cumulative}`,
       );
     }
     cumulative += m.buckets[BUCKETS_S.length]!;
-    out.push(`netlab_balancer_http_response_seconds_bucket{${b},le="+Inf"} ${cumulative}`);
-    out.push(`netlab_balancer_http_response_seconds_sum{${b}} ${m.seconds}`);
-    out.push(`netlab_balancer_http_response_seconds_count{${b}} ${cumulative}`);
+    out.push(`netlab_backend_http_response_seconds_bucket{${b},le="+Inf"} ${cumulative}`);
+    out.push(`netlab_backend_http_response_seconds_sum{${b}} ${m.responseSeconds}`);
+    out.push(`netlab_backend_http_response_seconds_count{${b}} ${cumulative}`);
   }
-  return out.join("\n") + "\n";
+  return out;
 }
