@@ -84,6 +84,8 @@ export abstract class ClientSide implements Timed {
   out: Uint8Array | null = null;
   /** Edge-triggered: bytes (or the FIN) may be waiting. */
   readable = false;
+  /** The client's FIN has come (it is read after any bytes before it). */
+  rdhup = false;
   /** The client's FIN was read. */
   eof = false;
   /** Close once `out` is sent. */

@@ -184,7 +184,8 @@ export abstract class Exchange extends ClientSide implements ConnUser {
     while (up.readable && this.up === up && this.out === null) {
       const n = this.loop.recv(up.fd, buf, buf.length);
       if (n > 0) {
-        if (n < buf.length) up.readable = false;
+        // drained, unless the FIN came with this edge: then read on to the 0 that ends it
+        if (n < buf.length && !up.rdhup) up.readable = false;
         this.#fromBackend(up, buf, 0, n);
       } else if (n === -11 /* EAGAIN */) {
         up.readable = false;

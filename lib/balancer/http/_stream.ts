@@ -23,8 +23,9 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 export class HttpStream extends Exchange {
   // client socket events
 
-  onReadable(): void {
+  onReadable(rdhup: boolean): void {
     this.readable = true;
+    if (rdhup) this.rdhup = true;
     this.pumpIn();
     this.host.settle();
   }
@@ -91,7 +92,7 @@ export class HttpStream extends Exchange {
       } else return;
       const n = this.loop.recv(this.fd, buf, buf.length);
       if (n > 0) {
-        if (n < buf.length) this.readable = false;
+        if (n < buf.length && !this.rdhup) this.readable = false;
         this.lastActive = this.loop.now;
         this.#input(buf, n);
       } else if (n === -C.EAGAIN) {
