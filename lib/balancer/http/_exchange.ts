@@ -8,60 +8,34 @@
  * @module
  */
 import type { Backend } from "../backend.ts";
-import { describeConnectError } from "../_connect.ts";
-import { errnoError } from "../../loop/mod.ts";
-import { type BackendConn, type BackendPool, type ConnUser, Up } from "./_pool.ts";
+import { type BackendConn, type ConnUser, Up } from "./_pool.ts";
 import { INCOMPLETE, INVALID } from "./_response_head.ts";
 import { BodyFrame, BROKEN } from "./_body.ts";
 import { writeResponseHead } from "./_rewrite.ts";
 import { answer } from "./_answers.ts";
-import { ClientSide, St } from "./_client.ts";
+import { St } from "./_client.ts";
+import { Outcome } from "./_outcome.ts";
 
 const AWAIT = 0, BODY = 1;
-/** Failed responses in a row that take a backend out (HAProxy's default `error-limit`). */
-const ERROR_LIMIT = 10;
-
-/** The backends a request may go to now: up and not tried for it yet. */
-export function upCandidates(
-  backends: readonly Backend[],
-  tried: readonly Backend[] | null,
-): readonly Backend[] {
-  let all = true;
-  for (let i = 0; i < backends.length && all; i++) all = backends[i]!.state === "up";
-  if (all && tried === null) return backends;
-  return backends.filter((b) => b.state === "up" && !tried?.includes(b));
-}
-
 /** A client connection's exchange with a backend. */
-export abstract class Exchange extends ClientSide implements ConnUser {
+export abstract class Exchange extends Outcome implements ConnUser {
   up: BackendConn | null = null;
-  /** The backend serving (or that served) the request; counted in its `active` while `#inFlight`. */
-  backend: Backend | null = null;
-  #inFlight = false;
   /** Bytes for the backend that wait for a connection. */
   held: Uint8Array | null = null;
   /** The request head as sent, for a retry. */
   head: Uint8Array | null = null;
-  method = "";
-  target = "";
-  minor = 1;
-  keepAlive = true;
   upgrade = false;
   retryable = false;
   readonly reqBody: BodyFrame = new BodyFrame();
   readonly resBody: BodyFrame = new BodyFrame();
   phase = AWAIT;
-  status = 0;
   /** A response byte has arrived: no retry any more. */
   gotBytes = false;
   #closeClient = false;
   #reusable = false;
-  #started = 0;
-  #bytes = 0;
   tried: Backend[] | null = null;
   #resent = false;
   connects = 0;
-  lastError = "no backend is up";
   /** Tunnel: the backend's FIN came (it goes to the client once `out` is sent). */
   #finDown = false;
   #finUp = false;
@@ -77,7 +51,7 @@ export abstract class Exchange extends ClientSide implements ConnUser {
 
   /** A new request: its line, and everything of the last one forgotten. */
   begin(method: string, target: string, minor: number, keepAlive: boolean): void {
-    this.#started = performance.now();
+    this.started = performance.now();
     this.method = method;
     this.target = target;
     this.minor = minor;
@@ -88,42 +62,12 @@ export abstract class Exchange extends ClientSide implements ConnUser {
       this.#resent =
         false;
     this.tried = null;
-    this.connects = this.status = this.#bytes = 0;
+    this.connects = this.status = this.bytes = 0;
     this.phase = AWAIT;
     this.backend = null;
     this.lastError = "no backend is up";
     this.reqBody.start(0, 0);
     this.resBody.start(0, 0);
-  }
-
-  enter(backend: Backend): void {
-    this.backend = backend;
-    backend.active++;
-    this.#inFlight = true;
-  }
-
-  leave(): void {
-    if (!this.#inFlight) return;
-    this.#inFlight = false;
-    this.backend!.active--;
-  }
-
-  describe(errno: number): string {
-    return describeConnectError(errnoError(errno, "socket"));
-  }
-
-  /** Logs a failed connect and marks the backend down (as the TCP mode does). */
-  connectFailed(backend: Backend, errno: number): void {
-    const why = errno === 0
-      ? `connect timed out after ${this.host.connectTimeoutMs} ms`
-      : this.describe(errno);
-    this.lastError = `${backend.address}: ${why}`;
-    backend.failures++;
-    this.host.log.warn(`cannot connect to ${backend.address} for ${this.from}: ${why}`, {
-      client: this.from,
-      backend: backend.address,
-    });
-    if (this.host.ctx.settings.healthIntervalMs > 0) this.host.ctx.health.markDown(backend, why);
   }
 
   /** A connection is ours: send what waits for it. */
@@ -220,7 +164,7 @@ export abstract class Exchange extends ClientSide implements ConnUser {
       const k = this.resBody.take(b, s, e);
       if (k === BROKEN) return this.abort(`${up.pool.backend.address}: broken chunked response`);
       if (!this.sendDown(b, s, s + k)) return this.abort("client gone");
-      this.#bytes += k;
+      this.bytes += k;
       s += k;
       if (this.resBody.done) return this.#responseDone(up, s === e);
     }
@@ -251,7 +195,7 @@ export abstract class Exchange extends ClientSide implements ConnUser {
       up.state = Up.Tunnel;
       this.loop.clearDeadline(up);
       if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
-      this.#log();
+      this.logDone();
       if (this.carryLen > 0) {
         this.sendUp(this.carry!, 0, this.carryLen);
         this.consumed(this.carryLen);
@@ -279,23 +223,9 @@ export abstract class Exchange extends ClientSide implements ConnUser {
     if (k === BROKEN) return this.abort(`${up.pool.backend.address}: broken chunked response`), -1;
     w.copy(b, at, at + k);
     if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
-    this.#bytes += k;
+    this.bytes += k;
     if (this.resBody.done) return this.#responseDone(up, at + k === e), -1;
     return at + k;
-  }
-
-  /** Passive health: a backend that fails ERROR_LIMIT responses in a row is marked down. */
-  observe(pool: BackendPool, failed: boolean): void {
-    if (!failed) {
-      pool.errors = 0;
-      return;
-    }
-    if (++pool.errors < ERROR_LIMIT) return;
-    pool.errors = 0;
-    const { health, settings } = this.host.ctx;
-    if (settings.healthIntervalMs > 0) {
-      health.markDown(pool.backend, `${ERROR_LIMIT} failed responses in a row`);
-    }
   }
 
   #badResponse(up: BackendConn, why: string): number {
@@ -310,12 +240,12 @@ export abstract class Exchange extends ClientSide implements ConnUser {
   #responseDone(up: BackendConn, clean: boolean): void {
     const reusable = clean && this.#reusable && this.reqBody.done && up.out === null &&
       this.held === null && !this.host.draining;
-    up.pool.metrics.bytesDown += this.#bytes;
-    up.pool.backend.bytes.down += this.#bytes;
+    up.pool.metrics.bytesDown += this.bytes;
+    up.pool.backend.bytes.down += this.bytes;
     up.pool.backend.total++;
     this.observe(up.pool, this.status >= 500);
     this.upDone(up, reusable);
-    this.#log();
+    this.logDone();
     this.#next(this.#closeClient);
   }
 
@@ -398,24 +328,10 @@ export abstract class Exchange extends ClientSide implements ConnUser {
     const bytes = answer(status, close);
     this.state = St.Forward;
     if (!this.sendDown(bytes, 0, bytes.length)) return this.abort("client gone");
-    this.#bytes = bytes.length;
-    this.host.log.warn(this.#line(why), this.#record(why));
-    if (this.backend !== null) this.host.metrics(this.backend).note(status, this.#ms());
+    this.bytes = bytes.length;
+    this.host.log.warn(this.line(why), this.record(why));
+    if (this.backend !== null) this.host.metrics(this.backend).note(status, this.ms());
     this.#next(close);
-  }
-
-  /** Refuses a request that cannot be read (400, 408, 414, 431, 505, 417) and closes. */
-  refuse(status: number): void {
-    const bytes = answer(status, true);
-    this.status = status;
-    this.closeAfter = true;
-    if (!this.sendDown(bytes, 0, bytes.length) || this.out === null) this.#close();
-    if (this.host.logging) {
-      this.host.log.info(`request from ${this.from} refused: ${status}`, {
-        client: this.from,
-        status,
-      });
-    }
   }
 
   /** Ends everything now: the client, and the backend connection (not reusable). */
@@ -426,7 +342,7 @@ export abstract class Exchange extends ClientSide implements ConnUser {
     if (this.up !== null) this.upDone(this.up, false);
     this.leave();
     if (exchange && why !== "" && this.state !== St.Tunnel) {
-      this.host.log.warn(this.#line(`aborted: ${why}`), this.#record(why));
+      this.host.log.warn(this.line(`aborted: ${why}`), this.record(why));
     }
     this.#close();
   }
@@ -434,37 +350,6 @@ export abstract class Exchange extends ClientSide implements ConnUser {
   #close(): void {
     this.leave();
     this.closeClient();
-  }
-
-  #ms(): number {
-    return performance.now() - this.#started;
-  }
-
-  #line(why: string | undefined): string {
-    const to = this.backend === null ? "" : ` forwarded to ${this.backend.address}`;
-    const tail = why === undefined ? "" : ` (${why})`;
-    return `${this.method} ${this.target} from ${this.from}${to}: ${this.status}, ${this.#bytes} bytes, ${
-      this.#ms().toFixed(1)
-    } ms${tail}`;
-  }
-
-  #record(why?: string): Record<string, unknown> {
-    return {
-      method: this.method,
-      target: this.target,
-      client: this.from,
-      backend: this.backend?.address,
-      status: this.status,
-      bytes: this.#bytes,
-      durationMs: this.#ms(),
-      ...(why !== undefined ? { error: why } : {}),
-    };
-  }
-
-  #log(): void {
-    const ms = this.#ms();
-    if (this.backend !== null) this.host.metrics(this.backend).note(this.status, ms);
-    if (this.host.logging) this.host.log.info(this.#line(undefined), this.#record());
   }
 }
 

@@ -14,7 +14,8 @@ import { BROKEN } from "./_body.ts";
 import { INCOMPLETE } from "../../http1/_parser.ts";
 import { LINUX as C } from "../../loop/mod.ts";
 import { wantsUpgrade, writeRequestHead } from "./_rewrite.ts";
-import { Exchange, upCandidates } from "./_exchange.ts";
+import { Exchange } from "./_exchange.ts";
+import { upCandidates } from "./_outcome.ts";
 import { St } from "./_client.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
