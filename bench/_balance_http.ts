@@ -8,7 +8,6 @@
  *
  * @module
  */
-// deno-lint-ignore-file no-console
 import { abRun, type LoadRun, wrkRun } from "./_load.ts";
 import type { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
