@@ -310,6 +310,11 @@ export abstract class Exchange extends Outcome implements ConnUser {
     this.own(502, this.lastError);
   }
 
+  /** Tunnel: what the client sent before its FIN has left, so the FIN follows. */
+  upFlushed(up: BackendConn): void {
+    if (this.#finUp && this.state === St.Tunnel && up.out === null) this.loop.shutdownWrite(up.fd);
+  }
+
   /** Tunnel: the client's FIN came. */
   finUp(): void {
     this.#finUp = true;

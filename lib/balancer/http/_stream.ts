@@ -252,7 +252,10 @@ export class HttpStream extends Exchange {
     const out = conn.out;
     conn.out = null;
     if (out === null || this.sendUp(out, 0, out.length)) {
-      if (conn.out === null && this.up === conn) this.pumpIn();
+      if (conn.out === null && this.up === conn) {
+        this.upFlushed(conn);
+        this.pumpIn();
+      }
     }
   }
 
