@@ -244,3 +244,22 @@ Deno.test({
     void enc;
   },
 });
+
+Deno.test({
+  name: "Balancer (http mode) passes 100 Continue on before the body of an Expect request",
+  ignore: !linux,
+  async fn() {
+    await using be = httpBackend(
+      "be",
+      async (req) => new Response(`got ${(await req.text()).length}`),
+    );
+    await using lb = await httpBalancer([be.port]);
+    using client = await RawClient.connect(lb.addr.port);
+    await client.send(
+      "POST /x HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+    );
+    assert.equal((await client.read())?.status, 100, "the body is sent only after this");
+    await client.send("hello");
+    assert.equal(dec.decode((await client.read())!.body), "got 5");
+  },
+});
