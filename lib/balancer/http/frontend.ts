@@ -37,6 +37,9 @@ export interface HttpModeSettings extends HttpSettings {
   backendQueue: number;
 }
 
+/** Client addresses whose forwarding lines are kept for their next connections. */
+const MAX_CLIENT_LINES = 4096;
+
 /** How long an idle pooled connection is kept (backends often close theirs after 5 s). */
 const POOL_IDLE_MS = 4000;
 
@@ -60,6 +63,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
   #streams = new Set<ClientSide>();
+  #lines = new Map<string, ClientLines>();
   #kicks: ClientSide[] = [];
   #settling = false;
   #idle: PromiseWithResolvers<void> | undefined;
@@ -130,7 +134,12 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     this.#full = false;
     const addr = decodeSockAddr(peer);
     const ip = addr.hostname;
-    const names = new ClientLines(ip);
+    let names = this.#lines.get(ip);
+    if (names === undefined) {
+      // one client's connections share their forwarding lines; the cache is bounded
+      if (this.#lines.size >= MAX_CLIENT_LINES) this.#lines.clear();
+      this.#lines.set(ip, names = new ClientLines(ip));
+    }
     const stream = new HttpStream(this, fd, names, formatAddress(ip, addr.port), ip);
     const errno = this.loop.watch(fd, stream);
     if (errno !== 0) {
