@@ -178,3 +178,23 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 export function get(path: string, extra = ""): string {
   return `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
 }
+
+/**
+ * Once `port` takes connections (a proxy just started), sends `n` GETs on one connection and
+ * returns their bodies.
+ */
+export async function bodiesOnOneConnection(port: number, n: number): Promise<string[]> {
+  let client: RawClient | undefined;
+  for (let i = 0; i < 400 && client === undefined; i++) {
+    client = await RawClient.connect(port).catch(() => undefined);
+    if (client === undefined) await new Promise((r) => setTimeout(r, 25));
+  }
+  if (client === undefined) throw new Error(`Nothing listens on port ${port}`);
+  using c = client;
+  const seen: string[] = [];
+  for (let i = 0; i < n; i++) {
+    await c.send(get("/"));
+    seen.push(dec.decode((await c.read())!.body));
+  }
+  return seen;
+}

@@ -3,7 +3,7 @@ import { nginxConfig } from "../../lib/balancer/nginx.ts";
 import { STRATEGY_NAMES } from "../../lib/balancer/strategies/strategy.ts";
 import { needs } from "../_tools.ts";
 import { readAll, TestBackend, writeAll } from "./_helpers.ts";
-import { dec, get, httpBackend, RawClient } from "./_http.ts";
+import { bodiesOnOneConnection, httpBackend } from "./_http.ts";
 
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
@@ -213,18 +213,7 @@ Deno.test(
       stderr: "null",
     }).spawn();
     try {
-      let client: RawClient | undefined;
-      for (let i = 0; i < 400 && client === undefined; i++) {
-        client = await RawClient.connect(port).catch(() => undefined);
-        if (client === undefined) await new Promise((r) => setTimeout(r, 25));
-      }
-      using c = client!;
-      const seen: string[] = [];
-      for (let i = 0; i < 4; i++) {
-        await c.send(get("/"));
-        seen.push(dec.decode((await c.read())!.body));
-      }
-      assert.deepEqual(seen.sort(), ["a", "a", "b", "b"]);
+      assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
     } finally {
       nginx.kill("SIGTERM");
       await nginx.status;
