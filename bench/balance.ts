@@ -13,7 +13,8 @@
  * non-2xx requests, socket errors or a redis error is voided and the row says so; a throughput row
  * says how busy its load generator was, marked client-bound or CPU-bound as in `serve.ts`. Every
  * load takes `flock /tmp/netlab-perf.lock` itself, so this section must not be run under that
- * command. `BALANCE_ROUNDS` sets the rounds (5).
+ * command. `BALANCE_ROUNDS` sets the rounds (5). The http mode's rows against HAProxy `mode http`
+ * are `_balance_http.ts`'s; `BALANCE_ONLY=http` runs only those.
  *
  * @module
  */
@@ -24,6 +25,7 @@ import { measure, pairedRow, type Sample } from "./_paired.ts";
 import { startBalance, startHaproxy, startRedis } from "./_proxies.ts";
 import { memoryPerConnection, percentile, statsUnderLoad } from "./_balance_side.ts";
 import { type Child, freePort, loadAverage, median, type PerfRow, startNetlab } from "./_tools.ts";
+import { httpRows } from "./_balance_http.ts";
 
 const ROUNDS = Number(Deno.env.get("BALANCE_ROUNDS") ?? 5);
 const PATH = "/page.html";
@@ -65,6 +67,16 @@ export async function run(): Promise<PerfRow[]> {
     const backends = [freePort(), freePort(), freePort(), freePort()];
     for (const p of backends) {
       children.push(await startNetlab(["serve", "--quiet", "--port", String(p)], p));
+    }
+    if (Deno.env.get("BALANCE_ONLY") === "http") {
+      const http = await httpRows(lock, backends, ROUNDS);
+      console.error(
+        [
+          `balance (http mode only): ${ROUNDS} interleaved rounds, load average ${loadBefore} before, ${loadAverage()} after`,
+          ...http.lines,
+        ].join("\n"),
+      );
+      return http.rows;
     }
     const lbs: Record<Name, Child> = {
       HAProxy: await startHaproxy(freePort(), backends),
@@ -238,6 +250,8 @@ export async function run(): Promise<PerfRow[]> {
         problem ? `; ${problem}` : ""
       }`;
     }
+    const http = await httpRows(lock, backends, ROUNDS);
+    rows.push(...http.rows);
     console.error(
       [
         `balance: ${ROUNDS} interleaved rounds (${AB_RUNS} ab runs each), load average ${loadBefore} ` +
@@ -249,6 +263,7 @@ export async function run(): Promise<PerfRow[]> {
         "Memory:",
         ...memLines,
         statsLine,
+        ...http.lines,
       ].join("\n"),
     );
     return rows;

@@ -22,6 +22,9 @@ import {
 } from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
 import { type EngineSelection, selectEngine } from "./engines/select.ts";
+import { selectHttpEngine } from "./http/select.ts";
+import { HttpFrontend } from "./http/frontend.ts";
+import { httpProbe, parseHealthCheck } from "./http/health_probe.ts";
 import type {
   Counters,
   EngineName,
@@ -85,11 +88,19 @@ export class Balancer implements AsyncDisposable {
       rise: this.#o.healthRise,
       fall: this.#o.healthFall,
       logger: this.#log,
+      ...(this.#o.healthCheck !== ""
+        ? {
+          probe: httpProbe(
+            parseHealthCheck(this.#o.healthCheck),
+            this.#o.healthExpect || undefined,
+          ),
+        }
+        : {}),
     });
-    this.#engine = selectEngine(
-      options.engine ?? "auto",
-      [this.#o.host, ...this.#backends.map((b) => b.host)],
-    );
+    const hosts = [this.#o.host, ...this.#backends.map((b) => b.host)];
+    this.#engine = this.#o.mode === "http"
+      ? selectHttpEngine(options.engine ?? "auto", hosts, this.#o)
+      : selectEngine(options.engine ?? "auto", hosts);
     if (this.#engine.notice) this.#log.warn(this.#engine.notice);
     this.#context = {
       backends: this.#backends,
@@ -190,7 +201,8 @@ export class Balancer implements AsyncDisposable {
   /** Strategy, backend count and engine, as the listening line gives them. */
   describe(): string {
     const n = counted(this.#backends.length, "backend");
-    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine`;
+    const mode = this.#o.mode === "http" ? ", http mode" : "";
+    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine${mode}`;
   }
 
   /**
@@ -263,6 +275,7 @@ export class Balancer implements AsyncDisposable {
   /** The counters at this moment. */
   stats(): BalancerStats {
     const addr = this.#frontend?.addr;
+    const http = this.#frontend instanceof HttpFrontend ? this.#frontend : undefined;
     return {
       listening: addr ? formatAddress(addr.hostname, addr.port) : "",
       engine: this.#engine.name,
@@ -283,6 +296,7 @@ export class Balancer implements AsyncDisposable {
         bytesUp: b.bytes.up,
         bytesDown: b.bytes.down,
         failures: b.failures,
+        ...(http ? { requests: http.metrics(b).snapshot() } : {}),
       })),
     };
   }

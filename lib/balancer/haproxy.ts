@@ -6,7 +6,8 @@
  */
 import { formatAddress } from "./backend_spec.ts";
 import { type EmitOptions, generatedBy, ms } from "./_emit.ts";
-import { withDefaults } from "./options.ts";
+import { type BalancerSettings, withDefaults } from "./options.ts";
+import { parseHealthCheck } from "./http/health_probe.ts";
 import type { StrategyName } from "./strategies/strategy.ts";
 
 /**
@@ -22,8 +23,29 @@ const BALANCE: Record<StrategyName, string[]> = {
   "source-hash": ["balance source", "hash-type consistent"],
 };
 
+/** `mode http`'s defaults: connections reused, the forwarding fields, its own timeouts. */
+function httpDefaults(o: BalancerSettings): string[] {
+  return [
+    "  http-reuse safe",
+    "  option forwardfor",
+    `  timeout http-request ${ms(o.requestTimeoutMs)}`,
+    `  timeout http-keep-alive ${ms(o.idleTimeoutMs)}`,
+    `  timeout queue ${ms(o.connectTimeoutMs)}`,
+  ];
+}
+
+/** `--health-check 'GET /health'` (and `--health-expect`) as HAProxy's httpchk. */
+function httpCheck(spec: string, expect: number): string[] {
+  const { method, path } = parseHealthCheck(spec);
+  return [
+    "  option httpchk",
+    `  http-check send meth ${method} uri ${path}`,
+    expect > 0 ? `  http-check expect status ${expect}` : "  http-check expect status 200-399",
+  ];
+}
+
 /**
- * Renders an HAProxy configuration (`mode tcp`) equivalent to the given balancer options.
+ * Renders an HAProxy configuration (`mode tcp`, or `mode http` for the http mode) equivalent to the given balancer options.
  *
  * @param options The same shape as {@linkcode BalancerOptions}, minus runtime-only fields.
  * @returns The configuration text.
@@ -38,11 +60,15 @@ const BALANCE: Record<StrategyName, string[]> = {
  */
 export function haproxyConfig(options: HaproxyConfigOptions): string {
   const o = withDefaults(options);
-  // like netlab, a failed client connect takes a checked server out at once (observe layer4)
+  const http = o.mode === "http";
+  // like netlab, a failed client connect takes a checked server out at once (observe layer4);
+  // in http mode, 10 failed responses in a row do (observe layer7)
+  const observe = http ? "observe layer7 error-limit 10" : "observe layer4 error-limit 1";
   const check = o.healthIntervalMs > 0
     ? ` check inter ${ms(o.healthIntervalMs)} rise ${o.healthRise} fall ${o.healthFall}` +
-      " observe layer4 error-limit 1 on-error mark-down"
+      ` ${observe} on-error mark-down`
     : "";
+  const pool = http ? ` maxconn ${o.backendConns} maxqueue ${o.backendQueue}` : "";
   const idle = ms(o.idleTimeoutMs);
   // no fin timeout set: HAProxy's own default, the client/server timeout, governs (as in netlab)
   const fin = o.finTimeoutMs > 0
@@ -57,24 +83,27 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     `  hard-stop-after ${ms(o.drainTimeoutMs)}`,
     "",
     "defaults",
-    "  mode tcp",
+    `  mode ${o.mode}`,
+    ...(http ? httpDefaults(o) : []),
     // every retry goes to another server, as netlab's do (plain "option redispatch": the last only)
     "  option redispatch 1",
     `  retries ${o.retries}`,
     `  timeout connect ${ms(o.connectTimeoutMs)}`,
     `  timeout client ${idle}`,
-    `  timeout server ${idle}`,
+    `  timeout server ${http ? ms(o.serverTimeoutMs) : idle}`,
     ...fin,
     "",
     "frontend netlab",
     `  bind ${formatAddress(o.host, o.port)}`,
     `  maxconn ${o.maxConns}`,
+    ...(http ? ["  http-request set-header X-Forwarded-Proto http"] : []),
     "  default_backend netlab_backends",
     "",
     "backend netlab_backends",
     ...BALANCE[options.strategy ?? "round-robin"].map((l) => `  ${l}`),
+    ...(http && o.healthCheck !== "" ? httpCheck(o.healthCheck, o.healthExpect) : []),
     ...options.backends.map((b, i) =>
-      `  server b${i + 1} ${formatAddress(b.host, b.port)} weight ${b.weight}${check}`
+      `  server b${i + 1} ${formatAddress(b.host, b.port)} weight ${b.weight}${pool}${check}`
     ),
   ];
   if (options.statsPort !== undefined) {

@@ -22,6 +22,11 @@ export interface HealthOptions {
   fall?: number;
   /** Where state changes are logged. */
   logger: Logger;
+  /**
+   * The check itself, when it is more than a TCP connect (the http mode's `GET /health`):
+   * resolves when the backend is well, rejects with why not.
+   */
+  probe?: (backend: Backend, timeoutMs: number) => Promise<void>;
 }
 
 /**
@@ -103,8 +108,9 @@ export class HealthChecker {
   async #check(backend: Backend): Promise<void> {
     let failure: string | undefined;
     try {
-      const conn = await connectWithTimeout(backend.host, backend.port, this.#options.timeoutMs);
-      conn.close();
+      const { probe, timeoutMs } = this.#options;
+      if (probe) await probe(backend, timeoutMs);
+      else (await connectWithTimeout(backend.host, backend.port, timeoutMs)).close();
     } catch (err) {
       if (outOfDescriptors(err)) {
         // our shortage says nothing about the backend: not held against it

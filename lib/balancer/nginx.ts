@@ -8,6 +8,7 @@
 import { formatAddress } from "./backend_spec.ts";
 import { type EmitOptions, generatedBy, ms } from "./_emit.ts";
 import { withDefaults } from "./options.ts";
+import { nginxHttpConfig } from "./http/nginx_http.ts";
 import type { StrategyName } from "./strategies/strategy.ts";
 
 /** What the nginx configuration is generated from (the same as for HAProxy). */
@@ -30,6 +31,14 @@ const wholeSeconds = (n: number) => `${Math.max(1, Math.ceil(n / 1000))}s`;
 /** Renders an nginx configuration (`stream` block) equivalent to the given balancer options. */
 export function nginxConfig(options: NginxConfigOptions): string {
   const o = withDefaults(options);
+  if (o.mode === "http") {
+    return nginxHttpConfig(
+      o,
+      options.backends,
+      options.strategy ?? "round-robin",
+      options.statsPort,
+    );
+  }
   // Open-source nginx checks passively: like netlab (and the HAProxy config's "observe layer4"), a
   // failed connect takes the server out at once; it is tried again after fail_timeout, about when
   // netlab's checks (rise good ones, interval apart) would bring it back. Checks off: never out.

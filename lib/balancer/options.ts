@@ -80,11 +80,38 @@ export interface BalancerOptions {
    * @default {"auto"}
    */
   engine?: EngineChoice;
+  /**
+   * `tcp` forwards connections; `http` reads each request and sends it to the backend the
+   * strategy picks for it, over pooled keep-alive connections (the epoll engine only).
+   * @default {"tcp"}
+   */
+  mode?: BalanceMode;
+  /** http mode: connections open to each backend at most. @default {100} */
+  backendConns?: number;
+  /** http mode: requests waiting for a connection to one backend; more get 503. @default {1024} */
+  backendQueue?: number;
+  /** http mode: a backend silent this long gets its request a 504. @default {60000} */
+  serverTimeoutMs?: number;
+  /** http mode: a request head must arrive within this (408 after). @default {10000} */
+  requestTimeoutMs?: number;
+  /**
+   * http mode: health checks send this request (`GET /health`) instead of only connecting.
+   * @default {""} (a TCP connect)
+   */
+  healthCheck?: string;
+  /** http mode: the status a health check must get; 0 takes any 2xx or 3xx. @default {0} */
+  healthExpect?: number;
   /** Aborting it stops the balancer: stop accepting, drain, close. */
   signal?: AbortSignal;
   /** Where connection and health records go. @default {getLogger(["netlab", "balance"])} */
   logger?: Logger;
 }
+
+/** What a balancer balances: connections (`tcp`) or requests (`http`). */
+export type BalanceMode = "tcp" | "http";
+
+/** The `--mode` choices. */
+export const BALANCE_MODES: readonly BalanceMode[] = ["tcp", "http"];
 
 /** The tunables of {@linkcode BalancerOptions}, each with a value. */
 export type BalancerSettings = Required<
@@ -105,6 +132,13 @@ export const BALANCER_DEFAULTS: Readonly<BalancerSettings> = {
   healthFall: 3,
   drainTimeoutMs: 10_000,
   bufferSize: DEFAULT_BUFFER_SIZE,
+  mode: "tcp",
+  backendConns: 100,
+  backendQueue: 1024,
+  serverTimeoutMs: 60_000,
+  requestTimeoutMs: 10_000,
+  healthCheck: "",
+  healthExpect: 0,
 };
 
 /** The tunables of `o`, each unset one at its default. */
@@ -123,6 +157,13 @@ export function withDefaults(o: Partial<BalancerSettings>): BalancerSettings {
     healthFall: o.healthFall ?? d.healthFall,
     drainTimeoutMs: o.drainTimeoutMs ?? d.drainTimeoutMs,
     bufferSize: o.bufferSize ?? d.bufferSize,
+    mode: o.mode ?? d.mode,
+    backendConns: o.backendConns ?? d.backendConns,
+    backendQueue: o.backendQueue ?? d.backendQueue,
+    serverTimeoutMs: o.serverTimeoutMs ?? d.serverTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs ?? d.requestTimeoutMs,
+    healthCheck: o.healthCheck ?? d.healthCheck,
+    healthExpect: o.healthExpect ?? d.healthExpect,
   };
 }
 
@@ -133,6 +174,8 @@ const DURATIONS = {
   finTimeoutMs: "fin timeout",
   healthIntervalMs: "health interval",
   drainTimeoutMs: "drain timeout",
+  serverTimeoutMs: "server timeout",
+  requestTimeoutMs: "request timeout",
 } as const;
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BackendState } from "./backend.ts";
+import { renderRequestMetrics, type RequestStats } from "./http/metrics.ts";
 
 /** One backend's counters. */
 export interface BackendStats {
@@ -16,6 +17,8 @@ export interface BackendStats {
   bytesUp: number;
   bytesDown: number;
   failures: number;
+  /** http mode: requests by status class, bytes, response times. */
+  requests?: RequestStats;
 }
 
 /** The balancer's counters at one moment. */
@@ -115,6 +118,10 @@ export function renderMetrics(stats: BalancerStats): string {
     "Failed connects and health checks.",
     per((b) => b.failures),
   );
+  const http = stats.backends.flatMap((b): [string, RequestStats][] =>
+    b.requests ? [[b.address, b.requests]] : []
+  );
+  if (http.length > 0) out.push(...renderRequestMetrics(http));
   return out.join("\n") + "\n";
 }
 

@@ -9,7 +9,8 @@ import { formatDuration } from "../runtime/duration.ts";
 import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
 import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
 import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
-import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
+import { parseHealthCheck } from "../balancer/http/health_probe.ts";
+import { BALANCE_MODES, type BalanceMode, BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/select.ts";
 import type { CliContext } from "./context.ts";
@@ -47,6 +48,40 @@ export function balanceCommand(ctx: CliContext): Command {
     .addOption(
       new Option("--strategy <name>", "how a backend is chosen").choices(STRATEGY_NAMES)
         .default("round-robin" as StrategyName),
+    )
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "tcp: balance connections; http: balance every request over pooled keep-alive connections",
+      ).choices(BALANCE_MODES).default("tcp" as BalanceMode),
+    )
+    .option(
+      "--backend-conns <n>",
+      "http mode: connections open to each backend at most (then requests queue)",
+      integerArg(1, 100_000),
+      D.backendConns,
+    )
+    .option(
+      "--backend-queue <n>",
+      "http mode: requests that may wait for a connection to one backend (then 503)",
+      integerArg(0, 1_000_000),
+      D.backendQueue,
+    )
+    .addOption(
+      durationFlag(
+        "--server-timeout <duration>",
+        "http mode: answer 504 when a backend is silent this long",
+        D.serverTimeoutMs,
+        1,
+      ),
+    )
+    .addOption(
+      durationFlag(
+        "--request-timeout <duration>",
+        "http mode: answer 408 when a request head takes longer",
+        D.requestTimeoutMs,
+        1,
+      ),
     )
     .addOption(
       durationFlag(
@@ -89,6 +124,15 @@ export function balanceCommand(ctx: CliContext): Command {
         D.healthIntervalMs,
       ),
     )
+    .option(
+      "--health-check <request>",
+      "http mode: health checks send this request, e.g. 'GET /health' (default: a TCP connect)",
+    )
+    .option(
+      "--health-expect <status>",
+      "http mode: the status a health check must get (default: any 2xx or 3xx)",
+      integerArg(100, 599),
+    )
     .addOption(
       durationFlag(
         "--drain-timeout <duration>",
@@ -120,6 +164,8 @@ Examples:
   netlab balance --backend 127.0.0.1:9002-9005 --stats-port 8404 -q
                                                     GET /stats and /metrics on port 8404
   netlab balance --backend 127.0.0.1:9002-9005 --emit haproxy > haproxy.cfg
+  netlab balance --mode http --backend 127.0.0.1:9002-9005
+                                                    every request to the next backend
 
 Backends:
   --backend 127.0.0.1:9002 --backend 127.0.0.1:9003   repeated
@@ -140,6 +186,13 @@ Backends:
         host: opts.host,
         port: opts.port,
         strategy: opts.strategy,
+        mode: opts.mode as BalanceMode,
+        backendConns: opts.backendConns,
+        backendQueue: opts.backendQueue,
+        serverTimeoutMs: opts.serverTimeout,
+        requestTimeoutMs: opts.requestTimeout,
+        ...(opts.healthCheck !== undefined ? { healthCheck: opts.healthCheck } : {}),
+        ...(opts.healthExpect !== undefined ? { healthExpect: opts.healthExpect } : {}),
         connectTimeoutMs: opts.connectTimeout,
         idleTimeoutMs: opts.idleTimeout,
         retries: opts.retries,
@@ -159,11 +212,27 @@ Backends:
         }
         return;
       }
+      if (opts.mode === "http" && opts.engine === "deno") {
+        throw new UsageError("--mode http runs on the epoll engine only, not --engine deno");
+      }
+      if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {
+        throw new UsageError("--health-check and --health-expect need --mode http");
+      }
+      if (opts.healthCheck !== undefined) {
+        try {
+          parseHealthCheck(opts.healthCheck);
+        } catch (err) {
+          throw new UsageError((err as Error).message, { cause: err });
+        }
+      }
       await setupLogging({ logFormat: opts.logFormat, quiet: opts.quiet ?? false }, ctx.logStream);
       let balancer;
       try {
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
+        if (err instanceof TypeError && opts.mode === "http") {
+          throw new NetlabError(err.message, { cause: err });
+        }
         if (!(err instanceof ListenFailedError)) throw err;
         if (err.cause instanceof Deno.errors.NotCapable) throw err.cause;
         const mapped = listenError(err.host, err.port, err.cause);

@@ -133,6 +133,12 @@ export function labCommand(ctx: CliContext): Command {
         .argParser(parsePortList).default([9002, 9003, 9004, 9005] as number[], "9002-9005"),
     )
     .option("--balancer-port <port>", "port of the balancer", parsePort("--balancer-port"), 44444)
+    .addOption(
+      new Option(
+        "--balancer-mode <mode>",
+        "tcp: the balancer spreads connections; http: it spreads every request (with -k too)",
+      ).choices(["tcp", "http"] as const).default("tcp" as const),
+    )
     .option(
       "--async-port <port>",
       "port of the standalone async server",
@@ -240,6 +246,7 @@ stops with an error naming its flag.`,
           workMs: opts.workMs,
           ...(given("backendPorts") ? { backendPorts: opts.backendPorts } : {}),
           ...(given("balancerPort") ? { balancerPort: opts.balancerPort } : {}),
+          balancerMode: opts.balancerMode,
           ...(given("asyncPort") ? { asyncPort: opts.asyncPort } : {}),
           ...(given("poolPort") ? { poolPort: opts.poolPort } : {}),
           statsPort: opts.statsPort,

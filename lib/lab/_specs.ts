@@ -64,6 +64,7 @@ export function balancerSpec(
       "--quiet",
       "--stats-port",
       String(ports.statsPort),
+      ...(o.balancerMode === "http" ? ["--mode", "http"] : []),
       ...backends.flatMap((b) => ["--backend", b]),
     ],
     hint: "change it with --balancer-port",

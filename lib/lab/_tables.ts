@@ -131,12 +131,19 @@ export function comparisonTable(result: LabResult): Table {
   };
 }
 
-/** Connections per backend with their share and a total, or undefined when there are none. */
+/**
+ * Connections per backend (requests, when the balancer ran in http mode) with their share and a
+ * total, or undefined when there are none.
+ */
 export function connectionsTable(result: LabResult): Table | undefined {
   if (result.connections.length === 0) return undefined;
   const total = result.connections.reduce((n, b) => n + b.connections, 0);
   return {
-    head: ["backend", "connections", "share"],
+    head: [
+      "backend",
+      result.settings.balancerMode === "http" ? "requests" : "connections",
+      "share",
+    ],
     rows: [
       ...result.connections.map((b) => [
         b.backend,

@@ -314,6 +314,7 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
     demoRoutes: o.demoRoutes,
     workMs: o.workMs,
     engine: o.engine,
+    ...(o.balancerMode === "http" ? { balancerMode: "http" as const } : {}),
   };
   return {
     version: VERSION,

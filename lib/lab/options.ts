@@ -46,6 +46,8 @@ export interface LabOptions {
   backendPorts?: number[];
   /** Port of the balancer. @default {44444} */
   balancerPort?: number;
+  /** What the balancer balances: connections (`tcp`) or each request (`http`). @default {"tcp"} */
+  balancerMode?: "tcp" | "http";
   /** Port of the standalone async server. @default {45000} */
   asyncPort?: number;
   /** Port of the worker pool. @default {46000} */
@@ -77,6 +79,7 @@ export function labSettings(options: LabOptions = {}): Required<LabOptions> {
     workMs: options.workMs ?? 5,
     backendPorts: options.backendPorts ?? [9002, 9003, 9004, 9005],
     balancerPort: options.balancerPort ?? 44444,
+    balancerMode: options.balancerMode ?? "tcp",
     asyncPort: options.asyncPort ?? 45000,
     poolPort: options.poolPort ?? 46000,
     statsPort: options.statsPort ?? 0,

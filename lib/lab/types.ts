@@ -82,6 +82,8 @@ export interface LabSettings {
   workMs: number;
   /** The bench engine. */
   engine: "fetch" | "raw";
+  /** Set when the balancer balanced each request (`--balancer-mode http`), not connections. */
+  balancerMode?: "http";
 }
 
 /** Where and on what the lab ran: bench's environment of the whole lab, plus the servers'. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { haproxyConfig } from "../../lib/balancer/haproxy.ts";
 import { needs } from "../_tools.ts";
+import { bodiesOnOneConnection, dec, httpBackend } from "./_http.ts";
 
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
@@ -54,3 +55,40 @@ Deno.test(...needs(["haproxy"], "haproxyConfig() output is accepted by haproxy -
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  ...needs(["haproxy"], "haproxyConfig() in http mode passes haproxy -c and spreads each request"),
+  async () => {
+    await using a = httpBackend("a");
+    await using b = httpBackend("b");
+    const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = free.addr.port;
+    free.close();
+    const text = haproxyConfig({
+      backends: [a.port, b.port].map((p) => ({ host: "127.0.0.1", port: p, weight: 1 })),
+      port,
+      mode: "http",
+      healthIntervalMs: 0,
+    });
+    for (const line of ["  mode http", "  http-reuse safe", "  option forwardfor"]) {
+      assert.ok(text.split("\n").includes(line), line);
+    }
+    const dir = await Deno.makeTempDir({ prefix: "netlab-haproxy-" });
+    const file = `${dir}/haproxy.cfg`;
+    await Deno.writeTextFile(file, text);
+    const check = await new Deno.Command("haproxy", { args: ["-c", "-f", file] }).output();
+    assert.ok(check.success, dec.decode(check.stderr) + dec.decode(check.stdout));
+    const child = new Deno.Command("haproxy", {
+      args: ["-f", file, "-db"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
+    } finally {
+      child.kill();
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -3,6 +3,7 @@ import { nginxConfig } from "../../lib/balancer/nginx.ts";
 import { STRATEGY_NAMES } from "../../lib/balancer/strategies/strategy.ts";
 import { needs } from "../_tools.ts";
 import { readAll, TestBackend, writeAll } from "./_helpers.ts";
+import { bodiesOnOneConnection, httpBackend } from "./_http.ts";
 
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
@@ -177,6 +178,46 @@ Deno.test(
       const said = await stderr;
       await Deno.remove(dir, { recursive: true });
       assert.ok(status.code === 0 || status.signal === "SIGTERM", said);
+    }
+  },
+);
+
+Deno.test(
+  ...needs(["nginx"], "nginxConfig() in http mode passes nginx -t and spreads each request"),
+  async () => {
+    await using a = httpBackend("a");
+    await using b = httpBackend("b");
+    const port = freePort();
+    const config = nginxConfig({
+      backends: [a.port, b.port].map((p) => ({ host: "127.0.0.1", port: p, weight: 1 })),
+      port,
+      mode: "http",
+    }).replace("worker_processes auto;", "worker_processes 1;");
+    assert.ok(lines(config).includes("keepalive 100;"));
+    const dir = await nginxPrefix();
+    const checked = await nginxTest(dir, config);
+    assert.ok(checked.success, new TextDecoder().decode(checked.stderr));
+    const nginx = new Deno.Command("nginx", {
+      args: [
+        "-p",
+        dir,
+        "-e",
+        "stderr",
+        "-c",
+        `${dir}/nginx.conf`,
+        "-g",
+        `daemon off; pid ${dir}/pid;`,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
+    } finally {
+      nginx.kill("SIGTERM");
+      await nginx.status;
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );

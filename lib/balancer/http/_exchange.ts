@@ -1,0 +1,368 @@
+/**
+ * The exchange of one request on a client connection, response side: the backend connection
+ * it holds, the response head read (in parts if need be), re-headed and sent on, its body
+ * streamed until its framing says it ended, then the connection given back to its pool; and
+ * the ways it ends otherwise: a retry on another backend, the proxy's own 502/503/504 answer,
+ * or an abort. `HttpStream` (`_stream.ts`) adds the socket events and the request side.
+ *
+ * @module
+ */
+import type { Backend } from "../backend.ts";
+import { type BackendConn, type ConnUser, Up } from "./_pool.ts";
+import { INCOMPLETE, INVALID } from "./_response_head.ts";
+import { BodyFrame, BROKEN } from "./_body.ts";
+import { writeResponseHead } from "./_rewrite.ts";
+import { answer } from "./_answers.ts";
+import { St } from "./_client.ts";
+import { Outcome } from "./_outcome.ts";
+
+const AWAIT = 0, BODY = 1;
+/** A client connection's exchange with a backend. */
+export abstract class Exchange extends Outcome implements ConnUser {
+  up: BackendConn | null = null;
+  /** Bytes for the backend that wait for a connection. */
+  held: Uint8Array | null = null;
+  /** The request head as sent, for a retry. */
+  head: Uint8Array | null = null;
+  upgrade = false;
+  retryable = false;
+  readonly reqBody: BodyFrame = new BodyFrame();
+  readonly resBody: BodyFrame = new BodyFrame();
+  phase = AWAIT;
+  /** A response byte has arrived: no retry any more. */
+  gotBytes = false;
+  #closeClient = false;
+  #reusable = false;
+  tried: Backend[] | null = null;
+  #resent = false;
+  connects = 0;
+  /** Tunnel: the backend's FIN came (it goes to the client once `out` is sent). */
+  #finDown = false;
+  #finUp = false;
+
+  abstract pumpIn(): void;
+  abstract dispatch(): void;
+  abstract upReady(conn: BackendConn): void;
+  abstract upFailed(conn: BackendConn, errno: number): void;
+  abstract upReadable(conn: BackendConn): void;
+  abstract upWritable(conn: BackendConn): void;
+  abstract upHangup(conn: BackendConn): void;
+  abstract upTimeout(conn: BackendConn): void;
+
+  /** A new request: its line, and everything of the last one forgotten. */
+  begin(method: string, target: string, minor: number, keepAlive: boolean): void {
+    this.started = performance.now();
+    this.method = method;
+    this.target = target;
+    this.minor = minor;
+    this.keepAlive = keepAlive;
+    this.upgrade =
+      this.retryable =
+      this.gotBytes =
+      this.#resent =
+        false;
+    this.tried = null;
+    this.connects = this.status = this.bytes = 0;
+    this.phase = AWAIT;
+    this.backend = null;
+    this.lastError = "no backend is up";
+    this.reqBody.start(0, 0);
+    this.resBody.start(0, 0);
+  }
+
+  /** A connection is ours: send what waits for it. */
+  ready(conn: BackendConn): void {
+    this.up = conn;
+    if (this.state === St.Queued) this.state = St.Forward;
+    this.loop.setDeadline(conn, this.loop.now + this.host.http.serverTimeoutMs);
+    this.loop.setDeadline(this, this.loop.now + this.host.http.idleTimeoutMs);
+    const held = this.held;
+    this.held = null;
+    if (held !== null) this.sendUp(held, 0, held.length);
+  }
+
+  /** Sends `b[s..e)` to the backend, or holds it until a connection is ready. */
+  sendUp(b: Uint8Array, s: number, e: number): boolean {
+    if (s === e) return true;
+    const up = this.up;
+    if (up === null || (up.state !== Up.Busy && up.state !== Up.Tunnel) || this.held !== null) {
+      this.held = join(this.held, b, s, e);
+      return true;
+    }
+    up.pool.backend.bytes.up += e - s;
+    up.pool.metrics.bytesUp += e - s;
+    if (up.out !== null) {
+      up.out = join(up.out, b, s, e);
+      return true;
+    }
+    const n = this.loop.send(up.fd, s === 0 ? b : b.subarray(s), e - s);
+    if (n < 0 && n !== -11 /* EAGAIN */) {
+      this.upBroken(up, this.describe(-n));
+      return false;
+    }
+    const sent = n < 0 ? 0 : n;
+    if (sent < e - s) up.out = b.slice(s + sent, e);
+    return true;
+  }
+
+  /** The client is what holds the exchange up (its deadline counts). */
+  blockedOnClient(): boolean {
+    return this.state === St.Tunnel || this.out !== null || !this.reqBody.done;
+  }
+
+  /** The client took what was pending: go on. */
+  drain(): void {
+    if (!this.flushDown()) return this.abort("client gone");
+    if (this.out !== null) return;
+    if (this.closeAfter) return this.#close();
+    if (this.state === St.Tunnel && this.#finDown) this.loop.shutdownWrite(this.fd);
+    if (this.state === St.Forward || this.state === St.Tunnel) this.pumpDown();
+    else if (this.state === St.Head) this.host.kick(this);
+  }
+
+  /** Reads the backend while the client takes what it sends. */
+  pumpDown(): void {
+    const up = this.up;
+    if (up === null) return;
+    const buf = this.host.buf;
+    while (up.readable && this.up === up && this.out === null) {
+      const n = this.loop.recv(up.fd, buf, buf.length);
+      if (n > 0) {
+        // drained, unless the FIN came with this edge: then read on to the 0 that ends it
+        if (n < buf.length && !up.rdhup) up.readable = false;
+        this.#fromBackend(up, buf, 0, n);
+      } else if (n === -11 /* EAGAIN */) {
+        up.readable = false;
+      } else if (n === 0) {
+        up.readable = false;
+        this.#backendEof(up);
+      } else {
+        up.readable = false;
+        this.upBroken(up, this.describe(-n));
+      }
+    }
+  }
+
+  #fromBackend(up: BackendConn, b: Uint8Array, s: number, e: number): void {
+    if (this.state === St.Tunnel) {
+      this.lastActive = this.loop.now;
+      if (!this.sendDown(b, s, e)) this.abort("client gone");
+      return;
+    }
+    this.gotBytes = true;
+    this.loop.setDeadline(up, this.loop.now + this.host.http.serverTimeoutMs);
+    while (s < e && this.up === up) {
+      if (this.is(St.Tunnel)) {
+        if (!this.sendDown(b, s, e)) this.abort("client gone");
+        return;
+      }
+      if (this.phase === AWAIT) {
+        s = this.#head(up, b, s, e);
+        if (s < 0) return;
+        continue;
+      }
+      const k = this.resBody.take(b, s, e);
+      if (k === BROKEN) return this.abort(`${up.pool.backend.address}: broken chunked response`);
+      if (!this.sendDown(b, s, s + k)) return this.abort("client gone");
+      this.bytes += k;
+      s += k;
+      if (this.resBody.done) return this.#responseDone(up, s === e);
+    }
+  }
+
+  /** Reads a response head from `b[s..e)`; returns where its body starts, or -1. */
+  #head(up: BackendConn, b: Uint8Array, s: number, e: number): number {
+    if (up.carry !== null) {
+      const all = join(up.carry, b, s, e);
+      up.carry = null;
+      this.#fromBackend(up, all, 0, all.length);
+      return -1;
+    }
+    const res = this.host.res;
+    const n = res.parse(b, s, e, this.method === "HEAD");
+    if (n === INCOMPLETE) {
+      up.carry = b.slice(s, e);
+      return -1;
+    }
+    if (n === INVALID) return this.#badResponse(up, "sent an invalid response head");
+    const w = this.host.writer;
+    const status = res.status;
+    if (status === 101) {
+      if (!this.upgrade) return this.#badResponse(up, "switched protocols unasked");
+      writeResponseHead(w, res, false, this.minor);
+      this.status = 101;
+      this.state = St.Tunnel;
+      up.state = Up.Tunnel;
+      this.loop.clearDeadline(up);
+      if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
+      this.logDone();
+      if (this.carryLen > 0) {
+        this.sendUp(this.carry!, 0, this.carryLen);
+        this.consumed(this.carryLen);
+      }
+      return s + n;
+    }
+    if (status < 200) {
+      if (this.minor === 1) {
+        writeResponseHead(w, res, false, 1);
+        if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
+      }
+      return s + n;
+    }
+    this.status = status;
+    this.#closeClient = !this.keepAlive || res.framing === 3 || !this.reqBody.done ||
+      this.host.draining;
+    this.#reusable = res.keepAlive;
+    writeResponseHead(w, res, this.#closeClient, this.minor);
+    up.pool.metrics.bytesDown += w.len;
+    this.phase = BODY;
+    this.resBody.start(res.framing, res.contentLength);
+    // the body bytes that came with the head leave with it: one send, not two
+    const at = s + n;
+    const k = this.resBody.take(b, at, e);
+    if (k === BROKEN) return this.abort(`${up.pool.backend.address}: broken chunked response`), -1;
+    w.copy(b, at, at + k);
+    if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
+    this.bytes += k;
+    if (this.resBody.done) return this.#responseDone(up, at + k === e), -1;
+    return at + k;
+  }
+
+  #badResponse(up: BackendConn, why: string): number {
+    this.observe(up.pool, true);
+    const backend = up.pool.backend;
+    this.upDone(up, false);
+    backend.failures++;
+    this.own(502, `${backend.address} ${why}`);
+    return -1;
+  }
+
+  #responseDone(up: BackendConn, clean: boolean): void {
+    const reusable = clean && this.#reusable && this.reqBody.done && up.out === null &&
+      this.held === null && !this.host.draining;
+    up.pool.metrics.bytesDown += this.bytes;
+    up.pool.backend.bytes.down += this.bytes;
+    up.pool.backend.total++;
+    this.observe(up.pool, this.status >= 500);
+    this.upDone(up, reusable);
+    this.logDone();
+    this.#next(this.#closeClient);
+  }
+
+  /** The exchange is over: close the client, or wait for its next request. */
+  #next(close: boolean): void {
+    this.head = this.held = null;
+    if (close || this.eof) {
+      this.closeAfter = true;
+      if (this.out === null) this.#close();
+      return;
+    }
+    this.state = St.Head;
+    this.loop.setDeadline(this, this.loop.now + this.host.http.idleTimeoutMs);
+    this.host.kick(this);
+  }
+
+  /** Gives the backend connection back to its pool, or closes it. */
+  upDone(up: BackendConn, reusable: boolean): void {
+    if (this.up === up) this.up = null;
+    this.leave();
+    if (reusable) up.pool.release(up);
+    else up.pool.close(up);
+  }
+
+  #backendEof(up: BackendConn): void {
+    if (this.state === St.Tunnel) {
+      this.#finDown = true;
+      if (this.out === null) this.loop.shutdownWrite(this.fd);
+      if (this.#finUp) this.abort("");
+      return;
+    }
+    if (this.phase === BODY && this.resBody.framing === 3 /* Close */) {
+      this.#closeClient = true;
+      return this.#responseDone(up, false);
+    }
+    this.upBroken(up, "closed the connection");
+  }
+
+  /** The backend connection failed: retry, answer 502, or (mid-response) abort. */
+  upBroken(up: BackendConn, why: string): void {
+    if (this.state === St.Tunnel || this.phase !== AWAIT) {
+      return this.abort(`${up.pool.backend.address} ${why} mid-response`);
+    }
+    const backend = up.pool.backend;
+    const stale = up.served > 0;
+    this.upDone(up, false);
+    this.lastError = `${backend.address} ${why}`;
+    const retry = this.retryable && !this.gotBytes && this.head !== null;
+    if (retry && (stale || !this.#resent)) {
+      // nothing came back and the request is whole: once on another backend, and always anew
+      // when a pooled connection was closed by the backend just as it was reused
+      if (!stale) {
+        this.#resent = true;
+        (this.tried ??= []).push(backend);
+      }
+      this.held = this.head;
+      this.dispatch();
+      return;
+    }
+    backend.failures++;
+    this.observe(up.pool, true);
+    this.own(502, this.lastError);
+  }
+
+  /** Tunnel: what the client sent before its FIN has left, so the FIN follows. */
+  upFlushed(up: BackendConn): void {
+    if (this.#finUp && this.state === St.Tunnel && up.out === null) this.loop.shutdownWrite(up.fd);
+  }
+
+  /** Tunnel: the client's FIN came. */
+  finUp(): void {
+    this.#finUp = true;
+    const up = this.up;
+    if (up !== null && up.out === null) this.loop.shutdownWrite(up.fd);
+    if (this.#finDown) this.abort("");
+  }
+
+  /** Answers the request with the proxy's own `status` (502, 503, 504, 501). */
+  own(status: number, why: string): void {
+    if (this.state === St.Queued && this.backend !== null) this.host.pool(this.backend).leave(this);
+    if (this.up !== null) this.upDone(this.up, false);
+    this.leave();
+    this.status = status;
+    const close = !this.keepAlive || !this.reqBody.done || this.host.draining;
+    const bytes = answer(status, close);
+    this.state = St.Forward;
+    if (!this.sendDown(bytes, 0, bytes.length)) return this.abort("client gone");
+    this.bytes = bytes.length;
+    this.host.log.warn(this.line(why), this.record(why));
+    if (this.backend !== null) this.host.metrics(this.backend).note(status, this.ms());
+    this.#next(close);
+  }
+
+  /** Ends everything now: the client, and the backend connection (not reusable). */
+  abort(why: string): void {
+    if (this.state === St.Closed) return;
+    const exchange = this.state !== St.Head;
+    if (this.state === St.Queued && this.backend !== null) this.host.pool(this.backend).leave(this);
+    if (this.up !== null) this.upDone(this.up, false);
+    this.leave();
+    if (exchange && why !== "" && this.state !== St.Tunnel) {
+      this.host.log.warn(this.line(`aborted: ${why}`), this.record(why));
+    }
+    this.#close();
+  }
+
+  #close(): void {
+    this.leave();
+    this.closeClient();
+  }
+}
+
+/** `a` (or nothing) followed by `b[s..e)`, as a new array. */
+function join(a: Uint8Array | null, b: Uint8Array, s: number, e: number): Uint8Array {
+  if (a === null) return b.slice(s, e);
+  const out = new Uint8Array(a.length + e - s);
+  out.set(a);
+  out.set(b.subarray(s, e), a.length);
+  return out;
+}

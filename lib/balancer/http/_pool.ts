@@ -1,0 +1,265 @@
+/**
+ * Keep-alive connections to one backend, reused from request to request: at most `max` open
+ * (connecting, idle or busy), idle ones kept most recently used first and closed after a quiet
+ * time or when the backend closes them (never a client's error), and a bounded queue of
+ * requests waiting for one. A {@link BackendConn} is a socket with one state; while it serves
+ * a request it hands its events to that request's client stream, which decides.
+ *
+ * @module
+ */
+import type { Backend } from "../backend.ts";
+import { RequestMetrics } from "./metrics.ts";
+import {
+  connectSocket,
+  type EventLoop,
+  LINUX as C,
+  type SockAddr,
+  type SocketHandler,
+  type Timed,
+} from "../../loop/mod.ts";
+
+/** A backend connection's one state. */
+export const Up = {
+  /** connect() in progress. */
+  Connecting: 0,
+  /** In the pool, waiting for a request. */
+  Idle: 1,
+  /** Serving one request of one client stream. */
+  Busy: 2,
+  /** Carrying an upgraded connection's bytes both ways. */
+  Tunnel: 3,
+  /** Closed. */
+  Closed: 4,
+} as const;
+/** One of {@link Up}'s values. */
+export type Up = typeof Up[keyof typeof Up];
+
+/** What a backend connection tells the client stream it serves. */
+export interface ConnUser extends Timed {
+  /** Connected, or taken from the pool or handed over by another stream: send the request. */
+  upReady(conn: BackendConn): void;
+  /** A connect failed (`errno`) or timed out (0). */
+  upFailed(conn: BackendConn, errno: number): void;
+  upReadable(conn: BackendConn): void;
+  upWritable(conn: BackendConn): void;
+  /** EPOLLERR/EPOLLHUP on a connected socket. */
+  upHangup(conn: BackendConn): void;
+  /** The server timeout passed. */
+  upTimeout(conn: BackendConn): void;
+}
+
+/** What a pool needs from its balancer. */
+export interface PoolHost {
+  readonly loop: EventLoop;
+  readonly connectTimeoutMs: number;
+  /** How long an idle pooled connection is kept. */
+  readonly poolIdleMs: number;
+  /** Runs what the event just handled deferred (every socket event ends with it). */
+  settle(): void;
+}
+
+/** One connection to a backend. */
+export class BackendConn implements SocketHandler, Timed {
+  timerSlot = -1;
+  state: Up = Up.Connecting;
+  fd = -1;
+  readonly pool: BackendPool;
+  /** The stream it serves (Connecting, Busy, Tunnel), or null. */
+  user: ConnUser | null = null;
+  /** Bytes the kernel has not taken yet. */
+  out: Uint8Array | null = null;
+  /** Edge-triggered: bytes (or the FIN) may be waiting. */
+  readable = false;
+  /** The backend's FIN has come (it is read after any bytes before it). */
+  rdhup = false;
+  /** A response head received in parts. */
+  carry: Uint8Array | null = null;
+  /** Responses completed on it: a reused connection may have been closed by the backend. */
+  served = 0;
+
+  constructor(pool: BackendPool) {
+    this.pool = pool;
+  }
+
+  onReadable(rdhup: boolean): void {
+    this.readable = true;
+    if (rdhup) this.rdhup = true;
+    if (this.state === Up.Busy || this.state === Up.Tunnel) this.user!.upReadable(this);
+    else if (this.state === Up.Idle) this.pool.checkIdle(this);
+    this.pool.host.settle();
+  }
+
+  onWritable(): void {
+    if (this.state === Up.Connecting) this.pool.connected(this);
+    else if (this.state === Up.Busy || this.state === Up.Tunnel) this.user!.upWritable(this);
+    this.pool.host.settle();
+  }
+
+  onHangup(): void {
+    if (this.state === Up.Connecting) {
+      const errno = this.pool.loop.socketError(this.fd) || C.ECONNREFUSED;
+      this.pool.connectFailed(this, errno);
+    } else if (this.state === Up.Busy || this.state === Up.Tunnel) this.user!.upHangup(this);
+    else this.pool.close(this);
+    this.pool.host.settle();
+  }
+
+  onDeadline(): void {
+    if (this.state === Up.Connecting) this.pool.connectFailed(this, 0);
+    else if (this.state === Up.Busy) this.user!.upTimeout(this);
+    else if (this.state === Up.Idle) this.pool.close(this);
+    this.pool.host.settle();
+  }
+}
+
+/** What {@link BackendPool.acquire} came to when it gave no connection. */
+export const QUEUED = 0;
+/** {@link BackendPool.acquire}: every connection busy and the queue full. */
+export const FULL = 1;
+
+/** The connections to one backend. */
+export class BackendPool {
+  readonly backend: Backend;
+  readonly addr: SockAddr;
+  readonly loop: EventLoop;
+  readonly host: PoolHost;
+  readonly #max: number;
+  readonly #queueMax: number;
+  /** Connections open (any state but Closed). */
+  open = 0;
+  /** 5xx answers and broken responses in a row (HAProxy's `observe layer7`). */
+  errors = 0;
+  /** The backend's request counters. */
+  readonly metrics: RequestMetrics = new RequestMetrics();
+  readonly idle: BackendConn[] = [];
+  readonly waiting: ConnUser[] = [];
+  readonly #all = new Set<BackendConn>();
+
+  constructor(backend: Backend, addr: SockAddr, host: PoolHost, max: number, queueMax: number) {
+    this.backend = backend;
+    this.addr = addr;
+    this.loop = host.loop;
+    this.host = host;
+    this.#max = max;
+    this.#queueMax = queueMax;
+  }
+
+  /**
+   * A connection for `user`: an idle one (Busy, ready now: the caller sends), a new one
+   * (Connecting: `upReady` follows), or {@link QUEUED}, {@link FULL}, or a connect's errno
+   * negated.
+   */
+  acquire(user: ConnUser): BackendConn | number {
+    const conn = this.idle.pop();
+    if (conn !== undefined) {
+      this.loop.clearDeadline(conn);
+      conn.state = Up.Busy;
+      conn.user = user;
+      return conn;
+    }
+    if (this.open < this.#max) return this.#connect(user);
+    if (this.waiting.length >= this.#queueMax) return FULL;
+    this.waiting.push(user);
+    return QUEUED;
+  }
+
+  /** `user` gives up waiting. */
+  leave(user: ConnUser): void {
+    const i = this.waiting.indexOf(user);
+    if (i >= 0) this.waiting.splice(i, 1);
+  }
+
+  #connect(user: ConnUser | null): BackendConn | number {
+    const conn = new BackendConn(this);
+    conn.user = user;
+    const fd = connectSocket(this.loop, this.addr, conn);
+    if (fd < 0) return fd;
+    conn.fd = fd;
+    this.open++;
+    this.#all.add(conn);
+    this.loop.setDeadline(conn, this.loop.now + this.host.connectTimeoutMs);
+    return conn;
+  }
+
+  /** The connect succeeded. */
+  connected(conn: BackendConn): void {
+    this.loop.clearDeadline(conn);
+    this.loop.setOption(conn.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+    const user = conn.user;
+    if (user === null) return this.release(conn);
+    conn.state = Up.Busy;
+    user.upReady(conn);
+  }
+
+  /** The connect failed: the stream that wanted it hears why (errno, or 0 for a timeout). */
+  connectFailed(conn: BackendConn, errno: number): void {
+    const user = conn.user;
+    this.close(conn);
+    user?.upFailed(conn, errno);
+  }
+
+  /** A connection done with a response it may carry another after: to a waiter, or idle. */
+  release(conn: BackendConn): void {
+    // the backend said it closes: the next request would find it gone
+    if (conn.rdhup) return this.close(conn);
+    conn.user = null;
+    conn.carry = null;
+    conn.served++;
+    const next = this.waiting.shift();
+    if (next !== undefined) {
+      conn.state = Up.Busy;
+      conn.user = next;
+      next.upReady(conn);
+      return;
+    }
+    conn.state = Up.Idle;
+    this.idle.push(conn);
+    this.loop.setDeadline(conn, this.loop.now + this.host.poolIdleMs);
+    // bytes or a FIN that came with the response's end
+    if (conn.readable) this.checkIdle(conn);
+  }
+
+  /** An idle connection became readable: the backend closed it (or spoke out of turn). */
+  checkIdle(conn: BackendConn): void {
+    const probe = new Uint8Array(1);
+    const n = this.loop.recv(conn.fd, probe, 1);
+    if (n === -C.EAGAIN) {
+      conn.readable = false;
+      return;
+    }
+    this.close(conn);
+  }
+
+  /** Closes a connection in any state; a waiter may then get a new one. */
+  close(conn: BackendConn): void {
+    if (conn.state === Up.Closed) return;
+    if (conn.state === Up.Idle) {
+      const i = this.idle.indexOf(conn);
+      if (i >= 0) this.idle.splice(i, 1);
+    }
+    conn.state = Up.Closed;
+    conn.user = null;
+    conn.out = conn.carry = null;
+    this.loop.clearDeadline(conn);
+    this.loop.close(conn.fd);
+    this.#all.delete(conn);
+    this.open--;
+    this.#serveWaiter();
+  }
+
+  /** A slot is free: the first waiter gets a new connection. */
+  #serveWaiter(): void {
+    while (this.waiting.length > 0 && this.open < this.#max) {
+      const user = this.waiting.shift()!;
+      const conn = this.#connect(user);
+      if (typeof conn !== "number") return;
+      user.upFailed(new BackendConn(this), -conn);
+    }
+  }
+
+  /** Closes every connection (the balancer has stopped). */
+  closeAll(): void {
+    this.waiting.length = 0;
+    for (const conn of [...this.#all]) this.close(conn);
+  }
+}

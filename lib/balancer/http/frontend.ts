@@ -1,0 +1,233 @@
+/**
+ * The http mode's engine (`netlab balance --mode http`): listens on netlab's event loop, reads
+ * each request with the strict parser of `lib/http1/`, and sends every request to the backend
+ * the strategy picks for it, over keep-alive connections pooled per backend (`_pool.ts`).
+ * Each client connection is one `HttpStream` (`_stream.ts`).
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import type { Backend } from "../backend.ts";
+import { formatAddress } from "../backend_spec.ts";
+import {
+  decodeSockAddr,
+  encodeSockAddr,
+  errnoError,
+  EventLoop,
+  type ListenerHandlers,
+  TcpListener,
+} from "../../loop/mod.ts";
+import { RequestParser } from "../../http1/_parser.ts";
+import { OverloadLog } from "../engines/_overload.ts";
+import { LoopStatsServer } from "../engines/_loop_stats.ts";
+import type { Frontend, SessionContext, StatsEndpoint } from "../engines/frontend.ts";
+import { Fields } from "./_fields.ts";
+import { ResponseHead } from "./_response_head.ts";
+import { ClientLines, HeadWriter } from "./_rewrite.ts";
+import { BackendPool } from "./_pool.ts";
+import { type ClientSide, type HttpSettings, St, type StreamHost } from "./_client.ts";
+import { HttpStream } from "./_stream.ts";
+import type { RequestMetrics } from "./metrics.ts";
+
+/** The http mode's own settings (the rest are the balancer's). */
+export interface HttpModeSettings extends HttpSettings {
+  /** Connections open to each backend at most. */
+  backendConns: number;
+  /** Requests that may wait for a connection to one backend; more get 503. */
+  backendQueue: number;
+}
+
+/** Client addresses whose forwarding lines are kept for their next connections. */
+const MAX_CLIENT_LINES = 4096;
+
+/** How long an idle pooled connection is kept (backends often close theirs after 5 s). */
+const POOL_IDLE_MS = 4000;
+
+/** The http-mode engine listening on host:port. */
+export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
+  readonly name = "epoll" as const;
+  readonly addr: Deno.NetAddr;
+  readonly loop: EventLoop;
+  readonly ctx: SessionContext;
+  readonly log: Logger;
+  readonly buf: Uint8Array;
+  readonly parser: RequestParser = new RequestParser();
+  readonly reqFields: Fields = new Fields();
+  readonly res: ResponseHead = new ResponseHead();
+  readonly writer: HeadWriter = new HeadWriter();
+  readonly logging: boolean;
+  readonly http: HttpModeSettings;
+  readonly connectTimeoutMs: number;
+  readonly poolIdleMs: number;
+  draining = false;
+  #listener: TcpListener | undefined;
+  #pools = new Map<Backend, BackendPool>();
+  #streams = new Set<ClientSide>();
+  #lines = new Map<string, ClientLines>();
+  #kicks: ClientSide[] = [];
+  #settling = false;
+  #idle: PromiseWithResolvers<void> | undefined;
+  #full = false;
+  #overload: OverloadLog;
+
+  /**
+   * Opens the event loop and listens.
+   *
+   * @throws when epoll cannot run here, or what `Deno.listen` throws for the same errno
+   */
+  constructor(ctx: SessionContext, host: string, port: number, http: HttpModeSettings) {
+    this.ctx = ctx;
+    this.log = ctx.log;
+    this.http = http;
+    this.buf = new Uint8Array(ctx.settings.bufferSize);
+    this.logging = ctx.log.isEnabledFor("info");
+    this.connectTimeoutMs = ctx.settings.connectTimeoutMs;
+    this.poolIdleMs = Math.min(POOL_IDLE_MS, http.idleTimeoutMs || POOL_IDLE_MS);
+    this.#overload = new OverloadLog(ctx.log);
+    this.loop = new EventLoop({
+      onError: (err) => ctx.log.error(`internal error: ${(err as Error)?.stack ?? err}`),
+    });
+    for (const b of ctx.backends) {
+      const addr = encodeSockAddr(b.host, b.port);
+      this.#pools.set(b, new BackendPool(b, addr, this, http.backendConns, http.backendQueue));
+    }
+    try {
+      this.#listener = new TcpListener(this.loop, { host, port }, this);
+    } catch (err) {
+      void this.loop.stop();
+      throw err;
+    }
+    this.addr = this.#listener.addr;
+  }
+
+  get active(): number {
+    return this.#streams.size;
+  }
+
+  pool(backend: Backend): BackendPool {
+    return this.#pools.get(backend)!;
+  }
+
+  metrics(backend: Backend): RequestMetrics {
+    return this.#pools.get(backend)!.metrics;
+  }
+
+  /** Every backend's request counters, in configured order. */
+  requestMetrics(): [Backend, RequestMetrics][] {
+    return this.ctx.backends.map((b) => [b, this.#pools.get(b)!.metrics]);
+  }
+
+  onAccept(fd: number, peer: Uint8Array): void {
+    const { counters, settings, log } = this.ctx;
+    counters.total++;
+    if (this.#streams.size >= settings.maxConns) {
+      if (!this.#full) {
+        log.warn(
+          `${settings.maxConns} connections open (max-conns): closing new ones until one ends`,
+        );
+      }
+      this.#full = true;
+      counters.rejected++;
+      this.loop.close(fd);
+      return;
+    }
+    this.#full = false;
+    const addr = decodeSockAddr(peer);
+    const ip = addr.hostname;
+    let names = this.#lines.get(ip);
+    if (names === undefined) {
+      // one client's connections share their forwarding lines; the cache is bounded
+      if (this.#lines.size >= MAX_CLIENT_LINES) this.#lines.clear();
+      this.#lines.set(ip, names = new ClientLines(ip));
+    }
+    const stream = new HttpStream(this, fd, names, formatAddress(ip, addr.port), ip);
+    const errno = this.loop.watch(fd, stream);
+    if (errno !== 0) {
+      this.loop.close(fd);
+      this.#overload.note(`cannot take a client: ${errnoError(errno, "epoll_ctl").message}`);
+      return;
+    }
+    this.#streams.add(stream);
+    this.loop.setDeadline(stream, this.loop.now + this.http.requestTimeoutMs);
+  }
+
+  onOverload(errno: number, count: number): void {
+    this.#overload.note(`accept failed: ${errnoError(errno, "accept4").message}; pausing`, count);
+  }
+
+  kick(stream: ClientSide): void {
+    this.#kicks.push(stream);
+  }
+
+  settle(): void {
+    if (this.#settling) return;
+    this.#settling = true;
+    try {
+      // a stream may kick itself again (its next pipelined request): each turn makes progress
+      for (let i = 0; i < this.#kicks.length; i++) this.#kicks[i]!.resume();
+    } finally {
+      this.#kicks.length = 0;
+      this.#settling = false;
+    }
+  }
+
+  ended(stream: ClientSide): void {
+    this.#streams.delete(stream);
+    if (this.#streams.size === 0 && this.#idle) {
+      this.#idle.resolve();
+      this.#idle = undefined;
+    }
+  }
+
+  serveStats(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint {
+    const overload = new OverloadLog(this.ctx.log);
+    const server = new LoopStatsServer(
+      this.loop,
+      host,
+      port,
+      respond,
+      (errno, count) =>
+        overload.note(
+          `stats: accept failed: ${errnoError(errno, "accept4").message}; pausing`,
+          count,
+        ),
+    );
+    return {
+      addr: server.addr,
+      close: async () => {
+        await server.close();
+        overload.close();
+      },
+    };
+  }
+
+  stopAccepting(): Promise<void> {
+    this.#listener?.close();
+    this.#listener = undefined;
+    this.draining = true;
+    // a keep-alive client between requests has nothing to finish
+    for (const s of [...this.#streams]) {
+      if (s.state === St.Head && s.carryLen === 0 && s.out === null) s.closeClient();
+    }
+    return Promise.resolve();
+  }
+
+  idle(): Promise<void> {
+    if (this.#streams.size === 0) return Promise.resolve();
+    this.#idle ??= Promise.withResolvers();
+    return this.#idle.promise;
+  }
+
+  closeAll(): void {
+    for (const s of [...this.#streams]) (s as HttpStream).abort("shutdown");
+  }
+
+  async close(): Promise<void> {
+    this.#listener?.close();
+    this.#listener = undefined;
+    this.closeAll();
+    for (const pool of this.#pools.values()) pool.closeAll();
+    this.#overload.close();
+    await this.loop.stop();
+  }
+}

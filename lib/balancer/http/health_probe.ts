@@ -1,0 +1,78 @@
+/**
+ * The http mode's active health check: one request (`--health-check 'GET /health'`) on a new
+ * connection, healthy when the status is 2xx or 3xx, or the one `--health-expect` names.
+ * Not a hot path: it runs once per backend per interval, with promises.
+ *
+ * @module
+ */
+import { connectWithTimeout } from "../_connect.ts";
+import type { Backend } from "../backend.ts";
+import { formatAddress } from "../backend_spec.ts";
+
+/** A parsed `--health-check` value. */
+export interface HealthRequest {
+  method: string;
+  path: string;
+}
+
+/**
+ * Parses `METHOD /path` (or just `/path`, meaning GET).
+ *
+ * @throws {TypeError} for anything else
+ */
+export function parseHealthCheck(spec: string): HealthRequest {
+  const parts = spec.trim().split(/\s+/);
+  const [method, path] = parts.length === 1 ? ["GET", parts[0]!] : parts;
+  if (
+    parts.length > 2 || !/^[A-Z]+$/.test(method ?? "") || !/^\/[\x21-\x7e]*$/.test(path ?? "")
+  ) {
+    throw new TypeError(
+      `Invalid health check "${spec}": expected a method and a path, e.g. "GET /health"`,
+    );
+  }
+  return { method: method!, path: path! };
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/**
+ * A probe for `HealthChecker`: sends `check` to the backend and reads the status line.
+ *
+ * @param expect the one status that is healthy; unset, any 2xx or 3xx
+ */
+export function httpProbe(
+  check: HealthRequest,
+  expect: number | undefined,
+): (backend: Backend, timeoutMs: number) => Promise<void> {
+  return async (backend, timeoutMs) => {
+    const conn = await connectWithTimeout(backend.host, backend.port, timeoutMs);
+    const timer = setTimeout(() => conn.close(), timeoutMs);
+    try {
+      const host = formatAddress(backend.host, backend.port);
+      await conn.write(enc.encode(
+        `${check.method} ${check.path} HTTP/1.1\r\nHost: ${host}\r\n` +
+          "User-Agent: netlab-health-check\r\nConnection: close\r\n\r\n",
+      ));
+      const buf = new Uint8Array(512);
+      let line = "";
+      while (!line.includes("\n")) {
+        const n = await conn.read(buf).catch(() => null);
+        if (n === null) {
+          throw new Error(line === "" ? "no response" : "response cut short");
+        }
+        line += dec.decode(buf.subarray(0, n));
+        if (line.length > 256 && !line.includes("\n")) break;
+      }
+      const status = Number(line.match(/^HTTP\/1\.[01] (\d{3})/)?.[1] ?? NaN);
+      if (Number.isNaN(status)) throw new Error("not an HTTP response");
+      const good = expect === undefined ? status >= 200 && status < 400 : status === expect;
+      if (!good) throw new Error(`${check.method} ${check.path} answered ${status}`);
+    } finally {
+      clearTimeout(timer);
+      try {
+        conn.close();
+      } catch { /* closed by the timer */ }
+    }
+  };
+}
