@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { contentLength, endsWithChunked, FIELD } from "../../http1/_head_bytes.ts";
+import {
+  contentLength,
+  FIELD,
+  TE_CHUNKED_ONE,
+  TE_LAST_CHUNKED,
+  transferCodings,
+} from "../../http1/_head_bytes.ts";
 import { Fields, N_CONTENT_LENGTH, N_TRANSFER_ENCODING } from "./_fields.ts";
 
 /** How a message's body is delimited. */
@@ -92,7 +98,9 @@ export class ResponseHead {
       } else if (f.is(i, N_TRANSFER_ENCODING)) {
         if (te) return false; // one field, or a list we would have to join: refused
         te = true;
-        chunked = endsWithChunked(buf, f.at[o + 2]!, f.at[o + 3]!);
+        const codings = transferCodings(buf, f.at[o + 2]!, f.at[o + 3]!);
+        if (codings >= 2 * TE_CHUNKED_ONE) return false; // chunked twice: refused
+        chunked = (codings & TE_LAST_CHUNKED) !== 0;
       }
     }
     if (te && (length >= 0 || this.minor === 0)) return false;
