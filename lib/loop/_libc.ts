@@ -71,6 +71,7 @@ export const C = {
   SOL_SOCKET: 1,
   SO_REUSEADDR: 2,
   SO_ERROR: 4,
+  SO_LINGER: 13,
   SO_REUSEPORT: 15,
   IPPROTO_IPV6: 41,
   IPV6_V6ONLY: 26,
