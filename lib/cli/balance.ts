@@ -11,7 +11,7 @@ import { BackendSpecError, formatAddress, parseBackends } from "../balancer/back
 import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
 import { BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
-import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/select.ts";
+import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/names.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";

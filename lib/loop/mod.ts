@@ -82,7 +82,7 @@ export {
   type SockAddr,
   SOCKADDR_MAX,
 } from "./sockaddr.ts";
-export { closedError, errnoError } from "./errno.ts";
+export { closedError, errnoError, isConnectFailure } from "./errno.ts";
 export { type FdLimit, raiseFdLimit } from "./fd_limit.ts";
 export { reapLoop } from "./reap.ts";
 export { C as LINUX, type Libc } from "./_libc.ts";
