@@ -6,6 +6,7 @@
  *
  * @module
  */
+// deno-lint-ignore-file no-console
 
 interface Dependency {
   code?: { specifier?: string };

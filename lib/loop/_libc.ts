@@ -29,11 +29,15 @@ const SYMBOLS = {
   epoll_poll: { name: "epoll_wait", parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
   // the only blocking call: Deno runs it on a worker thread and resolves a promise, so the event
   // loop (timers, the stats server, logging) keeps running while the balancer waits for sockets
+  // it writes into native memory (malloc), never into a JavaScript buffer: the call may still be
+  // parked when the thread that made it is gone, and V8 would have freed its buffer
   epoll_wait: {
-    parameters: ["i32", "buffer", "i32", "i32"],
+    parameters: ["i32", "pointer", "i32", "i32"],
     result: "i32",
     nonblocking: true,
   },
+  malloc: { parameters: ["usize"], result: "pointer" },
+  free: { parameters: ["pointer"], result: "void" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },

@@ -47,8 +47,15 @@ export class EventLoop {
   #epfd: number;
   /** Written to wake an off-thread epoll_wait (last socket gone, first deadline, close). */
   #wakeFd: number;
-  #events = new Uint8Array(MAX_EVENTS * EVENT_SIZE);
-  #view = new DataView(this.#events.buffer);
+  /**
+   * Where epoll_wait writes its events: native memory, allocated once per loop and freed only by
+   * stop() once no wait is parked. An off-thread wait may outlive its thread (a Worker
+   * terminated while the loop waits); it then writes into memory that is still ours, never into
+   * a buffer V8 has freed. `#events` and `#view` read the same bytes.
+   */
+  #eventsPtr: Deno.PointerObject;
+  #events: Uint8Array;
+  #view: DataView;
   #ctl = new Uint8Array(16);
   #ctlView = new DataView(this.#ctl.buffer);
   #one = new Uint8Array(new BigUint64Array([1n]).buffer);
@@ -74,6 +81,8 @@ export class EventLoop {
   yields = 0;
   /** Rounds of events dispatched. */
   rounds = 0;
+  /** Events dropped because their socket was closed or re-registered after they were fetched. */
+  dropped = 0;
   /** The coarse timer: every deadline set on this loop. */
   readonly #deadlines: Deadlines;
   /** The loop's clock in milliseconds (performance.now()), read once per round of events. */
@@ -93,9 +102,20 @@ export class EventLoop {
     this.#deadlines = new Deadlines(Math.max(1, options.tickMs ?? 100), this.#onError);
     this.libc = openLibc();
     const { sym } = this.libc;
+    const size = MAX_EVENTS * EVENT_SIZE;
+    const events = sym.malloc(BigInt(size));
+    if (events === null) {
+      this.libc.close();
+      throw new Error("Cannot allocate the epoll event buffer");
+    }
+    this.#eventsPtr = events;
+    const bytes = Deno.UnsafePointerView.getArrayBuffer(events, size);
+    this.#events = new Uint8Array(bytes);
+    this.#view = new DataView(bytes);
     this.#epfd = sym.epoll_create1(C.EPOLL_CLOEXEC);
     if (this.#epfd < 0) {
       const errno = this.libc.errno();
+      sym.free(events);
       this.libc.close();
       throw new Error(`Cannot create an epoll instance (os error ${errno})`);
     }
@@ -104,6 +124,7 @@ export class EventLoop {
       const errno = this.libc.errno();
       if (this.#wakeFd >= 0) sym.close(this.#wakeFd);
       sym.close(this.#epfd);
+      sym.free(events);
       this.libc.close();
       throw new Error(`Cannot create the epoll wake-up (os error ${errno})`);
     }
@@ -267,7 +288,7 @@ export class EventLoop {
           : Math.max(0, Math.ceil(deadlines.nextSweep - now));
         this.#parked = true;
         this.yields++;
-        n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, n > 0 ? 0 : timeout);
+        n = await sym.epoll_wait(this.#epfd, this.#eventsPtr, MAX_EVENTS, n > 0 ? 0 : timeout);
         this.#parked = false;
         now = this.now = performance.now();
         yieldAt = now + YIELD_MS;
@@ -290,8 +311,11 @@ export class EventLoop {
       const at = i * EVENT_SIZE;
       const fd = view.getUint32(at + DATA_OFFSET, true);
       const tag = view.getUint32(at + DATA_OFFSET + 4, true);
-      // stale (closed, maybe reused) or the wake-up, whose only job was to end the wait
-      if (tag !== tags[fd]) continue;
+      // stale (closed, maybe reused) or the wake-up (tag 0), whose only job was to end the wait
+      if (tag !== tags[fd]) {
+        if (tag !== 0) this.dropped++;
+        continue;
+      }
       const owner = owners[fd]!;
       const events = view.getUint32(at, true);
       try {
@@ -318,9 +342,11 @@ export class EventLoop {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#run) this.#wake();
+    // every wait has returned once the run has: only now is the event buffer free to go
     while (this.#run) await this.#run;
     this.libc.sym.close(this.#wakeFd);
     this.libc.sym.close(this.#epfd);
+    this.libc.sym.free(this.#eventsPtr);
     this.libc.close();
   }
 }

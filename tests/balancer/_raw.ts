@@ -25,6 +25,11 @@ export class RawClient implements Disposable {
   #lib = Deno.dlopen("libc.so.6", SYMBOLS);
   #fd: number;
 
+  /** The descriptor (for tests that register it with an event loop). */
+  get fd(): number {
+    return this.#fd;
+  }
+
   /** An accepted socket. */
   static adopt(fd: number): RawClient {
     return new RawClient(fd);
