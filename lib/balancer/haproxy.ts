@@ -38,10 +38,10 @@ const BALANCE: Record<StrategyName, string[]> = {
  */
 export function haproxyConfig(options: HaproxyConfigOptions): string {
   const o = withDefaults(options);
-  // like netlab, a failed client connect takes a checked server out at once (observe layer4)
+  // like netlab, fall failed client connects in a row take a checked server out (observe layer4)
   const check = o.healthIntervalMs > 0
     ? ` check inter ${ms(o.healthIntervalMs)} rise ${o.healthRise} fall ${o.healthFall}` +
-      " observe layer4 error-limit 1 on-error mark-down"
+      ` observe layer4 error-limit ${o.healthFall} on-error mark-down`
     : "";
   const idle = ms(o.idleTimeoutMs);
   // no fin timeout set: HAProxy's own default, the client/server timeout, governs (as in netlab)

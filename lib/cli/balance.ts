@@ -89,6 +89,18 @@ export function balanceCommand(ctx: CliContext): Command {
         D.healthIntervalMs,
       ),
     )
+    .option(
+      "--fall <n>",
+      "take a backend out after this many failed connects (or checks) in a row",
+      integerArg(1, 1000),
+      D.healthFall,
+    )
+    .option(
+      "--rise <n>",
+      "bring a backend back after this many good health checks in a row",
+      integerArg(1, 1000),
+      D.healthRise,
+    )
     .addOption(
       durationFlag(
         "--drain-timeout <duration>",
@@ -146,6 +158,8 @@ Backends:
         ...(opts.finTimeout !== undefined ? { finTimeoutMs: opts.finTimeout } : {}),
         ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}),
         healthIntervalMs: opts.healthInterval,
+        healthFall: opts.fall,
+        healthRise: opts.rise,
         drainTimeoutMs: opts.drainTimeout,
         engine: opts.engine as EngineChoice,
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
