@@ -46,7 +46,7 @@ export interface TunnelHost {
   addrOf(backend: Backend): SockAddr;
   /** Called once when a tunnel has closed both sockets. */
   ended(tunnel: Tunnel): void;
-  /** Out of descriptors on our side: counted and logged at most once a second. */
+  /** Our own shortage (descriptors, ports, memory) at a connect: logged at most once a second. */
   outOfDescriptors(errno: number): void;
 }
 
@@ -158,8 +158,9 @@ export class Tunnel implements SocketHandler {
         else this.#pumpUp();
         return;
       }
-      if (-h === C.EMFILE || -h === C.ENFILE) {
-        // our shortage, not the backend's: held against no backend, and said once a second
+      if (!isConnectFailure(-h)) {
+        // our shortage (descriptors, ports, memory), not the backend's: held against no backend,
+        // and said once a second
         this.#host.outOfDescriptors(-h);
         ctx.counters.unserved++;
         return this.#close(false);
@@ -352,14 +353,15 @@ export class Tunnel implements SocketHandler {
     this.#end("client error", errno);
   }
 
-  /** Ends the conversation: logs how it ended and closes both sockets (a backend error resets the client). */
+  /** Ends the conversation: logs how it ended, closes both sockets (resetting a failed backend's client). */
   #end(reason: EndReason, errno: number): void {
     if (this.#state !== OPEN && this.#state !== FAILING) return;
     const { ctx, logging, loop } = this.#host;
     const backend = this.#backend!;
-    const failed = reason === "backend error";
+    // a failed backend's client is reset however the end comes (a timeout, a shutdown)
+    const failed = reason === "backend error" || this.#state === FAILING;
     const error = errno === 0 ? undefined : errnoError(errno, "recv");
-    if (failed && this.#down.sent === 0) {
+    if (reason === "backend error" && this.#down.sent === 0) {
       logBackendFailed(ctx.log, this.#name(), backend, error?.message ?? reason);
     }
     if (logging) {
