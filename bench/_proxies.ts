@@ -46,18 +46,23 @@ export function startBalance(
   backends: number[],
   engine: Engine,
   extra: string[] = [],
+  main?: string,
 ): Promise<Child> {
-  return startNetlab([
-    "balance",
-    "--quiet",
-    "--engine",
-    engine,
-    "--port",
-    String(port),
-    "--backend",
-    backends.map((p) => `127.0.0.1:${p}`).join(","),
-    ...extra,
-  ], port);
+  return startNetlab(
+    [
+      "balance",
+      "--quiet",
+      "--engine",
+      engine,
+      "--port",
+      String(port),
+      "--backend",
+      backends.map((p) => `127.0.0.1:${p}`).join(","),
+      ...extra,
+    ],
+    port,
+    main,
+  );
 }
 
 /** Starts a `redis-server` on 127.0.0.1:port that keeps nothing on disk. */

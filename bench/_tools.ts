@@ -189,10 +189,10 @@ export function benchJsonArgs(args: string[]): string[] {
 }
 
 /** Starts `netlab <args>` from source on `port` (the caller puts `--port` in args). */
-export function startNetlab(args: string[], port: number): Promise<Child> {
+export function startNetlab(args: string[], port: number, main = MAIN): Promise<Child> {
   return startProcess(
     Deno.execPath(),
-    ["run", "-A", "--unstable-net", ...v8FlagsFor(args), MAIN, ...args],
+    ["run", "-A", "--unstable-net", ...v8FlagsFor(args), main, ...args],
     port,
   );
 }

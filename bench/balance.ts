@@ -13,8 +13,10 @@
  * non-2xx requests, socket errors or a redis error is voided and the row says so; a throughput row
  * says how busy its load generator was, marked client-bound or CPU-bound as in `serve.ts`. Every
  * load takes `flock /tmp/netlab-perf.lock` itself, so this section must not be run under that
- * command. `BALANCE_ROUNDS` sets the rounds (5). The http mode's rows against HAProxy `mode http`
- * are `_balance_http.ts`'s; `BALANCE_ONLY=http` runs only those.
+ * command. `BALANCE_ROUNDS` sets the rounds (5). `BALANCE_BEFORE=/path/to/checkout` adds that
+ * checkout's epoll engine ("before", e.g. a worktree of main) to every turn, so a change is
+ * measured against the code before it in the same run. The http mode's rows against HAProxy
+ * `mode http` are `_balance_http.ts`'s; `BALANCE_ONLY=http` runs only those.
  *
  * @module
  */
@@ -36,8 +38,19 @@ const AB_REQUESTS = 20_000;
 const REDIS_REQUESTS = 20_000;
 const TICK_US = 1e6 / 100; // USER_HZ
 
-const NAMES = ["HAProxy", "epoll", "deno"] as const;
-type Name = typeof NAMES[number];
+/** A checkout whose epoll engine runs beside this one's as "before". */
+const BEFORE = Deno.env.get("BALANCE_BEFORE");
+type Name = "HAProxy" | "epoll" | "deno" | "before";
+const NAMES: readonly Name[] = BEFORE ? ["HAProxy", "epoll", "deno", "before"] : [
+  "HAProxy",
+  "epoll",
+  "deno",
+];
+/** The netlab sides compared with HAProxy in the throughput rows. */
+const SIDES: readonly Exclude<Name, "HAProxy">[] = NAMES.filter((n) => n !== "HAProxy") as never;
+/** A side's label in a row. */
+const label = (name: Name) => name === "before" ? "epoll, before" : name;
+const empty = <T>(): Record<Name, T[]> => ({ HAProxy: [], epoll: [], deno: [], before: [] });
 type Load = "ab" | "keepAlive";
 type RedisOp = "set" | "get";
 
@@ -78,11 +91,14 @@ export async function run(): Promise<PerfRow[]> {
       );
       return http.rows;
     }
-    const lbs: Record<Name, Child> = {
+    const lbs = {
       HAProxy: await startHaproxy(freePort(), backends),
       epoll: await startBalance(freePort(), backends, "epoll"),
       deno: await startBalance(freePort(), backends, "deno"),
-    };
+    } as Record<Name, Child>;
+    if (BEFORE) {
+      lbs.before = await startBalance(freePort(), backends, "epoll", [], `${BEFORE}/main.ts`);
+    }
     children.push(...Object.values(lbs));
     const url = (name: Name) => `http://127.0.0.1:${lbs[name].port}${PATH}`;
     /** One load under the lock, with the proxy's CPU (schedstat) and user ticks around it. */
@@ -109,10 +125,7 @@ export async function run(): Promise<PerfRow[]> {
       await lock.run(() => wrkRun(url(name), { connections: 10, seconds: 1 }));
       await lock.run(() => abRun(url(name), { requests: 2000, concurrency: 10 }));
     }
-    const samples: Record<Load, Record<Name, Run[]>> = {
-      ab: { HAProxy: [], epoll: [], deno: [] },
-      keepAlive: { HAProxy: [], epoll: [], deno: [] },
-    };
+    const samples: Record<Load, Record<Name, Run[]>> = { ab: empty(), keepAlive: empty() };
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < AB_RUNS; i++) {
         for (const name of turn(NAMES, round * AB_RUNS + i)) {
@@ -130,23 +143,32 @@ export async function run(): Promise<PerfRow[]> {
     const fronts = {
       HAProxy: await startHaproxy(freePort(), redisBackends),
       epoll: await startBalance(freePort(), redisBackends, "epoll"),
-    };
+    } as Record<"HAProxy" | "epoll" | "before", Child>;
+    if (BEFORE) {
+      fronts.before = await startBalance(
+        freePort(),
+        redisBackends,
+        "epoll",
+        [],
+        `${BEFORE}/main.ts`,
+      );
+    }
+    const redisNames = BEFORE
+      ? ["HAProxy", "epoll", "before"] as const
+      : ["HAProxy", "epoll"] as const;
     children.push(...Object.values(fronts));
     const redisLoad = (name: keyof typeof fronts, op: RedisOp, requests = REDIS_REQUESTS) =>
       measured(
         fronts[name],
         () => redisRun("127.0.0.1", fronts[name].port, { test: op, requests, clients: 20 }),
       );
-    for (const name of ["HAProxy", "epoll"] as const) {
+    for (const name of redisNames) {
       for (const op of ["set", "get"] as const) await redisLoad(name, op, 2000); // warm-up
     }
-    const redis: Record<RedisOp, Record<"HAProxy" | "epoll", Run[]>> = {
-      set: { HAProxy: [], epoll: [] },
-      get: { HAProxy: [], epoll: [] },
-    };
+    const redis: Record<RedisOp, Record<Name, Run[]>> = { set: empty(), get: empty() };
     for (let round = 0; round < ROUNDS; round++) {
       for (const op of ["set", "get"] as const) {
-        for (const name of turn(["HAProxy", "epoll"] as const, round)) {
+        for (const name of turn(redisNames, round)) {
           redis[op][name].push(await redisLoad(name, op));
         }
       }
@@ -168,13 +190,13 @@ export async function run(): Promise<PerfRow[]> {
         ),
       );
     const ab = `ab -n ${AB_REQUESTS} -c10, a connection per request`;
-    for (const engine of ["epoll", "deno"] as const) {
-      row(`${ab} (${engine})`, samples.ab[engine], samples.ab.HAProxy, "rps", {
+    for (const engine of SIDES) {
+      row(`${ab} (${label(engine)})`, samples.ab[engine], samples.ab.HAProxy, "rps", {
         goal: 1,
         client: "ab",
       });
       row(
-        `wrk -c50 keep-alive (${engine})`,
+        `wrk -c50 keep-alive (${label(engine)})`,
         samples.keepAlive[engine],
         samples.keepAlive.HAProxy,
         "rps",
@@ -185,25 +207,27 @@ export async function run(): Promise<PerfRow[]> {
       );
     }
     for (const op of ["set", "get"] as const) {
-      row(
-        `redis-benchmark -n ${REDIS_REQUESTS} -c 20 ${op.toUpperCase()} (epoll)`,
-        redis[op].epoll,
-        redis[op].HAProxy,
-        "rps",
-        { goal: 0.95, client: "redis-benchmark" },
-      );
+      for (const side of redisNames.filter((n) => n !== "HAProxy")) {
+        row(
+          `redis-benchmark -n ${REDIS_REQUESTS} -c 20 ${op.toUpperCase()} (${label(side)})`,
+          redis[op][side],
+          redis[op].HAProxy,
+          "rps",
+          { goal: 0.95, client: "redis-benchmark" },
+        );
+      }
     }
-    for (const engine of ["epoll", "deno"] as const) {
+    for (const engine of SIDES) {
       row(
-        `CPU per proxied connection, ab c10 (HAProxy/${engine})`,
+        `CPU per proxied connection, ab c10 (HAProxy/${label(engine)})`,
         samples.ab[engine],
         samples.ab.HAProxy,
         "cpuUs",
       );
     }
-    for (const engine of ["epoll", "deno"] as const) {
+    for (const engine of SIDES) {
       row(
-        `CPU per keep-alive request, wrk c50 (HAProxy/${engine})`,
+        `CPU per keep-alive request, wrk c50 (HAProxy/${label(engine)})`,
         samples.keepAlive[engine],
         samples.keepAlive.HAProxy,
         "cpuUs",

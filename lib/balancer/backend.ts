@@ -39,6 +39,11 @@ export class Backend {
   readonly bytes: Traffic = { up: 0, down: 0 };
   /** Failed connection attempts (client connections and health checks). */
   failures = 0;
+  /**
+   * Client connects that failed in a row (refused, unreachable, timed out); `fall` of them take
+   * the backend out. A successful connect sets it back to 0.
+   */
+  connectFailures = 0;
   /** Consecutive successful health checks (for the rise threshold). */
   goodChecks = 0;
   /** Consecutive failed health checks (for the fall threshold). */

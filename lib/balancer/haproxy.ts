@@ -61,9 +61,11 @@ function httpCheck(spec: string, expect: number): string[] {
 export function haproxyConfig(options: HaproxyConfigOptions): string {
   const o = withDefaults(options);
   const http = o.mode === "http";
-  // like netlab, a failed client connect takes a checked server out at once (observe layer4);
-  // in http mode, 10 failed responses in a row do (observe layer7)
-  const observe = http ? "observe layer7 error-limit 10" : "observe layer4 error-limit 1";
+  // like netlab, fall failed client connects in a row take a checked server out (observe
+  // layer4); in http mode, 10 failed responses in a row do (observe layer7)
+  const observe = http
+    ? "observe layer7 error-limit 10"
+    : `observe layer4 error-limit ${o.healthFall}`;
   const check = o.healthIntervalMs > 0
     ? ` check inter ${ms(o.healthIntervalMs)} rise ${o.healthRise} fall ${o.healthFall}` +
       ` ${observe} on-error mark-down`

@@ -79,8 +79,8 @@ export class HealthChecker {
   }
 
   /**
-   * Marks a backend down at once after a client connection to it failed; it returns only after
-   * `rise` good checks, like any backend that failed its checks.
+   * Marks a backend down at once (the engines call it after `fall` client connects to it failed
+   * in a row); it returns only after `rise` good checks, like any backend that failed its checks.
    */
   markDown(backend: Backend, reason: string): void {
     backend.goodChecks = 0;
@@ -130,6 +130,7 @@ export class HealthChecker {
       backend.goodChecks++;
       if (backend.state === "down" && backend.goodChecks >= this.#rise) {
         backend.state = "up";
+        backend.connectFailures = 0;
         // a warning like "is down", so a --quiet log that shows a backend leave shows it return
         log.warn(`backend ${backend.address} is up: ${backend.goodChecks} good health checks`, {
           backend: backend.address,

@@ -17,8 +17,7 @@
 
 export { Balancer, ListenFailedError, startBalancer } from "./balancer.ts";
 export type { BalancerOptions } from "./balancer.ts";
-export type { EngineChoice } from "./engines/select.ts";
-export type { EngineName } from "./engines/frontend.ts";
+export type { EngineChoice, EngineName } from "./engines/names.ts";
 export { BackendSpecError, formatAddress, parseBackends } from "./backend_spec.ts";
 export type { BackendSpec } from "./backend_spec.ts";
 export {

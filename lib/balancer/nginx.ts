@@ -39,11 +39,12 @@ export function nginxConfig(options: NginxConfigOptions): string {
       options.statsPort,
     );
   }
-  // Open-source nginx checks passively: like netlab (and the HAProxy config's "observe layer4"), a
-  // failed connect takes the server out at once; it is tried again after fail_timeout, about when
-  // netlab's checks (rise good ones, interval apart) would bring it back. Checks off: never out.
+  // Open-source nginx checks passively: like netlab (and the HAProxy config's "observe layer4"),
+  // fall failed connects take the server out (nginx counts them within fail_timeout, not in a
+  // row); it is tried again after fail_timeout, about when netlab's checks (rise good ones,
+  // interval apart) would bring it back. Checks off: never out.
   const passive = o.healthIntervalMs > 0
-    ? ` max_fails=1 fail_timeout=${wholeSeconds(o.healthRise * o.healthIntervalMs)}`
+    ? ` max_fails=${o.healthFall} fail_timeout=${wholeSeconds(o.healthRise * o.healthIntervalMs)}`
     : " max_fails=0";
   // Each proxied connection holds two descriptors (client and backend), plus room for listeners.
   const workerConnections = 2 * o.maxConns + 64;

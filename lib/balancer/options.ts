@@ -7,7 +7,7 @@ import type { Logger } from "@logtape/logtape";
 import { type BackendSpec, formatAddress } from "./backend_spec.ts";
 import { DEFAULT_BUFFER_SIZE } from "./proxy.ts";
 import type { Strategy, StrategyName } from "./strategies/mod.ts";
-import type { EngineChoice } from "./engines/select.ts";
+import type { EngineChoice } from "./engines/names.ts";
 import { MAX_DELAY_MS } from "../loop/loop.ts";
 
 /** A listen failure, naming the address that could not be bound (main or stats port). */

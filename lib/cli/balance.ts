@@ -12,7 +12,7 @@ import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
 import { parseHealthCheck } from "../balancer/http/health_probe.ts";
 import { BALANCE_MODES, type BalanceMode, BALANCER_DEFAULTS as D } from "../balancer/options.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
-import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/select.ts";
+import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/names.ts";
 import type { CliContext } from "./context.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
@@ -133,6 +133,18 @@ export function balanceCommand(ctx: CliContext): Command {
       "http mode: the status a health check must get (default: any 2xx or 3xx)",
       integerArg(100, 599),
     )
+    .option(
+      "--fall <n>",
+      "take a backend out after this many failed connects (or checks) in a row",
+      integerArg(1, 1000),
+      D.healthFall,
+    )
+    .option(
+      "--rise <n>",
+      "bring a backend back after this many good health checks in a row",
+      integerArg(1, 1000),
+      D.healthRise,
+    )
     .addOption(
       durationFlag(
         "--drain-timeout <duration>",
@@ -199,6 +211,8 @@ Backends:
         ...(opts.finTimeout !== undefined ? { finTimeoutMs: opts.finTimeout } : {}),
         ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}),
         healthIntervalMs: opts.healthInterval,
+        healthFall: opts.fall,
+        healthRise: opts.rise,
         drainTimeoutMs: opts.drainTimeout,
         engine: opts.engine as EngineChoice,
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),

@@ -29,11 +29,15 @@ const SYMBOLS = {
   epoll_poll: { name: "epoll_wait", parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
   // the only blocking call: Deno runs it on a worker thread and resolves a promise, so the event
   // loop (timers, the stats server, logging) keeps running while the balancer waits for sockets
+  // it writes into native memory (malloc), never into a JavaScript buffer: the call may still be
+  // parked when the thread that made it is gone, and V8 would have freed its buffer
   epoll_wait: {
-    parameters: ["i32", "buffer", "i32", "i32"],
+    parameters: ["i32", "pointer", "i32", "i32"],
     result: "i32",
     nonblocking: true,
   },
+  malloc: { parameters: ["usize"], result: "pointer" },
+  free: { parameters: ["pointer"], result: "void" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
@@ -71,6 +75,7 @@ export const C = {
   SOL_SOCKET: 1,
   SO_REUSEADDR: 2,
   SO_ERROR: 4,
+  SO_LINGER: 13,
   SO_REUSEPORT: 15,
   IPPROTO_IPV6: 41,
   IPV6_V6ONLY: 26,

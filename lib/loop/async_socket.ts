@@ -12,7 +12,7 @@ import { C } from "./_libc.ts";
 import { closedError, errnoError } from "./errno.ts";
 import type { EventLoop, EventLoopOptions, SocketHandler } from "./loop.ts";
 import type { SockAddr } from "./sockaddr.ts";
-import { connectSocket } from "./socket.ts";
+import { Handle } from "./handle.ts";
 
 /**
  * Loop options for promise owners: enough microtask turns for a read-write-read chain to reach
@@ -36,8 +36,8 @@ type Settle<T> = { resolve: (v: T) => void; reject: (err: Error) => void };
 /** A connected nonblocking socket with promise-returning reads and writes. */
 export class AsyncSocket implements SocketHandler {
   #loop: EventLoop;
-  #fd = -1;
-  #closed = false;
+  /** Set once the connect has started: the descriptor, its closed state, its close. */
+  #h: Handle | undefined;
   #hungUp = false;
   /** False after EAGAIN until the loop says otherwise: a read then waits without a syscall. */
   #canRead = true;
@@ -80,10 +80,10 @@ export class AsyncSocket implements SocketHandler {
     const sock = new AsyncSocket(loop);
     // until the outcome both directions wait: the first event is the connect's outcome
     sock.#canRead = sock.#canWrite = false;
-    const fd = connectSocket(loop, addr, sock);
-    if (fd < 0) return Promise.reject(errnoError(-fd, "connect"));
-    sock.#fd = fd;
-    if (options.noDelay ?? true) loop.setOption(fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+    const h = Handle.connect(loop, addr, sock);
+    if (typeof h === "number") return Promise.reject(errnoError(-h, "connect"));
+    sock.#h = h;
+    if (options.noDelay ?? true) loop.setOption(h.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
     return new Promise((resolve, reject) => {
       const abort = () => sock.#failConnect(aborted());
       const done = () => signal?.removeEventListener("abort", abort);
@@ -98,14 +98,13 @@ export class AsyncSocket implements SocketHandler {
   #failConnect(err: Error): void {
     const c = this.#connect!;
     this.#connect = undefined;
-    this.#closed = true;
-    this.#loop.close(this.#fd);
+    this.#h!.close();
     c.reject(err);
   }
 
-  /** The socket's descriptor (for options the socket does not wrap). */
+  /** The socket's descriptor (for options the socket does not wrap); -1 once closed. */
   get fd(): number {
-    return this.#fd;
+    return this.#h!.fd;
   }
 
   /**
@@ -115,7 +114,7 @@ export class AsyncSocket implements SocketHandler {
    * @throws (rejects with) `Deno.errors.BadResource` once closed, `ConnectionReset` on a reset
    */
   read(buf: Uint8Array): Promise<number | null> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#h!.closed) return Promise.reject(closedError());
     if (this.#reader) return Promise.reject(new Deno.errors.Busy("A read is already pending"));
     if (this.#canRead) {
       const n = this.#recv(buf);
@@ -128,7 +127,7 @@ export class AsyncSocket implements SocketHandler {
   /** recv: the count, null at FIN, an error, or -EAGAIN (then canRead is false). */
   #recv(buf: Uint8Array): number | null | Error {
     while (true) {
-      const n = this.#loop.recv(this.#fd, buf, buf.length);
+      const n = this.#loop.recv(this.#h!.fd, buf, buf.length);
       if (n > 0) return n;
       if (n === 0) return buf.length === 0 ? 0 : null;
       if (n === -C.EINTR) continue;
@@ -147,7 +146,7 @@ export class AsyncSocket implements SocketHandler {
    *   `ConnectionReset` when the peer is gone
    */
   write(buf: Uint8Array): Promise<number> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#h!.closed) return Promise.reject(closedError());
     if (this.#writer) return Promise.reject(new Deno.errors.Busy("A write is already pending"));
     if (this.#canWrite) {
       const n = this.#send(buf);
@@ -159,7 +158,7 @@ export class AsyncSocket implements SocketHandler {
 
   #send(buf: Uint8Array): number | Error {
     while (true) {
-      const n = this.#loop.send(this.#fd, buf, buf.length);
+      const n = this.#loop.send(this.#h!.fd, buf, buf.length);
       if (n >= 0) return n;
       if (n === -C.EINTR) continue;
       if (n !== -C.EAGAIN) return errnoError(-n, "send");
@@ -175,9 +174,7 @@ export class AsyncSocket implements SocketHandler {
    * @throws `Deno.errors.BadResource` when already closed, as `Deno.Conn.close()` does
    */
   close(): void {
-    if (this.#closed) throw closedError();
-    this.#closed = true;
-    this.#loop.close(this.#fd);
+    if (!this.#h!.close()) throw closedError();
     const r = this.#reader, w = this.#writer;
     this.#reader =
       this.#writer =
@@ -222,14 +219,14 @@ export class AsyncSocket implements SocketHandler {
   /** @internal the loop's callback */
   onHangup(): void {
     if (this.#connect) {
-      const errno = this.#loop.socketError(this.#fd) || C.ECONNREFUSED;
+      const errno = this.#loop.socketError(this.#h!.fd) || C.ECONNREFUSED;
       this.#failConnect(errnoError(errno, "connect"));
       return;
     }
     // a reset or both directions done: the next recv/send says which, and nothing waits again
     this.#hungUp = true;
     this.onWritable();
-    if (!this.#closed) this.onReadable();
+    if (!this.#h!.closed) this.onReadable();
   }
 }
 

@@ -44,3 +44,15 @@ export function errnoError(errno: number, call: string): Error {
 export function closedError(): Error {
   return new Deno.errors.BadResource("Bad resource ID");
 }
+
+/** The errnos that say a connect failed: refused, no route, timed out (none from an open socket). */
+const CONNECT_FAILURES = new Set([100, 101, 110, 111, 112, 113]);
+
+/**
+ * Whether `errno` (from SO_ERROR or a send on a socket still connecting) says the connect
+ * failed: refused, network or host unreachable or down, timed out. A reset or broken pipe says
+ * the connection was made and then lost, which is not a failed connect.
+ */
+export function isConnectFailure(errno: number): boolean {
+  return CONNECT_FAILURES.has(errno);
+}

@@ -6,7 +6,8 @@
  * @module
  */
 import { C } from "./_libc.ts";
-import type { EventLoop, SocketHandler, Timed } from "./loop.ts";
+import type { EventLoop, SocketHandler } from "./loop.ts";
+import { Handle } from "./handle.ts";
 import { SOCKADDR_MAX } from "./sockaddr.ts";
 import { type ListenOptions, listenSocket } from "./socket.ts";
 import { errnoError } from "./errno.ts";
@@ -42,12 +43,10 @@ const ONE_CLIENT = new Set<number>([
 const REPORT_EVERY_MS = 1000;
 
 /** A listening socket that hands each accepted client to `onAccept`. */
-export class TcpListener implements SocketHandler, Timed {
-  /** The listening fd. */
-  readonly fd: number;
+export class TcpListener implements SocketHandler {
   /** The bound address (port 0 resolved). */
   readonly addr: Deno.NetAddr;
-  timerSlot = -1;
+  #h: Handle;
   #loop: EventLoop;
   #handlers: ListenerHandlers;
   #pauseMs: number;
@@ -55,7 +54,6 @@ export class TcpListener implements SocketHandler, Timed {
   #peerLen = new Uint32Array(1);
   #peerLenBytes = new Uint8Array(this.#peerLen.buffer);
   #paused = false;
-  #closed = false;
   #failures = 0;
   #lastErrno = 0;
   #reportedAt = -Infinity;
@@ -67,25 +65,30 @@ export class TcpListener implements SocketHandler, Timed {
    */
   constructor(loop: EventLoop, options: ListenerOptions, handlers: ListenerHandlers) {
     const { fd, addr } = listenSocket(loop, options);
-    this.fd = fd;
+    this.#h = new Handle(loop, fd, this);
     this.addr = addr;
     this.#loop = loop;
     this.#handlers = handlers;
     this.#pauseMs = options.pauseMs ?? 100;
-    const errno = loop.watch(fd, this);
+    const errno = this.#h.watch(this);
     if (errno !== 0) {
-      loop.close(fd);
+      this.#h.close();
       throw errnoError(errno, "epoll_ctl");
     }
+  }
+
+  /** The listening fd (-1 once closed). */
+  get fd(): number {
+    return this.#h.fd;
   }
 
   /** Accepts until the queue is empty, accepting is paused or the listener closed. */
   #acceptAll(): void {
     const { sym } = this.#loop.libc;
-    while (!this.#paused && !this.#closed) {
+    while (!this.#paused && !this.#h.closed) {
       this.#peerLen[0] = SOCKADDR_MAX;
       const fd = sym.accept4(
-        this.fd,
+        this.#h.fd,
         this.#peer,
         this.#peerLenBytes,
         C.SOCK_NONBLOCK | C.SOCK_CLOEXEC,
@@ -106,7 +109,7 @@ export class TcpListener implements SocketHandler, Timed {
     this.#failures++;
     this.#lastErrno = errno;
     this.#report(this.#loop.now);
-    this.#loop.setDeadline(this, this.#loop.now + this.#pauseMs);
+    this.#h.setDeadline(this.#loop.now + this.#pauseMs);
   }
 
   #report(now: number): void {
@@ -116,16 +119,17 @@ export class TcpListener implements SocketHandler, Timed {
     this.#reportedAt = now;
   }
 
+  /** @internal the handle's deadline: resume accepting, report what is untold */
   onDeadline(now: number): void {
-    if (this.#closed) return;
+    if (this.#h.closed) return;
     if (this.#paused) {
       this.#paused = false;
       this.#acceptAll();
     }
     this.#report(now);
     // failures not yet told: say them when their second is up
-    if (this.#failures > 0 && this.timerSlot < 0) {
-      this.#loop.setDeadline(this, this.#reportedAt + REPORT_EVERY_MS);
+    if (this.#failures > 0 && this.#h.timerSlot < 0) {
+      this.#h.setDeadline(this.#reportedAt + REPORT_EVERY_MS);
     }
   }
 
@@ -146,9 +150,6 @@ export class TcpListener implements SocketHandler, Timed {
 
   /** Stops listening and closes the socket. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#loop.clearDeadline(this);
-    this.#loop.close(this.fd);
+    this.#h.close();
   }
 }

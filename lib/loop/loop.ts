@@ -47,8 +47,18 @@ export class EventLoop {
   #epfd: number;
   /** Written to wake an off-thread epoll_wait (last socket gone, first deadline, close). */
   #wakeFd: number;
+  /** Where the on-thread epoll_wait writes its events (it returns before anything can free it). */
   #events = new Uint8Array(MAX_EVENTS * EVENT_SIZE);
   #view = new DataView(this.#events.buffer);
+  /**
+   * Where the off-thread epoll_wait writes its events: native memory, allocated once per loop
+   * and freed only by stop() once no wait is parked. That wait may outlive its thread (a Worker
+   * terminated while the loop waits); it then writes into memory that is still ours, never into
+   * a buffer V8 has freed. (The on-thread wait keeps a V8 buffer: Deno's fast FFI path takes
+   * only those, and the slow one costs about 0.3 µs a call.)
+   */
+  #eventsPtr: Deno.PointerObject;
+  #nativeView: DataView;
   #ctl = new Uint8Array(16);
   #ctlView = new DataView(this.#ctl.buffer);
   #one = new Uint8Array(new BigUint64Array([1n]).buffer);
@@ -74,6 +84,8 @@ export class EventLoop {
   yields = 0;
   /** Rounds of events dispatched. */
   rounds = 0;
+  /** Events dropped because their socket was closed or re-registered after they were fetched. */
+  dropped = 0;
   /** The coarse timer: every deadline set on this loop. */
   readonly #deadlines: Deadlines;
   /** The loop's clock in milliseconds (performance.now()), read once per round of events. */
@@ -93,9 +105,18 @@ export class EventLoop {
     this.#deadlines = new Deadlines(Math.max(1, options.tickMs ?? 100), this.#onError);
     this.libc = openLibc();
     const { sym } = this.libc;
+    const size = MAX_EVENTS * EVENT_SIZE;
+    const events = sym.malloc(BigInt(size));
+    if (events === null) {
+      this.libc.close();
+      throw new Error("Cannot allocate the epoll event buffer");
+    }
+    this.#eventsPtr = events;
+    this.#nativeView = new DataView(Deno.UnsafePointerView.getArrayBuffer(events, size));
     this.#epfd = sym.epoll_create1(C.EPOLL_CLOEXEC);
     if (this.#epfd < 0) {
       const errno = this.libc.errno();
+      sym.free(events);
       this.libc.close();
       throw new Error(`Cannot create an epoll instance (os error ${errno})`);
     }
@@ -104,6 +125,7 @@ export class EventLoop {
       const errno = this.libc.errno();
       if (this.#wakeFd >= 0) sym.close(this.#wakeFd);
       sym.close(this.#epfd);
+      sym.free(events);
       this.libc.close();
       throw new Error(`Cannot create the epoll wake-up (os error ${errno})`);
     }
@@ -256,23 +278,25 @@ export class EventLoop {
       let n = this.#held > 0
         ? 0
         : sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, BUSY_WAIT_MS);
+      let view: DataView = this.#view;
       let now = this.now = performance.now();
       if (n <= 0 || now >= yieldAt) {
         // idle, busy for YIELD_MS or holding: wait on a worker thread, which is also the turn of
         // the JavaScript event loop; with deadlines set, only until the next sweep
-        if (n > 0) this.#dispatch(n);
+        if (n > 0) this.#dispatch(n, view);
         if (this.#count === 0 || this.#closing) break;
         const timeout = deadlines.size === 0
           ? -1
           : Math.max(0, Math.ceil(deadlines.nextSweep - now));
         this.#parked = true;
         this.yields++;
-        n = await sym.epoll_wait(this.#epfd, this.#events, MAX_EVENTS, n > 0 ? 0 : timeout);
+        n = await sym.epoll_wait(this.#epfd, this.#eventsPtr, MAX_EVENTS, n > 0 ? 0 : timeout);
+        view = this.#nativeView;
         this.#parked = false;
         now = this.now = performance.now();
         yieldAt = now + YIELD_MS;
       }
-      if (n > 0) this.#dispatch(n);
+      if (n > 0) this.#dispatch(n, view);
       if (deadlines.size > 0 && now >= deadlines.nextSweep) deadlines.sweep(now);
       for (let i = 0; i < this.#turns; i++) await null;
     }
@@ -281,17 +305,19 @@ export class EventLoop {
     if (this.#count > 0 && !this.#closing) this.#run = this.#loop();
   }
 
-  #dispatch(n: number): void {
+  #dispatch(n: number, view: DataView): void {
     this.rounds++;
-    const view = this.#view;
     const owners = this.#owners;
     const tags = this.#tags;
     for (let i = 0; i < n; i++) {
       const at = i * EVENT_SIZE;
       const fd = view.getUint32(at + DATA_OFFSET, true);
       const tag = view.getUint32(at + DATA_OFFSET + 4, true);
-      // stale (closed, maybe reused) or the wake-up, whose only job was to end the wait
-      if (tag !== tags[fd]) continue;
+      // stale (closed, maybe reused) or the wake-up (tag 0), whose only job was to end the wait
+      if (tag !== tags[fd]) {
+        if (tag !== 0) this.dropped++;
+        continue;
+      }
       const owner = owners[fd]!;
       const events = view.getUint32(at, true);
       try {
@@ -318,9 +344,11 @@ export class EventLoop {
     if (this.#closing) return;
     this.#closing = true;
     if (this.#run) this.#wake();
+    // every wait has returned once the run has: only now is the event buffer free to go
     while (this.#run) await this.#run;
     this.libc.sym.close(this.#wakeFd);
     this.libc.sym.close(this.#epfd);
+    this.libc.sym.free(this.#eventsPtr);
     this.libc.close();
   }
 }

@@ -25,6 +25,9 @@
  *   write costs one array store. They fire at most `tickMs` (100 ms) late.
  * - Close with `loop.close(fd)`: events already fetched for that fd are dropped, even when the fd
  *   number is reused at once (each registration carries a generation tag).
+ * - Better, own each descriptor through one {@linkcode Handle}: fd, closed state, deadline slot
+ *   and the close sequence (`close()`, or `reset()` for an abortive close), so a protocol object
+ *   keeps only its protocol.
  * - Callers that want promises instead (not hot ones) use {@linkcode AsyncSocket}: `connect`
  *   with an AbortSignal, `read`, `write`, `close` as on a `Deno.Conn`, on a loop made with
  *   {@linkcode ASYNC_LOOP_OPTIONS}. netlab bench's raw engine connects this way.
@@ -68,6 +71,7 @@ export {
   type SocketHandler,
   type Timed,
 } from "./loop.ts";
+export { type DeadlineOwner, Handle } from "./handle.ts";
 export { ASYNC_LOOP_OPTIONS, type AsyncConnectOptions, AsyncSocket } from "./async_socket.ts";
 export { type ListenerHandlers, type ListenerOptions, TcpListener } from "./listener.ts";
 export { connectSocket, type ListenOptions, listenSocket, localAddr, peerAddr } from "./socket.ts";
@@ -78,7 +82,7 @@ export {
   type SockAddr,
   SOCKADDR_MAX,
 } from "./sockaddr.ts";
-export { closedError, errnoError } from "./errno.ts";
+export { closedError, errnoError, isConnectFailure } from "./errno.ts";
 export { type FdLimit, raiseFdLimit } from "./fd_limit.ts";
-export { reapLoop } from "./reap.ts";
+export { currentThreadId, reapLoop, reapWhenGone, threadAlive } from "./reap.ts";
 export { C as LINUX, type Libc } from "./_libc.ts";

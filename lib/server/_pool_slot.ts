@@ -5,7 +5,7 @@
  * @module
  */
 import { Outbox } from "./_pool_outbox.ts";
-import { reapLoop } from "../loop/reap.ts";
+import { reapWhenGone } from "../loop/reap.ts";
 import {
   type FromWorker,
   POOL_WORKER_NAME,
@@ -45,6 +45,10 @@ export class WorkerSlot {
   #draining: Promise<void> | undefined;
   /** The worker's epoll loop while it runs one: its sockets outlive the worker unless reaped. */
   #epollFd: number | undefined;
+  /** The worker's thread, reaped after it is gone. */
+  #thread: number | undefined;
+  /** The reaping of the last dead worker's loop, until it is done. */
+  #reaping: Promise<unknown> = Promise.resolve();
 
   constructor(id: number, url: string | URL, events: SlotEvents) {
     this.id = id;
@@ -92,7 +96,7 @@ export class WorkerSlot {
    * second call while draining joins the first (whose resolver it would otherwise replace).
    */
   drain(timeoutMs: number): Promise<void> {
-    if (this.#worker === undefined || this.state === "dead") return Promise.resolve();
+    if (this.#worker === undefined || this.state === "dead") return this.#reaped();
     this.#draining ??= this.#drain(timeoutMs);
     return this.#draining;
   }
@@ -106,6 +110,12 @@ export class WorkerSlot {
     await Promise.race([stopped, timeout]);
     clearTimeout(timer);
     this.terminate();
+    await this.#reaped();
+  }
+
+  /** Resolves once the last dead worker's loop is reaped (or left, its thread never gone). */
+  async #reaped(): Promise<void> {
+    await this.#reaping;
   }
 
   /** Stops the worker at once. */
@@ -113,9 +123,10 @@ export class WorkerSlot {
     this.#worker?.terminate();
     if (this.#epollFd !== undefined) {
       // it never stopped its loop: close its listener and clients, or the kernel keeps handing
-      // connections to a socket nobody accepts on
-      reapLoop(this.#epollFd);
-      this.#epollFd = undefined;
+      // connections to a socket nobody accepts on; but only once its thread is gone, which
+      // terminate() does not wait for
+      this.#reaping = reapWhenGone(this.#thread, this.#epollFd);
+      this.#epollFd = this.#thread = undefined;
     }
     this.#worker = undefined;
     this.#outbox = undefined;
@@ -128,6 +139,7 @@ export class WorkerSlot {
     switch (msg.type) {
       case "ready":
         this.#epollFd = msg.epollFd;
+        this.#thread = msg.thread;
         this.state = "ready";
         this.#events.ready(this, msg.port);
         return;
@@ -138,7 +150,7 @@ export class WorkerSlot {
         this.#servedNow = msg.total;
         return;
       case "stopped":
-        this.#epollFd = undefined; // closed by the worker itself
+        this.#epollFd = this.#thread = undefined; // closed by the worker itself
         this.#servedNow = msg.total;
         this.#stopped?.();
         return;

@@ -81,8 +81,11 @@ export interface WireLogRecord {
 /** Worker to supervisor. */
 export type FromWorker =
   /** Kernel dispatch: listening on `port`; queue dispatch: handler built (port is 0). */
-  /** `epollFd`: the epoll engine's loop, for the supervisor to reap should the worker die. */
-  | { type: "ready"; port: number; epollFd?: number }
+  /**
+   * `epollFd`: the epoll engine's loop, for the supervisor to reap should the worker die, once
+   * the worker's thread (`thread`, its id in /proc/self/task) is gone.
+   */
+  | { type: "ready"; port: number; epollFd?: number; thread?: number }
   /** Could not start (e.g. the port is taken); `name` is the `Deno.errors` class name if any. */
   | { type: "failed"; name: string; message: string }
   /** Queue dispatch: the response head; `body` is the whole body when `more` is false. */

@@ -8,6 +8,7 @@
  */
 import { setImmediate } from "node:timers";
 import { listen } from "./_listener.ts";
+import { currentThreadId } from "../loop/reap.ts";
 import { getLogger } from "@logtape/logtape";
 import { buildHandler, type Responder } from "./_pool_handler.ts";
 import { WorkerCompressor } from "../http/compressor.ts";
@@ -166,7 +167,13 @@ class PoolWorkerRuntime {
         listeningLevel: "debug",
       });
       this.#server = server;
-      this.post({ type: "ready", port: server.addr.port, epollFd: server.loopFd });
+      const thread = currentThreadId();
+      this.post({
+        type: "ready",
+        port: server.addr.port,
+        epollFd: server.loopFd,
+        ...(thread !== undefined ? { thread } : {}),
+      });
       return;
     }
     const tls = config.cert !== undefined && config.key !== undefined

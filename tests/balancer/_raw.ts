@@ -12,6 +12,7 @@ const SYMBOLS = {
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 const SOL_SOCKET = 1;
@@ -23,6 +24,11 @@ const MSG_DONTWAIT = 0x40;
 export class RawClient implements Disposable {
   #lib = Deno.dlopen("libc.so.6", SYMBOLS);
   #fd: number;
+
+  /** The descriptor (for tests that register it with an event loop). */
+  get fd(): number {
+    return this.#fd;
+  }
 
   /** An accepted socket. */
   static adopt(fd: number): RawClient {
@@ -63,9 +69,21 @@ export class RawClient implements Disposable {
     }
   }
 
+  /** Sends what the socket takes now, without waiting: the byte count, or -1 (EAGAIN or a failure). */
+  sendNow(data: Uint8Array): number {
+    return Number(this.#lib.symbols.send(this.#fd, data, BigInt(data.length), MSG_DONTWAIT));
+  }
+
   /** Reads what has arrived, without waiting: the byte count, 0 at EOF, -1 when nothing came. */
   recvNow(buf: Uint8Array): number {
     return Number(this.#lib.symbols.recv(this.#fd, buf, BigInt(buf.length), MSG_DONTWAIT));
+  }
+
+  /** Like {@link recvNow}, but a failure is the errno negated (-11: nothing yet, -104: a reset). */
+  recvErrno(buf: Uint8Array): number {
+    const n = this.recvNow(buf);
+    if (n >= 0) return n;
+    return -new Deno.UnsafePointerView(this.#lib.symbols.__errno_location()!).getInt32(0);
   }
 
   /** Closes with a reset (RST) instead of a FIN, dropping anything unread. */

@@ -21,8 +21,8 @@ Deno.test("haproxyConfig() renders frontend, backends, strategy, checks and time
       "  timeout connect 3000ms",
       "  timeout client 60000ms",
       "  hard-stop-after 10000ms",
-      "  server b1 127.0.0.1:9002 weight 1 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 1 on-error mark-down",
-      "  server b2 [::1]:9003 weight 3 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 1 on-error mark-down",
+      "  server b1 127.0.0.1:9002 weight 1 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 3 on-error mark-down",
+      "  server b2 [::1]:9003 weight 3 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 3 on-error mark-down",
     ]
   ) assert.ok(text.split("\n").includes(line), line);
   assert.match(text, /SIGUSR1/, "says how to make HAProxy drain like netlab on SIGTERM");

@@ -311,3 +311,28 @@ async function epollWithoutFfi(): Promise<void> {
   assert.match(lines[1]!, /listening on 127\.0\.0\.1:\d+ \(round-robin, 1 backend, deno engine\)$/);
   assert.equal(code, 0);
 }
+
+Deno.test("netlab balance --fall and --rise reach the balancer (as --emit haproxy shows); 0 is a usage error", async () => {
+  const { code, stdout } = await netlabBalance([
+    "--emit",
+    "haproxy",
+    "--backend",
+    "127.0.0.1:9002",
+    "--fall",
+    "5",
+    "--rise",
+    "4",
+  ]);
+  assert.equal(code, 0);
+  assert.match(stdout, /rise 4 fall 5 observe layer4 error-limit 5 on-error mark-down/);
+  const zero = await netlabBalance([
+    "--emit",
+    "haproxy",
+    "--backend",
+    "127.0.0.1:9002",
+    "--fall",
+    "0",
+  ]);
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /--fall/);
+});

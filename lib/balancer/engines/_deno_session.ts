@@ -9,14 +9,9 @@ import type { Backend } from "../backend.ts";
 import { formatAddress } from "../backend_spec.ts";
 import { proxy } from "../proxy.ts";
 import { outOfDescriptors, type OverloadLog } from "./_overload.ts";
-import {
-  candidates,
-  connectFailed,
-  logEnded,
-  logForwarded,
-  noBackend,
-  type SessionContext,
-} from "./frontend.ts";
+import type { SessionContext } from "./frontend.ts";
+import { candidates, connectFailed, connectSucceeded } from "./_choice.ts";
+import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
 
 const MAX_SPARE_BUFFERS = 512;
 
@@ -66,6 +61,7 @@ export async function serveClient(client: Deno.TcpConn, ctx: DenoSessionContext)
       connectFailed(ctx, backend, from, err.message);
       continue;
     }
+    connectSucceeded(backend);
     try {
       await forward(client, upstream, backend, from, ctx);
     } finally {
@@ -109,8 +105,11 @@ async function forward(
     traffic: backend.bytes,
   });
   if (spare.length < MAX_SPARE_BUFFERS) spare.push(...buffers);
+  const error = result.error instanceof Error ? result.error : undefined;
+  if (result.end === "backend error" && result.down === 0) {
+    logBackendFailed(log, from, backend, error?.message ?? result.end);
+  }
   if (logging) {
-    const error = result.error instanceof Error ? result.error : undefined;
     logEnded(log, from, backend, result.end, error, result.up, result.down, result.durationMs);
   }
 }

@@ -7,11 +7,11 @@
  */
 import {
   type EventLoop,
+  Handle,
   LINUX as C,
   type ListenerHandlers,
   type SocketHandler,
   TcpListener,
-  type Timed,
 } from "../../loop/mod.ts";
 import type { StatsEndpoint } from "./frontend.ts";
 
@@ -45,9 +45,8 @@ export class LoopStatsServer implements StatsEndpoint, ListenerHandlers {
 
   onAccept(fd: number): void {
     const conn = new StatsConn(this, fd);
-    if (this.loop.watch(fd, conn) !== 0) return this.loop.close(fd);
+    if (!conn.start()) return;
     this.conns.add(conn);
-    this.loop.setDeadline(conn, this.loop.now + TIMEOUT_MS);
   }
 
   onOverload(errno: number, count: number): void {
@@ -62,25 +61,31 @@ export class LoopStatsServer implements StatsEndpoint, ListenerHandlers {
 }
 
 /** One stats request: read its head, send the answer, close. */
-class StatsConn implements SocketHandler, Timed {
-  timerSlot = -1;
+class StatsConn implements SocketHandler {
   #server: LoopStatsServer;
-  #fd: number;
+  #h: Handle;
   #head = new Uint8Array(MAX_HEAD);
   #got = 0;
   #out: Uint8Array | undefined;
-  #closed = false;
 
   constructor(server: LoopStatsServer, fd: number) {
     this.#server = server;
-    this.#fd = fd;
+    this.#h = new Handle(server.loop, fd, this);
+  }
+
+  /** Registers the socket and its deadline; false (and closed) when it cannot be registered. */
+  start(): boolean {
+    if (this.#h.watch(this) !== 0) return !this.#h.close();
+    this.#h.setDeadline(this.#server.loop.now + TIMEOUT_MS);
+    return true;
   }
 
   onReadable(): void {
     const { loop } = this.#server;
-    while (this.#out === undefined && !this.#closed) {
+    const h = this.#h;
+    while (this.#out === undefined && !h.closed) {
       if (this.#got === MAX_HEAD) return this.close();
-      const n = loop.recv(this.#fd, this.#head.subarray(this.#got), MAX_HEAD - this.#got);
+      const n = loop.recv(h.fd, this.#head.subarray(this.#got), MAX_HEAD - this.#got);
       if (n === -C.EAGAIN) return;
       if (n <= 0) return this.close();
       this.#got += n;
@@ -94,8 +99,8 @@ class StatsConn implements SocketHandler, Timed {
 
   onWritable(): void {
     const out = this.#out;
-    if (out === undefined || this.#closed) return;
-    const n = this.#server.loop.send(this.#fd, out, out.length);
+    if (out === undefined || this.#h.closed) return;
+    const n = this.#server.loop.send(this.#h.fd, out, out.length);
     if (n === -C.EAGAIN) return;
     if (n < 0 || n === out.length) return this.close();
     this.#out = out.subarray(n);
@@ -110,11 +115,6 @@ class StatsConn implements SocketHandler, Timed {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const { loop } = this.#server;
-    loop.clearDeadline(this);
-    loop.close(this.#fd);
-    this.#server.conns.delete(this);
+    if (this.#h.close()) this.#server.conns.delete(this);
   }
 }

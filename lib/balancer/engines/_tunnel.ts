@@ -1,31 +1,38 @@
 /**
  * One client connection on the epoll engine, as a state machine fed by the event loop:
- * connecting (to one backend after another), then forwarding both ways until both directions
- * have ended, then closed. This file holds the connect phase, the deadlines and the socket
- * events; the forwarding itself, and the state, are `Forwarding` (`_tunnel_forward.ts`), which
- * `Tunnel` extends so that a connection stays one object. No promise, closure or string per
- * operation; strings are made only when a log line will be printed.
+ * connecting (to one backend after another), open (forwarding both ways until both directions
+ * have ended), failing (the backend failed: what it sent is passed on, then the client is reset),
+ * closed. Each descriptor is a `Handle`; each direction a `Pipe` (`_pipe.ts`), which moves bytes
+ * and reports, while this file decides. No promise, closure or string per operation; strings are
+ * made only when a log line will be printed.
+ *
+ * The rules: a connect has succeeded once the backend's socket is writable, has taken a byte or
+ * has delivered one, whatever else the same event says; only a refused, unreachable or timed-out
+ * connect counts against a backend and moves on to the next one, and only while none of the
+ * client's bytes has gone (no replay, no smuggling). After that, a backend's failure ends the
+ * client's connection at once: what the backend sent first is forwarded, then the client gets a
+ * reset (SO_LINGER 0), so a response cut short is never taken for a whole one.
  *
  * @module
  */
 import { describeConnectError } from "../_connect.ts";
 import type { Backend } from "../backend.ts";
+import { formatAddress } from "../backend_spec.ts";
+import type { EndReason } from "../proxy.ts";
 import {
-  connectSocket,
   errnoError,
   type EventLoop,
+  Handle,
+  isConnectFailure,
   LINUX as C,
+  peerAddr,
   type SockAddr,
   type SocketHandler,
 } from "../../loop/mod.ts";
-import {
-  candidates,
-  connectFailed,
-  logForwarded,
-  noBackend,
-  type SessionContext,
-} from "./frontend.ts";
-import { CONNECTING, Forwarding, OPEN } from "./_tunnel_forward.ts";
+import type { SessionContext } from "./frontend.ts";
+import { candidates, connectFailed, connectSucceeded } from "./_choice.ts";
+import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
+import { DST_FAILED, END, FULL, Pipe, type PipeResult, SRC_FAILED } from "./_pipe.ts";
 
 /** What every tunnel of one engine shares. */
 export interface TunnelHost {
@@ -38,10 +45,19 @@ export interface TunnelHost {
   /** The socket address of a backend, encoded once. */
   addrOf(backend: Backend): SockAddr;
   /** Called once when a tunnel has closed both sockets. */
-  ended(tunnel: Forwarding): void;
-  /** Out of descriptors on our side: counted and logged at most once a second. */
+  ended(tunnel: Tunnel): void;
+  /** Our own shortage (descriptors, ports, memory) at a connect: logged at most once a second. */
   outOfDescriptors(errno: number): void;
 }
+
+const CONNECTING = 0;
+const OPEN = 1;
+/** The backend failed: forwarding what it sent before, then resetting the client. */
+const FAILING = 2;
+const CLOSED = 3;
+
+const EPIPE = 32;
+const ECONNRESET = 104;
 
 /** The backend's socket: hands its events to the tunnel. */
 class Upstream implements SocketHandler {
@@ -61,173 +77,376 @@ class Upstream implements SocketHandler {
 }
 
 /** A client connection and, once connected, its backend connection. */
-export class Tunnel extends Forwarding implements SocketHandler {
+export class Tunnel implements SocketHandler {
+  readonly #host: TunnelHost;
+  readonly #loop: EventLoop;
+  readonly #client: Handle;
+  #server: Handle | undefined;
   #upstream: Upstream | undefined;
+  #state = CONNECTING;
+  #backend: Backend | undefined;
   /** Backends tried, kept only once a second attempt is needed. */
   #tried: Backend[] | undefined;
   #attempts = 0;
   #lastError = "no backend is up";
   #clientHost: string;
+  /** The client as logs print it, made when first needed. */
+  #from: string | undefined;
+  readonly #up = new Pipe(false);
+  readonly #down = new Pipe(true);
+  /** Our FIN was sent on to the backend (up) or the client (down). */
+  #upShut = false;
+  #downShut = false;
+  #firstFin: EndReason | undefined;
+  /** The backend's errno while failing. */
+  #failed = 0;
+  #started: number;
+  /** Connected, or a FIN passed on: quiet time counts from here too. */
+  #markAt: number;
 
   /**
-   * @param fd the accepted client socket (the caller registers it with this tunnel)
+   * @param fd the accepted client socket (the tunnel owns it from now on)
    * @param clientHost the client's address when the strategy hashes it, else ""
    * @param from the client as logs print it, when known already
    */
   constructor(host: TunnelHost, fd: number, clientHost: string, from: string | undefined) {
-    super(host, fd, from);
+    this.#host = host;
+    this.#loop = host.loop;
+    this.#client = new Handle(host.loop, fd, this);
     this.#clientHost = clientHost;
+    this.#from = from;
+    this.#started = this.#markAt = host.loop.now;
   }
+
+  /** Registers the client socket; on failure closes it and returns the errno. */
+  watch(): number {
+    const errno = this.#client.watch(this);
+    if (errno !== 0) this.#client.close();
+    return errno;
+  }
+
+  /** The client as logs print it (made when first needed, while its socket is open). */
+  #name(): string {
+    if (this.#from === undefined) {
+      const a = peerAddr(this.#loop, this.#client.fd);
+      this.#from = a ? formatAddress(a.hostname, a.port) : "a client";
+    }
+    return this.#from;
+  }
+
+  // the connect phase
 
   /** Connects to the next backend the strategy picks; with none left, closes the client. */
   connectNext(): void {
-    const { ctx } = this.host;
-    while (this.#attempts <= ctx.settings.retries && this.state === CONNECTING) {
+    const { ctx, loop } = this.#host;
+    while (this.#attempts <= ctx.settings.retries && this.#state === CONNECTING) {
       const backend = ctx.strategy.pick(candidates(ctx, this.#tried), this.#clientHost);
       if (!backend) break;
-      if (this.#attempts++ > 0) (this.#tried ??= [this.backend!]).push(backend);
-      this.backend = backend;
-      backend.active++;
+      if (this.#attempts++ > 0) (this.#tried ??= [this.#backend!]).push(backend);
+      this.#backend = backend;
       this.#upstream ??= new Upstream(this);
-      const fd = connectSocket(this.loop, this.host.addrOf(backend), this.#upstream);
-      if (fd >= 0) {
-        this.bfd = fd;
-        this.loop.setDeadline(this, this.loop.now + ctx.settings.connectTimeoutMs);
+      const h = Handle.connect(loop, this.#host.addrOf(backend), this.#upstream);
+      if (typeof h !== "number") {
+        backend.active++;
+        this.#server = h;
+        loop.setOption(h.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+        this.#up.traffic = this.#down.traffic = backend.bytes;
+        this.#client.setDeadline(loop.now + ctx.settings.connectTimeoutMs);
         // the request is usually there already, and on loopback the connect is done by now:
-        // send it at once (kept for the next backend should this connect fail)
-        if (this.toBackend === undefined) this.pumpUp();
+        // send it at once (what a failed connect left pending went to no backend: sent whole)
+        if (this.#up.pending !== undefined) this.#afterUp(this.#up.flush(loop, h.fd));
+        else this.#pumpUp();
         return;
       }
-      backend.active--;
-      if (-fd === C.EMFILE || -fd === C.ENFILE) {
-        // our shortage, not the backend's: held against no backend, and said once a second
-        this.host.outOfDescriptors(-fd);
+      if (!isConnectFailure(-h)) {
+        // our shortage (descriptors, ports, memory), not the backend's: held against no backend,
+        // and said once a second
+        this.#host.outOfDescriptors(-h);
         ctx.counters.unserved++;
-        return this.close(false);
+        return this.#close(false);
       }
-      this.#connectFailed(describeConnectError(errnoError(-fd, "connect")));
+      this.#connectFailed(describeConnectError(errnoError(-h, "connect")));
     }
-    if (this.state !== CONNECTING) return;
-    noBackend(ctx, this.client(), this.#lastError);
-    this.close(false);
+    if (this.#state !== CONNECTING) return;
+    noBackend(ctx, this.#name(), this.#lastError);
+    this.#close(false);
   }
 
   #connectFailed(message: string): void {
-    const backend = this.backend!;
+    const backend = this.#backend!;
     this.#lastError = `${backend.address}: ${message}`;
-    connectFailed(this.host.ctx, backend, this.client(), message);
+    connectFailed(this.#host.ctx, backend, this.#name(), message);
   }
 
-  /** The connect in progress failed: drop its socket and try the next backend. */
-  protected override retry(message: string): void {
-    this.loop.clearDeadline(this);
-    this.loop.close(this.bfd);
-    this.bfd = -1;
-    this.backend!.active--;
+  /** The connect in progress failed (nothing was sent): drop it and try the next backend. */
+  #retry(message: string): void {
+    this.#server!.close();
+    this.#server = undefined;
+    this.#backend!.active--;
     this.#connectFailed(message);
     this.connectNext();
   }
 
   #connected(): void {
-    const { ctx, logging, loop } = this.host;
-    this.state = OPEN;
-    const backend = this.backend!;
+    const { ctx, logging, loop } = this.#host;
+    this.#state = OPEN;
+    const backend = this.#backend!;
     backend.total++;
-    loop.setOption(this.bfd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
-    if (logging) logForwarded(ctx.log, this.client(), backend);
-    this.lastActive = loop.now;
-    this.arm();
-    // what was read while connecting goes first, then whatever came since
-    if (this.toBackend !== undefined) this.flushToBackend();
-    else if (this.clientEof) this.finUp();
-    else this.pumpUp();
+    connectSucceeded(backend);
+    if (logging) logForwarded(ctx.log, this.#name(), backend);
+    this.#markAt = loop.now;
+    this.#arm();
+  }
+
+  // deadlines
+
+  #lastActive(): number {
+    return Math.max(this.#markAt, this.#up.activeAt, this.#down.activeAt);
+  }
+
+  /** The quiet time that ends the connection now (0: none), and whether it is the fin timeout. */
+  #limit(): number {
+    const { idleTimeoutMs: idle, finTimeoutMs: fin } = this.#host.ctx.settings;
+    const half = this.#upShut || this.#downShut;
+    return half && fin > 0 && (idle === 0 || fin < idle) ? fin : idle;
   }
 
   /** Sets the deadline of the quiet limit in force now (idle, or fin once half-closed). */
-  protected override arm(): void {
+  #arm(): void {
     const ms = this.#limit();
-    if (ms > 0) this.loop.setDeadline(this, this.lastActive + ms);
-    else this.loop.clearDeadline(this);
+    if (ms > 0) this.#client.setDeadline(this.#lastActive() + ms);
+    else this.#client.clearDeadline();
   }
 
-  #halfClosed(): boolean {
-    return this.upShut || this.downShut;
-  }
-
-  /** The quiet time that ends the connection now (0: none). */
-  #limit(): number {
-    const { idleTimeoutMs: idle, finTimeoutMs: fin } = this.host.ctx.settings;
-    return this.#halfClosed() && fin > 0 && (idle === 0 || fin < idle) ? fin : idle;
-  }
-
-  override onDeadline(now: number): void {
-    if (this.state === CONNECTING) {
-      this.retry(`connect timed out after ${this.host.ctx.settings.connectTimeoutMs} ms`);
-      return;
+  /** @internal the client handle's deadline */
+  onDeadline(now: number): void {
+    if (this.#state === CONNECTING) {
+      return this.#retry(`connect timed out after ${this.#host.ctx.settings.connectTimeoutMs} ms`);
     }
-    if (this.state !== OPEN) return;
+    if (this.#state === CLOSED) return;
     const ms = this.#limit();
     if (ms === 0) return;
-    if (now - this.lastActive >= ms) {
-      const { idleTimeoutMs: idle } = this.host.ctx.settings;
-      return this.end(this.#halfClosed() && ms !== idle ? "fin timeout" : "idle timeout", 0);
+    if (now - this.#lastActive() < ms) return this.#arm();
+    const fin = ms !== this.#host.ctx.settings.idleTimeoutMs;
+    this.#end(fin ? "fin timeout" : "idle timeout", 0);
+  }
+
+  // forwarding
+
+  /** Client to backend, unless waiting: a pending buffer, the client's end, no new bytes. */
+  #pumpUp(): void {
+    const up = this.#up;
+    if (this.#state > OPEN || up.pending !== undefined || up.eof || !up.ready) return;
+    this.#afterUp(up.pump(this.#loop, this.#client.fd, this.#server!.fd, this.#host.buf));
+  }
+
+  /** Decides after the up direction moved: a byte that went means the connect succeeded. */
+  #afterUp(r: PipeResult): void {
+    const up = this.#up;
+    if (r === DST_FAILED) return this.#backendSendFailed(up.errno);
+    if (this.#state === CONNECTING && up.sent > 0) this.#connected();
+    if (r === END) {
+      if (this.#state === OPEN) this.#finUp(); // else once connected
+    } else if (r === SRC_FAILED) {
+      // a client that fails before its backend answered: nothing to log
+      if (this.#state === CONNECTING) return this.#close(false);
+      this.#clientError(up.errno);
+    } else if (r !== FULL && up.pending === undefined && up.eof && this.#state === OPEN) {
+      this.#finUp();
     }
-    this.loop.setDeadline(this, this.lastActive + ms);
+  }
+
+  /** A send to the backend failed: a failed connect while nothing went, else a failed backend. */
+  #backendSendFailed(errno: number): void {
+    if (this.#state === CONNECTING && this.#up.sent === 0 && isConnectFailure(errno)) {
+      return this.#retry(describeConnectError(errnoError(errno, "connect")));
+    }
+    // a reset or a broken pipe: the connection was made, then lost
+    if (this.#state === CONNECTING) this.#connected();
+    this.#backendFailed(errno);
+  }
+
+  /** Backend to client, the same way. */
+  #pumpDown(): void {
+    const down = this.#down;
+    if (this.#state !== OPEN || down.pending !== undefined || down.eof || !down.ready) return;
+    const r = down.pump(this.#loop, this.#server!.fd, this.#client.fd, this.#host.buf);
+    if (r === END) this.#finDown();
+    else if (r === SRC_FAILED) this.#backendFailed(down.errno);
+    else if (r === DST_FAILED) this.#clientError(down.errno);
+  }
+
+  #flushUp(): void {
+    this.#afterUp(this.#up.flush(this.#loop, this.#server!.fd));
+    if (this.#up.pending === undefined) this.#pumpUp();
+  }
+
+  #flushDown(): void {
+    const down = this.#down;
+    const r = down.flush(this.#loop, this.#client.fd);
+    if (r === DST_FAILED) return this.#clientError(down.errno);
+    if (r === FULL) return;
+    if (down.eof) this.#finDown();
+    else this.#pumpDown();
+  }
+
+  /** The client's FIN, once everything before it reached the backend: pass it on. */
+  #finUp(): void {
+    if (this.#up.pending !== undefined || this.#upShut) return;
+    this.#firstFin ??= "client closed";
+    this.#upShut = true;
+    if (this.#downShut) return this.#end(this.#firstFin, 0);
+    // ENOTCONN: the backend is gone already, nothing more can flow either way
+    if (this.#loop.shutdownWrite(this.#server!.fd) !== 0) return this.#end(this.#firstFin, 0);
+    this.#markAt = this.#loop.now;
+    this.#arm();
+  }
+
+  #finDown(): void {
+    if (this.#down.pending !== undefined || this.#downShut) return;
+    this.#firstFin ??= "backend closed";
+    this.#downShut = true;
+    if (this.#upShut) return this.#end(this.#firstFin, 0);
+    if (this.#loop.shutdownWrite(this.#client.fd) !== 0) return this.#end(this.#firstFin, 0);
+    this.#markAt = this.#loop.now;
+    this.#arm();
+  }
+
+  /**
+   * The backend failed (a reset, most often): no more of the client's bytes go anywhere; what
+   * the backend sent before is forwarded, then the client is reset.
+   */
+  #backendFailed(errno: number): void {
+    if (this.#state !== OPEN) return;
+    this.#state = FAILING;
+    this.#failed = errno;
+    this.#up.pending = undefined;
+    this.#drainDown();
+  }
+
+  /** While failing: forwards what the backend left readable, then ends with a reset. */
+  #drainDown(): void {
+    const down = this.#down;
+    const { buf } = this.#host;
+    while (true) {
+      if (down.pending !== undefined) {
+        const r = down.flush(this.#loop, this.#client.fd);
+        if (r === FULL) return; // the rest when the client can take it
+        if (r === DST_FAILED) break;
+      }
+      if (down.eof) break;
+      down.ready = down.rdhup = true;
+      const r = down.pump(this.#loop, this.#server!.fd, this.#client.fd, buf);
+      if (r !== FULL) break; // all that was left (a reset leaves nothing more to come)
+    }
+    this.#end("backend error", this.#failed);
+  }
+
+  /**
+   * An error on the client's socket. After the client's own FIN it is how a client that has
+   * read all it wanted goes away (a TLS client after the whole body): "client closed".
+   */
+  #clientError(errno: number): void {
+    if (this.#up.eof && (errno === EPIPE || errno === ECONNRESET)) {
+      return this.#end("client closed", 0);
+    }
+    this.#end("client error", errno);
+  }
+
+  /** Ends the conversation: logs how it ended, closes both sockets (resetting a failed backend's client). */
+  #end(reason: EndReason, errno: number): void {
+    if (this.#state !== OPEN && this.#state !== FAILING) return;
+    const { ctx, logging, loop } = this.#host;
+    const backend = this.#backend!;
+    // a failed backend's client is reset however the end comes (a timeout, a shutdown)
+    const failed = reason === "backend error" || this.#state === FAILING;
+    const error = errno === 0 ? undefined : errnoError(errno, "recv");
+    if (reason === "backend error" && this.#down.sent === 0) {
+      logBackendFailed(ctx.log, this.#name(), backend, error?.message ?? reason);
+    }
+    if (logging) {
+      const { sent: up } = this.#up, { sent: down } = this.#down;
+      logEnded(ctx.log, this.#name(), backend, reason, error, up, down, loop.now - this.#started);
+    }
+    this.#close(failed);
+  }
+
+  /** Closes both sockets; `reset` sends the client a reset instead of a FIN. */
+  #close(reset: boolean): void {
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
+    if (reset) this.#client.reset();
+    else this.#client.close();
+    if (this.#server !== undefined) {
+      this.#server.close();
+      this.#backend!.active--;
+    }
+    this.#up.pending = this.#down.pending = undefined;
+    this.#host.ended(this);
   }
 
   // client socket events
 
   onReadable(rdhup: boolean): void {
-    if (rdhup) this.clientRdhup = true;
-    this.clientReady = true;
-    this.pumpUp();
+    if (rdhup) this.#up.rdhup = true;
+    this.#up.ready = true;
+    this.#pumpUp();
   }
 
   onWritable(): void {
-    if (this.toClient !== undefined) this.flushToClient();
+    if (this.#state === FAILING) this.#drainDown();
+    else if (this.#down.pending !== undefined) this.#flushDown();
   }
 
   onHangup(): void {
-    this.clientRdhup = true;
-    this.clientReady = true;
-    if (this.state !== OPEN) return; // read once connected
-    if (this.toClient !== undefined) this.flushToClient();
-    this.pumpUp();
-    if (this.state !== OPEN) return;
-    const errno = this.loop.socketError(this.cfd);
-    if (errno !== 0) this.clientError(errno);
+    this.#up.rdhup = this.#up.ready = true;
+    if (this.#state === FAILING) return this.#end("backend error", this.#failed);
+    if (this.#state !== OPEN) return; // read once connected
+    if (this.#down.pending !== undefined) this.#flushDown();
+    this.#pumpUp();
+    if (this.#state !== OPEN) return;
+    const errno = this.#loop.socketError(this.#client.fd);
+    if (errno !== 0) this.#clientError(errno);
   }
 
   // backend socket events
 
   backendReadable(rdhup: boolean): void {
-    if (rdhup) this.backendRdhup = true;
-    this.backendReady = true;
-    this.pumpDown();
+    // bytes from the backend: it is connected, whatever else this event says
+    if (this.#state === CONNECTING) this.backendWritable();
+    if (rdhup) this.#down.rdhup = true;
+    this.#down.ready = true;
+    this.#pumpDown();
   }
 
   backendWritable(): void {
-    if (this.state === CONNECTING) return this.#connected();
-    if (this.toBackend !== undefined) this.flushToBackend();
+    if (this.#state === CONNECTING) {
+      this.#connected();
+      if (this.#up.pending !== undefined) this.#flushUp();
+      else if (this.#up.eof) this.#finUp();
+      else this.#pumpUp();
+    } else if (this.#state === OPEN && this.#up.pending !== undefined) this.#flushUp();
   }
 
   backendHangup(): void {
-    if (this.state === CONNECTING) {
-      const errno = this.loop.socketError(this.bfd) || C.ECONNREFUSED;
-      return this.retry(describeConnectError(errnoError(errno, "connect")));
+    if (this.#state > OPEN) return;
+    // read first: a send would consume it, and a reset would then read as a clean end
+    const errno = this.#loop.socketError(this.#server!.fd);
+    if (this.#state === CONNECTING) {
+      if (errno !== 0 && isConnectFailure(errno) && this.#up.sent === 0) {
+        return this.#retry(describeConnectError(errnoError(errno, "connect")));
+      }
+      this.#connected(); // it connected, then hung up (an answer and a reset, often)
     }
-    this.backendRdhup = true;
-    this.backendReady = true;
-    if (this.toBackend !== undefined) this.flushToBackend();
-    this.pumpDown();
-    if (this.state !== OPEN) return;
-    const errno = this.loop.socketError(this.bfd);
-    if (errno !== 0) this.end("backend error", errno);
+    if (errno !== 0) return this.#backendFailed(errno);
+    // both directions done, cleanly: what is left to read, then the FIN
+    this.#down.rdhup = this.#down.ready = true;
+    this.#pumpDown();
   }
 
   /** Ends the connection now, connecting or not (a shutdown). */
   kill(): void {
-    if (this.state === OPEN) return this.end("shutdown", 0);
-    if (this.state === CONNECTING) this.close(this.bfd >= 0);
+    if (this.#state === OPEN || this.#state === FAILING) return this.#end("shutdown", 0);
+    if (this.#state === CONNECTING) this.#close(false);
   }
 }

@@ -99,12 +99,8 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
       this.#hashesClient ? addr!.hostname : "",
       addr && this.logging ? formatAddress(addr.hostname, addr.port) : undefined,
     );
-    const errno = this.loop.watch(fd, tunnel);
-    if (errno !== 0) {
-      this.loop.close(fd);
-      this.outOfDescriptors(errno);
-      return;
-    }
+    const errno = tunnel.watch();
+    if (errno !== 0) return this.outOfDescriptors(errno);
     this.#tunnels.add(tunnel);
     tunnel.connectNext();
   }

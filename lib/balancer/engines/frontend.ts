@@ -1,8 +1,9 @@
 /**
- * What both balancer engines do, and share: accept clients, pick a backend with the strategy,
- * connect (the next backend when one fails), forward bytes both ways, log and count. The
- * `deno` engine does it with Deno.net and promises, the `epoll` engine with netlab's event loop
- * and a state machine per connection. `Balancer` drives either through {@linkcode Frontend}.
+ * The contracts both balancer engines keep: what a connection shares with the others of its
+ * balancer ({@linkcode SessionContext}), and what `Balancer` drives ({@linkcode Frontend}). The
+ * `deno` engine does the job with Deno.net and promises, the `epoll` engine with netlab's event
+ * loop and a state machine per connection. Types only: the log lines are `_log.ts`, backend
+ * choice and passive marking `_choice.ts`.
  *
  * @module
  */
@@ -11,9 +12,9 @@ import type { Backend } from "../backend.ts";
 import type { HealthChecker } from "../health.ts";
 import type { BalancerSettings } from "../options.ts";
 import type { Strategy } from "../strategies/mod.ts";
+import type { EngineName } from "./names.ts";
 
-/** Which engine a balancer runs on. */
-export type EngineName = "epoll" | "deno";
+export type { EngineName } from "./names.ts";
 
 /** Counters a frontend adds to; the balancer reads them for `/stats`. */
 export interface Counters {
@@ -70,84 +71,3 @@ export interface Frontend {
 
 /** Creates a frontend listening on host:port (throws what `Deno.listen` throws). */
 export type FrontendFactory = (ctx: SessionContext, host: string, port: number) => Frontend;
-
-/**
- * The backends a connection may try now: up and not tried yet, in configured order. The first
- * attempt with every backend up (the common case) allocates nothing.
- */
-export function candidates(
-  ctx: SessionContext,
-  tried: readonly Backend[] | undefined,
-): readonly Backend[] {
-  const { backends } = ctx;
-  if (tried === undefined) {
-    let allUp = true;
-    for (let i = 0; i < backends.length; i++) {
-      if (backends[i]!.state !== "up") {
-        allUp = false;
-        break;
-      }
-    }
-    if (allUp) return backends;
-  }
-  return backends.filter((b) => b.state === "up" && !tried?.includes(b));
-}
-
-/** Notes and logs a failed connect to `backend`; a backend that fails is taken out at once. */
-export function connectFailed(
-  ctx: SessionContext,
-  backend: Backend,
-  from: string,
-  message: string,
-): void {
-  backend.failures++;
-  ctx.log.warn(`cannot connect to ${backend.address} for ${from}: ${message}`, {
-    client: from,
-    backend: backend.address,
-  });
-  if (ctx.settings.healthIntervalMs > 0) ctx.health.markDown(backend, message);
-}
-
-/** Logs a client no backend could take. */
-export function noBackend(ctx: SessionContext, from: string, lastError: string): void {
-  ctx.counters.unserved++;
-  ctx.log.error(`no backend for connection from ${from}: ${lastError}`, {
-    client: from,
-    error: lastError,
-  });
-}
-
-/** Logs a connection handed to a backend (info: only when something prints it). */
-export function logForwarded(log: Logger, from: string, backend: Backend): void {
-  log.info(`connection from ${from} forwarded to ${backend.address}`, {
-    client: from,
-    backend: backend.address,
-  });
-}
-
-/** Logs how a connection ended. */
-export function logEnded(
-  log: Logger,
-  from: string,
-  backend: Backend,
-  end: string,
-  error: Error | undefined,
-  up: number,
-  down: number,
-  durationMs: number,
-): void {
-  const why = error ? `${end}: ${error.message}` : end;
-  log.info(
-    `connection from ${from} to ${backend.address} ended (${why}): ${up} bytes up, ${down} bytes down, ${
-      durationMs.toFixed(1)
-    } ms`,
-    {
-      client: from,
-      backend: backend.address,
-      bytesUp: up,
-      bytesDown: down,
-      durationMs,
-      end,
-    },
-  );
-}

@@ -9,13 +9,10 @@ import { isIpLiteral } from "../../loop/sockaddr.ts";
 import { openLibc } from "../../loop/_libc.ts";
 import { DenoFrontend } from "./deno.ts";
 import { EpollFrontend } from "./epoll.ts";
-import type { EngineName, FrontendFactory } from "./frontend.ts";
+import type { FrontendFactory } from "./frontend.ts";
+import type { EngineChoice, EngineName } from "./names.ts";
 
-/** The engine names `--engine` accepts: `auto` picks epoll when it can. */
-export const ENGINE_CHOICES = ["auto", "epoll", "deno"] as const;
-
-/** An engine choice: a name, or `auto`. */
-export type EngineChoice = EngineName | "auto";
+export { ENGINE_CHOICES, type EngineChoice } from "./names.ts";
 
 /** The engine picked, and why it is not the one asked for (when it is not). */
 export interface EngineSelection {
