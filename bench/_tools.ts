@@ -188,11 +188,14 @@ export function benchJsonArgs(args: string[]): string[] {
   return ["run", "-A", "--unstable-net", ...v8FlagsFor(netlab), MAIN, ...netlab];
 }
 
-/** Starts `netlab <args>` from source on `port` (the caller puts `--port` in args). */
-export function startNetlab(args: string[], port: number): Promise<Child> {
+/**
+ * Starts `netlab <args>` from source on `port` (the caller puts `--port` in args); `main` runs
+ * another checkout's `main.ts` (a before-and-after comparison).
+ */
+export function startNetlab(args: string[], port: number, main = MAIN): Promise<Child> {
   return startProcess(
     Deno.execPath(),
-    ["run", "-A", "--unstable-net", ...v8FlagsFor(args), MAIN, ...args],
+    ["run", "-A", "--unstable-net", ...v8FlagsFor(args), main, ...args],
     port,
   );
 }
