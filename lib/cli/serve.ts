@@ -12,7 +12,7 @@ import { defaultRoot } from "../runtime/assets.ts";
 import { type RunningServer, serve, type ServeOptions } from "../server/async.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
-import { startHttp1 } from "../http1/server.ts";
+import { startHttp1 } from "../server/epoll.ts";
 import { getLogger } from "@logtape/logtape";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */

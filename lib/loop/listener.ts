@@ -1,7 +1,9 @@
 /**
  * A listening socket on the loop that survives overload: when accept4 fails for want of a
  * descriptor or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) it pauses briefly and tries again,
- * and says so at most once a second, with a count. It never gives up.
+ * and says so at most once a second, with a count. It never gives up. It takes at most
+ * `maxAccept` connections per round of events (HAProxy's `maxaccept`), so a storm of new
+ * connections cannot starve the established ones: the rest wait for the next round.
  *
  * @module
  */
@@ -30,6 +32,8 @@ export interface ListenerHandlers {
 export interface ListenerOptions extends ListenOptions {
   /** How long accepting pauses after running out of descriptors. @default {100} */
   pauseMs?: number;
+  /** Most connections accepted per round of events. @default {Infinity} */
+  maxAccept?: number;
 }
 
 /** errnos that concern one client only (it reset before we took it, a signal): take the next. */
@@ -51,6 +55,7 @@ export class TcpListener implements SocketHandler, Timed {
   #loop: EventLoop;
   #handlers: ListenerHandlers;
   #pauseMs: number;
+  #maxAccept: number;
   #peer = new Uint8Array(SOCKADDR_MAX);
   #peerLen = new Uint32Array(1);
   #peerLenBytes = new Uint8Array(this.#peerLen.buffer);
@@ -72,6 +77,7 @@ export class TcpListener implements SocketHandler, Timed {
     this.#loop = loop;
     this.#handlers = handlers;
     this.#pauseMs = options.pauseMs ?? 100;
+    this.#maxAccept = Math.max(1, options.maxAccept ?? Infinity);
     const errno = loop.watch(fd, this);
     if (errno !== 0) {
       loop.close(fd);
@@ -79,10 +85,18 @@ export class TcpListener implements SocketHandler, Timed {
     }
   }
 
-  /** Accepts until the queue is empty, accepting is paused or the listener closed. */
+  /**
+   * Accepts until the queue is empty, accepting is paused, the listener closed, or this round's
+   * share is taken (the socket is then re-armed: it reports again next round).
+   */
   #acceptAll(): void {
     const { sym } = this.#loop.libc;
+    let taken = 0;
     while (!this.#paused && !this.#closed) {
+      if (taken++ >= this.#maxAccept) {
+        this.#loop.rearm(this.fd);
+        return;
+      }
       this.#peerLen[0] = SOCKADDR_MAX;
       const fd = sym.accept4(
         this.fd,
