@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type Asked, frameAnswer, refusal } from "./_answer.ts";
+import { type Asked, refusal } from "./_answer.ts";
 import { BAD, ChunkedSkipper, MORE } from "./_chunked.ts";
 import type { ConnForm } from "./_fast.ts";
 import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
@@ -20,7 +20,7 @@ import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
 import { Input } from "./_input.ts";
 import { Outbox, Sent } from "./_outbox.ts";
-import { Reply, Step } from "./_reply.ts";
+import { Reply, type Step } from "./_reply.ts";
 
 /** What a connection waits for. */
 export const State = {

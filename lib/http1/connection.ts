@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { EventLoop, LINUX, type SocketHandler, type Timed } from "../loop/mod.ts";
+import { type EventLoop, LINUX, type SocketHandler, type Timed } from "../loop/mod.ts";
 import type { FileSender } from "../loop/sendfile.ts";
 import type { Gather } from "../loop/writev.ts";
 import type { FileBody } from "../http/file_response.ts";
