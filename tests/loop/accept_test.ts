@@ -74,7 +74,7 @@ Deno.test({
     const gather = new Gather(loop);
     const got: number[] = [];
     const buf = new Uint8Array(3000);
-    let queue = parts.slice();
+    const queue = parts.slice();
     let partial = 0;
     while (queue.length > 0) {
       const n = gather.send(a, queue);
