@@ -233,6 +233,33 @@ http {
   return startProcess("nginx", ["-c", conf, "-p", dir], port);
 }
 
+/**
+ * Starts h2o with one thread and no access log, serving `root` on 127.0.0.1:port. As root it would
+ * drop to nobody, who may not read `root`: `user: root` keeps it.
+ */
+export async function startH2o(root: string, port: number): Promise<Child> {
+  await ensureCommands({ h2o: "h2o" });
+  const dir = await Deno.makeTempDir({ prefix: "netlab-h2o-" });
+  const conf = `${dir}/h2o.conf`;
+  await Deno.writeTextFile(
+    conf,
+    `user: root
+num-threads: 1
+pid-file: ${dir}/h2o.pid
+error-log: ${dir}/error.log
+listen:
+  host: 127.0.0.1
+  port: ${port}
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: ${root}
+`,
+  );
+  return startProcess("h2o", ["-c", conf], port);
+}
+
 /** Renders perf rows as a markdown table with ratios. */
 export function renderRows(rows: PerfRow[]): string {
   const lines = [
