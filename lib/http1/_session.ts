@@ -92,9 +92,9 @@ export class Session {
       (s === State.Handler && this.#out.empty && this.#in.length < MAX_BUFFERED);
   }
 
-  /** Whether the session has no request in progress (drains close such connections). */
+  /** Whether the session has no request in progress, not even part of one (a stop closes it). */
   get idle(): boolean {
-    return this.state === State.Idle;
+    return this.state === State.Idle || (this.state === State.Head && this.#in.length === 0);
   }
 
   /** The peer sent its FIN (a read returned 0): answer what it asked for, then close. */
