@@ -43,6 +43,20 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Resident set of a process tree, in bytes. */
+export function rss(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+      total += Number(m?.[1] ?? 0) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
 /** A process and all its descendants (nginx's workers, a pool's threads are tasks already). */
 export function processTree(pid: number): number[] {
   const out = [pid];

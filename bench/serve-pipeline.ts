@@ -17,6 +17,7 @@ import {
   loadAverage,
   type PerfRow,
   processTree,
+  rss,
   startNetlab,
   startNginx,
 } from "./_tools.ts";
@@ -27,20 +28,6 @@ const FILE_BYTES = 256 * 1024;
 const PROBE_EVERY_MS = 50;
 const PROBE_FOR_MS = 3000;
 const PROBE_GUARD_MS = 2000;
-
-/** Resident set of a process tree, in bytes. */
-function rss(pids: number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-      total += Number(m?.[1] ?? 0) * 1024;
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
 
 /** One GET on a new connection; its latency in ms, or null when unanswered within the guard. */
 async function probe(port: number): Promise<number | null> {
