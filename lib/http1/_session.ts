@@ -14,33 +14,16 @@
  */
 import { type Asked, refusal } from "./_answer.ts";
 import { BAD, ChunkedSkipper, MORE } from "./_chunked.ts";
-import type { ConnForm } from "./_fast.ts";
+import type { ConnForm, Prebuilt } from "./_fast.ts";
 import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
 import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
 import { Input } from "./_input.ts";
 import { Outbox, Sent } from "./_outbox.ts";
 import { Reply, type Step } from "./_reply.ts";
+import { State } from "./_state.ts";
 
-/** What a connection waits for. */
-export const State = {
-  /** Between requests, nothing held: the keep-alive deadline runs. */
-  Idle: 0,
-  /** A request head is due (or partly in): the header deadline runs. */
-  Head: 1,
-  /** A request body is being skipped: the header deadline runs. */
-  Body: 2,
-  /** The handler is answering a request (its answer may be on its way out). */
-  Handler: 3,
-  /** Answers wait for the socket; the next request is parsed once they left. */
-  Sending: 4,
-  /** The last answer waits for the socket; then the connection closes. */
-  Closing: 5,
-  /** Done; the socket is closed (or lingering, which is the owner's business). */
-  Closed: 6,
-} as const;
-/** One of {@link State}'s values. */
-export type State = typeof State[keyof typeof State];
+export { State };
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 /** Bytes held while an answer is in flight; past it the socket is not read. */
@@ -176,9 +159,7 @@ export class Session {
    */
   #run(data: Uint8Array, start: number, end: number): number {
     const env = this.#env;
-    const parser = env.parser;
     const now = env.now;
-    const out = this.#out;
     let off = start;
     while (off < end) {
       if (this.#skip > 0 || this.#chunked !== null) {
@@ -187,11 +168,11 @@ export class Session {
         continue;
       }
       // one answer in flight: the next request waits until what is pending has left
-      if (!out.empty) {
+      if (!this.#out.empty) {
         this.state = State.Sending;
         return off;
       }
-      const n = parser.parse(data, off, end);
+      const n = env.parser.parse(data, off, end);
       if (n === INCOMPLETE) {
         if (end - off > MAX_BUFFERED) this.#refuse(431, now);
         break;
@@ -200,60 +181,86 @@ export class Session {
         this.#refuse(-n, now);
         return end;
       }
-      const method = parser.method;
-      const head = method === "HEAD";
-      const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
-      const fast = (method === "GET" || head) && parser.plain && env.fast !== null
+      const parser = env.parser;
+      const fast = (parser.method === "GET" || parser.method === "HEAD") && parser.plain &&
+          env.fast !== null
         ? env.fast.answerFor(parser.target, parser.acceptEncoding, parser.ifNoneMatch, now)
         : undefined;
-      if (fast === undefined) {
-        // the handler's turn: earlier answers leave first; if they cannot, parsed again later
-        this.#flushBatch(now);
-        if (this.state === State.Closed) return end;
-        if (!out.empty) {
-          this.state = State.Sending;
-          return off;
-        }
+      // the handler's turn: earlier answers leave first; if they cannot, parsed again later
+      if (fast === undefined && !this.#handlerMayStart(now)) {
+        return this.state === State.Closed ? end : off;
       }
       off += n;
       env.requests++;
-      if (parser.contentLength > 0) this.#skip = parser.contentLength;
-      else if (parser.chunked) this.#chunked = new ChunkedSkipper();
-      if (parser.expectContinue && parser.minor === 1 && (this.#skip > 0 || this.#chunked)) {
-        // the batch is flushed by the end of this run; a handler's answer is sent directly
-        if (fast !== undefined) this.#append(CONTINUE, CONTINUE.length, now);
-        else this.#sent(out.send(CONTINUE, CONTINUE.length, false, true), now);
+      this.#bodyFollows(fast !== undefined, now);
+      if (fast === undefined) {
+        this.#startHandler(now);
+        return this.state === State.Closed ? end : off;
       }
-      if (fast !== undefined) {
-        const bytes = fast.answer(form, env.date);
-        this.#append(bytes, head ? fast.headLength[form]! : bytes.length, now);
-        if (env.onFast !== null) env.onFast(this, method, parser.target, fast);
-        if (form !== 1) continue;
-        this.#flushBatch(now, true);
-        if (off < end) this.#unread = true;
-        this.#closeWhenSent();
-        return end;
-      }
-      const request = env.toRequest(this);
-      if (typeof request === "number") {
-        this.#refuse(request, now);
-        return end;
-      }
-      this.state = State.Handler;
-      this.#io.setDeadline(0);
-      const asked: Asked = {
-        head,
-        minor: parser.minor,
-        keepAlive: parser.keepAlive,
-        form,
-        started: now,
-      };
-      void this.#serve(new Reply(request, asked));
-      return off;
+      if (this.#answerFast(fast, off < end, now)) continue;
+      return end;
     }
     this.#flushBatch(now);
-    if (!out.empty && this.state < State.Handler) this.state = State.Sending;
+    if (!this.#out.empty && this.state < State.Handler) this.state = State.Sending;
     return off;
+  }
+
+  /** Sends the batch before a handler's answer; false when something is still pending. */
+  #handlerMayStart(now: number): boolean {
+    this.#flushBatch(now);
+    if (this.state === State.Closed) return false;
+    if (this.#out.empty) return true;
+    this.state = State.Sending;
+    return false;
+  }
+
+  /** The parsed request's body is skipped next; `Expect: 100-continue` gets its answer. */
+  #bodyFollows(fast: boolean, now: number): void {
+    const parser = this.#env.parser;
+    if (parser.contentLength > 0) this.#skip = parser.contentLength;
+    else if (parser.chunked) this.#chunked = new ChunkedSkipper();
+    else return;
+    if (!parser.expectContinue || parser.minor !== 1) return;
+    // the batch is flushed by the end of this run; a handler's answer is sent directly
+    if (fast) this.#append(CONTINUE, CONTINUE.length, now);
+    else this.#sent(this.#out.send(CONTINUE, CONTINUE.length, false, true), now);
+  }
+
+  /**
+   * Answers the parsed request from prebuilt bytes; false when the connection then closes
+   * (`more`: input follows, left unread).
+   */
+  #answerFast(fast: Prebuilt, more: boolean, now: number): boolean {
+    const env = this.#env;
+    const parser = env.parser;
+    const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
+    const bytes = fast.answer(form, env.date);
+    const head = parser.method === "HEAD";
+    this.#append(bytes, head ? fast.headLength[form]! : bytes.length, now);
+    if (env.onFast !== null) env.onFast(this, parser.method, parser.target, fast);
+    if (form !== 1) return true;
+    this.#flushBatch(now, true);
+    if (more) this.#unread = true;
+    this.#closeWhenSent();
+    return false;
+  }
+
+  /** Hands the parsed request to the handler (or refuses what a `Request` cannot carry). */
+  #startHandler(now: number): void {
+    const env = this.#env;
+    const request = env.toRequest(this);
+    if (typeof request === "number") return this.#refuse(request, now);
+    const parser = env.parser;
+    this.state = State.Handler;
+    this.#io.setDeadline(0);
+    const asked: Asked = {
+      head: parser.method === "HEAD",
+      minor: parser.minor,
+      keepAlive: parser.keepAlive,
+      form: !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0,
+      started: now,
+    };
+    void this.#serve(new Reply(request, asked));
   }
 
   /** Skips request-body bytes from `off`; returns where they end, or -1 when closed. */
