@@ -69,7 +69,11 @@ Deno.test({
     }
     const [a, b] = [pair[0]!, pair[1]!];
     loop.setOption(a, LINUX.SOL_SOCKET, 7, /* SO_SNDBUF */ 4096);
-    const parts = Array.from({ length: 40 }, (_, i) => new Uint8Array(1000 + i).fill(i));
+    // small parts too: V8 keeps typed arrays of up to 64 bytes on its heap, where they can move
+    const parts = Array.from(
+      { length: 40 },
+      (_, i) => new Uint8Array(i % 2 ? 2 : 1000 + i).fill(i),
+    );
     const want = parts.flatMap((p) => Array.from(p));
     const gather = new Gather(loop);
     const got: number[] = [];
