@@ -8,10 +8,12 @@
  */
 
 const FIRST_CAPACITY = 4096;
+/** What an Input holds before its first bytes: nothing, shared (it is never written). */
+const NONE = new Uint8Array(0);
 
 /** Held input bytes: `bytes[start..end)`. */
 export class Input {
-  bytes: Uint8Array = new Uint8Array(0);
+  bytes: Uint8Array = NONE;
   start = 0;
   end = 0;
 
@@ -56,6 +58,6 @@ export class Input {
   clear(): void {
     this.start = 0;
     this.end = 0;
-    if (this.bytes.length > 4 * FIRST_CAPACITY) this.bytes = new Uint8Array(0);
+    if (this.bytes.length > 4 * FIRST_CAPACITY) this.bytes = NONE;
   }
 }

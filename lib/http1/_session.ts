@@ -51,15 +51,14 @@ export class Session {
   draining = false;
   /** The answer in progress gave its hold back while it waits for the socket. */
   #parked = false;
-  /** What the answer in progress may do to this session. */
-  #port: Step;
+  /** What an answer by the handler may do to this session (made on the first one). */
+  #port: Step | null = null;
 
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
     this.#env = env;
     this.#io = io;
     this.#out = new Outbox(io, env.batch);
     this.client = client;
-    this.#port = this.#makePort();
     io.setDeadline(now + env.headerTimeoutMs);
   }
 
@@ -354,10 +353,11 @@ export class Session {
     const env = this.#env;
     env.hold();
     try {
-      let wait = reply.step(this.#port);
+      const port = this.#port ??= this.#makePort();
+      let wait = reply.step(port);
       while (wait !== null) {
         reply.got = await wait;
-        wait = reply.step(this.#port);
+        wait = reply.step(port);
       }
     } catch (err) {
       env.onStreamError?.(err);
