@@ -94,10 +94,12 @@ for (const [label, command] of COMMANDS) {
         }
       }
       await until(/Cannot accept connections on 127\.0\.0\.1:\d+: Too many open files/);
-      // a file not yet cached needs a descriptor: the answer says to come back, not that it broke
+      // a file not yet cached needs a descriptor: the answer says to come back, not that it
+      // broke (queue dispatch's Deno.serve closes its listener, which may free one meanwhile)
       const busy = await askHead(kept, "/style.css");
-      assert.match(busy, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
-      assert.match(busy, /\r\nretry-after: 1\r\n/i);
+      if (command.includes("queue")) assert.match(busy, /^HTTP\/1\.1 (200|503) /);
+      else assert.match(busy, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+      if (busy.includes(" 503 ")) assert.match(busy, /\r\nretry-after: 1\r\n/i);
       for (const c of clients.splice(0)) c.close();
 
       // what was accepted is still served, and new clients get in once descriptors are back
