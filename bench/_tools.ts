@@ -43,6 +43,20 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Resident set of a process tree, in bytes. */
+export function rss(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+      total += Number(m?.[1] ?? 0) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
 /** A process and all its descendants (nginx's workers, a pool's threads are tasks already). */
 export function processTree(pid: number): number[] {
   const out = [pid];
@@ -188,7 +202,10 @@ export function benchJsonArgs(args: string[]): string[] {
   return ["run", "-A", "--unstable-net", ...v8FlagsFor(netlab), MAIN, ...netlab];
 }
 
-/** Starts `netlab <args>` from source on `port` (the caller puts `--port` in args). */
+/**
+ * Starts `netlab <args>` from source on `port` (the caller puts `--port` in args); `main` runs
+ * another checkout's `main.ts` (a before-and-after comparison).
+ */
 export function startNetlab(args: string[], port: number, main = MAIN): Promise<Child> {
   return startProcess(
     Deno.execPath(),
@@ -228,6 +245,33 @@ http {
 `,
   );
   return startProcess("nginx", ["-c", conf, "-p", dir], port);
+}
+
+/**
+ * Starts h2o with one thread and no access log, serving `root` on 127.0.0.1:port. As root it would
+ * drop to nobody, who may not read `root`: `user: root` keeps it.
+ */
+export async function startH2o(root: string, port: number): Promise<Child> {
+  await ensureCommands({ h2o: "h2o" });
+  const dir = await Deno.makeTempDir({ prefix: "netlab-h2o-" });
+  const conf = `${dir}/h2o.conf`;
+  await Deno.writeTextFile(
+    conf,
+    `user: root
+num-threads: 1
+pid-file: ${dir}/h2o.pid
+error-log: ${dir}/error.log
+listen:
+  host: 127.0.0.1
+  port: ${port}
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: ${root}
+`,
+  );
+  return startProcess("h2o", ["-c", conf], port);
 }
 
 /** Renders perf rows as a markdown table with ratios. */

@@ -10,6 +10,8 @@
  * each row is the median of the per-round ratios, with their range. A round where either side had
  * failed or non-2xx requests or socket errors is voided and the row says so; a throughput row says
  * how busy its load generator was, marked client-bound or CPU-bound as in `serve.ts`. `POOL_ROUNDS` sets the rounds (4).
+ * `NETLAB_BEFORE=/other/checkout/main.ts` adds that checkout's kernel-dispatch pool on page.html,
+ * and rows of this one against it: a change measured before and after in the same run.
  *
  * @module
  */
@@ -38,13 +40,14 @@ const NETLAB = {
   queue: ["pool", "--workers", "2", "--dispatch", "queue"],
   serve: ["serve"],
 } as const;
-type Name = keyof typeof NETLAB | "nginx";
+type Name = keyof typeof NETLAB | "nginx" | "before";
+const BEFORE = Deno.env.get("NETLAB_BEFORE");
 type Load = "keepAlive" | "ab" | "close" | "work";
 /** Which servers each load runs on: page.html is against nginx, the CPU route against serve. */
 const TARGETS: Record<Load, Name[]> = {
-  keepAlive: ["kernel", "queue", "nginx"],
-  ab: ["kernel", "queue", "nginx"],
-  close: ["kernel", "nginx"],
+  keepAlive: ["kernel", "queue", "nginx", ...(BEFORE ? ["before" as const] : [])],
+  ab: ["kernel", "queue", "nginx", ...(BEFORE ? ["before" as const] : [])],
+  close: ["kernel", "nginx", ...(BEFORE ? ["before" as const] : [])],
   work: ["kernel", "queue", "serve"],
 };
 
@@ -66,6 +69,12 @@ export async function run(): Promise<PerfRow[]> {
       const common = ["--demo-routes", "--quiet", "--root", WWW, "--port", String(port)];
       servers[name] = await startNetlab([...args, ...common], port);
       base[name] = `http://127.0.0.1:${port}`;
+    }
+    if (BEFORE !== undefined) {
+      const port = freePort();
+      const args = [...NETLAB.kernel, "--quiet", "--root", WWW, "--port", String(port)];
+      servers.before = await startNetlab(args, port, BEFORE);
+      base.before = `http://127.0.0.1:${port}`;
     }
     const nginxPort = freePort();
     servers.nginx = await startNginx(WWW, nginxPort, 2);
@@ -99,7 +108,7 @@ export async function run(): Promise<PerfRow[]> {
     };
     // warm caches and JIT (of every worker), for reused and for new connections, before measuring
     await lock.run(async () => {
-      for (const name of ["kernel", "queue", "nginx"] as const) {
+      for (const name of TARGETS.ab) {
         await wrkRun(page(name), { connections: 10, seconds: 1 });
         await abRun(page(name), { requests: 2000, concurrency: 10 });
       }
@@ -108,7 +117,7 @@ export async function run(): Promise<PerfRow[]> {
 
     const samples = {} as Record<Load, Record<Name, Sample[]>>;
     for (const load of Object.keys(TARGETS) as Load[]) {
-      samples[load] = { kernel: [], queue: [], serve: [], nginx: [] };
+      samples[load] = { kernel: [], queue: [], serve: [], nginx: [], before: [] };
     }
     const once = async (load: Load, turn: number) => {
       for (const name of rotated(TARGETS[load], turn)) {
@@ -133,7 +142,11 @@ export async function run(): Promise<PerfRow[]> {
         {
           section: "pool",
           what: `${name} dispatch, 2 workers: ${what}`,
-          anchorName: anchor === "nginx" ? "nginx, 2 workers" : "netlab serve",
+          anchorName: anchor === "nginx"
+            ? "nginx, 2 workers"
+            : anchor === "before"
+            ? "before"
+            : "netlab serve",
           figure,
           ...(goal !== undefined ? { goal } : {}),
           ...(figure === "rps" ? { client: load === "ab" ? "ab" : "wrk" } : {}),
@@ -159,6 +172,13 @@ export async function run(): Promise<PerfRow[]> {
       row("queue", "keepAlive", "nginx", "page.html, wrk keep-alive c50"),
       row("queue", "ab", "nginx", ab),
       row("queue", "work", "serve", "/_netlab/work?ms=2, wrk c10", "rps", 1.6),
+      ...(BEFORE === undefined ? [] : [
+        row("kernel", "keepAlive", "before", "page.html, wrk keep-alive c50 (vs before)"),
+        row("kernel", "ab", "before", `${ab} (vs before)`),
+        row("kernel", "close", "before", "page.html, wrk -c50 Connection: close (vs before)"),
+        row("kernel", "keepAlive", "before", "CPU per keep-alive request (before/netlab)", "cpuUs"),
+        row("kernel", "ab", "before", "CPU per new connection, ab c10 (before/netlab)", "cpuUs"),
+      ]),
     ];
     console.error(
       `pool: ${ROUNDS} rotating rounds (${AB_RUNS} ab runs each), load average ${loadBefore} ` +

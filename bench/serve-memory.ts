@@ -12,6 +12,7 @@ import {
   loadAverage,
   type PerfRow,
   processTree,
+  rss,
   startNetlab,
   startNginx,
   WWW,
@@ -20,20 +21,6 @@ import { PerfLock } from "./_lock.ts";
 
 const CONNECTIONS = Number(Deno.env.get("NETLAB_PERF_CONNECTIONS") ?? 10_000);
 const REQUEST = new TextEncoder().encode("GET /page.html HTTP/1.1\r\nHost: x\r\n\r\n");
-
-/** Resident set of a process tree, in bytes. */
-function rss(pids: number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-      total += Number(m?.[1] ?? 0) * 1024;
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
 
 /** Opens `n` connections that each get one answer and then idle; returns them. */
 async function idleConnections(port: number, n: number): Promise<Deno.TcpConn[]> {

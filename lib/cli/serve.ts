@@ -13,7 +13,7 @@ import { defaultRoot } from "../runtime/assets.ts";
 import { type RunningServer, serve, type ServeOptions } from "../server/async.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
-import { startHttp1 } from "../http1/server.ts";
+import { startHttp1 } from "../server/epoll.ts";
 import { getLogger } from "@logtape/logtape";
 import { type SiteFlags, siteOptionsFrom, warnAuth, withSiteFlags } from "./serve_site.ts";
 

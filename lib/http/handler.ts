@@ -108,7 +108,17 @@ const STATUS_TEXT: Record<number, string> = {
   416: "Range Not Satisfiable",
   500: "Internal Server Error",
   501: "Not Implemented",
+  503: "Service Unavailable",
 };
+
+/** Seconds a client is asked to wait when the server ran out of file descriptors. */
+const RETRY_AFTER_S = 1;
+
+/** Whether `err` says the process (or the system) ran out of file descriptors. */
+function outOfDescriptors(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
+}
 
 /** Like {@link Handler}, but answers synchronously when it can (cached files). */
 export type Responder = (
@@ -120,7 +130,8 @@ export type Responder = (
  * Creates the static file handler for `options.root`, answering cached files synchronously:
  * `Deno.serve` takes that as is and skips a promise per request.
  *
- * Errors thrown while serving are logged (category `netlab.http`) and answered with a 500.
+ * Errors thrown while serving are logged (category `netlab.http`) and answered with a 500, or a
+ * 503 with `Retry-After` when the server ran out of file descriptors (EMFILE, ENFILE).
  *
  * @param options The root and what to allow.
  * @returns A responder for `Deno.serve`.
@@ -310,6 +321,15 @@ export function createStaticResponder(options: StaticOptions): Responder {
       url = req.url;
     } catch {
       // the error may come from the request itself; the log line must not throw again
+    }
+    // out of descriptors is the server's state, not the request's fault, and passes: say so
+    if (outOfDescriptors(err)) {
+      logger.warn("Cannot serve {method} {url}: {error}; answered 503", {
+        method: req.method,
+        url,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return error(503, { "retry-after": String(RETRY_AFTER_S) }, req.method === "HEAD");
     }
     logger.error("Unexpected error serving {method} {url}: {error}", {
       method: req.method,

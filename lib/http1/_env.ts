@@ -6,13 +6,18 @@
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import type { Responder } from "../http/handler.ts";
-import { elapsedMs, logAccess } from "../server/access_log.ts";
+import { elapsedMs, logAccess } from "../http/access_log.ts";
 import { VERSION } from "../version.ts";
 import { HttpDate } from "./_date.ts";
 import { FastAnswers, type Prebuilt } from "./_fast.ts";
 import { RequestParser } from "./_parser.ts";
 import { TARGET } from "./_answer.ts";
-import type { Session } from "./_session.ts";
+
+/** A connection as the shared state sees it. */
+export interface Peer {
+  /** the peer's address as the access log writes it, e.g. `127.0.0.1:50412` */
+  readonly client: string;
+}
 
 /** The shared state of one server's sessions. */
 export interface Http1Env {
@@ -34,9 +39,9 @@ export interface Http1Env {
   /** Bodies sent with sendfile(2). */
   filesSent: number;
   /** The request the parser holds, as a `Request`, or the status to refuse it with. */
-  toRequest(session: Session): Request | number;
+  toRequest(session: Peer): Request | number;
   /** Asks the handler. */
-  respond(req: Request, session: Session): Response | Promise<Response>;
+  respond(req: Request, session: Peer): Response | Promise<Response>;
   /** The answer to a handler that threw (logged). */
   failed(req: Request, err: unknown): Response;
   /**
@@ -45,12 +50,12 @@ export interface Http1Env {
    * nothing wants it.
    */
   onAnswered:
-    | ((session: Session, req: Request, status: number, bytes: number, t0: number) => void)
+    | ((session: Peer, req: Request, status: number, bytes: number, t0: number) => void)
     | null;
   /** Called for each fast-path answer (the access log); null when nothing wants it. */
-  onFast: ((session: Session, method: string, target: string, answer: Prebuilt) => void) | null;
+  onFast: ((session: Peer, method: string, target: string, answer: Prebuilt) => void) | null;
   /** The parser refused a request with `status`. */
-  onError?: (session: Session, status: number, bytes: number) => void;
+  onError?: (session: Peer, status: number, bytes: number) => void;
   /** A response body failed while streaming (the connection is closed). */
   onStreamError?: (err: unknown) => void;
   /** Async work is in flight (a handler's answer being awaited or streamed): see `EventLoop.hold`. */
@@ -90,8 +95,8 @@ const FORBIDDEN = new Map([["CONNECT", 405], ["TRACE", 405], ["TRACK", 501]]);
 /** Builds the state one server's sessions share. */
 export function createEnv(o: EnvOptions): Http1Env {
   const httpLogger = getLogger(["netlab", "http"]);
-  const infos = new WeakMap<Session, Deno.ServeHandlerInfo>();
-  const infoOf = (session: Session): Deno.ServeHandlerInfo => {
+  const infos = new WeakMap<Peer, Deno.ServeHandlerInfo>();
+  const infoOf = (session: Peer): Deno.ServeHandlerInfo => {
     let info = infos.get(session);
     if (info === undefined) {
       const [hostname, port] = splitClient(session.client);

@@ -1,6 +1,6 @@
 /**
- * What a session needs from its socket, and which of its deadlines runs: the seam between the
- * protocol (`_session.ts`) and the engine that owns the descriptor (`server.ts`, or a test).
+ * What a session needs from its socket: the seam between the protocol (`_session.ts`) and the
+ * engine that owns the descriptor (`server.ts`, or a test).
  *
  * @module
  */
@@ -16,6 +16,11 @@ export interface SessionIO {
    */
   send(bytes: Uint8Array, len: number, more?: boolean): number;
   /**
+   * Sends `parts` in order with one writev(2); returns how many bytes the kernel took, or -1
+   * when the peer is gone. Without it, pending parts are sent one send at a time.
+   */
+  sendv?(parts: Uint8Array[]): number;
+  /**
    * Opens the file a body names, for {@link sendFile}, if it is still the file the handler
    * described; -1 when not (the body is then streamed). Without it, bodies are always streamed.
    */
@@ -28,8 +33,13 @@ export interface SessionIO {
   sendFile?(file: number, offset: number, count: number): number;
   /** Closes a descriptor {@link openFile} gave. */
   closeFile?(file: number): void;
-  /** Closes the socket (the session is finished). */
-  close(): void;
+  /**
+   * Closes the socket (the session is finished). `gently`: a last answer was sent; when input
+   * may be left unread (`unread`, or the socket had more), shut the write side first and read
+   * and drop for a while (nginx's lingering close): closing a socket with unread input resets
+   * it, and the reset destroys the answer just sent.
+   */
+  close(gently?: boolean, unread?: boolean): void;
   /** Reads again: the session can take more bytes now (sockets are edge-triggered). */
   resume(): void;
   /** Moves the connection's deadline (on the loop's clock); 0 clears it. */
@@ -40,8 +50,3 @@ export interface SessionIO {
 export const FILE_FULL = -1;
 /** {@link SessionIO.sendFile}: the peer is gone or the file failed; close. */
 export const FILE_FAILED = -2;
-
-/** Which deadline runs: none, a head arriving (or a body skipped), idle, or a stalled send. */
-export const Wait = { None: 0, Head: 1, Idle: 2, Send: 3 } as const;
-/** One of {@link Wait}'s values. */
-export type Wait = typeof Wait[keyof typeof Wait];

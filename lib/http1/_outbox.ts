@@ -1,8 +1,13 @@
 /**
  * A session's way out: sends through its {@link SessionIO}, keeps what the kernel did not take
- * (bytes, then a stretch of a file sent with sendfile(2)), and says what happened so the session
- * can move its send deadline or close. It knows nothing of HTTP. It owns a file's descriptor
- * from {@link Outbox.sendFile} on and closes it when the file is sent or on {@link Outbox.release}.
+ * as a list of chunks (sent again with one writev(2), never copied again on a partial write),
+ * then a stretch of a file sent with sendfile(2), and says what happened so the session can move
+ * its send deadline or close. It knows nothing of HTTP. It owns a file's descriptor from
+ * {@link Outbox.sendFile} on and closes it when the file is sent or on {@link Outbox.release}.
+ *
+ * Bytes handed to it are either the caller's for good (`owned`: a fresh head, a body read for
+ * this answer) or only lent for the call (the shared batch buffer, a prebuilt answer whose Date
+ * is patched in place): what the kernel did not take of lent bytes is copied once.
  *
  * @module
  */
@@ -24,10 +29,15 @@ export const Sent = {
 /** One of {@link Sent}'s values. */
 export type Sent = typeof Sent[keyof typeof Sent];
 
+/** Most chunks one writev(2) takes (IOV_MAX is 1024; a session queues a handful). */
+const MAX_IOV = 64;
+
 /** Outgoing bytes the kernel has not taken yet. */
 export class Outbox {
   #io: SessionIO;
-  #pending: Uint8Array | null = null;
+  /** Pending chunks, oldest first; the first has `#skip` bytes sent already. */
+  #chunks: Uint8Array[] = [];
+  #skip = 0;
   /** Where answers to pipelined requests gather for one send (shared by a server's sessions). */
   #batch: Uint8Array;
   #batched = 0;
@@ -46,32 +56,49 @@ export class Outbox {
 
   /** Bytes handed in that the kernel has not taken yet (pending, batched, a file's rest). */
   get unsent(): number {
-    return (this.#pending?.length ?? 0) + this.#batched + (this.#file < 0 ? 0 : this.#left);
+    return this.pendingBytes + this.#batched + (this.#file < 0 ? 0 : this.#left);
   }
 
   /** Whether nothing waits for the socket. */
   get empty(): boolean {
-    return this.#pending === null && this.#file < 0;
+    return this.#chunks.length === 0 && this.#file < 0;
   }
 
-  /** Sends `bytes[0..len)`, or queues them behind what is pending; `more` as in SessionIO. */
-  send(bytes: Uint8Array, len: number, more: boolean): Sent {
-    const pending = this.#pending;
-    if (pending !== null) {
-      const joined = new Uint8Array(pending.length + len);
-      joined.set(pending);
-      joined.set(bytes.subarray(0, len), pending.length);
-      this.#pending = joined;
+  /** Bytes waiting (the file's not counted). */
+  get pendingBytes(): number {
+    let n = -this.#skip;
+    for (const c of this.#chunks) n += c.length;
+    return n;
+  }
+
+  /**
+   * Sends `bytes[0..len)`, or queues them behind what is pending; `more` as in SessionIO.
+   * `owned`: the bytes are the outbox's to keep (else what is kept is copied, once).
+   */
+  send(bytes: Uint8Array, len: number, more: boolean, owned = false): Sent {
+    if (this.#chunks.length > 0 || this.#file >= 0) {
+      this.#keep(bytes, 0, len, owned);
       return Sent.Queued;
     }
     const sent = this.#io.send(bytes, len, more);
     if (sent < 0) return Sent.Gone;
     this.taken += sent;
     if (sent < len) {
-      this.#pending = bytes.slice(sent, len);
+      this.#keep(bytes, sent, len, owned);
       return Sent.Pending;
     }
     return Sent.All;
+  }
+
+  /** Queues `bytes` (the outbox's to keep) without sending: {@link flush} sends them all at once. */
+  queue(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.#chunks.push(bytes);
+  }
+
+  #keep(bytes: Uint8Array, from: number, to: number, owned: boolean): void {
+    if (from === to) return;
+    const whole = from === 0 && to === bytes.length;
+    this.#chunks.push(owned ? (whole ? bytes : bytes.subarray(from, to)) : bytes.slice(from, to));
   }
 
   /**
@@ -79,10 +106,10 @@ export class Outbox {
    * over. Nothing else may be sent until the file has left.
    */
   sendFile(head: Uint8Array, file: number, offset: number, length: number): Sent {
+    const sent = this.send(head, head.length, true, true);
     this.#file = file;
     this.#offset = offset;
     this.#left = length;
-    const sent = this.send(head, head.length, true);
     if (sent !== Sent.All) return sent;
     return this.#pumpFile();
   }
@@ -112,15 +139,49 @@ export class Outbox {
     return this.send(this.#batch, n, more);
   }
 
-  /** The socket is writable: sends what is pending. */
+  /** Sends what is pending (the socket is writable, or chunks were queued). */
   flush(): Sent {
-    const out = this.#pending;
-    if (out !== null) {
-      this.#pending = null;
-      const sent = this.send(out, out.length, false);
+    while (this.#chunks.length > 0) {
+      const sent = this.#sendChunks();
       if (sent !== Sent.All) return sent;
     }
     return this.#file < 0 ? Sent.All : this.#pumpFile();
+  }
+
+  /** One send (or writev) of the pending chunks; drops what left. */
+  #sendChunks(): Sent {
+    const chunks = this.#chunks;
+    const count = Math.min(chunks.length, MAX_IOV);
+    let n: number;
+    let total = 0;
+    if (count === 1 || this.#io.sendv === undefined) {
+      const first = chunks[0]!;
+      total = first.length - this.#skip;
+      n = this.#io.send(this.#skip === 0 ? first : first.subarray(this.#skip), total, false);
+    } else {
+      const views: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) {
+        const c = i === 0 && this.#skip > 0 ? chunks[0]!.subarray(this.#skip) : chunks[i]!;
+        views.push(c);
+        total += c.length;
+      }
+      n = this.#io.sendv(views);
+    }
+    if (n < 0) return Sent.Gone;
+    this.taken += n;
+    this.#advance(n);
+    return n < total ? Sent.Pending : Sent.All;
+  }
+
+  /** Drops `n` sent bytes from the front of the chunks. */
+  #advance(n: number): void {
+    const chunks = this.#chunks;
+    let left = n + this.#skip;
+    let drop = 0;
+    while (drop < chunks.length && left >= chunks[drop]!.length) left -= chunks[drop++]!.length;
+    if (drop === chunks.length) chunks.length = 0;
+    else if (drop > 0) chunks.splice(0, drop);
+    this.#skip = chunks.length === 0 ? 0 : left;
   }
 
   /** Sends the file until it is done or the socket is full. */
@@ -166,7 +227,9 @@ export class Outbox {
 
   /** The connection closed: drops what is pending, closes the file, and wakes a waiter. */
   release(): void {
-    this.#pending = null;
+    // (a length store costs a runtime call; most connections close with nothing pending)
+    if (this.#chunks.length > 0) this.#chunks.length = 0;
+    this.#skip = 0;
     this.#batched = 0;
     this.#closeFile();
     this.wake();

@@ -1,49 +1,58 @@
 /**
  * One HTTP/1.1 connection as a state machine, apart from its socket: the owner feeds it received
- * bytes and readiness, and it answers through {@link SessionIO}. Cached files are answered from
- * prebuilt bytes, synchronously, a pipelined batch with one send; every other request becomes a
- * `Request` for the static handler and its `Response` is written back with backpressure, in order
- * (`_answer.ts`); unsent bytes wait in an {@link Outbox}.
+ * bytes and readiness, and it answers through {@link SessionIO}. One {@link State} says what the
+ * connection waits for. Cached files are answered from prebuilt bytes, synchronously, a
+ * pipelined batch with one send; every other request goes to the static handler, whose answer
+ * `_answer.ts` frames and {@link Session} sends, awaiting in one place (`#serve`).
+ *
+ * One answer is in flight at a time, as in nginx and HAProxy: the next pipelined request is
+ * parsed only once the previous answers have left (the fast path's batch aside, which is sent
+ * as soon as it is full); a client that sends more than it reads then costs one answer's bytes
+ * and a bounded input buffer, and never holds the loop.
  *
  * @module
  */
-import { answer, refuse } from "./_answer.ts";
+import { type Asked, refusal } from "./_answer.ts";
 import { BAD, ChunkedSkipper, MORE } from "./_chunked.ts";
-import type { ConnForm } from "./_fast.ts";
+import type { ConnForm, Prebuilt } from "./_fast.ts";
 import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
 import type { Http1Env } from "./_env.ts";
-import { type SessionIO, Wait } from "./_io.ts";
+import type { SessionIO } from "./_io.ts";
+import { Input } from "./_input.ts";
 import { Outbox, Sent } from "./_outbox.ts";
-import type { FileBody } from "../http/file_response.ts";
+import { Reply, type Step } from "./_reply.ts";
+import { State } from "./_state.ts";
+
+export { State };
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-/** Bytes kept while the handler works on a request; past it the socket is not read. */
+/** Bytes held while an answer is in flight; past it the socket is not read. */
 const MAX_BUFFERED = MAX_REQUEST_LINE + MAX_HEADER_BYTES + 1024;
 
 const SHRANK = "The file shrank while being sent; the connection is closed";
 
 /** One connection's protocol state. */
 export class Session {
-  /** Which deadline runs. */
-  wait: Wait = Wait.Head;
-  closed = false;
+  state: State = State.Head;
   #env: Http1Env;
   #io: SessionIO;
   /** the peer's address as the access log writes it, e.g. `127.0.0.1:50412` */
   readonly client: string;
-  /** unparsed input carried over (a partial head, or what arrived while the handler worked) */
-  #input: Uint8Array | null = null;
+  #in = new Input();
   #out: Outbox;
-  #closeAfterOutput = false;
-  /** the handler is answering a request: later requests wait */
-  #busy = false;
+  /** Bytes of a request body still to skip (Content-Length), or its chunked framing. */
   #skip = 0;
   #chunked: ChunkedSkipper | null = null;
+  /** The peer sent its FIN: nothing more will come. */
   #peerDone = false;
+  /** Input was dropped unread: the close lingers. */
+  #unread = false;
   /** The server is stopping: close after the answer in progress. */
   draining = false;
-  /** The answer in progress gave its hold back while it waits for the socket ({@link whenSent}). */
+  /** The answer in progress gave its hold back while it waits for the socket. */
   #parked = false;
+  /** What an answer by the handler may do to this session (made on the first one). */
+  #port: Step | null = null;
 
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
     this.#env = env;
@@ -53,70 +62,63 @@ export class Session {
     io.setDeadline(now + env.headerTimeoutMs);
   }
 
-  #deadline(wait: Wait, at: number): void {
-    this.wait = wait;
-    this.#io.setDeadline(at);
+  /** Whether the connection is closed. */
+  get closed(): boolean {
+    return this.state === State.Closed;
   }
 
-  /** The peer sent its FIN: answer what it asked for, then close. */
-  finish(): void {
-    this.#peerDone = true;
-    if (!this.#busy && this.#out.empty) this.close();
-  }
-
-  /** Bytes handed to the way out so far, sent or not: where the next answer's bytes begin. */
-  get queuedBytes(): number {
-    return this.#out.taken + this.#out.unsent;
-  }
-
-  /** Bytes the kernel has taken so far (what the access log counts as sent). */
+  /** Bytes the kernel has taken on this connection so far (what the access log counts). */
   get sentBytes(): number {
     return this.#out.taken;
   }
 
-  /** Whether the owner should read the socket now (false while answers are pending). */
+  /** Whether the owner should read the socket now. */
   get reading(): boolean {
-    return !this.closed && this.#out.empty &&
-      (!this.#busy || (this.#input?.length ?? 0) < MAX_BUFFERED);
+    const s = this.state;
+    return s <= State.Body ||
+      (s === State.Handler && this.#out.empty && this.#in.length < MAX_BUFFERED);
   }
 
-  /** Whether the session has no request in progress (drains close such connections). */
+  /** Whether the session has no request in progress, not even part of one (a stop closes it). */
   get idle(): boolean {
-    return !this.#busy && this.#out.empty && this.#input === null && this.wait === Wait.Idle;
+    return this.state === State.Idle || (this.state === State.Head && this.#in.length === 0);
+  }
+
+  /** The peer sent its FIN (a read returned 0): answer what it asked for, then close. */
+  finish(): void {
+    this.#peerDone = true;
+    this.#settle();
   }
 
   /** Takes `buf[0..n)` just received. The bytes are only valid during this call. */
   onData(buf: Uint8Array, n: number): void {
-    if (this.closed) return;
-    let data = buf;
-    let end = n;
-    const held = this.#input;
-    if (held !== null) {
-      data = new Uint8Array(held.length + n);
-      data.set(held);
-      data.set(buf.subarray(0, n), held.length);
-      end = data.length;
-      this.#input = null;
-      // a partial head is parsed again only once a new line may have completed it
-      if (!this.#busy && buf.subarray(0, n).indexOf(10) < 0 && end <= MAX_BUFFERED) {
-        this.#input = data;
-        return;
-      }
-    }
-    if (this.#busy) {
-      this.#input = data === buf ? buf.slice(0, n) : data;
+    const input = this.#in;
+    if (this.state > State.Body) {
+      if (this.state !== State.Closed && this.state !== State.Closing) input.append(buf, 0, n);
       return;
     }
-    this.#run(data, 0, end);
+    if (input.length === 0) {
+      const off = this.#run(buf, 0, n);
+      if (off < n && this.state < State.Closing) input.append(buf, off, n);
+    } else {
+      input.append(buf, 0, n);
+      // a partial head is parsed again only once a new line may have completed it
+      const newLine = buf.subarray(0, n).indexOf(10) >= 0;
+      if (this.state === State.Head && !newLine && input.length <= MAX_BUFFERED) return;
+      this.#runInput();
+    }
+    this.#settle();
   }
 
   /** The socket can take bytes again. */
   onWritable(now: number): void {
-    if (this.#out.empty || this.closed) return;
+    if (this.state === State.Closed || this.#out.empty) return;
     if (!this.#sent(this.#out.flush(), now) || !this.#out.empty) return;
-    if (this.#closeAfterOutput) return this.close();
+    if (this.state === State.Closing) return this.#close(true);
     this.#unpark();
-    if (!this.#out.wake()) this.#afterAnswer(now);
+    if (this.#out.wake()) return;
+    if (this.state === State.Handler) this.#io.setDeadline(0);
+    else if (this.state === State.Sending) this.#next();
   }
 
   /** The deadline passed: nginx closes without an answer in each of these states. */
@@ -124,163 +126,213 @@ export class Session {
     this.close();
   }
 
-  /** Closes the connection and forgets pending work. */
+  /** Closes the connection at once and forgets pending work. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.#input = null;
-    this.wait = Wait.None;
-    this.#io.close();
+    this.#close(false);
+  }
+
+  /** Closes; `gently`: after a last answer, lingering when input was left unread. */
+  #close(gently: boolean): void {
+    if (this.state === State.Closed) return;
+    this.state = State.Closed;
+    const unread = this.#unread || this.#in.length > 0 || this.#skip > 0 || this.#chunked !== null;
+    this.#in.clear();
+    this.#io.close(gently && !this.#peerDone, unread);
     this.#unpark();
     this.#out.release();
   }
 
-  /** Takes the hold on the loop back for the answer {@link whenSent} is about to wake. */
+  /** Takes the hold on the loop back for the answer {@link Reply} is about to wake. */
   #unpark(): void {
     if (!this.#parked) return;
     this.#parked = false;
     this.#env.hold();
   }
 
-  /** Parses and answers what `data[start..end)` holds. */
-  #run(data: Uint8Array, start: number, end: number): void {
+  /** Parses and answers what the held input holds. */
+  #runInput(): void {
+    const input = this.#in;
+    const off = this.#run(input.bytes, input.start, input.end);
+    if (this.state >= State.Closing) input.clear();
+    else input.consume(off);
+  }
+
+  /**
+   * Parses and answers what `data[start..end)` holds, until it is used up, a request needs
+   * the handler, or answers wait for the socket. Returns where it stopped.
+   */
+  #run(data: Uint8Array, start: number, end: number): number {
     const env = this.#env;
-    const parser = env.parser;
     const now = env.now;
     let off = start;
     while (off < end) {
-      if (this.#skip > 0) {
-        const take = Math.min(this.#skip, end - off);
-        this.#skip -= take;
-        off += take;
+      if (this.#skip > 0 || this.#chunked !== null) {
+        off = this.#skipBody(data, off, end);
+        if (off < 0) return end;
         continue;
       }
-      if (this.#chunked !== null) {
-        const at = this.#chunked.feed(data, off, end);
-        if (at === MORE) {
-          off = end;
-          break;
-        }
-        this.#chunked = null;
-        if (at === BAD) {
-          this.#flushBatch(now);
-          return this.closeWhenSent();
-        }
-        off = at;
-        continue;
+      // one answer in flight: the next request waits until what is pending has left
+      if (!this.#out.empty) {
+        this.state = State.Sending;
+        return off;
       }
-      const n = parser.parse(data, off, end);
-      if (n === INCOMPLETE) break;
+      const n = env.parser.parse(data, off, end);
+      if (n === INCOMPLETE) {
+        if (end - off > MAX_BUFFERED) this.#refuse(431, now);
+        break;
+      }
       if (n < 0) {
-        this.#flushBatch(now);
-        if (this.closed) return;
-        refuse(this, env, -n, now);
-        return;
+        this.#refuse(-n, now);
+        return end;
       }
-      off += n;
-      env.requests++;
-      const method = parser.method;
-      const head = method === "HEAD";
-      if (parser.contentLength > 0) this.#skip = parser.contentLength;
-      else if (parser.chunked) this.#chunked = new ChunkedSkipper();
-      const hasBody = this.#skip > 0 || this.#chunked !== null;
-      if (parser.expectContinue && hasBody && parser.minor === 1) {
-        this.#append(CONTINUE, CONTINUE.length, now);
-      }
-      const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
-      if ((method === "GET" || head) && parser.plain && env.fast !== null) {
-        const answer = env.fast.answerFor(
+      const parser = env.parser;
+      const fast = (parser.method === "GET" || parser.method === "HEAD") && parser.plain &&
+          env.fast !== null
+        ? env.fast.answerFor(
           parser.target,
           parser.acceptEncoding,
           parser.ifNoneMatch,
           now,
           parser.authorization,
-        );
-        if (answer !== undefined) {
-          const bytes = answer.answer(form, env.date);
-          const len = head ? answer.headLength[form]! : bytes.length;
-          this.#append(bytes, len, now);
-          if (env.onFast !== null) env.onFast(this, method, parser.target, answer);
-          if (form === 1) {
-            this.#flushBatch(now, true);
-            if (!this.closed) this.closeWhenSent();
-            return;
-          }
-          continue;
-        }
+        )
+        : undefined;
+      // the handler's turn: earlier answers leave first; if they cannot, parsed again later
+      if (fast === undefined && !this.#handlerMayStart(now)) {
+        return this.state === State.Closed ? end : off;
       }
-      // the handler's turn: earlier answers leave first, later requests wait for this one
-      this.#flushBatch(now);
-      if (this.closed) return;
-      const request = env.toRequest(this);
-      this.#busy = true;
-      this.#deadline(Wait.None, 0);
-      if (off < end) this.#input = data.slice(off, end);
-      void answer(this, env, request, {
-        head,
-        minor: parser.minor,
-        keepAlive: parser.keepAlive,
-        form,
-        started: now,
-      });
-      return;
+      off += n;
+      env.requests++;
+      this.#bodyFollows(fast !== undefined, now);
+      if (fast === undefined) {
+        this.#startHandler(now);
+        return this.state === State.Closed ? end : off;
+      }
+      if (this.#answerFast(fast, off < end, now)) continue;
+      return end;
     }
     this.#flushBatch(now);
-    if (this.closed) return;
-    if (off < end) {
-      this.#input = data.slice(off, end);
-      if (this.#peerDone) return this.closeWhenSent();
-      if (this.wait !== Wait.Head) this.#deadline(Wait.Head, now + env.headerTimeoutMs);
-    } else if (this.#out.empty) this.#waitIdle(now);
+    if (!this.#out.empty && this.state < State.Handler) this.state = State.Sending;
+    return off;
   }
 
-  #waitIdle(now: number): void {
-    if (this.#peerDone || this.draining) return this.close();
-    if (this.#skip > 0 || this.#chunked !== null) {
-      this.#deadline(Wait.Head, now + this.#env.headerTimeoutMs);
-    } else this.#deadline(Wait.Idle, now + this.#env.keepAliveTimeoutMs);
+  /** Sends the batch before a handler's answer; false when something is still pending. */
+  #handlerMayStart(now: number): boolean {
+    this.#flushBatch(now);
+    if (this.state === State.Closed) return false;
+    if (this.#out.empty) return true;
+    this.state = State.Sending;
+    return false;
+  }
+
+  /** The parsed request's body is skipped next; `Expect: 100-continue` gets its answer. */
+  #bodyFollows(fast: boolean, now: number): void {
+    const parser = this.#env.parser;
+    if (parser.contentLength > 0) this.#skip = parser.contentLength;
+    else if (parser.chunked) this.#chunked = new ChunkedSkipper();
+    else return;
+    if (!parser.expectContinue || parser.minor !== 1) return;
+    // the batch is flushed by the end of this run; a handler's answer is sent directly
+    if (fast) this.#append(CONTINUE, CONTINUE.length, now);
+    else this.#sent(this.#out.send(CONTINUE, CONTINUE.length, false, true), now);
+  }
+
+  /**
+   * Answers the parsed request from prebuilt bytes; false when the connection then closes
+   * (`more`: input follows, left unread).
+   */
+  #answerFast(fast: Prebuilt, more: boolean, now: number): boolean {
+    const env = this.#env;
+    const parser = env.parser;
+    const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
+    const bytes = fast.answer(form, env.date);
+    const head = parser.method === "HEAD";
+    this.#append(bytes, head ? fast.headLength[form]! : bytes.length, now);
+    if (env.onFast !== null) env.onFast(this, parser.method, parser.target, fast);
+    if (form !== 1) return true;
+    this.#flushBatch(now, true);
+    if (more) this.#unread = true;
+    this.#closeWhenSent();
+    return false;
+  }
+
+  /** Hands the parsed request to the handler (or refuses what a `Request` cannot carry). */
+  #startHandler(now: number): void {
+    const env = this.#env;
+    const request = env.toRequest(this);
+    if (typeof request === "number") return this.#refuse(request, now);
+    const parser = env.parser;
+    this.state = State.Handler;
+    this.#io.setDeadline(0);
+    const asked: Asked = {
+      head: parser.method === "HEAD",
+      minor: parser.minor,
+      keepAlive: parser.keepAlive,
+      form: !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0,
+      started: now,
+    };
+    void this.#serve(new Reply(request, asked));
+  }
+
+  /** Skips request-body bytes from `off`; returns where they end, or -1 when closed. */
+  #skipBody(data: Uint8Array, off: number, end: number): number {
+    if (this.#skip > 0) {
+      const take = Math.min(this.#skip, end - off);
+      this.#skip -= take;
+      return off + take;
+    }
+    const at = this.#chunked!.feed(data, off, end);
+    if (at === MORE) return end;
+    this.#chunked = null;
+    if (at !== BAD) return at;
+    this.#flushBatch(this.#env.now);
+    this.#unread = true;
+    this.#closeWhenSent();
+    return -1;
+  }
+
+  /** The previous answer left: parse what is held, then wait for more. */
+  #next(): void {
+    // a ready state; #settle picks the exact one (and its deadline)
+    this.state = State.Idle;
+    if (this.#in.length > 0) this.#runInput();
+    this.#settle();
+    if (this.reading) this.#io.resume();
+  }
+
+  /** After input was taken: the ready state that follows, with its deadline, or the close. */
+  #settle(): void {
+    const was = this.state;
+    if (was > State.Body) return;
+    const env = this.#env;
+    let next: State = State.Idle;
+    if (this.#skip > 0 || this.#chunked !== null) next = State.Body;
+    else if (this.#in.length > 0) next = State.Head;
+    // the peer is done: what it sent is answered, a partial request never completes
+    if (this.#peerDone || (next === State.Idle && this.draining)) return this.close();
+    this.state = next;
+    if (next === State.Idle) this.#io.setDeadline(env.now + env.keepAliveTimeoutMs);
+    else if (next !== was) this.#io.setDeadline(env.now + env.headerTimeoutMs);
+  }
+
+  /** Refuses the request with the engine's own answer, then closes (lingering). */
+  #refuse(status: number, now: number): void {
+    this.#flushBatch(now);
+    if (this.state === State.Closed) return;
+    const env = this.#env;
+    const bytes = refusal(status, env.serverName, env.date.text);
+    env.onError?.(this, status, bytes.length);
+    this.#unread = true;
+    if (this.#sent(this.#out.send(bytes, bytes.length, true, true), now)) this.#closeWhenSent();
   }
 
   /** Adds an answer to the pipelined batch. */
   #append(bytes: Uint8Array, len: number, now: number): void {
-    if (!this.closed) this.#sent(this.#out.append(bytes, len), now);
+    if (this.state !== State.Closed) this.#sent(this.#out.append(bytes, len), now);
   }
 
   /** Sends the pipelined batch; `last`: the connection closes right after. */
   #flushBatch(now: number, last = false): void {
-    if (!this.closed) this.#sent(this.#out.flushBatch(last), now);
-  }
-
-  /**
-   * Sends `bytes[0..len)`, keeping a copy of what the kernel did not take. Returns false when the
-   * connection closed.
-   */
-  write(bytes: Uint8Array, len: number, now: number, last = false): boolean {
-    if (this.closed) return false;
-    return this.#sent(this.#out.send(bytes, len, last), now);
-  }
-
-  /**
-   * Opens the file `body` names for {@link sendFile}, when the socket can send files; -1 when
-   * not (the body is streamed instead).
-   */
-  openFile(body: FileBody): number {
-    const io = this.#io;
-    return this.closed || io.openFile === undefined ? -1 : io.openFile(body);
-  }
-
-  /**
-   * Sends `head`, then `length` bytes of `file` (from {@link openFile}, now the session's to
-   * close) from `offset`. Resolves once all left or the connection closed.
-   */
-  sendFile(head: Uint8Array, file: number, offset: number, length: number): Promise<void> | null {
-    if (this.closed) {
-      this.#io.closeFile?.(file);
-      return null;
-    }
-    this.#env.filesSent++;
-    if (!this.#sent(this.#out.sendFile(head, file, offset, length), this.#env.now)) return null;
-    return this.whenSent();
+    if (this.state !== State.Closed) this.#sent(this.#out.flushBatch(last), now);
   }
 
   /** Moves the send deadline after a send, or closes; false when closed. */
@@ -290,47 +342,83 @@ export class Session {
       this.close();
       return false;
     }
-    if (sent === Sent.Queued) return true;
-    if (sent === Sent.Pending) this.#deadline(Wait.Send, now + this.#env.sendTimeoutMs);
-    else if (this.wait === Wait.Send) this.#deadline(Wait.None, 0);
+    if (sent === Sent.Pending) this.#io.setDeadline(now + this.#env.sendTimeoutMs);
     return true;
   }
 
-  /**
-   * Resolves once every pending byte left (or the connection closed). The answer awaiting it
-   * gives its hold ({@link Http1Env.hold}) back meanwhile: only the loop drains a socket, so a slow
-   * client costs no hand-overs. The wake-up holds again, so the next hand-over runs the answer.
-   */
-  whenSent(): Promise<void> | null {
-    if (this.closed) return null;
-    const wait = this.#out.whenSent();
-    if (wait !== null && !this.#parked) {
-      this.#parked = true;
-      this.#env.release();
-    }
-    return wait;
-  }
-
   /** Closes once what is pending has left. */
-  closeWhenSent(): void {
-    if (this.closed) return;
-    if (this.#out.empty) this.close();
-    else this.#closeAfterOutput = true;
+  #closeWhenSent(): void {
+    if (this.state === State.Closed) return;
+    if (this.#out.empty) this.#close(true);
+    else this.state = State.Closing;
   }
 
-  /** The handler's answer is out (or pending): take the next request once it has left. */
-  answered(): void {
-    this.#busy = false;
-    if (this.#out.empty) this.#afterAnswer(this.#env.now);
+  /**
+   * Answers one request with the handler. The only place the session awaits: each step of the
+   * answer ({@link Reply.step}) is synchronous and returns what to wait for next (the handler,
+   * the body, the socket), so nothing recurses whatever the handler returns. The loop is told
+   * async work is in flight ({@link Http1Env.hold}) until the answer is out, except while it
+   * waits for the socket, which only the loop drains.
+   */
+  async #serve(reply: Reply): Promise<void> {
+    const env = this.#env;
+    const t0 = performance.now();
+    // where this answer's bytes begin on the connection (one answer is in flight)
+    const start = this.#out.taken + this.#out.unsent;
+    env.hold();
+    try {
+      const port = this.#port ??= this.#makePort();
+      let wait = reply.step(port);
+      // the access log counts what left: it waits for the bytes (the next request would anyway)
+      if (wait === null && env.onAnswered !== null) wait = port.whenSent();
+      while (wait !== null) {
+        reply.got = await wait;
+        wait = reply.step(port);
+        if (wait === null && env.onAnswered !== null) wait = port.whenSent();
+      }
+    } catch (err) {
+      env.onStreamError?.(err);
+      this.close();
+    } finally {
+      reply.end(this.state === State.Closed);
+      env.release();
+    }
+    if (env.onAnswered !== null) {
+      const body = this.#out.taken - start - reply.headLength;
+      env.onAnswered(this, reply.request, reply.status, Math.max(0, body), t0);
+    }
+    if (this.state !== State.Handler) return;
+    if (!reply.keepAlive || this.draining) return this.#closeWhenSent();
+    if (this.#out.empty) this.#next();
+    else this.state = State.Sending;
   }
 
-  /** After an answer left: take the next buffered request, or wait for one. */
-  #afterAnswer(now: number): void {
-    if (this.#busy || this.closed) return;
-    const held = this.#input;
-    this.#input = null;
-    if (held !== null) this.#run(held, 0, held.length);
-    else this.#waitIdle(now);
-    if (!this.closed && this.reading) this.#io.resume();
+  /** What a {@link Reply} may do to this session: send, and learn whether it closed. */
+  #makePort(): Step {
+    return {
+      env: this.#env,
+      closed: () => this.state === State.Closed,
+      respond: (req) => this.#env.respond(req, this),
+      send: (bytes) => this.#sent(this.#out.send(bytes, bytes.length, false, true), this.#env.now),
+      queue: (bytes) => this.#out.queue(bytes),
+      flush: () => this.#sent(this.#out.flush(), this.#env.now),
+      openFile: (body) => this.state === State.Closed ? -1 : this.#io.openFile?.(body) ?? -1,
+      sendFile: (head, file, offset, length) => {
+        this.#env.filesSent++;
+        return this.#sent(this.#out.sendFile(head, file, offset, length), this.#env.now);
+      },
+      whenSent: () => {
+        const wait = this.#out.whenSent();
+        if (wait !== null && !this.#parked) {
+          this.#parked = true;
+          this.#env.release();
+        }
+        return wait;
+      },
+      fail: (message) => {
+        this.#env.onStreamError?.(new Error(message));
+        this.close();
+      },
+    };
   }
 }

@@ -18,6 +18,8 @@ const SYMBOLS = {
   // and an i32 stays a plain number on V8's fast path where an i64 could become a BigInt
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  // Deno ignores SIGPIPE (a Rust runtime), so a writev to a closed peer fails with EPIPE
+  writev: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
@@ -86,6 +88,7 @@ export const C = {
   EPOLL_CLOEXEC: 0o2000000,
   EPOLL_CTL_ADD: 1,
   EPOLL_CTL_DEL: 2,
+  EPOLL_CTL_MOD: 3,
   EPOLLIN: 0x1,
   EPOLLOUT: 0x4,
   EPOLLERR: 0x8,

@@ -1,7 +1,9 @@
 /**
  * A listening socket on the loop that survives overload: when accept4 fails for want of a
  * descriptor or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) it pauses briefly and tries again,
- * and says so at most once a second, with a count. It never gives up.
+ * and says so at most once a second, with a count. It never gives up. It takes at most
+ * `maxAccept` connections per round of events (HAProxy's `maxaccept`), so a storm of new
+ * connections cannot starve the established ones: the rest wait for the next round.
  *
  * @module
  */
@@ -31,6 +33,8 @@ export interface ListenerHandlers {
 export interface ListenerOptions extends ListenOptions {
   /** How long accepting pauses after running out of descriptors. @default {100} */
   pauseMs?: number;
+  /** Most connections accepted per round of events. @default {Infinity} */
+  maxAccept?: number;
 }
 
 /** errnos that concern one client only (it reset before we took it, a signal): take the next. */
@@ -50,6 +54,7 @@ export class TcpListener implements SocketHandler {
   #loop: EventLoop;
   #handlers: ListenerHandlers;
   #pauseMs: number;
+  #maxAccept: number;
   #peer = new Uint8Array(SOCKADDR_MAX);
   #peerLen = new Uint32Array(1);
   #peerLenBytes = new Uint8Array(this.#peerLen.buffer);
@@ -70,6 +75,7 @@ export class TcpListener implements SocketHandler {
     this.#loop = loop;
     this.#handlers = handlers;
     this.#pauseMs = options.pauseMs ?? 100;
+    this.#maxAccept = Math.max(1, options.maxAccept ?? Infinity);
     const errno = this.#h.watch(this);
     if (errno !== 0) {
       this.#h.close();
@@ -82,10 +88,18 @@ export class TcpListener implements SocketHandler {
     return this.#h.fd;
   }
 
-  /** Accepts until the queue is empty, accepting is paused or the listener closed. */
+  /**
+   * Accepts until the queue is empty, accepting is paused, the listener closed, or this round's
+   * share is taken (the socket is then re-armed: it reports again next round).
+   */
   #acceptAll(): void {
     const { sym } = this.#loop.libc;
+    let taken = 0;
     while (!this.#paused && !this.#h.closed) {
+      if (taken++ >= this.#maxAccept) {
+        this.#loop.rearm(this.#h.fd);
+        return;
+      }
       this.#peerLen[0] = SOCKADDR_MAX;
       const fd = sym.accept4(
         this.#h.fd,

@@ -192,6 +192,24 @@ export class EventLoop {
     return 0;
   }
 
+  /**
+   * Asks for `fd`'s events again: edge-triggered, a socket left ready on purpose (an accept
+   * queue not emptied, so other sockets get their turn) reports again in the next round.
+   *
+   * @returns 0, or the errno of epoll_ctl
+   */
+  rearm(fd: number): number {
+    const tag = this.#tags[fd];
+    if (tag === undefined || tag === 0) return C.EBADF;
+    const v = this.#ctlView;
+    v.setUint32(0, (C.EPOLLIN | C.EPOLLOUT | C.EPOLLRDHUP | C.EPOLLET) >>> 0, true);
+    v.setUint32(DATA_OFFSET, fd, true);
+    v.setUint32(DATA_OFFSET + 4, tag, true);
+    return this.libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_MOD, fd, this.#ctl) === 0
+      ? 0
+      : this.libc.errno();
+  }
+
   /** Takes `fd` out of the loop without closing it; events already fetched for it are dropped. */
   unwatch(fd: number): void {
     if (this.#owners[fd] === undefined) return;

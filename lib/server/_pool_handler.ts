@@ -6,7 +6,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
-import { withAccessLog } from "./access_log.ts";
+import { withAccessLog } from "../http/access_log.ts";
 
 export type { Responder };
 

@@ -8,7 +8,7 @@ import { stopOnAbort } from "../runtime/abort.ts";
 import { getLogger, type Logger } from "@logtape/logtape";
 import { createStaticResponder, type Responder, type StaticOptions } from "../http/handler.ts";
 import { WorkerCompressor } from "../http/compressor.ts";
-import { withAccessLog } from "./access_log.ts";
+import { withAccessLog } from "../http/access_log.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { listen } from "./_listener.ts";
 

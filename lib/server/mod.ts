@@ -27,7 +27,7 @@
 export { serve } from "./async.ts";
 export type { RunningServer, ServeOptions } from "./async.ts";
 export type { Logger } from "@logtape/logtape";
-export { withAccessLog } from "./access_log.ts";
+export { withAccessLog } from "../http/access_log.ts";
 export { WorkerPool } from "./pool.ts";
 export type { PoolOptions, PoolSummary } from "./pool_options.ts";
 export { defaultDispatch, defaultWorkerCount } from "./pool_options.ts";

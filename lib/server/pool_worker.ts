@@ -146,7 +146,7 @@ class PoolWorkerRuntime {
       return;
     }
     if (config.engine === "epoll") {
-      const { startHttp1 } = await import("../http1/server.ts");
+      const { startHttp1 } = await import("./epoll.ts");
       const server = startHttp1({
         root: config.handler.root,
         // the engine wraps the access log itself, so the fast path logs too

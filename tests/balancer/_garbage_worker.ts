@@ -7,7 +7,7 @@
  * it shuts the servers down and posts `"stopped"`.
  */
 import type { RunningServer } from "../../lib/server/async.ts";
-import { startHttp1 } from "../../lib/http1/server.ts";
+import { startHttp1 } from "../../lib/server/epoll.ts";
 
 type Order = { root: string; count: number } | { port: number; clients: number } | "stop";
 

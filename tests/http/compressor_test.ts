@@ -5,7 +5,7 @@ import type { Compressor } from "../../lib/http/compressor.ts";
 import { WorkerCompressor } from "../../lib/http/compressor.ts";
 import { serve } from "../../lib/server/async.ts";
 import type { RunningServer } from "../../lib/server/async.ts";
-import { startHttp1 } from "../../lib/http1/server.ts";
+import { startHttp1 } from "../../lib/server/epoll.ts";
 import { type RawReply, rawRequest } from "./_raw_http.ts";
 
 type Encoding = "br" | "gzip";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { rawRequest } from "../http/_raw_http.ts";
 import { forEngine, makeFixture, runCase, SUITES } from "../http/_cases.ts";
 import { serve } from "../../lib/server/async.ts";
-import { startHttp1 } from "../../lib/http1/server.ts";
+import { startHttp1 } from "../../lib/server/epoll.ts";
 import type { RunningServer } from "../../lib/server/async.ts";
 
 // The handler's shared case table over the wire, on both engines. Each case runs twice: on the

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { serve } from "../../lib/server/async.ts";
 import type { RunningServer } from "../../lib/server/async.ts";
-import { startHttp1 } from "../../lib/http1/server.ts";
+import { startHttp1 } from "../../lib/server/epoll.ts";
 import { exchange, splitReplies } from "./_wire.ts";
 
 // Request bodies whose chunked framing breaks RFC 9112 section 7.1, each followed on the same

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Http1Options, startHttp1 } from "../../lib/http1/server.ts";
+import { type Http1Options, startHttp1 } from "../../lib/server/epoll.ts";
 import { Client, LARGE, largeSite, until } from "./_files.ts";
 
 const GET = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: a.test\r\n${extra}\r\n`;

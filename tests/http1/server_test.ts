@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startHttp1 } from "../../lib/http1/server.ts";
+import { startHttp1 } from "../../lib/server/epoll.ts";
 import { makeFixture } from "../http/_cases.ts";
 import { exchange, readToEnd, splitReplies, writeAll } from "./_wire.ts";
 

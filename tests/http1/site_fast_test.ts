@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { startHttp1 } from "../../lib/http1/server.ts";
+import { startHttp1 } from "../../lib/server/epoll.ts";
 import { createStaticResponder, type StaticOptions } from "../../lib/http/handler.ts";
 import { type Credential, credentialFromFlag } from "../../lib/http/_credentials.ts";
 import { exchange, splitReplies } from "./_wire.ts";

@@ -1,13 +1,13 @@
 /**
  * One access-log line per request: client address, method, path, status, bytes and milliseconds.
- * The pool uses it too, so both servers log alike.
+ * Every server and engine logs through it, so their lines read alike.
  *
  * @module
  */
 import type { Logger } from "@logtape/logtape";
 import { formatAddress } from "../runtime/address.ts";
-import type { Handler, Responder } from "../http/handler.ts";
-import { targetStart } from "../http/_host.ts";
+import type { Handler, Responder } from "./handler.ts";
+import { targetStart } from "./_host.ts";
 
 /** The client as the access log writes it: `host:port`, IPv6 in brackets, or `-`. */
 export function clientOf(info: Deno.ServeHandlerInfo | undefined): string {

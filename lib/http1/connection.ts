@@ -1,0 +1,197 @@
+/**
+ * One accepted socket served as HTTP/1.1 on the event loop: the descriptor's only owner. It reads
+ * into the server's shared buffer and feeds its {@link Session}, sends what the session gives it
+ * (send, writev, sendfile), remembers the peer's FIN across a pause in reading, retries EINTR,
+ * and closes, lingering when input was left unread: it shuts its write side and reads and drops
+ * for a while (nginx's `lingering_close`), so the client reads the last answer instead of a reset.
+ *
+ * @module
+ */
+import { type EventLoop, LINUX, type SocketHandler, type Timed } from "../loop/mod.ts";
+import type { FileSender } from "../loop/sendfile.ts";
+import type { Gather } from "../loop/writev.ts";
+import type { FileBody } from "../http/file_response.ts";
+import type { Http1Env } from "./_env.ts";
+import { FILE_FAILED, FILE_FULL, type SessionIO } from "./_io.ts";
+import { Session } from "./_session.ts";
+
+/** What the connections of one server share. */
+export interface Http1Shared {
+  loop: EventLoop;
+  env: Http1Env;
+  /** The one read buffer. */
+  readBuf: Uint8Array;
+  files: FileSender;
+  gather: Gather;
+  /** When the Date header was last brought up to date (the loop's clock). */
+  dateAt: number;
+  /** Called once the descriptor is closed. */
+  onClosed(conn: Http1Connection): void;
+}
+
+/** send(2)'s MSG_MORE: hold the bytes for what follows (here, the FIN). */
+const MSG_MORE = 0x8000;
+/** How stale the Date header may get (the loop's clock is read once per round anyway). */
+const DATE_CHECK_MS = 50;
+/** How long a lingering close reads and drops before it closes anyway. */
+export const LINGER_MS = 2000;
+/** The most it drops before closing anyway. */
+export const LINGER_BYTES = 4 * 1024 * 1024;
+
+/** One client connection of the epoll HTTP/1.1 server. */
+export class Http1Connection implements SocketHandler, Timed, SessionIO {
+  timerSlot = -1;
+  readonly fd: number;
+  readonly session: Session;
+  #shared: Http1Shared;
+  /** The peer's FIN arrived (maybe while the session was not reading). */
+  #fin = false;
+  /** The last read filled the buffer: more may be waiting in the socket. */
+  #more = false;
+  /** Closing gently: the write side is shut, input is read and dropped. */
+  #lingering = false;
+  #dropped = 0;
+  #open = true;
+
+  constructor(shared: Http1Shared, fd: number, client: string) {
+    this.#shared = shared;
+    this.fd = fd;
+    this.session = new Session(shared.env, this, client, shared.loop.now);
+  }
+
+  /** Whether the descriptor is still open (the session may be done while it lingers). */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  onReadable(rdhup: boolean): void {
+    if (rdhup) this.#fin = true;
+    if (this.#lingering) return this.#drop();
+    const shared = this.#shared;
+    const { loop, env, readBuf } = shared;
+    const now = env.now = loop.now;
+    if (now - shared.dateAt >= DATE_CHECK_MS) {
+      shared.dateAt = now;
+      env.date.update(Date.now());
+    }
+    const session = this.session;
+    while (session.reading) {
+      const n = loop.recv(this.fd, readBuf, readBuf.length);
+      if (n > 0) {
+        this.#more = n === readBuf.length;
+        session.onData(readBuf, n);
+        if (!this.#more && !this.#fin) return;
+        continue;
+      }
+      this.#more = false;
+      if (n === 0) return session.finish();
+      if (n === -LINUX.EINTR) continue;
+      if (n !== -LINUX.EAGAIN) session.close();
+      return;
+    }
+  }
+
+  onWritable(): void {
+    if (this.#lingering) return;
+    this.#shared.env.now = this.#shared.loop.now;
+    this.session.onWritable(this.#shared.loop.now);
+  }
+
+  onHangup(): void {
+    if (this.#lingering) this.#closeNow();
+    else this.session.close();
+  }
+
+  onDeadline(): void {
+    if (this.#lingering) return this.#closeNow();
+    this.#shared.env.now = this.#shared.loop.now;
+    this.session.onTimeout();
+  }
+
+  send(bytes: Uint8Array, len: number, more = false): number {
+    const { loop } = this.#shared;
+    while (true) {
+      const n = more
+        ? loop.libc.sym.send(this.fd, bytes, BigInt(len), LINUX.MSG_NOSIGNAL | MSG_MORE)
+        : loop.send(this.fd, bytes, len);
+      if (n >= 0) return n;
+      const errno = more ? loop.libc.errno() : -n;
+      if (errno === LINUX.EINTR) continue;
+      return errno === LINUX.EAGAIN ? 0 : -1;
+    }
+  }
+
+  sendv(parts: Uint8Array[]): number {
+    while (true) {
+      const n = this.#shared.gather.send(this.fd, parts);
+      if (n >= 0) return n;
+      if (n === -LINUX.EINTR) continue;
+      return n === -LINUX.EAGAIN ? 0 : -1;
+    }
+  }
+
+  openFile(body: FileBody): number {
+    return this.#shared.files.open(body.path, body);
+  }
+
+  sendFile(file: number, offset: number, count: number): number {
+    while (true) {
+      const n = this.#shared.files.send(this.fd, file, offset, count);
+      if (n >= 0) return n;
+      if (n === -LINUX.EINTR) continue;
+      return n === -LINUX.EAGAIN ? FILE_FULL : FILE_FAILED;
+    }
+  }
+
+  closeFile(file: number): void {
+    this.#shared.files.close(file);
+  }
+
+  close(gently = false, unread = false): void {
+    if (!this.#open || this.#lingering) return;
+    // a FIN from the peer means everything it sent was read: nothing to linger for
+    const linger = gently && (unread || this.#more) && !this.#fin;
+    if (linger && this.#shared.loop.shutdownWrite(this.fd) === 0) {
+      this.#lingering = true;
+      this.#shared.loop.setDeadline(this, this.#shared.loop.now + LINGER_MS);
+      return this.#drop();
+    }
+    this.#closeNow();
+  }
+
+  /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
+  #drop(): void {
+    const { loop, readBuf } = this.#shared;
+    while (true) {
+      const n = loop.recv(this.fd, readBuf, readBuf.length);
+      if (n > 0) {
+        this.#dropped += n;
+        if (this.#dropped > LINGER_BYTES) return this.#closeNow();
+        continue;
+      }
+      if (n === -LINUX.EINTR) continue;
+      if (n !== -LINUX.EAGAIN) this.#closeNow();
+      return;
+    }
+  }
+
+  #closeNow(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#lingering = false;
+    const { loop } = this.#shared;
+    loop.clearDeadline(this);
+    loop.close(this.fd);
+    this.#shared.onClosed(this);
+  }
+
+  resume(): void {
+    this.onReadable(false);
+  }
+
+  setDeadline(at: number): void {
+    const { loop } = this.#shared;
+    if (at === 0) loop.clearDeadline(this);
+    else loop.setDeadline(this, at);
+  }
+}
