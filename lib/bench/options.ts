@@ -9,11 +9,14 @@ import { UsageError } from "../errors.ts";
 import { MAX_DURATION_MS } from "../runtime/duration.ts";
 import type { RequestSpec } from "./engine.ts";
 import type { BenchOptions } from "./run.ts";
+import { chooseEngine, denoEnv, type EngineChoice } from "./engine_choice.ts";
 
 /** Validated options for one run. */
 export interface NormalizedOptions {
   spec: RequestSpec;
   engine: "fetch" | "raw";
+  /** Why this engine (the report's first lines say it). */
+  engineReason: string;
   requests: number;
   concurrency: number;
   timeLimitSeconds: number | null;
@@ -85,6 +88,23 @@ function timerSeconds(value: number, what: string): number {
   return value;
 }
 
+/** The engine for `options.engine` ("auto" chooses; a Host header only raw can send). */
+function engineFor(options: BenchOptions, url: URL): EngineChoice {
+  const requested = options.engine ?? "fetch";
+  if (requested !== "fetch" && requested !== "raw" && requested !== "auto") {
+    throw new UsageError(`Invalid engine "${requested}": expected auto, fetch or raw`);
+  }
+  const host = (options.headers ?? []).some(([k]) => k.toLowerCase() === "host");
+  if (requested === "auto" && host) {
+    return {
+      engine: "raw",
+      requested,
+      reason: "auto: a Host header, which only raw sends as given",
+    };
+  }
+  return chooseEngine(requested, url, denoEnv());
+}
+
 /** Checks `options` and fills ab's defaults. */
 export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   const url = parseBenchUrl(options.url);
@@ -102,10 +122,8 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   if (options.requests !== undefined) {
     requests = positiveInt(options.requests, "number of requests");
   } else requests = timeLimit === null ? 1 : Infinity;
-  const engine = options.engine ?? "fetch";
-  if (engine !== "fetch" && engine !== "raw") {
-    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
-  }
+  const choice = engineFor(options, url);
+  const engine = choice.engine;
   const threads = Math.min(
     positiveInt(options.threads ?? DEFAULT_THREADS[engine], "thread count"),
     concurrency,
@@ -147,6 +165,7 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
       caCerts: options.caCerts ?? [],
     },
     engine,
+    engineReason: choice.reason,
     requests,
     concurrency,
     timeLimitSeconds: timeLimit,

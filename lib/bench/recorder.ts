@@ -14,6 +14,8 @@ export interface RunInfo {
   url: URL;
   method: string;
   engine: "fetch" | "raw";
+  /** Why this engine ran ("auto: ..."). */
+  engineReason?: string;
   concurrency: number;
   threads: number;
   keepAlive: boolean;
@@ -192,6 +194,7 @@ export class Recorder {
       path: `${u.pathname}${u.search}`,
       method: info.method,
       engine: info.engine,
+      ...(info.engineReason !== undefined ? { engineReason: info.engineReason } : {}),
       concurrency: info.concurrency,
       threads: info.threads,
       keepAliveRequested: info.keepAlive,

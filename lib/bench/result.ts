@@ -45,6 +45,8 @@ export interface BenchResult {
   method: string;
   /** Engine that made the requests. */
   engine: "fetch" | "raw";
+  /** Why that engine: "auto: ..." or "asked for with --engine raw" (absent in older files). */
+  engineReason?: string;
   /** Clients (connections) running at once. */
   concurrency: number;
   /** Threads that shared the clients (1: the calling thread alone). */

@@ -42,8 +42,12 @@ export interface BenchOptions {
   rate?: number;
   /** PEM certificates to trust for https besides the system's, e.g. a self-signed one. @default {[]} */
   caCerts?: string[];
-  /** "fetch" (Deno's fetch) or "raw" (HTTP/1.1 over sockets, exact bytes). @default {"fetch"} */
-  engine?: "fetch" | "raw";
+  /**
+   * "raw" (HTTP/1.1 over sockets, exact bytes), "fetch" (Deno's fetch) or "auto": raw unless a
+   * proxy from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not excluded by NO_PROXY)
+   * applies to the URL, which only fetch goes through. @default {"fetch"}
+   */
+  engine?: "auto" | "fetch" | "raw";
   /**
    * The raw engine's sockets: "auto" runs plain http to an IP address on netlab's epoll loop where
    * it can (Linux, FFI allowed), "deno" always on Deno.connect. @default {"auto"}
@@ -132,6 +136,7 @@ export function runInfo(o: NormalizedOptions, engine: Engine): RunInfo {
     url: o.spec.url,
     method: o.spec.method,
     engine: engine.name,
+    engineReason: o.engineReason,
     concurrency: o.concurrency,
     threads: o.threads,
     keepAlive: o.spec.keepAlive,

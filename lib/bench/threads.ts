@@ -130,6 +130,7 @@ export async function benchThreads(
       };
       const share: BenchOptions = {
         ...options,
+        engine: o.engine, // chosen once: every thread runs the engine the report names
         concurrency: shareOf(o.concurrency, o.threads, i),
         threads: 1,
       };

@@ -76,13 +76,15 @@ export function benchCommand(ctx: CliContext): Command {
     .option("-q, --quiet", "no progress bar")
     .option("--rate <n>", "open model: N requests per second, latency from when each was due")
     .addOption(
-      new Option("--engine <engine>", "fetch (Deno's fetch) or raw (HTTP/1.1 over sockets)")
-        .choices(["fetch", "raw"]).default("fetch"),
+      new Option(
+        "--engine <engine>",
+        "raw (HTTP/1.1 over sockets), fetch (Deno's fetch), or auto: raw unless a proxy applies",
+      ).choices(["auto", "fetch", "raw"]).default("auto"),
     )
     .addOption(
       new Option("--threads <n>", "threads sharing the connections, as wrk's -t").default(
         undefined,
-        `${DEFAULT_THREADS.fetch} with fetch, ${DEFAULT_THREADS.raw} with raw`,
+        `${DEFAULT_THREADS.raw} with raw, ${DEFAULT_THREADS.fetch} with fetch`,
       ),
     )
     .addOption(
@@ -167,9 +169,9 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       if (saturated.length > 0) {
         const c = saturated[0]!;
         ctx.printErr(
-          `netlab bench: the load generator was the bottleneck: its threads were ${
-            c.client.cpuPercent.toFixed(0)
-          }% busy (${saturated.length} of ${cells.length} cells), so the figures measure the client; ${
+          `netlab bench: the load generator was the bottleneck: ${
+            c.client.limit ?? `its threads were ${c.client.cpuPercent.toFixed(0)}% busy`
+          } (${saturated.length} of ${cells.length} cells), so the figures measure the client; ${
             c.engine === "raw" ? "use --threads" : "use --engine raw or --threads"
           }\n`,
         );

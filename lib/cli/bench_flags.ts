@@ -171,16 +171,16 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   set("variableLength", flags.variableLength);
   set("threads", count(flags.threads, "--threads"));
   if (headers.length > 0) base.headers = headers;
-  let engine: string = flags.engine ?? "fetch";
-  if (engine !== "fetch" && engine !== "raw") {
-    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
+  let engine: string = flags.engine ?? "auto";
+  if (engine !== "fetch" && engine !== "raw" && engine !== "auto") {
+    throw new UsageError(`Invalid engine "${engine}": expected auto, fetch or raw`);
   }
   if (engine === "fetch" && headers.some(([k]) => k.toLowerCase() === "host")) {
     // fetch replaces a Host header with the URL's; only the raw engine sends what was asked
     engine = "raw";
     notices.push("fetch cannot send a Host header: using --engine raw");
   }
-  base.engine = engine as "fetch" | "raw";
+  base.engine = engine as "auto" | "fetch" | "raw";
   // Validate every combination now, so a bad level fails before the first run starts.
   for (const url of urls) {
     for (const c of levels) {

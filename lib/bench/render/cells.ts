@@ -63,10 +63,29 @@ export function renderAbCell(cell: BenchCell): string {
   }
   const c = cell.client;
   out += `Client CPU: ${c.cpuPercent.toFixed(1)}% of its threads${
-    c.saturated ? " (saturated: the load generator may have set the pace)" : ""
+    c.saturated ? ` (saturated: ${c.limit ?? "the load generator may have set the pace"})` : ""
   }; load average ${cell.environment.loadAverageStart.join(" ")} at start, ${
     cell.environment.loadAverageEnd.join(" ")
   } at end\n`;
+  return out;
+}
+
+/**
+ * The lines that open a cell's ab report: which engine ran and why, and, when the load generator
+ * set the pace, that it did and how that was seen.
+ *
+ * @param cell a cell from `benchCells()`
+ * @returns zero, one or two lines, each ending with a newline
+ */
+export function renderEngineLines(cell: BenchCell): string {
+  let out = cell.engineReason === undefined
+    ? ""
+    : `Engine:                 ${cell.engine} (${cell.engineReason})\n`;
+  if (cell.client.saturated) {
+    out += `Load generator:         the bottleneck: ${
+      cell.client.limit ?? "it was saturated"
+    }, so the figures measure the client\n`;
+  }
   return out;
 }
 
