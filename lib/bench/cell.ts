@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { BenchResult } from "./result.ts";
+import type { BenchResult, PerUrlResult } from "./result.ts";
 import type { ShardInfo } from "./shard.ts";
 
 /** What the load generator's own process used during a run (or a cell's runs). */
@@ -100,6 +100,8 @@ export interface BenchSummary {
   statusCodes: Record<string, number>;
   /** Failures grouped by cause, all runs. */
   errors: Record<string, number>;
+  /** With many requests (`--urls-file`): each line over every run, in the file's order. */
+  perUrl?: PerUrlResult[];
 }
 
 /** One URL at one concurrency level, run `runs.length` times. */

@@ -10,6 +10,7 @@ import { MAX_DURATION_MS } from "../runtime/duration.ts";
 import type { RequestSpec } from "./engine.ts";
 import type { BenchOptions } from "./run.ts";
 import { chooseEngine, denoEnv, type EngineChoice } from "./engine_choice.ts";
+import { checkHeaders, checkMethod, tableOf } from "./_table_options.ts";
 
 /** Validated options for one run. */
 export interface NormalizedOptions {
@@ -102,6 +103,9 @@ function engineFor(options: BenchOptions, url: URL): EngineChoice {
       reason: "auto: a Host header, which only raw sends as given",
     };
   }
+  if (requested === "auto" && options.unixSocket !== undefined) {
+    return { engine: "raw", requested, reason: "auto: a Unix socket, which only raw dials" };
+  }
   return chooseEngine(requested, url, denoEnv());
 }
 
@@ -134,31 +138,32 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
     );
   }
   const body = options.body ?? null;
-  const method = (options.method ?? (body !== null ? "POST" : "GET")).toUpperCase();
-  if (!/^[A-Z0-9!#$%&'*+.^_`|~-]+$/.test(method)) {
-    throw new UsageError(`Invalid method "${options.method}"`);
-  }
-  const headers: Array<[string, string]> = [];
-  if (engine === "fetch" && (options.headers ?? []).some(([k]) => k.toLowerCase() === "host")) {
-    throw new UsageError(
-      "The fetch engine cannot send a Host header (fetch sets its own): use raw",
-    );
-  }
-  for (const [k, v] of options.headers ?? []) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n]/.test(v)) {
-      throw new UsageError(`Invalid header "${k}: ${v}"`);
-    }
-    headers.push([k, v]);
-  }
+  const headers = [...checkHeaders(options.headers ?? [], engine)];
+  const contentType = options.contentType ?? "text/plain";
+  const table = tableOf(options, {
+    method: options.method === undefined ? null : checkMethod(options.method),
+    headers,
+    contentType,
+    engine,
+    parseUrl: parseBenchUrl,
+  });
+  const first = table === null ? null : table.lines[0]!;
+  const method = first?.method ??
+    checkMethod(options.method ?? (body !== null ? "POST" : "GET"));
   if (body !== null && !headers.some(([k]) => k.toLowerCase() === "content-type")) {
-    headers.push(["Content-Type", options.contentType ?? "text/plain"]);
+    headers.push(["Content-Type", contentType]);
+  }
+  if (options.unixSocket !== undefined && engine !== "raw") {
+    throw new UsageError("Only the raw engine dials a Unix socket: use --engine raw (or auto)");
   }
   return {
     spec: {
-      url,
+      url: first?.url ?? url,
       method,
-      headers,
-      body,
+      headers: first?.headers ?? headers,
+      body: first === null ? body : first.body,
+      table,
+      unixSocket: options.unixSocket ?? null,
       keepAlive: options.keepAlive ?? false,
       concurrency,
       sockets: options.sockets ?? "auto",

@@ -7,6 +7,7 @@
  */
 import { Outcome, type Sample } from "./engine.ts";
 import { Series, type SeriesState } from "./_series.ts";
+import { type LineInfo, type LineState, PerLine } from "./_per_line.ts";
 import { type BenchResult, type FailureCounts, PERCENTILES } from "./result.ts";
 
 /** Static facts about a run that the counters do not know. */
@@ -25,6 +26,8 @@ export interface RunInfo {
   variableLength: boolean;
   exactWireBytes: boolean;
   connectTimes: boolean;
+  /** Many requests: each line, counted apart (`perUrl`). */
+  lines?: LineInfo[] | null;
 }
 
 /**
@@ -53,6 +56,7 @@ export interface RecorderState {
   processing: SeriesState;
   waiting: SeriesState;
   total: SeriesState;
+  perLine?: LineState[];
 }
 
 /** Accumulates samples; cheap per request, memory independent of the request count. */
@@ -75,10 +79,16 @@ export class Recorder {
   #total = new Series();
   #info: RunInfo;
   #claim: DocumentLengthClaim | null;
+  #perLine: PerLine | null;
+  /** With many requests, each line's Document Length (its first response's), -1 until known. */
+  #lineLengths: number[];
 
   constructor(info: RunInfo, claimDocumentLength?: DocumentLengthClaim) {
     this.#info = info;
     this.#claim = claimDocumentLength ?? null;
+    const lines = info.lines ?? null;
+    this.#perLine = lines === null ? null : new PerLine(lines);
+    this.#lineLengths = lines === null ? [] : lines.map(() => -1);
   }
 
   /** Failed requests so far. */
@@ -97,15 +107,22 @@ export class Recorder {
       else if (s.outcome === Outcome.Receive) this.failures.receive++;
       else this.failures.exceptions++;
       this.#errors.set(s.cause, (this.#errors.get(s.cause) ?? 0) + 1);
+      this.#perLine?.record(s, 0);
       return;
     }
-    this.sent += this.#info.sentBytes;
+    if (this.#info.sentBytes > 0) this.sent += s.sentBytes || this.#info.sentBytes;
     this.complete++;
     if (this.serverSoftware === null && s.server !== null) this.serverSoftware = s.server;
     if (this.documentLength === null) {
       this.documentLength = this.#claim === null ? s.bodyBytes : this.#claim(s.bodyBytes);
     }
-    if (s.bodyBytes !== this.documentLength && !this.#info.variableLength) {
+    let expected = this.documentLength;
+    if (this.#perLine !== null) {
+      if (this.#lineLengths[s.line] === -1) this.#lineLengths[s.line] = s.bodyBytes;
+      expected = this.#lineLengths[s.line]!;
+    }
+    if (s.bodyBytes !== expected && !this.#info.variableLength) {
+      this.#perLine?.lengthFailure(s.line);
       this.failures.length++;
       const cause = "body length differs from the first response";
       this.#errors.set(cause, (this.#errors.get(cause) ?? 0) + 1);
@@ -123,6 +140,7 @@ export class Recorder {
     } else {
       this.#waiting.add((s.firstByte - s.start) * 1000);
     }
+    this.#perLine?.record(s, totalUs);
   }
 
   /** Copies the counters into plain data. */
@@ -144,6 +162,7 @@ export class Recorder {
       processing: this.#processing.state(),
       waiting: this.#waiting.state(),
       total: this.#total.state(),
+      ...(this.#perLine !== null ? { perLine: this.#perLine.state() } : {}),
     };
   }
 
@@ -168,6 +187,7 @@ export class Recorder {
     this.#processing.absorb(o.processing);
     this.#waiting.absorb(o.waiting);
     this.#total.absorb(o.total);
+    if (o.perLine !== undefined) this.#perLine?.absorb(o.perLine);
   }
 
   /** Builds the result; `startedAt` is performance.now() at the start of the run. */
@@ -236,6 +256,7 @@ export class Recorder {
         processing: info.connectTimes ? this.#processing.state().hist : "",
         waiting: this.#waiting.state().hist,
       },
+      ...(this.#perLine !== null ? { perUrl: this.#perLine.result(seconds) } : {}),
     };
   }
 }

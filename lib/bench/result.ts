@@ -120,6 +120,34 @@ export interface BenchResult {
    * engine cannot see one or nothing completed), so that `bench merge` gives their exact medians.
    */
   timingHistograms?: TimingHistograms;
+  /** With many requests (`--urls-file`): each line counted apart, in the file's order. */
+  perUrl?: PerUrlResult[];
+}
+
+/** One request line of a many-requests run (`--urls-file`), counted apart. */
+export interface PerUrlResult {
+  /** "GET /path" (the URL in full when on another origin than the first line's). */
+  label: string;
+  /** Method sent. */
+  method: string;
+  /** The URL. */
+  url: string;
+  /** Complete responses (any status). */
+  complete: number;
+  /** Failed requests (length failures included). */
+  failed: number;
+  /** Complete responses outside 200-299. */
+  non2xx: number;
+  /** Complete responses per second of the run's time. */
+  requestsPerSecond: number;
+  /** Mean total time, ms. */
+  meanMs: number;
+  /** Total-time percentiles in ms, keys as `BenchResult.percentiles`. */
+  percentiles: Record<string, number>;
+  /** Responses per status code. */
+  statusCodes: Record<string, number>;
+  /** Total-time HdrHistogram, encoded as `latencyHistogram`. */
+  latencyHistogram: string;
 }
 
 /** Encoded HdrHistograms (µs) of the connect, processing and waiting times of a run. */

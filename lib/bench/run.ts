@@ -8,6 +8,8 @@
  * @module
  */
 import type { Engine } from "./engine.ts";
+import type { BenchTarget } from "./_table_options.ts";
+import { lineLabel } from "./request_table.ts";
 import { fetchEngine } from "./engines/fetch.ts";
 import { rawEngine } from "./engines/raw.ts";
 import { runLoad } from "./_load.ts";
@@ -53,6 +55,19 @@ export interface BenchOptions {
    * it can (Linux, FFI allowed), "deno" always on Deno.connect. @default {"auto"}
    */
   sockets?: "auto" | "deno";
+  /**
+   * Many requests in one run (`--urls-file`): each target's URL (one server for all), method,
+   * headers and body; `url` names the run (the first target's). @default {none: `url` alone}
+   */
+  targets?: BenchTarget[];
+  /** Bodies taking turns on requests without their own (`--body-dir`). @default {[]} */
+  bodies?: Uint8Array[];
+  /** Order of `targets`: "sequential" (request i sends i mod n) or "random". @default {"sequential"} */
+  order?: "sequential" | "random";
+  /** Seed of the random order. @default {1} */
+  seed?: number;
+  /** Dial this Unix socket (raw engine; the Host header still comes from the URL). @default {none} */
+  unixSocket?: string;
   /** Accept responses of varying length instead of counting Length failures (ab -l). @default {false} */
   variableLength?: boolean;
   /**
@@ -142,11 +157,25 @@ export function runInfo(o: NormalizedOptions, engine: Engine): RunInfo {
     keepAlive: o.spec.keepAlive,
     rate: o.rate,
     // ab's "Total body sent" counts whole requests, and only when there is a body (-p).
-    sentBytes: o.spec.body === null ? 0 : engine.requestBytes,
+    sentBytes: hasBody(o) ? Math.max(1, engine.requestBytes) : 0,
+    lines: o.spec.table
+      ? o.spec.table.lines.map((l) => ({
+        label: lineLabel(l, o.spec.url),
+        method: l.method,
+        url: l.url.href,
+      }))
+      : null,
     variableLength: o.variableLength,
     exactWireBytes: engine.traits.exactWireBytes,
     connectTimes: engine.traits.connectTimes,
   };
+}
+
+/** Whether any request of the run has a body. */
+function hasBody(o: NormalizedOptions): boolean {
+  const t = o.spec.table;
+  if (t === null || t === undefined) return o.spec.body !== null;
+  return t.bodies.length > 0 || t.lines.some((l) => l.body !== null);
 }
 
 /** A progress report from finished and failed counts. */
@@ -189,6 +218,7 @@ async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<B
   try {
     timedOut = await runLoad({
       engine,
+      table: o.spec.table ?? null,
       recorder,
       concurrency: o.concurrency,
       start,

@@ -7,7 +7,8 @@
  */
 import { bootstrapMedianCI, median } from "../stats/mod.ts";
 import type { BenchRun, BenchSummary, ClientUsage, Spread } from "./cell.ts";
-import { PERCENTILES } from "./result.ts";
+import { PERCENTILES, type PerUrlResult } from "./result.ts";
+import { mergePerUrl } from "./per_url.ts";
 import { decodeHistogram, encodeHistogram } from "./_series.ts";
 
 /** Seed of every bootstrap in a report: the same runs always print the same interval. */
@@ -133,5 +134,12 @@ export function summarize(runs: readonly BenchRun[]): BenchSummary {
     latencyHistogram: encodeHistogram(merged),
     statusCodes,
     errors,
+    ...perUrlOf(runs),
   };
+}
+
+function perUrlOf(runs: readonly BenchRun[]): { perUrl?: PerUrlResult[] } {
+  const seconds = runs.reduce((t, r) => t + r.timeTakenSeconds, 0);
+  const perUrl = mergePerUrl(runs.map((r) => r.perUrl), seconds);
+  return perUrl === undefined ? {} : { perUrl };
 }

@@ -155,6 +155,7 @@ export async function benchThreads(
     const limit = o.requests;
     timedOut = await runLoad({
       engine,
+      table: o.spec.table ?? null,
       recorder,
       concurrency: shareOf(o.concurrency, o.threads, 0),
       start,

@@ -18,11 +18,12 @@ import { benchCompareCommand } from "./bench_compare.ts";
 import { benchMergeCommand } from "./bench_merge.ts";
 import { DEFAULT_IMAGE, emitBenchJob, passedOnArgs, shardPlan } from "./bench_shards.ts";
 import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
-import { DEFAULT_THREADS } from "../bench/options.ts";
+import { DEFAULT_THREADS, normalizeOptions } from "../bench/options.ts";
 import { type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
 import { renderReport } from "./bench_report.ts";
 import { insecureChild, runInsecure } from "./bench_insecure.ts";
 import { checkWritable, readBody, readCaCert, writeReport } from "./bench_files.ts";
+import { readBodyDir, readUrlsFile } from "./bench_urls.ts";
 
 export { renderReport };
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
@@ -37,7 +38,7 @@ export function benchCommand(ctx: CliContext): Command {
     .description(
       "Load an HTTP server the way ApacheBench does, with exact counters and percentiles",
     )
-    .argument("<url...>", "one or more http(s) URLs")
+    .argument("[url...]", "one or more http(s) URLs (or --urls-file)")
     .addOption(
       new Option("-n, --requests <n>", "number of requests").default(
         undefined,
@@ -102,6 +103,19 @@ export function benchCommand(ctx: CliContext): Command {
       "threshold checked at the end, exit 3 if it fails (repeatable): p99<20ms, rps>5000, errors<1%",
       collect,
     )
+    .option(
+      "--urls-file <file>",
+      "one request per line: [METHOD] URL [@body-file] [Header: value]... (one server)",
+    )
+    .addOption(
+      new Option("--order <order>", "order of --urls-file's requests").choices([
+        "sequential",
+        "random",
+      ]).default(undefined, "sequential"),
+    )
+    .addOption(new Option("--seed <n>", "seed of --order random").default(undefined, "1"))
+    .option("--body-dir <dir>", "request bodies taking turns: the files in DIR, by name")
+    .option("--unix-socket <path>", "dial this Unix socket (raw engine; Host from the URL)")
     .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
     .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
     .addOption(
@@ -127,6 +141,7 @@ Examples:
   netlab bench -n 1000 --concurrency-levels 1,10,100 --format markdown URL1 URL2
   netlab bench -k -n 20000 -c 50 --repeat 5 --warmup 1000 --format json --out new.json URL
   netlab bench -n 5000 -c 10 --assert 'p99<20ms' --assert 'errors<1%' URL
+  netlab bench -k -t 30s -c 50 --urls-file urls.txt --order random --seed 7
   netlab bench compare base.json new.json --fail-on-regression 5
   netlab bench -n 30000 -c 30 --shard 0/3 --start-at 2026-12-02T09:00:00Z --format json URL
   netlab bench merge shard-0.json shard-1.json shard-2.json
@@ -143,7 +158,9 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
         else await writeReport(plan.out, job);
         return;
       }
-      for (const url of plan.urls) requireNet(url);
+      if (plan.urlsFile !== null) plan = await withUrlsFile(plan, plan.urlsFile);
+      if (plan.bodyDir !== null) plan.base.bodies = await readBodyDir(plan.bodyDir);
+      if (plan.base.unixSocket === undefined) { for (const url of plan.urls) requireNet(url); }
       if (plan.insecure && !insecureChild()) {
         ctx.setExitCode(await runInsecure(ctx, plan.urls));
         return;
@@ -186,6 +203,17 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
         ctx.setExitCode(3);
       }
     }) as unknown as Command;
+}
+
+/** The plan with its URLs file read: its targets, and its first line's URL naming the run. */
+async function withUrlsFile(plan: BenchPlan, path: string): Promise<BenchPlan> {
+  const targets = await readUrlsFile(path);
+  const urls = [targets[0]!.url];
+  const next = { ...plan, urls, base: { ...plan.base, targets } };
+  for (const c of plan.concurrencyLevels) {
+    normalizeOptions({ ...next.base, url: urls[0]!, concurrency: c });
+  }
+  return next;
 }
 
 /**

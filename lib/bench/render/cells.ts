@@ -7,6 +7,7 @@
 import type { BenchCell, BenchRun } from "../cell.ts";
 import { renderAb } from "./ab.ts";
 import { MARKDOWN_HEADER } from "./markdown.ts";
+import { renderPerUrlMarkdown, renderPerUrlText } from "../per_url.ts";
 
 /**
  * Renders cells as pretty JSON: always an array, one object per cell.
@@ -61,6 +62,7 @@ export function renderAbCell(cell: BenchCell): string {
       }  max ${f3(p["100"] ?? 0)} [ms]\n`;
     }
   }
+  if (cell.summary.perUrl !== undefined) out += renderPerUrlText(cell.summary.perUrl);
   const c = cell.client;
   out += `Client CPU: ${c.cpuPercent.toFixed(1)}% of its threads${
     c.saturated ? ` (saturated: ${c.limit ?? "the load generator may have set the pace"})` : ""
@@ -124,6 +126,15 @@ export function renderCellsMarkdown(cells: BenchCell[]): string {
       }
       lines.push(row);
     });
+    for (const c of list) {
+      if (c.summary.perUrl === undefined) continue;
+      lines.push(
+        "",
+        `Per URL, c=${c.concurrency}:`,
+        "",
+        renderPerUrlMarkdown(c.summary.perUrl).trimEnd(),
+      );
+    }
     parts.push(lines.join("\n"));
   }
   return `${parts.join("\n\n")}\n`;
