@@ -65,6 +65,7 @@ export interface LoadPlan {
 export async function runLoad(plan: LoadPlan): Promise<boolean> {
   const { engine, recorder, rate, signal } = plan;
   const table = plan.table ?? null;
+  recorder.timeline.start(plan.start);
   const clients: EngineClient[] = [];
   const samples: Sample[] = [];
   // A request is in flight from the call to request() until it returns; request() sets

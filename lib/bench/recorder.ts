@@ -8,6 +8,7 @@
 import { Outcome, type Sample } from "./engine.ts";
 import { Series, type SeriesState } from "./_series.ts";
 import { type LineInfo, type LineState, PerLine } from "./_per_line.ts";
+import { Timeline, type TimelineState } from "./_timeline.ts";
 import { type BenchResult, type FailureCounts, PERCENTILES } from "./result.ts";
 
 /** Static facts about a run that the counters do not know. */
@@ -57,6 +58,7 @@ export interface RecorderState {
   waiting: SeriesState;
   total: SeriesState;
   perLine?: LineState[];
+  timeline: TimelineState;
 }
 
 /** Accumulates samples; cheap per request, memory independent of the request count. */
@@ -80,6 +82,7 @@ export class Recorder {
   #info: RunInfo;
   #claim: DocumentLengthClaim | null;
   #perLine: PerLine | null;
+  readonly timeline: Timeline = new Timeline();
   /** With many requests, each line's Document Length (its first response's), -1 until known. */
   #lineLengths: number[];
 
@@ -108,6 +111,7 @@ export class Recorder {
       else this.failures.exceptions++;
       this.#errors.set(s.cause, (this.#errors.get(s.cause) ?? 0) + 1);
       this.#perLine?.record(s, 0);
+      this.timeline.failed(s.end);
       return;
     }
     if (this.#info.sentBytes > 0) this.sent += s.sentBytes || this.#info.sentBytes;
@@ -132,6 +136,7 @@ export class Recorder {
     this.#status.set(s.status, (this.#status.get(s.status) ?? 0) + 1);
     const totalUs = (s.end - s.intended) * 1000;
     this.#total.add(totalUs);
+    this.timeline.complete(s.end, totalUs);
     if (this.#info.connectTimes) {
       const connectUs = s.connectMs * 1000;
       this.#connect.add(connectUs);
@@ -163,6 +168,7 @@ export class Recorder {
       waiting: this.#waiting.state(),
       total: this.#total.state(),
       ...(this.#perLine !== null ? { perLine: this.#perLine.state() } : {}),
+      timeline: this.timeline.state(),
     };
   }
 
@@ -188,6 +194,7 @@ export class Recorder {
     this.#waiting.absorb(o.waiting);
     this.#total.absorb(o.total);
     if (o.perLine !== undefined) this.#perLine?.absorb(o.perLine);
+    this.timeline.absorb(o.timeline);
   }
 
   /** Builds the result; `startedAt` is performance.now() at the start of the run. */
@@ -257,6 +264,7 @@ export class Recorder {
         waiting: this.#waiting.state().hist,
       },
       ...(this.#perLine !== null ? { perUrl: this.#perLine.result(seconds) } : {}),
+      timeline: this.timeline.points(seconds * 1000),
     };
   }
 }

@@ -122,6 +122,24 @@ export interface BenchResult {
   timingHistograms?: TimingHistograms;
   /** With many requests (`--urls-file`): each line counted apart, in the file's order. */
   perUrl?: PerUrlResult[];
+  /** Per second (per longer slot past 1200 s): req/s, p50, p99 and errors. */
+  timeline?: TimelinePoint[];
+}
+
+/** One slot (a second, longer on long runs) of a run's time series. */
+export interface TimelinePoint {
+  /** Start of the slot, seconds from the start of the run. */
+  second: number;
+  /** Complete responses per second in the slot. */
+  requestsPerSecond: number;
+  /** Complete responses that ended in the slot. */
+  complete: number;
+  /** Failed requests that ended in the slot. */
+  errors: number;
+  /** Median total time of the slot's complete responses, ms (about 4% precise). */
+  p50?: number;
+  /** 99th percentile of the same, ms. */
+  p99?: number;
 }
 
 /** One request line of a many-requests run (`--urls-file`), counted apart. */

@@ -24,6 +24,7 @@ import { renderReport } from "./bench_report.ts";
 import { insecureChild, runInsecure } from "./bench_insecure.ts";
 import { checkWritable, readBody, readCaCert, writeReport } from "./bench_files.ts";
 import { readBodyDir, readUrlsFile } from "./bench_urls.ts";
+import { PLOT_HELP, writePlot } from "./bench_plot.ts";
 
 export { renderReport };
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
@@ -116,6 +117,7 @@ export function benchCommand(ctx: CliContext): Command {
     .addOption(new Option("--seed <n>", "seed of --order random").default(undefined, "1"))
     .option("--body-dir <dir>", "request bodies taking turns: the files in DIR, by name")
     .option("--unix-socket <path>", "dial this Unix socket (raw engine; Host from the URL)")
+    .option("--plot <file>", PLOT_HELP)
     .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
     .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
     .addOption(
@@ -173,6 +175,7 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
       // The file itself is only replaced once there is a report to put in it.
       if (plan.out !== null) await checkWritable(plan.out);
+      if (plan.plot !== null) await checkWritable(plan.plot);
       for (const notice of plan.notices) ctx.printErr(`netlab bench: ${notice}\n`);
       if (startAt !== null) await waitUntil(startAt, ctx.signal);
       let cells = await runPlan(ctx, plan, body);
@@ -182,6 +185,7 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       if (plan.out === null) ctx.print(text);
       else await writeReport(plan.out, text);
       if (plan.format !== "ab" && outcomes.length > 0) ctx.printErr(renderAssertions(outcomes));
+      if (plan.plot !== null) await writePlot(plan.plot, "netlab bench", [{ name: "", cells }]);
       const saturated = cells.filter((c) => c.client.saturated);
       if (saturated.length > 0) {
         const c = saturated[0]!;

@@ -57,6 +57,8 @@ export interface BenchFlags {
   bodyDir?: string;
   /** Unix socket to dial (raw engine). */
   unixSocket?: string;
+  /** HTML page of charts to write. */
+  plot?: string;
 }
 
 /** A validated command line: the runs to make and how to print them. */
@@ -87,6 +89,8 @@ export interface BenchPlan {
   urlsFile: string | null;
   /** `--body-dir`: read before the run. */
   bodyDir: string | null;
+  /** `--plot FILE.html`: the page of charts, written after the run. */
+  plot: string | null;
 }
 
 function num(text: string | undefined, what: string): number | undefined {
@@ -260,5 +264,6 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
     notices,
     urlsFile,
     bodyDir: flags.bodyDir ?? null,
+    plot: flags.plot ?? null,
   };
 }
