@@ -29,8 +29,11 @@ function bucketOf(us: number): number {
   return Math.min(BUCKETS - 1, 1 + Math.floor(Math.log2(us) * PER_DOUBLING));
 }
 
+/** Buckets per doubling of latency. */
+export const BUCKETS_PER_DOUBLING = PER_DOUBLING;
+
 /** The middle of a bucket, µs. */
-function valueOf(bucket: number): number {
+export function valueOf(bucket: number): number {
   if (bucket === 0) return 0.5;
   return 2 ** ((bucket - 1 + 0.5) / PER_DOUBLING);
 }
@@ -48,6 +51,8 @@ export class Timeline {
   #origin = 0;
   #slotMs = 1000;
   #slots: Slot[] = [];
+  /** Every complete request's latency bucket, for the live view's histogram. */
+  readonly all: Uint32Array = new Uint32Array(BUCKETS);
 
   /** Sets the run's start (performance.now() on this thread). */
   start(origin: number): void {
@@ -81,7 +86,9 @@ export class Timeline {
   complete(end: number, us: number): void {
     const s = this.#slot(end);
     s.complete++;
-    (s.latency ??= new Uint32Array(BUCKETS))[bucketOf(us)]!++;
+    const b = bucketOf(us);
+    (s.latency ??= new Uint32Array(BUCKETS))[b]!++;
+    this.all[b]!++;
   }
 
   /** Counts a failed request that ended at `end`. */

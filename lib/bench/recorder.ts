@@ -38,6 +38,18 @@ export interface RunInfo {
  */
 export type DocumentLengthClaim = (bodyBytes: number) => number;
 
+/** The run so far, for the live view. */
+export interface LiveSnapshot {
+  complete: number;
+  failed: number;
+  /** ms at "50", "90", "99", "99.9" and "100" (max); empty before the first response. */
+  percentiles: Record<string, number>;
+  statusCodes: Array<[number, number]>;
+  errors: Array<[string, number]>;
+  /** Latency counts in log buckets (BUCKETS_PER_DOUBLING per doubling of µs). */
+  buckets: number[];
+}
+
 /** A recorder's counters as plain data, to cross a worker boundary. */
 export interface RecorderState {
   complete: number;
@@ -146,6 +158,25 @@ export class Recorder {
       this.#waiting.add((s.firstByte - s.start) * 1000);
     }
     this.#perLine?.record(s, totalUs);
+  }
+
+  /** What the live view shows of the run so far (a few times a second: not per request). */
+  live(): LiveSnapshot {
+    const percentiles: Record<string, number> = {};
+    if (this.complete > 0) {
+      for (const p of [50, 90, 99, 99.9]) {
+        percentiles[String(p)] = this.#total.hist.getValueAtPercentile(p) / 1000;
+      }
+      percentiles["100"] = this.#total.max / 1000;
+    }
+    return {
+      complete: this.complete,
+      failed: this.failed,
+      percentiles,
+      statusCodes: [...this.#status].sort((a, b) => a[0] - b[0]),
+      errors: [...this.#errors].sort((a, b) => b[1] - a[1]),
+      buckets: Array.from(this.timeline.all),
+    };
   }
 
   /** Copies the counters into plain data. */

@@ -15,7 +15,7 @@ import { rawEngine } from "./engines/raw.ts";
 import { runLoad } from "./_load.ts";
 import { type NormalizedOptions, normalizeOptions } from "./options.ts";
 import type { BenchResult } from "./result.ts";
-import { Recorder, type RunInfo } from "./recorder.ts";
+import { type LiveSnapshot, Recorder, type RunInfo } from "./recorder.ts";
 import { BENCH_WORKER_URL, benchThreads, workerModuleReadable } from "./threads.ts";
 
 /** What one bench run does. Only `url` is required; the rest default as ab does. */
@@ -96,6 +96,13 @@ export interface BenchProgress {
   elapsedSeconds: number;
   /** Finished requests per second since the start. */
   requestsPerSecond: number;
+  /**
+   * With `live`: latency, status codes and errors so far (with threads, the calling thread's
+   * share, `liveThreads` telling how many there are).
+   */
+  live?: LiveSnapshot;
+  /** Threads of the run, when `live` covers only the calling thread's share. */
+  liveThreads?: number;
 }
 
 /** How to stop and watch a run. */
@@ -104,6 +111,8 @@ export interface BenchControl {
   signal?: AbortSignal;
   /** Called about every 250 ms while the run goes. */
   onProgress?: (progress: BenchProgress) => void;
+  /** Add a live snapshot (latency so far, status codes, errors) to each progress report. */
+  live?: boolean;
 }
 
 /**
@@ -196,6 +205,19 @@ export function progressOf(
   };
 }
 
+/** The progress report with the live snapshot, when the caller asked for one. */
+export function withLive(
+  p: BenchProgress,
+  control: BenchControl,
+  recorder: Recorder,
+  threads = 1,
+): BenchProgress {
+  if (!control.live) return p;
+  p.live = recorder.live();
+  if (threads > 1) p.liveThreads = threads;
+  return p;
+}
+
 /** Requests finished (length failures are complete responses, counted once). */
 export function doneOf(recorder: Recorder): number {
   return recorder.complete + recorder.failed - recorder.failures.length;
@@ -230,7 +252,13 @@ async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<B
       ...(control.onProgress
         ? {
           onTick: (now: number) =>
-            control.onProgress!(progressOf(doneOf(recorder), recorder.failed, limit, start, now)),
+            control.onProgress!(
+              withLive(
+                progressOf(doneOf(recorder), recorder.failed, limit, start, now),
+                control,
+                recorder,
+              ),
+            ),
         }
         : {}),
     });
@@ -240,7 +268,11 @@ async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<B
   }
   const result = recorder.result(start, { interrupted: signal?.aborted ?? false, timedOut });
   control.onProgress?.(
-    progressOf(doneOf(recorder), recorder.failed, limit, start, performance.now()),
+    withLive(
+      progressOf(doneOf(recorder), recorder.failed, limit, start, performance.now()),
+      control,
+      recorder,
+    ),
   );
   return result;
 }

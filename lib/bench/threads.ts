@@ -25,6 +25,7 @@ import {
   makeEngine,
   progressOf,
   runInfo,
+  withLive,
 } from "./run.ts";
 
 /**
@@ -148,7 +149,14 @@ export async function benchThreads(
         ticker = setInterval(() => {
           publish();
           const p = shared.progress();
-          onProgress(progressOf(p.done, p.failed, o.requests, start, performance.now()));
+          onProgress(
+            withLive(
+              progressOf(p.done, p.failed, o.requests, start, performance.now()),
+              control,
+              recorder,
+              o.threads,
+            ),
+          );
         }, 250);
       }
     } else done.resolve();

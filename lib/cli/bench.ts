@@ -25,6 +25,8 @@ import { insecureChild, runInsecure } from "./bench_insecure.ts";
 import { checkWritable, readBody, readCaCert, writeReport } from "./bench_files.ts";
 import { readBodyDir, readUrlsFile } from "./bench_urls.ts";
 import { PLOT_HELP, writePlot } from "./bench_plot.ts";
+import { LIVE_AFTER_SECONDS, LiveDashboard, liveMode } from "./bench_live.ts";
+import type { BenchProgress } from "../bench/run.ts";
 
 export { renderReport };
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
@@ -118,6 +120,11 @@ export function benchCommand(ctx: CliContext): Command {
     .option("--body-dir <dir>", "request bodies taking turns: the files in DIR, by name")
     .option("--unix-socket <path>", "dial this Unix socket (raw engine; Host from the URL)")
     .option("--plot <file>", PLOT_HELP)
+    .option(
+      "--live",
+      "a live view on the terminal: req/s, latency so far, status codes, errors (default: on a terminal, for runs past 3 s)",
+    )
+    .option("--no-live", "no live view")
     .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
     .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
     .addOption(
@@ -242,6 +249,18 @@ async function runPlan(
   let bar: ProgressBar | null = null;
   const showBar = ctx.stderrIsTerminal && !plan.quiet;
   let cellLabel = "";
+  const live = liveMode(plan.live, plan.quiet, ctx.stdoutIsTerminal ?? false);
+  let dash: LiveDashboard | null = null;
+  let drawing = false;
+  const onProgress = (p: BenchProgress) => {
+    if (!drawing && dash !== null && (live === "on" || p.elapsedSeconds >= LIVE_AFTER_SECONDS)) {
+      (bar as ProgressBar | null)?.stop();
+      bar = null;
+      drawing = true;
+    }
+    (dash as LiveDashboard | null)?.update(p, drawing);
+    if (!drawing) bar?.update(p);
+  };
   try {
     return await benchCells({
       ...plan.base,
@@ -253,20 +272,29 @@ async function runPlan(
       warmup: plan.warmup,
     }, {
       signal: ctx.signal,
+      live: live !== "off",
       onRun: ({ index, count, url, concurrency }) => {
         cellLabel = count > 1 ? `[${index + 1}/${count}] c=${concurrency} ${url}` : url;
       },
       onRepeat: ({ repeat, repeats }) => {
         bar?.stop();
-        if (!showBar) return;
+        (dash as LiveDashboard | null)?.stop();
+        dash = null;
         const label = repeats > 1 ? `${cellLabel} run ${repeat + 1}/${repeats}` : cellLabel;
+        const title = /c=\d+/.test(label) ? label : `${label} · c=${plan.concurrencyLevels[0]}`;
+        drawing = false;
+        if (live !== "off") {
+          dash = new LiveDashboard(ctx.print, title, plan.base.timeLimitSeconds ?? null);
+        }
+        if (!showBar || live === "on") return;
         const total = plan.base.requests ?? (plan.base.timeLimitSeconds === undefined ? 1 : null);
         bar = createProgressBar(process.stderr, label, total);
       },
-      onProgress: (p) => bar?.update(p),
+      onProgress,
     });
   } finally {
     (bar as ProgressBar | null)?.stop();
+    (dash as LiveDashboard | null)?.stop();
   }
 }
 

@@ -59,6 +59,8 @@ export interface BenchFlags {
   unixSocket?: string;
   /** HTML page of charts to write. */
   plot?: string;
+  /** --live (true), --no-live (false), or neither. */
+  live?: boolean;
 }
 
 /** A validated command line: the runs to make and how to print them. */
@@ -91,6 +93,8 @@ export interface BenchPlan {
   bodyDir: string | null;
   /** `--plot FILE.html`: the page of charts, written after the run. */
   plot: string | null;
+  /** --live (true), --no-live (false), or the default (undefined). */
+  live: boolean | undefined;
 }
 
 function num(text: string | undefined, what: string): number | undefined {
@@ -265,5 +269,6 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
     urlsFile,
     bodyDir: flags.bodyDir ?? null,
     plot: flags.plot ?? null,
+    live: flags.live,
   };
 }
