@@ -168,3 +168,24 @@ function quantile(buckets: Uint32Array, total: number, q: number): number {
   }
   return valueOf(BUCKETS - 1);
 }
+
+/**
+ * Shards' timelines added second by second (shards start together with --start-at). The slots'
+ * percentiles cannot be added, so the points carry none; undefined when no run had a timeline.
+ */
+export function addTimelines(
+  lines: ReadonlyArray<readonly TimelinePoint[] | undefined>,
+): TimelinePoint[] | undefined {
+  const present = lines.filter((t) => t !== undefined);
+  if (present.length === 0) return undefined;
+  const out: TimelinePoint[] = [];
+  for (const line of present) {
+    line.forEach((p, k) => {
+      const o = out[k] ??= { second: p.second, requestsPerSecond: 0, complete: 0, errors: 0 };
+      o.requestsPerSecond = Number((o.requestsPerSecond + p.requestsPerSecond).toFixed(2));
+      o.complete += p.complete;
+      o.errors += p.errors;
+    });
+  }
+  return out;
+}

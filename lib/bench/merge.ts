@@ -13,6 +13,7 @@ import { PERCENTILES, type TimingHistograms, type TimingStats } from "./result.t
 import { cellClient, summarize } from "./summary.ts";
 import { mergePerUrl } from "./per_url.ts";
 import type { PerUrlResult, TimelinePoint } from "./result.ts";
+import { addTimelines } from "./_timeline.ts";
 
 /** A report to merge: its cells and the name to use for it in messages (its path). */
 export interface MergeInput {
@@ -294,23 +295,10 @@ export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
   };
 }
 
-/**
- * Shards' timelines added second by second (shards start together with --start-at); the slots'
- * percentiles cannot be added, so the merged points carry none.
- */
+/** Shards' timelines added second by second (see `addTimelines`). */
 function timelineOf(runs: readonly BenchRun[]): { timeline?: TimelinePoint[] } {
-  const lines = runs.map((r) => r.timeline).filter((t) => t !== undefined);
-  if (lines.length === 0) return {};
-  const out: TimelinePoint[] = [];
-  for (const line of lines) {
-    line.forEach((p, k) => {
-      const o = out[k] ??= { second: p.second, requestsPerSecond: 0, complete: 0, errors: 0 };
-      o.requestsPerSecond = Number((o.requestsPerSecond + p.requestsPerSecond).toFixed(2));
-      o.complete += p.complete;
-      o.errors += p.errors;
-    });
-  }
-  return { timeline: out };
+  const timeline = addTimelines(runs.map((r) => r.timeline));
+  return timeline === undefined ? {} : { timeline };
 }
 
 /** Shards of a many-requests run: each line added across them. */

@@ -8,7 +8,7 @@
 import { percentile } from "./_group.ts";
 import { renderSvg, type VegaLiteSpec } from "../plot/svg.ts";
 import { spectrumSpec } from "../plot/spectrum.ts";
-import { DASH_LEGEND } from "../plot/timeline.ts";
+import { PERCENTILE_DASH } from "../plot/timeline.ts";
 import { modelLabel } from "./_tables.ts";
 import { type LabResult, MODEL_ORDER } from "./types.ts";
 
@@ -208,13 +208,7 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
           },
           color,
           strokeWidth: REFERENCE_WIDTH,
-          strokeDash: {
-            field: "percentile",
-            type: "nominal",
-            title: "percentile",
-            scale: { domain: ["p50", "p99"], range: [[1, 0], [5, 3]] },
-            legend: DASH_LEGEND,
-          },
+          strokeDash: PERCENTILE_DASH,
         },
       },
     });

@@ -15,6 +15,17 @@ export interface TimelineSeries {
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
+/** p50 solid, p99 dashed: what a dashed line means on every chart netlab draws. */
+export const PERCENTILE_DASH = {
+  field: "percentile",
+  type: "nominal",
+  title: "percentile",
+  scale: { domain: ["p50", "p99"], range: [[1, 0], [5, 3]] },
+  get legend() {
+    return DASH_LEGEND;
+  },
+} as const;
+
 /**
  * A legend that draws dashes: vega-lite drops symbolStrokeColor for strokeDash legends, so without
  * a stroke stated here the dashes are invisible (the lab's charts do the same).
@@ -112,13 +123,7 @@ export function timelineSpecs(series: readonly TimelineSeries[], idPrefix = ""):
         },
         domain,
         {
-          strokeDash: {
-            field: "percentile",
-            type: "nominal",
-            title: "percentile",
-            scale: { domain: ["p50", "p99"], range: [[1, 0], [5, 3]] },
-            legend: DASH_LEGEND,
-          },
+          strokeDash: PERCENTILE_DASH,
           detail: { field: "percentile", type: "nominal" },
         },
       ),
