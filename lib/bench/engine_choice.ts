@@ -85,6 +85,18 @@ export function denoEnv(): EnvReader {
  * @param url the target
  * @param env where proxy variables are read from
  * @returns the engine and the reason, for the report's first lines
+ *
+ * @example
+ * ```ts
+ * import { chooseEngine } from "@netlab/netlab/bench";
+ * import assert from "node:assert/strict";
+ *
+ * const env = (vars: Record<string, string>) => (name: string) => vars[name];
+ * const url = new URL("http://127.0.0.1:8000/");
+ * assert.equal(chooseEngine("auto", url, env({})).engine, "raw");
+ * assert.equal(chooseEngine("auto", url, env({ HTTP_PROXY: "http://proxy:3128" })).engine, "fetch");
+ * assert.equal(chooseEngine("auto", url, env({ HTTP_PROXY: "http://p:1", NO_PROXY: "127.0.0.1" })).engine, "raw");
+ * ```
  */
 export function chooseEngine(requested: EngineRequest, url: URL, env: EnvReader): EngineChoice {
   if (requested !== "auto") {
