@@ -223,8 +223,8 @@ export function howToRead(result: LabResult): string {
     "every request of every run (the runs' histograms merged). Rows marked (ref) are references (nginx, HAProxy) on the same",
     'machine, files and backends, run in the same turns: the "vs ref" ratio (netlab\'s',
     'median over the reference\'s) says more than raw req/s. "bound" after the client CPU',
-    "means the load generator's threads were busy at least 90% of a run, so it, not the server,",
-    "set the pace. On the CPU route no server can pass the ceiling of CPUs x 1000 / ms per",
+    "means the load generator was the limit (its threads or its busiest thread 90% busy, or 60% of",
+    "the machine's CPUs taken), so it, not the server, set the pace. On the CPU route no server can pass the ceiling of CPUs x 1000 / ms per",
     "request.",
   ].join(" ");
 }

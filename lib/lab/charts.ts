@@ -204,7 +204,7 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
             field: "ms",
             type: "quantitative",
             title: "latency (ms, log scale)",
-            scale: { type: "log" },
+            scale: { type: "log", nice: false },
           },
           color,
           strokeWidth: REFERENCE_WIDTH,
@@ -212,13 +212,18 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
         },
       },
     });
-    charts.push(...spectrumCharts(route, cells));
+    charts.push(...spectrumCharts(result, route, cells));
   }
   return charts;
 }
 
 /** Per concurrency level of a route: the latency distribution of each model, references included. */
-function spectrumCharts(route: string, cells: LabResult["cells"]): LabChartSpec[] {
+function spectrumCharts(
+  result: LabResult,
+  route: string,
+  cells: LabResult["cells"],
+): LabChartSpec[] {
+  const colors = modelColor(result, result.cells).scale;
   const levels = [...new Set(cells.map((c) => c.concurrency))].sort((a, b) => a - b);
   return levels.flatMap((level) => {
     const here = cells.filter((c) =>
@@ -234,7 +239,15 @@ function spectrumCharts(route: string, cells: LabResult["cells"]): LabChartSpec[
           label: modelLabel(c.model, c.reference),
           histogram: c.summary.latencyHistogram,
         })),
-        { width: 360, height: 220, colorTitle: "model" },
+        {
+          width: 300,
+          height: 200,
+          colorTitle: "model",
+          // each model in its colour on the other charts
+          colors: here.map((c) =>
+            colors.range[colors.domain.indexOf(modelLabel(c.model, c.reference))] ?? "#888"
+          ),
+        },
       ),
     }];
   });

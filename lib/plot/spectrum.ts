@@ -60,7 +60,7 @@ const LABEL = "datum.value == 1 ? '0%' : datum.value == 10 ? '90%' : datum.value
  */
 export function spectrumSpec(
   series: readonly SpectrumSeries[],
-  options: { width?: number; height?: number; colorTitle?: string } = {},
+  options: { width?: number; height?: number; colorTitle?: string; colors?: string[] } = {},
 ): VegaLiteSpec {
   const values = series.flatMap((s) =>
     spectrumPoints(s.histogram).map((p) => ({ ...p, series: s.label }))
@@ -91,13 +91,17 @@ export function spectrumSpec(
         field: "ms",
         type: "quantitative",
         title: "latency (ms, log scale)",
-        scale: { type: "log" },
+        // not rounded out to powers of ten: 0.09-12 ms would otherwise take 0.01-100
+        scale: { type: "log", nice: false },
       },
       color: {
         field: "series",
         type: "nominal",
         title: options.colorTitle ?? "",
-        scale: { domain: series.map((s) => s.label) },
+        scale: {
+          domain: series.map((s) => s.label),
+          ...(options.colors !== undefined ? { range: options.colors } : {}),
+        },
         legend: { labelLimit: 360 },
       },
       tooltip: [

@@ -77,7 +77,7 @@ Deno.test("labChartSpecs() keeps dashes for p99, a log latency scale, and legend
   assert.doesNotMatch(text("throughput-page-html"), /strokeDash/);
   assert.match(text("throughput-page-html"), /"strokeWidth":\{"field":"reference"/);
   // latency: log scale, p99 dashed
-  assert.match(text("latency-page-html"), /"scale":\{"type":"log"\}/);
+  assert.match(text("latency-page-html"), /"scale":\{"type":"log"/);
   assert.match(text("latency-page-html"), /"strokeDash":\{"field":"percentile"/);
   // the CPU route's legend: the async server alone
   const cpu = specs.find((c) => c.id === "throughput-netlab-work-ms-5")!.spec as unknown as {
