@@ -101,7 +101,7 @@ export function renderLive(v: LiveView): string[] {
   lines.push(
     `Progress  ${bar(fraction, 24)} ${(fraction * 100).toFixed(0).padStart(3)}%  ${of}  ${time}`,
   );
-  const now = v.rpsHistory.at(-1) ?? 0;
+  const now = v.rpsHistory.at(-1) ?? v.rpsMean;
   lines.push(
     `Req/s     ${int(now).padStart(9)} now  ${int(v.rpsMean).padStart(9)} mean  ${
       sparkline(v.rpsHistory.slice(-40))
