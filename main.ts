@@ -181,6 +181,7 @@ export async function main(args: string[]): Promise<number> {
     print: (text) => printTo(Deno.stdout, text),
     printErr: (text) => printErrTo(Deno.stderr, text),
     stderrIsTerminal: Deno.stderr.isTerminal(),
+    stdoutIsTerminal: Deno.stdout.isTerminal(),
     logStream: Deno.stderr.writable,
     setExitCode: (c) => {
       code = c;

@@ -12,6 +12,7 @@ import { wrk } from "./_load.ts";
 import { PerfLock } from "./_lock.ts";
 import { benchJsonArgs, freePort, type PerfRow, startNginx } from "./_tools.ts";
 import { type FairnessFigures, netlabLatency, wrkLatency } from "./_fairness.ts";
+import { autoRows } from "./bench-auto.ts";
 
 const SECONDS = Number(Deno.env.get("NETLAB_PERF_SECONDS") ?? 5);
 /** Rounds of all four tools in turn; the best of each counts (other load only ever slows a tool). */
@@ -201,8 +202,11 @@ export async function run(): Promise<PerfRow[]> {
     const fair = Deno.env.get("NETLAB_PERF_FAIRNESS") === "0"
       ? []
       : await lock.run(() => fairness(url));
+    console.error("bench: the auto engine (what `netlab bench URL` runs), --live and --urls-file");
+    const auto = await autoRows(site.path, port);
     return [
       ...fair,
+      ...auto,
       row("raw engine vs wrk (nginx, -k -c 50; default threads)", rawRps, wrkRps, "wrk", 0.9),
       row("fetch engine vs wrk (nginx, -k -c 50; default threads)", fetchRps, wrkRps, "wrk", 0.4),
       row("fetch engine vs autocannon", fetchRps, acRps, "autocannon"),

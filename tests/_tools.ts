@@ -21,6 +21,7 @@ const PACKAGES = {
   python3: "python3",
   "redis-benchmark": "redis-tools",
   "redis-server": "redis-server",
+  tmux: "tmux",
 } as const;
 
 /** An outside tool some tests need. */

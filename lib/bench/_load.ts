@@ -8,6 +8,7 @@
 import { type Engine, type EngineClient, newSample, Outcome, type Sample } from "./engine.ts";
 import type { Recorder } from "./recorder.ts";
 import { setImmediate } from "node:timers";
+import { bodyOf, lineOf, type RequestTable } from "./request_table.ts";
 
 /**
  * Turns of the event loop, as the clients see them. A client whose next response is already
@@ -56,11 +57,15 @@ export interface LoadPlan {
   onTimeout(): void;
   /** Called about every 250 ms, for progress. */
   onTick?: (now: number) => void;
+  /** Many requests: which line and body request i sends. */
+  table?: RequestTable | null;
 }
 
 /** Runs the loop until the requests run out or the signal stops it; resolves to "timed out". */
 export async function runLoad(plan: LoadPlan): Promise<boolean> {
   const { engine, recorder, rate, signal } = plan;
+  const table = plan.table ?? null;
+  recorder.timeline.start(plan.start);
   const clients: EngineClient[] = [];
   const samples: Sample[] = [];
   // A request is in flight from the call to request() until it returns; request() sets
@@ -124,6 +129,10 @@ export async function runLoad(plan: LoadPlan): Promise<boolean> {
       }
       const i = plan.claim();
       if (i === null) break;
+      if (table !== null) {
+        s.line = lineOf(table, i);
+        s.bodyIndex = bodyOf(table, i, s.line);
+      }
       if (rate !== null) {
         const due = plan.start + (i * 1000) / rate;
         const wait = due - performance.now();

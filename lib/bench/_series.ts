@@ -12,10 +12,13 @@ import type { TimingStats } from "./result.ts";
 /** Latencies up to an hour, in microseconds. */
 const HIGHEST = 3_600_000_000;
 
-/** Latencies up to an hour at 3 significant digits, in microseconds. */
-function histogram(): hdr.Histogram {
+/**
+ * Latencies up to an hour at 3 significant digits, in microseconds; "packed" (a sparse array,
+ * a little slower to record) for the many small series of a many-requests run.
+ */
+function histogram(packed = false): hdr.Histogram {
   return hdr.build({
-    bitBucketSize: 32,
+    bitBucketSize: packed ? "packed" : 32,
     autoResize: false,
     useWebAssembly: false,
     lowestDiscernibleValue: 1,
@@ -37,12 +40,17 @@ export interface SeriesState {
 
 /** One timing: exact sums and a histogram, in microseconds. */
 export class Series {
-  readonly hist: hdr.Histogram = histogram();
+  readonly hist: hdr.Histogram;
   n = 0;
   sum = 0;
   sumSq = 0;
   min = Infinity;
   max = 0;
+
+  /** `packed`: a sparse histogram, for the many series of a many-requests run. */
+  constructor(packed = false) {
+    this.hist = histogram(packed);
+  }
 
   add(us: number): void {
     const v = us < 0 ? 0 : us;

@@ -95,6 +95,7 @@ async function run(
   const limit = o.requests;
   const timedOut = await runLoad({
     engine,
+    table: o.spec.table ?? null,
     recorder,
     concurrency: o.concurrency,
     start,

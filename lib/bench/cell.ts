@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { BenchResult } from "./result.ts";
+import type { BenchResult, PerUrlResult } from "./result.ts";
 import type { ShardInfo } from "./shard.ts";
 
 /** What the load generator's own process used during a run (or a cell's runs). */
@@ -16,8 +16,17 @@ export interface ClientUsage {
    * all the time).
    */
   cpuPercent: number;
-  /** cpuPercent reached 90: the load generator, not the server, may have set the pace. */
+  /**
+   * The load generator, not the server, set the pace: cpuPercent reached 90, or its busiest thread
+   * did (a fetch run's ceiling: its I/O shares the JS thread), or it took 60% of the machine.
+   */
   saturated: boolean;
+  /** The busiest thread's CPU over wall time, in percent (Linux only: /proc). */
+  busiestThreadPercent?: number;
+  /** CPU of the bench process over wall time × the machine's CPUs, in percent. */
+  machinePercent?: number;
+  /** Why the run counts as saturated, e.g. "its busiest thread was 94% busy". */
+  limit?: string;
 }
 
 /** Where a cell was measured. */
@@ -91,6 +100,8 @@ export interface BenchSummary {
   statusCodes: Record<string, number>;
   /** Failures grouped by cause, all runs. */
   errors: Record<string, number>;
+  /** With many requests (`--urls-file`): each line over every run, in the file's order. */
+  perUrl?: PerUrlResult[];
 }
 
 /** One URL at one concurrency level, run `runs.length` times. */
@@ -103,6 +114,8 @@ export interface BenchCell {
   concurrency: number;
   /** Engine that made the requests. */
   engine: "fetch" | "raw";
+  /** Why that engine ("auto: an HTTP/1.1 http target, which raw serves fastest"). */
+  engineReason?: string;
   /** Requests sent before the first run and not counted. */
   warmup: number;
   /** ISO 8601 time the cell started (warm-up included). */

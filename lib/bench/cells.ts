@@ -10,7 +10,8 @@ import { environmentNow, loadAverage, processCpuMs } from "./environment.ts";
 import type { BenchMatrixControl, BenchMatrixOptions } from "./matrix.ts";
 import type { BenchResult } from "./result.ts";
 import { bench, type BenchOptions } from "./run.ts";
-import { cellClient, clientUsage, summarize } from "./summary.ts";
+import { cellClient, clientUsage, type CpuDetail, summarize } from "./summary.ts";
+import { busiestThread, threadTicks } from "./thread_cpu.ts";
 
 /** Cells to run: every URL at every level, `repeat` times after `warmup` requests. */
 export interface BenchCellsOptions extends BenchMatrixOptions {
@@ -32,16 +33,21 @@ export async function timedRun(
   control: BenchMatrixControl,
 ): Promise<BenchRun> {
   const startedAt = new Date();
+  const ticks0 = threadTicks();
   const cpu0 = processCpuMs();
   const wall0 = performance.now();
   const result: BenchResult = await bench(options, control);
   const cpu = processCpuMs() - cpu0;
   const wall = performance.now() - wall0;
+  const ticks1 = ticks0 === null ? null : threadTicks();
+  const busiest = ticks1 === null ? null : busiestThread(ticks0!, ticks1, wall);
+  const detail: CpuDetail = { cpus: navigator.hardwareConcurrency };
+  if (busiest !== null) detail.busiestThreadPercent = busiest.percent;
   return {
     ...result,
     startedAt: startedAt.toISOString(),
     endedAt: new Date().toISOString(),
-    client: clientUsage(cpu, wall, result.threads),
+    client: clientUsage(cpu, wall, result.threads, detail),
     latencyHistogram: result.latencyHistogram ?? "",
   };
 }
@@ -81,7 +87,8 @@ export async function benchCells(
       cells.push({
         url,
         concurrency,
-        engine: runs[0]?.engine ?? base.engine ?? "fetch",
+        engine: runs[0]?.engine ?? (base.engine === "raw" ? "raw" : "fetch"),
+        ...(runs[0]?.engineReason !== undefined ? { engineReason: runs[0].engineReason } : {}),
         warmup,
         startedAt,
         endedAt: new Date().toISOString(),

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RequestTable } from "./request_table.ts";
 
 /** How one request ended. */
 export const Outcome = {
@@ -49,6 +50,12 @@ export interface Sample {
   server: string | null;
   /** Ask the engine for the `Server` header on this request. */
   wantServer: boolean;
+  /** The request table's line this request sends (0 without a table). */
+  line: number;
+  /** The request table's body this request sends, or -1 (none, or the line's own). */
+  bodyIndex: number;
+  /** Bytes of the request as sent (raw: head and body; fetch: the body). */
+  sentBytes: number;
 }
 
 /** A fresh sample. */
@@ -68,6 +75,9 @@ export function newSample(): Sample {
     keepAlive: false,
     server: null,
     wantServer: false,
+    line: 0,
+    bodyIndex: -1,
+    sentBytes: 0,
   };
 }
 
@@ -121,6 +131,10 @@ export interface RequestSpec {
   sockets?: "auto" | "deno";
   /** PEM certificates to trust for https, besides the system's (`--cacert`). */
   caCerts: string[];
+  /** Many requests (`--urls-file`, `--body-dir`): the lines and bodies, or null for one shape. */
+  table?: RequestTable | null;
+  /** Dial this Unix socket instead of the URL's host and port (raw only). */
+  unixSocket?: string | null;
 }
 
 /** Maps a socket/fetch error to an outcome and a short cause. */

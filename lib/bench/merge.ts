@@ -11,6 +11,9 @@ import type { BenchCell, BenchRun, MergeInfo } from "./cell.ts";
 import { decodeHistogram, encodeHistogram } from "./_series.ts";
 import { PERCENTILES, type TimingHistograms, type TimingStats } from "./result.ts";
 import { cellClient, summarize } from "./summary.ts";
+import { mergePerUrl } from "./per_url.ts";
+import type { PerUrlResult, TimelinePoint } from "./result.ts";
+import { addTimelines } from "./_timeline.ts";
 
 /** A report to merge: its cells and the name to use for it in messages (its path). */
 export interface MergeInput {
@@ -287,5 +290,19 @@ export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
     startedAt: new Date(start).toISOString(),
     endedAt: new Date(end).toISOString(),
     client: cellClient(runs),
+    ...perUrlOf(runs, seconds),
+    ...timelineOf(runs),
   };
+}
+
+/** Shards' timelines added second by second (see `addTimelines`). */
+function timelineOf(runs: readonly BenchRun[]): { timeline?: TimelinePoint[] } {
+  const timeline = addTimelines(runs.map((r) => r.timeline));
+  return timeline === undefined ? {} : { timeline };
+}
+
+/** Shards of a many-requests run: each line added across them. */
+function perUrlOf(runs: readonly BenchRun[], seconds: number): { perUrl?: PerUrlResult[] } {
+  const perUrl = mergePerUrl(runs.map((r) => r.perUrl), seconds);
+  return perUrl === undefined ? {} : { perUrl };
 }

@@ -30,7 +30,17 @@ export { DEFAULT_THREADS } from "./options.ts";
 export { benchMatrix } from "./matrix.ts";
 export type { BenchMatrixControl, BenchMatrixOptions } from "./matrix.ts";
 export type { BenchControl, BenchOptions, BenchProgress } from "./run.ts";
-export type { BenchResult, FailureCounts, TimingStats } from "./result.ts";
+export type {
+  BenchResult,
+  FailureCounts,
+  PerUrlResult,
+  TimelinePoint,
+  TimingStats,
+} from "./result.ts";
+export type { BenchTarget } from "./_table_options.ts";
+export { chooseEngine } from "./engine_choice.ts";
+export type { EngineChoice, EngineName, EngineRequest, EnvReader } from "./engine_choice.ts";
+export type { LiveSnapshot } from "./recorder.ts";
 export { renderAb } from "./render/ab.ts";
 export { renderJson } from "./render/json.ts";
 export { renderCsv } from "./render/csv.ts";

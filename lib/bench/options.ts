@@ -9,11 +9,15 @@ import { UsageError } from "../errors.ts";
 import { MAX_DURATION_MS } from "../runtime/duration.ts";
 import type { RequestSpec } from "./engine.ts";
 import type { BenchOptions } from "./run.ts";
+import { chooseEngine, denoEnv, type EngineChoice } from "./engine_choice.ts";
+import { checkHeaders, checkMethod, tableOf } from "./_table_options.ts";
 
 /** Validated options for one run. */
 export interface NormalizedOptions {
   spec: RequestSpec;
   engine: "fetch" | "raw";
+  /** Why this engine (the report's first lines say it). */
+  engineReason: string;
   requests: number;
   concurrency: number;
   timeLimitSeconds: number | null;
@@ -85,6 +89,26 @@ function timerSeconds(value: number, what: string): number {
   return value;
 }
 
+/** The engine for `options.engine` ("auto" chooses; a Host header only raw can send). */
+function engineFor(options: BenchOptions, url: URL): EngineChoice {
+  const requested = options.engine ?? "fetch";
+  if (requested !== "fetch" && requested !== "raw" && requested !== "auto") {
+    throw new UsageError(`Invalid engine "${requested}": expected auto, fetch or raw`);
+  }
+  const host = (options.headers ?? []).some(([k]) => k.toLowerCase() === "host");
+  if (requested === "auto" && host) {
+    return {
+      engine: "raw",
+      requested,
+      reason: "auto: a Host header, which only raw sends as given",
+    };
+  }
+  if (requested === "auto" && options.unixSocket !== undefined) {
+    return { engine: "raw", requested, reason: "auto: a Unix socket, which only raw dials" };
+  }
+  return chooseEngine(requested, url, denoEnv());
+}
+
 /** Checks `options` and fills ab's defaults. */
 export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   const url = parseBenchUrl(options.url);
@@ -102,10 +126,8 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   if (options.requests !== undefined) {
     requests = positiveInt(options.requests, "number of requests");
   } else requests = timeLimit === null ? 1 : Infinity;
-  const engine = options.engine ?? "fetch";
-  if (engine !== "fetch" && engine !== "raw") {
-    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
-  }
+  const choice = engineFor(options, url);
+  const engine = choice.engine;
   const threads = Math.min(
     positiveInt(options.threads ?? DEFAULT_THREADS[engine], "thread count"),
     concurrency,
@@ -116,37 +138,39 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
     );
   }
   const body = options.body ?? null;
-  const method = (options.method ?? (body !== null ? "POST" : "GET")).toUpperCase();
-  if (!/^[A-Z0-9!#$%&'*+.^_`|~-]+$/.test(method)) {
-    throw new UsageError(`Invalid method "${options.method}"`);
-  }
-  const headers: Array<[string, string]> = [];
-  if (engine === "fetch" && (options.headers ?? []).some(([k]) => k.toLowerCase() === "host")) {
-    throw new UsageError(
-      "The fetch engine cannot send a Host header (fetch sets its own): use raw",
-    );
-  }
-  for (const [k, v] of options.headers ?? []) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k) || /[\r\n]/.test(v)) {
-      throw new UsageError(`Invalid header "${k}: ${v}"`);
-    }
-    headers.push([k, v]);
-  }
+  const headers = [...checkHeaders(options.headers ?? [], engine)];
+  const contentType = options.contentType ?? "text/plain";
+  const table = tableOf(options, {
+    method: options.method === undefined ? null : checkMethod(options.method),
+    headers,
+    contentType,
+    engine,
+    parseUrl: parseBenchUrl,
+  });
+  const first = table === null ? null : table.lines[0]!;
+  const method = first?.method ??
+    checkMethod(options.method ?? (body !== null ? "POST" : "GET"));
   if (body !== null && !headers.some(([k]) => k.toLowerCase() === "content-type")) {
-    headers.push(["Content-Type", options.contentType ?? "text/plain"]);
+    headers.push(["Content-Type", contentType]);
+  }
+  if (options.unixSocket !== undefined && engine !== "raw") {
+    throw new UsageError("Only the raw engine dials a Unix socket: use --engine raw (or auto)");
   }
   return {
     spec: {
-      url,
+      url: first?.url ?? url,
       method,
-      headers,
-      body,
+      headers: first?.headers ?? headers,
+      body: first === null ? body : first.body,
+      table,
+      unixSocket: options.unixSocket ?? null,
       keepAlive: options.keepAlive ?? false,
       concurrency,
       sockets: options.sockets ?? "auto",
       caCerts: options.caCerts ?? [],
     },
     engine,
+    engineReason: choice.reason,
     requests,
     concurrency,
     timeLimitSeconds: timeLimit,

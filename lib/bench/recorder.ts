@@ -7,6 +7,8 @@
  */
 import { Outcome, type Sample } from "./engine.ts";
 import { Series, type SeriesState } from "./_series.ts";
+import { type LineInfo, type LineState, PerLine } from "./_per_line.ts";
+import { Timeline, type TimelineState } from "./_timeline.ts";
 import { type BenchResult, type FailureCounts, PERCENTILES } from "./result.ts";
 
 /** Static facts about a run that the counters do not know. */
@@ -14,6 +16,8 @@ export interface RunInfo {
   url: URL;
   method: string;
   engine: "fetch" | "raw";
+  /** Why this engine ran ("auto: ..."). */
+  engineReason?: string;
   concurrency: number;
   threads: number;
   keepAlive: boolean;
@@ -23,6 +27,8 @@ export interface RunInfo {
   variableLength: boolean;
   exactWireBytes: boolean;
   connectTimes: boolean;
+  /** Many requests: each line, counted apart (`perUrl`). */
+  lines?: LineInfo[] | null;
 }
 
 /**
@@ -31,6 +37,18 @@ export interface RunInfo {
  * means the first of the whole run.
  */
 export type DocumentLengthClaim = (bodyBytes: number) => number;
+
+/** The run so far, for the live view. */
+export interface LiveSnapshot {
+  complete: number;
+  failed: number;
+  /** ms at "50", "90", "99", "99.9" and "100" (max); empty before the first response. */
+  percentiles: Record<string, number>;
+  statusCodes: Array<[number, number]>;
+  errors: Array<[string, number]>;
+  /** Latency counts in log buckets (BUCKETS_PER_DOUBLING per doubling of µs). */
+  buckets: number[];
+}
 
 /** A recorder's counters as plain data, to cross a worker boundary. */
 export interface RecorderState {
@@ -51,6 +69,8 @@ export interface RecorderState {
   processing: SeriesState;
   waiting: SeriesState;
   total: SeriesState;
+  perLine?: LineState[];
+  timeline: TimelineState;
 }
 
 /** Accumulates samples; cheap per request, memory independent of the request count. */
@@ -73,10 +93,17 @@ export class Recorder {
   #total = new Series();
   #info: RunInfo;
   #claim: DocumentLengthClaim | null;
+  #perLine: PerLine | null;
+  readonly timeline: Timeline = new Timeline();
+  /** With many requests, each line's Document Length (its first response's), -1 until known. */
+  #lineLengths: number[];
 
   constructor(info: RunInfo, claimDocumentLength?: DocumentLengthClaim) {
     this.#info = info;
     this.#claim = claimDocumentLength ?? null;
+    const lines = info.lines ?? null;
+    this.#perLine = lines === null ? null : new PerLine(lines);
+    this.#lineLengths = lines === null ? [] : lines.map(() => -1);
   }
 
   /** Failed requests so far. */
@@ -95,15 +122,23 @@ export class Recorder {
       else if (s.outcome === Outcome.Receive) this.failures.receive++;
       else this.failures.exceptions++;
       this.#errors.set(s.cause, (this.#errors.get(s.cause) ?? 0) + 1);
+      this.#perLine?.record(s, 0);
+      this.timeline.failed(s.end);
       return;
     }
-    this.sent += this.#info.sentBytes;
+    if (this.#info.sentBytes > 0) this.sent += s.sentBytes || this.#info.sentBytes;
     this.complete++;
     if (this.serverSoftware === null && s.server !== null) this.serverSoftware = s.server;
     if (this.documentLength === null) {
       this.documentLength = this.#claim === null ? s.bodyBytes : this.#claim(s.bodyBytes);
     }
-    if (s.bodyBytes !== this.documentLength && !this.#info.variableLength) {
+    let expected = this.documentLength;
+    if (this.#perLine !== null) {
+      if (this.#lineLengths[s.line] === -1) this.#lineLengths[s.line] = s.bodyBytes;
+      expected = this.#lineLengths[s.line]!;
+    }
+    if (s.bodyBytes !== expected && !this.#info.variableLength) {
+      this.#perLine?.lengthFailure(s.line);
       this.failures.length++;
       const cause = "body length differs from the first response";
       this.#errors.set(cause, (this.#errors.get(cause) ?? 0) + 1);
@@ -113,6 +148,7 @@ export class Recorder {
     this.#status.set(s.status, (this.#status.get(s.status) ?? 0) + 1);
     const totalUs = (s.end - s.intended) * 1000;
     this.#total.add(totalUs);
+    this.timeline.complete(s.end, totalUs);
     if (this.#info.connectTimes) {
       const connectUs = s.connectMs * 1000;
       this.#connect.add(connectUs);
@@ -121,6 +157,26 @@ export class Recorder {
     } else {
       this.#waiting.add((s.firstByte - s.start) * 1000);
     }
+    this.#perLine?.record(s, totalUs);
+  }
+
+  /** What the live view shows of the run so far (a few times a second: not per request). */
+  live(): LiveSnapshot {
+    const percentiles: Record<string, number> = {};
+    if (this.complete > 0) {
+      for (const p of [50, 90, 99, 99.9]) {
+        percentiles[String(p)] = this.#total.hist.getValueAtPercentile(p) / 1000;
+      }
+      percentiles["100"] = this.#total.max / 1000;
+    }
+    return {
+      complete: this.complete,
+      failed: this.failed,
+      percentiles,
+      statusCodes: [...this.#status].sort((a, b) => a[0] - b[0]),
+      errors: [...this.#errors].sort((a, b) => b[1] - a[1]),
+      buckets: Array.from(this.timeline.all),
+    };
   }
 
   /** Copies the counters into plain data. */
@@ -142,6 +198,8 @@ export class Recorder {
       processing: this.#processing.state(),
       waiting: this.#waiting.state(),
       total: this.#total.state(),
+      ...(this.#perLine !== null ? { perLine: this.#perLine.state() } : {}),
+      timeline: this.timeline.state(),
     };
   }
 
@@ -166,6 +224,8 @@ export class Recorder {
     this.#processing.absorb(o.processing);
     this.#waiting.absorb(o.waiting);
     this.#total.absorb(o.total);
+    if (o.perLine !== undefined) this.#perLine?.absorb(o.perLine);
+    this.timeline.absorb(o.timeline);
   }
 
   /** Builds the result; `startedAt` is performance.now() at the start of the run. */
@@ -192,6 +252,7 @@ export class Recorder {
       path: `${u.pathname}${u.search}`,
       method: info.method,
       engine: info.engine,
+      ...(info.engineReason !== undefined ? { engineReason: info.engineReason } : {}),
       concurrency: info.concurrency,
       threads: info.threads,
       keepAliveRequested: info.keepAlive,
@@ -233,6 +294,8 @@ export class Recorder {
         processing: info.connectTimes ? this.#processing.state().hist : "",
         waiting: this.#waiting.state().hist,
       },
+      ...(this.#perLine !== null ? { perUrl: this.#perLine.result(seconds) } : {}),
+      timeline: this.timeline.points(seconds * 1000),
     };
   }
 }

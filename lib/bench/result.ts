@@ -45,6 +45,8 @@ export interface BenchResult {
   method: string;
   /** Engine that made the requests. */
   engine: "fetch" | "raw";
+  /** Why that engine: "auto: ..." or "asked for with --engine raw" (absent in older files). */
+  engineReason?: string;
   /** Clients (connections) running at once. */
   concurrency: number;
   /** Threads that shared the clients (1: the calling thread alone). */
@@ -118,6 +120,52 @@ export interface BenchResult {
    * engine cannot see one or nothing completed), so that `bench merge` gives their exact medians.
    */
   timingHistograms?: TimingHistograms;
+  /** With many requests (`--urls-file`): each line counted apart, in the file's order. */
+  perUrl?: PerUrlResult[];
+  /** Per second (per longer slot past 1200 s): req/s, p50, p99 and errors. */
+  timeline?: TimelinePoint[];
+}
+
+/** One slot (a second, longer on long runs) of a run's time series. */
+export interface TimelinePoint {
+  /** Start of the slot, seconds from the start of the run. */
+  second: number;
+  /** Complete responses per second in the slot. */
+  requestsPerSecond: number;
+  /** Complete responses that ended in the slot. */
+  complete: number;
+  /** Failed requests that ended in the slot. */
+  errors: number;
+  /** Median total time of the slot's complete responses, ms (about 4% precise). */
+  p50?: number;
+  /** 99th percentile of the same, ms. */
+  p99?: number;
+}
+
+/** One request line of a many-requests run (`--urls-file`), counted apart. */
+export interface PerUrlResult {
+  /** "GET /path" (the URL in full when on another origin than the first line's). */
+  label: string;
+  /** Method sent. */
+  method: string;
+  /** The URL. */
+  url: string;
+  /** Complete responses (any status). */
+  complete: number;
+  /** Failed requests (length failures included). */
+  failed: number;
+  /** Complete responses outside 200-299. */
+  non2xx: number;
+  /** Complete responses per second of the run's time. */
+  requestsPerSecond: number;
+  /** Mean total time, ms. */
+  meanMs: number;
+  /** Total-time percentiles in ms, keys as `BenchResult.percentiles`. */
+  percentiles: Record<string, number>;
+  /** Responses per status code. */
+  statusCodes: Record<string, number>;
+  /** Total-time HdrHistogram, encoded as `latencyHistogram`. */
+  latencyHistogram: string;
 }
 
 /** Encoded HdrHistograms (µs) of the connect, processing and waiting times of a run. */

@@ -8,12 +8,14 @@
  * @module
  */
 import type { Engine } from "./engine.ts";
+import type { BenchTarget } from "./_table_options.ts";
+import { lineLabel } from "./request_table.ts";
 import { fetchEngine } from "./engines/fetch.ts";
 import { rawEngine } from "./engines/raw.ts";
 import { runLoad } from "./_load.ts";
 import { type NormalizedOptions, normalizeOptions } from "./options.ts";
 import type { BenchResult } from "./result.ts";
-import { Recorder, type RunInfo } from "./recorder.ts";
+import { type LiveSnapshot, Recorder, type RunInfo } from "./recorder.ts";
 import { BENCH_WORKER_URL, benchThreads, workerModuleReadable } from "./threads.ts";
 
 /** What one bench run does. Only `url` is required; the rest default as ab does. */
@@ -42,13 +44,30 @@ export interface BenchOptions {
   rate?: number;
   /** PEM certificates to trust for https besides the system's, e.g. a self-signed one. @default {[]} */
   caCerts?: string[];
-  /** "fetch" (Deno's fetch) or "raw" (HTTP/1.1 over sockets, exact bytes). @default {"fetch"} */
-  engine?: "fetch" | "raw";
+  /**
+   * "raw" (HTTP/1.1 over sockets, exact bytes), "fetch" (Deno's fetch) or "auto": raw unless a
+   * proxy from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not excluded by NO_PROXY)
+   * applies to the URL, which only fetch goes through. @default {"fetch"}
+   */
+  engine?: "auto" | "fetch" | "raw";
   /**
    * The raw engine's sockets: "auto" runs plain http to an IP address on netlab's epoll loop where
    * it can (Linux, FFI allowed), "deno" always on Deno.connect. @default {"auto"}
    */
   sockets?: "auto" | "deno";
+  /**
+   * Many requests in one run (`--urls-file`): each target's URL (one server for all), method,
+   * headers and body; `url` names the run (the first target's). @default {none: `url` alone}
+   */
+  targets?: BenchTarget[];
+  /** Bodies taking turns on requests without their own (`--body-dir`). @default {[]} */
+  bodies?: Uint8Array[];
+  /** Order of `targets`: "sequential" (request i sends i mod n) or "random". @default {"sequential"} */
+  order?: "sequential" | "random";
+  /** Seed of the random order. @default {1} */
+  seed?: number;
+  /** Dial this Unix socket (raw engine; the Host header still comes from the URL). @default {none} */
+  unixSocket?: string;
   /** Accept responses of varying length instead of counting Length failures (ab -l). @default {false} */
   variableLength?: boolean;
   /**
@@ -77,6 +96,13 @@ export interface BenchProgress {
   elapsedSeconds: number;
   /** Finished requests per second since the start. */
   requestsPerSecond: number;
+  /**
+   * With `live`: latency, status codes and errors so far (with threads, the calling thread's
+   * share, `liveThreads` telling how many there are).
+   */
+  live?: LiveSnapshot;
+  /** Threads of the run, when `live` covers only the calling thread's share. */
+  liveThreads?: number;
 }
 
 /** How to stop and watch a run. */
@@ -85,6 +111,8 @@ export interface BenchControl {
   signal?: AbortSignal;
   /** Called about every 250 ms while the run goes. */
   onProgress?: (progress: BenchProgress) => void;
+  /** Add a live snapshot (latency so far, status codes, errors) to each progress report. */
+  live?: boolean;
 }
 
 /**
@@ -132,16 +160,31 @@ export function runInfo(o: NormalizedOptions, engine: Engine): RunInfo {
     url: o.spec.url,
     method: o.spec.method,
     engine: engine.name,
+    engineReason: o.engineReason,
     concurrency: o.concurrency,
     threads: o.threads,
     keepAlive: o.spec.keepAlive,
     rate: o.rate,
     // ab's "Total body sent" counts whole requests, and only when there is a body (-p).
-    sentBytes: o.spec.body === null ? 0 : engine.requestBytes,
+    sentBytes: hasBody(o) ? Math.max(1, engine.requestBytes) : 0,
+    lines: o.spec.table
+      ? o.spec.table.lines.map((l) => ({
+        label: lineLabel(l, o.spec.url),
+        method: l.method,
+        url: l.url.href,
+      }))
+      : null,
     variableLength: o.variableLength,
     exactWireBytes: engine.traits.exactWireBytes,
     connectTimes: engine.traits.connectTimes,
   };
+}
+
+/** Whether any request of the run has a body. */
+function hasBody(o: NormalizedOptions): boolean {
+  const t = o.spec.table;
+  if (t === null || t === undefined) return o.spec.body !== null;
+  return t.bodies.length > 0 || t.lines.some((l) => l.body !== null);
 }
 
 /** A progress report from finished and failed counts. */
@@ -160,6 +203,19 @@ export function progressOf(
     elapsedSeconds: elapsed,
     requestsPerSecond: elapsed > 0 ? done / elapsed : 0,
   };
+}
+
+/** The progress report with the live snapshot, when the caller asked for one. */
+export function withLive(
+  p: BenchProgress,
+  control: BenchControl,
+  recorder: Recorder,
+  threads = 1,
+): BenchProgress {
+  if (!control.live) return p;
+  p.live = recorder.live();
+  if (threads > 1) p.liveThreads = threads;
+  return p;
 }
 
 /** Requests finished (length failures are complete responses, counted once). */
@@ -184,6 +240,7 @@ async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<B
   try {
     timedOut = await runLoad({
       engine,
+      table: o.spec.table ?? null,
       recorder,
       concurrency: o.concurrency,
       start,
@@ -195,7 +252,13 @@ async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<B
       ...(control.onProgress
         ? {
           onTick: (now: number) =>
-            control.onProgress!(progressOf(doneOf(recorder), recorder.failed, limit, start, now)),
+            control.onProgress!(
+              withLive(
+                progressOf(doneOf(recorder), recorder.failed, limit, start, now),
+                control,
+                recorder,
+              ),
+            ),
         }
         : {}),
     });
@@ -205,7 +268,11 @@ async function benchHere(o: NormalizedOptions, control: BenchControl): Promise<B
   }
   const result = recorder.result(start, { interrupted: signal?.aborted ?? false, timedOut });
   control.onProgress?.(
-    progressOf(doneOf(recorder), recorder.failed, limit, start, performance.now()),
+    withLive(
+      progressOf(doneOf(recorder), recorder.failed, limit, start, performance.now()),
+      control,
+      recorder,
+    ),
   );
   return result;
 }

@@ -25,6 +25,7 @@ import {
   makeEngine,
   progressOf,
   runInfo,
+  withLive,
 } from "./run.ts";
 
 /**
@@ -130,6 +131,7 @@ export async function benchThreads(
       };
       const share: BenchOptions = {
         ...options,
+        engine: o.engine, // chosen once: every thread runs the engine the report names
         concurrency: shareOf(o.concurrency, o.threads, i),
         threads: 1,
       };
@@ -147,13 +149,21 @@ export async function benchThreads(
         ticker = setInterval(() => {
           publish();
           const p = shared.progress();
-          onProgress(progressOf(p.done, p.failed, o.requests, start, performance.now()));
+          onProgress(
+            withLive(
+              progressOf(p.done, p.failed, o.requests, start, performance.now()),
+              control,
+              recorder,
+              o.threads,
+            ),
+          );
         }, 250);
       }
     } else done.resolve();
     const limit = o.requests;
     timedOut = await runLoad({
       engine,
+      table: o.spec.table ?? null,
       recorder,
       concurrency: shareOf(o.concurrency, o.threads, 0),
       start,

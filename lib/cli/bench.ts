@@ -24,11 +24,15 @@ import {
   shardPlan,
 } from "./bench_shards.ts";
 import { parseShard, parseStartAt, waitUntil } from "../bench/shard.ts";
-import { DEFAULT_THREADS } from "../bench/options.ts";
+import { DEFAULT_THREADS, normalizeOptions } from "../bench/options.ts";
 import { type BenchPlan, resolveBenchFlags } from "./bench_flags.ts";
 import { renderReport } from "./bench_report.ts";
 import { insecureChild, runInsecure } from "./bench_insecure.ts";
 import { checkWritable, readBody, readCaCert, writeReport, writeRunReport } from "./bench_files.ts";
+import { readBodyDir, readUrlsFile } from "./bench_urls.ts";
+import { PLOT_HELP, writePlot } from "./bench_plot.ts";
+import { LIVE_AFTER_SECONDS, LiveDashboard, liveMode } from "./bench_live.ts";
+import type { BenchProgress } from "../bench/run.ts";
 
 export { renderReport };
 import { createProgressBar, type ProgressBar } from "../bench/progress.ts";
@@ -44,7 +48,7 @@ export function benchCommand(ctx: CliContext): Command {
     .description(
       "Load an HTTP server the way ApacheBench does, with exact counters and percentiles",
     )
-    .argument("<url...>", "one or more http(s) URLs")
+    .argument("[url...]", "one or more http(s) URLs (or --urls-file)")
     .addOption(
       new Option("-n, --requests <n>", "number of requests").default(
         undefined,
@@ -83,13 +87,15 @@ export function benchCommand(ctx: CliContext): Command {
     .option("-q, --quiet", "no progress bar")
     .option("--rate <n>", "open model: N requests per second, latency from when each was due")
     .addOption(
-      new Option("--engine <engine>", "fetch (Deno's fetch) or raw (HTTP/1.1 over sockets)")
-        .choices(["fetch", "raw"]).default("fetch"),
+      new Option(
+        "--engine <engine>",
+        "raw (HTTP/1.1 over sockets), fetch (Deno's fetch), or auto: raw unless a proxy applies",
+      ).choices(["auto", "fetch", "raw"]).default("auto"),
     )
     .addOption(
       new Option("--threads <n>", "threads sharing the connections, as wrk's -t").default(
         undefined,
-        `${DEFAULT_THREADS.fetch} with fetch, ${DEFAULT_THREADS.raw} with raw`,
+        `${DEFAULT_THREADS.raw} with raw, ${DEFAULT_THREADS.fetch} with fetch`,
       ),
     )
     .addOption(
@@ -107,6 +113,25 @@ export function benchCommand(ctx: CliContext): Command {
       "threshold checked at the end, exit 3 if it fails (repeatable): p99<20ms, rps>5000, errors<1%",
       collect,
     )
+    .option(
+      "--urls-file <file>",
+      "one request per line: [METHOD] URL [@body-file] [Header: value]... (one server)",
+    )
+    .addOption(
+      new Option("--order <order>", "order of --urls-file's requests").choices([
+        "sequential",
+        "random",
+      ]).default(undefined, "sequential"),
+    )
+    .addOption(new Option("--seed <n>", "seed of --order random").default(undefined, "1"))
+    .option("--body-dir <dir>", "request bodies taking turns: the files in DIR, by name")
+    .option("--unix-socket <path>", "dial this Unix socket (raw engine; Host from the URL)")
+    .option("--plot <file>", PLOT_HELP)
+    .option(
+      "--live",
+      "a live view on the terminal: req/s, latency so far, status codes, errors (default: on a terminal, for runs past 3 s)",
+    )
+    .option("--no-live", "no live view")
     .option("--shard <i/n>", "run shard I (from 0) of N: -n, -c and --rate divided among N")
     .option("--start-at <time>", "wait, then start at TIME (RFC 3339 or Unix ms), as other shards")
     .addOption(
@@ -132,6 +157,7 @@ Examples:
   netlab bench -n 1000 --concurrency-levels 1,10,100 --format markdown URL1 URL2
   netlab bench -k -n 20000 -c 50 --repeat 5 --warmup 1000 --format json --out new.json URL
   netlab bench -n 5000 -c 10 --assert 'p99<20ms' --assert 'errors<1%' URL
+  netlab bench -k -t 30s -c 50 --urls-file urls.txt --order random --seed 7
   netlab bench compare base.json new.json --fail-on-regression 5
   netlab bench -n 30000 -c 30 --shard 0/3 --start-at "$(date -u -d '+2 min' +%FT%TZ)" --format json URL
   netlab bench merge shard-0.json shard-1.json shard-2.json
@@ -149,7 +175,9 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
         else await writeReport(plan.out, job);
         return;
       }
-      for (const url of plan.urls) requireNet(url);
+      if (plan.urlsFile !== null) plan = await withUrlsFile(plan, plan.urlsFile);
+      if (plan.bodyDir !== null) plan.base.bodies = await readBodyDir(plan.bodyDir);
+      if (plan.base.unixSocket === undefined) { for (const url of plan.urls) requireNet(url); }
       if (plan.insecure && !insecureChild()) {
         ctx.setExitCode(await runInsecure(ctx, plan.urls));
         return;
@@ -162,6 +190,7 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
       // The file itself is only replaced once there is a report to put in it.
       if (plan.out !== null) await checkWritable(plan.out);
+      if (plan.plot !== null) await checkWritable(plan.plot);
       for (const notice of plan.notices) ctx.printErr(`netlab bench: ${notice}\n`);
       if (startAt !== null) await waitUntil(startAt, ctx.signal);
       let cells = await runPlan(ctx, plan, body);
@@ -176,13 +205,14 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       else {await writeRunReport(plan.out, text, cut, (line) =>
           ctx.printErr(`netlab bench: ${line}\n`));}
       if (plan.format !== "ab" && outcomes.length > 0) ctx.printErr(renderAssertions(outcomes));
+      if (plan.plot !== null) await writePlot(plan.plot, "netlab bench", [{ name: "", cells }]);
       const saturated = cells.filter((c) => c.client.saturated);
       if (saturated.length > 0) {
         const c = saturated[0]!;
         ctx.printErr(
-          `netlab bench: the load generator was the bottleneck: its threads were ${
-            c.client.cpuPercent.toFixed(0)
-          }% busy (${saturated.length} of ${
+          `netlab bench: the load generator was the bottleneck: ${
+            c.client.limit ?? `its threads were ${c.client.cpuPercent.toFixed(0)}% busy`
+          } (${saturated.length} of ${
             counted(cells.length, "cell")
           }), so the figures measure the client; ${
             c.engine === "raw" ? "use --threads" : "use --engine raw or --threads"
@@ -200,6 +230,17 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
         ctx.setExitCode(3);
       }
     }) as unknown as Command;
+}
+
+/** The plan with its URLs file read: its targets, and its first line's URL naming the run. */
+async function withUrlsFile(plan: BenchPlan, path: string): Promise<BenchPlan> {
+  const targets = await readUrlsFile(path);
+  const urls = [targets[0]!.url];
+  const next = { ...plan, urls, base: { ...plan.base, targets } };
+  for (const c of plan.concurrencyLevels) {
+    normalizeOptions({ ...next.base, url: urls[0]!, concurrency: c });
+  }
+  return next;
 }
 
 /**
@@ -224,6 +265,18 @@ async function runPlan(
   let bar: ProgressBar | null = null;
   const showBar = ctx.stderrIsTerminal && !plan.quiet;
   let cellLabel = "";
+  const live = liveMode(plan.live, plan.quiet, ctx.stdoutIsTerminal ?? false);
+  let dash: LiveDashboard | null = null;
+  let drawing = false;
+  const onProgress = (p: BenchProgress) => {
+    if (!drawing && dash !== null && (live === "on" || p.elapsedSeconds >= LIVE_AFTER_SECONDS)) {
+      (bar as ProgressBar | null)?.stop();
+      bar = null;
+      drawing = true;
+    }
+    (dash as LiveDashboard | null)?.update(p, drawing);
+    if (!drawing) bar?.update(p);
+  };
   try {
     return await benchCells({
       ...plan.base,
@@ -235,20 +288,29 @@ async function runPlan(
       warmup: plan.warmup,
     }, {
       signal: ctx.signal,
+      live: live !== "off",
       onRun: ({ index, count, url, concurrency }) => {
         cellLabel = count > 1 ? `[${index + 1}/${count}] c=${concurrency} ${url}` : url;
       },
       onRepeat: ({ repeat, repeats }) => {
         bar?.stop();
-        if (!showBar) return;
+        (dash as LiveDashboard | null)?.stop();
+        dash = null;
         const label = repeats > 1 ? `${cellLabel} run ${repeat + 1}/${repeats}` : cellLabel;
+        const title = /c=\d+/.test(label) ? label : `${label} · c=${plan.concurrencyLevels[0]}`;
+        drawing = false;
+        if (live !== "off") {
+          dash = new LiveDashboard(ctx.print, title, plan.base.timeLimitSeconds ?? null);
+        }
+        if (!showBar || live === "on") return;
         const total = plan.base.requests ?? (plan.base.timeLimitSeconds === undefined ? 1 : null);
         bar = createProgressBar(process.stderr, label, total);
       },
-      onProgress: (p) => bar?.update(p),
+      onProgress,
     });
   } finally {
     (bar as ProgressBar | null)?.stop();
+    (dash as LiveDashboard | null)?.stop();
   }
 }
 

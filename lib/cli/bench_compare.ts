@@ -11,6 +11,7 @@ import { NetlabError, UsageError } from "../errors.ts";
 import type { BenchCell } from "../bench/cell.ts";
 import { cellsOf, compareReports, regressions } from "../bench/compare.ts";
 import { renderBenchComparison } from "../bench/render/compare.ts";
+import { PLOT_HELP, writePlot } from "./bench_plot.ts";
 
 /** Builds the `bench compare` subcommand. */
 export function benchCompareCommand(ctx: CliContext): Command {
@@ -22,6 +23,7 @@ export function benchCompareCommand(ctx: CliContext): Command {
       "--fail-on-regression <pct>",
       "exit 1 when a cell is significantly slower by more than PCT percent",
     )
+    .option("--plot <file>", PLOT_HELP)
     .action(async (basePath, newPath, flags) => {
       let limit: number | null = null;
       if (flags.failOnRegression !== undefined) {
@@ -32,8 +34,16 @@ export function benchCompareCommand(ctx: CliContext): Command {
           );
         }
       }
-      const comparison = compareReports(await readCells(basePath), await readCells(newPath));
+      const base = await readCells(basePath);
+      const next = await readCells(newPath);
+      const comparison = compareReports(base, next);
       ctx.print(renderBenchComparison(comparison));
+      if (flags.plot !== undefined) {
+        await writePlot(flags.plot, `netlab bench compare: ${basePath} → ${newPath}`, [
+          { name: "BASE", cells: base },
+          { name: "NEW", cells: next },
+        ]);
+      }
       if (limit !== null) {
         const bad = regressions(comparison, limit);
         if (bad.length > 0) {

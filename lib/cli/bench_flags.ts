@@ -47,6 +47,20 @@ export interface BenchFlags {
   putfile?: string;
   /** ab -r: do not stop on socket errors, which netlab never does anyway. */
   keepGoing?: boolean;
+  /** One request per line: `[METHOD] URL [@body-file] [Header: value]...`. */
+  urlsFile?: string;
+  /** sequential or random. */
+  order?: string;
+  /** Seed of the random order. */
+  seed?: string;
+  /** Directory of bodies taking turns. */
+  bodyDir?: string;
+  /** Unix socket to dial (raw engine). */
+  unixSocket?: string;
+  /** HTML page of charts to write. */
+  plot?: string;
+  /** --live (true), --no-live (false), or neither. */
+  live?: boolean;
 }
 
 /** A validated command line: the runs to make and how to print them. */
@@ -73,6 +87,14 @@ export interface BenchPlan {
   insecure: boolean;
   /** Lines to tell the user before the run (on stderr), e.g. that the engine was switched. */
   notices: string[];
+  /** `--urls-file`: read before the run; `urls` is then filled with its first line's URL. */
+  urlsFile: string | null;
+  /** `--body-dir`: read before the run. */
+  bodyDir: string | null;
+  /** `--plot FILE.html`: the page of charts, written after the run. */
+  plot: string | null;
+  /** --live (true), --no-live (false), or the default (undefined). */
+  live: boolean | undefined;
 }
 
 function num(text: string | undefined, what: string): number | undefined {
@@ -111,6 +133,19 @@ function seconds(text: string | undefined, flag: string): number | undefined {
   return ms / 1000;
 }
 
+function orderOf(text: string | undefined): "sequential" | "random" | undefined {
+  if (text === undefined || text === "sequential" || text === "random") return text;
+  throw new UsageError(`Invalid --order "${text}": expected sequential or random`);
+}
+
+function seedOf(text: string | undefined): number | undefined {
+  const n = num(text, "--seed");
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 0 || n > 0xffff_ffff)) {
+    throw new UsageError(`Invalid --seed "${text}": expected a whole number from 0 to 4294967295`);
+  }
+  return n;
+}
+
 /** Base64 of the UTF-8 bytes of `text`, as Basic authentication wants it. */
 function base64(text: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
@@ -118,7 +153,13 @@ function base64(text: string): string {
 
 /** Turns command-line flags and URLs into a plan; throws UsageError for anything invalid. */
 export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan {
-  if (urls.length === 0) throw new UsageError("Missing URL: netlab bench [options] URL...");
+  const urlsFile = flags.urlsFile ?? null;
+  if (urls.length === 0 && urlsFile === null) {
+    throw new UsageError("Missing URL: netlab bench [options] URL... (or --urls-file FILE)");
+  }
+  if (urls.length > 0 && urlsFile !== null) {
+    throw new UsageError("Use either URLs or --urls-file, not both");
+  }
   urls = urls.map((u) => parseBenchUrl(u).href);
   const notices: string[] = [];
   const format = flags.format ?? "ab";
@@ -170,19 +211,26 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
   set("contentType", flags.contentType);
   set("variableLength", flags.variableLength);
   set("threads", count(flags.threads, "--threads"));
+  set("order", orderOf(flags.order));
+  set("seed", seedOf(flags.seed));
+  set("unixSocket", flags.unixSocket);
+  if (flags.unixSocket !== undefined && urls.some((u) => u.startsWith("https:"))) {
+    throw new UsageError("Cannot use --unix-socket with https: it speaks plain HTTP");
+  }
   if (headers.length > 0) base.headers = headers;
-  let engine: string = flags.engine ?? "fetch";
-  if (engine !== "fetch" && engine !== "raw") {
-    throw new UsageError(`Invalid engine "${engine}": expected fetch or raw`);
+  let engine: string = flags.engine ?? "auto";
+  if (engine !== "fetch" && engine !== "raw" && engine !== "auto") {
+    throw new UsageError(`Invalid engine "${engine}": expected auto, fetch or raw`);
   }
   if (engine === "fetch" && headers.some(([k]) => k.toLowerCase() === "host")) {
     // fetch replaces a Host header with the URL's; only the raw engine sends what was asked
     engine = "raw";
     notices.push("fetch cannot send a Host header: using --engine raw");
   }
-  base.engine = engine as "fetch" | "raw";
-  // Validate every combination now, so a bad level fails before the first run starts.
-  for (const url of urls) {
+  base.engine = engine as "auto" | "fetch" | "raw";
+  // Validate every combination now, so a bad level fails before the first run starts (a URLs
+  // file's URL stands in for now: the file is read later).
+  for (const url of urlsFile === null ? urls : ["http://127.0.0.1/"]) {
     for (const c of levels) {
       normalizeOptions({
         ...base,
@@ -218,5 +266,9 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
     caCertFile: flags.cacert ?? null,
     insecure: flags.insecure ?? false,
     notices,
+    urlsFile,
+    bodyDir: flags.bodyDir ?? null,
+    plot: flags.plot ?? null,
+    live: flags.live,
   };
 }

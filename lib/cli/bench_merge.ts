@@ -13,6 +13,7 @@ import { cellsOf } from "../bench/compare.ts";
 import { MergeError, type MergeInput, mergeReports } from "../bench/merge.ts";
 import type { BenchFormat } from "./bench_flags.ts";
 import { renderReport } from "./bench_report.ts";
+import { PLOT_HELP, writePlot } from "./bench_plot.ts";
 
 const FORMATS = ["ab", "json", "csv", "markdown"] as const;
 
@@ -29,6 +30,7 @@ export function benchMergeCommand(ctx: CliContext): Command {
         .default("ab" as BenchFormat),
     )
     .option("--out <file>", "write the report to a file instead of standard output")
+    .option("--plot <file>", PLOT_HELP)
     .option("--mixed", "add cells that differ in URL, method or concurrency instead of refusing")
     .action(async (paths, flags) => {
       const inputs: MergeInput[] = [];
@@ -56,6 +58,12 @@ export function benchMergeCommand(ctx: CliContext): Command {
       const text = renderReport(flags.format, cells);
       if (flags.out === undefined) ctx.print(text);
       else await writeText(flags.out, text);
+      if (flags.plot !== undefined) {
+        await writePlot(flags.plot, `netlab bench merge: ${paths.join(" + ")}`, [{
+          name: "",
+          cells,
+        }]);
+      }
     }) as unknown as Command;
 }
 

@@ -6,7 +6,12 @@
  */
 import { VERSION } from "../version.ts";
 import type { BenchCell } from "../bench/cell.ts";
-import { renderAbCell, renderCellsJson, renderCellsMarkdown } from "../bench/render/cells.ts";
+import {
+  renderAbCell,
+  renderCellsJson,
+  renderCellsMarkdown,
+  renderEngineLines,
+} from "../bench/render/cells.ts";
 import { renderCsv } from "../bench/render/csv.ts";
 import type { BenchFormat } from "./bench_flags.ts";
 
@@ -21,7 +26,8 @@ export function renderReport(format: BenchFormat, cells: BenchCell[]): string {
       return renderCellsMarkdown(cells);
     default:
       return cells.map((c) =>
-        `This is netlab bench ${VERSION}, an ApacheBench-compatible load generator\n\n` +
+        `This is netlab bench ${VERSION}, an ApacheBench-compatible load generator\n` +
+        `${renderEngineLines(c)}\n` +
         `Benchmarking ${c.runs[0]?.hostname ?? c.url} (be patient).....done\n${mergedLine(c)}\n\n${
           renderAbCell(c)
         }`

@@ -124,7 +124,8 @@ export function emitBenchJob(
   const deadlineSeconds = Math.ceil(
     Math.max(0, startAt - now) / 1000 + (limit !== undefined ? limit * cells : 3600) + 300,
   );
-  const engine = plan.base.engine ?? "fetch";
+  // auto is raw unless the pod's environment names a proxy, which cannot be known from here
+  const engine = plan.base.engine === "fetch" ? "fetch" : "raw";
   return k8sJob({
     shards: n,
     image: flags.image ?? DEFAULT_IMAGE,

@@ -17,6 +17,8 @@ export interface CliContext {
   printErr(text: string): void;
   /** True when standard error is a terminal (progress bars). */
   stderrIsTerminal: boolean;
+  /** True when standard output is a terminal (bench's live view). */
+  stdoutIsTerminal?: boolean;
   /** Stream that log records go to. */
   logStream: WritableStream<Uint8Array>;
   /** Sets the exit code for a run that finished but failed (e.g. every bench request failed). */

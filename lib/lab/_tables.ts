@@ -74,7 +74,7 @@ export function spreadTable(result: LabResult, route: string): Table {
         ms(percentile(c, 99)),
         String(c.summary.failed),
         fixed(c.summary.runs ? medianSeconds(c.runs.map((r) => r.timeTakenSeconds)) : NaN, 2),
-        `${fixed(c.client.cpuPercent, 0)} %${c.client.saturated ? " client-bound" : ""}`,
+        `${fixed(c.client.cpuPercent, 0)} %${c.client.saturated ? " bound" : ""}`,
         referenceRatio(result, c),
       ]);
     }
@@ -84,17 +84,17 @@ export function spreadTable(result: LabResult, route: string): Table {
       "model",
       "c",
       "runs",
-      "req/s (median)",
+      "req/s median",
       "min-max",
       "spread",
-      "95% CI of median",
+      "95% CI",
       "p50 ms",
       "p90 ms",
       "p99 ms",
       "failed",
       "run s",
       "client CPU",
-      "vs reference",
+      "vs ref",
     ],
     rows,
     textColumns: 1,
@@ -106,16 +106,30 @@ function medianSeconds(values: number[]): number {
   return s[(s.length - 1) >> 1]!;
 }
 
-/** Best median req/s per model (and where), p99 at the highest concurrency, failures. */
+/**
+ * Best median req/s per model (and where), that best against its reference's best on the same
+ * route, p99 at the highest concurrency, failures.
+ */
 export function comparisonTable(result: LabResult): Table {
   const rows = compare(result);
   const multiRoute = new Set(rows.map((r) => r.route)).size > 1;
   const lead = multiRoute ? ["route", "model"] : ["model"];
+  const bestVsReference = (r: (typeof rows)[number]): string => {
+    for (const model of REFERENCE_OF[r.model] ?? []) {
+      const ref = rows.find((x) => x.model === model && x.route === r.route);
+      if (ref === undefined) continue;
+      return ref.bestRequestsPerSecond > 0
+        ? `${(r.bestRequestsPerSecond / ref.bestRequestsPerSecond).toFixed(2)}x ${model}`
+        : "-";
+    }
+    return "";
+  };
   return {
     head: [
       ...lead,
       "best req/s (median of runs)",
       "at concurrency",
+      "best vs reference",
       "p99 at highest concurrency (ms)",
       "failed requests",
     ],
@@ -124,6 +138,7 @@ export function comparisonTable(result: LabResult): Table {
       modelLabel(r.model, r.reference),
       fixed(r.bestRequestsPerSecond, 2),
       String(r.bestAtConcurrency),
+      bestVsReference(r),
       `${fixed(r.p99AtHighestMs, 2)} (c=${r.highestConcurrency})`,
       `${r.failed} of ${r.requests}`,
     ]),
@@ -210,13 +225,13 @@ export function howToRead(result: LabResult): string {
     }, the servers taking turns in a rotating order so a drift of the machine hits all alike.`,
     "The req/s shown is the median of those runs; min-max is the lowest and highest run and",
     '"spread" half that range against the median; the 95% CI is a bootstrap interval for the',
-    "median. Two models whose intervals overlap are not shown to differ: run more (--repeat) or",
+    "median (95% CI). Two models whose intervals overlap are not shown to differ: run more (--repeat) or",
     "compare two labs' results.json with `netlab bench compare`. Latency percentiles count",
     "every request of every run (the runs' histograms merged). Rows marked (ref) are references (nginx, HAProxy) on the same",
-    'machine, files and backends, run in the same turns: the "vs reference" ratio (netlab\'s',
-    'median over the reference\'s) says more than raw req/s. "client-bound"',
-    "means the load generator's threads were busy at least 90% of a run, so it, not the server,",
-    "set the pace. On the CPU route no server can pass the ceiling of CPUs x 1000 / ms per",
+    'machine, files and backends, run in the same turns: the "vs ref" ratio (netlab\'s',
+    'median over the reference\'s) says more than raw req/s. "bound" after the client CPU',
+    "means the load generator was the limit (its threads or its busiest thread 90% busy, or 60% of",
+    "the machine's CPUs taken), so it, not the server, set the pace. On the CPU route no server can pass the ceiling of CPUs x 1000 / ms per",
     "request.",
   ].join(" ");
 }

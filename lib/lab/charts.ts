@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { compile, type TopLevelSpec } from "vega-lite";
-import { parse, View } from "vega";
 import { percentile } from "./_group.ts";
+import { renderSvg, type VegaLiteSpec } from "../plot/svg.ts";
+import { spectrumSpec } from "../plot/spectrum.ts";
+import { PERCENTILE_DASH } from "../plot/timeline.ts";
 import { modelLabel } from "./_tables.ts";
 import { type LabResult, MODEL_ORDER } from "./types.ts";
 
-/** A vega-lite specification (vega-lite's own `TopLevelSpec` type). */
-export type VegaLiteSpec = TopLevelSpec;
+export { renderSvg, type VegaLiteSpec };
 
 /** One chart before rendering. */
 export interface LabChartSpec {
@@ -48,27 +48,51 @@ const concurrencyAxis = {
   axis: { labelAngle: 0 },
 } as const;
 
-/** Colour by model, in report order, references marked "(ref)". */
-function modelColor(result: LabResult) {
-  const domain = MODEL_ORDER.flatMap((m) => {
+/**
+ * Colour by model, in report order, references marked "(ref)"; only the models with data in
+ * `cells` (one route's), so a legend never lists a model its chart does not draw. Each model keeps
+ * its colour across routes: the colours are picked by the model's place among all of the lab's.
+ */
+function modelColor(result: LabResult, cells: LabResult["cells"]) {
+  const all = MODEL_ORDER.flatMap((m) => {
     const cell = result.cells.find((c) => c.model === m);
     return cell ? [modelLabel(m, cell.reference)] : [];
   });
-  return { field: "model", type: "nominal", title: "model", scale: { domain } } as const;
+  const here = new Set(
+    cells.filter((c) => c.summary.complete > 0).map((c) => modelLabel(c.model, c.reference)),
+  );
+  const domain = all.filter((m) => here.has(m));
+  const range = domain.map((m) => PALETTE[all.indexOf(m) % PALETTE.length]!);
+  return { field: "model", type: "nominal", title: "model", scale: { domain, range } } as const;
 }
+
+/** vega's category10, so a model's colour is the same on every chart. */
+const PALETTE = [
+  "#4c78a8",
+  "#f58518",
+  "#e45756",
+  "#72b7b2",
+  "#54a24b",
+  "#eeca3b",
+  "#b279a2",
+  "#ff9da6",
+  "#9d755d",
+  "#bab0ac",
+];
+
+/** References drawn thin, netlab's models thick: dashes are kept for p99 on every chart. */
+const REFERENCE_WIDTH = {
+  field: "reference",
+  type: "ordinal",
+  sort: ["netlab", "reference"],
+  scale: { domain: ["netlab", "reference"], range: [2.5, 1.2] },
+  legend: null,
+} as const;
 
 /** Requests per second no server can pass on the CPU route: every core busy on it. */
 export function cpuCeiling(result: LabResult): number {
   return (result.environment.cpus * 1000) / Math.max(1, result.settings.workMs);
 }
-
-/** A gray dash sample; no fill, so the point layer's black disc does not cover it. */
-const LEGEND_STROKE = {
-  stroke: { value: "#555" },
-  fill: { value: "transparent" },
-  fillOpacity: { value: 1 },
-  opacity: { value: 1 },
-} as const;
 
 /**
  * The chart specifications for a lab: per route, median req/s against concurrency per model with
@@ -80,10 +104,10 @@ const LEGEND_STROKE = {
  */
 export function labChartSpecs(result: LabResult): LabChartSpec[] {
   const routes = [...new Set(result.cells.map((c) => c.route))];
-  const color = modelColor(result);
   const charts: LabChartSpec[] = [];
   for (const route of routes) {
     const cells = result.cells.filter((c) => c.route === route);
+    const color = modelColor(result, cells);
     const throughput = cells.map((c) => ({
       model: modelLabel(c.model, c.reference),
       reference: c.reference ? "reference" : "netlab",
@@ -96,9 +120,10 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
     const latency = cells.filter((c) => c.summary.complete > 0).flatMap((c) =>
       ([50, 99] as const).map((p) => ({
         model: modelLabel(c.model, c.reference),
+        reference: c.reference ? "reference" : "netlab",
         concurrency: c.concurrency,
         percentile: `p${p}`,
-        ms: percentile(c, p),
+        ms: Math.max(0.001, percentile(c, p)),
       }))
     );
     const cpuRoute = route.startsWith("/_netlab/work");
@@ -110,9 +135,10 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
     } as const;
     charts.push({
       id: `throughput-${slug(route)}`,
-      title: `Requests per second against concurrency: ${route} (bars: lowest to highest run${
-        cpuRoute ? `; dashed: the ceiling of ${result.environment.cpus} CPUs` : ""
-      })`,
+      title:
+        `Requests per second against concurrency: ${route} (bars: lowest to highest run; thin lines: references${
+          cpuRoute ? `; red rule: the ceiling of ${result.environment.cpus} CPUs` : ""
+        })`,
       spec: {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         width: WIDTH,
@@ -125,13 +151,8 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
               x: concurrencyAxis,
               y: rps,
               color,
-              // References dashed, so netlab's own lines stand out.
-              strokeDash: {
-                field: "reference",
-                type: "nominal",
-                scale: { domain: ["netlab", "reference"], range: [[1, 0], [5, 3]] },
-                legend: null,
-              },
+              // References thin, so netlab's own lines stand out (dashes mean p99 everywhere).
+              strokeWidth: REFERENCE_WIDTH,
             },
           },
           {
@@ -149,7 +170,7 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
               data: { values: [{ ceiling, label: `ceiling ${ceiling.toFixed(0)} req/s` }] },
               layer: [
                 {
-                  mark: { type: "rule", strokeDash: [6, 4], color: "#b22" },
+                  mark: { type: "rule", strokeWidth: 1.5, color: "#b22" },
                   encoding: { y: { field: "ceiling", type: "quantitative" } },
                 },
                 {
@@ -168,7 +189,8 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
     });
     charts.push({
       id: `latency-${slug(route)}`,
-      title: `Latency p50 and p99 (all runs) against concurrency: ${route}`,
+      title:
+        `Latency p50 (solid) and p99 (dashed), all runs, against concurrency: ${route} (log scale; thin lines: references)`,
       spec: {
         $schema: "https://vega.github.io/schema/vega-lite/v6.json",
         width: WIDTH,
@@ -177,42 +199,58 @@ export function labChartSpecs(result: LabResult): LabChartSpec[] {
         mark: { type: "line", point: true },
         encoding: {
           x: concurrencyAxis,
-          y: { field: "ms", type: "quantitative", title: "latency (ms)" },
-          color,
-          strokeDash: {
-            field: "percentile",
-            type: "nominal",
-            title: "percentile",
-            // symbolStrokeColor is dropped for strokeDash legends: without a stroke encoded here the
-            // dashes are drawn invisible. The line and the point layer each derive the symbols'
-            // encoding; stating all of it makes them agree, or vega-lite warns about the conflict.
-            legend: {
-              symbolType: "stroke",
-              symbolStrokeWidth: 2,
-              symbolSize: 300,
-              encoding: { symbols: LEGEND_STROKE },
-            },
+          // A log scale: one balancer p99 of 210 ms would flatten every other line on a linear one.
+          y: {
+            field: "ms",
+            type: "quantitative",
+            title: "latency (ms, log scale)",
+            scale: { type: "log", nice: false },
           },
+          color,
+          strokeWidth: REFERENCE_WIDTH,
+          strokeDash: PERCENTILE_DASH,
         },
       },
     });
+    charts.push(...spectrumCharts(result, route, cells));
   }
   return charts;
 }
 
-/**
- * Renders one vega-lite specification to an SVG string, headless.
- *
- * @param spec a vega-lite specification with inline data
- * @returns the `<svg>` markup
- */
-export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const view = new View(parse(compile(spec).spec), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+/** Per concurrency level of a route: the latency distribution of each model, references included. */
+function spectrumCharts(
+  result: LabResult,
+  route: string,
+  cells: LabResult["cells"],
+): LabChartSpec[] {
+  const colors = modelColor(result, result.cells).scale;
+  const levels = [...new Set(cells.map((c) => c.concurrency))].sort((a, b) => a - b);
+  return levels.flatMap((level) => {
+    const here = cells.filter((c) =>
+      c.concurrency === level && c.summary.complete > 0 && c.summary.latencyHistogram !== ""
+    )
+      .sort((a, b) => MODEL_ORDER.indexOf(a.model) - MODEL_ORDER.indexOf(b.model));
+    if (here.length === 0) return [];
+    return [{
+      id: `spectrum-${slug(route)}-c${level}`,
+      title: `Latency by percentile, c=${level}: ${route}`,
+      spec: spectrumSpec(
+        here.map((c) => ({
+          label: modelLabel(c.model, c.reference),
+          histogram: c.summary.latencyHistogram,
+        })),
+        {
+          width: 300,
+          height: 200,
+          colorTitle: "model",
+          // each model in its colour on the other charts
+          colors: here.map((c) =>
+            colors.range[colors.domain.indexOf(modelLabel(c.model, c.reference))] ?? "#888"
+          ),
+        },
+      ),
+    }];
+  });
 }
 
 /**

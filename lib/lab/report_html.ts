@@ -17,12 +17,15 @@ import {
 import { interruptedNote } from "./report_md.ts";
 import { MARKDOWN_HEADER } from "../bench/render/markdown.ts";
 import type { LabChart } from "./charts.ts";
+import { escapeHtml, figuresHtml } from "../plot/svg.ts";
 import type { BenchRun } from "../bench/cell.ts";
 import { type LabResult, MODEL_TITLES } from "./types.ts";
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export { escapeHtml };
+
+/** Escaped text whose `code spans` (markdown's backticks, shared with report.md) become <code>. */
+function prose(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
 }
 
 function table(head: readonly string[], rows: (string | number)[][]): string {
@@ -55,10 +58,13 @@ const STYLE = `
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
   color: #1d2330; }
 h1 { margin-bottom: .2rem; } .meta { color: #5a6270; }
-table { border-collapse: collapse; margin: .6rem 0 1.4rem; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #d5d9e0; padding: .25rem .6rem; text-align: right; white-space: nowrap; }
+table { border-collapse: collapse; margin: .6rem 0 1.4rem; font-variant-numeric: tabular-nums;
+  font-size: 14px; }
+th, td { border: 1px solid #d5d9e0; padding: .2rem .45rem; text-align: right; white-space: nowrap; }
+th { white-space: normal; vertical-align: bottom; }
 th { background: #f2f4f7; font-weight: 600; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1rem 0 2rem; } figcaption { font-weight: 600; margin-bottom: .4rem; }
+figure[id^="spectrum-"] { display: inline-block; vertical-align: top; margin: .5rem 1.5rem 1rem 0; }
 code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
 .interrupted { background: #fff4e5; border: 1px solid #f0b45b; padding: .5rem .8rem; }
 `;
@@ -82,19 +88,25 @@ export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
   const parts: string[] = [];
   parts.push(
     `<h1>netlab lab report</h1>`,
-    `<p class="meta">${escapeHtml(describeSettings(result))}</p>`,
+    `<p class="meta">${prose(describeSettings(result))}</p>`,
   );
   const note = interruptedNote(result);
   if (note) {
-    parts.push(`<p class="interrupted">${escapeHtml(note.replaceAll("**", ""))}</p>`);
+    parts.push(`<p class="interrupted">${prose(note.replaceAll("**", ""))}</p>`);
   }
-  parts.push(`<h2>How to read this</h2>`, `<p>${escapeHtml(howToRead(result))}</p>`);
+  parts.push(`<h2>How to read this</h2>`, `<p>${prose(howToRead(result))}</p>`);
   parts.push(`<h2>Charts</h2>`);
-  for (const c of charts) {
+  const spectra = charts.filter((c) => c.id.startsWith("spectrum-"));
+  parts.push(figuresHtml(charts.filter((c) => !spectra.includes(c))));
+  if (spectra.length > 0) {
     parts.push(
-      `<figure class="chart" id="${escapeHtml(c.id)}"><figcaption>${
-        escapeHtml(c.title)
-      }</figcaption>\n${c.svg}\n</figure>`,
+      `<h2>Latency distributions</h2>`,
+      `<p>${
+        escapeHtml(
+          "Each model's latency by percentile at each concurrency level, all runs together: x is 1/(1-p) on a log scale, as HdrHistogram's plotter and wrk2 draw it, so 0%, 90%, 99%, 99.9% are equally spaced and the tail gets as much room as the median; y is log scale.",
+        )
+      }</p>`,
+      figuresHtml(spectra),
     );
   }
   for (const route of new Set(result.cells.map((c) => c.route))) {

@@ -46,9 +46,30 @@ Deno.test("summarize() merges histograms and sums counts across runs", () => {
 });
 
 Deno.test("clientUsage() calls a run saturated at 90% of its threads, not a short one", () => {
-  assert.deepEqual(clientUsage(950, 1000, 1), { cpuPercent: 95, saturated: true });
+  assert.deepEqual(clientUsage(950, 1000, 1), {
+    cpuPercent: 95,
+    saturated: true,
+    limit: "its threads were 95% busy",
+  });
   assert.deepEqual(clientUsage(900, 1000, 2), { cpuPercent: 45, saturated: false });
   assert.equal(clientUsage(95, 100, 1).saturated, false);
+});
+
+Deno.test("clientUsage() sees the fetch ceiling: one busy thread, or most of the machine", () => {
+  // fetch on one thread: the process at 80%, but its JS thread (which runs fetch's I/O) at 94%
+  const oneBusy = clientUsage(800, 1000, 1, { busiestThreadPercent: 94, cpus: 8 });
+  assert.equal(oneBusy.saturated, true);
+  assert.equal(oneBusy.limit, "its busiest thread was 94% busy");
+  // fetch on two threads of a 2-CPU machine: each 60% busy, 1.5 CPUs in all
+  const machine = clientUsage(1500, 1000, 2, { busiestThreadPercent: 64, cpus: 2 });
+  assert.equal(machine.cpuPercent, 75);
+  assert.equal(machine.machinePercent, 75);
+  assert.equal(machine.saturated, true);
+  assert.equal(machine.limit, "it took 75% of the machine's 2 CPUs");
+  // raw at -c 50: one thread 58% busy, a third of the machine
+  const raw = clientUsage(640, 1000, 1, { busiestThreadPercent: 58, cpus: 2 });
+  assert.equal(raw.saturated, false);
+  assert.equal(raw.limit, undefined);
 });
 
 Deno.test("compareCells() uses the runs' req/s when there are enough runs", () => {

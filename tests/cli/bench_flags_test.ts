@@ -87,14 +87,16 @@ Deno.test("resolveBenchFlags() takes a URL without scheme as http://, as curl do
 });
 
 Deno.test("resolveBenchFlags() switches to the raw engine for a Host header, and says so", () => {
-  for (const engine of [undefined, "fetch"]) {
-    const plan = resolveBenchFlags({
-      header: ["host: example.test"],
-      ...(engine ? { engine } : {}),
-    }, [URL1]);
-    assert.equal(plan.base.engine, "raw");
-    assert.deepEqual(plan.notices, ["fetch cannot send a Host header: using --engine raw"]);
-  }
+  const plan = resolveBenchFlags({ header: ["host: example.test"], engine: "fetch" }, [URL1]);
+  assert.equal(plan.base.engine, "raw");
+  assert.deepEqual(plan.notices, ["fetch cannot send a Host header: using --engine raw"]);
+  // auto (the default) is raw for a Host header whatever the environment says
+  const auto = resolveBenchFlags({ header: ["host: example.test"] }, [URL1]);
+  assert.equal(auto.base.engine, "auto");
+  assert.deepEqual(auto.notices, []);
+  const o = normalizeOptions({ url: URL1, engine: "auto", headers: [["Host", "x"]] });
+  assert.equal(o.engine, "raw");
+  assert.match(o.engineReason, /^auto: a Host header/);
   assert.deepEqual(resolveBenchFlags({ header: ["X-A: 1"] }, [URL1]).notices, []);
   assert.throws(
     () => normalizeOptions({ url: URL1, engine: "fetch", headers: [["Host", "x"]] }),

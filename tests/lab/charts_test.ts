@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cpuCeiling, labChartSpecs, renderLabCharts } from "../../lib/lab/charts.ts";
 import { cell, sampleResult } from "./_fixture.ts";
+import { Series } from "../../lib/bench/_series.ts";
 
 const CPU_ROUTE = "/_netlab/work?ms=5";
 
@@ -64,3 +65,42 @@ Deno.test("renderLabCharts() draws the p50/p99 legend swatches with a visible st
   assert.equal(dashed.length, 2, "one swatch per percentile");
   for (const swatch of dashed) assert.match(swatch, / stroke="#[0-9a-f]{3,6}"/);
 });
+
+Deno.test("labChartSpecs() keeps dashes for p99, a log latency scale, and legends to models with data", () => {
+  const result = sampleResult();
+  // The CPU route measured only the async server; nginx exists on the page route only.
+  result.cells.push(cell("nginx", 1, [9000, 9100, 9300], 0.5));
+  result.cells.push(cell("async", 1, [190, 195, 200], 9, 0, CPU_ROUTE));
+  const specs = labChartSpecs(result);
+  const text = (id: string) => JSON.stringify(specs.find((c) => c.id === id)!.spec);
+  // throughput: references drawn thin, never dashed (dashes mean p99)
+  assert.doesNotMatch(text("throughput-page-html"), /strokeDash/);
+  assert.match(text("throughput-page-html"), /"strokeWidth":\{"field":"reference"/);
+  // latency: log scale, p99 dashed
+  assert.match(text("latency-page-html"), /"scale":\{"type":"log"/);
+  assert.match(text("latency-page-html"), /"strokeDash":\{"field":"percentile"/);
+  // the CPU route's legend: the async server alone
+  const cpu = specs.find((c) => c.id === "throughput-netlab-work-ms-5")!.spec as unknown as {
+    layer: Array<{ encoding?: { color?: { scale: { domain: string[] } } } }>;
+  };
+  assert.deepEqual(cpu.layer[0]!.encoding!.color!.scale.domain, ["async"]);
+});
+
+Deno.test("labChartSpecs() draws each model's latency distribution per concurrency level", () => {
+  const result = sampleResult();
+  // The fixture's cells carry no histograms: give one level real ones.
+  for (const c of result.cells.filter((c) => c.concurrency === 10)) {
+    c.summary.latencyHistogram = histogramOf([1000, 2000, 3000, 50_000]);
+  }
+  const spectra = labChartSpecs(result).filter((c) => c.id.startsWith("spectrum-"));
+  assert.deepEqual(spectra.map((c) => c.id), ["spectrum-page-html-c10"]);
+  const values = (spectra[0]!.spec as unknown as { data: { values: Array<{ series: string }> } })
+    .data.values;
+  assert.deepEqual([...new Set(values.map((v) => v.series))], ["async", "pool", "balancer"]);
+});
+
+function histogramOf(us: number[]): string {
+  const s = new Series();
+  for (const v of us) s.add(v);
+  return s.state().hist;
+}

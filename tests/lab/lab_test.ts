@@ -78,7 +78,9 @@ Deno.test("netlab lab runs every cell --repeat times in turns, writes its files 
     assert.equal(Deno.readLinkSync(`${out}/latest`), folders[0]);
     assert.equal(await Deno.readTextFile(`${out}/latest/report.md`), stdout);
     const html = await Deno.readTextFile(`${out}/latest/report.html`);
-    assert.equal(html.match(/<figure class="chart"/g)?.length, 2);
+    // throughput and latency, then one latency distribution per concurrency level
+    assert.equal(html.match(/<figure class="chart"/g)?.length, 4);
+    assert.equal(html.match(/<figure class="chart" id="spectrum-page-html-c\d"/g)?.length, 2);
     const result: LabResult = JSON.parse(await Deno.readTextFile(`${out}/latest/results.json`));
     assert.equal(result.interrupted, null);
     assert.deepEqual(

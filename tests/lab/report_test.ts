@@ -6,7 +6,7 @@ import {
   renderLabMarkdown,
 } from "../../lib/lab/report_md.ts";
 import { escapeHtml, renderLabHtml } from "../../lib/lab/report_html.ts";
-import { spreadTable } from "../../lib/lab/_tables.ts";
+import { comparisonTable, spreadTable } from "../../lib/lab/_tables.ts";
 import { cell, sampleResult } from "./_fixture.ts";
 
 const LAB_HEADER =
@@ -50,10 +50,10 @@ Deno.test("spreadTable() gives the median, range, interval, p50/p90/p99 and the 
     "model",
     "c",
     "runs",
-    "req/s (median)",
+    "req/s median",
     "min-max",
     "spread",
-    "95% CI of median",
+    "95% CI",
     "p50 ms",
     "p90 ms",
     "p99 ms",
@@ -67,7 +67,7 @@ Deno.test("spreadTable() gives the median, range, interval, p50/p90/p99 and the 
     "±1.9 %",
     "1750-1820",
   ]);
-  assert.equal(t.rows[0]!.at(-2), "95 % client-bound");
+  assert.equal(t.rows[0]!.at(-2), "95 % bound");
   // The reference sits right after async, marked as one; async's ratio to it at c=1.
   assert.equal(t.rows[3]![0], "nginx (ref)");
   assert.equal(t.rows[0]!.at(-1), "0.198x nginx".replace("0.198", (1800 / 9100).toFixed(2)));
@@ -88,9 +88,20 @@ Deno.test("renderLabMarkdown() marks an interrupted lab and keeps what finished"
 Deno.test("renderComparison() gives best median req/s, p99 at the highest level and failures", () => {
   const lines = renderComparison(sampleResult()).split("\n");
   assert.equal(lines.length, 5);
-  assert.equal(lines[2], "| async | 5200.00 | 10 | 21.50 (c=50) | 0 of 9000 |");
-  assert.equal(lines[3], "| pool | 6100.00 | 10 | 18.25 (c=50) | 3 of 9000 |");
-  assert.equal(lines[4], "| balancer | 4100.00 | 50 | 30.75 (c=50) | 0 of 9000 |");
+  assert.equal(lines[2], "| async | 5200.00 | 10 | | 21.50 (c=50) | 0 of 9000 |");
+  assert.equal(lines[3], "| pool | 6100.00 | 10 | | 18.25 (c=50) | 3 of 9000 |");
+  assert.equal(lines[4], "| balancer | 4100.00 | 50 | | 30.75 (c=50) | 0 of 9000 |");
+});
+
+Deno.test("comparisonTable() gives each model's best against its reference's best", () => {
+  const result = sampleResult();
+  result.cells.push(cell("nginx", 10, [10000, 10400, 10200], 0.5));
+  const t = comparisonTable(result);
+  assert.equal(t.head[3], "best vs reference");
+  const row = (model: string) => t.rows.find((r) => r[0] === model)!;
+  assert.equal(row("async")[3], "0.51x nginx"); // 5200 / 10200
+  assert.equal(row("pool")[3], "0.60x nginx"); // no nginx-pool: the one-worker nginx
+  assert.equal(row("balancer")[3], ""); // no HAProxy in this lab
 });
 
 Deno.test("renderComparison() adds a route column when the CPU route was measured", () => {
@@ -137,10 +148,13 @@ Deno.test("renderLabHtml() shows the comparison and connections as report.md doe
   last.summary.percentiles = {};
   const html = renderLabHtml(result, []);
   assert.doesNotMatch(html, /NaN/);
-  assert.match(html, /<tr><td>async<\/td><td>[\d.]+<\/td><td>\d+<\/td><td>- \(c=50\)<\/td>/);
+  assert.match(
+    html,
+    /<tr><td>async<\/td><td>[\d.]+<\/td><td>\d+<\/td><td><\/td><td>- \(c=50\)<\/td>/,
+  );
   assert.match(html, /<td>127\.0\.0\.1:9002<\/td><td>750<\/td><td>25\.0 %<\/td>/);
   assert.match(html, /<tr><td>total<\/td><td>3000<\/td><td><\/td><\/tr>/);
-  assert.match(renderComparison(result), /\| async \| [\d.]+ \| \d+ \| - \(c=50\) \|/);
+  assert.match(renderComparison(result), /\| async \| [\d.]+ \| \d+ \| \| - \(c=50\) \|/);
 });
 
 Deno.test("interruptedNote() says why once and counts runs in the singular for one", () => {

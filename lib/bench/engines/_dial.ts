@@ -107,6 +107,15 @@ function denoDialer(hostname: string, port: number, tls: boolean, caCerts: strin
   };
 }
 
+/** Deno.connect to a Unix socket (`--unix-socket`): plain HTTP, the Host header from the URL. */
+export function unixDialer(path: string): Dialer {
+  return {
+    name: "deno",
+    dial: (signal) => Deno.connect({ transport: "unix", path, signal } as Deno.UnixConnectOptions),
+    close() {},
+  };
+}
+
 /** AsyncSocket on one event loop; its errors are the ones Deno.connect throws. */
 function epollDialer(loop: EventLoop, hostname: string, port: number): Dialer {
   const addr = encodeSockAddr(hostname, port);

@@ -16,6 +16,7 @@ import {
   type Sample,
 } from "../engine.ts";
 import { VERSION } from "../../version.ts";
+import { bodyBytes } from "../request_table.ts";
 
 /** Creates the fetch engine for `spec`. */
 export function fetchEngine(spec: RequestSpec): Engine {
@@ -26,18 +27,18 @@ export function fetchEngine(spec: RequestSpec): Engine {
   });
   // Pairs, not a Headers object: fetch copies a Headers object through its iterator, which costs
   // twice as much per request as reading an array.
-  const headers: Array<[string, string]> = [...spec.headers];
-  const has = (name: string) => headers.some(([k]) => k.toLowerCase() === name);
-  // So that body bytes compare with ab, which never asks for compression.
-  if (!has("accept-encoding")) headers.push(["accept-encoding", "identity"]);
-  if (!has("user-agent")) headers.push(["user-agent", `netlab-bench/${VERSION}`]);
-  if (!has("accept")) headers.push(["accept", "*/*"]);
-  const init = {
-    method: spec.method,
-    headers,
-    body: spec.body === null ? null : new Uint8Array(spec.body),
-    client,
-    redirect: "manual" as const,
+  const init = initOf(spec.method, spec.headers, spec.body, client);
+  const table = spec.table ?? null;
+  const variants = table === null ? null : new Map<number, Init>();
+  const variant = (line: number, body: number): Init => {
+    const key = line * (table!.bodies.length + 1) + body + 1;
+    let v = variants!.get(key);
+    if (v === undefined) {
+      const l = table!.lines[line]!;
+      v = initOf(l.method, l.headers, bodyBytes(table!, line, body), client, l.url.href);
+      variants!.set(key, v);
+    }
+    return v;
   };
   const url = spec.url.href;
   const traits: EngineTraits = {
@@ -52,12 +53,38 @@ export function fetchEngine(spec: RequestSpec): Engine {
     name: "fetch",
     traits,
     requestBytes: spec.body?.byteLength ?? 0,
-    client: () => new FetchClient(url, init, spec.keepAlive),
+    client: () => new FetchClient(url, init, spec.keepAlive, table === null ? null : variant),
     close: () => client.close(),
   };
 }
 
-type Init = Omit<RequestInit, "signal"> & { client: Deno.HttpClient };
+type Init = Omit<RequestInit, "signal"> & { client: Deno.HttpClient; url?: string };
+
+/** One request's fetch options; `url` is set for a table's lines. */
+function initOf(
+  method: string,
+  specHeaders: Array<[string, string]>,
+  body: Uint8Array | null,
+  client: Deno.HttpClient,
+  url?: string,
+): Init {
+  // Pairs, not a Headers object: fetch copies a Headers object through its iterator, which costs
+  // twice as much per request as reading an array.
+  const headers: Array<[string, string]> = [...specHeaders];
+  const has = (name: string) => headers.some(([k]) => k.toLowerCase() === name);
+  // So that body bytes compare with ab, which never asks for compression.
+  if (!has("accept-encoding")) headers.push(["accept-encoding", "identity"]);
+  if (!has("user-agent")) headers.push(["user-agent", `netlab-bench/${VERSION}`]);
+  if (!has("accept")) headers.push(["accept", "*/*"]);
+  return {
+    method,
+    headers,
+    body: body === null ? null : new Uint8Array(body),
+    client,
+    redirect: "manual" as const,
+    ...(url !== undefined ? { url } : {}),
+  };
+}
 
 class FetchClient implements EngineClient {
   // One controller (and init object) per client, replaced only after an abort: allocating them per
@@ -69,8 +96,15 @@ class FetchClient implements EngineClient {
   #base: Init;
   #keepAlive: boolean;
   #head = new HeadEstimate();
+  #variant: ((line: number, body: number) => Init) | null;
 
-  constructor(url: string, init: Init, keepAlive: boolean) {
+  constructor(
+    url: string,
+    init: Init,
+    keepAlive: boolean,
+    variant: ((line: number, body: number) => Init) | null,
+  ) {
+    this.#variant = variant;
     this.#url = url;
     this.#base = init;
     this.#init = { ...init, signal: this.#controller.signal };
@@ -92,8 +126,16 @@ class FetchClient implements EngineClient {
     s.keepAlive = false;
     s.cause = "";
     let gotHeaders = false;
+    let url = this.#url;
+    let init = this.#init;
+    if (this.#variant !== null) {
+      const v = this.#variant(s.line, s.bodyIndex);
+      url = v.url!;
+      init = { ...v, signal: this.#controller.signal };
+      s.sentBytes = (v.body as Uint8Array | null)?.byteLength ?? 0;
+    } else s.sentBytes = (init.body as Uint8Array | null)?.byteLength ?? 0;
     try {
-      const res = await fetch(this.#url, this.#init);
+      const res = await fetch(url, init);
       gotHeaders = true;
       s.firstByte = performance.now();
       s.status = res.status;

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { VERSION } from "../../version.ts";
 import { HttpParseError, ResponseParser } from "../_http_parser.ts";
 import {
   classifyError,
@@ -16,7 +15,17 @@ import {
   type RequestSpec,
   type Sample,
 } from "../engine.ts";
-import { ConnectGate, CONNECTS_AT_ONCE, type Dialer, makeDialer, type RawConn } from "./_dial.ts";
+import {
+  ConnectGate,
+  CONNECTS_AT_ONCE,
+  type Dialer,
+  makeDialer,
+  type RawConn,
+  unixDialer,
+} from "./_dial.ts";
+import { buildRequestBytes, TableBytes } from "./_request_bytes.ts";
+
+export { buildRequestBytes };
 
 type Conn = RawConn;
 
@@ -28,28 +37,6 @@ type Conn = RawConn;
 const MIN_READ_BUFFER = 8 * 1024;
 const MAX_READ_BUFFER = 64 * 1024;
 
-/** Builds the bytes of the request once: `Host`, `User-Agent` and `Accept` unless the user set them. */
-export function buildRequestBytes(spec: RequestSpec): Uint8Array {
-  const u = spec.url;
-  const has = (name: string) => spec.headers.some(([k]) => k.toLowerCase() === name);
-  let head = `${spec.method} ${u.pathname}${u.search} HTTP/1.1\r\n`;
-  if (!has("host")) head += `Host: ${u.host}\r\n`;
-  if (!has("user-agent")) head += `User-Agent: netlab-bench/${VERSION}\r\n`;
-  if (!has("accept")) head += "Accept: */*\r\n";
-  for (const [k, v] of spec.headers) head += `${k}: ${v}\r\n`;
-  if (!spec.keepAlive && !has("connection")) head += "Connection: close\r\n";
-  if (spec.body !== null && !has("content-length")) {
-    head += `Content-Length: ${spec.body.byteLength}\r\n`;
-  }
-  head += "\r\n";
-  const headBytes = new TextEncoder().encode(head);
-  if (spec.body === null) return headBytes;
-  const all = new Uint8Array(headBytes.byteLength + spec.body.byteLength);
-  all.set(headBytes);
-  all.set(spec.body, headBytes.byteLength);
-  return all;
-}
-
 /** Creates the raw engine for `spec`. */
 export function rawEngine(spec: RequestSpec): Engine {
   const bytes = buildRequestBytes(spec);
@@ -57,7 +44,10 @@ export function rawEngine(spec: RequestSpec): Engine {
   const tls = spec.url.protocol === "https:";
   const hostname = spec.url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(spec.url.port) || (tls ? 443 : 80);
-  const dialer = makeDialer(hostname, port, tls, spec.sockets ?? "auto", spec.caCerts);
+  const dialer = spec.unixSocket
+    ? unixDialer(spec.unixSocket)
+    : makeDialer(hostname, port, tls, spec.sockets ?? "auto", spec.caCerts);
+  const table = spec.table ? new TableBytes(spec, spec.table) : null;
   const traits: EngineTraits = {
     exactWireBytes: true,
     connectTimes: true,
@@ -68,7 +58,7 @@ export function rawEngine(spec: RequestSpec): Engine {
     name: "raw",
     traits,
     requestBytes: bytes.byteLength,
-    client: () => new RawClient(bytes, head, tls, dialer, gate),
+    client: () => new RawClient(bytes, head, tls, dialer, gate, table),
     close: () => dialer.close(),
   };
 }
@@ -85,6 +75,7 @@ class RawClient implements EngineClient {
   #dialer: Dialer;
   #gate: ConnectGate;
   #gated = false;
+  #table: TableBytes | null;
 
   constructor(
     request: Uint8Array,
@@ -92,7 +83,9 @@ class RawClient implements EngineClient {
     tls: boolean,
     dialer: Dialer,
     gate: ConnectGate,
+    table: TableBytes | null,
   ) {
+    this.#table = table;
     this.#gate = gate;
     this.#request = request;
     this.#head = head;
@@ -132,6 +125,10 @@ class RawClient implements EngineClient {
     s.cause = "";
     const p = this.#parser;
     p.captureServer = s.wantServer;
+    const table = this.#table;
+    const request = table === null ? this.#request : table.get(s.line, s.bodyIndex);
+    const head = table === null ? this.#head : table.head[s.line]!;
+    s.sentBytes = request.byteLength;
     // A kept-alive connection the server closed while idle is not a failure: retry once, as ab does.
     for (let attempt = 0;; attempt++) {
       const reused = this.#conn !== null;
@@ -156,8 +153,8 @@ class RawClient implements EngineClient {
         const conn = this.#conn;
         // Before the write: a write that fails on a reused connection must find the parser empty
         // (so it retries) and must not report the previous response's bytes.
-        p.reset(this.#head);
-        await writeAll(conn, this.#request);
+        p.reset(head);
+        await writeAll(conn, request);
         s.writeDone = performance.now();
         let first = true;
         while (true) {

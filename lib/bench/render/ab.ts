@@ -26,6 +26,14 @@ export function printfFixed(x: number, digits: number): string {
   return x.toFixed(digits);
 }
 
+/**
+ * One time of the percentile table: whole ms as ab prints them from 10 ms up; below, two decimals,
+ * or at keep-alive speeds every row from p50 to p98 would read 0.
+ */
+function percentileCell(v: number): string {
+  return v < 9.995 ? v.toFixed(2).padStart(5) : int(ms(v), 5);
+}
+
 /** ab's "%5d %4d %5.1f %6d %7d" row of the Connection Times table. */
 function timesRow(label: string, t: TimingStats | null): string {
   if (t === null) return `${label.padEnd(12)}  n/a (the fetch engine cannot see it)\n`;
@@ -132,9 +140,9 @@ export function renderAb(r: BenchResult): string {
   if (r.complete > 1) {
     out += "\nPercentage of the requests served within a certain time (ms)\n";
     for (const p of ["50", "66", "75", "80", "90", "95", "98", "99"]) {
-      out += `  ${p}%  ${int(ms(r.percentiles[p] ?? 0), 5)}\n`;
+      out += `  ${p}%  ${percentileCell(r.percentiles[p] ?? 0)}\n`;
     }
-    out += ` 100%  ${int(ms(r.percentiles["100"] ?? 0), 5)} (longest request)\n`;
+    out += ` 100%  ${percentileCell(r.percentiles["100"] ?? 0)} (longest request)\n`;
   }
   out += renderExtras(r);
   return out;

@@ -7,6 +7,7 @@
 import type { BenchCell, BenchRun } from "../cell.ts";
 import { renderAb } from "./ab.ts";
 import { MARKDOWN_HEADER } from "./markdown.ts";
+import { renderPerUrlMarkdown, renderPerUrlText } from "../per_url.ts";
 
 /**
  * Renders cells as pretty JSON: always an array, one object per cell.
@@ -61,12 +62,32 @@ export function renderAbCell(cell: BenchCell): string {
       }  max ${f3(p["100"] ?? 0)} [ms]\n`;
     }
   }
+  if (cell.summary.perUrl !== undefined) out += renderPerUrlText(cell.summary.perUrl);
   const c = cell.client;
   out += `Client CPU: ${c.cpuPercent.toFixed(1)}% of its threads${
-    c.saturated ? " (saturated: the load generator may have set the pace)" : ""
+    c.saturated ? ` (saturated: ${c.limit ?? "the load generator may have set the pace"})` : ""
   }; load average ${cell.environment.loadAverageStart.join(" ")} at start, ${
     cell.environment.loadAverageEnd.join(" ")
   } at end\n`;
+  return out;
+}
+
+/**
+ * The lines that open a cell's ab report: which engine ran and why, and, when the load generator
+ * set the pace, that it did and how that was seen.
+ *
+ * @param cell a cell from `benchCells()`
+ * @returns zero, one or two lines, each ending with a newline
+ */
+export function renderEngineLines(cell: BenchCell): string {
+  let out = cell.engineReason === undefined
+    ? ""
+    : `Engine:                 ${cell.engine} (${cell.engineReason})\n`;
+  if (cell.client.saturated) {
+    out += `Load generator:         the bottleneck: ${
+      cell.client.limit ?? "it was saturated"
+    }, so the figures measure the client\n`;
+  }
   return out;
 }
 
@@ -105,6 +126,15 @@ export function renderCellsMarkdown(cells: BenchCell[]): string {
       }
       lines.push(row);
     });
+    for (const c of list) {
+      if (c.summary.perUrl === undefined) continue;
+      lines.push(
+        "",
+        `Per URL, c=${c.concurrency}:`,
+        "",
+        renderPerUrlMarkdown(c.summary.perUrl).trimEnd(),
+      );
+    }
     parts.push(lines.join("\n"));
   }
   return `${parts.join("\n\n")}\n`;
