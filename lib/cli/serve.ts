@@ -13,6 +13,7 @@ import { type RunningServer, serve, type ServeOptions } from "../server/async.ts
 import { formatAddress } from "../runtime/address.ts";
 import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
 import { startHttp1 } from "../http1/server.ts";
+import type { TlsServerOptions } from "../tls/server.ts";
 import { getLogger } from "@logtape/logtape";
 
 /** How long SIGINT/SIGTERM waits for in-flight requests before giving up on them. */
@@ -101,13 +102,14 @@ export function withServeFlags<C extends Command>(cmd: C): C {
     .option("--dotfiles", "serve names starting with a dot")
     .option("--cors", "send Access-Control-Allow-Origin: * and answer preflights")
     .option("--no-compress", "never gzip/brotli responses")
-    .option("--cert <file>", "PEM certificate: serve HTTPS (HTTP/2 negotiated)")
+    .option("--cert <file>", "PEM certificate chain: serve HTTPS (HTTP/2 on the deno engine)")
     .option("--key <file>", "PEM private key for --cert")
     .option("--demo-routes", "enable GET /_netlab/work?ms=N (burns N ms of CPU)")
     .addOption(
       new Option(
         "--engine <engine>",
-        "epoll: netlab's own HTTP/1.1 engine (Linux, no TLS); deno: Deno.serve (TLS, HTTP/2); " +
+        "epoll: netlab's own HTTP/1.1 engine (Linux; TLS through OpenSSL 3); deno: Deno.serve " +
+          "(HTTP/2); " +
           "auto: epoll where it can run",
       ).choices(["auto", "epoll", "deno"]).default("auto"),
     )
@@ -138,6 +140,9 @@ async function readPem(what: string, file: string): Promise<string> {
     }
     if (err instanceof Deno.errors.PermissionDenied) {
       throw new NetlabError(`Cannot read ${what} "${file}": permission denied`, { cause: err });
+    }
+    if (err instanceof Deno.errors.IsADirectory) {
+      throw new NetlabError(`Cannot read ${what} "${file}": it is a directory`, { cause: err });
     }
     throw err;
   }
@@ -183,6 +188,12 @@ export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions>
     options.key = await readPem("key", flags.key);
   }
   return options;
+}
+
+/** The epoll engine's TLS options for serve options that carry a certificate and key. */
+export function tlsOf(options: ServeOptions): { tls?: TlsServerOptions } {
+  if (options.cert === undefined || options.key === undefined) return {};
+  return { tls: { identities: [{ cert: options.cert, key: options.key }] } };
 }
 
 /** Waits for a server to finish, giving up DRAIN_MS after `signal` aborts. */
@@ -237,7 +248,7 @@ Examples:
       let server: RunningServer;
       try {
         server = pick.engine === "epoll"
-          ? startHttp1({ ...options, ...pick.timeouts, signal: ctx.signal })
+          ? startHttp1({ ...options, ...pick.timeouts, ...tlsOf(options), signal: ctx.signal })
           : await serve({ ...options, signal: ctx.signal });
       } catch (err) {
         const mapped = listenError(flags.host, flags.port, err);
@@ -254,7 +265,12 @@ Examples:
       // --quiet drops info records, but tools still need to learn the port
       if (flags.quiet) {
         ctx.printErr(
-          listeningLine("serve", server.url, flags.logFormat as LogFormat, pick.engine),
+          listeningLine(
+            "serve",
+            server.url,
+            flags.logFormat as LogFormat,
+            "label" in server ? server.label as string : pick.engine,
+          ),
         );
       }
       await drained(server.finished, ctx.signal);

@@ -19,9 +19,14 @@ import { FILE_FAILED, FILE_FULL, type SessionIO } from "./_io.ts";
 import type { FileBody } from "../http/file_response.ts";
 import { FileSender } from "../loop/sendfile.ts";
 import { Session } from "./_session.ts";
+import { TlsConn } from "./_tls_conn.ts";
+import { TlsServerContext, type TlsServerOptions } from "../tls/server.ts";
+import type { TlsCounters } from "../tls/counters.ts";
 
-/** Options of {@link startHttp1}: the serve options (no TLS) plus nginx's timeouts. */
+/** Options of {@link startHttp1}: the serve options plus nginx's timeouts and TLS on the loop. */
 export interface Http1Options extends Omit<ServeOptions, "cert" | "key"> {
+  /** Serve HTTPS: certificates (PEM text), ALPN, ticket rotation. */
+  tls?: TlsServerOptions;
   /** Seconds a request head may take to arrive. @default {60} */
   headerTimeout?: number;
   /** Seconds a connection may sit idle between requests. @default {75} */
@@ -44,6 +49,10 @@ export interface Http1Server extends RunningServer {
   readonly filesSent: number;
   /** The loop's epoll descriptor (a pool supervisor reaps it if this worker dies). */
   readonly loopFd: number;
+  /** What TLS made and freed (null without TLS). */
+  readonly tls: TlsCounters | null;
+  /** The engine as the listening line names it: `epoll`, or `epoll, OpenSSL 3.0.19` with TLS. */
+  readonly label: string;
 }
 
 const READ_BUFFER = 64 * 1024;
@@ -69,10 +78,18 @@ export function startHttp1(options: Http1Options): Http1Server {
   const base = options.handler ?? createStaticResponder({ ...options, compressor });
   const handler = accessLog ? withAccessLog(base, accessLogger) : base;
 
-  const loop = new EventLoop({
-    onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
-  });
-  const conns = new Set<Conn>();
+  // made first: a certificate that cannot be used fails before anything listens
+  const tls = options.tls ? new TlsServerContext(options.tls) : null;
+  let loop: EventLoop;
+  try {
+    loop = new EventLoop({
+      onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
+    });
+  } catch (err) {
+    tls?.close();
+    throw err;
+  }
+  const conns = new Set<Conn | TlsConn>();
   const sym = loop.libc.sym;
   const readBuf = new Uint8Array(READ_BUFFER);
   const files = new FileSender(loop);
@@ -94,6 +111,26 @@ export function startHttp1(options: Http1Options): Http1Server {
     inFlight: loop,
   });
 
+  const tick = (): void => {
+    const now = env.now = loop.now;
+    if (now - lastDateCheck >= DATE_CHECK_MS) {
+      lastDateCheck = now;
+      env.date.update(Date.now());
+    }
+  };
+  const closed = (conn: Conn | TlsConn): void => {
+    conns.delete(conn);
+    if (stopping !== null && conns.size === 0) void finish();
+  };
+  const tlsHost = {
+    loop,
+    env,
+    readBuf,
+    tick,
+    closed,
+    handshakeFailed: (why: string) => logger.debug(`TLS handshake failed: ${why}`),
+  };
+
   class Conn implements SocketHandler, Timed, SessionIO {
     timerSlot = -1;
     readonly fd: number;
@@ -105,11 +142,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     }
 
     onReadable(rdhup: boolean): void {
-      const now = env.now = loop.now;
-      if (now - lastDateCheck >= DATE_CHECK_MS) {
-        lastDateCheck = now;
-        env.date.update(Date.now());
-      }
+      tick();
       const session = this.session;
       while (session.reading) {
         const n = loop.recv(this.fd, readBuf, READ_BUFFER);
@@ -164,8 +197,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     close(): void {
       loop.clearDeadline(this);
       loop.close(this.fd);
-      conns.delete(this);
-      if (stopping !== null && conns.size === 0) void finish();
+      closed(this);
     }
 
     resume(): void {
@@ -178,52 +210,70 @@ export function startHttp1(options: Http1Options): Http1Server {
     }
   }
 
-  const listener = new TcpListener(loop, {
-    host,
-    port: options.port ?? 8000,
-    reusePort: options.reusePort ?? false,
-    backlog: 4096,
-  }, {
-    onAccept(fd, peer) {
-      if (stopping !== null) {
-        loop.close(fd);
-        return;
-      }
-      const client = accessLog ? clientOf({ remoteAddr: decodeSockAddr(peer) } as never) : "-";
-      const conn = new Conn(fd, client);
-      conns.add(conn);
-      // A client usually sends its request with the handshake: read and answer it before
-      // registering, and a connection that is done by then (HTTP/1.0, Connection: close) never
-      // costs an epoll_ctl.
-      conn.onReadable(false);
-      if (conn.session.closed) return;
-      const errno = loop.watch(fd, conn);
-      if (errno !== 0) conn.session.close();
-    },
-    onOverload(errno, count) {
-      // worded as the deno engine words it, so logs read the same on both
-      const why = errno === LINUX.EMFILE
-        ? "Too many open files (os error 24)"
-        : errno === LINUX.ENFILE
-        ? "Too many open files in system (os error 23)"
-        : `os error ${errno}`;
-      logger.warn(
-        `Cannot accept connections on ${hostAuthority}: ${why}; ${count} refused, ` +
-          "accepting again shortly",
-        { errno, count },
-      );
-    },
-  });
+  let listener: TcpListener;
+  try {
+    listener = listen();
+  } catch (err) {
+    compressor.close();
+    tls?.close();
+    void loop.stop();
+    throw err;
+  }
+  function listen(): TcpListener {
+    return new TcpListener(loop, {
+      host,
+      port: options.port ?? 8000,
+      reusePort: options.reusePort ?? false,
+      backlog: 4096,
+    }, {
+      onAccept(fd, peer) {
+        if (stopping !== null) {
+          loop.close(fd);
+          return;
+        }
+        const client = accessLog ? clientOf({ remoteAddr: decodeSockAddr(peer) } as never) : "-";
+        let conn: Conn | TlsConn;
+        if (tls !== null) {
+          tls.rotateTickets(loop.now);
+          const stream = tls.accept(fd);
+          if (stream === null) return loop.close(fd);
+          conn = new TlsConn(tlsHost, fd, stream, client);
+        } else conn = new Conn(fd, client);
+        conns.add(conn);
+        // A client usually sends its request with the handshake: read and answer it before
+        // registering, and a connection that is done by then (HTTP/1.0, Connection: close) never
+        // costs an epoll_ctl.
+        conn.onReadable(false);
+        if (conn.session.closed) return;
+        const errno = loop.watch(fd, conn);
+        if (errno !== 0) conn.session.close();
+      },
+      onOverload(errno, count) {
+        // worded as the deno engine words it, so logs read the same on both
+        const why = errno === LINUX.EMFILE
+          ? "Too many open files (os error 24)"
+          : errno === LINUX.ENFILE
+          ? "Too many open files in system (os error 23)"
+          : `os error ${errno}`;
+        logger.warn(
+          `Cannot accept connections on ${hostAuthority}: ${why}; ${count} refused, ` +
+            "accepting again shortly",
+          { errno, count },
+        );
+      },
+    });
+  }
   // TCP_DEFER_ACCEPT: the kernel hands over a connection once its first bytes are in (or after
   // a second), so accepting and answering a request take one wake-up, not two
   loop.setOption(listener.fd, LINUX.IPPROTO_TCP, TCP_DEFER_ACCEPT, 1);
   const addr = listener.addr;
   hostAuthority = formatAddress(addr.hostname, addr.port);
-  const url = `http://${hostAuthority}/`;
+  const url = `${tls !== null ? "https" : "http"}://${hostAuthority}/`;
 
   const finish = async (): Promise<void> => {
     compressor.close();
     await loop.stop();
+    tls?.close();
     resolveFinished();
   };
 
@@ -240,17 +290,21 @@ export function startHttp1(options: Http1Options): Http1Server {
   };
   stopOnAbort(options.signal, shutdown, finished);
   const level = options.listeningLevel ?? "info";
-  logger[level](`listening on ${url} (engine epoll)`, {
+  const label = tls !== null ? `epoll, ${tls.library}` : "epoll";
+  logger[level](`listening on ${url} (engine ${label})`, {
     url,
     host: addr.hostname,
     port: addr.port,
     engine: "epoll",
+    ...(tls !== null ? { tls: tls.library } : {}),
   });
   return {
     addr,
     url,
     engine: "epoll",
     loopFd: loop.fd,
+    tls: tls?.counters ?? null,
+    label,
     finished,
     shutdown,
     get requests() {
