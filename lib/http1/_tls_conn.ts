@@ -81,8 +81,9 @@ export class TlsConn implements SocketHandler, Timed, SessionIO {
     this.#host.tick();
     const tls = this.#tls;
     if (!tls.established) {
-      // the handshake waited to write; once done, what the client sent with it is read
-      if (this.#handshaken()) this.onReadable();
+      // only a handshake that waited to write goes on here (a writable edge comes with every
+      // registration, and a needless try costs a recv); once done, what came with it is read
+      if (tls.handshakeWantsWrite && this.#handshaken()) this.onReadable();
       return;
     }
     if (tls.readWantsWrite) this.onReadable();

@@ -25,7 +25,10 @@ export interface TlsServerOptions {
   alpn?: string[];
   /** How often the ticket key is replaced, in milliseconds. @default {3_600_000} */
   ticketRotationMs?: number;
-  /** Ask OpenSSL for kernel TLS (used only where the kernel offers it). @default {true} */
+  /**
+   * Ask OpenSSL for kernel TLS. Asked for where the kernel offers it, each handshake costs two
+   * failing setsockopt calls where it does not. @default whether `tls` is among the kernel's ULPs
+   */
   ktls?: boolean;
 }
 
@@ -56,6 +59,8 @@ export class TlsServerContext {
   #rotationMs: number;
   #nextRotation = 0;
   #closed = false;
+  /** Whether kernel TLS was asked for (the kernel offers it, or the options said so). */
+  ktls = false;
 
   /**
    * Opens OpenSSL and loads every certificate.
@@ -69,7 +74,8 @@ export class TlsServerContext {
     this.#alpn = (options.alpn ?? ["http/1.1"]).map((p) => new TextEncoder().encode(p));
     this.#rotationMs = options.ticketRotationMs ?? 3_600_000;
     try {
-      options.identities.forEach((id, i) => this.#addSite(id, i, options.ktls ?? true));
+      this.ktls = options.ktls ?? kernelOffersKtls();
+      options.identities.forEach((id, i) => this.#addSite(id, i, this.ktls));
       const first = this.#sites[0]!.ctx;
       const alpn = this.#keep(
         new Deno.UnsafeCallback(
@@ -109,6 +115,8 @@ export class TlsServerContext {
       null,
     );
     ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_SESS_CACHE_MODE, BigInt(S.SSL_SESS_CACHE_OFF), null);
+    // read-ahead: one recv takes what has arrived (several records), not a header then a body
+    ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_READ_AHEAD, 1n, null);
     ssl.SSL_CTX_set_options(
       ctx,
       S.SSL_OP_NO_COMPRESSION | S.SSL_OP_CIPHER_SERVER_PREFERENCE | S.SSL_OP_NO_RENEGOTIATION |
@@ -244,6 +252,15 @@ export class TlsServerContext {
     }
     this.#callbacks = [];
     this.ossl.close();
+  }
+}
+
+/** Whether this kernel can do TLS in the kernel (the `tls` upper-layer protocol is available). */
+export function kernelOffersKtls(): boolean {
+  try {
+    return /\btls\b/.test(Deno.readTextFileSync("/proc/sys/net/ipv4/tcp_available_ulp"));
+  } catch {
+    return false;
   }
 }
 

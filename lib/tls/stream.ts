@@ -25,6 +25,8 @@ export class TlsStream {
   #ssl: Deno.PointerValue;
   /** The handshake finished. */
   established = false;
+  /** The handshake stopped for the socket to become writable (only then is it retried there). */
+  handshakeWantsWrite = false;
   /** The last read stopped for the socket to become writable (retry it then). */
   readWantsWrite = false;
   /** The last write stopped for the socket to become readable (retry it then). */
@@ -64,6 +66,7 @@ export class TlsStream {
     const ssl = this.#ssl;
     if (ssl === null) return TLS_FAILED;
     const sym = this.#ossl.ssl;
+    this.handshakeWantsWrite = false;
     const r = sym.SSL_do_handshake(ssl);
     if (r === 1) {
       this.established = true;
@@ -72,7 +75,11 @@ export class TlsStream {
       return 1;
     }
     const err = sym.SSL_get_error(ssl, r);
-    if (err === S.SSL_ERROR_WANT_READ || err === S.SSL_ERROR_WANT_WRITE) return 0;
+    if (err === S.SSL_ERROR_WANT_READ) return 0;
+    if (err === S.SSL_ERROR_WANT_WRITE) {
+      this.handshakeWantsWrite = true;
+      return 0;
+    }
     this.#fail(err);
     this.#counters.failed++;
     return TLS_FAILED;
