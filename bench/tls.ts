@@ -5,7 +5,8 @@
  * --latency), wrk with `Connection: close` (a new connection per request; wrk keeps each
  * connection's session, so these are resumed handshakes), and ab (a new connection per request
  * and no resumption: full handshakes), with the CPU each server spends per request and per
- * handshake (schedstat over those runs).
+ * handshake (schedstat over those runs). Then the client: `netlab bench --engine raw` against wrk
+ * over https to the same nginx, keep-alive and a new connection per request.
  *
  * The method is serve's: the servers take turns, the order rotated each round; each row is the
  * median of the per-round ratios with their range; a round where any run had errors is voided and
@@ -19,6 +20,7 @@ import { abRun, wrkRun } from "./_load.ts";
 import { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
 import { benchCert, startH2oTls, startNginxTls } from "./_tls_servers.ts";
+import { clientRows } from "./_tls_client.ts";
 import {
   freePort,
   loadAverage,
@@ -127,6 +129,7 @@ export async function run(): Promise<PerfRow[]> {
     row(`ab -n ${AB_REQUESTS} -c10 (full handshakes)`, "full", "nginx", "rps", undefined, "ab"),
     row("CPU per full handshake, ECDSA P-256 (nginx/netlab)", "full", "nginx", "cpuUs", 1.0),
     row("CPU per full handshake, ECDSA P-256 (h2o/netlab)", "full", "h2o", "cpuUs"),
+    ...await clientRows(url("nginx"), cert.certFile, lock, ROUNDS),
   ];
   console.error(
     `tls: ${ROUNDS} interleaved rounds, ECDSA P-256, load average ${loadBefore} before, ${loadAverage()} after (2 cores), ${

@@ -121,6 +121,8 @@ export interface RequestSpec {
   sockets?: "auto" | "deno";
   /** PEM certificates to trust for https, besides the system's (`--cacert`). */
   caCerts: string[];
+  /** Check no https certificate (`--insecure`; Deno's own TLS takes its flag instead). */
+  insecure?: boolean;
 }
 
 /** Maps a socket/fetch error to an outcome and a short cause. */

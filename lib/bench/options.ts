@@ -145,6 +145,7 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
       concurrency,
       sockets: options.sockets ?? "auto",
       caCerts: options.caCerts ?? [],
+      ...(options.insecure ? { insecure: true } : {}),
     },
     engine,
     requests,

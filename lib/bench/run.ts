@@ -42,6 +42,8 @@ export interface BenchOptions {
   rate?: number;
   /** PEM certificates to trust for https besides the system's, e.g. a self-signed one. @default {[]} */
   caCerts?: string[];
+  /** Check no https certificate (raw engine on OpenSSL; Deno's TLS needs its own flag). */
+  insecure?: boolean;
   /** "fetch" (Deno's fetch) or "raw" (HTTP/1.1 over sockets, exact bytes). @default {"fetch"} */
   engine?: "fetch" | "raw";
   /**

@@ -28,6 +28,7 @@ const SSL_SYMBOLS = {
   SSL_CTX_set_verify: { parameters: ["pointer", "i32", "pointer"], result: "void" },
   SSL_CTX_set_default_verify_paths: { parameters: ["pointer"], result: "i32" },
   SSL_CTX_load_verify_locations: { parameters: ["pointer", "buffer", "pointer"], result: "i32" },
+  SSL_CTX_get_cert_store: { parameters: ["pointer"], result: "pointer" },
   SSL_CTX_set_alpn_protos: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   SSL_new: { parameters: ["pointer"], result: "pointer" },
   SSL_free: { parameters: ["pointer"], result: "void" },
@@ -72,6 +73,7 @@ const CRYPTO_SYMBOLS = {
     result: "pointer",
   },
   X509_free: { parameters: ["pointer"], result: "void" },
+  X509_STORE_add_cert: { parameters: ["pointer", "pointer"], result: "i32" },
   X509_check_host: {
     parameters: ["pointer", "buffer", "usize", "u32", "pointer"],
     result: "i32",
