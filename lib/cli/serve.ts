@@ -30,8 +30,9 @@ export interface ServeFlags {
   dotfiles?: true;
   cors?: true;
   compress: boolean;
-  cert?: string;
-  key?: string;
+  /** `--cert` and `--key`, each repeatable: the first pair is the default, the rest go by SNI. */
+  cert?: string[];
+  key?: string[];
   demoRoutes?: true;
   engine: EngineChoice;
   /** The timeouts in milliseconds, as `durationArg` reads them. */
@@ -65,6 +66,13 @@ export function engineFor(
     timeouts.keepAliveTimeout = flags.keepaliveTimeout / 1000;
   }
   if (flags.sendTimeout !== undefined) timeouts.sendTimeout = flags.sendTimeout / 1000;
+  if (pick.engine === "deno" && (flags.cert?.length ?? 0) > 1) {
+    throw new UsageError(
+      `Several certificates (SNI) need the epoll engine, and ${
+        flags.engine === "deno" ? "--engine deno" : `the epoll engine cannot run: ${pick.reason}`
+      }`,
+    );
+  }
   if (pick.engine === "deno") {
     const given = [
       flags.headerTimeout !== undefined ? "--header-timeout" : "",
@@ -85,6 +93,11 @@ export function engineFor(
   return { ...pick, timeouts };
 }
 
+/** Commander's way to let a flag repeat: every value, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
 export function withServeFlags<C extends Command>(cmd: C): C {
   cmd
@@ -102,8 +115,13 @@ export function withServeFlags<C extends Command>(cmd: C): C {
     .option("--dotfiles", "serve names starting with a dot")
     .option("--cors", "send Access-Control-Allow-Origin: * and answer preflights")
     .option("--no-compress", "never gzip/brotli responses")
-    .option("--cert <file>", "PEM certificate chain: serve HTTPS (HTTP/2 on the deno engine)")
-    .option("--key <file>", "PEM private key for --cert")
+    .option(
+      "--cert <file>",
+      "PEM certificate chain: serve HTTPS (HTTP/2 on the deno engine); repeat --cert/--key for " +
+        "more names, picked by SNI (epoll engine)",
+      collect,
+    )
+    .option("--key <file>", "PEM private key for --cert (one per --cert, in order)", collect)
     .option("--demo-routes", "enable GET /_netlab/work?ms=N (burns N ms of CPU)")
     .addOption(
       new Option(
@@ -159,8 +177,12 @@ export function withRootArgument<F extends ServeFlags>(flags: F, root: string | 
 
 /** Checks the flags and turns them into server options (reads the root, cert and key). */
 export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions> {
-  if ((flags.cert === undefined) !== (flags.key === undefined)) {
-    throw new UsageError("--cert and --key go together");
+  if ((flags.cert?.length ?? 0) !== (flags.key?.length ?? 0)) {
+    throw new UsageError(
+      flags.cert === undefined || flags.key === undefined
+        ? "--cert and --key go together"
+        : "Give one --key per --cert, in the same order",
+    );
   }
   const root = flags.root ?? await defaultRoot();
   try {
@@ -183,9 +205,15 @@ export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions>
     demoRoutes: flags.demoRoutes ?? false,
     accessLog: !flags.quiet,
   };
-  if (flags.cert !== undefined && flags.key !== undefined) {
-    options.cert = await readPem("certificate", flags.cert);
-    options.key = await readPem("key", flags.key);
+  const certs = flags.cert ?? [];
+  const keys = flags.key ?? [];
+  for (let i = 0; i < certs.length; i++) {
+    const pair = {
+      cert: await readPem("certificate", certs[i]!),
+      key: await readPem("key", keys[i]!),
+    };
+    if (i === 0) Object.assign(options, pair);
+    else (options.moreCerts ??= []).push(pair);
   }
   return options;
 }
@@ -193,7 +221,8 @@ export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions>
 /** The epoll engine's TLS options for serve options that carry a certificate and key. */
 export function tlsOf(options: ServeOptions): { tls?: TlsServerOptions } {
   if (options.cert === undefined || options.key === undefined) return {};
-  return { tls: { identities: [{ cert: options.cert, key: options.key }] } };
+  const first = { cert: options.cert, key: options.key };
+  return { tls: { identities: [first, ...(options.moreCerts ?? [])] } };
 }
 
 /** Waits for a server to finish, giving up DRAIN_MS after `signal` aborts. */

@@ -156,3 +156,44 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  ...needs(["openssl"], "netlab serve with --cert/--key twice picks the certificate by SNI name"),
+  async () => {
+    await using pki = await makePki();
+    const a = await pki.leaf(["a.test"]);
+    const b = await pki.leaf(["b.test"], "rsa");
+    const pairs = [
+      "--cert",
+      a.certFile,
+      "--key",
+      a.keyFile,
+      "--cert",
+      b.certFile,
+      "--key",
+      b.keyFile,
+    ];
+    await using proc = await spawnNetlab(["serve", "--port", "0", "--quiet", ...pairs]);
+    const port = new URL(proc.url).port;
+    for (const name of ["a.test", "b.test"]) {
+      const r = await run("openssl", [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        name,
+        "-CAfile",
+        pki.caFile,
+        "-verify_return_error",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`subject=CN ?= ?${name.replace(".", "\\.")}\\n`));
+    }
+    const odd = await netlab(["serve", "--port", "0", ...pairs.slice(0, 6)]);
+    assert.equal(odd.code, 2);
+    assert.match(odd.err, /Give one --key per --cert/);
+    const deno = await netlab(["serve", "--port", "0", "--engine", "deno", ...pairs]);
+    assert.equal(deno.code, 2);
+    assert.match(deno.err, /Several certificates \(SNI\) need the epoll engine/);
+  },
+);
