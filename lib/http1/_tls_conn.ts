@@ -13,6 +13,10 @@ import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
 import { Session } from "./_session.ts";
 
+/** Decrypted bytes and records of one readable edge below which the socket counts as drained. */
+const DRAINED_BYTES = 4096;
+const DRAINED_RECORDS = 4;
+
 /** What a TLS connection needs from its server. */
 export interface TlsConnHost {
   loop: EventLoop;
@@ -56,7 +60,7 @@ export class TlsConn implements SocketHandler, Timed, SessionIO {
     return false;
   }
 
-  onReadable(_rdhup?: boolean): void {
+  onReadable(rdhup = false): void {
     this.#host.tick();
     if (!this.#handshaken()) return;
     const tls = this.#tls;
@@ -64,11 +68,18 @@ export class TlsConn implements SocketHandler, Timed, SessionIO {
     // a write that stopped for a read (a TLS 1.3 key update) goes on now
     if (tls.writeWantsRead) session.onWritable(this.#host.loop.now);
     const buf = this.#host.readBuf;
-    // unlike plain recv, a short read says nothing about the socket: read until OpenSSL waits
+    let got = 0;
+    let records = 0;
     while (session.reading) {
       const n = tls.read(buf, buf.length);
       if (n > 0) {
         session.onData(buf, n);
+        // Read-ahead takes up to ~18 KiB from the socket per recv: a few small records, all
+        // consumed, came from a recv that did not fill it, so the socket is drained and the
+        // read that would only say EAGAIN (one syscall per request) is skipped, as a short
+        // plain recv is. Past these bounds, read until OpenSSL waits.
+        got += n;
+        if (got < DRAINED_BYTES && ++records <= DRAINED_RECORDS && !rdhup && !tls.pending) return;
         continue;
       }
       if (n === 0) return session.finish();

@@ -45,6 +45,7 @@ const SSL_SYMBOLS = {
   SSL_get_servername: { parameters: ["pointer", "i32"], result: "pointer" },
   SSL_set_SSL_CTX: { parameters: ["pointer", "pointer"], result: "pointer" },
   SSL_session_reused: { parameters: ["pointer"], result: "i32" },
+  SSL_has_pending: { parameters: ["pointer"], result: "i32" },
   SSL_get_version: { parameters: ["pointer"], result: "pointer" },
   SSL_get0_alpn_selected: { parameters: ["pointer", "buffer", "buffer"], result: "void" },
   SSL_set1_host: { parameters: ["pointer", "buffer"], result: "i32" },

@@ -107,6 +107,11 @@ export class TlsStream {
     return TLS_FAILED;
   }
 
+  /** Whether OpenSSL holds bytes read from the socket that no read has returned yet. */
+  get pending(): boolean {
+    return this.#ssl !== null && this.#ossl.ssl.SSL_has_pending(this.#ssl) === 1;
+  }
+
   /**
    * Encrypts and sends `buf[0..len)`, a record at a time: how many bytes left (a record that
    * could not be sent whole counts as not sent and must be offered again first), or TLS_FAILED.
