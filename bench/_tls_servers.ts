@@ -1,7 +1,7 @@
 /**
  * The HTTPS anchors of `deno task perf tls`: one ECDSA P-256 certificate (CA:FALSE, made by
- * openssl for the run) served by nginx (one worker) and h2o (one thread, `user: root` so it does
- * not drop to nobody), each serving www/ as netlab does.
+ * openssl for the run), and h2o (one thread, `user: root` so it does not drop to nobody) serving
+ * www/ with it as netlab does; nginx is `startNginx` with the same certificate.
  *
  * @module
  */
@@ -52,40 +52,6 @@ export async function benchCert(): Promise<BenchCert> {
       await Deno.remove(dir, { recursive: true });
     },
   };
-}
-
-/** nginx, one worker, HTTPS on 127.0.0.1:port with `cert`, access log off. */
-export async function startNginxTls(root: string, port: number, cert: BenchCert): Promise<Child> {
-  await ensureCommands({ nginx: "nginx" });
-  const dir = await Deno.makeTempDir({ prefix: "netlab-nginx-tls-" });
-  await Deno.writeTextFile(
-    `${dir}/nginx.conf`,
-    `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  sendfile on;
-  keepalive_requests 1000000;
-  ssl_session_tickets on;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${cert.certFile};
-    ssl_certificate_key ${cert.keyFile};
-    root ${root};
-  }
-}
-`,
-  );
-  return startProcess("nginx", ["-c", `${dir}/nginx.conf`, "-p", dir], port);
 }
 
 /** h2o, one thread, HTTPS on 127.0.0.1:port with `cert`, access log off. */

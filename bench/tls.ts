@@ -19,7 +19,7 @@
 import { abRun, wrkRun } from "./_load.ts";
 import { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
-import { benchCert, startH2oTls, startNginxTls } from "./_tls_servers.ts";
+import { benchCert, startH2oTls } from "./_tls_servers.ts";
 import { clientRows } from "./_tls_client.ts";
 import {
   freePort,
@@ -28,6 +28,7 @@ import {
   type PerfRow,
   processTree,
   startNetlab,
+  startNginx,
   WWW,
 } from "./_tools.ts";
 
@@ -52,7 +53,7 @@ export async function run(): Promise<PerfRow[]> {
     ["serve", "--quiet", "--root", WWW, "--port", String(ports.netlab), ...tlsFlags],
     ports.netlab,
   );
-  await using nginx = await startNginxTls(WWW, ports.nginx, cert);
+  await using nginx = await startNginx(WWW, ports.nginx, 1, cert);
   await using h2o = await startH2oTls(WWW, ports.h2o, cert);
   const children = { netlab, nginx, h2o };
   const pids = (name: Name) => processTree(children[name].process.pid);

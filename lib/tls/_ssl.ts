@@ -207,6 +207,25 @@ export function toCString(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/**
+ * What every netlab `SSL_CTX` shares: TLS 1.2 at least; partial writes that may be retried from
+ * another buffer (so OpenSSL never keeps a pointer into JavaScript memory); read-ahead, so one
+ * recv takes what has arrived (several records), not a header then a body; no session cache in
+ * OpenSSL (a server's tickets are stateless, a client keeps its session itself).
+ */
+export function baseContext(ossl: OpenSsl, ctx: NonNullable<Deno.PointerValue>): void {
+  const { ssl } = ossl;
+  ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_MIN_PROTO_VERSION, BigInt(S.TLS1_2_VERSION), null);
+  ssl.SSL_CTX_ctrl(
+    ctx,
+    S.SSL_CTRL_MODE,
+    BigInt(S.SSL_MODE_ENABLE_PARTIAL_WRITE | S.SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER),
+    null,
+  );
+  ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_READ_AHEAD, 1n, null);
+  ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_SESS_CACHE_MODE, BigInt(S.SSL_SESS_CACHE_OFF), null);
+}
+
 /** Why TLS on the loop cannot run here, or undefined when it can (opens and closes OpenSSL). */
 export function tlsUnavailable(names: SslNames = NAMES): string | undefined {
   try {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type OpenSsl, openSsl, S, toCString } from "./_ssl.ts";
+import { baseContext, type OpenSsl, openSsl, S, toCString } from "./_ssl.ts";
 import { TlsConfigError } from "./_pem.ts";
 import { newCounters, type TlsCounters } from "./counters.ts";
 import { TlsStream } from "./stream.ts";
@@ -59,16 +59,8 @@ export class TlsClientContext {
   #configure(options: TlsClientOptions): void {
     const { ssl } = this.ossl;
     const ctx = this.#ctx;
-    ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_MIN_PROTO_VERSION, BigInt(S.TLS1_2_VERSION), null);
-    ssl.SSL_CTX_ctrl(
-      ctx,
-      S.SSL_CTRL_MODE,
-      BigInt(S.SSL_MODE_ENABLE_PARTIAL_WRITE | S.SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER),
-      null,
-    );
-    ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_READ_AHEAD, 1n, null);
-    // the session to resume is kept here, not in OpenSSL's client cache
-    ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_SESS_CACHE_MODE, BigInt(S.SSL_SESS_CACHE_OFF), null);
+    // the session to resume is kept by this class, not in OpenSSL's client cache
+    baseContext(this.ossl, ctx);
     const alpn = wireList(options.alpn ?? ["http/1.1"]);
     // SSL_CTX_set_alpn_protos copies the list; unlike most of OpenSSL it returns 0 on success
     if (ssl.SSL_CTX_set_alpn_protos(ctx, alpn, alpn.length) !== 0) {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { cString, type OpenSsl, openSsl, S, toCString } from "./_ssl.ts";
+import { baseContext, cString, type OpenSsl, openSsl, S, toCString } from "./_ssl.ts";
 import { loadIdentity, TlsConfigError } from "./_pem.ts";
 import { newCounters, type TlsCounters } from "./counters.ts";
 import { TlsStream } from "./stream.ts";
@@ -107,16 +107,7 @@ export class TlsServerContext {
     if (ctx === null) throw new Error(`Cannot create a TLS context: ${this.ossl.lastError()}`);
     this.#sites.push({ ctx, leaf: null });
     this.counters.contexts++;
-    ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_MIN_PROTO_VERSION, BigInt(S.TLS1_2_VERSION), null);
-    ssl.SSL_CTX_ctrl(
-      ctx,
-      S.SSL_CTRL_MODE,
-      BigInt(S.SSL_MODE_ENABLE_PARTIAL_WRITE | S.SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER),
-      null,
-    );
-    ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_SESS_CACHE_MODE, BigInt(S.SSL_SESS_CACHE_OFF), null);
-    // read-ahead: one recv takes what has arrived (several records), not a header then a body
-    ssl.SSL_CTX_ctrl(ctx, S.SSL_CTRL_SET_READ_AHEAD, 1n, null);
+    baseContext(this.ossl, ctx);
     ssl.SSL_CTX_set_options(
       ctx,
       S.SSL_OP_NO_COMPRESSION | S.SSL_OP_CIPHER_SERVER_PREFERENCE | S.SSL_OP_NO_RENEGOTIATION |
