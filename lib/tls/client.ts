@@ -179,7 +179,9 @@ export class TlsClientContext {
     }
     sym.SSL_CTX_free(this.#ctx);
     this.counters.contexts--;
-    this.ossl.close();
+    // a stream still open keeps the library loaded (OpenSSL counts its own references to the
+    // context), so freeing it later cannot call into unloaded code
+    if (this.counters.connections === 0) this.ossl.close();
   }
 }
 

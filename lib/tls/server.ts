@@ -242,7 +242,9 @@ export class TlsServerContext {
       this.counters.callbacks--;
     }
     this.#callbacks = [];
-    this.ossl.close();
+    // a stream still open keeps the library loaded (OpenSSL counts its own references to the
+    // context), so freeing it later cannot call into unloaded code
+    if (this.counters.connections === 0) this.ossl.close();
   }
 }
 
