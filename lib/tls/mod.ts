@@ -7,6 +7,9 @@
  * - {@linkcode TlsStream}: one connection over `SSL_set_fd` on its nonblocking socket:
  *   `handshake()`, `read()`, `write()` return counts or {@linkcode TLS_AGAIN} /
  *   {@linkcode TLS_FAILED}, never throw; `free()` once when the socket closes.
+ * - {@linkcode TlsClientContext}: one run's client TLS (system store plus given CAs, or
+ *   nothing checked; SNI and the host checked; ALPN; the last session resumed by every new
+ *   connection), and {@linkcode AsyncTlsSocket}, its promise interface on the loop.
  * - {@linkcode TlsCounters}: what was made and freed, for tests and stats.
  * - {@linkcode tlsUnavailable}: why TLS cannot run here (no OpenSSL 3, not Linux, no FFI).
  *
@@ -31,4 +34,6 @@ export { type TlsIdentity, TlsServerContext, type TlsServerOptions } from "./ser
 export { TlsConfigError } from "./_pem.ts";
 export { TLS_AGAIN, TLS_FAILED, TlsStream } from "./stream.ts";
 export { newCounters, type TlsCounters } from "./counters.ts";
+export { TlsClientContext, type TlsClientOptions } from "./client.ts";
+export { AsyncTlsSocket } from "./async_socket.ts";
 export { tlsUnavailable } from "./_ssl.ts";
