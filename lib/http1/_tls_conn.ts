@@ -68,6 +68,8 @@ export class TlsConn implements SocketHandler, Timed, SessionIO {
     // a write that stopped for a read (a TLS 1.3 key update) goes on now
     if (tls.writeWantsRead) session.onWritable(this.#host.loop.now);
     const buf = this.#host.readBuf;
+    // bytes OpenSSL already held came from an earlier recv, which may have filled its buffer
+    const fresh = !tls.pending;
     let got = 0;
     let records = 0;
     while (session.reading) {
@@ -75,11 +77,14 @@ export class TlsConn implements SocketHandler, Timed, SessionIO {
       if (n > 0) {
         session.onData(buf, n);
         // Read-ahead takes up to ~18 KiB from the socket per recv: a few small records, all
-        // consumed, came from a recv that did not fill it, so the socket is drained and the
-        // read that would only say EAGAIN (one syscall per request) is skipped, as a short
-        // plain recv is. Past these bounds, read until OpenSSL waits.
+        // consumed and all read from the socket in this call, came from a recv that did not
+        // fill it, so the socket is drained and the read that would only say EAGAIN (one
+        // syscall per request) is skipped, as a short plain recv is. Past these bounds, or
+        // when OpenSSL held bytes from before, read until OpenSSL waits.
         got += n;
-        if (got < DRAINED_BYTES && ++records <= DRAINED_RECORDS && !rdhup && !tls.pending) return;
+        if (
+          fresh && got < DRAINED_BYTES && ++records <= DRAINED_RECORDS && !rdhup && !tls.pending
+        ) return;
         continue;
       }
       if (n === 0) return session.finish();
