@@ -287,3 +287,30 @@ Deno.test(
     assert.equal(s.server.tls!.handshakes, 1);
   },
 );
+
+Deno.test(
+  ...needs(
+    ["openssl"],
+    "startHttp1({ tls }) answers 400 pipelined requests, handler ones among them, in order",
+  ),
+  async () => {
+    await using pki = await makePki();
+    await using s = await https([id(await pki.leaf(["localhost", "127.0.0.1"]))]);
+    const paths = ["/page.html", "/missing", "/style.css", "/"];
+    let text = "";
+    const want: string[] = [];
+    // ~40 KB: more than one read-ahead buffer, so reads resume after each handler's pause with
+    // bytes still in the socket
+    for (let i = 0; i < 400; i++) {
+      const path = paths[i % paths.length]!;
+      want.push(path === "/missing" ? "404" : "200");
+      const last = i === 399 ? "Connection: close\r\n" : "";
+      text += `GET ${path} HTTP/1.1\r\nHost: x\r\nX-Pad: ${"p".repeat(48)}\r\n${last}\r\n`;
+    }
+    using conn = await Deno.connectTls({ hostname: "127.0.0.1", port: s.port, caCerts: [pki.ca] });
+    await writeAll(conn, new TextEncoder().encode(text));
+    const got = new TextDecoder().decode(await readToEnd(conn, GUARD_MS));
+    const statuses = [...got.matchAll(/^HTTP\/1\.1 (\d{3}) /gm)].map((m) => m[1]);
+    assert.deepEqual(statuses, want);
+  },
+);
