@@ -11,7 +11,7 @@
  * The method is serve's: the servers take turns, the order rotated each round; each row is the
  * median of the per-round ratios with their range; a round where any run had errors is voided and
  * the row says so; throughput rows note how busy the load generator was. `TLS_ROUNDS` sets the
- * rounds (3).
+ * rounds (3); `TLS_PERF_LOCK` another lock file (see `run`).
  *
  * @module
  */
@@ -58,7 +58,10 @@ export async function run(): Promise<PerfRow[]> {
   const children = { netlab, nginx, h2o };
   const pids = (name: Name) => processTree(children[name].process.pid);
   const url = (name: Name) => `https://127.0.0.1:${ports[name]}/page.html`;
-  const lock = new PerfLock();
+  // TLS_PERF_LOCK names another lock file, for a run that holds the machine's lock as a whole
+  // (`flock /tmp/netlab-perf.lock env TLS_PERF_LOCK=/tmp/x.lock deno task perf tls`): one wait
+  // for a busy lock instead of one per load
+  const lock = new PerfLock(Deno.env.get("TLS_PERF_LOCK") ?? undefined);
   const loads: Record<Load, (name: Name) => Promise<Sample>> = {
     keepAlive: (name) =>
       lock.run(() =>
