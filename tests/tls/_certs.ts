@@ -134,3 +134,34 @@ export function openFds(): number {
   for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
   return n;
 }
+
+/**
+ * The TCP sockets this process has open now (descriptors whose socket is in /proc/net/tcp or
+ * tcp6): a server's connections, without the pipes and socket pairs Deno keeps for child
+ * processes it ran.
+ */
+export function openTcpSockets(): number {
+  const inodes = new Set<string>();
+  for (const file of ["/proc/self/net/tcp", "/proc/self/net/tcp6"]) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const inode = line.trim().split(/\s+/)[9];
+      if (inode !== undefined && inode !== "0") inodes.add(inode);
+    }
+  }
+  let n = 0;
+  for (const e of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(Deno.readLinkSync(`/proc/self/fd/${e.name}`));
+      if (m && inodes.has(m[1]!)) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
