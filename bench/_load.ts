@@ -22,6 +22,8 @@ export interface LoadRun {
   clientWait: number;
   /** Why the run must not count, when it must not. */
   problem?: string;
+  /** The median latency in µs (wrk with `latency`). */
+  p50Us?: number;
 }
 
 /** Options of a wrk run. */
@@ -34,6 +36,8 @@ export interface WrkOptions {
   threads?: number;
   /** Send `Connection: close`: a new connection per request. */
   close?: boolean;
+  /** Ask for the latency distribution (`--latency`) and report its median. */
+  latency?: boolean;
 }
 
 /** Options of an ab run. */
@@ -150,6 +154,7 @@ export async function wrkRun(url: string, opts: WrkOptions = {}): Promise<LoadRu
   await ensureCommands({ wrk: "wrk" });
   const args = [`-t${opts.threads ?? 1}`, `-c${opts.connections ?? 50}`, `-d${opts.seconds ?? 5}s`];
   if (opts.close) args.push("-H", "Connection: close");
+  if (opts.latency) args.push("--latency");
   const out = await timed("wrk", [...args, url]);
   const text = out.stdout;
   const rps = text.match(/Requests\/sec:\s+([\d.]+)/);
@@ -161,6 +166,10 @@ export async function wrkRun(url: string, opts: WrkOptions = {}): Promise<LoadRu
     clientCpu: out.cpu,
     clientWait: out.wait,
   };
+  const p50 = text.match(/^\s+50%\s+([\d.]+)(us|ms|s)\b/m);
+  if (p50) {
+    run.p50Us = Number(p50[1]) * (p50[2] === "ms" ? 1000 : p50[2] === "s" ? 1e6 : 1);
+  }
   const problems = [
     text.match(/Socket errors:[^\n]*/)?.[0],
     text.match(/Non-2xx or 3xx responses:\s*\d+/)?.[0],

@@ -28,6 +28,8 @@ export interface Sample {
   clientWait: number;
   /** Why the run must not count, when it must not. */
   problem?: string;
+  /** The load's median latency in µs, when it measured one. */
+  p50Us?: number;
 }
 
 /** Runs `load` and reads the CPU `pids` spent meanwhile. */
@@ -42,6 +44,7 @@ export async function measure(pids: number[], load: () => Promise<LoadRun>): Pro
     clientWait: run.clientWait / run.elapsed,
   };
   if (run.problem) sample.problem = run.problem;
+  if (run.p50Us !== undefined) sample.p50Us = run.p50Us;
   return sample;
 }
 

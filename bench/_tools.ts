@@ -214,8 +214,16 @@ export function startNetlab(args: string[], port: number, main = MAIN): Promise<
   );
 }
 
-/** Starts nginx with `workers` workers, access log off, serving `root` on 127.0.0.1:port. */
-export async function startNginx(root: string, port: number, workers = 1): Promise<Child> {
+/**
+ * Starts nginx with `workers` workers, access log off, serving `root` on 127.0.0.1:port; over
+ * HTTPS with `tls` (PEM files; session tickets on, as by default).
+ */
+export async function startNginx(
+  root: string,
+  port: number,
+  workers = 1,
+  tls?: { certFile: string; keyFile: string },
+): Promise<Child> {
   await ensureCommands({ nginx: "nginx" });
   const dir = await Deno.makeTempDir({ prefix: "netlab-nginx-" });
   const conf = `${dir}/nginx.conf`;
@@ -238,7 +246,9 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${tls ? " ssl" : ""};${
+      tls ? `\n    ssl_certificate ${tls.certFile};\n    ssl_certificate_key ${tls.keyFile};` : ""
+    }
     root ${root};
   }
 }

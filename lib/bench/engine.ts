@@ -135,6 +135,8 @@ export interface RequestSpec {
   table?: RequestTable | null;
   /** Dial this Unix socket instead of the URL's host and port (raw only). */
   unixSocket?: string | null;
+  /** Check no https certificate (`--insecure`; Deno's own TLS takes its flag instead). */
+  insecure?: boolean;
 }
 
 /** Maps a socket/fetch error to an outcome and a short cause. */

@@ -168,6 +168,7 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
       concurrency,
       sockets: options.sockets ?? "auto",
       caCerts: options.caCerts ?? [],
+      ...(options.insecure ? { insecure: true } : {}),
     },
     engine,
     engineReason: choice.reason,

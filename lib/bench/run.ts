@@ -44,6 +44,8 @@ export interface BenchOptions {
   rate?: number;
   /** PEM certificates to trust for https besides the system's, e.g. a self-signed one. @default {[]} */
   caCerts?: string[];
+  /** Check no https certificate (raw engine on OpenSSL; Deno's TLS needs its own flag). */
+  insecure?: boolean;
   /**
    * "raw" (HTTP/1.1 over sockets, exact bytes), "fetch" (Deno's fetch) or "auto": raw unless a
    * proxy from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not excluded by NO_PROXY)

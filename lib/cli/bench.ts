@@ -187,6 +187,8 @@ Exit status 3: an --assert threshold failed. bench compare --fail-on-regression 
       const startAt = flags.startAt === undefined ? null : parseStartAt(flags.startAt);
       const body = plan.postFile === null ? undefined : await readBody(plan.postFile);
       if (plan.caCertFile !== null) plan.base.caCerts = [await readCaCert(plan.caCertFile)];
+      // the copy --insecure started: Deno's TLS obeys its flag, OpenSSL's (raw engine) this
+      if (plan.insecure) plan.base.insecure = true;
       // Fail before the run, not after it: a long run whose report cannot be written is lost.
       // The file itself is only replaced once there is a report to put in it.
       if (plan.out !== null) await checkWritable(plan.out);

@@ -20,6 +20,7 @@ import {
 } from "./serve.ts";
 import { siteOptionsOf, warnAuth } from "./serve_site.ts";
 import { WorkerPool } from "../server/pool.ts";
+import { UsageError } from "../errors.ts";
 import { defaultDispatch, defaultWorkerCount } from "../server/pool_options.ts";
 import type { PoolDispatch } from "../server/pool_protocol.ts";
 
@@ -64,6 +65,9 @@ Examples:
     )
     .action(async (root, raw) => {
       const flags = withRootArgument(raw as unknown as PoolFlags, root as string | undefined);
+      if ((flags.cert?.length ?? 0) > 1) {
+        throw new UsageError("Several certificates (SNI) are for netlab serve; give pool one");
+      }
       const options = await serveOptionsFrom(flags);
       const quiet = flags.quiet ?? false;
       const dispatch = flags.dispatch ?? defaultDispatch();

@@ -14,6 +14,7 @@ import { type RunningServer, serve, type ServeOptions } from "../server/async.ts
 import { formatAddress } from "../runtime/address.ts";
 import { type EngineChoice, type EnginePick, pickEngine } from "../server/engine.ts";
 import { startHttp1 } from "../server/epoll.ts";
+import type { TlsServerOptions } from "../tls/server.ts";
 import { getLogger } from "@logtape/logtape";
 import { type SiteFlags, siteOptionsFrom, warnAuth, withSiteFlags } from "./serve_site.ts";
 
@@ -31,8 +32,9 @@ export interface ServeFlags extends SiteFlags {
   dotfiles?: true;
   cors?: true;
   compress: boolean;
-  cert?: string;
-  key?: string;
+  /** `--cert` and `--key`, each repeatable: the first pair is the default, the rest go by SNI. */
+  cert?: string[];
+  key?: string[];
   demoRoutes?: true;
   engine: EngineChoice;
   /** The timeouts in milliseconds, as `durationArg` reads them. */
@@ -66,6 +68,13 @@ export function engineFor(
     timeouts.keepAliveTimeout = flags.keepaliveTimeout / 1000;
   }
   if (flags.sendTimeout !== undefined) timeouts.sendTimeout = flags.sendTimeout / 1000;
+  if (pick.engine === "deno" && (flags.cert?.length ?? 0) > 1) {
+    throw new UsageError(
+      `Several certificates (SNI) need the epoll engine, and ${
+        flags.engine === "deno" ? "--engine deno" : `the epoll engine cannot run: ${pick.reason}`
+      }`,
+    );
+  }
   if (pick.engine === "deno") {
     const given = [
       flags.headerTimeout !== undefined ? "--header-timeout" : "",
@@ -86,6 +95,11 @@ export function engineFor(
   return { ...pick, timeouts };
 }
 
+/** Commander's way to let a flag repeat: every value, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** Adds the serve flags to `cmd` (used by `netlab serve` and `netlab pool`). */
 export function withServeFlags<C extends Command>(cmd: C): C {
   cmd
@@ -103,13 +117,19 @@ export function withServeFlags<C extends Command>(cmd: C): C {
     .option("--dotfiles", "serve names starting with a dot")
     .option("--cors", "send Access-Control-Allow-Origin: * and answer preflights")
     .option("--no-compress", "never gzip/brotli responses")
-    .option("--cert <file>", "PEM certificate: serve HTTPS (HTTP/2 negotiated)")
-    .option("--key <file>", "PEM private key for --cert")
+    .option(
+      "--cert <file>",
+      "PEM certificate chain: serve HTTPS (HTTP/2 on the deno engine); repeat --cert/--key for " +
+        "more names, picked by SNI (epoll engine)",
+      collect,
+    )
+    .option("--key <file>", "PEM private key for --cert (one per --cert, in order)", collect)
     .option("--demo-routes", "enable GET /_netlab/work?ms=N (burns N ms of CPU)")
     .addOption(
       new Option(
         "--engine <engine>",
-        "epoll: netlab's own HTTP/1.1 engine (Linux, no TLS); deno: Deno.serve (TLS, HTTP/2); " +
+        "epoll: netlab's own HTTP/1.1 engine (Linux; TLS through OpenSSL 3); deno: Deno.serve " +
+          "(HTTP/2); " +
           "auto: epoll where it can run",
       ).choices(["auto", "epoll", "deno"]).default("auto"),
     )
@@ -141,6 +161,9 @@ async function readPem(what: string, file: string): Promise<string> {
     if (err instanceof Deno.errors.PermissionDenied) {
       throw new NetlabError(`Cannot read ${what} "${file}": permission denied`, { cause: err });
     }
+    if (err instanceof Deno.errors.IsADirectory) {
+      throw new NetlabError(`Cannot read ${what} "${file}": it is a directory`, { cause: err });
+    }
     throw err;
   }
 }
@@ -156,8 +179,12 @@ export function withRootArgument<F extends ServeFlags>(flags: F, root: string | 
 
 /** Checks the flags and turns them into server options (reads the root, cert and key). */
 export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions> {
-  if ((flags.cert === undefined) !== (flags.key === undefined)) {
-    throw new UsageError("--cert and --key go together");
+  if ((flags.cert?.length ?? 0) !== (flags.key?.length ?? 0)) {
+    throw new UsageError(
+      flags.cert === undefined || flags.key === undefined
+        ? "--cert and --key go together"
+        : "Give one --key per --cert, in the same order",
+    );
   }
   const root = flags.root ?? await defaultRoot();
   try {
@@ -181,11 +208,24 @@ export async function serveOptionsFrom(flags: ServeFlags): Promise<ServeOptions>
     accessLog: !flags.quiet,
     ...await siteOptionsFrom(flags, root),
   };
-  if (flags.cert !== undefined && flags.key !== undefined) {
-    options.cert = await readPem("certificate", flags.cert);
-    options.key = await readPem("key", flags.key);
+  const certs = flags.cert ?? [];
+  const keys = flags.key ?? [];
+  for (let i = 0; i < certs.length; i++) {
+    const pair = {
+      cert: await readPem("certificate", certs[i]!),
+      key: await readPem("key", keys[i]!),
+    };
+    if (i === 0) Object.assign(options, pair);
+    else (options.moreCerts ??= []).push(pair);
   }
   return options;
+}
+
+/** The epoll engine's TLS options for serve options that carry a certificate and key. */
+export function tlsOf(options: ServeOptions): { tls?: TlsServerOptions } {
+  if (options.cert === undefined || options.key === undefined) return {};
+  const first = { cert: options.cert, key: options.key };
+  return { tls: { identities: [first, ...(options.moreCerts ?? [])] } };
 }
 
 /** Waits for a server to finish, giving up DRAIN_MS after `signal` aborts. */
@@ -245,7 +285,7 @@ Examples:
       let server: RunningServer;
       try {
         server = pick.engine === "epoll"
-          ? startHttp1({ ...options, ...pick.timeouts, signal: ctx.signal })
+          ? startHttp1({ ...options, ...pick.timeouts, ...tlsOf(options), signal: ctx.signal })
           : await serve({ ...options, signal: ctx.signal });
       } catch (err) {
         const mapped = listenError(flags.host, flags.port, err);
@@ -263,7 +303,12 @@ Examples:
       // --quiet drops info records, but tools still need to learn the port
       if (flags.quiet) {
         ctx.printErr(
-          listeningLine("serve", server.url, flags.logFormat as LogFormat, pick.engine),
+          listeningLine(
+            "serve",
+            server.url,
+            flags.logFormat as LogFormat,
+            "label" in server ? server.label as string : pick.engine,
+          ),
         );
       }
       await drained(server.finished, ctx.signal);

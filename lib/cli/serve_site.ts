@@ -24,7 +24,7 @@ export interface SiteFlags {
   authFile?: string;
   authInsecure?: true;
   host: string;
-  cert?: string;
+  cert?: string[];
 }
 
 /** The handler options these flags make. */
@@ -97,7 +97,7 @@ export async function siteOptionsFrom(flags: SiteFlags, root: string): Promise<S
   }
   const auth = await credentials(flags);
   if (auth.length > 0) {
-    if (flags.cert === undefined && !isLoopback(flags.host) && !flags.authInsecure) {
+    if ((flags.cert?.length ?? 0) === 0 && !isLoopback(flags.host) && !flags.authInsecure) {
       throw new UsageError(
         `Cannot require a password over plain HTTP on "${flags.host}": it would cross the ` +
           `network in the clear; serve HTTPS (--cert, --key), listen on a loopback address, ` +

@@ -26,7 +26,24 @@ export interface Http1Shared {
   /** When the Date header was last brought up to date (the loop's clock). */
   dateAt: number;
   /** Called once the descriptor is closed. */
-  onClosed(conn: Http1Connection): void;
+  onClosed(conn: Served): void;
+}
+
+/** A connection the server serves, plain ({@link Http1Connection}) or TLS (`TlsConn`). */
+export interface Served extends SocketHandler {
+  readonly session: Session;
+  /** Whether the descriptor is still open (the session may be done while it lingers). */
+  readonly open: boolean;
+}
+
+/** Brings the loop's clock (and, every DATE_CHECK_MS, the Date header) up to date. */
+export function refreshClock(shared: Http1Shared): void {
+  const { loop, env } = shared;
+  const now = env.now = loop.now;
+  if (now - shared.dateAt >= DATE_CHECK_MS) {
+    shared.dateAt = now;
+    env.date.update(Date.now());
+  }
 }
 
 /** send(2)'s MSG_MORE: hold the bytes for what follows (here, the FIN). */
@@ -39,7 +56,7 @@ export const LINGER_MS = 2000;
 export const LINGER_BYTES = 4 * 1024 * 1024;
 
 /** One client connection of the epoll HTTP/1.1 server. */
-export class Http1Connection implements SocketHandler, Timed, SessionIO {
+export class Http1Connection implements Served, Timed, SessionIO {
   timerSlot = -1;
   readonly fd: number;
   readonly session: Session;
@@ -68,12 +85,8 @@ export class Http1Connection implements SocketHandler, Timed, SessionIO {
     if (rdhup) this.#fin = true;
     if (this.#lingering) return this.#drop();
     const shared = this.#shared;
-    const { loop, env, readBuf } = shared;
-    const now = env.now = loop.now;
-    if (now - shared.dateAt >= DATE_CHECK_MS) {
-      shared.dateAt = now;
-      env.date.update(Date.now());
-    }
+    const { loop, readBuf } = shared;
+    refreshClock(shared);
     const session = this.session;
     while (session.reading) {
       const n = loop.recv(this.fd, readBuf, readBuf.length);

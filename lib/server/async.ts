@@ -22,6 +22,11 @@ export interface ServeOptions extends StaticOptions {
   cert?: string;
   /** PEM private key for `cert`. */
   key?: string;
+  /**
+   * More certificates and keys (PEM), each picked when a client asks for a name it is valid for
+   * (SNI); `cert` stays the default. The epoll engine only (`startHttp1`).
+   */
+  moreCerts?: Array<{ cert: string; key: string }>;
   /** Aborting it stops accepting connections and drains the ones in flight. */
   signal?: AbortSignal;
   /** Log one line per request on `netlab.access` at info level. @default {true} */

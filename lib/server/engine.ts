@@ -1,10 +1,11 @@
 /**
  * Which HTTP engine serves: netlab's own HTTP/1.1 engine on the event loop (`epoll`) or
- * `Deno.serve` (`deno`, which also does TLS and HTTP/2).
+ * `Deno.serve` (`deno`, which also does HTTP/2).
  *
  * @module
  */
 import { isIpLiteral } from "../loop/mod.ts";
+import { tlsUnavailable } from "../tls/_ssl.ts";
 
 /** What `--engine` asks for. */
 export type EngineChoice = "auto" | "epoll" | "deno";
@@ -32,12 +33,12 @@ export interface EngineNeeds {
 export function epollUnavailable(needs: EngineNeeds): string | undefined {
   if (Deno.build.os !== "linux") return `it runs on Linux only, not ${Deno.build.os}`;
   if (needs.queue) return "queue dispatch hands requests out from Deno.serve";
-  if (needs.tls) return "it does not do TLS (--cert)";
   if (!isIpLiteral(needs.host)) return `it listens on IP addresses only, not "${needs.host}"`;
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
     return "it needs --allow-ffi";
   }
-  return undefined;
+  // TLS on the loop needs OpenSSL 3: where it is missing, say so and serve HTTPS on Deno.serve
+  return needs.tls ? tlsUnavailable() : undefined;
 }
 
 /**

@@ -19,10 +19,20 @@ import { clientOf } from "../http/access_log.ts";
 import type { RunningServer, ServeOptions } from "./async.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { createEnv, type Http1Env } from "../http1/_env.ts";
-import { Http1Connection, type Http1Shared } from "../http1/connection.ts";
+import {
+  Http1Connection,
+  type Http1Shared,
+  refreshClock,
+  type Served,
+} from "../http1/connection.ts";
+import { TlsConn, type TlsConnHost } from "../http1/_tls_conn.ts";
+import { TlsServerContext, type TlsServerOptions } from "../tls/server.ts";
+import type { TlsCounters } from "../tls/counters.ts";
 
-/** Options of {@link startHttp1}: the serve options (no TLS) plus nginx's timeouts. */
+/** Options of {@link startHttp1}: the serve options plus nginx's timeouts and TLS on the loop. */
 export interface Http1Options extends Omit<ServeOptions, "cert" | "key"> {
+  /** Serve HTTPS: certificates (PEM text), ALPN, ticket rotation. */
+  tls?: TlsServerOptions;
   /** Seconds a request head may take to arrive. @default {60} */
   headerTimeout?: number;
   /** Seconds a connection may sit idle between requests. @default {75} */
@@ -47,6 +57,10 @@ export interface Http1Server extends RunningServer {
   readonly filesSent: number;
   /** The loop's epoll descriptor (a pool supervisor reaps it if this worker dies). */
   readonly loopFd: number;
+  /** What TLS made and freed (null without TLS). */
+  readonly tls: TlsCounters | null;
+  /** The engine as the listening line names it: `epoll`, or `epoll, OpenSSL 3.0.19` with TLS. */
+  readonly label: string;
 }
 
 const READ_BUFFER = 64 * 1024;
@@ -67,9 +81,18 @@ export function startHttp1(options: Http1Options): Http1Server {
   const compressor = new WorkerCompressor();
   // the access log is written by the sessions, once each answer's bytes have left
   const handler = options.handler ?? createStaticResponder({ ...options, compressor });
-  const loop = new EventLoop({
-    onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
-  });
+  // made first: a certificate that cannot be used fails before anything listens
+  const tls = options.tls ? new TlsServerContext(options.tls) : null;
+  let loop: EventLoop;
+  try {
+    loop = new EventLoop({
+      onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
+    });
+  } catch (err) {
+    compressor.close();
+    tls?.close();
+    throw err;
+  }
   let authority = "";
   const env = createEnv({
     handler,
@@ -83,8 +106,11 @@ export function startHttp1(options: Http1Options): Http1Server {
     now: loop.now,
     inFlight: loop,
   });
-  const conns = new Set<Http1Connection>();
-  const life = lifecycle(loop, conns, () => compressor.close());
+  const conns = new Set<Served>();
+  const life = lifecycle(loop, conns, () => {
+    compressor.close();
+    tls?.close();
+  });
   const shared: Http1Shared = {
     loop,
     env,
@@ -97,24 +123,49 @@ export function startHttp1(options: Http1Options): Http1Server {
       life.closed();
     },
   };
-  const listener = listen(options, shared, conns, accessLogger !== null, logger, life);
+  const tlsHost: TlsConnHost | null = tls === null ? null : {
+    loop,
+    env,
+    readBuf: shared.readBuf,
+    tick: () => refreshClock(shared),
+    closed: (conn) => shared.onClosed(conn),
+    handshakeFailed: (why) => logger.debug(`TLS handshake failed: ${why}`),
+  };
+  const accept = (fd: number, client: string): Served | null => {
+    if (tls === null) return new Http1Connection(shared, fd, client);
+    tls.rotateTickets(loop.now);
+    const stream = tls.accept(fd);
+    return stream === null ? null : new TlsConn(tlsHost!, fd, stream, client);
+  };
+  let listener: TcpListener;
+  try {
+    listener = listen(options, shared, conns, accessLogger !== null, logger, life, accept);
+  } catch (err) {
+    compressor.close();
+    tls?.close();
+    void loop.stop();
+    throw err;
+  }
   const addr = listener.addr;
   authority = formatAddress(addr.hostname, addr.port);
-  const url = `http://${authority}/`;
+  const url = `${tls !== null ? "https" : "http"}://${authority}/`;
   const shutdown = (): Promise<void> => life.stop(listener);
   stopOnAbort(options.signal, shutdown, life.finished);
   const level = options.listeningLevel ?? "info";
-  logger[level](`listening on ${url} (engine epoll)`, {
+  const label = tls !== null ? `epoll, ${tls.library}` : "epoll";
+  logger[level](`listening on ${url} (engine ${label})`, {
     url,
     host: addr.hostname,
     port: addr.port,
     engine: "epoll",
+    ...(tls !== null ? { tls: tls.library } : {}),
   });
-  return running(addr, url, loop, env, conns, life.finished, shutdown);
+  const server = running(addr, url, loop, env, conns, life.finished, shutdown);
+  return Object.assign(server, { tls: tls?.counters ?? null, label });
 }
 
 /** The server's stop: drain, then close the loop once; every call gets the same promise. */
-function lifecycle(loop: EventLoop, conns: Set<Http1Connection>, onStop: () => void) {
+function lifecycle(loop: EventLoop, conns: Set<Served>, onStop: () => void) {
   const { promise: finished, resolve } = Promise.withResolvers<void>();
   let stopping = false;
   let finishing: Promise<void> | null = null;
@@ -147,14 +198,15 @@ function lifecycle(loop: EventLoop, conns: Set<Http1Connection>, onStop: () => v
   };
 }
 
-/** Opens the listener; each accepted client becomes an {@link Http1Connection}. */
+/** Opens the listener; each accepted client becomes what `accept` makes of it. */
 function listen(
   options: Http1Options,
   shared: Http1Shared,
-  conns: Set<Http1Connection>,
+  conns: Set<Served>,
   accessLog: boolean,
   logger: Logger,
   life: { readonly stopping: boolean },
+  accept: (fd: number, client: string) => Served | null,
 ): TcpListener {
   const { loop } = shared;
   let authority = "";
@@ -168,7 +220,8 @@ function listen(
     onAccept(fd, peer) {
       if (life.stopping) return loop.close(fd);
       const client = accessLog ? clientOf({ remoteAddr: decodeSockAddr(peer) } as never) : "-";
-      const conn = new Http1Connection(shared, fd, client);
+      const conn = accept(fd, client);
+      if (conn === null) return loop.close(fd);
       conns.add(conn);
       // A client usually sends its request with the handshake: read and answer it before
       // registering, and a connection that is done by then (HTTP/1.0, Connection: close) never
@@ -206,10 +259,10 @@ function running(
   url: string,
   loop: EventLoop,
   env: Http1Env,
-  conns: Set<Http1Connection>,
+  conns: Set<Served>,
   finished: Promise<void>,
   shutdown: () => Promise<void>,
-): Http1Server {
+): Omit<Http1Server, "tls" | "label"> {
   return {
     addr,
     url,

@@ -50,7 +50,7 @@ export interface PoolOptions {
   logger?: Logger;
   /**
    * The HTTP engine of kernel-dispatched workers: `epoll` runs netlab's own HTTP/1.1 engine on a
-   * loop per worker (Linux, FFI, no TLS); queue dispatch always uses Deno.serve. @default {"deno"}
+   * loop per worker (Linux, FFI; TLS through OpenSSL 3); queue dispatch always uses Deno.serve. @default {"deno"}
    */
   engine?: "deno" | "epoll";
   /** The epoll engine's timeouts in seconds (nginx's defaults: 60, 75, 60). */

@@ -157,6 +157,9 @@ class PoolWorkerRuntime {
         host: config.hostname,
         port: config.port,
         reusePort: true,
+        ...(config.cert !== undefined && config.key !== undefined
+          ? { tls: { identities: [{ cert: config.cert, key: config.key }] } }
+          : {}),
         onAnswer: this.#answered,
         ...(config.headerTimeout !== undefined ? { headerTimeout: config.headerTimeout } : {}),
         ...(config.keepAliveTimeout !== undefined

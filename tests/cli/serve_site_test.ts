@@ -19,7 +19,7 @@ Deno.test("siteOptionsFrom() refuses --auth over plain HTTP off loopback unless 
       const ok of [
         flags({ ...auth, host: "::1" }),
         flags({ ...auth, host: "0.0.0.0", authInsecure: true }),
-        flags({ ...auth, host: "0.0.0.0", cert: "cert.pem" }),
+        flags({ ...auth, host: "0.0.0.0", cert: ["cert.pem"] }),
       ]
     ) {
       const options = await siteOptionsFrom(ok, root);

@@ -1,7 +1,7 @@
 /**
- * How the raw engine opens its connections. Plain http on Linux, to an IP address, with FFI
- * allowed: lib/loop's AsyncSocket (nonblocking libc sockets, one edge-triggered epoll set per
- * thread), whose loop serves every ready connection once per wake-up as wrk does, so at -c 1000 no
+ * How the raw engine opens its connections. On Linux, to an IP address, with FFI allowed:
+ * lib/loop's AsyncSocket (nonblocking libc sockets, one edge-triggered epoll set per thread; for
+ * https, lib/tls's AsyncTlsSocket over OpenSSL 3 on the same loop, see `_dial_tls.ts`), whose loop serves every ready connection once per wake-up as wrk does, so at -c 1000 no
  * connection runs ahead of the others, and costs less CPU per request. Anywhere else: Deno.connect
  * (and Deno.startTls for https). At most CONNECTS_AT_ONCE connects are in flight either way.
  *
@@ -14,6 +14,7 @@ import {
   EventLoop,
   isIpLiteral,
 } from "../../loop/mod.ts";
+import { epollTlsDialer } from "./_dial_tls.ts";
 
 /** The part of a connection the raw engine uses. */
 export interface RawConn {
@@ -135,14 +136,20 @@ export function makeDialer(
   tls: boolean,
   sockets: "auto" | "deno" = "auto",
   caCerts: string[] = [],
+  insecure = false,
 ): Dialer {
-  const epoll = sockets === "auto" && !tls && Deno.build.os === "linux" && isIpLiteral(hostname) &&
+  const epoll = sockets === "auto" && Deno.build.os === "linux" && isIpLiteral(hostname) &&
     Deno.permissions.querySync({ name: "ffi" }).state === "granted";
   if (epoll) {
+    let loop: EventLoop | undefined;
     try {
-      return epollDialer(new EventLoop(ASYNC_LOOP_OPTIONS), hostname, port);
+      loop = new EventLoop(ASYNC_LOOP_OPTIONS);
+      return tls
+        ? epollTlsDialer(loop, hostname, port, { caCerts, insecure })
+        : epollDialer(loop, hostname, port);
     } catch {
-      // no libc to open, no epoll instance: Deno's sockets do the same job with more CPU
+      // no libc or OpenSSL 3 to open, no epoll instance: Deno's sockets do the same job
+      loop?.stop().catch(() => {});
     }
   }
   return denoDialer(hostname, port, tls, caCerts);

@@ -1,5 +1,6 @@
 /**
- * The raw engine: HTTP/1.1 written straight to `Deno.connect` sockets (`Deno.startTls` for https).
+ * The raw engine: HTTP/1.1 written straight to sockets: lib/loop's (OpenSSL through lib/tls for
+ * https) where they run, `Deno.connect` (`Deno.startTls`) elsewhere.
  * The request bytes are built once, each client reuses one read buffer and one parser, and the wire
  * is counted byte for byte, with ab's timestamps (connect, write done, first byte, done).
  *
@@ -46,7 +47,7 @@ export function rawEngine(spec: RequestSpec): Engine {
   const port = Number(spec.url.port) || (tls ? 443 : 80);
   const dialer = spec.unixSocket
     ? unixDialer(spec.unixSocket)
-    : makeDialer(hostname, port, tls, spec.sockets ?? "auto", spec.caCerts);
+    : makeDialer(hostname, port, tls, spec.sockets ?? "auto", spec.caCerts, spec.insecure ?? false);
   const table = spec.table ? new TableBytes(spec, spec.table) : null;
   const traits: EngineTraits = {
     exactWireBytes: true,

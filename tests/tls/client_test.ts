@@ -1,0 +1,88 @@
+/**
+ * `bench --engine raw` over https on the loop (lib/tls's client): certificates checked against a
+ * given CA, refused without it, not checked with `insecure`, sessions resumed across the run's
+ * connections, and nothing left open.
+ */
+import assert from "node:assert/strict";
+import { bench } from "../../lib/bench/run.ts";
+import { startHttp1 } from "../../lib/server/epoll.ts";
+import { defaultRoot } from "../../lib/runtime/assets.ts";
+import { needs } from "../_tools.ts";
+import { makePki, openFds } from "./_certs.ts";
+
+async function https() {
+  const pki = await makePki();
+  const leaf = await pki.leaf(["localhost", "127.0.0.1"]);
+  const s = startHttp1({
+    root: await defaultRoot(),
+    port: 0,
+    accessLog: false,
+    tls: { identities: [{ cert: leaf.cert, key: leaf.key }] },
+  });
+  return {
+    pki,
+    server: s,
+    url: `https://127.0.0.1:${s.addr.port}/page.html`,
+    async [Symbol.asyncDispose]() {
+      await s.shutdown();
+      await pki[Symbol.asyncDispose]();
+    },
+  };
+}
+
+const base = { engine: "raw", threads: 1, concurrency: 4 } as const;
+
+Deno.test(
+  ...needs(["openssl"], "bench() raw over https resumes sessions across its new connections"),
+  async () => {
+    await using s = await https();
+    const fds = openFds();
+    const r = await bench({ ...base, url: s.url, requests: 60, caCerts: [s.pki.ca] });
+    assert.equal(r.complete, 60);
+    assert.equal(r.failed, 0);
+    assert.equal(r.documentLength, (await Deno.stat(`${await defaultRoot()}/page.html`)).size);
+    const tls = s.server.tls!;
+    assert.equal(tls.handshakes, 60, "a new connection per request");
+    // the first connections start before any session is kept; the rest resume one
+    assert.ok(tls.resumed >= 50, `resumed ${tls.resumed} of 60`);
+    // the engine's loop stops (and closes its epoll set) just after the run returns
+    for (let i = 0; i < 200 && openFds() !== fds; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(openFds(), fds, "every client socket closed");
+  },
+);
+
+Deno.test(
+  ...needs(["openssl"], "bench() raw over https keeps its connections alive"),
+  async () => {
+    await using s = await https();
+    const r = await bench({
+      ...base,
+      url: s.url,
+      requests: 200,
+      keepAlive: true,
+      caCerts: [s.pki.ca],
+    });
+    assert.equal(r.complete, 200);
+    assert.equal(r.keepAliveRequests, 200);
+    assert.equal(s.server.tls!.handshakes, 4);
+  },
+);
+
+Deno.test(
+  ...needs(
+    ["openssl"],
+    "bench() raw over https refuses a certificate it cannot verify, unless insecure",
+  ),
+  async () => {
+    await using s = await https();
+    const refused = await bench({ ...base, url: s.url, requests: 8 });
+    assert.equal(refused.complete, 0);
+    assert.equal(refused.failures.connect, 8);
+    assert.match(
+      JSON.stringify(refused),
+      /invalid peer certificate: (self-signed|unable to get local issuer)/,
+    );
+    const insecure = await bench({ ...base, url: s.url, requests: 8, insecure: true });
+    assert.equal(insecure.complete, 8);
+  },
+);
