@@ -26,7 +26,11 @@ export function threadTicks(): ThreadTicks | null {
       if (parsed !== null) out.set(entry.name, parsed);
     }
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied) {
+    // Deno asks for all permissions (-A) to read /proc/self: without them, no per-thread figure
+    if (
+      err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.NotCapable
+    ) {
       return null;
     }
     throw err;

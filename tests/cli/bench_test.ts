@@ -73,7 +73,7 @@ Deno.test("netlab bench prints ab's report and exits 0", async () => {
   assert.match(stdout, /^Benchmarking 127\.0\.0\.1 \(be patient\)\.\.\.\.\.done$/m);
   assert.match(stdout, /^Complete requests:\s+20$/m);
   assert.match(stdout, /^Document Length:\s+5 bytes$/m);
-  assert.match(stdout, /^ 100%\s+\d+ \(longest request\)$/m);
+  assert.match(stdout, /^ 100%\s+[\d.]+ \(longest request\)$/m);
 });
 
 Deno.test("netlab bench --concurrency-levels with several URLs prints the lab's tables", async () => {
