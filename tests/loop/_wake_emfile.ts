@@ -8,20 +8,30 @@ import { EventLoop } from "../../lib/loop/mod.ts";
 
 const free = Number(Deno.args[0]);
 const files: Deno.FsFile[] = [];
-while (true) {
-  try {
-    files.push(Deno.openSync("/dev/null"));
-  } catch (err) {
-    if (!(err instanceof Error && /too many open files|os error 24/i.test(err.message))) throw err;
-    break;
+/** Opens /dev/null until no descriptor is left, then gives `free` of them back. */
+function fillAllBut(free: number): void {
+  while (true) {
+    try {
+      files.push(Deno.openSync("/dev/null"));
+    } catch (err) {
+      if (!(err instanceof Error && /too many open files|os error 24/i.test(err.message))) {
+        throw err;
+      }
+      break;
+    }
   }
+  for (let i = 0; i < free; i++) files.pop()!.close();
 }
-for (let i = 0; i < free; i++) files.pop()!.close();
 let error = "";
-try {
-  await new EventLoop().stop();
-} catch (err) {
-  error = err instanceof Error ? err.message : String(err);
+// A descriptor another thread of the runtime held for a moment while the table filled comes free
+// afterwards, and the loop then finds two: fill again and retry (a few times at most).
+for (let attempt = 0; attempt < 5 && error === ""; attempt++) {
+  fillAllBut(free);
+  try {
+    await new EventLoop().stop();
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
 }
 let reopened = 0;
 for (let i = 0; i < free; i++) {
