@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { EventLoop, Timed } from "../loop/mod.ts";
+import { type DeadlineOwner, type EventLoop, Handle } from "../loop/mod.ts";
 import type { Served } from "./connection.ts";
 import { TLS_AGAIN, TLS_FAILED, type TlsStream } from "../tls/stream.ts";
 import type { Http1Env } from "./_env.ts";
@@ -32,18 +32,17 @@ export interface TlsConnHost {
   handshakeFailed(why: string): void;
 }
 
-/** One HTTPS connection: its fd, its TLS stream and its HTTP/1.1 session. */
-export class TlsConn implements Served, Timed, SessionIO {
-  timerSlot = -1;
-  readonly fd: number;
+/** One HTTPS connection: its fd's handle, its TLS stream and its HTTP/1.1 session. */
+export class TlsConn implements Served, DeadlineOwner, SessionIO {
   readonly session: Session;
+  /** The descriptor's owner: fd, deadline slot, close (the TLS stream only borrows the fd). */
+  readonly #handle: Handle;
   #tls: TlsStream;
   #host: TlsConnHost;
-  #open = true;
 
   constructor(host: TlsConnHost, fd: number, tls: TlsStream, client: string) {
     this.#host = host;
-    this.fd = fd;
+    this.#handle = new Handle(host.loop, fd, this);
     this.#tls = tls;
     // the session's head deadline runs from here, so it also times out a stalled handshake
     this.session = new Session(host.env, this, client, host.loop.now);
@@ -51,7 +50,16 @@ export class TlsConn implements Served, Timed, SessionIO {
 
   /** Whether the descriptor is still open. */
   get open(): boolean {
-    return this.#open;
+    return !this.#handle.closed;
+  }
+
+  /** The descriptor, or -1 once closed. */
+  get fd(): number {
+    return this.#handle.fd;
+  }
+
+  watch(): number {
+    return this.#handle.watch(this);
   }
 
   /** Runs the handshake; true once it is done, false while waiting (or after closing). */
@@ -129,12 +137,10 @@ export class TlsConn implements Served, Timed, SessionIO {
 
   /** Closes at once: a TLS close does not linger (the record layer would need a shutdown). */
   close(): void {
-    if (!this.#open) return;
-    this.#open = false;
-    const loop = this.#host.loop;
+    if (this.#handle.closed) return;
+    // close_notify goes out (and the SSL is freed) while the fd is still open
     this.#tls.free();
-    loop.clearDeadline(this);
-    loop.close(this.fd);
+    this.#handle.close();
     this.#host.closed(this);
   }
 
@@ -143,8 +149,7 @@ export class TlsConn implements Served, Timed, SessionIO {
   }
 
   setDeadline(at: number): void {
-    const loop = this.#host.loop;
-    if (at === 0) loop.clearDeadline(this);
-    else loop.setDeadline(this, at);
+    if (at === 0) this.#handle.clearDeadline();
+    else this.#handle.setDeadline(at);
   }
 }

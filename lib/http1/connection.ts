@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { type EventLoop, LINUX, type SocketHandler, type Timed } from "../loop/mod.ts";
+import {
+  type DeadlineOwner,
+  type EventLoop,
+  Handle,
+  LINUX,
+  type SocketHandler,
+} from "../loop/mod.ts";
 import type { FileSender } from "../loop/sendfile.ts";
 import type { Gather } from "../loop/writev.ts";
 import type { FileBody } from "../http/file_response.ts";
@@ -34,6 +40,8 @@ export interface Served extends SocketHandler {
   readonly session: Session;
   /** Whether the descriptor is still open (the session may be done while it lingers). */
   readonly open: boolean;
+  /** Registers the descriptor with the loop: 0, or the errno (the connection stays open). */
+  watch(): number;
 }
 
 /** Brings the loop's clock (and, every DATE_CHECK_MS, the Date header) up to date. */
@@ -56,10 +64,10 @@ export const LINGER_MS = 2000;
 export const LINGER_BYTES = 4 * 1024 * 1024;
 
 /** One client connection of the epoll HTTP/1.1 server. */
-export class Http1Connection implements Served, Timed, SessionIO {
-  timerSlot = -1;
-  readonly fd: number;
+export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   readonly session: Session;
+  /** The descriptor's owner: fd, deadline slot, close. */
+  readonly #handle: Handle;
   #shared: Http1Shared;
   /** The peer's FIN arrived (maybe while the session was not reading). */
   #fin = false;
@@ -68,17 +76,25 @@ export class Http1Connection implements Served, Timed, SessionIO {
   /** Closing gently: the write side is shut, input is read and dropped. */
   #lingering = false;
   #dropped = 0;
-  #open = true;
 
   constructor(shared: Http1Shared, fd: number, client: string) {
     this.#shared = shared;
-    this.fd = fd;
+    this.#handle = new Handle(shared.loop, fd, this);
     this.session = new Session(shared.env, this, client, shared.loop.now);
   }
 
   /** Whether the descriptor is still open (the session may be done while it lingers). */
   get open(): boolean {
-    return this.#open;
+    return !this.#handle.closed;
+  }
+
+  /** The descriptor, or -1 once closed. */
+  get fd(): number {
+    return this.#handle.fd;
+  }
+
+  watch(): number {
+    return this.#handle.watch(this);
   }
 
   onReadable(rdhup: boolean): void {
@@ -88,8 +104,9 @@ export class Http1Connection implements Served, Timed, SessionIO {
     const { loop, readBuf } = shared;
     refreshClock(shared);
     const session = this.session;
+    const handle = this.#handle;
     while (session.reading) {
-      const n = loop.recv(this.fd, readBuf, readBuf.length);
+      const n = loop.recv(handle.fd, readBuf, readBuf.length);
       if (n > 0) {
         this.#more = n === readBuf.length;
         session.onData(readBuf, n);
@@ -123,10 +140,11 @@ export class Http1Connection implements Served, Timed, SessionIO {
 
   send(bytes: Uint8Array, len: number, more = false): number {
     const { loop } = this.#shared;
+    const fd = this.#handle.fd;
     while (true) {
       const n = more
-        ? loop.libc.sym.send(this.fd, bytes, BigInt(len), LINUX.MSG_NOSIGNAL | MSG_MORE)
-        : loop.send(this.fd, bytes, len);
+        ? loop.libc.sym.send(fd, bytes, BigInt(len), LINUX.MSG_NOSIGNAL | MSG_MORE)
+        : loop.send(fd, bytes, len);
       if (n >= 0) return n;
       const errno = more ? loop.libc.errno() : -n;
       if (errno === LINUX.EINTR) continue;
@@ -135,8 +153,9 @@ export class Http1Connection implements Served, Timed, SessionIO {
   }
 
   sendv(parts: Uint8Array[]): number {
+    const fd = this.#handle.fd;
     while (true) {
-      const n = this.#shared.gather.send(this.fd, parts);
+      const n = this.#shared.gather.send(fd, parts);
       if (n >= 0) return n;
       if (n === -LINUX.EINTR) continue;
       return n === -LINUX.EAGAIN ? 0 : -1;
@@ -148,8 +167,9 @@ export class Http1Connection implements Served, Timed, SessionIO {
   }
 
   sendFile(file: number, offset: number, count: number): number {
+    const fd = this.#handle.fd;
     while (true) {
-      const n = this.#shared.files.send(this.fd, file, offset, count);
+      const n = this.#shared.files.send(fd, file, offset, count);
       if (n >= 0) return n;
       if (n === -LINUX.EINTR) continue;
       return n === -LINUX.EAGAIN ? FILE_FULL : FILE_FAILED;
@@ -161,12 +181,13 @@ export class Http1Connection implements Served, Timed, SessionIO {
   }
 
   close(gently = false, unread = false): void {
-    if (!this.#open || this.#lingering) return;
+    if (this.#handle.closed || this.#lingering) return;
     // a FIN from the peer means everything it sent was read: nothing to linger for
     const linger = gently && (unread || this.#more) && !this.#fin;
-    if (linger && this.#shared.loop.shutdownWrite(this.fd) === 0) {
+    const handle = this.#handle;
+    if (linger && this.#shared.loop.shutdownWrite(handle.fd) === 0) {
       this.#lingering = true;
-      this.#shared.loop.setDeadline(this, this.#shared.loop.now + LINGER_MS);
+      handle.setDeadline(this.#shared.loop.now + LINGER_MS);
       return this.#drop();
     }
     this.#closeNow();
@@ -175,8 +196,9 @@ export class Http1Connection implements Served, Timed, SessionIO {
   /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
   #drop(): void {
     const { loop, readBuf } = this.#shared;
+    const fd = this.#handle.fd;
     while (true) {
-      const n = loop.recv(this.fd, readBuf, readBuf.length);
+      const n = loop.recv(fd, readBuf, readBuf.length);
       if (n > 0) {
         this.#dropped += n;
         if (this.#dropped > LINGER_BYTES) return this.#closeNow();
@@ -189,12 +211,8 @@ export class Http1Connection implements Served, Timed, SessionIO {
   }
 
   #closeNow(): void {
-    if (!this.#open) return;
-    this.#open = false;
+    if (!this.#handle.close()) return;
     this.#lingering = false;
-    const { loop } = this.#shared;
-    loop.clearDeadline(this);
-    loop.close(this.fd);
     this.#shared.onClosed(this);
   }
 
@@ -203,8 +221,7 @@ export class Http1Connection implements Served, Timed, SessionIO {
   }
 
   setDeadline(at: number): void {
-    const { loop } = this.#shared;
-    if (at === 0) loop.clearDeadline(this);
-    else loop.setDeadline(this, at);
+    if (at === 0) this.#handle.clearDeadline();
+    else this.#handle.setDeadline(at);
   }
 }

@@ -228,7 +228,7 @@ function listen(
       // costs an epoll_ctl.
       conn.onReadable(false);
       if (!conn.open) return;
-      if (loop.watch(fd, conn) !== 0) conn.session.close();
+      if (conn.watch() !== 0) conn.session.close();
     },
     onOverload(errno, count) {
       logger.warn(
