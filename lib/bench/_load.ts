@@ -115,6 +115,9 @@ export async function runLoad(plan: LoadPlan): Promise<boolean> {
 
   // One client has nobody to run ahead of, and an epoll engine takes turns by itself.
   const turns = plan.concurrency > 1 && !engine.traits.fairTurns ? new Turns() : null;
+  // A request that fails at once (a refused connect) can settle without the event loop turning;
+  // failing in a row, a client would then never let the timers run (-t, the watchdog, Ctrl-C)
+  const afterFailure = turns ?? new Turns();
 
   const loop = async (index: number): Promise<void> => {
     const client = clients[index]!;
@@ -151,6 +154,7 @@ export async function runLoad(plan: LoadPlan): Promise<boolean> {
       }
       recorder.record(s);
       s.wantServer = recorder.serverSoftware === null;
+      if (s.outcome !== Outcome.Complete) await afterFailure.next();
       if (timedOut) {
         plan.onTimeout();
         stop();

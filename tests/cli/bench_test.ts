@@ -56,6 +56,25 @@ Deno.test("netlab bench with nothing listening prints the report and exits 1", a
   assert.equal(stderr.trim(), "netlab bench: every request failed (connection refused)");
 });
 
+for (const engine of ["fetch", "raw"]) {
+  Deno.test(`netlab bench -t on a refused port (${engine}) ends by itself, every request failed`, async () => {
+    // Refused connects settle without the event loop turning: before, the client looped on them,
+    // its -t timer never ran and the run grew until it ran out of memory. A child that has not
+    // ended after 60 s (the run asks for 1 s) is killed, and the test fails on its exit code.
+    const child = netlabCommand({
+      args: ["bench", "--engine", engine, "-t", "1", `http://127.0.0.1:${deadPort()}/`],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const out = await child.output();
+    clearTimeout(kill);
+    assert.equal(out.code, 1);
+    assert.match(new TextDecoder().decode(out.stdout), /^Complete requests:\s+0$/m);
+  });
+}
+
 Deno.test("netlab bench prints ab's report and exits 0", async () => {
   await using server = fixedServer("hello");
   const { code, stdout, stderr } = await netlab([
