@@ -102,6 +102,11 @@ export class Balancer implements AsyncDisposable {
       ? selectHttpEngine(options.engine ?? "auto", hosts, this.#o)
       : selectEngine(options.engine ?? "auto", hosts);
     if (this.#engine.notice) this.#log.warn(this.#engine.notice);
+    if (this.#engine.name === "deno" && (this.#o.sendProxy !== "" || this.#o.acceptProxy)) {
+      throw new TypeError(
+        "--send-proxy and --accept-proxy run on the epoll engine only, not the deno engine",
+      );
+    }
     this.#context = {
       backends: this.#backends,
       strategy: this.#strategy,

@@ -11,6 +11,7 @@ import { BackendSpecError, formatAddress, parseBackends } from "../balancer/back
 import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
 import { parseHealthCheck } from "../balancer/http/health_probe.ts";
 import { BALANCE_MODES, type BalanceMode, BALANCER_DEFAULTS as D } from "../balancer/options.ts";
+import { PROXY_VERSIONS, type ProxyVersion } from "../balancer/proxy_protocol.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/names.ts";
 import type { CliContext } from "./context.ts";
@@ -158,6 +159,17 @@ export function balanceCommand(ctx: CliContext): Command {
         "socket engine: epoll (Linux, FFI; less CPU), deno (portable), auto (epoll if it can)",
       ).choices(ENGINE_CHOICES).default("auto" as EngineChoice),
     )
+    .addOption(
+      new Option(
+        "--send-proxy <version>",
+        "start every backend connection with a PROXY protocol header naming the client " +
+          "(v1 text, v2 binary; HAProxy's send-proxy / send-proxy-v2)",
+      ).choices(PROXY_VERSIONS),
+    )
+    .option(
+      "--accept-proxy",
+      "clients must start with a PROXY header (v1 or v2); its address is the client's",
+    )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", portArg)
     .addOption(
       new Option("--emit <format>", "print an equivalent config and exit").choices(EMIT_FORMATS),
@@ -178,6 +190,8 @@ Examples:
   netlab balance --backend 127.0.0.1:9002-9005 --emit haproxy > haproxy.cfg
   netlab balance --mode http --backend 127.0.0.1:9002-9005
                                                     every request to the next backend
+  netlab balance --accept-proxy --send-proxy v2 --backend 127.0.0.1:9002
+                                                    behind and in front of PROXY protocol peers
 
 Backends:
   --backend 127.0.0.1:9002 --backend 127.0.0.1:9003   repeated
@@ -215,6 +229,8 @@ Backends:
         healthRise: opts.rise,
         drainTimeoutMs: opts.drainTimeout,
         engine: opts.engine as EngineChoice,
+        ...(opts.sendProxy !== undefined ? { sendProxy: opts.sendProxy as ProxyVersion } : {}),
+        ...(opts.acceptProxy ? { acceptProxy: true } : {}),
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
       if (opts.emit !== undefined) {
@@ -228,6 +244,11 @@ Backends:
       }
       if (opts.mode === "http" && opts.engine === "deno") {
         throw new UsageError("--mode http runs on the epoll engine only, not --engine deno");
+      }
+      if (opts.engine === "deno" && (opts.sendProxy !== undefined || opts.acceptProxy)) {
+        throw new UsageError(
+          "--send-proxy and --accept-proxy run on the epoll engine, not --engine deno",
+        );
       }
       if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {
         throw new UsageError("--health-check and --health-expect need --mode http");
@@ -244,7 +265,8 @@ Backends:
       try {
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
-        if (err instanceof TypeError && opts.mode === "http") {
+        const proxy = opts.sendProxy !== undefined || opts.acceptProxy;
+        if (err instanceof TypeError && (opts.mode === "http" || proxy)) {
           throw new NetlabError(err.message, { cause: err });
         }
         if (!(err instanceof ListenFailedError)) throw err;

@@ -15,8 +15,11 @@ import {
   errnoError,
   EventLoop,
   type ListenerHandlers,
+  localAddr,
   TcpListener,
 } from "../../loop/mod.ts";
+import { encodeProxyHeader } from "../proxy_protocol.ts";
+import { type GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
 import { RequestParser } from "../../http1/_parser.ts";
 import { OverloadLog } from "../engines/_overload.ts";
 import { LoopStatsServer } from "../engines/_loop_stats.ts";
@@ -44,7 +47,7 @@ const MAX_CLIENT_LINES = 4096;
 const POOL_IDLE_MS = 4000;
 
 /** The http-mode engine listening on host:port. */
-export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
+export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, GateHost {
   readonly name = "epoll" as const;
   readonly addr: Deno.NetAddr;
   readonly loop: EventLoop;
@@ -63,6 +66,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
   #streams = new Set<ClientSide>();
+  #gates = new Set<ProxyGate>();
   #lines = new Map<string, ClientLines>();
   #kicks: ClientSide[] = [];
   #settling = false;
@@ -101,7 +105,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   }
 
   get active(): number {
-    return this.#streams.size;
+    return this.#streams.size + this.#gates.size;
   }
 
   pool(backend: Backend): BackendPool {
@@ -132,7 +136,16 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
       return;
     }
     this.#full = false;
-    const addr = decodeSockAddr(peer);
+    if (settings.acceptProxy) {
+      const gate = new ProxyGate(this, fd, decodeSockAddr(peer), this.http.requestTimeoutMs);
+      if (gate.watch() === 0) this.#gates.add(gate);
+      return;
+    }
+    this.admit(fd, decodeSockAddr(peer));
+  }
+
+  /** Takes a client connection from `addr` (its PROXY header's source, with --accept-proxy). */
+  admit(fd: number, addr: Deno.NetAddr, local?: Deno.NetAddr): void {
     const ip = addr.hostname;
     let names = this.#lines.get(ip);
     if (names === undefined) {
@@ -141,6 +154,10 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
       this.#lines.set(ip, names = new ClientLines(ip));
     }
     const stream = new HttpStream(this, fd, names, formatAddress(ip, addr.port), ip);
+    const version = this.ctx.settings.sendProxy;
+    if (version !== "") {
+      stream.proxyHeader = encodeProxyHeader(version, addr, local ?? localAddr(this.loop, fd));
+    }
     const errno = this.loop.watch(fd, stream);
     if (errno !== 0) {
       this.loop.close(fd);
@@ -149,6 +166,11 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     }
     this.#streams.add(stream);
     this.loop.setDeadline(stream, this.loop.now + this.http.requestTimeoutMs);
+  }
+
+  gateDone(gate: ProxyGate): void {
+    this.#gates.delete(gate);
+    this.#checkIdle();
   }
 
   onOverload(errno: number, count: number): void {
@@ -173,7 +195,11 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
 
   ended(stream: ClientSide): void {
     this.#streams.delete(stream);
-    if (this.#streams.size === 0 && this.#idle) {
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.active === 0 && this.#idle) {
       this.#idle.resolve();
       this.#idle = undefined;
     }
@@ -205,6 +231,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     this.#listener?.close();
     this.#listener = undefined;
     this.draining = true;
+    for (const g of [...this.#gates]) g.close();
     // a keep-alive client between requests has nothing to finish
     for (const s of [...this.#streams]) {
       if (s.state === St.Head && s.carryLen === 0 && s.out === null) s.closeClient();
@@ -213,13 +240,14 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   }
 
   idle(): Promise<void> {
-    if (this.#streams.size === 0) return Promise.resolve();
+    if (this.active === 0) return Promise.resolve();
     this.#idle ??= Promise.withResolvers();
     return this.#idle.promise;
   }
 
   closeAll(): void {
     for (const s of [...this.#streams]) (s as HttpStream).abort("shutdown");
+    for (const g of [...this.#gates]) g.close();
   }
 
   async close(): Promise<void> {
