@@ -15,6 +15,7 @@ import { PROXY_VERSIONS, type ProxyVersion } from "../balancer/proxy_protocol.ts
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/names.ts";
 import type { CliContext } from "./context.ts";
+import { readBackendsFile, reloadOnHangup } from "./balance_reload.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
 
@@ -45,6 +46,10 @@ export function balanceCommand(ctx: CliContext): Command {
         "[IPv6]:PORT and a weight suffix @N (e.g. 127.0.0.1:9002-9005@2)",
       collect,
       [] as string[],
+    )
+    .option(
+      "--backends-file <file>",
+      "backends in the --backend syntax, one per line (# comments); re-read on SIGHUP",
     )
     .addOption(
       new Option("--strategy <name>", "how a backend is chosen").choices(STRATEGY_NAMES)
@@ -197,12 +202,17 @@ Backends:
   --backend 127.0.0.1:9002 --backend 127.0.0.1:9003   repeated
   --backend 127.0.0.1:9002,127.0.0.1:9003             comma list
   --backend 127.0.0.1:9002-9005                       port range (four backends)
-  --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default: 1), IPv6 in brackets`,
+  --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default: 1), IPv6 in brackets
+  --backends-file backends.txt                        the same, one per line; kill -HUP re-reads it`,
     )
     .action(async (opts) => {
       let backends;
+      const file = opts.backendsFile;
+      if (file !== undefined && opts.backend.length > 0) {
+        throw new UsageError("Give --backend or --backends-file, not both");
+      }
       try {
-        backends = parseBackends(opts.backend);
+        backends = file !== undefined ? readBackendsFile(file) : parseBackends(opts.backend);
       } catch (err) {
         if (err instanceof BackendSpecError) throw new UsageError(err.message, { cause: err });
         throw err;
@@ -303,6 +313,7 @@ Backends:
           );
         }
       }
-      await balancer.finished;
+      if (file !== undefined) await reloadOnHangup(balancer, file);
+      else await balancer.finished;
     }) as unknown as Command;
 }

@@ -78,7 +78,15 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   }
 
   addrOf(backend: Backend): SockAddr {
-    return this.#addrs.get(backend)!;
+    let addr = this.#addrs.get(backend);
+    if (addr === undefined) {
+      this.#addrs.set(backend, addr = encodeSockAddr(backend.host, backend.port));
+    }
+    return addr;
+  }
+
+  retire(removed: readonly Backend[]): void {
+    for (const b of removed) this.#addrs.delete(b);
   }
 
   onAccept(fd: number, peer: Uint8Array): void {

@@ -141,6 +141,8 @@ export class BackendPool {
   readonly idle: BackendConn[] = [];
   readonly waiting: ConnUser[] = [];
   readonly #all = new Set<BackendConn>();
+  /** Out of the set (`--backends-file`): a connection done with its exchange closes. */
+  retired = false;
 
   constructor(backend: Backend, addr: SockAddr, host: PoolHost, max: number, queueMax: number) {
     this.backend = backend;
@@ -227,7 +229,7 @@ export class BackendPool {
   /** A connection done with a response it may carry another after: to a waiter, or idle. */
   release(conn: BackendConn): void {
     // the backend said it closes: the next request would find it gone
-    if (conn.rdhup) return this.close(conn);
+    if (conn.rdhup || (this.retired && this.waiting.length === 0)) return this.close(conn);
     conn.user = null;
     conn.carry = null;
     conn.served++;
@@ -287,6 +289,12 @@ export class BackendPool {
       if (typeof conn !== "number") return;
       user.upFailed(new BackendConn(this), -conn);
     }
+  }
+
+  /** Taken out of the set: idle connections close now, busy ones after their exchange. */
+  retire(): void {
+    this.retired = true;
+    for (const conn of [...this.idle]) this.close(conn);
   }
 
   /** Closes every connection (the balancer has stopped). */

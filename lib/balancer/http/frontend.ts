@@ -67,6 +67,8 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   #pools = new Map<Backend, BackendPool>();
   #streams = new Set<ClientSide>();
   #gates = new Set<ProxyGate>();
+  /** Pools of backends taken out of the set that still had connections (closed at close()). */
+  #retired = new Set<BackendPool>();
   #lines = new Map<string, ClientLines>();
   #kicks: ClientSide[] = [];
   #settling = false;
@@ -91,10 +93,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.loop = new EventLoop({
       onError: (err) => ctx.log.error(`internal error: ${(err as Error)?.stack ?? err}`),
     });
-    for (const b of ctx.backends) {
-      const addr = encodeSockAddr(b.host, b.port);
-      this.#pools.set(b, new BackendPool(b, addr, this, http.backendConns, http.backendQueue));
-    }
+    for (const b of ctx.backends) this.pool(b);
     try {
       this.#listener = new TcpListener(this.loop, { host, port }, this);
     } catch (err) {
@@ -109,16 +108,33 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   }
 
   pool(backend: Backend): BackendPool {
-    return this.#pools.get(backend)!;
+    let pool = this.#pools.get(backend);
+    if (pool === undefined) {
+      const { backendConns, backendQueue } = this.http;
+      const addr = encodeSockAddr(backend.host, backend.port);
+      pool = new BackendPool(backend, addr, this, backendConns, backendQueue);
+      this.#pools.set(backend, pool);
+    }
+    return pool;
   }
 
   metrics(backend: Backend): RequestMetrics {
-    return this.#pools.get(backend)!.metrics;
+    return this.pool(backend).metrics;
+  }
+
+  retire(removed: readonly Backend[]): void {
+    for (const b of removed) {
+      const pool = this.#pools.get(b);
+      this.#pools.delete(b);
+      pool?.retire(); // busy connections close after their exchange
+      if (pool !== undefined && pool.open > 0) this.#retired.add(pool);
+    }
+    for (const pool of this.#retired) if (pool.open === 0) this.#retired.delete(pool);
   }
 
   /** Every backend's request counters, in configured order. */
   requestMetrics(): [Backend, RequestMetrics][] {
-    return this.ctx.backends.map((b) => [b, this.#pools.get(b)!.metrics]);
+    return this.ctx.backends.map((b) => [b, this.pool(b).metrics]);
   }
 
   onAccept(fd: number, peer: Uint8Array): void {
@@ -255,6 +271,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.#listener = undefined;
     this.closeAll();
     for (const pool of this.#pools.values()) pool.closeAll();
+    for (const pool of this.#retired) pool.closeAll();
     this.#overload.close();
     await this.loop.stop();
   }
