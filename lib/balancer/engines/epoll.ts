@@ -92,7 +92,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   onAccept(fd: number, peer: Uint8Array): void {
     const { counters, settings, log } = this.ctx;
     counters.total++;
-    if (this.#tunnels.size >= settings.maxConns) {
+    if (this.active >= settings.maxConns) {
       if (!this.#full) {
         log.warn(
           `${

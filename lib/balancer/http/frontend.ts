@@ -140,7 +140,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   onAccept(fd: number, peer: Uint8Array): void {
     const { counters, settings, log } = this.ctx;
     counters.total++;
-    if (this.#streams.size >= settings.maxConns) {
+    if (this.active >= settings.maxConns) {
       if (!this.#full) {
         log.warn(
           `${settings.maxConns} connections open (max-conns): closing new ones until one ends`,
