@@ -26,7 +26,8 @@ export class Backend {
   /** TCP port. */
   readonly port: number;
   /** Relative weight (1..256). */
-  readonly weight: number;
+  /** Changed in place when a reloaded backends file gives it another. */
+  weight: number;
   /** `host:port`, IPv6 in brackets; also the backend's identity in logs and stats. */
   readonly address: string;
   /** Up backends receive new connections; down ones only health checks. */

@@ -7,7 +7,8 @@
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import { Backend } from "./backend.ts";
-import { formatAddress } from "./backend_spec.ts";
+import { type BackendSpec, formatAddress } from "./backend_spec.ts";
+import { isIpLiteral } from "../loop/sockaddr.ts";
 import { HealthChecker } from "./health.ts";
 import { type BalancerStats, statsResponse } from "./stats.ts";
 import { StatsServer } from "./_stats_server.ts";
@@ -102,6 +103,11 @@ export class Balancer implements AsyncDisposable {
       ? selectHttpEngine(options.engine ?? "auto", hosts, this.#o)
       : selectEngine(options.engine ?? "auto", hosts);
     if (this.#engine.notice) this.#log.warn(this.#engine.notice);
+    if (this.#engine.name === "deno" && (this.#o.sendProxy !== "" || this.#o.acceptProxy)) {
+      throw new TypeError(
+        "--send-proxy and --accept-proxy run on the epoll engine only, not the deno engine",
+      );
+    }
     this.#context = {
       backends: this.#backends,
       strategy: this.#strategy,
@@ -270,6 +276,37 @@ export class Balancer implements AsyncDisposable {
   /** Stops at once (no drain). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop(0);
+  }
+
+  /**
+   * Replaces the set of backends (a reloaded `--backends-file`): new ones take connections at
+   * once; removed ones get no new connections and are closed as their last connection ends
+   * (connections in flight are never cut); one whose weight changed keeps its counters.
+   *
+   * @returns what changed, by address
+   * @throws {TypeError} for an empty set, or a host name the epoll engine cannot use (the running
+   *   set is kept)
+   */
+  setBackends(specs: readonly BackendSpec[]): { added: string[]; removed: string[] } {
+    if (specs.length === 0) throw new TypeError("A balancer needs at least one backend");
+    if (this.#engine.name === "epoll") {
+      const name = specs.find((s) => !isIpLiteral(s.host));
+      if (name) throw new TypeError(`The epoll engine needs IP addresses, not "${name.host}"`);
+    }
+    const old = new Map(this.#backends.map((b) => [b.address, b]));
+    const next = specs.map((spec) => {
+      const b = old.get(formatAddress(spec.host, spec.port));
+      if (b === undefined) return new Backend(spec);
+      old.delete(b.address);
+      b.weight = spec.weight;
+      return b;
+    });
+    const added = next.filter((b) => !this.#backends.includes(b)).map((b) => b.address);
+    // in place: the engine, the strategy's candidates and the health checker share this array
+    this.#backends.splice(0, this.#backends.length, ...next);
+    const removed = [...old.values()];
+    if (removed.length > 0) this.#frontend?.retire?.(removed);
+    return { added, removed: removed.map((b) => b.address) };
   }
 
   /** The counters at this moment. */

@@ -34,5 +34,13 @@ export function emitConfig(format: EmitFormat, options: EmitOptions): string {
       throw new EmitError(`Cannot emit ${format} with ${flag} 0: a configuration must name a port`);
     }
   }
+  if (format === "nginx" && options.sendProxy === "v2") {
+    throw new EmitError("Cannot emit nginx with --send-proxy v2: nginx sends PROXY v1 only");
+  }
+  if (format === "nginx" && options.sendProxy && options.mode === "http") {
+    throw new EmitError(
+      "Cannot emit nginx with --mode http --send-proxy: nginx's http proxy sends no PROXY header",
+    );
+  }
   return EMITTERS[format](options);
 }

@@ -26,7 +26,8 @@ const BALANCE: Record<StrategyName, string[]> = {
 /** `mode http`'s defaults: connections reused, the forwarding fields, its own timeouts. */
 function httpDefaults(o: BalancerSettings): string[] {
   return [
-    "  http-reuse safe",
+    // netlab gives each client its own backend connections when they carry its PROXY header
+    o.sendProxy !== "" ? "  http-reuse never" : "  http-reuse safe",
     "  option forwardfor",
     `  timeout http-request ${ms(o.requestTimeoutMs)}`,
     `  timeout http-keep-alive ${ms(o.idleTimeoutMs)}`,
@@ -70,7 +71,8 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     ? ` check inter ${ms(o.healthIntervalMs)} rise ${o.healthRise} fall ${o.healthFall}` +
       ` ${observe} on-error mark-down`
     : "";
-  const pool = http ? ` maxconn ${o.backendConns} maxqueue ${o.backendQueue}` : "";
+  const send = o.sendProxy === "v1" ? " send-proxy" : o.sendProxy === "v2" ? " send-proxy-v2" : "";
+  const pool = (http ? ` maxconn ${o.backendConns} maxqueue ${o.backendQueue}` : "") + send;
   const idle = ms(o.idleTimeoutMs);
   // no fin timeout set: HAProxy's own default, the client/server timeout, governs (as in netlab)
   const fin = o.finTimeoutMs > 0
@@ -96,7 +98,7 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     ...fin,
     "",
     "frontend netlab",
-    `  bind ${formatAddress(o.host, o.port)}`,
+    `  bind ${formatAddress(o.host, o.port)}${o.acceptProxy ? " accept-proxy" : ""}`,
     `  maxconn ${o.maxConns}`,
     ...(http ? ["  http-request set-header X-Forwarded-Proto http"] : []),
     "  default_backend netlab_backends",

@@ -9,6 +9,7 @@ import { DEFAULT_BUFFER_SIZE } from "./proxy.ts";
 import type { Strategy, StrategyName } from "./strategies/mod.ts";
 import type { EngineChoice } from "./engines/names.ts";
 import { MAX_DELAY_MS } from "../loop/loop.ts";
+import type { ProxyVersion } from "./proxy_protocol.ts";
 
 /** A listen failure, naming the address that could not be bound (main or stats port). */
 export class ListenFailedError extends Error {
@@ -101,6 +102,20 @@ export interface BalancerOptions {
   healthCheck?: string;
   /** http mode: the status a health check must get; 0 takes any 2xx or 3xx. @default {0} */
   healthExpect?: number;
+  /**
+   * Write a PROXY protocol header (`v1` text, `v2` binary) first on every backend connection,
+   * naming the client (HAProxy's `send-proxy`, `send-proxy-v2`); "" sends none. In http mode a
+   * backend connection then serves one client connection only. The epoll engine only.
+   * @default {""}
+   */
+  sendProxy?: "" | ProxyVersion;
+  /**
+   * Every client connection starts with a PROXY header (v1 or v2, read strictly within the
+   * request timeout); the client it names is the one logged, hashed and forwarded. A connection
+   * without one is closed. The epoll engine only.
+   * @default {false}
+   */
+  acceptProxy?: boolean;
   /** Aborting it stops the balancer: stop accepting, drain, close. */
   signal?: AbortSignal;
   /** Where connection and health records go. @default {getLogger(["netlab", "balance"])} */
@@ -139,6 +154,8 @@ export const BALANCER_DEFAULTS: Readonly<BalancerSettings> = {
   requestTimeoutMs: 10_000,
   healthCheck: "",
   healthExpect: 0,
+  sendProxy: "",
+  acceptProxy: false,
 };
 
 /** The tunables of `o`, each unset one at its default. */
@@ -164,6 +181,8 @@ export function withDefaults(o: Partial<BalancerSettings>): BalancerSettings {
     requestTimeoutMs: o.requestTimeoutMs ?? d.requestTimeoutMs,
     healthCheck: o.healthCheck ?? d.healthCheck,
     healthExpect: o.healthExpect ?? d.healthExpect,
+    sendProxy: o.sendProxy ?? d.sendProxy,
+    acceptProxy: o.acceptProxy ?? d.acceptProxy,
   };
 }
 

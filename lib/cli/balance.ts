@@ -11,9 +11,11 @@ import { BackendSpecError, formatAddress, parseBackends } from "../balancer/back
 import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
 import { parseHealthCheck } from "../balancer/http/health_probe.ts";
 import { BALANCE_MODES, type BalanceMode, BALANCER_DEFAULTS as D } from "../balancer/options.ts";
+import { PROXY_VERSIONS, type ProxyVersion } from "../balancer/proxy_protocol.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/names.ts";
 import type { CliContext } from "./context.ts";
+import { readBackendsFile, reloadOnHangup } from "./balance_reload.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
 
@@ -44,6 +46,10 @@ export function balanceCommand(ctx: CliContext): Command {
         "[IPv6]:PORT and a weight suffix @N (e.g. 127.0.0.1:9002-9005@2)",
       collect,
       [] as string[],
+    )
+    .option(
+      "--backends-file <file>",
+      "backends in the --backend syntax, one per line (# comments); re-read on SIGHUP",
     )
     .addOption(
       new Option("--strategy <name>", "how a backend is chosen").choices(STRATEGY_NAMES)
@@ -158,6 +164,17 @@ export function balanceCommand(ctx: CliContext): Command {
         "socket engine: epoll (Linux, FFI; less CPU), deno (portable), auto (epoll if it can)",
       ).choices(ENGINE_CHOICES).default("auto" as EngineChoice),
     )
+    .addOption(
+      new Option(
+        "--send-proxy <version>",
+        "start every backend connection with a PROXY protocol header naming the client " +
+          "(v1 text, v2 binary; HAProxy's send-proxy / send-proxy-v2)",
+      ).choices(PROXY_VERSIONS),
+    )
+    .option(
+      "--accept-proxy",
+      "clients must start with a PROXY header (v1 or v2); its address is the client's",
+    )
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", portArg)
     .addOption(
       new Option("--emit <format>", "print an equivalent config and exit").choices(EMIT_FORMATS),
@@ -178,17 +195,24 @@ Examples:
   netlab balance --backend 127.0.0.1:9002-9005 --emit haproxy > haproxy.cfg
   netlab balance --mode http --backend 127.0.0.1:9002-9005
                                                     every request to the next backend
+  netlab balance --accept-proxy --send-proxy v2 --backend 127.0.0.1:9002
+                                                    behind and in front of PROXY protocol peers
 
 Backends:
   --backend 127.0.0.1:9002 --backend 127.0.0.1:9003   repeated
   --backend 127.0.0.1:9002,127.0.0.1:9003             comma list
   --backend 127.0.0.1:9002-9005                       port range (four backends)
-  --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default: 1), IPv6 in brackets`,
+  --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default: 1), IPv6 in brackets
+  --backends-file backends.txt                        the same, one per line; kill -HUP re-reads it`,
     )
     .action(async (opts) => {
       let backends;
+      const file = opts.backendsFile;
+      if (file !== undefined && opts.backend.length > 0) {
+        throw new UsageError("Give --backend or --backends-file, not both");
+      }
       try {
-        backends = parseBackends(opts.backend);
+        backends = file !== undefined ? readBackendsFile(file) : parseBackends(opts.backend);
       } catch (err) {
         if (err instanceof BackendSpecError) throw new UsageError(err.message, { cause: err });
         throw err;
@@ -215,6 +239,8 @@ Backends:
         healthRise: opts.rise,
         drainTimeoutMs: opts.drainTimeout,
         engine: opts.engine as EngineChoice,
+        ...(opts.sendProxy !== undefined ? { sendProxy: opts.sendProxy as ProxyVersion } : {}),
+        ...(opts.acceptProxy ? { acceptProxy: true } : {}),
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
       };
       if (opts.emit !== undefined) {
@@ -228,6 +254,11 @@ Backends:
       }
       if (opts.mode === "http" && opts.engine === "deno") {
         throw new UsageError("--mode http runs on the epoll engine only, not --engine deno");
+      }
+      if (opts.engine === "deno" && (opts.sendProxy !== undefined || opts.acceptProxy)) {
+        throw new UsageError(
+          "--send-proxy and --accept-proxy run on the epoll engine, not --engine deno",
+        );
       }
       if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {
         throw new UsageError("--health-check and --health-expect need --mode http");
@@ -244,7 +275,8 @@ Backends:
       try {
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
-        if (err instanceof TypeError && opts.mode === "http") {
+        const proxy = opts.sendProxy !== undefined || opts.acceptProxy;
+        if (err instanceof TypeError && (opts.mode === "http" || proxy)) {
           throw new NetlabError(err.message, { cause: err });
         }
         if (!(err instanceof ListenFailedError)) throw err;
@@ -281,6 +313,7 @@ Backends:
           );
         }
       }
-      await balancer.finished;
+      if (file !== undefined) await reloadOnHangup(balancer, file);
+      else await balancer.finished;
     }) as unknown as Command;
 }

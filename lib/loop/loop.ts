@@ -243,6 +243,12 @@ export class EventLoop {
   #recvLength = 0;
   #recvBig = 0n;
 
+  /** recv() with MSG_PEEK: the bytes stay queued (a PROXY header is read before it is taken). */
+  peek(fd: number, buf: Uint8Array, length: number): number {
+    const n = this.libc.sym.recv(fd, buf, BigInt(length), C.MSG_PEEK);
+    return n >= 0 ? n : -this.libc.errno();
+  }
+
   /** send() without SIGPIPE: the byte count, or the errno negated (-EAGAIN: buffer full). */
   send(fd: number, buf: Uint8Array, length: number): number {
     const n = this.libc.sym.send(fd, buf, BigInt(length), C.MSG_NOSIGNAL);

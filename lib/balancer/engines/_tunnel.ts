@@ -108,14 +108,23 @@ export class Tunnel implements SocketHandler {
    * @param fd the accepted client socket (the tunnel owns it from now on)
    * @param clientHost the client's address when the strategy hashes it, else ""
    * @param from the client as logs print it, when known already
+   * @param header a PROXY header to send the backend first (`--send-proxy`)
    */
-  constructor(host: TunnelHost, fd: number, clientHost: string, from: string | undefined) {
+  constructor(
+    host: TunnelHost,
+    fd: number,
+    clientHost: string,
+    from: string | undefined,
+    header?: Uint8Array,
+  ) {
     this.#host = host;
     this.#loop = host.loop;
     this.#client = new Handle(host.loop, fd, this);
     this.#clientHost = clientHost;
     this.#from = from;
     this.#started = this.#markAt = host.loop.now;
+    // sent whole on connect, like bytes a failed connect left pending, before any client byte
+    this.#up.pending = header;
   }
 
   /** Registers the client socket; on failure closes it and returns the errno. */
@@ -155,7 +164,7 @@ export class Tunnel implements SocketHandler {
         // the request is usually there already, and on loopback the connect is done by now:
         // send it at once (what a failed connect left pending went to no backend: sent whole)
         if (this.#up.pending !== undefined) this.#afterUp(this.#up.flush(loop, h.fd));
-        else this.#pumpUp();
+        if (this.#up.pending === undefined) this.#pumpUp();
         return;
       }
       if (!isConnectFailure(-h)) {

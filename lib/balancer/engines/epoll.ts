@@ -14,9 +14,12 @@ import {
   errnoError,
   EventLoop,
   type ListenerHandlers,
+  localAddr,
   type SockAddr,
   TcpListener,
 } from "../../loop/mod.ts";
+import { encodeProxyHeader } from "../proxy_protocol.ts";
+import { type GateHost, ProxyGate } from "./_proxy_gate.ts";
 import { OverloadLog } from "./_overload.ts";
 import { Tunnel, type TunnelHost } from "./_tunnel.ts";
 import { LoopStatsServer } from "./_loop_stats.ts";
@@ -24,13 +27,15 @@ import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
 import { counted } from "../../runtime/text.ts";
 
 /** The epoll engine listening on host:port. */
-export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
+export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, GateHost {
   readonly name = "epoll" as const;
   readonly addr: Deno.NetAddr;
   readonly loop: EventLoop;
   readonly ctx: SessionContext;
   readonly buf: Uint8Array;
   readonly logging: boolean;
+  readonly log: SessionContext["log"];
+  #gates = new Set<ProxyGate>();
   #listener: TcpListener | undefined;
   #addrs = new Map<Backend, SockAddr>();
   #tunnels = new Set<Tunnel>();
@@ -48,9 +53,11 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
    */
   constructor(ctx: SessionContext, host: string, port: number) {
     this.ctx = ctx;
+    this.log = ctx.log;
     this.buf = new Uint8Array(ctx.settings.bufferSize);
     this.logging = ctx.log.isEnabledFor("info");
-    this.#hashesClient = ctx.strategy.name === "source-hash";
+    this.#hashesClient = ctx.strategy.name === "source-hash" || ctx.settings.sendProxy !== "" ||
+      ctx.settings.acceptProxy;
     this.#overload = new OverloadLog(ctx.log);
     this.#connectOverload = new OverloadLog(ctx.log);
     for (const b of ctx.backends) this.#addrs.set(b, encodeSockAddr(b.host, b.port));
@@ -67,17 +74,25 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
   }
 
   get active(): number {
-    return this.#tunnels.size;
+    return this.#tunnels.size + this.#gates.size;
   }
 
   addrOf(backend: Backend): SockAddr {
-    return this.#addrs.get(backend)!;
+    let addr = this.#addrs.get(backend);
+    if (addr === undefined) {
+      this.#addrs.set(backend, addr = encodeSockAddr(backend.host, backend.port));
+    }
+    return addr;
+  }
+
+  retire(removed: readonly Backend[]): void {
+    for (const b of removed) this.#addrs.delete(b);
   }
 
   onAccept(fd: number, peer: Uint8Array): void {
     const { counters, settings, log } = this.ctx;
     counters.total++;
-    if (this.#tunnels.size >= settings.maxConns) {
+    if (this.active >= settings.maxConns) {
       if (!this.#full) {
         log.warn(
           `${
@@ -91,18 +106,37 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
       return;
     }
     this.#full = false;
+    if (settings.acceptProxy) {
+      const gate = new ProxyGate(this, fd, decodeSockAddr(peer), settings.requestTimeoutMs);
+      if (gate.watch() === 0) this.#gates.add(gate);
+      return;
+    }
     // strings only when something uses them
-    const addr = this.#hashesClient || this.logging ? decodeSockAddr(peer) : undefined;
+    this.admit(fd, this.#hashesClient || this.logging ? decodeSockAddr(peer) : undefined);
+  }
+
+  /** Starts forwarding a client connection (`client` when something uses it). */
+  admit(fd: number, client: Deno.NetAddr | undefined, local?: Deno.NetAddr): void {
+    const { settings } = this.ctx;
+    const header = settings.sendProxy !== "" && client !== undefined
+      ? encodeProxyHeader(settings.sendProxy, client, local ?? localAddr(this.loop, fd))
+      : undefined;
     const tunnel = new Tunnel(
       this,
       fd,
-      this.#hashesClient ? addr!.hostname : "",
-      addr && this.logging ? formatAddress(addr.hostname, addr.port) : undefined,
+      this.ctx.strategy.name === "source-hash" ? client!.hostname : "",
+      client && this.logging ? formatAddress(client.hostname, client.port) : undefined,
+      header,
     );
     const errno = tunnel.watch();
     if (errno !== 0) return this.outOfDescriptors(errno);
     this.#tunnels.add(tunnel);
     tunnel.connectNext();
+  }
+
+  gateDone(gate: ProxyGate): void {
+    this.#gates.delete(gate);
+    this.#checkIdle();
   }
 
   onOverload(errno: number, count: number): void {
@@ -117,7 +151,11 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
 
   ended(tunnel: Tunnel): void {
     this.#tunnels.delete(tunnel);
-    if (this.#tunnels.size === 0 && this.#idle) {
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.active === 0 && this.#idle) {
       this.#idle.resolve();
       this.#idle = undefined;
     }
@@ -148,17 +186,19 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers {
   stopAccepting(): Promise<void> {
     this.#listener?.close();
     this.#listener = undefined;
+    for (const g of [...this.#gates]) g.close();
     return Promise.resolve();
   }
 
   idle(): Promise<void> {
-    if (this.#tunnels.size === 0) return Promise.resolve();
+    if (this.active === 0) return Promise.resolve();
     this.#idle ??= Promise.withResolvers();
     return this.#idle.promise;
   }
 
   closeAll(): void {
     for (const t of [...this.#tunnels]) t.kill();
+    for (const g of [...this.#gates]) g.close();
   }
 
   async close(): Promise<void> {

@@ -67,6 +67,12 @@ export interface Frontend {
    * @param respond the whole response to a request head
    */
   serveStats?(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint;
+  /**
+   * Backends taken out of the set (`--backends-file` reloaded): they get no new connections
+   * (they are no longer in `backends`), and what the engine keeps for them goes as soon as no
+   * connection needs it.
+   */
+  retire?(removed: readonly Backend[]): void;
 }
 
 /** Creates a frontend listening on host:port (throws what `Deno.listen` throws). */

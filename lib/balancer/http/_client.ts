@@ -96,6 +96,8 @@ export abstract class ClientSide implements Timed {
   carryLen = 0;
   /** The carry holds an incomplete head that was parsed already. */
   partial = false;
+  /** `--send-proxy`: the header its backend connections start with (they serve no one else). */
+  proxyHeader: Uint8Array | null = null;
 
   constructor(host: StreamHost, fd: number, client: ClientNames, from: string, hashKey: string) {
     this.host = host;

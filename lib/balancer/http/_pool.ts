@@ -36,6 +36,11 @@ export type Up = typeof Up[keyof typeof Up];
 
 /** What a backend connection tells the client stream it serves. */
 export interface ConnUser extends Timed {
+  /**
+   * `--send-proxy`: the PROXY header for this client; a connection opened with it serves this
+   * client only (null: pooled for everyone).
+   */
+  readonly proxyHeader: Uint8Array | null;
   /** Connected, or taken from the pool or handed over by another stream: send the request. */
   upReady(conn: BackendConn): void;
   /** A connect failed (`errno`) or timed out (0). */
@@ -76,6 +81,8 @@ export class BackendConn implements SocketHandler, Timed {
   carry: Uint8Array | null = null;
   /** Responses completed on it: a reused connection may have been closed by the backend. */
   served = 0;
+  /** The PROXY header it was opened with: it serves only users with this very header. */
+  header: Uint8Array | null = null;
 
   constructor(pool: BackendPool) {
     this.pool = pool;
@@ -134,6 +141,8 @@ export class BackendPool {
   readonly idle: BackendConn[] = [];
   readonly waiting: ConnUser[] = [];
   readonly #all = new Set<BackendConn>();
+  /** Out of the set (`--backends-file`): a connection done with its exchange closes. */
+  retired = false;
 
   constructor(backend: Backend, addr: SockAddr, host: PoolHost, max: number, queueMax: number) {
     this.backend = backend;
@@ -150,17 +159,29 @@ export class BackendPool {
    * negated.
    */
   acquire(user: ConnUser): BackendConn | number {
-    const conn = this.idle.pop();
+    const conn = this.#takeIdle(user.proxyHeader);
     if (conn !== undefined) {
       this.loop.clearDeadline(conn);
       conn.state = Up.Busy;
       conn.user = user;
       return conn;
     }
+    // another client's idle connection is no use to this one: it makes room
+    if (this.open >= this.#max && this.idle.length > 0) this.close(this.idle[0]!);
     if (this.open < this.#max) return this.#connect(user);
     if (this.waiting.length >= this.#queueMax) return FULL;
     this.waiting.push(user);
     return QUEUED;
+  }
+
+  /** The most recently used idle connection `header`'s client may use. */
+  #takeIdle(header: Uint8Array | null): BackendConn | undefined {
+    const idle = this.idle;
+    if (header === null) return idle.pop();
+    for (let i = idle.length - 1; i >= 0; i--) {
+      if (idle[i]!.header === header) return idle.splice(i, 1)[0];
+    }
+    return undefined;
   }
 
   /** `user` gives up waiting. */
@@ -172,6 +193,7 @@ export class BackendPool {
   #connect(user: ConnUser | null): BackendConn | number {
     const conn = new BackendConn(this);
     conn.user = user;
+    conn.header = user?.proxyHeader ?? null;
     const fd = connectSocket(this.loop, this.addr, conn);
     if (fd < 0) return fd;
     conn.fd = fd;
@@ -185,6 +207,12 @@ export class BackendPool {
   connected(conn: BackendConn): void {
     this.loop.clearDeadline(conn);
     this.loop.setOption(conn.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+    const header = conn.header;
+    // a new socket's send buffer takes a header of at most 232 bytes whole, or the peer is gone
+    if (header !== null) {
+      const w = this.loop.send(conn.fd, header, header.length);
+      if (w !== header.length) return this.connectFailed(conn, w < 0 ? -w : C.ECONNREFUSED);
+    }
     const user = conn.user;
     if (user === null) return this.release(conn);
     conn.state = Up.Busy;
@@ -201,10 +229,16 @@ export class BackendPool {
   /** A connection done with a response it may carry another after: to a waiter, or idle. */
   release(conn: BackendConn): void {
     // the backend said it closes: the next request would find it gone
-    if (conn.rdhup) return this.close(conn);
+    if (conn.rdhup || (this.retired && this.waiting.length === 0)) return this.close(conn);
     conn.user = null;
     conn.carry = null;
     conn.served++;
+    if (
+      conn.header !== null && this.waiting.length > 0 &&
+      this.waiting[0]!.proxyHeader !== conn.header
+    ) {
+      return this.close(conn); // the waiter gets a connection of its own
+    }
     const next = this.waiting.shift();
     if (next !== undefined) {
       conn.state = Up.Busy;
@@ -255,6 +289,12 @@ export class BackendPool {
       if (typeof conn !== "number") return;
       user.upFailed(new BackendConn(this), -conn);
     }
+  }
+
+  /** Taken out of the set: idle connections close now, busy ones after their exchange. */
+  retire(): void {
+    this.retired = true;
+    for (const conn of [...this.idle]) this.close(conn);
   }
 
   /** Closes every connection (the balancer has stopped). */

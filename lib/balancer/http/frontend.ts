@@ -15,8 +15,11 @@ import {
   errnoError,
   EventLoop,
   type ListenerHandlers,
+  localAddr,
   TcpListener,
 } from "../../loop/mod.ts";
+import { encodeProxyHeader } from "../proxy_protocol.ts";
+import { type GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
 import { RequestParser } from "../../http1/_parser.ts";
 import { OverloadLog } from "../engines/_overload.ts";
 import { LoopStatsServer } from "../engines/_loop_stats.ts";
@@ -44,7 +47,7 @@ const MAX_CLIENT_LINES = 4096;
 const POOL_IDLE_MS = 4000;
 
 /** The http-mode engine listening on host:port. */
-export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
+export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, GateHost {
   readonly name = "epoll" as const;
   readonly addr: Deno.NetAddr;
   readonly loop: EventLoop;
@@ -63,6 +66,9 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
   #streams = new Set<ClientSide>();
+  #gates = new Set<ProxyGate>();
+  /** Pools of backends taken out of the set that still had connections (closed at close()). */
+  #retired = new Set<BackendPool>();
   #lines = new Map<string, ClientLines>();
   #kicks: ClientSide[] = [];
   #settling = false;
@@ -87,10 +93,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     this.loop = new EventLoop({
       onError: (err) => ctx.log.error(`internal error: ${(err as Error)?.stack ?? err}`),
     });
-    for (const b of ctx.backends) {
-      const addr = encodeSockAddr(b.host, b.port);
-      this.#pools.set(b, new BackendPool(b, addr, this, http.backendConns, http.backendQueue));
-    }
+    for (const b of ctx.backends) this.pool(b);
     try {
       this.#listener = new TcpListener(this.loop, { host, port }, this);
     } catch (err) {
@@ -101,26 +104,43 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   }
 
   get active(): number {
-    return this.#streams.size;
+    return this.#streams.size + this.#gates.size;
   }
 
   pool(backend: Backend): BackendPool {
-    return this.#pools.get(backend)!;
+    let pool = this.#pools.get(backend);
+    if (pool === undefined) {
+      const { backendConns, backendQueue } = this.http;
+      const addr = encodeSockAddr(backend.host, backend.port);
+      pool = new BackendPool(backend, addr, this, backendConns, backendQueue);
+      this.#pools.set(backend, pool);
+    }
+    return pool;
   }
 
   metrics(backend: Backend): RequestMetrics {
-    return this.#pools.get(backend)!.metrics;
+    return this.pool(backend).metrics;
+  }
+
+  retire(removed: readonly Backend[]): void {
+    for (const b of removed) {
+      const pool = this.#pools.get(b);
+      this.#pools.delete(b);
+      pool?.retire(); // busy connections close after their exchange
+      if (pool !== undefined && pool.open > 0) this.#retired.add(pool);
+    }
+    for (const pool of this.#retired) if (pool.open === 0) this.#retired.delete(pool);
   }
 
   /** Every backend's request counters, in configured order. */
   requestMetrics(): [Backend, RequestMetrics][] {
-    return this.ctx.backends.map((b) => [b, this.#pools.get(b)!.metrics]);
+    return this.ctx.backends.map((b) => [b, this.pool(b).metrics]);
   }
 
   onAccept(fd: number, peer: Uint8Array): void {
     const { counters, settings, log } = this.ctx;
     counters.total++;
-    if (this.#streams.size >= settings.maxConns) {
+    if (this.active >= settings.maxConns) {
       if (!this.#full) {
         log.warn(
           `${settings.maxConns} connections open (max-conns): closing new ones until one ends`,
@@ -132,7 +152,16 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
       return;
     }
     this.#full = false;
-    const addr = decodeSockAddr(peer);
+    if (settings.acceptProxy) {
+      const gate = new ProxyGate(this, fd, decodeSockAddr(peer), this.http.requestTimeoutMs);
+      if (gate.watch() === 0) this.#gates.add(gate);
+      return;
+    }
+    this.admit(fd, decodeSockAddr(peer));
+  }
+
+  /** Takes a client connection from `addr` (its PROXY header's source, with --accept-proxy). */
+  admit(fd: number, addr: Deno.NetAddr, local?: Deno.NetAddr): void {
     const ip = addr.hostname;
     let names = this.#lines.get(ip);
     if (names === undefined) {
@@ -141,6 +170,10 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
       this.#lines.set(ip, names = new ClientLines(ip));
     }
     const stream = new HttpStream(this, fd, names, formatAddress(ip, addr.port), ip);
+    const version = this.ctx.settings.sendProxy;
+    if (version !== "") {
+      stream.proxyHeader = encodeProxyHeader(version, addr, local ?? localAddr(this.loop, fd));
+    }
     const errno = this.loop.watch(fd, stream);
     if (errno !== 0) {
       this.loop.close(fd);
@@ -149,6 +182,11 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     }
     this.#streams.add(stream);
     this.loop.setDeadline(stream, this.loop.now + this.http.requestTimeoutMs);
+  }
+
+  gateDone(gate: ProxyGate): void {
+    this.#gates.delete(gate);
+    this.#checkIdle();
   }
 
   onOverload(errno: number, count: number): void {
@@ -173,7 +211,11 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
 
   ended(stream: ClientSide): void {
     this.#streams.delete(stream);
-    if (this.#streams.size === 0 && this.#idle) {
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.active === 0 && this.#idle) {
       this.#idle.resolve();
       this.#idle = undefined;
     }
@@ -205,6 +247,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     this.#listener?.close();
     this.#listener = undefined;
     this.draining = true;
+    for (const g of [...this.#gates]) g.close();
     // a keep-alive client between requests has nothing to finish
     for (const s of [...this.#streams]) {
       if (s.state === St.Head && s.carryLen === 0 && s.out === null) s.closeClient();
@@ -213,13 +256,14 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
   }
 
   idle(): Promise<void> {
-    if (this.#streams.size === 0) return Promise.resolve();
+    if (this.active === 0) return Promise.resolve();
     this.#idle ??= Promise.withResolvers();
     return this.#idle.promise;
   }
 
   closeAll(): void {
     for (const s of [...this.#streams]) (s as HttpStream).abort("shutdown");
+    for (const g of [...this.#gates]) g.close();
   }
 
   async close(): Promise<void> {
@@ -227,6 +271,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers {
     this.#listener = undefined;
     this.closeAll();
     for (const pool of this.#pools.values()) pool.closeAll();
+    for (const pool of this.#retired) pool.closeAll();
     this.#overload.close();
     await this.loop.stop();
   }

@@ -60,7 +60,15 @@ export function nginxHttpConfig(
     "  }",
     "",
     "  server {",
-    `    listen ${formatAddress(o.host, o.port)};`,
+    `    listen ${formatAddress(o.host, o.port)}${o.acceptProxy ? " proxy_protocol" : ""};`,
+    // --accept-proxy: the client is the one the PROXY header names
+    ...(o.acceptProxy
+      ? [
+        "    set_real_ip_from 0.0.0.0/0;",
+        "    set_real_ip_from ::/0;",
+        "    real_ip_header proxy_protocol;",
+      ]
+      : []),
     `    client_header_timeout ${ms(o.requestTimeoutMs)};`,
     `    keepalive_timeout ${time(o.idleTimeoutMs)};`,
     "    location / {",
