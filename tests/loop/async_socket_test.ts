@@ -149,8 +149,18 @@ Deno.test({
     const { sock, peer } = await pair(loop);
     const reading = sock.read(new Uint8Array(16)); // the peer sends nothing
     const big = new Uint8Array(32 * 1024 * 1024);
-    await sock.write(big); // fills the buffers: the next write waits
-    const writing = sock.write(big);
+    // write until a write has to wait: the kernel may move bytes on between two writes (a busy
+    // machine did), so one full write does not make the next one wait. A write that went through
+    // has settled already and wins the race against two microtask hops; a waiting one does not.
+    let writing: Promise<number>;
+    for (;;) {
+      writing = sock.write(big);
+      const now = await Promise.race([
+        writing.then(() => "went"),
+        Promise.resolve().then(() => {}).then(() => "waits"),
+      ]);
+      if (now === "waits") break;
+    }
     sock.close();
     await assert.rejects(reading, Deno.errors.BadResource);
     await assert.rejects(writing, Deno.errors.BadResource);
