@@ -81,7 +81,9 @@ for (const engine of ["fetch", "raw"] as const) {
     const p = r.percentiles;
     assert.ok(p["100"]! >= 1000 - EARLY, `max ${p["100"]}`);
     assert.ok(p["90"]! >= 500, `p90 ${p["90"]}`);
-    assert.ok(p["50"]! < 1000, `p50 ${p["50"]}`);
+    // most requests were not behind the stall: the median lies well below the worst (a busy
+    // machine that falls behind the rate raises both, so no fixed bound holds; p50 was 1475 ms once)
+    assert.ok(p["50"]! < 0.9 * p["100"]!, `p50 ${p["50"]}, max ${p["100"]}`);
     // Time per request is the real mean (~250 ms here), not concurrency x time / complete (~10 ms).
     assert.equal(r.timePerRequestMs, r.connectionTimes!.total.mean);
     assert.ok(r.timePerRequestMs >= 100, `${r.timePerRequestMs} ms`);
