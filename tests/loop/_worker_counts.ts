@@ -32,9 +32,12 @@ function parkedOn(epfd: number): number[] {
   return found;
 }
 
-/** Polls (bounded: 10 s) until `done()`; returns whether it came. */
+/**
+ * Polls (bounded: 30 s) until `done()`; returns whether it came. A terminated Worker's thread and
+ * the wait parked for its loop take about 10 s to go even on a quiet machine, longer on a busy one.
+ */
 async function until(done: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 1200; i++) {
     if (done()) return true;
     await sleep(25);
   }
@@ -65,7 +68,7 @@ async function run(mode: string) {
     worker.terminate();
   } else {
     worker.terminate();
-    if (mode === "reap") reaped = await reapWhenGone(thread, epollFd);
+    if (mode === "reap") reaped = await reapWhenGone(thread, epollFd, 30_000);
   }
   const refused = await Deno.connect({ hostname: "127.0.0.1", port }).then((c) => {
     c.close();
