@@ -385,8 +385,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "reapWhenGone() reaps a terminated Worker's loop once its thread is gone (Linux)",
+  name: "reapWhenGone() reaps a terminated Worker's loop once its thread is gone (Linux)",
   ignore: !linux,
   async fn() {
     const r = await workerCounts("reap");
