@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  errnoError,
   type EventLoop,
   Handle,
   LINUX as C,
@@ -13,11 +14,45 @@ import {
   type SocketHandler,
   TcpListener,
 } from "../../loop/mod.ts";
+import type { Logger } from "@logtape/logtape";
 import type { StatsEndpoint } from "./frontend.ts";
+import { OverloadLog } from "./_overload.ts";
 
 const MAX_HEAD = 8192;
 const TIMEOUT_MS = 5000;
 const dec = new TextDecoder();
+
+/**
+ * Serves the stats port on `loop` (both epoll frontends, tcp and http mode): failed accepts are
+ * logged on `log` at most once a second, with a count.
+ */
+export function serveLoopStats(
+  loop: EventLoop,
+  log: Logger,
+  host: string,
+  port: number,
+  respond: (head: string) => Uint8Array,
+): StatsEndpoint {
+  const overload = new OverloadLog(log);
+  const server = new LoopStatsServer(
+    loop,
+    host,
+    port,
+    respond,
+    (errno, count) =>
+      overload.note(
+        `stats: accept failed: ${errnoError(errno, "accept4").message}; pausing`,
+        count,
+      ),
+  );
+  return {
+    addr: server.addr,
+    close: async () => {
+      await server.close();
+      overload.close();
+    },
+  };
+}
 
 /** A stats server on an event loop. */
 export class LoopStatsServer implements StatsEndpoint, ListenerHandlers {

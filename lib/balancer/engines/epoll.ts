@@ -22,7 +22,7 @@ import { encodeProxyHeader } from "../proxy_protocol.ts";
 import { type GateHost, ProxyGate } from "./_proxy_gate.ts";
 import { OverloadLog } from "./_overload.ts";
 import { Tunnel, type TunnelHost } from "./_tunnel.ts";
-import { LoopStatsServer } from "./_loop_stats.ts";
+import { serveLoopStats } from "./_loop_stats.ts";
 import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
 import { counted } from "../../runtime/text.ts";
 
@@ -162,25 +162,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   }
 
   serveStats(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint {
-    const overload = new OverloadLog(this.ctx.log);
-    const server = new LoopStatsServer(
-      this.loop,
-      host,
-      port,
-      respond,
-      (errno, count) =>
-        overload.note(
-          `stats: accept failed: ${errnoError(errno, "accept4").message}; pausing`,
-          count,
-        ),
-    );
-    return {
-      addr: server.addr,
-      close: async () => {
-        await server.close();
-        overload.close();
-      },
-    };
+    return serveLoopStats(this.loop, this.ctx.log, host, port, respond);
   }
 
   stopAccepting(): Promise<void> {

@@ -22,7 +22,7 @@ import { encodeProxyHeader } from "../proxy_protocol.ts";
 import { type GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
 import { RequestParser } from "../../http1/_parser.ts";
 import { OverloadLog } from "../engines/_overload.ts";
-import { LoopStatsServer } from "../engines/_loop_stats.ts";
+import { serveLoopStats } from "../engines/_loop_stats.ts";
 import type { Frontend, SessionContext, StatsEndpoint } from "../engines/frontend.ts";
 import { Fields } from "./_fields.ts";
 import { ResponseHead } from "./_response_head.ts";
@@ -222,25 +222,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   }
 
   serveStats(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint {
-    const overload = new OverloadLog(this.ctx.log);
-    const server = new LoopStatsServer(
-      this.loop,
-      host,
-      port,
-      respond,
-      (errno, count) =>
-        overload.note(
-          `stats: accept failed: ${errnoError(errno, "accept4").message}; pausing`,
-          count,
-        ),
-    );
-    return {
-      addr: server.addr,
-      close: async () => {
-        await server.close();
-        overload.close();
-      },
-    };
+    return serveLoopStats(this.loop, this.ctx.log, host, port, respond);
   }
 
   stopAccepting(): Promise<void> {
