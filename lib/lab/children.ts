@@ -169,28 +169,35 @@ export class LabChild implements AsyncDisposable {
    * holds that port.
    */
   async #timedOut(spec: ChildSpec, waitedMs: number): Promise<NetlabError> {
+    // what it says once stopped (a report, a warning) answers the stop, not why it was not ready
+    const before = [...this.#tail];
     await this.stop();
     const why = `not ready after ${Math.round(waitedMs / 1000)} s`;
     const port = portOf(spec);
-    return this.#failure(spec, why, port !== null && portBusy(port.host, port.port));
+    return this.#failure(spec, why, port !== null && portBusy(port.host, port.port), before);
   }
 
   /** The child's own one-line error, if it printed one (its ready line is not one). */
-  #said(): string | undefined {
-    const line = this.#tail.findLast((l) => SAID.test(l) && !/\b(listening|stats) on /.test(l));
+  #said(tail: readonly string[] = this.#tail): string | undefined {
+    const line = tail.findLast((l) => SAID.test(l) && !/\b(listening|stats) on /.test(l));
     return line?.replace(SAID, "");
   }
 
-  #failure(spec: ChildSpec, why: string, portTaken = false): NetlabError {
+  #failure(
+    spec: ChildSpec,
+    why: string,
+    portTaken = false,
+    tail: readonly string[] = this.#tail,
+  ): NetlabError {
     // The child already printed a one-line reason ("netlab serve: Cannot listen on ...").
-    const said = this.#said();
+    const said = this.#said(tail);
     // the hint names the port flag: only for a failure the port caused
     const blame = said !== undefined ? /^Cannot listen on /.test(said) : portTaken;
     const hint = spec.hint && blame ? ` (${spec.hint})` : "";
     const message = said
       ? `Cannot start the ${this.name}: ${said}${hint}`
       : `Cannot start the ${this.name}: ${why}${hint}${
-        this.#tail.length ? `; its last output: ${this.#tail.at(-1)}` : ""
+        tail.length ? `; its last output: ${tail.at(-1)}` : ""
       }`;
     return new NetlabError(message);
   }
