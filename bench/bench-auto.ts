@@ -3,13 +3,15 @@
  * `netlab bench URL`, the auto engine, against wrk on the same nginx at -c 50 and -c 1000 (req/s
  * and p99), the cost of the live view (`--live` against `-q`), and a 100-URL `--urls-file` against
  * one URL. Every tool runs as its own process, in alternating rounds, each load under the perf
- * lock; the best round of each counts (other load only ever slows a tool).
+ * lock, the order flipped every round; the best round of each counts (other load only ever slows a
+ * tool), except `--live` against `-q`: the median of the rounds' paired ratios, and the CPU per
+ * request beside it (the whole process's, which other load moves less than req/s).
  *
  * @module
  */
 // deno-lint-ignore-file no-console
 import { PerfLock } from "./_lock.ts";
-import { freePort, MAIN, type PerfRow, startNginx } from "./_tools.ts";
+import { freePort, MAIN, median, type PerfRow, startNginx } from "./_tools.ts";
 import { type FairnessFigures, wrkLatency } from "./_fairness.ts";
 import { v8FlagsFor } from "../lib/runtime/v8_flags.ts";
 
@@ -33,7 +35,11 @@ async function auto(url: string | null, connections: number, extra: string[]) {
     const r = JSON.parse(await Deno.readTextFile(out))[0].runs[0];
     if (r.failed > 0 || r.non2xx > 0) throw new Error(`netlab bench: ${r.failed} failed`);
     if (r.engine !== "raw") throw new Error(`auto chose ${r.engine}, not raw`);
+    // the whole process's CPU (all its threads) per request: the live view's cost shows here even
+    // when other load on the machine moves req/s more than 2%
+    const cpuUs = (r.client.cpuPercent / 100) * r.timeTakenSeconds * r.threads * 1e6 / r.complete;
     return {
+      cpuUs,
       rps: r.requestsPerSecond as number,
       p50: r.percentiles["50"] as number,
       p99: r.percentiles["99"] as number,
@@ -44,7 +50,7 @@ async function auto(url: string | null, connections: number, extra: string[]) {
   }
 }
 
-type Figures = FairnessFigures;
+type Figures = FairnessFigures & { cpuUs?: number };
 
 /** The section's rows, against nginx serving `root` (a small file at `path`). */
 export async function autoRows(path: string, port: number): Promise<PerfRow[]> {
@@ -66,11 +72,20 @@ export async function autoRows(path: string, port: number): Promise<PerfRow[]> {
   };
   const lock = new PerfLock();
   const best: Record<string, Figures> = {};
+  /** Per round, each tool's figures, for the paired --live against -q ratios. */
+  const rounds: Record<string, Figures>[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       const line: string[] = [];
-      for (const [name, measure] of Object.entries(tools)) {
+      const here: Record<string, Figures> = {};
+      rounds.push(here);
+      // the order flips every round: a tool that always ran after another would carry its wake
+      // (1,000 closing connections, a warm or cold server) in every round
+      const order = Object.entries(tools);
+      if (round % 2 === 0) order.reverse();
+      for (const [name, measure] of order) {
         const f = await lock.run(measure);
+        here[name] = f;
         const b = best[name];
         best[name] = {
           rps: Math.max(b?.rps ?? 0, f.rps),
@@ -78,7 +93,8 @@ export async function autoRows(path: string, port: number): Promise<PerfRow[]> {
           p99: Math.min(b?.p99 ?? Infinity, f.p99),
           max: Math.min(b?.max ?? Infinity, f.max),
         };
-        line.push(`${name} ${f.rps.toFixed(0)} req/s p99 ${f.p99.toFixed(1)} ms`);
+        const cpu = f.cpuUs === undefined ? "" : ` ${f.cpuUs.toFixed(1)} µs CPU/req`;
+        line.push(`${name} ${f.rps.toFixed(0)} req/s p99 ${f.p99.toFixed(1)} ms${cpu}`);
       }
       console.error(`  round ${round}: ${line.join("; ")}; load ${Deno.loadavg()[0]}`);
     }
@@ -86,6 +102,32 @@ export async function autoRows(path: string, port: number): Promise<PerfRow[]> {
     await Deno.remove(list);
   }
   const b = (name: string) => best[name]!;
+  /** The median over rounds of one tool's ratio to another's, paired within each round. */
+  const paired = (
+    what: string,
+    live: string,
+    quiet: string,
+    of: "rps" | "cpuUs",
+    anchorName = "-q",
+    goal = 0.98,
+  ) => {
+    const ratios = rounds.map((r) =>
+      of === "rps" ? r[live]!.rps / r[quiet]!.rps : r[quiet]!.cpuUs! / r[live]!.cpuUs!
+    );
+    const mid = (k: string) => median(rounds.map((r) => r[k]![of]!));
+    return {
+      section: "bench",
+      what,
+      netlab: mid(live),
+      anchor: mid(quiet),
+      anchorName,
+      unit: of === "rps" ? "req/s" : "µs",
+      ratio: median(ratios),
+      range: [Math.min(...ratios), Math.max(...ratios)] as [number, number],
+      goal,
+      ...(of === "cpuUs" ? { inverse: true } : {}),
+    };
+  };
   const row = (what: string, netlab: number, anchor: number, anchorName: string, unit: string) => ({
     section: "bench",
     what,
@@ -135,20 +177,20 @@ export async function autoRows(path: string, port: number): Promise<PerfRow[]> {
       ),
       goalMax: 2,
     },
-    {
-      ...row("auto --live vs -q (-c 50)", b("auto c50 live").rps, b("auto c50").rps, "-q", "req/s"),
-      goal: 0.98,
-    },
-    {
-      ...row(
-        "auto --live vs -q (-c 1000)",
-        b("auto c1000 live").rps,
-        b("auto c1000").rps,
-        "-q",
-        "req/s",
-      ),
-      goal: 0.98,
-    },
+    paired(
+      "auto --live vs -q (-c 50), median of paired rounds",
+      "auto c50 live",
+      "auto c50",
+      "rps",
+    ),
+    paired("CPU per request, --live vs -q (-c 50)", "auto c50 live", "auto c50", "cpuUs"),
+    paired(
+      "auto --live vs -q (-c 1000), median of paired rounds",
+      "auto c1000 live",
+      "auto c1000",
+      "rps",
+    ),
+    paired("CPU per request, --live vs -q (-c 1000)", "auto c1000 live", "auto c1000", "cpuUs"),
     {
       ...row(
         "auto --live p99 vs wrk's (-c 1000; lower is better)",
@@ -169,6 +211,14 @@ export async function autoRows(path: string, port: number): Promise<PerfRow[]> {
       ),
       goal: 0.95,
     },
+    paired(
+      "CPU per request, --urls-file of 100 URLs vs one URL (-c 50)",
+      "urls c50",
+      "auto c50",
+      "cpuUs",
+      "one URL",
+      0.95,
+    ),
   ];
 }
 
