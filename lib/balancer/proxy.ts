@@ -86,6 +86,15 @@ function isGone(err: unknown): boolean {
 export const DEFAULT_BUFFER_SIZE = 16 * 1024;
 
 /**
+ * The quiet time that ends a forwarded connection (0: none), as both engines count it: the FIN
+ * timeout once a FIN was passed on, when it is set and shorter than the idle timeout, else the
+ * idle timeout.
+ */
+export function quietLimit(idleMs: number, finMs: number, halfClosed: boolean): number {
+  return halfClosed && finMs > 0 && (idleMs === 0 || finMs < idleMs) ? finMs : idleMs;
+}
+
+/**
  * Forwards bytes both ways between `client` and `backend` until both directions have ended, one
  * side fails, a timeout fires or `signal` aborts; always closes both sockets before resolving.
  * A FIN from either side is forwarded with `closeWrite()`, so half-closed conversations work.
@@ -201,10 +210,10 @@ export async function proxy(
   };
 
   /** The quiet time that ends the connection now (0: none), and the reason it gives. */
-  const limit = (): [number, EndReason] =>
-    halfClosed && finMs > 0 && (idleMs === 0 || finMs < idleMs)
-      ? [finMs, "fin timeout"]
-      : [idleMs, "idle timeout"];
+  const limit = (): [number, EndReason] => {
+    const ms = quietLimit(idleMs, finMs, halfClosed);
+    return [ms, ms === idleMs ? "idle timeout" : "fin timeout"];
+  };
   const watch = () => {
     timer = undefined;
     const [ms, reason] = limit();

@@ -9,7 +9,7 @@
  * @module
  */
 import { C } from "./_libc.ts";
-import { closedError, errnoError } from "./errno.ts";
+import { closedError, errnoError, isConnectFailure } from "./errno.ts";
 import type { EventLoop, EventLoopOptions, SocketHandler } from "./loop.ts";
 import type { SockAddr } from "./sockaddr.ts";
 import { Handle } from "./handle.ts";
@@ -39,6 +39,11 @@ export class AsyncSocket implements SocketHandler {
   /** Set once the connect has started: the descriptor, its closed state, its close. */
   #h: Handle | undefined;
   #hungUp = false;
+  /**
+   * The error a hang-up during the connect left (SO_ERROR, which reading clears): the peer
+   * answered and reset before the connect was seen done. Reads give it after the data.
+   */
+  #error = 0;
   /** False after EAGAIN until the loop says otherwise: a read then waits without a syscall. */
   #canRead = true;
   #canWrite = true;
@@ -129,13 +134,18 @@ export class AsyncSocket implements SocketHandler {
     while (true) {
       const n = this.#loop.recv(this.#h!.fd, buf, buf.length);
       if (n > 0) return n;
-      if (n === 0) return buf.length === 0 ? 0 : null;
+      if (n === 0) return buf.length === 0 ? 0 : this.#end();
       if (n === -C.EINTR) continue;
       if (n !== -C.EAGAIN) return errnoError(-n, "recv");
-      if (this.#hungUp) return null; // both directions done: nothing more will come
+      if (this.#hungUp) return this.#end(); // both directions done: nothing more will come
       this.#canRead = false;
       return n;
     }
+  }
+
+  /** What a read gives once the data is taken: the reset the connect's hang-up left, or EOF. */
+  #end(): null | Error {
+    return this.#error === 0 ? null : errnoError(this.#error, "recv");
   }
 
   /**
@@ -161,8 +171,10 @@ export class AsyncSocket implements SocketHandler {
       const n = this.#loop.send(this.#h!.fd, buf, buf.length);
       if (n >= 0) return n;
       if (n === -C.EINTR) continue;
-      if (n !== -C.EAGAIN) return errnoError(-n, "send");
-      if (this.#hungUp) return errnoError(EPIPE, "send");
+      if (n !== -C.EAGAIN) {
+        return errnoError(n === -EPIPE && this.#error !== 0 ? this.#error : -n, "send");
+      }
+      if (this.#hungUp) return errnoError(this.#error || EPIPE, "send");
       this.#canWrite = false;
       return n;
     }
@@ -219,11 +231,15 @@ export class AsyncSocket implements SocketHandler {
   /** @internal the loop's callback */
   onHangup(): void {
     if (this.#connect) {
-      const errno = this.#loop.socketError(this.#h!.fd) || C.ECONNREFUSED;
-      this.#failConnect(errnoError(errno, "connect"));
-      return;
+      // only a refused, unreachable or timed-out connect failed; a reset (the peer accepted,
+      // answered and reset in the same batch of events) says it connected: the data is read
+      // first, then the reset, which reading SO_ERROR took, so it is kept for the reads
+      const errno = this.#loop.socketError(this.#h!.fd);
+      if (isConnectFailure(errno)) return this.#failConnect(errnoError(errno, "connect"));
+      this.#error = errno;
     }
     // a reset or both directions done: the next recv/send says which, and nothing waits again
+    // (after a connect's hang-up, onWritable settles the connect)
     this.#hungUp = true;
     this.onWritable();
     if (!this.#h!.closed) this.onReadable();

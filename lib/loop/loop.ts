@@ -20,14 +20,11 @@
  */
 import { C, type Libc, openLibc } from "./_libc.ts";
 import { Deadlines } from "./_deadlines.ts";
+import { DATA_OFFSET, EpollSet, EVENT_SIZE } from "./_epoll.ts";
 import type { EventLoopOptions, SocketHandler, Timed } from "./_types.ts";
 
 export { type EventLoopOptions, MAX_DELAY_MS, type SocketHandler, type Timed } from "./_types.ts";
 
-const MAX_EVENTS = 512;
-// struct epoll_event is packed on x86_64 (12 bytes) but 8-byte aligned elsewhere (16)
-const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
-const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
 /** How long a busy loop blocks its thread in one epoll_wait before waiting off-thread. */
 const BUSY_WAIT_MS = 1;
 /**
@@ -38,30 +35,16 @@ const BUSY_WAIT_MS = 1;
 const YIELD_MS = 20;
 
 const HANGUP = C.EPOLLERR | C.EPOLLHUP;
+/** What every socket is registered for: edge-triggered reading, writing and the peer's FIN. */
+const WATCHED = C.EPOLLIN | C.EPOLLOUT | C.EPOLLRDHUP | C.EPOLLET;
 const READ = C.EPOLLIN | C.EPOLLRDHUP;
 
 /** One epoll set and its sockets; use one per thread (a Worker can have its own). */
 export class EventLoop {
   /** The C library this loop calls; its `sym` is for calls the loop does not wrap. */
   readonly libc: Libc;
-  #epfd: number;
-  /** Written to wake an off-thread epoll_wait (last socket gone, first deadline, close). */
-  #wakeFd: number;
-  /** Where the on-thread epoll_wait writes its events (it returns before anything can free it). */
-  #events = new Uint8Array(MAX_EVENTS * EVENT_SIZE);
-  #view = new DataView(this.#events.buffer);
-  /**
-   * Where the off-thread epoll_wait writes its events: native memory, allocated once per loop
-   * and freed only by stop() once no wait is parked. That wait may outlive its thread (a Worker
-   * terminated while the loop waits); it then writes into memory that is still ours, never into
-   * a buffer V8 has freed. (The on-thread wait keeps a V8 buffer: Deno's fast FFI path takes
-   * only those, and the slow one costs about 0.3 µs a call.)
-   */
-  #eventsPtr: Deno.PointerObject;
-  #nativeView: DataView;
-  #ctl = new Uint8Array(16);
-  #ctlView = new DataView(this.#ctl.buffer);
-  #one = new Uint8Array(new BigUint64Array([1n]).buffer);
+  /** The epoll set, its wake-up (last socket gone, first deadline, stop) and event buffers. */
+  #set: EpollSet;
   #intBuf = new Uint8Array(4);
   #intView = new DataView(this.#intBuf.buffer);
   #lenBuf = new Uint8Array(new Uint32Array([4]).buffer);
@@ -104,44 +87,17 @@ export class EventLoop {
       }));
     this.#deadlines = new Deadlines(Math.max(1, options.tickMs ?? 100), this.#onError);
     this.libc = openLibc();
-    const { sym } = this.libc;
-    const size = MAX_EVENTS * EVENT_SIZE;
-    const events = sym.malloc(BigInt(size));
-    if (events === null) {
+    try {
+      this.#set = new EpollSet(this.libc);
+    } catch (err) {
       this.libc.close();
-      throw new Error("Cannot allocate the epoll event buffer");
+      throw err;
     }
-    this.#eventsPtr = events;
-    this.#nativeView = new DataView(Deno.UnsafePointerView.getArrayBuffer(events, size));
-    this.#epfd = sym.epoll_create1(C.EPOLL_CLOEXEC);
-    if (this.#epfd < 0) {
-      const errno = this.libc.errno();
-      sym.free(events);
-      this.libc.close();
-      throw new Error(`Cannot create an epoll instance (os error ${errno})`);
-    }
-    this.#wakeFd = sym.eventfd(0, C.EFD_NONBLOCK | C.EFD_CLOEXEC);
-    if (this.#wakeFd < 0 || !this.#add(this.#wakeFd, C.EPOLLIN | C.EPOLLET, 0)) {
-      const errno = this.libc.errno();
-      if (this.#wakeFd >= 0) sym.close(this.#wakeFd);
-      sym.close(this.#epfd);
-      sym.free(events);
-      this.libc.close();
-      throw new Error(`Cannot create the epoll wake-up (os error ${errno})`);
-    }
-  }
-
-  #add(fd: number, events: number, tag: number): boolean {
-    const v = this.#ctlView;
-    v.setUint32(0, events >>> 0, true);
-    v.setUint32(DATA_OFFSET, fd, true);
-    v.setUint32(DATA_OFFSET + 4, tag, true);
-    return this.libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_ADD, fd, this.#ctl) === 0;
   }
 
   /** The epoll set's descriptor (for `reapLoop()` when this loop's thread dies). */
   get fd(): number {
-    return this.#epfd;
+    return this.#set.fd;
   }
 
   /** Sockets registered now. */
@@ -182,9 +138,8 @@ export class EventLoop {
     if (this.#closing) return C.EBADF;
     const tag = this.#nextTag;
     this.#nextTag = tag >= 0xffff_fff0 ? 1 : tag + 1;
-    if (!this.#add(fd, C.EPOLLIN | C.EPOLLOUT | C.EPOLLRDHUP | C.EPOLLET, tag)) {
-      return this.libc.errno();
-    }
+    const errno = this.#set.add(fd, WATCHED, tag);
+    if (errno !== 0) return errno;
     this.#owners[fd] = owner;
     this.#tags[fd] = tag;
     this.#count++;
@@ -201,19 +156,13 @@ export class EventLoop {
   rearm(fd: number): number {
     const tag = this.#tags[fd];
     if (tag === undefined || tag === 0) return C.EBADF;
-    const v = this.#ctlView;
-    v.setUint32(0, (C.EPOLLIN | C.EPOLLOUT | C.EPOLLRDHUP | C.EPOLLET) >>> 0, true);
-    v.setUint32(DATA_OFFSET, fd, true);
-    v.setUint32(DATA_OFFSET + 4, tag, true);
-    return this.libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_MOD, fd, this.#ctl) === 0
-      ? 0
-      : this.libc.errno();
+    return this.#set.modify(fd, WATCHED, tag);
   }
 
   /** Takes `fd` out of the loop without closing it; events already fetched for it are dropped. */
   unwatch(fd: number): void {
     if (this.#owners[fd] === undefined) return;
-    this.libc.sym.epoll_ctl(this.#epfd, C.EPOLL_CTL_DEL, fd, this.#ctl);
+    this.#set.remove(fd);
     this.#forget(fd);
   }
 
@@ -289,20 +238,18 @@ export class EventLoop {
   }
 
   #wake(): void {
-    this.libc.sym.write(this.#wakeFd, this.#one, 8n);
+    this.#set.wake();
   }
 
   async #loop(): Promise<void> {
-    const { sym } = this.libc;
+    const set = this.#set;
     const deadlines = this.#deadlines;
     await null; // started from watch(): wait (and dispatch) only after the caller has returned
     let yieldAt = performance.now() + YIELD_MS;
     while (this.#count > 0 && !this.#closing) {
       // async work in flight: every wait is off-thread, so it advances once per round
-      let n = this.#held > 0
-        ? 0
-        : sym.epoll_poll(this.#epfd, this.#events, MAX_EVENTS, BUSY_WAIT_MS);
-      let view: DataView = this.#view;
+      let n = this.#held > 0 ? 0 : set.poll(BUSY_WAIT_MS);
+      let view: DataView = set.view;
       let now = this.now = performance.now();
       if (n <= 0 || now >= yieldAt) {
         // idle, busy for YIELD_MS or holding: wait on a worker thread, which is also the turn of
@@ -314,8 +261,8 @@ export class EventLoop {
           : Math.max(0, Math.ceil(deadlines.nextSweep - now));
         this.#parked = true;
         this.yields++;
-        n = await sym.epoll_wait(this.#epfd, this.#eventsPtr, MAX_EVENTS, n > 0 ? 0 : timeout);
-        view = this.#nativeView;
+        n = await set.wait(n > 0 ? 0 : timeout);
+        view = set.nativeView;
         this.#parked = false;
         now = this.now = performance.now();
         yieldAt = now + YIELD_MS;
@@ -370,9 +317,7 @@ export class EventLoop {
     if (this.#run) this.#wake();
     // every wait has returned once the run has: only now is the event buffer free to go
     while (this.#run) await this.#run;
-    this.libc.sym.close(this.#wakeFd);
-    this.libc.sym.close(this.#epfd);
-    this.libc.sym.free(this.#eventsPtr);
+    this.#set.close();
     this.libc.close();
   }
 }

@@ -84,5 +84,5 @@ export {
 } from "./sockaddr.ts";
 export { closedError, errnoError, isConnectFailure } from "./errno.ts";
 export { type FdLimit, raiseFdLimit } from "./fd_limit.ts";
-export { currentThreadId, reapLoop, reapWhenGone, threadAlive } from "./reap.ts";
+export { currentThreadId, reapLoop, reapWhenGone, threadAlive, threadsWaitingOn } from "./reap.ts";
 export { C as LINUX, type Libc } from "./_libc.ts";

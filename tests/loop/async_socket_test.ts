@@ -8,7 +8,7 @@ import {
   LINUX,
   TcpListener,
 } from "../../lib/loop/mod.ts";
-import { RawClient } from "../balancer/_raw.ts";
+import { RawClient, RawListener } from "../balancer/_raw.ts";
 import { echoServer, hasIpv6, linux } from "./_fixtures.ts";
 
 /** A loop for promise owners that is stopped (and found idle) when the test ends. */
@@ -137,6 +137,36 @@ Deno.test({
     const reading = sock.read(new Uint8Array(16));
     peer.reset();
     await assert.rejects(reading, Deno.errors.ConnectionReset);
+    sock.close();
+  },
+});
+
+Deno.test({
+  name:
+    "AsyncSocket.connect() whose peer accepts, answers and resets in the connect's own batch of events resolves, and the reads give the answer, then ConnectionReset (Linux: SO_LINGER)",
+  ignore: !linux,
+  async fn() {
+    await using loop = openAsyncLoop();
+    using raw = new RawListener();
+    const connecting = AsyncSocket.connect(loop, encodeSockAddr("127.0.0.1", raw.port));
+    // the loop polls only after this turn: the connect's outcome, the answer and the reset are
+    // all there by its first epoll_wait
+    const peer = raw.acceptNow();
+    peer.send(new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    peer.reset();
+    const sock = await connecting;
+    assert.equal(
+      loop.rounds,
+      1,
+      "the connect, the answer and the reset came in more than one batch",
+    );
+    const buf = new Uint8Array(64);
+    const n = await sock.read(buf);
+    assert.equal(
+      new TextDecoder().decode(buf.subarray(0, n ?? 0)),
+      "HTTP/1.1 400 Bad Request\r\n\r\n",
+    );
+    await assert.rejects(sock.read(buf), Deno.errors.ConnectionReset);
     sock.close();
   },
 });

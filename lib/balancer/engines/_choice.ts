@@ -33,6 +33,37 @@ export function candidates(
   return backends.filter((b) => b.state === "up" && !tried?.includes(b));
 }
 
+/**
+ * One client connection's tries at backends: which one comes next (up, not tried yet, at most
+ * `retries` more after the first) and what the client is told once none is left. The first try
+ * allocates nothing but this object.
+ */
+export class Attempts {
+  /** The backend of the latest try. */
+  backend: Backend | undefined = undefined;
+  /** Why no backend took the connection, for its "no backend" line. */
+  lastError = "no backend is up";
+  #tried: Backend[] | undefined = undefined;
+  #count = 0;
+
+  /** The next backend the strategy picks, or undefined once the retries or the backends ran out. */
+  next(ctx: SessionContext, clientHost: string): Backend | undefined {
+    if (this.#count > ctx.settings.retries) return undefined;
+    const backend = ctx.strategy.pick(candidates(ctx, this.#tried), clientHost);
+    if (backend === undefined) return undefined;
+    if (this.#count++ > 0) (this.#tried ??= [this.backend!]).push(backend);
+    this.backend = backend;
+    return backend;
+  }
+
+  /** The latest try's connect failed (refused, unreachable, timed out): see connectFailed(). */
+  failed(ctx: SessionContext, from: string, message: string): void {
+    const backend = this.backend!;
+    this.lastError = `${backend.address}: ${message}`;
+    connectFailed(ctx, backend, from, message);
+  }
+}
+
 /** A connect to `backend` succeeded: its run of failed connects is over. */
 export function connectSucceeded(backend: Backend): void {
   backend.connectFailures = 0;

@@ -10,7 +10,7 @@ import { formatAddress } from "../backend_spec.ts";
 import { proxy } from "../proxy.ts";
 import { outOfDescriptors, type OverloadLog } from "./_overload.ts";
 import type { SessionContext } from "./frontend.ts";
-import { candidates, connectFailed, connectSucceeded } from "./_choice.ts";
+import { Attempts, connectSucceeded } from "./_choice.ts";
 import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
 
 const MAX_SPARE_BUFFERS = 512;
@@ -31,12 +31,10 @@ export async function serveClient(client: Deno.TcpConn, ctx: DenoSessionContext)
   const remote = client.remoteAddr;
   const from = formatAddress(remote.hostname, remote.port);
   client.setNoDelay(true);
-  let tried: Backend[] | undefined;
-  let lastError = "no backend is up";
-  for (let attempt = 0; attempt <= settings.retries && !ctx.kill.aborted; attempt++) {
-    const backend = ctx.strategy.pick(candidates(ctx, tried), remote.hostname);
+  const attempts = new Attempts();
+  while (!ctx.kill.aborted) {
+    const backend = attempts.next(ctx, remote.hostname);
     if (!backend) break;
-    (tried ??= []).push(backend);
     backend.active++;
     let upstream: Deno.TcpConn;
     try {
@@ -57,8 +55,7 @@ export async function serveClient(client: Deno.TcpConn, ctx: DenoSessionContext)
         return;
       }
       if (!(err instanceof BackendConnectError)) throw err;
-      lastError = `${backend.address}: ${err.message}`;
-      connectFailed(ctx, backend, from, err.message);
+      attempts.failed(ctx, from, err.message);
       continue;
     }
     connectSucceeded(backend);
@@ -70,7 +67,7 @@ export async function serveClient(client: Deno.TcpConn, ctx: DenoSessionContext)
     return;
   }
   client.close();
-  if (!ctx.kill.aborted) noBackend(ctx, from, lastError);
+  if (!ctx.kill.aborted) noBackend(ctx, from, attempts.lastError);
 }
 
 async function forward(

@@ -40,6 +40,8 @@ export class Pipe {
   rdhup = false;
   /** recv() gave 0: this direction has ended. */
   eof = false;
+  /** The FIN was passed on: the destination's write side is shut. */
+  shut = false;
   /** Bytes the destination could not take yet, copied out of the shared buffer. */
   pending: Uint8Array | undefined;
   /** Bytes sent on so far. */
@@ -118,5 +120,25 @@ export class Pipe {
     }
     this.pending = undefined;
     return IDLE;
+  }
+
+  /**
+   * After the source failed (a reset): sends what is pending, then what the source still holds
+   * readable. FULL while the destination cannot take more (call again once it is writable),
+   * DST_FAILED, or IDLE once nothing more will come.
+   */
+  drain(loop: EventLoop, src: number, dst: number, buf: Uint8Array): PipeResult {
+    while (true) {
+      if (this.pending !== undefined) {
+        const r = this.flush(loop, dst);
+        if (r !== IDLE) return r;
+      }
+      if (this.eof) return IDLE;
+      this.ready = this.rdhup = true;
+      const r = this.pump(loop, src, dst, buf);
+      // anything but FULL: all there was (a reset leaves nothing more to come)
+      if (r === DST_FAILED) return r;
+      if (r !== FULL) return IDLE;
+    }
   }
 }

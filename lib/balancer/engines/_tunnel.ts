@@ -16,9 +16,8 @@
  * @module
  */
 import { describeConnectError } from "../_connect.ts";
-import type { Backend } from "../backend.ts";
 import { formatAddress } from "../backend_spec.ts";
-import type { EndReason } from "../proxy.ts";
+import { type EndReason, quietLimit } from "../proxy.ts";
 import {
   errnoError,
   type EventLoop,
@@ -26,29 +25,12 @@ import {
   isConnectFailure,
   LINUX as C,
   peerAddr,
-  type SockAddr,
   type SocketHandler,
 } from "../../loop/mod.ts";
-import type { SessionContext } from "./frontend.ts";
-import { candidates, connectFailed, connectSucceeded } from "./_choice.ts";
+import { type BackendEvents, type TunnelHost, Upstream } from "./_tunnel_host.ts";
+import { Attempts, connectSucceeded } from "./_choice.ts";
 import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
 import { DST_FAILED, END, FULL, Pipe, type PipeResult, SRC_FAILED } from "./_pipe.ts";
-
-/** What every tunnel of one engine shares. */
-export interface TunnelHost {
-  readonly loop: EventLoop;
-  readonly ctx: SessionContext;
-  /** The one read buffer of the engine. */
-  readonly buf: Uint8Array;
-  /** Whether info lines (per connection) are printed. */
-  readonly logging: boolean;
-  /** The socket address of a backend, encoded once. */
-  addrOf(backend: Backend): SockAddr;
-  /** Called once when a tunnel has closed both sockets. */
-  ended(tunnel: Tunnel): void;
-  /** Our own shortage (descriptors, ports, memory) at a connect: logged at most once a second. */
-  outOfDescriptors(errno: number): void;
-}
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -59,44 +41,21 @@ const CLOSED = 3;
 const EPIPE = 32;
 const ECONNRESET = 104;
 
-/** The backend's socket: hands its events to the tunnel. */
-class Upstream implements SocketHandler {
-  readonly tunnel: Tunnel;
-  constructor(tunnel: Tunnel) {
-    this.tunnel = tunnel;
-  }
-  onReadable(rdhup: boolean): void {
-    this.tunnel.backendReadable(rdhup);
-  }
-  onWritable(): void {
-    this.tunnel.backendWritable();
-  }
-  onHangup(): void {
-    this.tunnel.backendHangup();
-  }
-}
-
 /** A client connection and, once connected, its backend connection. */
-export class Tunnel implements SocketHandler {
+export class Tunnel implements SocketHandler, BackendEvents {
   readonly #host: TunnelHost;
   readonly #loop: EventLoop;
   readonly #client: Handle;
   #server: Handle | undefined;
   #upstream: Upstream | undefined;
   #state = CONNECTING;
-  #backend: Backend | undefined;
-  /** Backends tried, kept only once a second attempt is needed. */
-  #tried: Backend[] | undefined;
-  #attempts = 0;
-  #lastError = "no backend is up";
+  /** The backends tried; its `backend` is the one connecting or connected. */
+  readonly #attempts = new Attempts();
   #clientHost: string;
   /** The client as logs print it, made when first needed. */
   #from: string | undefined;
   readonly #up = new Pipe(false);
   readonly #down = new Pipe(true);
-  /** Our FIN was sent on to the backend (up) or the client (down). */
-  #upShut = false;
-  #downShut = false;
   #firstFin: EndReason | undefined;
   /** The backend's errno while failing. */
   #failed = 0;
@@ -148,11 +107,9 @@ export class Tunnel implements SocketHandler {
   /** Connects to the next backend the strategy picks; with none left, closes the client. */
   connectNext(): void {
     const { ctx, loop } = this.#host;
-    while (this.#attempts <= ctx.settings.retries && this.#state === CONNECTING) {
-      const backend = ctx.strategy.pick(candidates(ctx, this.#tried), this.#clientHost);
+    while (this.#state === CONNECTING) {
+      const backend = this.#attempts.next(ctx, this.#clientHost);
       if (!backend) break;
-      if (this.#attempts++ > 0) (this.#tried ??= [this.#backend!]).push(backend);
-      this.#backend = backend;
       this.#upstream ??= new Upstream(this);
       const h = Handle.connect(loop, this.#host.addrOf(backend), this.#upstream);
       if (typeof h !== "number") {
@@ -174,32 +131,26 @@ export class Tunnel implements SocketHandler {
         ctx.counters.unserved++;
         return this.#close(false);
       }
-      this.#connectFailed(describeConnectError(errnoError(-h, "connect")));
+      this.#attempts.failed(ctx, this.#name(), describeConnectError(errnoError(-h, "connect")));
     }
     if (this.#state !== CONNECTING) return;
-    noBackend(ctx, this.#name(), this.#lastError);
+    noBackend(ctx, this.#name(), this.#attempts.lastError);
     this.#close(false);
-  }
-
-  #connectFailed(message: string): void {
-    const backend = this.#backend!;
-    this.#lastError = `${backend.address}: ${message}`;
-    connectFailed(this.#host.ctx, backend, this.#name(), message);
   }
 
   /** The connect in progress failed (nothing was sent): drop it and try the next backend. */
   #retry(message: string): void {
     this.#server!.close();
     this.#server = undefined;
-    this.#backend!.active--;
-    this.#connectFailed(message);
+    this.#attempts.backend!.active--;
+    this.#attempts.failed(this.#host.ctx, this.#name(), message);
     this.connectNext();
   }
 
   #connected(): void {
     const { ctx, logging, loop } = this.#host;
     this.#state = OPEN;
-    const backend = this.#backend!;
+    const backend = this.#attempts.backend!;
     backend.total++;
     connectSucceeded(backend);
     if (logging) logForwarded(ctx.log, this.#name(), backend);
@@ -215,9 +166,8 @@ export class Tunnel implements SocketHandler {
 
   /** The quiet time that ends the connection now (0: none), and whether it is the fin timeout. */
   #limit(): number {
-    const { idleTimeoutMs: idle, finTimeoutMs: fin } = this.#host.ctx.settings;
-    const half = this.#upShut || this.#downShut;
-    return half && fin > 0 && (idle === 0 || fin < idle) ? fin : idle;
+    const { idleTimeoutMs, finTimeoutMs } = this.#host.ctx.settings;
+    return quietLimit(idleTimeoutMs, finTimeoutMs, this.#up.shut || this.#down.shut);
   }
 
   /** Sets the deadline of the quiet limit in force now (idle, or fin once half-closed). */
@@ -301,22 +251,21 @@ export class Tunnel implements SocketHandler {
 
   /** The client's FIN, once everything before it reached the backend: pass it on. */
   #finUp(): void {
-    if (this.#up.pending !== undefined || this.#upShut) return;
-    this.#firstFin ??= "client closed";
-    this.#upShut = true;
-    if (this.#downShut) return this.#end(this.#firstFin, 0);
-    // ENOTCONN: the backend is gone already, nothing more can flow either way
-    if (this.#loop.shutdownWrite(this.#server!.fd) !== 0) return this.#end(this.#firstFin, 0);
-    this.#markAt = this.#loop.now;
-    this.#arm();
+    this.#fin(this.#up, this.#down, this.#server!.fd, "client closed");
   }
 
   #finDown(): void {
-    if (this.#down.pending !== undefined || this.#downShut) return;
-    this.#firstFin ??= "backend closed";
-    this.#downShut = true;
-    if (this.#upShut) return this.#end(this.#firstFin, 0);
-    if (this.#loop.shutdownWrite(this.#client.fd) !== 0) return this.#end(this.#firstFin, 0);
+    this.#fin(this.#down, this.#up, this.#client.fd, "backend closed");
+  }
+
+  /** Passes `pipe`'s FIN on to `dst` once its pending bytes went; the second FIN ends it all. */
+  #fin(pipe: Pipe, other: Pipe, dst: number, reason: EndReason): void {
+    if (pipe.pending !== undefined || pipe.shut) return;
+    this.#firstFin ??= reason;
+    pipe.shut = true;
+    if (other.shut) return this.#end(this.#firstFin, 0);
+    // ENOTCONN: the peer is gone already, nothing more can flow either way
+    if (this.#loop.shutdownWrite(dst) !== 0) return this.#end(this.#firstFin, 0);
     this.#markAt = this.#loop.now;
     this.#arm();
   }
@@ -335,19 +284,9 @@ export class Tunnel implements SocketHandler {
 
   /** While failing: forwards what the backend left readable, then ends with a reset. */
   #drainDown(): void {
-    const down = this.#down;
     const { buf } = this.#host;
-    while (true) {
-      if (down.pending !== undefined) {
-        const r = down.flush(this.#loop, this.#client.fd);
-        if (r === FULL) return; // the rest when the client can take it
-        if (r === DST_FAILED) break;
-      }
-      if (down.eof) break;
-      down.ready = down.rdhup = true;
-      const r = down.pump(this.#loop, this.#server!.fd, this.#client.fd, buf);
-      if (r !== FULL) break; // all that was left (a reset leaves nothing more to come)
-    }
+    const r = this.#down.drain(this.#loop, this.#server!.fd, this.#client.fd, buf);
+    if (r === FULL) return; // the rest when the client can take it
     this.#end("backend error", this.#failed);
   }
 
@@ -366,7 +305,7 @@ export class Tunnel implements SocketHandler {
   #end(reason: EndReason, errno: number): void {
     if (this.#state !== OPEN && this.#state !== FAILING) return;
     const { ctx, logging, loop } = this.#host;
-    const backend = this.#backend!;
+    const backend = this.#attempts.backend!;
     // a failed backend's client is reset however the end comes (a timeout, a shutdown)
     const failed = reason === "backend error" || this.#state === FAILING;
     const error = errno === 0 ? undefined : errnoError(errno, "recv");
@@ -388,7 +327,7 @@ export class Tunnel implements SocketHandler {
     else this.#client.close();
     if (this.#server !== undefined) {
       this.#server.close();
-      this.#backend!.active--;
+      this.#attempts.backend!.active--;
     }
     this.#up.pending = this.#down.pending = undefined;
     this.#host.ended(this);

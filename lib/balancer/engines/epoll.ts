@@ -21,7 +21,8 @@ import {
 import { encodeProxyHeader } from "../proxy_protocol.ts";
 import { type GateHost, ProxyGate } from "./_proxy_gate.ts";
 import { OverloadLog } from "./_overload.ts";
-import { Tunnel, type TunnelHost } from "./_tunnel.ts";
+import { Tunnel } from "./_tunnel.ts";
+import type { TunnelHost } from "./_tunnel_host.ts";
 import { serveLoopStats } from "./_loop_stats.ts";
 import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
 import { counted } from "../../runtime/text.ts";
