@@ -24,6 +24,8 @@ export abstract class Exchange extends Outcome implements ConnUser {
   held: Uint8Array | null = null;
   /** The request head as sent, for a retry. */
   head: Uint8Array | null = null;
+  /** The last request head's copy, whose memory the next one reuses. */
+  lastHead: Uint8Array | null = null;
   upgrade = false;
   retryable = false;
   readonly reqBody: BodyFrame = new BodyFrame();

@@ -75,9 +75,17 @@ export class HeadWriter {
     this.ascii("\r\n");
   }
 
-  /** A copy of what was written. */
-  take(): Uint8Array {
-    return this.buf.slice(0, this.len);
+  /**
+   * A copy of what was written, in `into` when it has room (a view of it), else in a new array
+   * with room to spare: a connection that keeps its last copy allocates nothing per request.
+   */
+  take(into: Uint8Array | null): Uint8Array {
+    const n = this.len;
+    const dst = into !== null && into.buffer.byteLength >= n
+      ? new Uint8Array(into.buffer, 0, n)
+      : new Uint8Array(new ArrayBuffer(Math.max(512, n + (n >> 1))), 0, n);
+    dst.set(this.buf.subarray(0, n));
+    return dst;
   }
 }
 

@@ -179,7 +179,9 @@ export class HttpStream extends Exchange {
       : Framing.None;
     this.reqBody.start(framing, p.contentLength);
     writeRequestHead(writer, p, fields, this.client, this.upgrade);
-    const head = writer.take();
+    // the last request's copy is free again (its exchange is over): reused, not reallocated
+    const head = writer.take(this.lastHead);
+    this.lastHead = head;
     this.head = this.held = head;
     this.retryable = this.reqBody.done && !this.upgrade && IDEMPOTENT.has(p.method);
     this.state = St.Forward;
