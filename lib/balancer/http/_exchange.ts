@@ -53,7 +53,7 @@ export abstract class Exchange extends Outcome implements ConnUser {
 
   /** A new request: its line, and everything of the last one forgotten. */
   begin(method: string, target: string, minor: number, keepAlive: boolean): void {
-    this.started = performance.now();
+    this.started = this.loop.now;
     this.method = method;
     this.target = target;
     this.minor = minor;
