@@ -273,8 +273,9 @@ Deno.test({
     await using lb = await httpBalancer([be.port], { maxConns: 1 });
     using held = await RawClient.connect(lb.addr.port);
     while (lb.stats().active < 1) await delay(5);
-    assert.equal(await ask(lb.addr.port, get("/")), "");
-    assert.equal(await ask(lb.addr.port, get("/")), "");
+    // (a request sent to a socket closed unread would make its close a reset)
+    assert.equal(await ask(lb.addr.port), "");
+    assert.equal(await ask(lb.addr.port), "");
     assert.equal(lb.stats().rejected, 2);
     assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
       "1 connection open (max-conns): closing new ones until one ends",

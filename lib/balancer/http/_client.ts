@@ -1,7 +1,7 @@
 /**
  * The client half of an http-mode connection: its socket, the bytes the client has not taken
  * yet, the bytes it sent that are not parsed yet (a partial head, or pipelined requests), its
- * one state and its deadline. `HttpStream` (`_stream.ts`) extends it with the exchange.
+ * one state and its deadline. `Outcome` (`_outcome.ts`) extends it with the request's record.
  *
  * @module
  */

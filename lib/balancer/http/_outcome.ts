@@ -2,7 +2,7 @@
  * What a request on a client connection came to, whatever served it: the request line, the
  * backend it is counted against while in flight, its status, bytes and time; the log line and the
  * counters that record it; and the checks that take a failing backend out (a failed connect at
- * once, 10 failed responses in a row). `Exchange` (`_exchange.ts`) extends it.
+ * once, 10 failed responses in a row). `Upstream` (`_upstream.ts`) extends it.
  *
  * @module
  */
