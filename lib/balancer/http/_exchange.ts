@@ -91,7 +91,7 @@ export abstract class Exchange extends Upstream {
       return;
     }
     this.gotBytes = true;
-    this.loop.setDeadline(up, this.loop.now + this.host.http.serverTimeoutMs);
+    up.deadlineIn(this.host.http.serverTimeoutMs);
     while (s < e && this.up === up) {
       if (this.is(St.Tunnel)) {
         if (!this.sendDown(b, s, e)) this.abort("client gone");
@@ -134,7 +134,7 @@ export abstract class Exchange extends Upstream {
       this.status = 101;
       this.state = St.Tunnel;
       up.state = Up.Tunnel;
-      this.loop.clearDeadline(up);
+      up.handle!.clearDeadline();
       if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
       this.logDone();
       if (this.carryLen > 0) {
@@ -199,7 +199,7 @@ export abstract class Exchange extends Upstream {
       return;
     }
     this.state = St.Head;
-    this.loop.setDeadline(this, this.loop.now + this.host.http.idleTimeoutMs);
+    this.deadlineIn(this.host.http.idleTimeoutMs);
     this.host.kick(this);
   }
 

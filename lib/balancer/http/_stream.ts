@@ -58,7 +58,7 @@ export class HttpStream extends Exchange {
       case St.Tunnel:
         if (idleTimeoutMs === 0) break;
         if (now - this.lastActive < idleTimeoutMs || !this.blockedOnClient()) {
-          this.loop.setDeadline(this, Math.max(now, this.lastActive) + idleTimeoutMs);
+          this.handle.setDeadline(Math.max(now, this.lastActive) + idleTimeoutMs);
         } else {
           this.abort(`client idle for ${idleTimeoutMs} ms`);
         }
@@ -145,7 +145,7 @@ export class HttpStream extends Exchange {
     if (n === INCOMPLETE) {
       if (!fromCarry) {
         if (!this.keep(src, s, e)) return this.refuse(431);
-        this.loop.setDeadline(this, this.loop.now + this.host.http.requestTimeoutMs);
+        this.deadlineIn(this.host.http.requestTimeoutMs);
       }
       this.partial = true;
       return;

@@ -63,7 +63,7 @@ export abstract class Upstream extends Outcome implements ConnUser {
       }
       if (got === QUEUED) {
         this.state = St.Queued;
-        this.loop.setDeadline(this, this.loop.now + this.host.http.queueTimeoutMs);
+        this.deadlineIn(this.host.http.queueTimeoutMs);
         return;
       }
       this.leave();
@@ -103,8 +103,8 @@ export abstract class Upstream extends Outcome implements ConnUser {
   ready(conn: BackendConn): void {
     this.up = conn;
     if (this.state === St.Queued) this.state = St.Forward;
-    this.loop.setDeadline(conn, this.loop.now + this.host.http.serverTimeoutMs);
-    this.loop.setDeadline(this, this.loop.now + this.host.http.idleTimeoutMs);
+    conn.deadlineIn(this.host.http.serverTimeoutMs);
+    this.deadlineIn(this.host.http.idleTimeoutMs);
     const held = this.held;
     this.held = null;
     if (held !== null) this.sendUp(held, 0, held.length);

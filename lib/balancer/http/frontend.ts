@@ -158,14 +158,14 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     if (version !== "") {
       stream.proxyHeader = encodeProxyHeader(version, addr, local ?? localAddr(this.loop, fd));
     }
-    const errno = this.loop.watch(fd, stream);
+    const errno = stream.handle.watch(stream);
     if (errno !== 0) {
-      this.loop.close(fd);
+      stream.handle.close();
       this.#overload.note(`cannot take a client: ${errnoError(errno, "epoll_ctl").message}`);
       return;
     }
     this.#clients.conns.add(stream);
-    this.loop.setDeadline(stream, this.loop.now + this.http.requestTimeoutMs);
+    stream.deadlineIn(this.http.requestTimeoutMs);
   }
 
   gateDone(gate: ProxyGate): void {
