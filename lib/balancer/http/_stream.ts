@@ -32,6 +32,8 @@ export class HttpStream extends Exchange {
   }
 
   onWritable(): void {
+    // edge-triggered, EPOLLOUT comes with every edge; it is news only to bytes left pending
+    if (this.out === null) return;
     this.drain();
     this.host.settle();
   }
@@ -203,8 +205,9 @@ export class HttpStream extends Exchange {
 
   upWritable(conn: BackendConn): void {
     const out = conn.out;
+    if (out === null) return; // nothing was waiting for room (see onWritable)
     conn.out = null;
-    if (out === null || this.sendUp(out, 0, out.length)) {
+    if (this.sendUp(out, 0, out.length)) {
       if (conn.out === null && this.up === conn) {
         this.upFlushed(conn);
         this.pumpIn();
