@@ -56,21 +56,19 @@ async function startHaproxyHttp(port: number, backends: number[]): Promise<Child
   return startProcess("haproxy", ["-f", `${dir}/haproxy.cfg`, "-db"], port);
 }
 
+/** `netlab balance --mode http` on `port` over `backends`, with `extra` arguments. */
+function startNetlabHttp(port: number, backends: number[], extra: string[] = []): Promise<Child> {
+  const to = backends.map((p) => `127.0.0.1:${p}`).join(",");
+  return startNetlab(
+    ["balance", "--quiet", "--mode", "http", "--port", String(port), "--backend", to, ...extra],
+    port,
+  );
+}
+
 /** `/stats` of an http-mode balancer (a fresh one, with a stats port) while wrk -c64 loads it. */
 async function statsLine(lock: PerfLock, backends: number[]): Promise<string> {
   const port = freePort(), statsPort = freePort();
-  await using _ = await startNetlab([
-    "balance",
-    "--quiet",
-    "--mode",
-    "http",
-    "--port",
-    String(port),
-    "--stats-port",
-    String(statsPort),
-    "--backend",
-    backends.map((p) => `127.0.0.1:${p}`).join(","),
-  ], port);
+  await using _ = await startNetlabHttp(port, backends, ["--stats-port", String(statsPort)]);
   const { times: t, problem } = await statsUnderLoad(
     lock,
     `http://127.0.0.1:${port}${PATH}`,
@@ -96,19 +94,7 @@ export async function httpRows(
   try {
     const lbs: Record<Name, Child> = {
       HAProxy: await startHaproxyHttp(freePort(), backends),
-      netlab: await (async () => {
-        const port = freePort();
-        return await startNetlab([
-          "balance",
-          "--quiet",
-          "--mode",
-          "http",
-          "--port",
-          String(port),
-          "--backend",
-          backends.map((p) => `127.0.0.1:${p}`).join(","),
-        ], port);
-      })(),
+      netlab: await startNetlabHttp(freePort(), backends),
     };
     children.push(...Object.values(lbs));
     const url = (name: Name) => `http://127.0.0.1:${lbs[name].port}${PATH}`;
