@@ -4,14 +4,15 @@
  * `netlab serve` backends, on www/page.html, taking turns (order flipped every round): wrk -c50
  * keep-alive, wrk -c50 with `Connection: close`, ab -c10 (a connection per request), with the
  * CPU each proxy spends per request (schedstat, all threads); then memory per idle client
- * connection held through each. `BALANCE_ONLY=http deno task perf balance` runs only these.
+ * connection held through each, and `/stats` latency of an http-mode balancer under wrk -c64.
+ * `BALANCE_ONLY=http deno task perf balance` runs only these.
  *
  * @module
  */
 import { abRun, type LoadRun, wrkRun } from "./_load.ts";
 import type { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
-import { memoryPerConnection } from "./_balance_side.ts";
+import { memoryPerConnection, percentile, statsUnderLoad } from "./_balance_side.ts";
 import {
   type Child,
   ensureCommands,
@@ -55,6 +56,31 @@ async function startHaproxyHttp(port: number, backends: number[]): Promise<Child
   return startProcess("haproxy", ["-f", `${dir}/haproxy.cfg`, "-db"], port);
 }
 
+/** `netlab balance --mode http` on `port` over `backends`, with `extra` arguments. */
+function startNetlabHttp(port: number, backends: number[], extra: string[] = []): Promise<Child> {
+  const to = backends.map((p) => `127.0.0.1:${p}`).join(",");
+  return startNetlab(
+    ["balance", "--quiet", "--mode", "http", "--port", String(port), "--backend", to, ...extra],
+    port,
+  );
+}
+
+/** `/stats` of an http-mode balancer (a fresh one, with a stats port) while wrk -c64 loads it. */
+async function statsLine(lock: PerfLock, backends: number[]): Promise<string> {
+  const port = freePort(), statsPort = freePort();
+  await using _ = await startNetlabHttp(port, backends, ["--stats-port", String(statsPort)]);
+  const { times: t, problem } = await statsUnderLoad(
+    lock,
+    `http://127.0.0.1:${port}${PATH}`,
+    statsPort,
+  );
+  return `  /stats during wrk -c64 (http mode): p50 ${percentile(t, 0.5).toFixed(1)} ms, p99 ${
+    percentile(t, 0.99).toFixed(1)
+  } ms, max ${Math.max(...t).toFixed(1)} ms over ${t.length} requests (goal: p99 < 20 ms)${
+    problem ? `; ${problem}` : ""
+  }`;
+}
+
 type Name = "HAProxy" | "netlab";
 type Load = "keepAlive" | "close" | "ab";
 
@@ -68,19 +94,7 @@ export async function httpRows(
   try {
     const lbs: Record<Name, Child> = {
       HAProxy: await startHaproxyHttp(freePort(), backends),
-      netlab: await (async () => {
-        const port = freePort();
-        return await startNetlab([
-          "balance",
-          "--quiet",
-          "--mode",
-          "http",
-          "--port",
-          String(port),
-          "--backend",
-          backends.map((p) => `127.0.0.1:${p}`).join(","),
-        ], port);
-      })(),
+      netlab: await startNetlabHttp(freePort(), backends),
     };
     children.push(...Object.values(lbs));
     const url = (name: Name) => `http://127.0.0.1:${lbs[name].port}${PATH}`;
@@ -142,6 +156,7 @@ export async function httpRows(
         `  ${n.padEnd(8)} ${kib.toFixed(2)} KiB per idle client connection (http mode, 2000 held)`,
       );
     }
+    lines.push(await statsLine(lock, backends));
     return { rows, lines };
   } finally {
     for (const c of children.reverse()) await c[Symbol.asyncDispose]();

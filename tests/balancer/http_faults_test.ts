@@ -182,3 +182,28 @@ Deno.test({
     assert.equal(be.requests, 2);
   },
 });
+
+Deno.test({
+  name: "Balancer (http mode) sends each request head whole, longer or shorter than the last",
+  ignore: !linux,
+  async fn() {
+    // one request per backend connection: the next one may be retried on a stale pooled one
+    const heads: string[] = [];
+    await using be = rawBackend(async (conn) => {
+      heads.push(await readHead(conn));
+      await conn.write(enc.encode(OK));
+    });
+    await using lb = await httpBalancer([be.port]);
+    using client = await RawClient.connect(lb.addr.port);
+    const paths = ["/" + "a".repeat(400), "/b", "/" + "c".repeat(3000), "/d", "/" + "e".repeat(50)];
+    for (const path of paths) {
+      await client.send(get(path, "X-Pad: " + "p".repeat(path.length % 97) + "\r\n"));
+      assert.equal((await client.read())?.status, 200, path);
+    }
+    assert.deepEqual(heads.map((h) => h.split(" ")[1]), paths);
+    for (const [i, h] of heads.entries()) {
+      assert.equal(h.indexOf("\r\n\r\n"), h.length - 4, `head ${i} ends where it should`);
+      assert.equal(h.match(/^X-Pad: p*$/m)?.[0].length, 7 + paths[i]!.length % 97);
+    }
+  },
+});

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { serve } from "../../lib/server/async.ts";
 import { defaultRoot } from "../../lib/runtime/assets.ts";
-import { collectLogs } from "./_helpers.ts";
+import { ask, collectLogs, delay } from "./_helpers.ts";
 import { concat, dec, enc, get, httpBackend, httpBalancer, RawClient } from "./_http.ts";
 import { needs } from "../_tools.ts";
 
@@ -261,5 +261,26 @@ Deno.test({
     assert.equal((await client.read())?.status, 100, "the body is sent only after this");
     await client.send("hello");
     assert.equal(dec.decode((await client.read())!.body), "got 5");
+  },
+});
+
+Deno.test({
+  name: "Balancer (http mode) closes clients beyond maxConns (1) at once and says so once",
+  ignore: !linux,
+  async fn() {
+    await using logs = await collectLogs();
+    await using be = httpBackend("be");
+    await using lb = await httpBalancer([be.port], { maxConns: 1 });
+    using held = await RawClient.connect(lb.addr.port);
+    while (lb.stats().active < 1) await delay(5);
+    // (a request sent to a socket closed unread would make its close a reset)
+    assert.equal(await ask(lb.addr.port), "");
+    assert.equal(await ask(lb.addr.port), "");
+    assert.equal(lb.stats().rejected, 2);
+    assert.deepEqual(logs.lines.filter((l) => l.includes("max-conns")), [
+      "1 connection open (max-conns): closing new ones until one ends",
+    ]);
+    await held.send(get("/"));
+    assert.equal(dec.decode((await held.read())!.body), "be");
   },
 });

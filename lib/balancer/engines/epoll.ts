@@ -19,13 +19,13 @@ import {
   TcpListener,
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
-import { type GateHost, ProxyGate } from "./_proxy_gate.ts";
+import type { GateHost, ProxyGate } from "./_proxy_gate.ts";
+import { OpenClients } from "./_clients.ts";
 import { OverloadLog } from "./_overload.ts";
 import { Tunnel } from "./_tunnel.ts";
 import type { TunnelHost } from "./_tunnel_host.ts";
 import { serveLoopStats } from "./_loop_stats.ts";
 import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
-import { counted } from "../../runtime/text.ts";
 
 /** The epoll engine listening on host:port. */
 export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, GateHost {
@@ -36,14 +36,10 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   readonly buf: Uint8Array;
   readonly logging: boolean;
   readonly log: SessionContext["log"];
-  #gates = new Set<ProxyGate>();
+  readonly #clients: OpenClients<Tunnel>;
   #listener: TcpListener | undefined;
   #addrs = new Map<Backend, SockAddr>();
-  #tunnels = new Set<Tunnel>();
-  #idle: PromiseWithResolvers<void> | undefined;
   #hashesClient: boolean;
-  /** Whether the last client was turned away by maxConns (to warn once per episode). */
-  #full = false;
   #overload: OverloadLog;
   #connectOverload: OverloadLog;
 
@@ -57,6 +53,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     this.log = ctx.log;
     this.buf = new Uint8Array(ctx.settings.bufferSize);
     this.logging = ctx.log.isEnabledFor("info");
+    this.#clients = new OpenClients(ctx);
     this.#hashesClient = ctx.strategy.name === "source-hash" || ctx.settings.sendProxy !== "" ||
       ctx.settings.acceptProxy;
     this.#overload = new OverloadLog(ctx.log);
@@ -75,7 +72,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   }
 
   get active(): number {
-    return this.#tunnels.size + this.#gates.size;
+    return this.#clients.size;
   }
 
   addrOf(backend: Backend): SockAddr {
@@ -91,26 +88,10 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   }
 
   onAccept(fd: number, peer: Uint8Array): void {
-    const { counters, settings, log } = this.ctx;
-    counters.total++;
-    if (this.active >= settings.maxConns) {
-      if (!this.#full) {
-        log.warn(
-          `${
-            counted(settings.maxConns, "connection")
-          } open (max-conns): closing new ones until one ends`,
-        );
-      }
-      this.#full = true;
-      counters.rejected++;
-      this.loop.close(fd);
-      return;
-    }
-    this.#full = false;
+    const { settings } = this.ctx;
+    if (!this.#clients.admit()) return this.loop.close(fd);
     if (settings.acceptProxy) {
-      const gate = new ProxyGate(this, fd, decodeSockAddr(peer), settings.requestTimeoutMs);
-      if (gate.watch() === 0) this.#gates.add(gate);
-      return;
+      return this.#clients.gate(this, fd, decodeSockAddr(peer), settings.requestTimeoutMs);
     }
     // strings only when something uses them
     this.admit(fd, this.#hashesClient || this.logging ? decodeSockAddr(peer) : undefined);
@@ -131,13 +112,12 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     );
     const errno = tunnel.watch();
     if (errno !== 0) return this.outOfDescriptors(errno);
-    this.#tunnels.add(tunnel);
+    this.#clients.conns.add(tunnel);
     tunnel.connectNext();
   }
 
   gateDone(gate: ProxyGate): void {
-    this.#gates.delete(gate);
-    this.#checkIdle();
+    this.#clients.gateDone(gate);
   }
 
   onOverload(errno: number, count: number): void {
@@ -151,15 +131,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   }
 
   ended(tunnel: Tunnel): void {
-    this.#tunnels.delete(tunnel);
-    this.#checkIdle();
-  }
-
-  #checkIdle(): void {
-    if (this.active === 0 && this.#idle) {
-      this.#idle.resolve();
-      this.#idle = undefined;
-    }
+    this.#clients.ended(tunnel);
   }
 
   serveStats(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint {
@@ -169,19 +141,17 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   stopAccepting(): Promise<void> {
     this.#listener?.close();
     this.#listener = undefined;
-    for (const g of [...this.#gates]) g.close();
+    this.#clients.closeGates();
     return Promise.resolve();
   }
 
   idle(): Promise<void> {
-    if (this.active === 0) return Promise.resolve();
-    this.#idle ??= Promise.withResolvers();
-    return this.#idle.promise;
+    return this.#clients.idle();
   }
 
   closeAll(): void {
-    for (const t of [...this.#tunnels]) t.kill();
-    for (const g of [...this.#gates]) g.close();
+    for (const t of [...this.#clients.conns]) t.kill();
+    this.#clients.closeGates();
   }
 
   async close(): Promise<void> {

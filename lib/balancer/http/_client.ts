@@ -1,14 +1,14 @@
 /**
  * The client half of an http-mode connection: its socket, the bytes the client has not taken
  * yet, the bytes it sent that are not parsed yet (a partial head, or pipelined requests), its
- * one state and its deadline. `HttpStream` (`_stream.ts`) extends it with the exchange.
+ * one state and its deadline. `Outcome` (`_outcome.ts`) extends it with the request's record.
  *
  * @module
  */
 import type { Logger } from "@logtape/logtape";
 import type { Backend } from "../backend.ts";
 import type { SessionContext } from "../engines/frontend.ts";
-import { type EventLoop, LINUX as C, type Timed } from "../../loop/mod.ts";
+import { type DeadlineOwner, type EventLoop, Handle, LINUX as C } from "../../loop/mod.ts";
 import type { RequestParser } from "../../http1/_parser.ts";
 import type { Fields } from "./_fields.ts";
 import type { ResponseHead } from "./_response_head.ts";
@@ -70,10 +70,10 @@ export interface StreamHost extends PoolHost {
 const MAX_CARRY = 8 * 1024 + 32 * 1024 + 64 * 1024;
 
 /** A client socket with its buffers and deadline. */
-export abstract class ClientSide implements Timed {
-  timerSlot = -1;
+export abstract class ClientSide implements DeadlineOwner {
   state: St = St.Head;
-  readonly fd: number;
+  /** The client socket: its descriptor, deadline and close. */
+  readonly handle: Handle;
   readonly host: StreamHost;
   readonly loop: EventLoop;
   readonly client: ClientNames;
@@ -102,11 +102,21 @@ export abstract class ClientSide implements Timed {
   constructor(host: StreamHost, fd: number, client: ClientNames, from: string, hashKey: string) {
     this.host = host;
     this.loop = host.loop;
-    this.fd = fd;
+    this.handle = new Handle(host.loop, fd, this);
     this.client = client;
     this.from = from;
     this.hashKey = hashKey;
     this.lastActive = host.loop.now;
+  }
+
+  /** The client socket's descriptor (-1 once closed). */
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  /** Sets (or moves) the client's deadline to `ms` from now. */
+  deadlineIn(ms: number): void {
+    this.handle.setDeadline(this.loop.now + ms);
   }
 
   /**
@@ -184,8 +194,7 @@ export abstract class ClientSide implements Timed {
     if (this.state === St.Closed) return;
     this.state = St.Closed;
     this.out = this.carry = null;
-    this.loop.clearDeadline(this);
-    this.loop.close(this.fd);
+    this.handle.close();
     this.host.ended(this);
   }
 }

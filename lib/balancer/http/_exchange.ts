@@ -1,108 +1,49 @@
 /**
- * The exchange of one request on a client connection, response side: the backend connection
- * it holds, the response head read (in parts if need be), re-headed and sent on, its body
- * streamed until its framing says it ended, then the connection given back to its pool; and
- * the ways it ends otherwise: a retry on another backend, the proxy's own 502/503/504 answer,
- * or an abort. `HttpStream` (`_stream.ts`) adds the socket events and the request side.
+ * The exchange of one request on a client connection, response side: the response head read
+ * from the backend connection (in parts if need be), re-headed and sent on, its body streamed
+ * until its framing says it ended, then the connection given back to its pool; and the ways it
+ * ends otherwise: a retry on another backend, the proxy's own 502/503/504 answer, or an abort.
+ * The request's way to the backend is `Upstream`'s (`_upstream.ts`); `HttpStream`
+ * (`_stream.ts`) adds the socket events and the request head.
  *
  * @module
  */
-import type { Backend } from "../backend.ts";
-import { type BackendConn, type ConnUser, Up } from "./_pool.ts";
+import { type BackendConn, Up } from "./_pool.ts";
 import { INCOMPLETE, INVALID } from "./_response_head.ts";
 import { BodyFrame, BROKEN } from "./_body.ts";
 import { writeResponseHead } from "./_rewrite.ts";
 import { answer } from "./_answers.ts";
 import { St } from "./_client.ts";
-import { Outcome } from "./_outcome.ts";
+import { join, Upstream } from "./_upstream.ts";
 
 const AWAIT = 0, BODY = 1;
 /** A client connection's exchange with a backend. */
-export abstract class Exchange extends Outcome implements ConnUser {
-  up: BackendConn | null = null;
-  /** Bytes for the backend that wait for a connection. */
-  held: Uint8Array | null = null;
-  /** The request head as sent, for a retry. */
-  head: Uint8Array | null = null;
-  upgrade = false;
-  retryable = false;
-  readonly reqBody: BodyFrame = new BodyFrame();
+export abstract class Exchange extends Upstream {
   readonly resBody: BodyFrame = new BodyFrame();
   phase = AWAIT;
   /** A response byte has arrived: no retry any more. */
   gotBytes = false;
   #closeClient = false;
   #reusable = false;
-  tried: Backend[] | null = null;
   #resent = false;
-  connects = 0;
   /** Tunnel: the backend's FIN came (it goes to the client once `out` is sent). */
   #finDown = false;
   #finUp = false;
 
   abstract pumpIn(): void;
-  abstract dispatch(): void;
-  abstract upReady(conn: BackendConn): void;
-  abstract upFailed(conn: BackendConn, errno: number): void;
-  abstract upReadable(conn: BackendConn): void;
-  abstract upWritable(conn: BackendConn): void;
-  abstract upHangup(conn: BackendConn): void;
-  abstract upTimeout(conn: BackendConn): void;
 
   /** A new request: its line, and everything of the last one forgotten. */
   begin(method: string, target: string, minor: number, keepAlive: boolean): void {
-    this.started = performance.now();
+    this.started = this.loop.now;
     this.method = method;
     this.target = target;
     this.minor = minor;
     this.keepAlive = keepAlive;
-    this.upgrade =
-      this.retryable =
-      this.gotBytes =
-      this.#resent =
-        false;
-    this.tried = null;
-    this.connects = this.status = this.bytes = 0;
+    this.beginUp();
+    this.gotBytes = this.#resent = false;
+    this.status = this.bytes = 0;
     this.phase = AWAIT;
-    this.backend = null;
-    this.lastError = "no backend is up";
-    this.reqBody.start(0, 0);
     this.resBody.start(0, 0);
-  }
-
-  /** A connection is ours: send what waits for it. */
-  ready(conn: BackendConn): void {
-    this.up = conn;
-    if (this.state === St.Queued) this.state = St.Forward;
-    this.loop.setDeadline(conn, this.loop.now + this.host.http.serverTimeoutMs);
-    this.loop.setDeadline(this, this.loop.now + this.host.http.idleTimeoutMs);
-    const held = this.held;
-    this.held = null;
-    if (held !== null) this.sendUp(held, 0, held.length);
-  }
-
-  /** Sends `b[s..e)` to the backend, or holds it until a connection is ready. */
-  sendUp(b: Uint8Array, s: number, e: number): boolean {
-    if (s === e) return true;
-    const up = this.up;
-    if (up === null || (up.state !== Up.Busy && up.state !== Up.Tunnel) || this.held !== null) {
-      this.held = join(this.held, b, s, e);
-      return true;
-    }
-    up.pool.backend.bytes.up += e - s;
-    up.pool.metrics.bytesUp += e - s;
-    if (up.out !== null) {
-      up.out = join(up.out, b, s, e);
-      return true;
-    }
-    const n = this.loop.send(up.fd, s === 0 ? b : b.subarray(s), e - s);
-    if (n < 0 && n !== -11 /* EAGAIN */) {
-      this.upBroken(up, this.describe(-n));
-      return false;
-    }
-    const sent = n < 0 ? 0 : n;
-    if (sent < e - s) up.out = b.slice(s + sent, e);
-    return true;
   }
 
   /** The client is what holds the exchange up (its deadline counts). */
@@ -150,7 +91,7 @@ export abstract class Exchange extends Outcome implements ConnUser {
       return;
     }
     this.gotBytes = true;
-    this.loop.setDeadline(up, this.loop.now + this.host.http.serverTimeoutMs);
+    up.deadlineIn(this.host.http.serverTimeoutMs);
     while (s < e && this.up === up) {
       if (this.is(St.Tunnel)) {
         if (!this.sendDown(b, s, e)) this.abort("client gone");
@@ -193,7 +134,7 @@ export abstract class Exchange extends Outcome implements ConnUser {
       this.status = 101;
       this.state = St.Tunnel;
       up.state = Up.Tunnel;
-      this.loop.clearDeadline(up);
+      up.handle!.clearDeadline();
       if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
       this.logDone();
       if (this.carryLen > 0) {
@@ -258,16 +199,8 @@ export abstract class Exchange extends Outcome implements ConnUser {
       return;
     }
     this.state = St.Head;
-    this.loop.setDeadline(this, this.loop.now + this.host.http.idleTimeoutMs);
+    this.deadlineIn(this.host.http.idleTimeoutMs);
     this.host.kick(this);
-  }
-
-  /** Gives the backend connection back to its pool, or closes it. */
-  upDone(up: BackendConn, reusable: boolean): void {
-    if (this.up === up) this.up = null;
-    this.leave();
-    if (reusable) up.pool.release(up);
-    else up.pool.close(up);
   }
 
   #backendEof(up: BackendConn): void {
@@ -284,7 +217,6 @@ export abstract class Exchange extends Outcome implements ConnUser {
     this.upBroken(up, "closed the connection");
   }
 
-  /** The backend connection failed: retry, answer 502, or (mid-response) abort. */
   upBroken(up: BackendConn, why: string): void {
     if (this.state === St.Tunnel || this.phase !== AWAIT) {
       return this.abort(`${up.pool.backend.address} ${why} mid-response`);
@@ -323,7 +255,6 @@ export abstract class Exchange extends Outcome implements ConnUser {
     if (this.#finDown) this.abort("");
   }
 
-  /** Answers the request with the proxy's own `status` (502, 503, 504, 501). */
   own(status: number, why: string): void {
     if (this.state === St.Queued && this.backend !== null) this.host.pool(this.backend).leave(this);
     if (this.up !== null) this.upDone(this.up, false);
@@ -356,13 +287,4 @@ export abstract class Exchange extends Outcome implements ConnUser {
     this.leave();
     this.closeClient();
   }
-}
-
-/** `a` (or nothing) followed by `b[s..e)`, as a new array. */
-function join(a: Uint8Array | null, b: Uint8Array, s: number, e: number): Uint8Array {
-  if (a === null) return b.slice(s, e);
-  const out = new Uint8Array(a.length + e - s);
-  out.set(a);
-  out.set(b.subarray(s, e), a.length);
-  return out;
 }

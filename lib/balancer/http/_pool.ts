@@ -10,12 +10,12 @@
 import type { Backend } from "../backend.ts";
 import { RequestMetrics } from "./metrics.ts";
 import {
-  connectSocket,
+  type DeadlineOwner,
   type EventLoop,
+  Handle,
   LINUX as C,
   type SockAddr,
   type SocketHandler,
-  type Timed,
 } from "../../loop/mod.ts";
 
 /** A backend connection's one state. */
@@ -35,7 +35,7 @@ export const Up = {
 export type Up = typeof Up[keyof typeof Up];
 
 /** What a backend connection tells the client stream it serves. */
-export interface ConnUser extends Timed {
+export interface ConnUser {
   /**
    * `--send-proxy`: the PROXY header for this client; a connection opened with it serves this
    * client only (null: pooled for everyone).
@@ -64,10 +64,10 @@ export interface PoolHost {
 }
 
 /** One connection to a backend. */
-export class BackendConn implements SocketHandler, Timed {
-  timerSlot = -1;
+export class BackendConn implements SocketHandler, DeadlineOwner {
   state: Up = Up.Connecting;
-  fd = -1;
+  /** Its socket, deadline and close, once the connect has started. */
+  handle: Handle | null = null;
   readonly pool: BackendPool;
   /** The stream it serves (Connecting, Busy, Tunnel), or null. */
   user: ConnUser | null = null;
@@ -86,6 +86,16 @@ export class BackendConn implements SocketHandler, Timed {
 
   constructor(pool: BackendPool) {
     this.pool = pool;
+  }
+
+  /** The descriptor, or -1 (never connected, or closed). */
+  get fd(): number {
+    return this.handle === null ? -1 : this.handle.fd;
+  }
+
+  /** Sets (or moves) the deadline to `ms` from now. */
+  deadlineIn(ms: number): void {
+    this.handle?.setDeadline(this.pool.loop.now + ms);
   }
 
   onReadable(rdhup: boolean): void {
@@ -161,7 +171,7 @@ export class BackendPool {
   acquire(user: ConnUser): BackendConn | number {
     const conn = this.#takeIdle(user.proxyHeader);
     if (conn !== undefined) {
-      this.loop.clearDeadline(conn);
+      conn.handle!.clearDeadline();
       conn.state = Up.Busy;
       conn.user = user;
       return conn;
@@ -194,18 +204,18 @@ export class BackendPool {
     const conn = new BackendConn(this);
     conn.user = user;
     conn.header = user?.proxyHeader ?? null;
-    const fd = connectSocket(this.loop, this.addr, conn);
-    if (fd < 0) return fd;
-    conn.fd = fd;
+    const handle = Handle.connect(this.loop, this.addr, conn, conn);
+    if (typeof handle === "number") return handle;
+    conn.handle = handle;
     this.open++;
     this.#all.add(conn);
-    this.loop.setDeadline(conn, this.loop.now + this.host.connectTimeoutMs);
+    conn.deadlineIn(this.host.connectTimeoutMs);
     return conn;
   }
 
   /** The connect succeeded. */
   connected(conn: BackendConn): void {
-    this.loop.clearDeadline(conn);
+    conn.handle!.clearDeadline();
     this.loop.setOption(conn.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
     const header = conn.header;
     // a new socket's send buffer takes a header of at most 232 bytes whole, or the peer is gone
@@ -248,7 +258,7 @@ export class BackendPool {
     }
     conn.state = Up.Idle;
     this.idle.push(conn);
-    this.loop.setDeadline(conn, this.loop.now + this.host.poolIdleMs);
+    conn.deadlineIn(this.host.poolIdleMs);
     // bytes or a FIN that came with the response's end
     if (conn.readable) this.checkIdle(conn);
   }
@@ -274,8 +284,7 @@ export class BackendPool {
     conn.state = Up.Closed;
     conn.user = null;
     conn.out = conn.carry = null;
-    this.loop.clearDeadline(conn);
-    this.loop.close(conn.fd);
+    conn.handle?.close();
     this.#all.delete(conn);
     this.open--;
     this.#serveWaiter();

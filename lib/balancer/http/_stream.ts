@@ -4,18 +4,18 @@
  * over a pooled connection (`_pool.ts`), and the response read back, re-headed and streamed to
  * the client; then the next request. Bodies stream both ways with backpressure: while one side
  * has bytes the other has not taken, the side that sends them is not read. This file holds the
- * socket events and the request side; the response side is `_exchange.ts`'s.
+ * socket events and the request's head and body as read; the way to a backend is
+ * `_upstream.ts`'s, the response side `_exchange.ts`'s.
  *
  * @module
  */
-import { type BackendConn, FULL, QUEUED, Up } from "./_pool.ts";
+import { type BackendConn, Up } from "./_pool.ts";
 import { Framing } from "./_response_head.ts";
 import { BROKEN } from "./_body.ts";
 import { INCOMPLETE } from "../../http1/_parser.ts";
 import { LINUX as C } from "../../loop/mod.ts";
 import { wantsUpgrade, writeRequestHead } from "./_rewrite.ts";
 import { Exchange } from "./_exchange.ts";
-import { upCandidates } from "./_outcome.ts";
 import { St } from "./_client.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -32,6 +32,8 @@ export class HttpStream extends Exchange {
   }
 
   onWritable(): void {
+    // edge-triggered, EPOLLOUT comes with every edge; it is news only to bytes left pending
+    if (this.out === null) return;
     this.drain();
     this.host.settle();
   }
@@ -58,7 +60,7 @@ export class HttpStream extends Exchange {
       case St.Tunnel:
         if (idleTimeoutMs === 0) break;
         if (now - this.lastActive < idleTimeoutMs || !this.blockedOnClient()) {
-          this.loop.setDeadline(this, Math.max(now, this.lastActive) + idleTimeoutMs);
+          this.handle.setDeadline(Math.max(now, this.lastActive) + idleTimeoutMs);
         } else {
           this.abort(`client idle for ${idleTimeoutMs} ms`);
         }
@@ -145,7 +147,7 @@ export class HttpStream extends Exchange {
     if (n === INCOMPLETE) {
       if (!fromCarry) {
         if (!this.keep(src, s, e)) return this.refuse(431);
-        this.loop.setDeadline(this, this.loop.now + this.host.http.requestTimeoutMs);
+        this.deadlineIn(this.host.http.requestTimeoutMs);
       }
       this.partial = true;
       return;
@@ -179,40 +181,13 @@ export class HttpStream extends Exchange {
       : Framing.None;
     this.reqBody.start(framing, p.contentLength);
     writeRequestHead(writer, p, fields, this.client, this.upgrade);
-    const head = writer.take();
+    // the last request's copy is free again (its exchange is over): reused, not reallocated
+    const head = writer.take(this.lastHead);
+    this.lastHead = head;
     this.head = this.held = head;
     this.retryable = this.reqBody.done && !this.upgrade && IDEMPOTENT.has(p.method);
     this.state = St.Forward;
     this.dispatch();
-  }
-
-  /** Picks a backend and gets a connection to it (or a place in its queue). */
-  override dispatch(): void {
-    const { ctx } = this.host;
-    while (this.state === St.Forward) {
-      const backend = ctx.strategy.pick(upCandidates(ctx.backends, this.tried), this.hashKey);
-      if (backend === undefined) return this.own(503, this.lastError);
-      this.enter(backend);
-      const got = this.host.pool(backend).acquire(this);
-      if (typeof got !== "number") {
-        this.up = got;
-        if (got.state === Up.Busy) this.ready(got);
-        return;
-      }
-      if (got === QUEUED) {
-        this.state = St.Queued;
-        this.loop.setDeadline(this, this.loop.now + this.host.http.queueTimeoutMs);
-        return;
-      }
-      this.leave();
-      (this.tried ??= []).push(backend);
-      if (got === FULL) {
-        this.lastError = `${backend.address}: every connection busy and the queue full`;
-        continue;
-      }
-      this.connectFailed(backend, -got);
-      if (++this.connects > ctx.settings.retries) return this.own(503, this.lastError);
-    }
   }
 
   /** The client's FIN was read. */
@@ -224,34 +199,15 @@ export class HttpStream extends Exchange {
 
   // backend connection events (the pool calls these)
 
-  upReady(conn: BackendConn): void {
-    this.ready(conn);
-    this.host.kick(this);
-  }
-
-  upFailed(conn: BackendConn, errno: number): void {
-    if (this.up !== null && this.up !== conn) return;
-    const backend = conn.pool.backend;
-    this.up = null;
-    this.leave();
-    (this.tried ??= []).push(backend);
-    this.connectFailed(backend, errno);
-    if (++this.connects > this.host.ctx.settings.retries) this.own(503, this.lastError);
-    else {
-      this.state = St.Forward;
-      this.dispatch();
-    }
-    this.host.kick(this);
-  }
-
   upReadable(): void {
     this.pumpDown();
   }
 
   upWritable(conn: BackendConn): void {
     const out = conn.out;
+    if (out === null) return; // nothing was waiting for room (see onWritable)
     conn.out = null;
-    if (out === null || this.sendUp(out, 0, out.length)) {
+    if (this.sendUp(out, 0, out.length)) {
       if (conn.out === null && this.up === conn) {
         this.upFlushed(conn);
         this.pumpIn();

@@ -19,7 +19,8 @@ import {
   TcpListener,
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
-import { type GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
+import type { GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
+import { OpenClients } from "../engines/_clients.ts";
 import { RequestParser } from "../../http1/_parser.ts";
 import { OverloadLog } from "../engines/_overload.ts";
 import { serveLoopStats } from "../engines/_loop_stats.ts";
@@ -65,15 +66,12 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   draining = false;
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
-  #streams = new Set<ClientSide>();
-  #gates = new Set<ProxyGate>();
+  readonly #clients: OpenClients<ClientSide>;
   /** Pools of backends taken out of the set that still had connections (closed at close()). */
   #retired = new Set<BackendPool>();
   #lines = new Map<string, ClientLines>();
   #kicks: ClientSide[] = [];
   #settling = false;
-  #idle: PromiseWithResolvers<void> | undefined;
-  #full = false;
   #overload: OverloadLog;
 
   /**
@@ -87,6 +85,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.http = http;
     this.buf = new Uint8Array(ctx.settings.bufferSize);
     this.logging = ctx.log.isEnabledFor("info");
+    this.#clients = new OpenClients(ctx);
     this.connectTimeoutMs = ctx.settings.connectTimeoutMs;
     this.poolIdleMs = Math.min(POOL_IDLE_MS, http.idleTimeoutMs || POOL_IDLE_MS);
     this.#overload = new OverloadLog(ctx.log);
@@ -104,7 +103,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   }
 
   get active(): number {
-    return this.#streams.size + this.#gates.size;
+    return this.#clients.size;
   }
 
   pool(backend: Backend): BackendPool {
@@ -138,24 +137,9 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   }
 
   onAccept(fd: number, peer: Uint8Array): void {
-    const { counters, settings, log } = this.ctx;
-    counters.total++;
-    if (this.active >= settings.maxConns) {
-      if (!this.#full) {
-        log.warn(
-          `${settings.maxConns} connections open (max-conns): closing new ones until one ends`,
-        );
-      }
-      this.#full = true;
-      counters.rejected++;
-      this.loop.close(fd);
-      return;
-    }
-    this.#full = false;
-    if (settings.acceptProxy) {
-      const gate = new ProxyGate(this, fd, decodeSockAddr(peer), this.http.requestTimeoutMs);
-      if (gate.watch() === 0) this.#gates.add(gate);
-      return;
+    if (!this.#clients.admit()) return this.loop.close(fd);
+    if (this.ctx.settings.acceptProxy) {
+      return this.#clients.gate(this, fd, decodeSockAddr(peer), this.http.requestTimeoutMs);
     }
     this.admit(fd, decodeSockAddr(peer));
   }
@@ -174,19 +158,18 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     if (version !== "") {
       stream.proxyHeader = encodeProxyHeader(version, addr, local ?? localAddr(this.loop, fd));
     }
-    const errno = this.loop.watch(fd, stream);
+    const errno = stream.handle.watch(stream);
     if (errno !== 0) {
-      this.loop.close(fd);
+      stream.handle.close();
       this.#overload.note(`cannot take a client: ${errnoError(errno, "epoll_ctl").message}`);
       return;
     }
-    this.#streams.add(stream);
-    this.loop.setDeadline(stream, this.loop.now + this.http.requestTimeoutMs);
+    this.#clients.conns.add(stream);
+    stream.deadlineIn(this.http.requestTimeoutMs);
   }
 
   gateDone(gate: ProxyGate): void {
-    this.#gates.delete(gate);
-    this.#checkIdle();
+    this.#clients.gateDone(gate);
   }
 
   onOverload(errno: number, count: number): void {
@@ -210,15 +193,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   }
 
   ended(stream: ClientSide): void {
-    this.#streams.delete(stream);
-    this.#checkIdle();
-  }
-
-  #checkIdle(): void {
-    if (this.active === 0 && this.#idle) {
-      this.#idle.resolve();
-      this.#idle = undefined;
-    }
+    this.#clients.ended(stream);
   }
 
   serveStats(host: string, port: number, respond: (head: string) => Uint8Array): StatsEndpoint {
@@ -229,23 +204,21 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.#listener?.close();
     this.#listener = undefined;
     this.draining = true;
-    for (const g of [...this.#gates]) g.close();
+    this.#clients.closeGates();
     // a keep-alive client between requests has nothing to finish
-    for (const s of [...this.#streams]) {
+    for (const s of [...this.#clients.conns]) {
       if (s.state === St.Head && s.carryLen === 0 && s.out === null) s.closeClient();
     }
     return Promise.resolve();
   }
 
   idle(): Promise<void> {
-    if (this.active === 0) return Promise.resolve();
-    this.#idle ??= Promise.withResolvers();
-    return this.#idle.promise;
+    return this.#clients.idle();
   }
 
   closeAll(): void {
-    for (const s of [...this.#streams]) (s as HttpStream).abort("shutdown");
-    for (const g of [...this.#gates]) g.close();
+    for (const s of [...this.#clients.conns]) (s as HttpStream).abort("shutdown");
+    this.#clients.closeGates();
   }
 
   async close(): Promise<void> {
