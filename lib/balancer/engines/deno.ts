@@ -8,7 +8,7 @@
 import { OverloadLog } from "./_overload.ts";
 import { type DenoSessionContext, serveClient } from "./_deno_session.ts";
 import type { Frontend, SessionContext } from "./frontend.ts";
-import { counted } from "../../runtime/text.ts";
+import { OpenClients } from "./_clients.ts";
 
 /** How long accepting pauses after a failure such as running out of descriptors. */
 const PAUSE_MS = 100;
@@ -20,11 +20,10 @@ export class DenoFrontend implements Frontend {
   #listener: Deno.TcpListener;
   #ctx: DenoSessionContext;
   #kill = new AbortController();
-  #sessions = new Set<Promise<void>>();
+  /** The sessions serving clients, and the max-conns admission, as the epoll engine's. */
+  #clients: OpenClients<Promise<void>>;
   #accepting: Promise<void>;
   #stopping = false;
-  /** Whether the last client was turned away by maxConns (to warn once per episode). */
-  #full = false;
   #overload: OverloadLog;
   #connectOverload: OverloadLog;
 
@@ -35,11 +34,12 @@ export class DenoFrontend implements Frontend {
     this.#overload = new OverloadLog(ctx.log);
     this.#connectOverload = new OverloadLog(ctx.log);
     this.#ctx = { ...ctx, kill: this.#kill.signal, spare: [], overload: this.#connectOverload };
+    this.#clients = new OpenClients(ctx);
     this.#accepting = this.#acceptLoop();
   }
 
   get active(): number {
-    return this.#sessions.size;
+    return this.#clients.size;
   }
 
   async stopAccepting(): Promise<void> {
@@ -52,7 +52,7 @@ export class DenoFrontend implements Frontend {
   }
 
   async idle(): Promise<void> {
-    while (this.#sessions.size > 0) await Promise.all(this.#sessions);
+    await this.#clients.idle();
   }
 
   closeAll(): void {
@@ -68,7 +68,7 @@ export class DenoFrontend implements Frontend {
   }
 
   async #acceptLoop(): Promise<void> {
-    const { counters, settings, log } = this.#ctx;
+    const { log } = this.#ctx;
     while (true) {
       let conn: Deno.TcpConn;
       try {
@@ -88,29 +88,17 @@ export class DenoFrontend implements Frontend {
         if (this.#stopping) break;
         continue;
       }
-      counters.total++;
-      if (this.#sessions.size >= settings.maxConns) {
-        // said once per episode, not once per client
-        if (!this.#full) {
-          log.warn(
-            `${
-              counted(settings.maxConns, "connection")
-            } open (max-conns): closing new ones until one ends`,
-          );
-        }
-        this.#full = true;
-        counters.rejected++;
+      if (!this.#clients.admit()) {
         conn.close();
         continue;
       }
-      this.#full = false;
       const session = serveClient(conn, this.#ctx).catch((err) => {
         log.error(`connection failed: ${(err as Error).message}`);
         try {
           conn.close();
         } catch { /* already closed */ }
-      }).finally(() => this.#sessions.delete(session));
-      this.#sessions.add(session);
+      }).finally(() => this.#clients.ended(session));
+      this.#clients.conns.add(session);
     }
   }
 }
