@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type OpenSsl, S } from "./_ssl.ts";
+import { cString, type OpenSsl, S } from "./_ssl.ts";
 import type { TlsCounters } from "./counters.ts";
 
 /** {@link TlsStream.read}: nothing to read until the socket is readable (or writable) again. */
@@ -55,6 +55,20 @@ export class TlsStream {
   /** Whether the handshake resumed a session. */
   get resumed(): boolean {
     return this.#ssl !== null && this.#ossl.ssl.SSL_session_reused(this.#ssl) === 1;
+  }
+
+  /** The protocol version agreed, e.g. `TLSv1.3` ("" before the handshake or once freed). */
+  get protocol(): string {
+    if (this.#ssl === null || !this.established) return "";
+    return cString(this.#ossl.ssl.SSL_get_version(this.#ssl));
+  }
+
+  /** The cipher suite agreed, e.g. `TLS_AES_256_GCM_SHA384` ("" before the handshake). */
+  get cipher(): string {
+    if (this.#ssl === null || !this.established) return "";
+    const sym = this.#ossl.ssl;
+    const cipher = sym.SSL_get_current_cipher(this.#ssl);
+    return cipher === null ? "" : cString(sym.SSL_CIPHER_get_name(cipher));
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { bench } from "../../lib/bench/run.ts";
+import { renderAb } from "../../lib/bench/render/ab.ts";
 import { startHttp1 } from "../../lib/server/epoll.ts";
 import { defaultRoot } from "../../lib/runtime/assets.ts";
 import { needs } from "../_tools.ts";
@@ -52,6 +53,32 @@ Deno.test(
 );
 
 Deno.test(
+  ...needs(
+    ["openssl"],
+    "bench() raw over https reports its handshakes, counted as the server counts them",
+  ),
+  async () => {
+    await using s = await https();
+    const r = await bench({ ...base, threads: 2, url: s.url, requests: 60, caCerts: [s.pki.ca] });
+    assert.equal(r.complete, 60);
+    const server = s.server.tls!;
+    assert.ok(r.tls, "a tls field");
+    assert.equal(r.tls.handshakes, server.handshakes);
+    assert.equal(r.tls.resumed, server.resumed, "each side saw the same resumptions");
+    assert.ok(r.tls.resumed! >= 50, `resumed ${r.tls.resumed} of 60`);
+    assert.equal(r.tls.protocol, "TLSv1.3");
+    assert.match(r.tls.cipher ?? "", /^TLS_AES_|^TLS_CHACHA20_/);
+    const ms = r.tls.handshakeMs;
+    assert.ok(ms.min > 0 && ms.min <= ms.mean && ms.mean <= ms.max);
+    // ab's Connect is TCP and TLS: never shorter than the handshake in it
+    assert.ok(r.connectionTimes!.connect!.max >= ms.max - 0.001);
+    const report = renderAb(r);
+    assert.match(report, /^SSL\/TLS Protocol:\s+TLSv1\.3,TLS_/m);
+    assert.match(report, new RegExp(`^TLS handshakes: 60 \\(${r.tls.resumed} resumed\\)`, "m"));
+  },
+);
+
+Deno.test(
   ...needs(["openssl"], "bench() raw over https keeps its connections alive"),
   async () => {
     await using s = await https();
@@ -65,6 +92,7 @@ Deno.test(
     assert.equal(r.complete, 200);
     assert.equal(r.keepAliveRequests, 200);
     assert.equal(s.server.tls!.handshakes, 4);
+    assert.equal(r.tls?.handshakes, 4);
   },
 );
 

@@ -23,6 +23,12 @@ export interface RawConn {
   close(): void;
   /** Present on TLS connections: completes the handshake. */
   handshake?: () => Promise<unknown>;
+  /** On OpenSSL's TLS connections, once the handshake is done: whether it resumed a session. */
+  readonly resumed?: boolean;
+  /** On OpenSSL's TLS connections: the protocol version agreed. */
+  readonly protocol?: string;
+  /** On OpenSSL's TLS connections: the cipher suite agreed. */
+  readonly cipher?: string;
 }
 
 /** Opens connections to one host and port. */
