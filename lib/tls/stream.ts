@@ -33,6 +33,8 @@ export class TlsStream {
   writeWantsRead = false;
   /** A fatal error happened: no close_notify is sent. */
   #broken = false;
+  /** close_notify was sent (or will never be). */
+  #notified = false;
   /** Why the last call failed, when OpenSSL said (for the debug log). */
   error = "";
 
@@ -167,18 +169,29 @@ export class TlsStream {
   }
 
   /**
-   * Sends close_notify when the connection is sound (one try, not waited for: the socket is
-   * closed next, as nginx does on a lingering close it will not wait out) and frees the `SSL`.
-   * Safe to call twice.
+   * Sends close_notify when the connection is sound and has not sent it yet (one try, not waited
+   * for: nothing is read after it but to drop it, as nginx's lingering close does).
+   */
+  closeNotify(): void {
+    const ssl = this.#ssl;
+    if (ssl === null || this.#notified) return;
+    this.#notified = true;
+    if (this.established && !this.#broken) {
+      if (this.#ossl.ssl.SSL_shutdown(ssl) < 0) this.#ossl.crypto.ERR_clear_error();
+    }
+  }
+
+  /**
+   * Sends close_notify as {@link closeNotify} does (the socket is closed next) and frees the
+   * `SSL`. Safe to call twice.
    */
   free(): void {
     const ssl = this.#ssl;
     if (ssl === null) return;
+    this.closeNotify();
     this.#ssl = null;
     const sym = this.#ossl.ssl;
-    if (this.established && !this.#broken) {
-      if (sym.SSL_shutdown(ssl) < 0) this.#ossl.crypto.ERR_clear_error();
-    } else sym.SSL_set_quiet_shutdown(ssl, 1);
+    if (!this.established || this.#broken) sym.SSL_set_quiet_shutdown(ssl, 1);
     sym.SSL_free(ssl);
     this.#counters.connections--;
     this.#counters.freed++;
