@@ -79,6 +79,27 @@ Deno.test(
 );
 
 Deno.test(
+  ...needs(["openssl"], "bench() raw over https to a host name runs on OpenSSL, with SNI"),
+  async () => {
+    await using pki = await makePki();
+    const leaf = await pki.leaf(["localhost"]);
+    await using s = startHttp1({
+      root: await defaultRoot(),
+      port: 0,
+      accessLog: false,
+      tls: { identities: [{ cert: leaf.cert, key: leaf.key }] },
+    });
+    const url = `https://localhost:${s.addr.port}/page.html`;
+    const r = await bench({ ...base, url, requests: 40, caCerts: [pki.ca] });
+    assert.equal(r.complete, 40);
+    // Deno's TLS cannot say whether it resumed; OpenSSL's can, and resumes as on an address
+    assert.equal(r.tls?.resumed, s.tls!.resumed);
+    assert.ok(s.tls!.resumed >= 30, `resumed ${s.tls!.resumed} of 40`);
+    assert.equal(r.tls?.protocol, "TLSv1.3");
+  },
+);
+
+Deno.test(
   ...needs(["openssl"], "bench() raw over https keeps its connections alive"),
   async () => {
     await using s = await https();
