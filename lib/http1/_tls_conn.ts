@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { type DeadlineOwner, type EventLoop, Handle, LINUX } from "../loop/mod.ts";
-import { LINGER_BYTES, LINGER_MS, type Served } from "./connection.ts";
+import { type DeadlineOwner, type EventLoop, Handle } from "../loop/mod.ts";
+import { dropInput, LINGER_MS, type Served } from "./connection.ts";
 import { TLS_AGAIN, TLS_FAILED, type TlsStream } from "../tls/stream.ts";
 import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
@@ -169,18 +169,8 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
   #drop(): void {
     const { loop, readBuf } = this.#host;
-    const fd = this.#handle.fd;
-    while (true) {
-      const n = loop.recv(fd, readBuf, readBuf.length);
-      if (n > 0) {
-        this.#dropped += n;
-        if (this.#dropped > LINGER_BYTES) return this.#closeNow();
-        continue;
-      }
-      if (n === -LINUX.EINTR) continue;
-      if (n !== -LINUX.EAGAIN) this.#closeNow();
-      return;
-    }
+    this.#dropped = dropInput(loop, this.#handle.fd, readBuf, this.#dropped);
+    if (this.#dropped < 0) this.#closeNow();
   }
 
   #closeNow(): void {

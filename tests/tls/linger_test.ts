@@ -11,12 +11,23 @@ import { ASYNC_LOOP_OPTIONS, encodeSockAddr, EventLoop } from "../../lib/loop/mo
 import { AsyncTlsSocket, TlsClientContext } from "../../lib/tls/mod.ts";
 import { makeFixture } from "../http/_cases.ts";
 import { readToEnd, splitReplies } from "../http1/_wire.ts";
+import { lingerCases } from "../http1/_linger_cases.ts";
 import { needs } from "../_tools.ts";
-import { makePki } from "./_certs.ts";
+import { makePki, type TestPki } from "./_certs.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("latin1");
-const MIB = 1024 * 1024;
+
+/** The epoll server over TLS with a certificate for 127.0.0.1 from `pki`. */
+async function httpsServer(root: string, pki: TestPki) {
+  const leaf = await pki.leaf(["127.0.0.1"]);
+  return startHttp1({
+    root,
+    port: 0,
+    accessLog: false,
+    tls: { identities: [{ cert: leaf.cert, key: leaf.key }] },
+  });
+}
 
 /** Writes `request` over TLS (the write may fail once the server closes) and reads every answer. */
 async function exchangeTls(port: number, ca: string, request: Uint8Array): Promise<number[]> {
@@ -38,33 +49,10 @@ Deno.test(
   async () => {
     await using fixture = await makeFixture();
     await using pki = await makePki();
-    const leaf = await pki.leaf(["127.0.0.1"]);
-    const s = startHttp1({
-      root: fixture.root,
-      port: 0,
-      accessLog: false,
-      tls: { identities: [{ cert: leaf.cert, key: leaf.key }] },
-    });
+    const s = await httpsServer(fixture.root, pki);
     try {
       const port = s.addr.port;
-      const pad = "a".repeat(70_000);
-      const body = "x".repeat(MIB);
-      const cases: [string, string, number][] = [
-        ["a 70 KB header", `GET /hello.txt HTTP/1.1\r\nHost: a\r\nX-Big: ${pad}\r\n\r\n`, 431],
-        ["a 70 KB path", `GET /${pad} HTTP/1.1\r\nHost: a\r\n\r\n`, 414],
-        [
-          "Transfer-Encoding and Content-Length with 1 MiB",
-          `POST /hello.txt HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n` +
-          `Content-Length: ${MIB}\r\n\r\n${body}`,
-          400,
-        ],
-        [
-          "Connection: close with 1 MiB",
-          `GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: ${MIB}\r\n\r\n${body}`,
-          200,
-        ],
-      ];
-      for (const [what, request, status] of cases) {
+      for (const [what, request, status] of lingerCases()) {
         assert.deepEqual(await exchangeTls(port, pki.ca, enc.encode(request)), [status], what);
       }
     } finally {
@@ -81,13 +69,7 @@ Deno.test(
   async () => {
     await using fixture = await makeFixture();
     await using pki = await makePki();
-    const leaf = await pki.leaf(["127.0.0.1"]);
-    const s = startHttp1({
-      root: fixture.root,
-      port: 0,
-      accessLog: false,
-      tls: { identities: [{ cert: leaf.cert, key: leaf.key }] },
-    });
+    const s = await httpsServer(fixture.root, pki);
     const loop = new EventLoop(ASYNC_LOOP_OPTIONS);
     const ctx = new TlsClientContext({ caCerts: [pki.ca] });
     try {
