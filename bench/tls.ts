@@ -8,6 +8,11 @@
  * handshake (schedstat over those runs). Then the client: `netlab bench --engine raw` against wrk
  * over https to the same nginx, keep-alive and a new connection per request.
  *
+ * nginx is given `ssl_protocols TLSv1.2 TLSv1.3` (1.22 offers only up to 1.2 by default): every
+ * server must agree on TLS 1.3 and its cipher, checked with `openssl s_client` before the first
+ * load; a row whose two servers disagree says "not comparable" (a resumed TLS 1.2 session skips
+ * the key exchange a resumed 1.3 one makes, about a third of the CPU).
+ *
  * The method is serve's: the servers take turns, the order rotated each round; each row is the
  * median of the per-round ratios with their range; a round where any run had errors is voided and
  * the row says so; throughput rows note how busy the load generator was. `TLS_ROUNDS` sets the
