@@ -138,10 +138,13 @@ export function openFds(): number {
 /**
  * The TCP sockets this process has open now (descriptors whose socket is in /proc/net/tcp or
  * tcp6): a server's connections, without the pipes and socket pairs Deno keeps for child
- * processes it ran.
+ * processes it ran. With `port`, only those connected to that port (one test's clients, whatever
+ * other tests running in the same process hold).
  */
-export function openTcpSockets(): number {
+export function openTcpSockets(port?: number): number {
   const inodes = new Set<string>();
+  // the remote address column ends in the port, 4 hex digits
+  const remote = port === undefined ? null : `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   for (const file of ["/proc/self/net/tcp", "/proc/self/net/tcp6"]) {
     let text = "";
     try {
@@ -150,7 +153,9 @@ export function openTcpSockets(): number {
       continue;
     }
     for (const line of text.split("\n").slice(1)) {
-      const inode = line.trim().split(/\s+/)[9];
+      const cols = line.trim().split(/\s+/);
+      const inode = cols[9];
+      if (remote !== null && !cols[2]?.endsWith(remote)) continue;
       if (inode !== undefined && inode !== "0") inodes.add(inode);
     }
   }
