@@ -128,23 +128,19 @@ export async function run(
   return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
 }
 
-/** The descriptors this process has open now. */
-export function openFds(): number {
-  let n = 0;
-  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
-  return n;
-}
-
 /**
  * The TCP sockets this process has open now (descriptors whose socket is in /proc/net/tcp or
  * tcp6): a server's connections, without the pipes and socket pairs Deno keeps for child
- * processes it ran. With `port`, only those connected to that port (one test's clients, whatever
- * other tests running in the same process hold).
+ * processes it ran. With `port`, only those connected to that port, or with `side` "either" also
+ * those on it (one test's clients or server, whatever other test files running in the same
+ * process hold).
  */
-export function openTcpSockets(port?: number): number {
+export function openTcpSockets(port?: number, side: "remote" | "either" = "remote"): number {
   const inodes = new Set<string>();
-  // the remote address column ends in the port, 4 hex digits
-  const remote = port === undefined ? null : `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  // an address column ends in the port, 4 hex digits
+  const tail = port === undefined ? null : `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const mine = (cols: string[]) =>
+    tail === null || cols[2]?.endsWith(tail) || (side === "either" && cols[1]?.endsWith(tail));
   for (const file of ["/proc/self/net/tcp", "/proc/self/net/tcp6"]) {
     let text = "";
     try {
@@ -155,7 +151,7 @@ export function openTcpSockets(port?: number): number {
     for (const line of text.split("\n").slice(1)) {
       const cols = line.trim().split(/\s+/);
       const inode = cols[9];
-      if (remote !== null && !cols[2]?.endsWith(remote)) continue;
+      if (!mine(cols)) continue;
       if (inode !== undefined && inode !== "0") inodes.add(inode);
     }
   }
