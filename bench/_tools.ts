@@ -247,7 +247,11 @@ http {
   scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port}${tls ? " ssl" : ""};${
-      tls ? `\n    ssl_certificate ${tls.certFile};\n    ssl_certificate_key ${tls.keyFile};` : ""
+      tls
+        // nginx 1.22's default is TLS 1.0-1.2; from 1.23.4 it adds 1.3, as netlab and h2o
+        // speak it: a resumed TLS 1.2 session skips the key exchange a TLS 1.3 one makes
+        ? `\n    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_certificate ${tls.certFile};\n    ssl_certificate_key ${tls.keyFile};`
+        : ""
     }
     root ${root};
   }

@@ -8,6 +8,11 @@
  * handshake (schedstat over those runs). Then the client: `netlab bench --engine raw` against wrk
  * over https to the same nginx, keep-alive and a new connection per request.
  *
+ * nginx is given `ssl_protocols TLSv1.2 TLSv1.3` (1.22 offers only up to 1.2 by default): every
+ * server must agree on TLS 1.3 and its cipher, checked with `openssl s_client` before the first
+ * load; a row whose two servers disagree says "not comparable" (a resumed TLS 1.2 session skips
+ * the key exchange a resumed 1.3 one makes, about a third of the CPU).
+ *
  * The method is serve's: the servers take turns, the order rotated each round; each row is the
  * median of the per-round ratios with their range; a round where any run had errors is voided and
  * the row says so; throughput rows note how busy the load generator was. `TLS_ROUNDS` sets the
@@ -19,7 +24,7 @@
 import { abRun, wrkRun } from "./_load.ts";
 import { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
-import { benchCert, startH2oTls } from "./_tls_servers.ts";
+import { benchCert, negotiated, startH2oTls } from "./_tls_servers.ts";
 import { clientRows } from "./_tls_client.ts";
 import {
   freePort,
@@ -56,6 +61,9 @@ export async function run(): Promise<PerfRow[]> {
   await using nginx = await startNginx(WWW, ports.nginx, 1, cert);
   await using h2o = await startH2oTls(WWW, ports.h2o, cert);
   const children = { netlab, nginx, h2o };
+  const protocols = {} as Record<Name, string>;
+  for (const name of NAMES) protocols[name] = await negotiated(ports[name]);
+  console.error(`tls: ${NAMES.map((n) => `${n} ${protocols[n]}`).join("; ")}`);
   const pids = (name: Name) => processTree(children[name].process.pid);
   const url = (name: Name) => `https://127.0.0.1:${ports[name]}/page.html`;
   // TLS_PERF_LOCK names another lock file, for a run that holds the machine's lock as a whole
@@ -110,17 +118,21 @@ export async function run(): Promise<PerfRow[]> {
     goal?: number,
     client?: string,
   ): PerfRow =>
-    pairedRow(
-      {
-        section: "tls",
-        what,
-        anchorName: anchor,
-        figure,
-        ...(goal !== undefined ? { goal } : {}),
-        ...(client ? { client } : {}),
-      },
-      samples[load].netlab,
-      samples[load][anchor],
+    sameProtocol(
+      protocols,
+      anchor,
+      pairedRow(
+        {
+          section: "tls",
+          what,
+          anchorName: anchor,
+          figure,
+          ...(goal !== undefined ? { goal } : {}),
+          ...(client ? { client } : {}),
+        },
+        samples[load].netlab,
+        samples[load][anchor],
+      ),
     );
   const rows = [
     row("page.html, wrk keep-alive c50", "keepAlive", "nginx", "rps", 1.5, "wrk"),
@@ -141,6 +153,13 @@ export async function run(): Promise<PerfRow[]> {
     } s`,
   );
   return rows;
+}
+
+/** `row`, noting when netlab and its anchor did not negotiate the same protocol and cipher. */
+function sameProtocol(protocols: Record<Name, string>, anchor: Name, row: PerfRow): PerfRow {
+  if (protocols.netlab === protocols[anchor]) return row;
+  const differ = `not comparable: netlab ${protocols.netlab}, ${anchor} ${protocols[anchor]}`;
+  return { ...row, note: row.note ? `${row.note}; ${differ}` : differ };
 }
 
 /** One connection's median latency: netlab's against nginx's, and the issue's absolute goal. */

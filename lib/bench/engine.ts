@@ -56,6 +56,14 @@ export interface Sample {
   bodyIndex: number;
   /** Bytes of the request as sent (raw: head and body; fetch: the body). */
   sentBytes: number;
+  /** The TLS handshake this request made, in ms (part of `connectMs`), or -1 when it made none. */
+  handshakeMs: number;
+  /** That handshake resumed a session: 1, 0, or -1 when the engine cannot tell. */
+  resumed: number;
+  /** The protocol version that handshake agreed (`TLSv1.3`), "" when unknown. */
+  protocol: string;
+  /** The cipher suite it agreed (`TLS_AES_256_GCM_SHA384`), "" when unknown. */
+  cipher: string;
 }
 
 /** A fresh sample. */
@@ -78,6 +86,10 @@ export function newSample(): Sample {
     line: 0,
     bodyIndex: -1,
     sentBytes: 0,
+    handshakeMs: -1,
+    resumed: -1,
+    protocol: "",
+    cipher: "",
   };
 }
 

@@ -12,8 +12,9 @@ import { decodeHistogram, encodeHistogram } from "./_series.ts";
 import { PERCENTILES, type TimingHistograms, type TimingStats } from "./result.ts";
 import { cellClient, summarize } from "./summary.ts";
 import { mergePerUrl } from "./per_url.ts";
-import type { PerUrlResult, TimelinePoint } from "./result.ts";
+import type { PerUrlResult, TimelinePoint, TlsResult } from "./result.ts";
 import { addTimelines } from "./_timeline.ts";
+import { mergeTls } from "./_tls_tally.ts";
 
 /** A report to merge: its cells and the name to use for it in messages (its path). */
 export interface MergeInput {
@@ -292,7 +293,14 @@ export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
     client: cellClient(runs),
     ...perUrlOf(runs, seconds),
     ...timelineOf(runs),
+    ...tlsOf(runs),
   };
+}
+
+/** Shards' TLS handshakes added up. */
+function tlsOf(runs: readonly BenchRun[]): { tls?: TlsResult } {
+  const tls = mergeTls(runs.map((r) => r.tls));
+  return tls === undefined ? {} : { tls };
 }
 
 /** Shards' timelines added second by second (see `addTimelines`). */

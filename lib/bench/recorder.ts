@@ -9,6 +9,7 @@ import { Outcome, type Sample } from "./engine.ts";
 import { Series, type SeriesState } from "./_series.ts";
 import { type LineInfo, type LineState, PerLine } from "./_per_line.ts";
 import { Timeline, type TimelineState } from "./_timeline.ts";
+import { TlsTally, type TlsTallyState } from "./_tls_tally.ts";
 import { type BenchResult, type FailureCounts, PERCENTILES } from "./result.ts";
 
 /** Static facts about a run that the counters do not know. */
@@ -71,6 +72,7 @@ export interface RecorderState {
   total: SeriesState;
   perLine?: LineState[];
   timeline: TimelineState;
+  tls: TlsTallyState;
 }
 
 /** Accumulates samples; cheap per request, memory independent of the request count. */
@@ -95,6 +97,7 @@ export class Recorder {
   #claim: DocumentLengthClaim | null;
   #perLine: PerLine | null;
   readonly timeline: Timeline = new Timeline();
+  readonly tls: TlsTally = new TlsTally();
   /** With many requests, each line's Document Length (its first response's), -1 until known. */
   #lineLengths: number[];
 
@@ -116,6 +119,7 @@ export class Recorder {
   record(s: Sample): void {
     this.wire += s.wireBytes;
     this.body += s.bodyBytes;
+    this.tls.record(s);
     if (s.end > this.lastEnd) this.lastEnd = s.end;
     if (s.outcome !== Outcome.Complete) {
       if (s.outcome === Outcome.Connect) this.failures.connect++;
@@ -200,6 +204,7 @@ export class Recorder {
       total: this.#total.state(),
       ...(this.#perLine !== null ? { perLine: this.#perLine.state() } : {}),
       timeline: this.timeline.state(),
+      tls: this.tls.state(),
     };
   }
 
@@ -226,6 +231,7 @@ export class Recorder {
     this.#total.absorb(o.total);
     if (o.perLine !== undefined) this.#perLine?.absorb(o.perLine);
     this.timeline.absorb(o.timeline);
+    this.tls.absorb(o.tls);
   }
 
   /** Builds the result; `startedAt` is performance.now() at the start of the run. */
@@ -244,11 +250,12 @@ export class Recorder {
       }
     }
     const u = info.url;
-    const tls = u.protocol === "https:";
+    const https = u.protocol === "https:";
+    const tls = this.tls.result();
     return {
       url: u.href,
       hostname: u.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(u.port) || (tls ? 443 : 80),
+      port: Number(u.port) || (https ? 443 : 80),
       path: `${u.pathname}${u.search}`,
       method: info.method,
       engine: info.engine,
@@ -296,6 +303,7 @@ export class Recorder {
       },
       ...(this.#perLine !== null ? { perUrl: this.#perLine.result(seconds) } : {}),
       timeline: this.timeline.points(seconds * 1000),
+      ...(tls !== null ? { tls } : {}),
     };
   }
 }

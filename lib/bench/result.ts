@@ -124,6 +124,22 @@ export interface BenchResult {
   perUrl?: PerUrlResult[];
   /** Per second (per longer slot past 1200 s): req/s, p50, p99 and errors. */
   timeline?: TimelinePoint[];
+  /** The TLS handshakes of an https run (raw engine; fetch cannot see them). */
+  tls?: TlsResult;
+}
+
+/** The TLS handshakes of a run: each is part of the Connect time of the request that made it. */
+export interface TlsResult {
+  /** Handshakes completed. */
+  handshakes: number;
+  /** Of those, resumed from a session of an earlier connection (null: Deno's TLS cannot say). */
+  resumed: number | null;
+  /** Handshake time after the TCP connect, ms. */
+  handshakeMs: { min: number; mean: number; max: number };
+  /** Protocol version, e.g. `TLSv1.3` (null: Deno's TLS cannot say). */
+  protocol: string | null;
+  /** Cipher suite, e.g. `TLS_AES_256_GCM_SHA384` (null: Deno's TLS cannot say). */
+  cipher: string | null;
 }
 
 /** One slot (a second, longer on long runs) of a run's time series. */

@@ -8,7 +8,7 @@
  * @module
  */
 import { type DeadlineOwner, type EventLoop, Handle } from "../loop/mod.ts";
-import type { Served } from "./connection.ts";
+import { dropInput, LINGER_MS, type Served } from "./connection.ts";
 import { TLS_AGAIN, TLS_FAILED, type TlsStream } from "../tls/stream.ts";
 import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
@@ -39,6 +39,11 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   readonly #handle: Handle;
   #tls: TlsStream;
   #host: TlsConnHost;
+  /** The peer's FIN arrived: everything it sent has been read. */
+  #fin = false;
+  /** Closing gently: close_notify sent, the write side shut, input read and dropped. */
+  #lingering = false;
+  #dropped = 0;
 
   constructor(host: TlsConnHost, fd: number, tls: TlsStream, client: string) {
     this.#host = host;
@@ -76,6 +81,8 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   }
 
   onReadable(rdhup = false): void {
+    if (rdhup) this.#fin = true;
+    if (this.#lingering) return this.#drop();
     this.#host.tick();
     if (!this.#handshaken()) return;
     const tls = this.#tls;
@@ -109,6 +116,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   }
 
   onWritable(): void {
+    if (this.#lingering) return;
     this.#host.tick();
     const tls = this.#tls;
     if (!tls.established) {
@@ -122,10 +130,12 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   }
 
   onHangup(): void {
-    this.session.close();
+    if (this.#lingering) this.#closeNow();
+    else this.session.close();
   }
 
   onDeadline(): void {
+    if (this.#lingering) return this.#closeNow();
     this.#host.tick();
     this.session.onTimeout();
   }
@@ -135,10 +145,37 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
     return n === TLS_FAILED ? -1 : n;
   }
 
-  /** Closes at once: a TLS close does not linger (the record layer would need a shutdown). */
-  close(): void {
+  /**
+   * Closes; `gently` with input left unread (or maybe left, past what OpenSSL has decrypted) it
+   * lingers as the plain connection does: close_notify, the write side shut, then the peer's
+   * bytes read and dropped undecrypted until its FIN, LINGER_MS or LINGER_BYTES, so the client
+   * reads the last answer instead of a reset.
+   */
+  close(gently = false, unread = false): void {
+    if (this.#handle.closed || this.#lingering) return;
+    const tls = this.#tls;
+    const handle = this.#handle;
+    const { loop } = this.#host;
+    // close_notify goes out (and later the SSL is freed) while the fd is still open
+    tls.closeNotify();
+    if (gently && (unread || tls.pending) && !this.#fin && loop.shutdownWrite(handle.fd) === 0) {
+      this.#lingering = true;
+      handle.setDeadline(loop.now + LINGER_MS);
+      return this.#drop();
+    }
+    this.#closeNow();
+  }
+
+  /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
+  #drop(): void {
+    const { loop, readBuf } = this.#host;
+    this.#dropped = dropInput(loop, this.#handle.fd, readBuf, this.#dropped);
+    if (this.#dropped < 0) this.#closeNow();
+  }
+
+  #closeNow(): void {
     if (this.#handle.closed) return;
-    // close_notify goes out (and the SSL is freed) while the fd is still open
+    this.#lingering = false;
     this.#tls.free();
     this.#handle.close();
     this.#host.closed(this);

@@ -63,6 +63,24 @@ export const LINGER_MS = 2000;
 /** The most it drops before closing anyway. */
 export const LINGER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * A lingering close's read: takes and drops what `fd` holds. Returns the bytes dropped so far
+ * (`dropped` plus these), or -1 once the socket is done with (the peer's FIN, an error, past
+ * LINGER_BYTES): close it then.
+ */
+export function dropInput(loop: EventLoop, fd: number, buf: Uint8Array, dropped: number): number {
+  while (true) {
+    const n = loop.recv(fd, buf, buf.length);
+    if (n > 0) {
+      dropped += n;
+      if (dropped > LINGER_BYTES) return -1;
+      continue;
+    }
+    if (n === -LINUX.EINTR) continue;
+    return n === -LINUX.EAGAIN ? dropped : -1;
+  }
+}
+
 /** One client connection of the epoll HTTP/1.1 server. */
 export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   readonly session: Session;
@@ -196,18 +214,8 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
   #drop(): void {
     const { loop, readBuf } = this.#shared;
-    const fd = this.#handle.fd;
-    while (true) {
-      const n = loop.recv(fd, readBuf, readBuf.length);
-      if (n > 0) {
-        this.#dropped += n;
-        if (this.#dropped > LINGER_BYTES) return this.#closeNow();
-        continue;
-      }
-      if (n === -LINUX.EINTR) continue;
-      if (n !== -LINUX.EAGAIN) this.#closeNow();
-      return;
-    }
+    this.#dropped = dropInput(loop, this.#handle.fd, readBuf, this.#dropped);
+    if (this.#dropped < 0) this.#closeNow();
   }
 
   #closeNow(): void {

@@ -47,6 +47,8 @@ const SSL_SYMBOLS = {
   SSL_session_reused: { parameters: ["pointer"], result: "i32" },
   SSL_has_pending: { parameters: ["pointer"], result: "i32" },
   SSL_get_version: { parameters: ["pointer"], result: "pointer" },
+  SSL_get_current_cipher: { parameters: ["pointer"], result: "pointer" },
+  SSL_CIPHER_get_name: { parameters: ["pointer"], result: "pointer" },
   SSL_get0_alpn_selected: { parameters: ["pointer", "buffer", "buffer"], result: "void" },
   SSL_set1_host: { parameters: ["pointer", "buffer"], result: "i32" },
   SSL_get_verify_result: { parameters: ["pointer"], result: "i64" },

@@ -89,6 +89,16 @@ export class AsyncTlsSocket implements SocketHandler {
     return this.#stream?.resumed ?? false;
   }
 
+  /** The protocol version agreed, e.g. `TLSv1.3` ("" before the handshake). */
+  get protocol(): string {
+    return this.#stream?.protocol ?? "";
+  }
+
+  /** The cipher suite agreed, e.g. `TLS_AES_256_GCM_SHA384` ("" before the handshake). */
+  get cipher(): string {
+    return this.#stream?.cipher ?? "";
+  }
+
   /**
    * Completes the handshake.
    *

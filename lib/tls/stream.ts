@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type OpenSsl, S } from "./_ssl.ts";
+import { cString, type OpenSsl, S } from "./_ssl.ts";
 import type { TlsCounters } from "./counters.ts";
 
 /** {@link TlsStream.read}: nothing to read until the socket is readable (or writable) again. */
@@ -33,6 +33,8 @@ export class TlsStream {
   writeWantsRead = false;
   /** A fatal error happened: no close_notify is sent. */
   #broken = false;
+  /** close_notify was sent (or will never be). */
+  #notified = false;
   /** Why the last call failed, when OpenSSL said (for the debug log). */
   error = "";
 
@@ -55,6 +57,20 @@ export class TlsStream {
   /** Whether the handshake resumed a session. */
   get resumed(): boolean {
     return this.#ssl !== null && this.#ossl.ssl.SSL_session_reused(this.#ssl) === 1;
+  }
+
+  /** The protocol version agreed, e.g. `TLSv1.3` ("" before the handshake or once freed). */
+  get protocol(): string {
+    if (this.#ssl === null || !this.established) return "";
+    return cString(this.#ossl.ssl.SSL_get_version(this.#ssl));
+  }
+
+  /** The cipher suite agreed, e.g. `TLS_AES_256_GCM_SHA384` ("" before the handshake). */
+  get cipher(): string {
+    if (this.#ssl === null || !this.established) return "";
+    const sym = this.#ossl.ssl;
+    const cipher = sym.SSL_get_current_cipher(this.#ssl);
+    return cipher === null ? "" : cString(sym.SSL_CIPHER_get_name(cipher));
   }
 
   /**
@@ -153,18 +169,29 @@ export class TlsStream {
   }
 
   /**
-   * Sends close_notify when the connection is sound (one try, not waited for: the socket is
-   * closed next, as nginx does on a lingering close it will not wait out) and frees the `SSL`.
-   * Safe to call twice.
+   * Sends close_notify when the connection is sound and has not sent it yet (one try, not waited
+   * for: nothing is read after it but to drop it, as nginx's lingering close does).
+   */
+  closeNotify(): void {
+    const ssl = this.#ssl;
+    if (ssl === null || this.#notified) return;
+    this.#notified = true;
+    if (this.established && !this.#broken) {
+      if (this.#ossl.ssl.SSL_shutdown(ssl) < 0) this.#ossl.crypto.ERR_clear_error();
+    }
+  }
+
+  /**
+   * Sends close_notify as {@link closeNotify} does (the socket is closed next) and frees the
+   * `SSL`. Safe to call twice.
    */
   free(): void {
     const ssl = this.#ssl;
     if (ssl === null) return;
+    this.closeNotify();
     this.#ssl = null;
     const sym = this.#ossl.ssl;
-    if (this.established && !this.#broken) {
-      if (sym.SSL_shutdown(ssl) < 0) this.#ossl.crypto.ERR_clear_error();
-    } else sym.SSL_set_quiet_shutdown(ssl, 1);
+    if (!this.established || this.#broken) sym.SSL_set_quiet_shutdown(ssl, 1);
     sym.SSL_free(ssl);
     this.#counters.connections--;
     this.#counters.freed++;

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { startHttp1 } from "../../lib/server/epoll.ts";
 import { makeFixture } from "../http/_cases.ts";
 import { readToEnd, splitReplies, writeAll } from "./_wire.ts";
+import { lingerCases } from "./_linger_cases.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("latin1");
-const MIB = 1024 * 1024;
 
 /** Writes `request` (the write may fail once the server closes) and reads every answer. */
 async function exchangeBig(port: number, request: Uint8Array): Promise<number[]> {
@@ -27,26 +27,9 @@ Deno.test("startHttp1() answers with unread input waiting instead of resetting",
   const s = startHttp1({ root: fixture.root, port: 0, accessLog: false });
   try {
     const port = s.addr.port;
-    const pad = "a".repeat(70_000);
-    const body = "x".repeat(MIB);
     // cached first: the fast path answers the last case
     await (await fetch(`http://127.0.0.1:${port}/hello.txt`)).arrayBuffer();
-    const cases: [string, string, number][] = [
-      ["a 70 KB header", `GET /hello.txt HTTP/1.1\r\nHost: a\r\nX-Big: ${pad}\r\n\r\n`, 431],
-      ["a 70 KB path", `GET /${pad} HTTP/1.1\r\nHost: a\r\n\r\n`, 414],
-      [
-        "Transfer-Encoding and Content-Length with 1 MiB",
-        `POST /hello.txt HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n` +
-        `Content-Length: ${MIB}\r\n\r\n${body}`,
-        400,
-      ],
-      [
-        "Connection: close with 1 MiB on a cached file",
-        `GET /hello.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: ${MIB}\r\n\r\n${body}`,
-        200,
-      ],
-    ];
-    for (const [what, request, status] of cases) {
+    for (const [what, request, status] of lingerCases()) {
       assert.deepEqual(await exchangeBig(port, enc.encode(request)), [status], what);
     }
   } finally {

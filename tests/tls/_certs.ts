@@ -128,20 +128,19 @@ export async function run(
   return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
 }
 
-/** The descriptors this process has open now. */
-export function openFds(): number {
-  let n = 0;
-  for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
-  return n;
-}
-
 /**
  * The TCP sockets this process has open now (descriptors whose socket is in /proc/net/tcp or
  * tcp6): a server's connections, without the pipes and socket pairs Deno keeps for child
- * processes it ran.
+ * processes it ran. With `port`, only those connected to that port, or with `side` "either" also
+ * those on it (one test's clients or server, whatever other test files running in the same
+ * process hold).
  */
-export function openTcpSockets(): number {
+export function openTcpSockets(port?: number, side: "remote" | "either" = "remote"): number {
   const inodes = new Set<string>();
+  // an address column ends in the port, 4 hex digits
+  const tail = port === undefined ? null : `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const mine = (cols: string[]) =>
+    tail === null || cols[2]?.endsWith(tail) || (side === "either" && cols[1]?.endsWith(tail));
   for (const file of ["/proc/self/net/tcp", "/proc/self/net/tcp6"]) {
     let text = "";
     try {
@@ -150,7 +149,9 @@ export function openTcpSockets(): number {
       continue;
     }
     for (const line of text.split("\n").slice(1)) {
-      const inode = line.trim().split(/\s+/)[9];
+      const cols = line.trim().split(/\s+/);
+      const inode = cols[9];
+      if (!mine(cols)) continue;
       if (inode !== undefined && inode !== "0") inodes.add(inode);
     }
   }

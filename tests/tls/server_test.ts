@@ -7,7 +7,7 @@ import { startHttp1 } from "../../lib/server/epoll.ts";
 import type { TlsIdentity } from "../../lib/tls/server.ts";
 import { defaultRoot } from "../../lib/runtime/assets.ts";
 import { needs } from "../_tools.ts";
-import { type Leaf, makePki, openFds, run } from "./_certs.ts";
+import { type Leaf, makePki, openTcpSockets, run } from "./_certs.ts";
 import { readToEnd, writeAll } from "../http1/_wire.ts";
 import { soak } from "./_soak.ts";
 import { tlsUnavailable } from "../../lib/tls/_ssl.ts";
@@ -187,7 +187,8 @@ Deno.test(
     };
     // asked once, it waits out the keep-alive timeout, not the header timeout
     assert.match(await ask(), /^HTTP\/1\.1 404/);
-    const fds = openFds();
+    // counted by the server's port: test files running in parallel share this process
+    const sockets = openTcpSockets(s.port, "either");
     // plain HTTP to an HTTPS port, then random bytes
     await hostile(s.port, new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false);
     await hostile(s.port, crypto.getRandomValues(new Uint8Array(4096)), false);
@@ -199,7 +200,7 @@ Deno.test(
     assert.equal(tls.failed, 4);
     assert.match(await ask(), /^HTTP\/1\.1 404/, "the bystander still works");
     assert.equal(tls.connections, 1, "only the bystander's SSL is alive");
-    assert.equal(openFds(), fds, "descriptors back to where they were");
+    assert.equal(openTcpSockets(s.port, "either"), sockets, "sockets back to where they were");
   },
 );
 

@@ -1,5 +1,6 @@
 /**
- * How the raw engine opens its connections. On Linux, to an IP address, with FFI allowed:
+ * How the raw engine opens its connections. On Linux, to an IP address (https: or a name), with
+ * FFI allowed:
  * lib/loop's AsyncSocket (nonblocking libc sockets, one edge-triggered epoll set per thread; for
  * https, lib/tls's AsyncTlsSocket over OpenSSL 3 on the same loop, see `_dial_tls.ts`), whose loop serves every ready connection once per wake-up as wrk does, so at -c 1000 no
  * connection runs ahead of the others, and costs less CPU per request. Anywhere else: Deno.connect
@@ -23,6 +24,12 @@ export interface RawConn {
   close(): void;
   /** Present on TLS connections: completes the handshake. */
   handshake?: () => Promise<unknown>;
+  /** On OpenSSL's TLS connections, once the handshake is done: whether it resumed a session. */
+  readonly resumed?: boolean;
+  /** On OpenSSL's TLS connections: the protocol version agreed. */
+  readonly protocol?: string;
+  /** On OpenSSL's TLS connections: the cipher suite agreed. */
+  readonly cipher?: string;
 }
 
 /** Opens connections to one host and port. */
@@ -138,7 +145,9 @@ export function makeDialer(
   caCerts: string[] = [],
   insecure = false,
 ): Dialer {
-  const epoll = sockets === "auto" && Deno.build.os === "linux" && isIpLiteral(hostname) &&
+  // https to a name too: OpenSSL on the loop looks it up once and sends it as SNI
+  const epoll = sockets === "auto" && Deno.build.os === "linux" &&
+    (tls || isIpLiteral(hostname)) &&
     Deno.permissions.querySync({ name: "ffi" }).state === "granted";
   if (epoll) {
     let loop: EventLoop | undefined;

@@ -1,12 +1,15 @@
 /**
  * The raw engine's https connections on the event loop: TCP through lib/loop, TLS through
  * OpenSSL (lib/tls), as wrk does it. One client context per run: certificates checked against the
- * system's store plus `--cacert` (or not at all with `--insecure`), the host name checked, ALPN
- * `http/1.1`, and each new connection resuming the run's last session.
+ * system's store plus `--cacert` (or not at all with `--insecure`), the host name checked and sent
+ * as SNI, ALPN `http/1.1`, and each new connection resuming the run's last session. A host name
+ * is looked up once (the system's resolver, /etc/hosts included); the first of its addresses that
+ * accepts a connection is the one every later connection uses, as the Deno dialer does.
  *
  * @module
  */
-import { encodeSockAddr, type EventLoop } from "../../loop/mod.ts";
+import { lookup } from "node:dns/promises";
+import { encodeSockAddr, type EventLoop, isIpLiteral, type SockAddr } from "../../loop/mod.ts";
 import { AsyncTlsSocket } from "../../tls/async_socket.ts";
 import { TlsClientContext } from "../../tls/client.ts";
 import type { Dialer } from "./_dial.ts";
@@ -18,8 +21,8 @@ export interface TlsDialOptions {
 }
 
 /**
- * AsyncTlsSocket on `loop` to an IP address; `dial` resolves once TCP is connected (the caller
- * times and runs the handshake).
+ * AsyncTlsSocket on `loop` to `hostname` (an IP address or a name); `dial` resolves once TCP is
+ * connected (the caller times and runs the handshake).
  *
  * @throws when OpenSSL 3 cannot be opened or a CA certificate cannot be used (the caller then
  *   uses Deno's TLS)
@@ -30,14 +33,48 @@ export function epollTlsDialer(
   port: number,
   options: TlsDialOptions,
 ): Dialer {
-  const addr = encodeSockAddr(hostname, port);
   const ctx = new TlsClientContext({ caCerts: options.caCerts, insecure: options.insecure });
+  let addr: SockAddr | null = isIpLiteral(hostname) ? encodeSockAddr(hostname, port) : null;
+  let candidates: Promise<SockAddr[]> | null = null;
+  const connect = (to: SockAddr, signal: AbortSignal) =>
+    AsyncTlsSocket.connect(loop, ctx, to, hostname, signal);
   return {
     name: "epoll",
-    dial: (signal) => AsyncTlsSocket.connect(loop, ctx, addr, hostname, signal),
+    async dial(signal) {
+      if (addr !== null) return await connect(addr, signal);
+      candidates ??= addresses(hostname, port);
+      const all = await candidates;
+      for (let i = 0;; i++) {
+        try {
+          const sock = await connect(addr ?? all[i]!, signal);
+          addr ??= all[i]!;
+          return sock;
+        } catch (err) {
+          if (addr !== null || i === all.length - 1 || signal.aborted) throw err;
+        }
+      }
+    },
     close() {
       ctx.close();
       loop.stop().catch(() => {}); // every socket is closed by now; nothing to wait for
     },
   };
+}
+
+/** The addresses of `hostname`, in the resolver's order. */
+async function addresses(hostname: string, port: number): Promise<SockAddr[]> {
+  try {
+    const found = await lookup(hostname, { all: true });
+    if (found.length > 0) return found.map((a) => encodeSockAddr(a.address, port));
+  } catch (err) {
+    throw new Deno.errors.NotFound(`Cannot resolve ${hostname}: ${shortCode(err)}`, {
+      cause: err,
+    });
+  }
+  throw new Deno.errors.NotFound(`Cannot resolve ${hostname}: no address`);
+}
+
+function shortCode(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
 }

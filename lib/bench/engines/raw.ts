@@ -123,6 +123,7 @@ class RawClient implements EngineClient {
     s.status = 0;
     s.keepAlive = false;
     s.connectMs = 0;
+    s.handshakeMs = -1;
     s.cause = "";
     const p = this.#parser;
     p.captureServer = s.wantServer;
@@ -147,7 +148,8 @@ class RawClient implements EngineClient {
           if (this.#abortReason !== null) throw new Deno.errors.Interrupted("aborted");
           // Handshake now, so that a certificate problem is a Connect failure, not a Receive one;
           // with the conn already held, a timeout or stop can close a handshake that never ends.
-          if (this.#tls) await this.#conn.handshake?.();
+          // Connect is TCP and TLS together, as in ab.
+          if (this.#tls) await this.#handshake(this.#conn, s);
           s.connectMs = performance.now() - t;
         }
         stage = Outcome.Receive;
@@ -231,6 +233,16 @@ class RawClient implements EngineClient {
         return;
       }
     }
+  }
+
+  /** Completes the TLS handshake of a new connection and notes it in `s`. */
+  async #handshake(conn: Conn, s: Sample): Promise<void> {
+    const t = performance.now();
+    await conn.handshake?.();
+    s.handshakeMs = performance.now() - t;
+    s.resumed = conn.resumed === undefined ? -1 : conn.resumed ? 1 : 0;
+    s.protocol = conn.protocol ?? "";
+    s.cipher = conn.cipher ?? "";
   }
 
   #fail(s: Sample, outcome: Outcome, cause: string): void {

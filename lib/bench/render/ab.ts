@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BenchResult, TimingStats } from "../result.ts";
+import type { BenchResult, TimingStats, TlsResult } from "../result.ts";
 
 const pad = (label: string) => label.padEnd(24);
 /** ab's ap_round_ms: microseconds to whole milliseconds, rounding half up. */
@@ -81,7 +81,9 @@ export function renderAb(r: BenchResult): string {
   let out = "";
   out += `${pad("Server Software:")}${r.serverSoftware}\n`;
   out += `${pad("Server Hostname:")}${r.hostname}\n`;
-  out += `${pad("Server Port:")}${r.port}\n\n`;
+  out += `${pad("Server Port:")}${r.port}\n`;
+  if (r.tls?.protocol) out += `${pad("SSL/TLS Protocol:")}${r.tls.protocol},${r.tls.cipher}\n`;
+  out += "\n";
   out += `${pad("Document Path:")}${r.path}\n`;
   out += `${pad("Document Length:")}${
     r.documentLength === null
@@ -148,6 +150,15 @@ export function renderAb(r: BenchResult): string {
   return out;
 }
 
+/** `TLS handshakes: 60 (57 resumed), 1.234 ms mean (0.801-3.020), part of Connect` */
+function tlsLine(t: TlsResult): string {
+  const resumed = t.resumed === null ? "" : ` (${t.resumed} resumed)`;
+  const ms = t.handshakeMs;
+  return `TLS handshakes: ${t.handshakes}${resumed}, ${ms.mean.toFixed(3)} ms mean (${
+    ms.min.toFixed(3)
+  }-${ms.max.toFixed(3)}), part of Connect`;
+}
+
 /** netlab's additions after ab's report. */
 function renderExtras(r: BenchResult): string {
   let out = "\n";
@@ -156,6 +167,7 @@ function renderExtras(r: BenchResult): string {
     out += ` 99.9%  ${(r.percentiles["99.9"] ?? 0).toFixed(3).padStart(9)}\n`;
     out += `99.99%  ${(r.percentiles["99.99"] ?? 0).toFixed(3).padStart(9)}\n\n`;
   }
+  if (r.tls !== undefined) out += `${tlsLine(r.tls)}\n\n`;
   const codes = Object.entries(r.statusCodes);
   if (codes.length > 0) {
     out += "Status codes\n";
