@@ -153,6 +153,16 @@ export class TlsStream {
   }
 
   /**
+   * Sends close_notify now (one try, not waited for): the peer reads the end of the stream, and
+   * this side may go on reading what the peer still sends (a half close). Once is enough.
+   */
+  closeNotify(): void {
+    const ssl = this.#ssl;
+    if (ssl === null || !this.established || this.#broken) return;
+    if (this.#ossl.ssl.SSL_shutdown(ssl) < 0) this.#ossl.crypto.ERR_clear_error();
+  }
+
+  /**
    * Sends close_notify when the connection is sound (one try, not waited for: the socket is
    * closed next, as nginx does on a lingering close it will not wait out) and frees the `SSL`.
    * Safe to call twice.

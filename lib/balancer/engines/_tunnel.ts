@@ -22,13 +22,17 @@ import type { EndReason } from "../proxy.ts";
 import {
   errnoError,
   type EventLoop,
+  FdWire,
   Handle,
   isConnectFailure,
   LINUX as C,
   peerAddr,
   type SockAddr,
   type SocketHandler,
+  type Wire,
 } from "../../loop/mod.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
+import { TlsWire } from "../../tls/wire.ts";
 import type { SessionContext } from "./frontend.ts";
 import { candidates, connectFailed, connectSucceeded } from "./_choice.ts";
 import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
@@ -48,6 +52,8 @@ export interface TunnelHost {
   ended(tunnel: Tunnel): void;
   /** Our own shortage (descriptors, ports, memory) at a connect: logged at most once a second. */
   outOfDescriptors(errno: number): void;
+  /** `--backend-tls`: the client TLS every backend connection speaks (null: plain). */
+  readonly backendTls: TlsClientContext | null;
 }
 
 const CONNECTING = 0;
@@ -59,8 +65,29 @@ const CLOSED = 3;
 const EPIPE = 32;
 const ECONNRESET = 104;
 
-/** The backend's socket: hands its events to the tunnel. */
+/** The backend's socket: hands its events to the tunnel (through its TLS, with --backend-tls). */
 class Upstream implements SocketHandler {
+  readonly tunnel: Tunnel;
+  /** The backend connection's TLS: it sees the socket's events first. */
+  tls: TlsWire | null = null;
+  constructor(tunnel: Tunnel) {
+    this.tunnel = tunnel;
+  }
+  onReadable(rdhup: boolean): void {
+    if (this.tls !== null) this.tls.onReadable(rdhup);
+    else this.tunnel.backendReadable(rdhup);
+  }
+  onWritable(): void {
+    if (this.tls !== null) this.tls.onWritable();
+    else this.tunnel.backendWritable();
+  }
+  onHangup(): void {
+    this.tunnel.backendHangup();
+  }
+}
+
+/** The backend's events as its TLS passes them on (the handshake done, wants crossed). */
+class UpstreamTls implements SocketHandler {
   readonly tunnel: Tunnel;
   constructor(tunnel: Tunnel) {
     this.tunnel = tunnel;
@@ -81,7 +108,10 @@ export class Tunnel implements SocketHandler {
   readonly #host: TunnelHost;
   readonly #loop: EventLoop;
   readonly #client: Handle;
+  /** The client's bytes: its socket, or the TLS on it (`--cert`). */
+  readonly #clientWire: Wire;
   #server: Handle | undefined;
+  #serverWire: Wire | undefined;
   #upstream: Upstream | undefined;
   #state = CONNECTING;
   #backend: Backend | undefined;
@@ -109,6 +139,7 @@ export class Tunnel implements SocketHandler {
    * @param clientHost the client's address when the strategy hashes it, else ""
    * @param from the client as logs print it, when known already
    * @param header a PROXY header to send the backend first (`--send-proxy`)
+   * @param tls the client's TLS, its handshake done (`--cert`)
    */
   constructor(
     host: TunnelHost,
@@ -116,10 +147,13 @@ export class Tunnel implements SocketHandler {
     clientHost: string,
     from: string | undefined,
     header?: Uint8Array,
+    tls?: TlsWire,
   ) {
     this.#host = host;
     this.#loop = host.loop;
     this.#client = new Handle(host.loop, fd, this);
+    if (tls !== undefined) tls.attach(this, this.#client);
+    this.#clientWire = tls ?? new FdWire(host.loop, this.#client);
     this.#clientHost = clientHost;
     this.#from = from;
     this.#started = this.#markAt = host.loop.now;
@@ -129,8 +163,12 @@ export class Tunnel implements SocketHandler {
 
   /** Registers the client socket; on failure closes it and returns the errno. */
   watch(): number {
-    const errno = this.#client.watch(this);
-    if (errno !== 0) this.#client.close();
+    const wire = this.#clientWire;
+    const errno = this.#client.watch(wire instanceof TlsWire ? wire : this);
+    if (errno !== 0) {
+      wire.release();
+      this.#client.close();
+    }
     return errno;
   }
 
@@ -159,11 +197,12 @@ export class Tunnel implements SocketHandler {
         backend.active++;
         this.#server = h;
         loop.setOption(h.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+        this.#serverWire = this.#wireTo(h, backend);
         this.#up.traffic = this.#down.traffic = backend.bytes;
         this.#client.setDeadline(loop.now + ctx.settings.connectTimeoutMs);
         // the request is usually there already, and on loopback the connect is done by now:
         // send it at once (what a failed connect left pending went to no backend: sent whole)
-        if (this.#up.pending !== undefined) this.#afterUp(this.#up.flush(loop, h.fd));
+        if (this.#up.pending !== undefined) this.#afterUp(this.#up.flush(loop, this.#serverWire));
         if (this.#up.pending === undefined) this.#pumpUp();
         return;
       }
@@ -181,6 +220,27 @@ export class Tunnel implements SocketHandler {
     this.#close(false);
   }
 
+  /** The backend connection's wire: its socket, or a TLS client on it (`--backend-tls`). */
+  #wireTo(h: Handle, backend: Backend): Wire {
+    const tls = this.#host.backendTls;
+    const up = this.#upstream!;
+    up.tls = null;
+    if (tls === null) return new FdWire(this.#loop, h);
+    const stream = tls.connect(h.fd, backend.host);
+    // OpenSSL could not make an SSL (memory): the handshake fails at once, as a backend error
+    if (stream === null) return new FdWire(this.#loop, { fd: -1 });
+    return up.tls = new TlsWire(this.#loop, h, stream, new UpstreamTls(this));
+  }
+
+  /** Frees the backend connection's TLS (keeping its session to resume) and closes it. */
+  #closeServer(): void {
+    const wire = this.#serverWire;
+    if (wire instanceof TlsWire) this.#host.backendTls?.keepSession(wire.stream);
+    wire?.release();
+    this.#serverWire = undefined;
+    this.#server!.close();
+  }
+
   #connectFailed(message: string): void {
     const backend = this.#backend!;
     this.#lastError = `${backend.address}: ${message}`;
@@ -189,7 +249,7 @@ export class Tunnel implements SocketHandler {
 
   /** The connect in progress failed (nothing was sent): drop it and try the next backend. */
   #retry(message: string): void {
-    this.#server!.close();
+    this.#closeServer();
     this.#server = undefined;
     this.#backend!.active--;
     this.#connectFailed(message);
@@ -246,7 +306,7 @@ export class Tunnel implements SocketHandler {
   #pumpUp(): void {
     const up = this.#up;
     if (this.#state > OPEN || up.pending !== undefined || up.eof || !up.ready) return;
-    this.#afterUp(up.pump(this.#loop, this.#client.fd, this.#server!.fd, this.#host.buf));
+    this.#afterUp(up.pump(this.#loop, this.#clientWire, this.#serverWire!, this.#host.buf));
   }
 
   /** Decides after the up direction moved: a byte that went means the connect succeeded. */
@@ -279,20 +339,20 @@ export class Tunnel implements SocketHandler {
   #pumpDown(): void {
     const down = this.#down;
     if (this.#state !== OPEN || down.pending !== undefined || down.eof || !down.ready) return;
-    const r = down.pump(this.#loop, this.#server!.fd, this.#client.fd, this.#host.buf);
+    const r = down.pump(this.#loop, this.#serverWire!, this.#clientWire, this.#host.buf);
     if (r === END) this.#finDown();
     else if (r === SRC_FAILED) this.#backendFailed(down.errno);
     else if (r === DST_FAILED) this.#clientError(down.errno);
   }
 
   #flushUp(): void {
-    this.#afterUp(this.#up.flush(this.#loop, this.#server!.fd));
+    this.#afterUp(this.#up.flush(this.#loop, this.#serverWire!));
     if (this.#up.pending === undefined) this.#pumpUp();
   }
 
   #flushDown(): void {
     const down = this.#down;
-    const r = down.flush(this.#loop, this.#client.fd);
+    const r = down.flush(this.#loop, this.#clientWire);
     if (r === DST_FAILED) return this.#clientError(down.errno);
     if (r === FULL) return;
     if (down.eof) this.#finDown();
@@ -306,7 +366,7 @@ export class Tunnel implements SocketHandler {
     this.#upShut = true;
     if (this.#downShut) return this.#end(this.#firstFin, 0);
     // ENOTCONN: the backend is gone already, nothing more can flow either way
-    if (this.#loop.shutdownWrite(this.#server!.fd) !== 0) return this.#end(this.#firstFin, 0);
+    if (this.#serverWire!.shutdownWrite() !== 0) return this.#end(this.#firstFin, 0);
     this.#markAt = this.#loop.now;
     this.#arm();
   }
@@ -316,7 +376,7 @@ export class Tunnel implements SocketHandler {
     this.#firstFin ??= "backend closed";
     this.#downShut = true;
     if (this.#upShut) return this.#end(this.#firstFin, 0);
-    if (this.#loop.shutdownWrite(this.#client.fd) !== 0) return this.#end(this.#firstFin, 0);
+    if (this.#clientWire.shutdownWrite() !== 0) return this.#end(this.#firstFin, 0);
     this.#markAt = this.#loop.now;
     this.#arm();
   }
@@ -339,13 +399,13 @@ export class Tunnel implements SocketHandler {
     const { buf } = this.#host;
     while (true) {
       if (down.pending !== undefined) {
-        const r = down.flush(this.#loop, this.#client.fd);
+        const r = down.flush(this.#loop, this.#clientWire);
         if (r === FULL) return; // the rest when the client can take it
         if (r === DST_FAILED) break;
       }
       if (down.eof) break;
       down.ready = down.rdhup = true;
-      const r = down.pump(this.#loop, this.#server!.fd, this.#client.fd, buf);
+      const r = down.pump(this.#loop, this.#serverWire!, this.#clientWire, buf);
       if (r !== FULL) break; // all that was left (a reset leaves nothing more to come)
     }
     this.#end("backend error", this.#failed);
@@ -384,10 +444,11 @@ export class Tunnel implements SocketHandler {
   #close(reset: boolean): void {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
+    this.#clientWire.release();
     if (reset) this.#client.reset();
     else this.#client.close();
     if (this.#server !== undefined) {
-      this.#server.close();
+      this.#closeServer();
       this.#backend!.active--;
     }
     this.#up.pending = this.#down.pending = undefined;

@@ -20,6 +20,9 @@ import {
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
 import { type GateHost, ProxyGate } from "./_proxy_gate.ts";
+import { type Gate, TlsGate, type TlsGateHost } from "./_tls_gate.ts";
+import type { TlsWire } from "../../tls/wire.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
 import { OverloadLog } from "./_overload.ts";
 import { Tunnel, type TunnelHost } from "./_tunnel.ts";
 import { serveLoopStats } from "./_loop_stats.ts";
@@ -27,7 +30,8 @@ import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
 import { counted } from "../../runtime/text.ts";
 
 /** The epoll engine listening on host:port. */
-export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, GateHost {
+export class EpollFrontend
+  implements Frontend, TunnelHost, ListenerHandlers, GateHost, TlsGateHost {
   readonly name = "epoll" as const;
   readonly addr: Deno.NetAddr;
   readonly loop: EventLoop;
@@ -35,7 +39,8 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   readonly buf: Uint8Array;
   readonly logging: boolean;
   readonly log: SessionContext["log"];
-  #gates = new Set<ProxyGate>();
+  readonly backendTls: TlsClientContext | null;
+  #gates = new Set<Gate>();
   #listener: TcpListener | undefined;
   #addrs = new Map<Backend, SockAddr>();
   #tunnels = new Set<Tunnel>();
@@ -56,6 +61,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     this.log = ctx.log;
     this.buf = new Uint8Array(ctx.settings.bufferSize);
     this.logging = ctx.log.isEnabledFor("info");
+    this.backendTls = ctx.backendTls;
     this.#hashesClient = ctx.strategy.name === "source-hash" || ctx.settings.sendProxy !== "" ||
       ctx.settings.acceptProxy;
     this.#overload = new OverloadLog(ctx.log);
@@ -115,9 +121,18 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     this.admit(fd, this.#hashesClient || this.logging ? decodeSockAddr(peer) : undefined);
   }
 
-  /** Starts forwarding a client connection (`client` when something uses it). */
-  admit(fd: number, client: Deno.NetAddr | undefined, local?: Deno.NetAddr): void {
+  /**
+   * Starts forwarding a client connection (`client` when something uses it); with `--cert`,
+   * once its TLS handshake is done (`tls`).
+   */
+  admit(fd: number, client: Deno.NetAddr | undefined, local?: Deno.NetAddr, tls?: TlsWire): void {
     const { settings } = this.ctx;
+    if (this.ctx.tls !== null && tls === undefined) {
+      const gate = new TlsGate(this, this.ctx.tls, fd, client, local, settings.requestTimeoutMs);
+      this.#gates.add(gate);
+      if (gate.watch() !== 0) this.#gates.delete(gate);
+      return;
+    }
     const header = settings.sendProxy !== "" && client !== undefined
       ? encodeProxyHeader(settings.sendProxy, client, local ?? localAddr(this.loop, fd))
       : undefined;
@@ -127,6 +142,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
       this.ctx.strategy.name === "source-hash" ? client!.hostname : "",
       client && this.logging ? formatAddress(client.hostname, client.port) : undefined,
       header,
+      tls,
     );
     const errno = tunnel.watch();
     if (errno !== 0) return this.outOfDescriptors(errno);
@@ -134,7 +150,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     tunnel.connectNext();
   }
 
-  gateDone(gate: ProxyGate): void {
+  gateDone(gate: Gate): void {
     this.#gates.delete(gate);
     this.#checkIdle();
   }

@@ -8,7 +8,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { Backend } from "../backend.ts";
 import type { SessionContext } from "../engines/frontend.ts";
-import { type EventLoop, LINUX as C, type Timed } from "../../loop/mod.ts";
+import { type EventLoop, FdWire, LINUX as C, type Timed, type Wire } from "../../loop/mod.ts";
 import type { RequestParser } from "../../http1/_parser.ts";
 import type { Fields } from "./_fields.ts";
 import type { ResponseHead } from "./_response_head.ts";
@@ -74,6 +74,8 @@ export abstract class ClientSide implements Timed {
   timerSlot = -1;
   state: St = St.Head;
   readonly fd: number;
+  /** The client's bytes: its socket, or the TLS on it (`--cert`; set by the frontend). */
+  wire: Wire;
   readonly host: StreamHost;
   readonly loop: EventLoop;
   readonly client: ClientNames;
@@ -103,6 +105,7 @@ export abstract class ClientSide implements Timed {
     this.host = host;
     this.loop = host.loop;
     this.fd = fd;
+    this.wire = new FdWire(host.loop, this);
     this.client = client;
     this.from = from;
     this.hashKey = hashKey;
@@ -123,7 +126,7 @@ export abstract class ClientSide implements Timed {
       this.out = joined;
       return true;
     }
-    const n = this.loop.send(this.fd, s === 0 ? b : b.subarray(s), e - s);
+    const n = this.wire.send(s === 0 ? b : b.subarray(s), e - s);
     if (n < 0 && n !== -C.EAGAIN) return false;
     const sent = n < 0 ? 0 : n;
     if (sent > 0) this.lastActive = this.loop.now;
@@ -185,6 +188,7 @@ export abstract class ClientSide implements Timed {
     this.state = St.Closed;
     this.out = this.carry = null;
     this.loop.clearDeadline(this);
+    this.wire.release();
     this.loop.close(this.fd);
     this.host.ended(this);
   }

@@ -115,7 +115,7 @@ export abstract class Exchange extends Outcome implements ConnUser {
     if (!this.flushDown()) return this.abort("client gone");
     if (this.out !== null) return;
     if (this.closeAfter) return this.#close();
-    if (this.state === St.Tunnel && this.#finDown) this.loop.shutdownWrite(this.fd);
+    if (this.state === St.Tunnel && this.#finDown) this.wire.shutdownWrite();
     if (this.state === St.Forward || this.state === St.Tunnel) this.pumpDown();
     else if (this.state === St.Head) this.host.kick(this);
   }
@@ -273,7 +273,7 @@ export abstract class Exchange extends Outcome implements ConnUser {
   #backendEof(up: BackendConn): void {
     if (this.state === St.Tunnel) {
       this.#finDown = true;
-      if (this.out === null) this.loop.shutdownWrite(this.fd);
+      if (this.out === null) this.wire.shutdownWrite();
       if (this.#finUp) this.abort("");
       return;
     }

@@ -89,6 +89,10 @@ export interface ClientNames {
   readonly node: string;
   /** `X-Forwarded-For: ip\r\n`. */
   readonly xffLine: Uint8Array;
+  /** `X-Forwarded-Proto: http\r\n` (or https, behind `--cert`). */
+  readonly xfpLine: Uint8Array;
+  /** What the client speaks to us: `http`, or `https` behind `--cert`. */
+  readonly proto: string;
   /** `Forwarded: ...\r\n` for a request to `host`. */
   forwardedLine(host: string | null): Uint8Array;
 }
@@ -140,7 +144,7 @@ export function writeRequestHead(
   if (fwd >= 0) w.fieldAppended(fields, fwd, forwardedNode(client, host));
   if (req.absolute) w.ascii(`Host: ${req.host}\r\n`);
   if (xff < 0) w.copy(client.xffLine, 0, client.xffLine.length);
-  w.copy(XFP_LINE, 0, XFP_LINE.length);
+  w.copy(client.xfpLine, 0, client.xfpLine.length);
   if (fwd < 0) {
     const line = client.forwardedLine(req.host);
     w.copy(line, 0, line.length);
@@ -155,7 +159,8 @@ export function writeRequestHead(
   w.ascii("\r\n");
 }
 
-const XFP_LINE = new TextEncoder().encode("X-Forwarded-Proto: http\r\n");
+const XFP_HTTP = new TextEncoder().encode("X-Forwarded-Proto: http\r\n");
+const XFP_HTTPS = new TextEncoder().encode("X-Forwarded-Proto: https\r\n");
 
 /**
  * A client's forwarding lines, made once per connection (the Forwarded line once per Host): a
@@ -166,11 +171,16 @@ export class ClientLines implements ClientNames {
   readonly node: string;
   /** `X-Forwarded-For: ip\r\n`. */
   readonly xffLine: Uint8Array;
+  readonly xfpLine: Uint8Array;
+  readonly proto: "http" | "https";
   #host: string | null | undefined = undefined;
   #forwarded: Uint8Array = new Uint8Array(0);
 
-  constructor(ip: string) {
+  /** @param proto what the client speaks to us (`https` behind `--cert`) */
+  constructor(ip: string, proto: "http" | "https" = "http") {
     this.ip = ip;
+    this.proto = proto;
+    this.xfpLine = proto === "https" ? XFP_HTTPS : XFP_HTTP;
     this.node = ip.includes(":") ? `for="[${ip}]"` : `for=${ip}`;
     this.xffLine = new TextEncoder().encode(`X-Forwarded-For: ${ip}\r\n`);
   }
@@ -179,7 +189,8 @@ export class ClientLines implements ClientNames {
   forwardedLine(host: string | null): Uint8Array {
     if (host !== this.#host) {
       this.#host = host;
-      this.#forwarded = new TextEncoder().encode(`Forwarded: ${forwardedNode(this, host)}\r\n`);
+      const node = forwardedNode(this, host);
+      this.#forwarded = new TextEncoder().encode(`Forwarded: ${node}\r\n`);
     }
     return this.#forwarded;
   }
@@ -187,7 +198,10 @@ export class ClientLines implements ClientNames {
 
 /** One RFC 7239 forwarded-element: `for=...;host="...";proto=http`. */
 function forwardedNode(client: ClientNames, host: string | null): string {
-  return host === null ? `${client.node};proto=http` : `${client.node};host="${host}";proto=http`;
+  const proto = client.proto;
+  return host === null
+    ? `${client.node};proto=${proto}`
+    : `${client.node};host="${host}";proto=${proto}`;
 }
 
 /**

@@ -20,6 +20,8 @@ import {
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
 import { type GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
+import { type Gate, TlsGate, type TlsGateHost } from "../engines/_tls_gate.ts";
+import type { TlsWire } from "../../tls/wire.ts";
 import { RequestParser } from "../../http1/_parser.ts";
 import { OverloadLog } from "../engines/_overload.ts";
 import { serveLoopStats } from "../engines/_loop_stats.ts";
@@ -47,7 +49,7 @@ const MAX_CLIENT_LINES = 4096;
 const POOL_IDLE_MS = 4000;
 
 /** The http-mode engine listening on host:port. */
-export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, GateHost {
+export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, GateHost, TlsGateHost {
   readonly name = "epoll" as const;
   readonly addr: Deno.NetAddr;
   readonly loop: EventLoop;
@@ -66,7 +68,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
   #streams = new Set<ClientSide>();
-  #gates = new Set<ProxyGate>();
+  #gates = new Set<Gate>();
   /** Pools of backends taken out of the set that still had connections (closed at close()). */
   #retired = new Set<BackendPool>();
   #lines = new Map<string, ClientLines>();
@@ -160,22 +162,37 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.admit(fd, decodeSockAddr(peer));
   }
 
-  /** Takes a client connection from `addr` (its PROXY header's source, with --accept-proxy). */
-  admit(fd: number, addr: Deno.NetAddr, local?: Deno.NetAddr): void {
+  /**
+   * Takes a client connection from `addr` (its PROXY header's source, with --accept-proxy);
+   * with `--cert`, once its TLS handshake is done (`tls`).
+   */
+  admit(fd: number, addr: Deno.NetAddr, local?: Deno.NetAddr, tls?: TlsWire): void {
+    if (this.ctx.tls !== null && tls === undefined) {
+      const timeout = this.http.requestTimeoutMs;
+      const gate = new TlsGate(this, this.ctx.tls, fd, addr, local, timeout);
+      this.#gates.add(gate);
+      if (gate.watch() !== 0) this.#gates.delete(gate);
+      return;
+    }
     const ip = addr.hostname;
     let names = this.#lines.get(ip);
     if (names === undefined) {
       // one client's connections share their forwarding lines; the cache is bounded
       if (this.#lines.size >= MAX_CLIENT_LINES) this.#lines.clear();
-      this.#lines.set(ip, names = new ClientLines(ip));
+      this.#lines.set(ip, names = new ClientLines(ip, this.ctx.tls !== null ? "https" : "http"));
     }
     const stream = new HttpStream(this, fd, names, formatAddress(ip, addr.port), ip);
     const version = this.ctx.settings.sendProxy;
     if (version !== "") {
       stream.proxyHeader = encodeProxyHeader(version, addr, local ?? localAddr(this.loop, fd));
     }
-    const errno = this.loop.watch(fd, stream);
+    if (tls !== undefined) {
+      tls.attach(stream, stream);
+      stream.wire = tls;
+    }
+    const errno = this.loop.watch(fd, tls ?? stream);
     if (errno !== 0) {
+      tls?.release();
       this.loop.close(fd);
       this.#overload.note(`cannot take a client: ${errnoError(errno, "epoll_ctl").message}`);
       return;
@@ -184,7 +201,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.loop.setDeadline(stream, this.loop.now + this.http.requestTimeoutMs);
   }
 
-  gateDone(gate: ProxyGate): void {
+  gateDone(gate: Gate): void {
     this.#gates.delete(gate);
     this.#checkIdle();
   }
