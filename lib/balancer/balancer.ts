@@ -100,6 +100,7 @@ export class Balancer implements AsyncDisposable {
           probe: httpProbe(
             parseHealthCheck(this.#o.healthCheck),
             this.#o.healthExpect || undefined,
+            options.backendTls ? { caCerts: options.backendTls.caCerts ?? [] } : undefined,
           ),
         }
         : {}),
@@ -117,6 +118,12 @@ export class Balancer implements AsyncDisposable {
     if (this.#engine.name === "deno" && (options.tls ?? options.backendTls) !== undefined) {
       throw new TypeError(
         "TLS (--cert, --backend-tls) runs on the epoll engine only: use --engine epoll",
+      );
+    }
+    if (options.backendTls?.insecure && this.#o.healthCheck !== "") {
+      throw new TypeError(
+        "--health-check over --backend-tls verifies the backends' certificates: give --cacert, " +
+          "not --insecure",
       );
     }
     this.#tlsOptions = { tls: options.tls, backendTls: options.backendTls };

@@ -232,6 +232,13 @@ export class Tunnel implements SocketHandler {
     return up.tls = new TlsWire(this.#loop, h, stream, new UpstreamTls(this));
   }
 
+  /** Why the backend's TLS handshake failed, when it has (`--backend-tls`). */
+  #tlsFailure(): string | undefined {
+    const tls = this.#upstream?.tls;
+    if (tls == null || tls.stream.established || tls.error === "") return undefined;
+    return `TLS handshake failed: ${tls.error}`;
+  }
+
   /** Frees the backend connection's TLS (keeping its session to resume) and closes it. */
   #closeServer(): void {
     const wire = this.#serverWire;
@@ -327,8 +334,12 @@ export class Tunnel implements SocketHandler {
 
   /** A send to the backend failed: a failed connect while nothing went, else a failed backend. */
   #backendSendFailed(errno: number): void {
-    if (this.#state === CONNECTING && this.#up.sent === 0 && isConnectFailure(errno)) {
-      return this.#retry(describeConnectError(errnoError(errno, "connect")));
+    if (this.#state === CONNECTING && this.#up.sent === 0) {
+      if (isConnectFailure(errno)) {
+        return this.#retry(describeConnectError(errnoError(errno, "connect")));
+      }
+      const tls = this.#tlsFailure();
+      if (tls !== undefined) return this.#retry(tls);
     }
     // a reset or a broken pipe: the connection was made, then lost
     if (this.#state === CONNECTING) this.#connected();
@@ -506,6 +517,8 @@ export class Tunnel implements SocketHandler {
       if (errno !== 0 && isConnectFailure(errno) && this.#up.sent === 0) {
         return this.#retry(describeConnectError(errnoError(errno, "connect")));
       }
+      const tls = this.#tlsFailure();
+      if (tls !== undefined && this.#up.sent === 0) return this.#retry(tls);
       this.#connected(); // it connected, then hung up (an answer and a reset, often)
     }
     if (errno !== 0) return this.#backendFailed(errno);

@@ -95,7 +95,7 @@ export abstract class Exchange extends Outcome implements ConnUser {
       up.out = join(up.out, b, s, e);
       return true;
     }
-    const n = this.loop.send(up.fd, s === 0 ? b : b.subarray(s), e - s);
+    const n = up.wire.send(s === 0 ? b : b.subarray(s), e - s);
     if (n < 0 && n !== -11 /* EAGAIN */) {
       this.upBroken(up, this.describe(-n));
       return false;
@@ -126,7 +126,7 @@ export abstract class Exchange extends Outcome implements ConnUser {
     if (up === null) return;
     const buf = this.host.buf;
     while (up.readable && this.up === up && this.out === null) {
-      const n = this.loop.recv(up.fd, buf, buf.length);
+      const n = up.wire.recv(buf, buf.length);
       if (n > 0) {
         // drained, unless the FIN came with this edge: then read on to the 0 that ends it
         if (n < buf.length && !up.rdhup) up.readable = false;
@@ -312,14 +312,14 @@ export abstract class Exchange extends Outcome implements ConnUser {
 
   /** Tunnel: what the client sent before its FIN has left, so the FIN follows. */
   upFlushed(up: BackendConn): void {
-    if (this.#finUp && this.state === St.Tunnel && up.out === null) this.loop.shutdownWrite(up.fd);
+    if (this.#finUp && this.state === St.Tunnel && up.out === null) up.wire.shutdownWrite();
   }
 
   /** Tunnel: the client's FIN came. */
   finUp(): void {
     this.#finUp = true;
     const up = this.up;
-    if (up !== null && up.out === null) this.loop.shutdownWrite(up.fd);
+    if (up !== null && up.out === null) up.wire.shutdownWrite();
     if (this.#finDown) this.abort("");
   }
 

@@ -17,6 +17,7 @@ import { wantsUpgrade, writeRequestHead } from "./_rewrite.ts";
 import { Exchange } from "./_exchange.ts";
 import { upCandidates } from "./_outcome.ts";
 import { St } from "./_client.ts";
+import { EPROTO } from "../../tls/wire.ts";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
@@ -235,7 +236,7 @@ export class HttpStream extends Exchange {
     this.up = null;
     this.leave();
     (this.tried ??= []).push(backend);
-    this.connectFailed(backend, errno);
+    this.connectFailed(backend, errno, errno === EPROTO ? conn.tls?.error : undefined);
     if (++this.connects > this.host.ctx.settings.retries) this.own(503, this.lastError);
     else {
       this.state = St.Forward;

@@ -22,6 +22,7 @@ import { encodeProxyHeader } from "../proxy_protocol.ts";
 import { type GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
 import { type Gate, TlsGate, type TlsGateHost } from "../engines/_tls_gate.ts";
 import type { TlsWire } from "../../tls/wire.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
 import { RequestParser } from "../../http1/_parser.ts";
 import { OverloadLog } from "../engines/_overload.ts";
 import { serveLoopStats } from "../engines/_loop_stats.ts";
@@ -64,6 +65,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   readonly http: HttpModeSettings;
   readonly connectTimeoutMs: number;
   readonly poolIdleMs: number;
+  readonly backendTls: TlsClientContext | null;
   draining = false;
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
@@ -90,6 +92,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.buf = new Uint8Array(ctx.settings.bufferSize);
     this.logging = ctx.log.isEnabledFor("info");
     this.connectTimeoutMs = ctx.settings.connectTimeoutMs;
+    this.backendTls = ctx.backendTls;
     this.poolIdleMs = Math.min(POOL_IDLE_MS, http.idleTimeoutMs || POOL_IDLE_MS);
     this.#overload = new OverloadLog(ctx.log);
     this.loop = new EventLoop({
