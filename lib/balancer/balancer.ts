@@ -27,6 +27,7 @@ import { selectHttpEngine } from "./http/select.ts";
 import { HttpFrontend } from "./http/frontend.ts";
 import { httpProbe, parseHealthCheck } from "./http/health_probe.ts";
 import { type BalancerTls, openBalancerTls } from "./_tls.ts";
+import type { TlsCounters } from "../tls/counters.ts";
 import type {
   Counters,
   EngineName,
@@ -153,6 +154,11 @@ export class Balancer implements AsyncDisposable {
   /** The stats server's address, when `statsPort` was given. */
   get statsAddr(): Deno.NetAddr | undefined {
     return this.#stats?.addr;
+  }
+
+  /** What the TLS of the clients' side made and freed (`tls` given and started; else null). */
+  get tlsCounters(): TlsCounters | null {
+    return this.#tls?.tls?.counters ?? null;
   }
 
   /** The backends with their live counters, in configured order. */
