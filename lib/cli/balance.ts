@@ -248,6 +248,9 @@ Backends:
         ...await balanceTlsOptions(opts as BalanceTlsFlags),
       };
       if (opts.emit !== undefined) {
+        if ((options.tls ?? options.backendTls) !== undefined) {
+          throw new UsageError("--emit does not render TLS (--cert, --backend-tls) yet");
+        }
         try {
           ctx.print(emitConfig(opts.emit, options));
         } catch (err) {
