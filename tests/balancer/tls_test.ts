@@ -5,6 +5,7 @@
  * line.
  */
 import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
 import { netlabCommand } from "../_netlab.ts";
 import { spawnNetlab } from "../server/_spawn.ts";
 import { needs } from "../_tools.ts";
@@ -178,6 +179,53 @@ Deno.test(
       const lines = r.err.trim().split("\n").filter((l) => !l.startsWith("Try "));
       assert.equal(lines.length, 1, r.err);
       assert.match(lines[0]!, message);
+    }
+  },
+);
+
+Deno.test(
+  ...needs(
+    ["openssl", "chromium"],
+    "Chromium loads page.html and its images over HTTPS through netlab balance (both modes)",
+  ),
+  async () => {
+    await using pki = await makePki();
+    const leaf = await pki.leaf(["localhost", "127.0.0.1"]);
+    await using backend = await spawnNetlab(["serve", "--port", "0", "-q"]);
+    const tls = ["--cert", leaf.certFile, "--key", leaf.keyFile, "-q"];
+    const be = ["--backend", new URL(backend.url).host];
+    await using tcp = await spawnBalance([...be, ...tls]);
+    await using http = await spawnBalance([...be, "--mode", "http", ...tls]);
+    const profile = await Deno.makeTempDir({ prefix: "netlab-chromium-" });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      // the test CA is in no trust store Chromium reads
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors"],
+    });
+    try {
+      for (const lb of [tcp, http]) {
+        const page = await context.newPage();
+        const failures: string[] = [];
+        page.on("requestfailed", (r) => failures.push(`${r.url()}: ${r.failure()?.errorText}`));
+        const url = `https://localhost:${lb.port}/page.html`;
+        const response = await page.goto(url, { waitUntil: "load" });
+        assert.equal(response?.status(), 200);
+        assert.equal(await response?.securityDetails()?.then((d) => d?.protocol), "TLS 1.3");
+        const images = await page.$$eval(
+          "img",
+          (imgs) => imgs.map((i) => ({ src: i.currentSrc, width: i.naturalWidth })),
+        );
+        assert.ok(images.length >= 3, `${images.length} images`);
+        for (const img of images) {
+          assert.ok(img.src.startsWith("https:") && img.width > 0, `${img.src} did not decode`);
+        }
+        assert.deepEqual(failures, []);
+        await page.close();
+      }
+    } finally {
+      await context.close();
+      await Deno.remove(profile, { recursive: true });
     }
   },
 );
