@@ -27,8 +27,9 @@ export interface TlsGateHost {
   /** Whether info lines (per connection) are printed. */
   readonly logging: boolean;
   /**
-   * The handshake is done: the socket (unregistered, no deadline), the wire to read and write
-   * it through (its owner to be set), and the client.
+   * The handshake is done: the socket (no deadline; still registered, its events going to the
+   * wire, so it costs no epoll_ctl), the wire to read and write it through (its owner to be set
+   * with `attach`), and the client.
    */
   admit(
     fd: number,
@@ -100,11 +101,9 @@ export class TlsGate implements SocketHandler, Gate {
 
   #pass(): void {
     if (this.#passed || this.#handle.closed) return;
-    const { loop } = this.#host;
     const fd = this.#handle.fd;
     this.#passed = true;
     this.#handle.clearDeadline();
-    loop.unwatch(fd);
     this.#host.gateDone(this);
     this.#host.admit(fd, this.#client, this.#local, this.#wire!);
   }

@@ -139,7 +139,7 @@ export class Tunnel implements SocketHandler {
    * @param clientHost the client's address when the strategy hashes it, else ""
    * @param from the client as logs print it, when known already
    * @param header a PROXY header to send the backend first (`--send-proxy`)
-   * @param tls the client's TLS, its handshake done (`--cert`)
+   * @param tls the client's TLS, its handshake done and its socket registered with it (`--cert`)
    */
   constructor(
     host: TunnelHost,
@@ -161,10 +161,11 @@ export class Tunnel implements SocketHandler {
     this.#up.pending = header;
   }
 
-  /** Registers the client socket; on failure closes it and returns the errno. */
+  /** Registers the client socket (a TLS one is already); on failure closes it, returns the errno. */
   watch(): number {
     const wire = this.#clientWire;
-    const errno = this.#client.watch(wire instanceof TlsWire ? wire : this);
+    if (wire instanceof TlsWire) return 0;
+    const errno = this.#client.watch(this);
     if (errno !== 0) {
       wire.release();
       this.#client.close();

@@ -193,7 +193,8 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
       tls.attach(stream, stream);
       stream.wire = tls;
     }
-    const errno = this.loop.watch(fd, tls ?? stream);
+    // a TLS socket is registered already, its events going to the wire
+    const errno = tls !== undefined ? 0 : this.loop.watch(fd, stream);
     if (errno !== 0) {
       tls?.release();
       this.loop.close(fd);
