@@ -16,6 +16,8 @@ import { TLS_AGAIN, TLS_FAILED, type TlsStream } from "./stream.ts";
 /** Decrypted bytes from one fresh recv below which the socket counts as drained. */
 const DRAINED_BYTES = 4096;
 
+const ECONNRESET = 104;
+
 /** EPROTO: what a TLS failure (a bad record, a failed handshake) reads as, errno-wise. */
 export const EPROTO = 71;
 
@@ -110,7 +112,7 @@ export class TlsWire implements Wire, SocketHandler {
       }
       if (got > 0) return got;
       if (n === 0) return 0;
-      return n === TLS_AGAIN ? -C.EAGAIN : -EPROTO;
+      return n === TLS_AGAIN ? -C.EAGAIN : this.#failure();
     }
     return got;
   }
@@ -123,8 +125,13 @@ export class TlsWire implements Wire, SocketHandler {
       if (r !== 1) return r;
     }
     const n = tls.write(buf, length);
-    if (n === TLS_FAILED) return -EPROTO;
+    if (n === TLS_FAILED) return this.#failure();
     return n === 0 && length > 0 ? -C.EAGAIN : n;
+  }
+
+  /** A failure in the loop's terms: the socket's (a reset) or the TLS's (EPROTO). */
+  #failure(): number {
+    return this.stream.socketFailed ? -ECONNRESET : -EPROTO;
   }
 
   /** close_notify, then the FIN. */
