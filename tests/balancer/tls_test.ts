@@ -5,11 +5,11 @@
  * line.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { netlabCommand } from "../_netlab.ts";
 import { spawnNetlab } from "../server/_spawn.ts";
 import { needs } from "../_tools.ts";
 import { makePki, run } from "../tls/_certs.ts";
+import { assertChromiumLoads, assertRefusedInOneLine } from "../tls/_checks.ts";
 
 /** A running `netlab balance` and the port from its listening line. */
 interface Spawned extends AsyncDisposable {
@@ -48,13 +48,6 @@ async function spawnBalance(args: string[]): Promise<Spawned> {
       await drain.catch(() => {});
     },
   };
-}
-
-/** netlab to its end: exit code and stderr. */
-async function netlab(args: string[]): Promise<{ code: number; err: string }> {
-  const out = await netlabCommand({ args, stdout: "null", stderr: "piped", stdin: "null" })
-    .output();
-  return { code: out.code, err: new TextDecoder().decode(out.stderr) };
 }
 
 for (const mode of ["tcp", "http"]) {
@@ -173,13 +166,7 @@ Deno.test(
       [["--insecure"], 2, /--cacert and --insecure go with --backend-tls/],
       [["--backend-tls", "--cacert", a.keyFile], 1, /CA certificate 1 is not a PEM certificate/],
     ];
-    for (const [flags, code, message] of cases) {
-      const r = await netlab([...be, ...flags]);
-      assert.equal(r.code, code, `${flags.join(" ")}: ${r.err}`);
-      const lines = r.err.trim().split("\n").filter((l) => !l.startsWith("Try "));
-      assert.equal(lines.length, 1, r.err);
-      assert.match(lines[0]!, message);
-    }
+    await assertRefusedInOneLine(be, cases);
   },
 );
 
@@ -196,36 +183,6 @@ Deno.test(
     const be = ["--backend", new URL(backend.url).host];
     await using tcp = await spawnBalance([...be, ...tls]);
     await using http = await spawnBalance([...be, "--mode", "http", ...tls]);
-    const profile = await Deno.makeTempDir({ prefix: "netlab-chromium-" });
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      // the test CA is in no trust store Chromium reads
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors"],
-    });
-    try {
-      for (const lb of [tcp, http]) {
-        const page = await context.newPage();
-        const failures: string[] = [];
-        page.on("requestfailed", (r) => failures.push(`${r.url()}: ${r.failure()?.errorText}`));
-        const url = `https://localhost:${lb.port}/page.html`;
-        const response = await page.goto(url, { waitUntil: "load" });
-        assert.equal(response?.status(), 200);
-        assert.equal(await response?.securityDetails()?.then((d) => d?.protocol), "TLS 1.3");
-        const images = await page.$$eval(
-          "img",
-          (imgs) => imgs.map((i) => ({ src: i.currentSrc, width: i.naturalWidth })),
-        );
-        assert.ok(images.length >= 3, `${images.length} images`);
-        for (const img of images) {
-          assert.ok(img.src.startsWith("https:") && img.width > 0, `${img.src} did not decode`);
-        }
-        assert.deepEqual(failures, []);
-        await page.close();
-      }
-    } finally {
-      await context.close();
-      await Deno.remove(profile, { recursive: true });
-    }
+    await assertChromiumLoads([tcp, http].map((lb) => `https://localhost:${lb.port}/page.html`));
   },
 );
