@@ -37,6 +37,7 @@ import type { SessionContext } from "./frontend.ts";
 import { candidates, connectFailed, connectSucceeded } from "./_choice.ts";
 import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
 import { DST_FAILED, END, FULL, Pipe, type PipeResult, SRC_FAILED } from "./_pipe.ts";
+import { Upstream, type UpstreamOwner, UpstreamTls } from "./_upstream.ts";
 
 /** What every tunnel of one engine shares. */
 export interface TunnelHost {
@@ -65,46 +66,8 @@ const CLOSED = 3;
 const EPIPE = 32;
 const ECONNRESET = 104;
 
-/** The backend's socket: hands its events to the tunnel (through its TLS, with --backend-tls). */
-class Upstream implements SocketHandler {
-  readonly tunnel: Tunnel;
-  /** The backend connection's TLS: it sees the socket's events first. */
-  tls: TlsWire | null = null;
-  constructor(tunnel: Tunnel) {
-    this.tunnel = tunnel;
-  }
-  onReadable(rdhup: boolean): void {
-    if (this.tls !== null) this.tls.onReadable(rdhup);
-    else this.tunnel.backendReadable(rdhup);
-  }
-  onWritable(): void {
-    if (this.tls !== null) this.tls.onWritable();
-    else this.tunnel.backendWritable();
-  }
-  onHangup(): void {
-    this.tunnel.backendHangup();
-  }
-}
-
-/** The backend's events as its TLS passes them on (the handshake done, wants crossed). */
-class UpstreamTls implements SocketHandler {
-  readonly tunnel: Tunnel;
-  constructor(tunnel: Tunnel) {
-    this.tunnel = tunnel;
-  }
-  onReadable(rdhup: boolean): void {
-    this.tunnel.backendReadable(rdhup);
-  }
-  onWritable(): void {
-    this.tunnel.backendWritable();
-  }
-  onHangup(): void {
-    this.tunnel.backendHangup();
-  }
-}
-
 /** A client connection and, once connected, its backend connection. */
-export class Tunnel implements SocketHandler {
+export class Tunnel implements SocketHandler, UpstreamOwner {
   readonly #host: TunnelHost;
   readonly #loop: EventLoop;
   readonly #client: Handle;
