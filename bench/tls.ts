@@ -16,7 +16,9 @@
  * The method is serve's: the servers take turns, the order rotated each round; each row is the
  * median of the per-round ratios with their range; a round where any run had errors is voided and
  * the row says so; throughput rows note how busy the load generator was. `TLS_ROUNDS` sets the
- * rounds (3); `TLS_PERF_LOCK` another lock file (see `run`).
+ * rounds (3); `TLS_PERF_LOCK` another lock file (see `run`). The balancer's rows (`netlab balance
+ * --cert` against HAProxy, tcp and http mode) are `_tls_balance.ts`'s; `TLS_ONLY=balance` runs
+ * only those.
  *
  * @module
  */
@@ -26,6 +28,7 @@ import { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
 import { benchCert, negotiated, startH2oTls } from "./_tls_servers.ts";
 import { clientRows } from "./_tls_client.ts";
+import { balanceRows } from "./_tls_balance.ts";
 import {
   freePort,
   loadAverage,
@@ -52,6 +55,18 @@ export async function run(): Promise<PerfRow[]> {
   const started = performance.now();
   const loadBefore = loadAverage();
   await using cert = await benchCert();
+  const said = (what: string) =>
+    console.error(
+      `tls: ${ROUNDS} interleaved rounds${what}, ECDSA P-256, load average ${loadBefore} before, ${loadAverage()} after (2 cores), ${
+        ((performance.now() - started) / 1000).toFixed(0)
+      } s`,
+    );
+  if (Deno.env.get("TLS_ONLY") === "balance") {
+    const lock = new PerfLock(Deno.env.get("TLS_PERF_LOCK") ?? undefined);
+    const rows = await balanceRows(cert, lock, ROUNDS);
+    said(" (balance rows only)");
+    return rows;
+  }
   const ports = { netlab: freePort(), nginx: freePort(), h2o: freePort() };
   const tlsFlags = ["--cert", cert.certFile, "--key", cert.keyFile];
   await using netlab = await startNetlab(
@@ -146,12 +161,9 @@ export async function run(): Promise<PerfRow[]> {
     row("CPU per full handshake, ECDSA P-256 (nginx/netlab)", "full", "nginx", "cpuUs", 1.0),
     row("CPU per full handshake, ECDSA P-256 (h2o/netlab)", "full", "h2o", "cpuUs"),
     ...await clientRows(url("nginx"), cert.certFile, lock, ROUNDS),
+    ...await balanceRows(cert, lock, ROUNDS),
   ];
-  console.error(
-    `tls: ${ROUNDS} interleaved rounds, ECDSA P-256, load average ${loadBefore} before, ${loadAverage()} after (2 cores), ${
-      ((performance.now() - started) / 1000).toFixed(0)
-    } s`,
-  );
+  said("");
   return rows;
 }
 

@@ -26,6 +26,8 @@ import { type EngineSelection, selectEngine } from "./engines/select.ts";
 import { selectHttpEngine } from "./http/select.ts";
 import { HttpFrontend } from "./http/frontend.ts";
 import { httpProbe, parseHealthCheck } from "./http/health_probe.ts";
+import { type BalancerTls, openBalancerTls } from "./_tls.ts";
+import type { TlsCounters } from "../tls/counters.ts";
 import type {
   Counters,
   EngineName,
@@ -63,6 +65,11 @@ export class Balancer implements AsyncDisposable {
   #stats: StatsEndpoint | undefined;
   #counters: Counters = { total: 0, rejected: 0, unserved: 0 };
   #context: SessionContext;
+  #tlsOptions: {
+    tls: BalancerOptions["tls"] | undefined;
+    backendTls: BalancerOptions["backendTls"] | undefined;
+  };
+  #tls: BalancerTls | undefined;
   #done = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   /** Put on `options.signal` by start(), taken off by stop(). */
@@ -94,6 +101,7 @@ export class Balancer implements AsyncDisposable {
           probe: httpProbe(
             parseHealthCheck(this.#o.healthCheck),
             this.#o.healthExpect || undefined,
+            options.backendTls ? { caCerts: options.backendTls.caCerts ?? [] } : undefined,
           ),
         }
         : {}),
@@ -108,6 +116,18 @@ export class Balancer implements AsyncDisposable {
         "--send-proxy and --accept-proxy run on the epoll engine only, not the deno engine",
       );
     }
+    if (this.#engine.name === "deno" && (options.tls ?? options.backendTls) !== undefined) {
+      throw new TypeError(
+        "TLS (--cert, --backend-tls) runs on the epoll engine only: use --engine epoll",
+      );
+    }
+    if (options.backendTls?.insecure && this.#o.healthCheck !== "") {
+      throw new TypeError(
+        "--health-check over --backend-tls verifies the backends' certificates: give --cacert, " +
+          "not --insecure",
+      );
+    }
+    this.#tlsOptions = { tls: options.tls, backendTls: options.backendTls };
     this.#context = {
       backends: this.#backends,
       strategy: this.#strategy,
@@ -115,6 +135,8 @@ export class Balancer implements AsyncDisposable {
       health: this.#health,
       log: this.#log,
       counters: this.#counters,
+      tls: null,
+      backendTls: null,
     };
   }
 
@@ -132,6 +154,11 @@ export class Balancer implements AsyncDisposable {
   /** The stats server's address, when `statsPort` was given. */
   get statsAddr(): Deno.NetAddr | undefined {
     return this.#stats?.addr;
+  }
+
+  /** What the TLS of the clients' side made and freed (`tls` given and started; else null). */
+  get tlsCounters(): TlsCounters | null {
+    return this.#tls?.tls?.counters ?? null;
   }
 
   /** The backends with their live counters, in configured order. */
@@ -168,9 +195,13 @@ export class Balancer implements AsyncDisposable {
     if (this.#frontend) return this.#frontend.addr;
     this.#fitDescriptors();
     const { host, port } = this.#o;
+    // made first: a certificate that cannot be used fails before anything listens
+    const tls = this.#tls ??= openBalancerTls(this.#tlsOptions.tls, this.#tlsOptions.backendTls);
+    this.#context = { ...this.#context, tls: tls.tls, backendTls: tls.backendTls };
     try {
       this.#frontend = this.#engine.listen(this.#context, host, port);
     } catch (err) {
+      this.#closeTls();
       throw new ListenFailedError(host, port, err);
     }
     if (this.#statsPort !== undefined) {
@@ -181,7 +212,7 @@ export class Balancer implements AsyncDisposable {
       } catch (err) {
         const frontend = this.#frontend;
         this.#frontend = undefined;
-        this.#released = frontend.close();
+        this.#released = frontend.close().then(() => this.#closeTls());
         throw new ListenFailedError(host, this.#statsPort, err, "stats");
       }
     }
@@ -208,7 +239,13 @@ export class Balancer implements AsyncDisposable {
   describe(): string {
     const n = counted(this.#backends.length, "backend");
     const mode = this.#o.mode === "http" ? ", http mode" : "";
-    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine${mode}`;
+    const tls = this.#tls?.label ?? "";
+    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine${mode}${tls}`;
+  }
+
+  #closeTls(): void {
+    this.#tls?.close();
+    this.#tls = undefined;
   }
 
   /**
@@ -246,7 +283,10 @@ export class Balancer implements AsyncDisposable {
     this.#signal?.removeEventListener("abort", this.#onAbort);
     const frontend = this.#frontend;
     await this.#released;
-    if (!frontend) return this.#done.resolve();
+    if (!frontend) {
+      this.#closeTls();
+      return this.#done.resolve();
+    }
     await frontend.stopAccepting();
     await this.#health.stop();
     const open = frontend.active;
@@ -268,6 +308,7 @@ export class Balancer implements AsyncDisposable {
     }
     await this.#stats?.close();
     await frontend.close();
+    this.#closeTls();
     const total = this.#counters.total;
     this.#log.info(`stopped after ${counted(total, "connection")}`, { total });
     this.#done.resolve();

@@ -10,6 +10,8 @@ import type { Strategy, StrategyName } from "./strategies/mod.ts";
 import type { EngineChoice } from "./engines/names.ts";
 import { MAX_DELAY_MS } from "../loop/loop.ts";
 import type { ProxyVersion } from "./proxy_protocol.ts";
+import type { TlsServerOptions } from "../tls/server.ts";
+import type { TlsClientOptions } from "../tls/client.ts";
 
 /** A listen failure, naming the address that could not be bound (main or stats port). */
 export class ListenFailedError extends Error {
@@ -116,6 +118,16 @@ export interface BalancerOptions {
    * @default {false}
    */
   acceptProxy?: boolean;
+  /**
+   * Terminate TLS: clients speak TLS with these certificates (the first the default, the others
+   * by SNI name); the handshake must be done within the request timeout. The epoll engine only.
+   */
+  tls?: TlsServerOptions;
+  /**
+   * Speak TLS to the backends, verified against the system's store plus `caCerts` (or not at
+   * all, `insecure`). The epoll engine only.
+   */
+  backendTls?: TlsClientOptions;
   /** Aborting it stops the balancer: stop accepting, drain, close. */
   signal?: AbortSignal;
   /** Where connection and health records go. @default {getLogger(["netlab", "balance"])} */
@@ -130,7 +142,10 @@ export const BALANCE_MODES: readonly BalanceMode[] = ["tcp", "http"];
 
 /** The tunables of {@linkcode BalancerOptions}, each with a value. */
 export type BalancerSettings = Required<
-  Omit<BalancerOptions, "backends" | "strategy" | "statsPort" | "signal" | "logger" | "engine">
+  Omit<
+    BalancerOptions,
+    "backends" | "strategy" | "statsPort" | "signal" | "logger" | "engine" | "tls" | "backendTls"
+  >
 >;
 
 /** The defaults of {@linkcode BalancerOptions}: one place for the balancer and `--emit haproxy`. */

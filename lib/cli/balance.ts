@@ -18,6 +18,7 @@ import type { CliContext } from "./context.ts";
 import { readBackendsFile, reloadOnHangup } from "./balance_reload.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
+import { type BalanceTlsFlags, balanceTlsOptions, withTlsFlags } from "./balance_tls.ts";
 
 /** A flag taking a duration (bare number: seconds), parsed to milliseconds. */
 function durationFlag<Flags extends `--${string} <duration>`>(
@@ -36,7 +37,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** `netlab balance`. */
 export function balanceCommand(ctx: CliContext): Command {
-  return new Command("balance")
+  return withTlsFlags(new Command("balance"))
     .description("TCP load balancer in front of any backends")
     .option("--host <host>", "address to listen on", D.host)
     .option("--port <port>", "port to listen on (0 picks a free one)", portArg, D.port)
@@ -197,6 +198,8 @@ Examples:
                                                     every request to the next backend
   netlab balance --accept-proxy --send-proxy v2 --backend 127.0.0.1:9002
                                                     behind and in front of PROXY protocol peers
+  netlab balance --cert cert.pem --key key.pem --backend 127.0.0.1:9002
+                                                    HTTPS in front of a plain backend
 
 Backends:
   --backend 127.0.0.1:9002 --backend 127.0.0.1:9003   repeated
@@ -242,8 +245,12 @@ Backends:
         ...(opts.sendProxy !== undefined ? { sendProxy: opts.sendProxy as ProxyVersion } : {}),
         ...(opts.acceptProxy ? { acceptProxy: true } : {}),
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
+        ...await balanceTlsOptions(opts as BalanceTlsFlags),
       };
       if (opts.emit !== undefined) {
+        if ((options.tls ?? options.backendTls) !== undefined) {
+          throw new UsageError("--emit does not render TLS (--cert, --backend-tls) yet");
+        }
         try {
           ctx.print(emitConfig(opts.emit, options));
         } catch (err) {
@@ -255,9 +262,20 @@ Backends:
       if (opts.mode === "http" && opts.engine === "deno") {
         throw new UsageError("--mode http runs on the epoll engine only, not --engine deno");
       }
+      if (opts.engine === "deno" && (options.tls ?? options.backendTls) !== undefined) {
+        throw new UsageError(
+          "TLS (--cert, --backend-tls) runs on the epoll engine only: use --engine epoll",
+        );
+      }
       if (opts.engine === "deno" && (opts.sendProxy !== undefined || opts.acceptProxy)) {
         throw new UsageError(
           "--send-proxy and --accept-proxy run on the epoll engine, not --engine deno",
+        );
+      }
+      if (options.backendTls?.insecure && opts.healthCheck !== undefined) {
+        throw new UsageError(
+          "--health-check over --backend-tls verifies the backends' certificates: give " +
+            "--cacert, not --insecure",
         );
       }
       if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {
@@ -276,8 +294,13 @@ Backends:
         balancer = await startBalancer({ ...options, signal: ctx.signal });
       } catch (err) {
         const proxy = opts.sendProxy !== undefined || opts.acceptProxy;
-        if (err instanceof TypeError && (opts.mode === "http" || proxy)) {
+        const tls = (options.tls ?? options.backendTls) !== undefined;
+        if (err instanceof TypeError && (opts.mode === "http" || proxy || tls)) {
           throw new NetlabError(err.message, { cause: err });
+        }
+        if (tls && err instanceof Error && !(err instanceof ListenFailedError)) {
+          const where = formatAddress(opts.host, opts.port);
+          throw new NetlabError(`Cannot balance TLS on ${where}: ${err.message}`, { cause: err });
         }
         if (!(err instanceof ListenFailedError)) throw err;
         if (err.cause instanceof Deno.errors.NotCapable) throw err.cause;

@@ -151,7 +151,8 @@ export function withServeFlags<C extends Command>(cmd: C): C {
   return withSiteFlags(cmd);
 }
 
-async function readPem(what: string, file: string): Promise<string> {
+/** Reads a PEM file, failing in one line that names it and says why. */
+export async function readPem(what: string, file: string): Promise<string> {
   try {
     return await Deno.readTextFile(file);
   } catch (err) {

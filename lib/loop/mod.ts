@@ -72,6 +72,7 @@ export {
   type Timed,
 } from "./loop.ts";
 export { type DeadlineOwner, Handle } from "./handle.ts";
+export { FdWire, type HasFd, type Wire } from "./wire.ts";
 export { ASYNC_LOOP_OPTIONS, type AsyncConnectOptions, AsyncSocket } from "./async_socket.ts";
 export { type ListenerHandlers, type ListenerOptions, TcpListener } from "./listener.ts";
 export { connectSocket, type ListenOptions, listenSocket, localAddr, peerAddr } from "./socket.ts";

@@ -37,6 +37,8 @@ export class TlsStream {
   #notified = false;
   /** Why the last call failed, when OpenSSL said (for the debug log). */
   error = "";
+  /** The failure was the socket's (a reset, a broken pipe), not the TLS's. */
+  socketFailed = false;
 
   /**
    * Wraps `ssl` (made by the caller's context, counted there) with `fd` as its socket.
@@ -160,6 +162,7 @@ export class TlsStream {
 
   #fail(err: number): void {
     this.#broken = true;
+    this.socketFailed = err === S.SSL_ERROR_SYSCALL;
     const crypto = this.#ossl.crypto;
     if (err === S.SSL_ERROR_SSL) this.error = this.#ossl.lastError();
     else {

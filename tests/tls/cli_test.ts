@@ -3,20 +3,10 @@
  * them: the listening line, curl and Chromium over HTTPS, and certificates that cannot be used.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
-import { netlabCommand } from "../_netlab.ts";
 import { spawnNetlab } from "../server/_spawn.ts";
 import { needs } from "../_tools.ts";
 import { makePki, run } from "./_certs.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-
-/** Runs netlab to its end: exit code and stderr. */
-async function netlab(args: string[]): Promise<{ code: number; err: string }> {
-  const out = await netlabCommand({ args, stdout: "null", stderr: "piped", stdin: "null" })
-    .output();
-  return { code: out.code, err: new TextDecoder().decode(out.stderr) };
-}
+import { assertChromiumLoads, assertRefusedInOneLine, netlab } from "./_checks.ts";
 
 Deno.test(
   ...needs(["openssl", "curl"], "netlab serve --cert --key runs HTTPS on the epoll engine"),
@@ -99,13 +89,7 @@ Deno.test(
       [["--cert", pki.dir, "--key", a.keyFile], 1, /it is a directory/],
       [["--cert", a.certFile], 2, /--cert and --key go together/],
     ];
-    for (const [flags, code, message] of cases) {
-      const r = await netlab(["serve", "--port", "0", ...flags]);
-      assert.equal(r.code, code, `${flags.join(" ")}: ${r.err}`);
-      const lines = r.err.trim().split("\n").filter((l) => !l.startsWith("Try "));
-      assert.equal(lines.length, 1, r.err);
-      assert.match(lines[0]!, message);
-    }
+    await assertRefusedInOneLine(["serve", "--port", "0"], cases);
   },
 );
 
@@ -127,33 +111,7 @@ Deno.test(
       "--key",
       leaf.keyFile,
     ]);
-    const profile = await Deno.makeTempDir({ prefix: "netlab-chromium-" });
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      // the test CA is in no trust store Chromium reads
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors"],
-    });
-    try {
-      const page = await context.newPage();
-      const failures: string[] = [];
-      page.on("requestfailed", (r) => failures.push(`${r.url()}: ${r.failure()?.errorText}`));
-      const response = await page.goto(new URL("page.html", proc.url).href, { waitUntil: "load" });
-      assert.equal(response?.status(), 200);
-      assert.equal(await response?.securityDetails()?.then((d) => d?.protocol), "TLS 1.3");
-      const images = await page.$$eval(
-        "img",
-        (imgs) => imgs.map((i) => ({ src: i.currentSrc, width: i.naturalWidth })),
-      );
-      assert.ok(images.length >= 3, `${images.length} images`);
-      for (const img of images) {
-        assert.ok(img.src.startsWith("https:") && img.width > 0, `${img.src} did not decode`);
-      }
-      assert.deepEqual(failures, []);
-    } finally {
-      await context.close();
-      await Deno.remove(profile, { recursive: true });
-    }
+    await assertChromiumLoads([new URL("page.html", proc.url).href]);
   },
 );
 

@@ -8,14 +8,15 @@
  */
 import type { SessionContext } from "./frontend.ts";
 import { type GateHost, ProxyGate } from "./_proxy_gate.ts";
+import type { Gate } from "./_tls_gate.ts";
 import { counted } from "../../runtime/text.ts";
 
 /** The open client connections (`T`) and PROXY-header gates of one frontend. */
 export class OpenClients<T> {
   /** The connections serving clients. */
   readonly conns: Set<T> = new Set();
-  /** Sockets still waiting for their PROXY header. */
-  readonly gates: Set<ProxyGate> = new Set();
+  /** Sockets still waiting for their PROXY header or their TLS handshake. */
+  readonly gates: Set<Gate> = new Set();
   readonly #ctx: SessionContext;
   #idle: PromiseWithResolvers<void> | undefined;
   /** Whether the last client was turned away by maxConns (to warn once per episode). */
@@ -56,12 +57,17 @@ export class OpenClients<T> {
 
   /** Holds `fd` until its PROXY header has come (then `host.admit` takes it). */
   gate(host: GateHost, fd: number, peer: Deno.NetAddr, timeoutMs: number): void {
-    const gate = new ProxyGate(host, fd, peer, timeoutMs);
-    if (gate.watch() === 0) this.gates.add(gate);
+    this.hold(new ProxyGate(host, fd, peer, timeoutMs));
+  }
+
+  /** Holds `gate` (a PROXY header or a TLS handshake to wait for) while its socket is watched. */
+  hold(gate: Gate & { watch(): number }): void {
+    this.gates.add(gate);
+    if (gate.watch() !== 0) this.gates.delete(gate);
   }
 
   /** A gate passed its socket on, or closed it. */
-  gateDone(gate: ProxyGate): void {
+  gateDone(gate: Gate): void {
     this.gates.delete(gate);
     this.#check();
   }

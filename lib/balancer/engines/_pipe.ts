@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type EventLoop, LINUX as C } from "../../loop/mod.ts";
+import { type EventLoop, LINUX as C, type Wire } from "../../loop/mod.ts";
 import type { Traffic } from "../proxy.ts";
 
 /** The source has nothing more now (EAGAIN, or a short read): wait for its next event. */
@@ -68,13 +68,13 @@ export class Pipe {
   }
 
   /** Reads `src` and sends to `dst` until the source is drained, `dst` full, the end or a failure. */
-  pump(loop: EventLoop, src: number, dst: number, buf: Uint8Array): PipeResult {
+  pump(loop: EventLoop, src: Wire, dst: Wire, buf: Uint8Array): PipeResult {
     const cap = buf.length;
     while (true) {
-      const n = loop.recv(src, buf, cap);
+      const n = src.recv(buf, cap);
       if (n > 0) {
         this.activeAt = loop.now;
-        const w = loop.send(dst, buf, n);
+        const w = dst.send(buf, n);
         if (w === n) {
           this.#count(n, loop.now);
           // a short read without the peer's FIN means the socket is drained
@@ -105,9 +105,9 @@ export class Pipe {
   }
 
   /** Sends what is pending to `dst`: FULL while some remains, IDLE once all went, or DST_FAILED. */
-  flush(loop: EventLoop, dst: number): PipeResult {
+  flush(loop: EventLoop, dst: Wire): PipeResult {
     const p = this.pending!;
-    const w = loop.send(dst, p, p.length);
+    const w = dst.send(p, p.length);
     if (w === -C.EAGAIN) return FULL;
     if (w < 0) {
       this.errno = -w;
@@ -127,7 +127,7 @@ export class Pipe {
    * readable. FULL while the destination cannot take more (call again once it is writable),
    * DST_FAILED, or IDLE once nothing more will come.
    */
-  drain(loop: EventLoop, src: number, dst: number, buf: Uint8Array): PipeResult {
+  drain(loop: EventLoop, src: Wire, dst: Wire, buf: Uint8Array): PipeResult {
     while (true) {
       if (this.pending !== undefined) {
         const r = this.flush(loop, dst);

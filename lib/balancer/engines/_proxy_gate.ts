@@ -24,7 +24,7 @@ export interface GateHost {
   /** The header came: the socket (unregistered, no deadline) and the client it names. */
   admit(fd: number, client: Deno.NetAddr, local: Deno.NetAddr | undefined): void;
   /** The gate is done (admitted or closed). */
-  gateDone(gate: ProxyGate): void;
+  gateDone(gate: { close(): void }): void;
 }
 
 /** One accepted socket waiting for its PROXY header. */

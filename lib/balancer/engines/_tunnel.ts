@@ -21,13 +21,17 @@ import { type EndReason, quietLimit } from "../proxy.ts";
 import {
   errnoError,
   type EventLoop,
+  FdWire,
   Handle,
   isConnectFailure,
   LINUX as C,
   peerAddr,
   type SocketHandler,
+  type Wire,
 } from "../../loop/mod.ts";
-import { type BackendEvents, type TunnelHost, Upstream } from "./_tunnel_host.ts";
+import { TlsWire } from "../../tls/wire.ts";
+import type { TunnelHost } from "./_tunnel_host.ts";
+import { Upstream, type UpstreamOwner, UpstreamTls } from "./_upstream.ts";
 import { Attempts, connectSucceeded } from "./_choice.ts";
 import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
 import { DST_FAILED, END, FULL, Pipe, type PipeResult, SRC_FAILED } from "./_pipe.ts";
@@ -42,11 +46,14 @@ const EPIPE = 32;
 const ECONNRESET = 104;
 
 /** A client connection and, once connected, its backend connection. */
-export class Tunnel implements SocketHandler, BackendEvents {
+export class Tunnel implements SocketHandler, UpstreamOwner {
   readonly #host: TunnelHost;
   readonly #loop: EventLoop;
   readonly #client: Handle;
+  /** The client's bytes: its socket, or the TLS on it (`--cert`). */
+  readonly #clientWire: Wire;
   #server: Handle | undefined;
+  #serverWire: Wire | undefined;
   #upstream: Upstream | undefined;
   #state = CONNECTING;
   /** The backends tried; its `backend` is the one connecting or connected. */
@@ -68,6 +75,7 @@ export class Tunnel implements SocketHandler, BackendEvents {
    * @param clientHost the client's address when the strategy hashes it, else ""
    * @param from the client as logs print it, when known already
    * @param header a PROXY header to send the backend first (`--send-proxy`)
+   * @param tls the client's TLS, its handshake done and its socket registered with it (`--cert`)
    */
   constructor(
     host: TunnelHost,
@@ -75,10 +83,13 @@ export class Tunnel implements SocketHandler, BackendEvents {
     clientHost: string,
     from: string | undefined,
     header?: Uint8Array,
+    tls?: TlsWire,
   ) {
     this.#host = host;
     this.#loop = host.loop;
     this.#client = new Handle(host.loop, fd, this);
+    if (tls !== undefined) tls.attach(this, this.#client);
+    this.#clientWire = tls ?? new FdWire(host.loop, this.#client);
     this.#clientHost = clientHost;
     this.#from = from;
     this.#started = this.#markAt = host.loop.now;
@@ -86,10 +97,15 @@ export class Tunnel implements SocketHandler, BackendEvents {
     this.#up.pending = header;
   }
 
-  /** Registers the client socket; on failure closes it and returns the errno. */
+  /** Registers the client socket (a TLS one is already); on failure closes it, returns the errno. */
   watch(): number {
+    const wire = this.#clientWire;
+    if (wire instanceof TlsWire) return 0;
     const errno = this.#client.watch(this);
-    if (errno !== 0) this.#client.close();
+    if (errno !== 0) {
+      wire.release();
+      this.#client.close();
+    }
     return errno;
   }
 
@@ -116,11 +132,12 @@ export class Tunnel implements SocketHandler, BackendEvents {
         backend.active++;
         this.#server = h;
         loop.setOption(h.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+        const wire = this.#serverWire = this.#wireTo(h, backend);
         this.#up.traffic = this.#down.traffic = backend.bytes;
         this.#client.setDeadline(loop.now + ctx.settings.connectTimeoutMs);
         // the request is usually there already, and on loopback the connect is done by now:
         // send it at once (what a failed connect left pending went to no backend: sent whole)
-        if (this.#up.pending !== undefined) this.#afterUp(this.#up.flush(loop, h.fd));
+        if (this.#up.pending !== undefined) this.#afterUp(this.#up.flush(loop, wire));
         if (this.#up.pending === undefined) this.#pumpUp();
         return;
       }
@@ -138,9 +155,37 @@ export class Tunnel implements SocketHandler, BackendEvents {
     this.#close(false);
   }
 
+  /** The backend connection's wire: its socket, or a TLS client on it (`--backend-tls`). */
+  #wireTo(h: Handle, backend: Backend): Wire {
+    const tls = this.#host.backendTls;
+    const up = this.#upstream!;
+    up.tls = null;
+    if (tls === null) return new FdWire(this.#loop, h);
+    const stream = tls.connect(h.fd, backend.host);
+    // OpenSSL could not make an SSL (memory): the handshake fails at once, as a backend error
+    if (stream === null) return new FdWire(this.#loop, { fd: -1 });
+    return up.tls = new TlsWire(this.#loop, h, stream, new UpstreamTls(this));
+  }
+
+  /** Why the backend's TLS handshake failed, when it has (`--backend-tls`). */
+  #tlsFailure(): string | undefined {
+    const tls = this.#upstream?.tls;
+    if (tls == null || tls.stream.established || tls.error === "") return undefined;
+    return `TLS handshake failed: ${tls.error}`;
+  }
+
+  /** Frees the backend connection's TLS (keeping its session to resume) and closes it. */
+  #closeServer(): void {
+    const wire = this.#serverWire;
+    if (wire instanceof TlsWire) this.#host.backendTls?.keepSession(wire.stream);
+    wire?.release();
+    this.#serverWire = undefined;
+    this.#server!.close();
+  }
+
   /** The connect in progress failed (nothing was sent): drop it and try the next backend. */
   #retry(message: string): void {
-    this.#server!.close();
+    this.#closeServer();
     this.#server = undefined;
     this.#attempts.backend!.active--;
     this.#attempts.failed(this.#host.ctx, this.#name(), message);
@@ -196,7 +241,7 @@ export class Tunnel implements SocketHandler, BackendEvents {
   #pumpUp(): void {
     const up = this.#up;
     if (this.#state > OPEN || up.pending !== undefined || up.eof || !up.ready) return;
-    this.#afterUp(up.pump(this.#loop, this.#client.fd, this.#server!.fd, this.#host.buf));
+    this.#afterUp(up.pump(this.#loop, this.#clientWire, this.#serverWire!, this.#host.buf));
   }
 
   /** Decides after the up direction moved: a byte that went means the connect succeeded. */
@@ -217,8 +262,12 @@ export class Tunnel implements SocketHandler, BackendEvents {
 
   /** A send to the backend failed: a failed connect while nothing went, else a failed backend. */
   #backendSendFailed(errno: number): void {
-    if (this.#state === CONNECTING && this.#up.sent === 0 && isConnectFailure(errno)) {
-      return this.#retry(describeConnectError(errnoError(errno, "connect")));
+    if (this.#state === CONNECTING && this.#up.sent === 0) {
+      if (isConnectFailure(errno)) {
+        return this.#retry(describeConnectError(errnoError(errno, "connect")));
+      }
+      const tls = this.#tlsFailure();
+      if (tls !== undefined) return this.#retry(tls);
     }
     // a reset or a broken pipe: the connection was made, then lost
     if (this.#state === CONNECTING) this.#connected();
@@ -229,20 +278,20 @@ export class Tunnel implements SocketHandler, BackendEvents {
   #pumpDown(): void {
     const down = this.#down;
     if (this.#state !== OPEN || down.pending !== undefined || down.eof || !down.ready) return;
-    const r = down.pump(this.#loop, this.#server!.fd, this.#client.fd, this.#host.buf);
+    const r = down.pump(this.#loop, this.#serverWire!, this.#clientWire, this.#host.buf);
     if (r === END) this.#finDown();
     else if (r === SRC_FAILED) this.#backendFailed(down.errno);
     else if (r === DST_FAILED) this.#clientError(down.errno);
   }
 
   #flushUp(): void {
-    this.#afterUp(this.#up.flush(this.#loop, this.#server!.fd));
+    this.#afterUp(this.#up.flush(this.#loop, this.#serverWire!));
     if (this.#up.pending === undefined) this.#pumpUp();
   }
 
   #flushDown(): void {
     const down = this.#down;
-    const r = down.flush(this.#loop, this.#client.fd);
+    const r = down.flush(this.#loop, this.#clientWire);
     if (r === DST_FAILED) return this.#clientError(down.errno);
     if (r === FULL) return;
     if (down.eof) this.#finDown();
@@ -251,21 +300,21 @@ export class Tunnel implements SocketHandler, BackendEvents {
 
   /** The client's FIN, once everything before it reached the backend: pass it on. */
   #finUp(): void {
-    this.#fin(this.#up, this.#down, this.#server!.fd, "client closed");
+    this.#fin(this.#up, this.#down, this.#serverWire!, "client closed");
   }
 
   #finDown(): void {
-    this.#fin(this.#down, this.#up, this.#client.fd, "backend closed");
+    this.#fin(this.#down, this.#up, this.#clientWire, "backend closed");
   }
 
   /** Passes `pipe`'s FIN on to `dst` once its pending bytes went; the second FIN ends it all. */
-  #fin(pipe: Pipe, other: Pipe, dst: number, reason: EndReason): void {
+  #fin(pipe: Pipe, other: Pipe, dst: Wire, reason: EndReason): void {
     if (pipe.pending !== undefined || pipe.shut) return;
     this.#firstFin ??= reason;
     pipe.shut = true;
     if (other.shut) return this.#end(this.#firstFin, 0);
     // ENOTCONN: the peer is gone already, nothing more can flow either way
-    if (this.#loop.shutdownWrite(dst) !== 0) return this.#end(this.#firstFin, 0);
+    if (dst.shutdownWrite() !== 0) return this.#end(this.#firstFin, 0);
     this.#markAt = this.#loop.now;
     this.#arm();
   }
@@ -285,7 +334,7 @@ export class Tunnel implements SocketHandler, BackendEvents {
   /** While failing: forwards what the backend left readable, then ends with a reset. */
   #drainDown(): void {
     const { buf } = this.#host;
-    const r = this.#down.drain(this.#loop, this.#server!.fd, this.#client.fd, buf);
+    const r = this.#down.drain(this.#loop, this.#serverWire!, this.#clientWire, buf);
     if (r === FULL) return; // the rest when the client can take it
     this.#end("backend error", this.#failed);
   }
@@ -323,10 +372,11 @@ export class Tunnel implements SocketHandler, BackendEvents {
   #close(reset: boolean): void {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
+    this.#clientWire.release();
     if (reset) this.#client.reset();
     else this.#client.close();
     if (this.#server !== undefined) {
-      this.#server.close();
+      this.#closeServer();
       this.#attempts.backend!.active--;
     }
     this.#up.pending = this.#down.pending = undefined;
@@ -384,6 +434,8 @@ export class Tunnel implements SocketHandler, BackendEvents {
       if (errno !== 0 && isConnectFailure(errno) && this.#up.sent === 0) {
         return this.#retry(describeConnectError(errnoError(errno, "connect")));
       }
+      const tls = this.#tlsFailure();
+      if (tls !== undefined && this.#up.sent === 0) return this.#retry(tls);
       this.#connected(); // it connected, then hung up (an answer and a reset, often)
     }
     if (errno !== 0) return this.#backendFailed(errno);

@@ -1,12 +1,12 @@
 /**
  * The contract of an epoll tunnel (`_tunnel.ts`): what its engine gives it and is told
- * (`TunnelHost`), and the adapter that hands its backend socket's events to it (`Upstream`), so
- * that one tunnel object serves two descriptors without a closure per connection.
+ * (`TunnelHost`). The adapter that hands its backend socket's events to it is `_upstream.ts`'s.
  *
  * @module
  */
 import type { Backend } from "../backend.ts";
-import type { EventLoop, SockAddr, SocketHandler } from "../../loop/mod.ts";
+import type { EventLoop, SockAddr } from "../../loop/mod.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
 import type { SessionContext } from "./frontend.ts";
 
 /** What every tunnel of one engine shares. */
@@ -23,28 +23,6 @@ export interface TunnelHost {
   ended(tunnel: object): void;
   /** Our own shortage (descriptors, ports, memory) at a connect: logged at most once a second. */
   outOfDescriptors(errno: number): void;
-}
-
-/** A tunnel's side of its backend socket's events. */
-export interface BackendEvents {
-  backendReadable(rdhup: boolean): void;
-  backendWritable(): void;
-  backendHangup(): void;
-}
-
-/** The backend's socket: hands its events to the tunnel. */
-export class Upstream implements SocketHandler {
-  readonly tunnel: BackendEvents;
-  constructor(tunnel: BackendEvents) {
-    this.tunnel = tunnel;
-  }
-  onReadable(rdhup: boolean): void {
-    this.tunnel.backendReadable(rdhup);
-  }
-  onWritable(): void {
-    this.tunnel.backendWritable();
-  }
-  onHangup(): void {
-    this.tunnel.backendHangup();
-  }
+  /** `--backend-tls`: the client TLS every backend connection speaks (null: plain). */
+  readonly backendTls: TlsClientContext | null;
 }

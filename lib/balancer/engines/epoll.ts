@@ -19,8 +19,11 @@ import {
   TcpListener,
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
-import type { GateHost, ProxyGate } from "./_proxy_gate.ts";
+import type { GateHost } from "./_proxy_gate.ts";
 import { OpenClients } from "./_clients.ts";
+import { type Gate, TlsGate, type TlsGateHost } from "./_tls_gate.ts";
+import type { TlsWire } from "../../tls/wire.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
 import { OverloadLog } from "./_overload.ts";
 import { Tunnel } from "./_tunnel.ts";
 import type { TunnelHost } from "./_tunnel_host.ts";
@@ -28,7 +31,8 @@ import { serveLoopStats } from "./_loop_stats.ts";
 import type { Frontend, SessionContext, StatsEndpoint } from "./frontend.ts";
 
 /** The epoll engine listening on host:port. */
-export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, GateHost {
+export class EpollFrontend
+  implements Frontend, TunnelHost, ListenerHandlers, GateHost, TlsGateHost {
   readonly name = "epoll" as const;
   readonly addr: Deno.NetAddr;
   readonly loop: EventLoop;
@@ -37,6 +41,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
   readonly logging: boolean;
   readonly log: SessionContext["log"];
   readonly #clients: OpenClients<Tunnel>;
+  readonly backendTls: TlsClientContext | null;
   #listener: TcpListener | undefined;
   #addrs = new Map<Backend, SockAddr>();
   #hashesClient: boolean;
@@ -54,6 +59,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     this.buf = new Uint8Array(ctx.settings.bufferSize);
     this.logging = ctx.log.isEnabledFor("info");
     this.#clients = new OpenClients(ctx);
+    this.backendTls = ctx.backendTls;
     this.#hashesClient = ctx.strategy.name === "source-hash" || ctx.settings.sendProxy !== "" ||
       ctx.settings.acceptProxy;
     this.#overload = new OverloadLog(ctx.log);
@@ -97,9 +103,17 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     this.admit(fd, this.#hashesClient || this.logging ? decodeSockAddr(peer) : undefined);
   }
 
-  /** Starts forwarding a client connection (`client` when something uses it). */
-  admit(fd: number, client: Deno.NetAddr | undefined, local?: Deno.NetAddr): void {
+  /**
+   * Starts forwarding a client connection (`client` when something uses it); with `--cert`,
+   * once its TLS handshake is done (`tls`).
+   */
+  admit(fd: number, client: Deno.NetAddr | undefined, local?: Deno.NetAddr, tls?: TlsWire): void {
     const { settings } = this.ctx;
+    if (this.ctx.tls !== null && tls === undefined) {
+      const gate = new TlsGate(this, this.ctx.tls, fd, client, local, settings.requestTimeoutMs);
+      this.#clients.hold(gate);
+      return;
+    }
     const header = settings.sendProxy !== "" && client !== undefined
       ? encodeProxyHeader(settings.sendProxy, client, local ?? localAddr(this.loop, fd))
       : undefined;
@@ -109,6 +123,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
       this.ctx.strategy.name === "source-hash" ? client!.hostname : "",
       client && this.logging ? formatAddress(client.hostname, client.port) : undefined,
       header,
+      tls,
     );
     const errno = tunnel.watch();
     if (errno !== 0) return this.outOfDescriptors(errno);
@@ -116,7 +131,7 @@ export class EpollFrontend implements Frontend, TunnelHost, ListenerHandlers, Ga
     tunnel.connectNext();
   }
 
-  gateDone(gate: ProxyGate): void {
+  gateDone(gate: Gate): void {
     this.#clients.gateDone(gate);
   }
 

@@ -13,6 +13,8 @@ import type { HealthChecker } from "../health.ts";
 import type { BalancerSettings } from "../options.ts";
 import type { Strategy } from "../strategies/mod.ts";
 import type { EngineName } from "./names.ts";
+import type { TlsServerContext } from "../../tls/server.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
 
 export type { EngineName } from "./names.ts";
 
@@ -34,6 +36,10 @@ export interface SessionContext {
   readonly health: HealthChecker;
   readonly log: Logger;
   readonly counters: Counters;
+  /** `--cert`/`--key`: clients speak TLS, terminated here (the epoll engines). */
+  readonly tls: TlsServerContext | null;
+  /** `--backend-tls`: backends speak TLS (the epoll engines). */
+  readonly backendTls: TlsClientContext | null;
 }
 
 /** A listening stats port. */

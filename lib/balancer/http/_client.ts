@@ -8,7 +8,14 @@
 import type { Logger } from "@logtape/logtape";
 import type { Backend } from "../backend.ts";
 import type { SessionContext } from "../engines/frontend.ts";
-import { type DeadlineOwner, type EventLoop, Handle, LINUX as C } from "../../loop/mod.ts";
+import {
+  type DeadlineOwner,
+  type EventLoop,
+  FdWire,
+  Handle,
+  LINUX as C,
+  type Wire,
+} from "../../loop/mod.ts";
 import type { RequestParser } from "../../http1/_parser.ts";
 import type { Fields } from "./_fields.ts";
 import type { ResponseHead } from "./_response_head.ts";
@@ -74,6 +81,8 @@ export abstract class ClientSide implements DeadlineOwner {
   state: St = St.Head;
   /** The client socket: its descriptor, deadline and close. */
   readonly handle: Handle;
+  /** The client's bytes: its socket, or the TLS on it (`--cert`; set by the frontend). */
+  wire: Wire;
   readonly host: StreamHost;
   readonly loop: EventLoop;
   readonly client: ClientNames;
@@ -103,6 +112,7 @@ export abstract class ClientSide implements DeadlineOwner {
     this.host = host;
     this.loop = host.loop;
     this.handle = new Handle(host.loop, fd, this);
+    this.wire = new FdWire(host.loop, this.handle);
     this.client = client;
     this.from = from;
     this.hashKey = hashKey;
@@ -133,7 +143,7 @@ export abstract class ClientSide implements DeadlineOwner {
       this.out = joined;
       return true;
     }
-    const n = this.loop.send(this.fd, s === 0 ? b : b.subarray(s), e - s);
+    const n = this.wire.send(s === 0 ? b : b.subarray(s), e - s);
     if (n < 0 && n !== -C.EAGAIN) return false;
     const sent = n < 0 ? 0 : n;
     if (sent > 0) this.lastActive = this.loop.now;
@@ -194,6 +204,7 @@ export abstract class ClientSide implements DeadlineOwner {
     if (this.state === St.Closed) return;
     this.state = St.Closed;
     this.out = this.carry = null;
+    this.wire.release();
     this.handle.close();
     this.host.ended(this);
   }

@@ -56,7 +56,7 @@ export abstract class Exchange extends Upstream {
     if (!this.flushDown()) return this.abort("client gone");
     if (this.out !== null) return;
     if (this.closeAfter) return this.#close();
-    if (this.state === St.Tunnel && this.#finDown) this.loop.shutdownWrite(this.fd);
+    if (this.state === St.Tunnel && this.#finDown) this.wire.shutdownWrite();
     if (this.state === St.Forward || this.state === St.Tunnel) this.pumpDown();
     else if (this.state === St.Head) this.host.kick(this);
   }
@@ -67,7 +67,7 @@ export abstract class Exchange extends Upstream {
     if (up === null) return;
     const buf = this.host.buf;
     while (up.readable && this.up === up && this.out === null) {
-      const n = this.loop.recv(up.fd, buf, buf.length);
+      const n = up.wire.recv(buf, buf.length);
       if (n > 0) {
         // drained, unless the FIN came with this edge: then read on to the 0 that ends it
         if (n < buf.length && !up.rdhup) up.readable = false;
@@ -206,7 +206,7 @@ export abstract class Exchange extends Upstream {
   #backendEof(up: BackendConn): void {
     if (this.state === St.Tunnel) {
       this.#finDown = true;
-      if (this.out === null) this.loop.shutdownWrite(this.fd);
+      if (this.out === null) this.wire.shutdownWrite();
       if (this.#finUp) this.abort("");
       return;
     }
@@ -244,14 +244,14 @@ export abstract class Exchange extends Upstream {
 
   /** Tunnel: what the client sent before its FIN has left, so the FIN follows. */
   upFlushed(up: BackendConn): void {
-    if (this.#finUp && this.state === St.Tunnel && up.out === null) this.loop.shutdownWrite(up.fd);
+    if (this.#finUp && this.state === St.Tunnel && up.out === null) up.wire.shutdownWrite();
   }
 
   /** Tunnel: the client's FIN came. */
   finUp(): void {
     this.#finUp = true;
     const up = this.up;
-    if (up !== null && up.out === null) this.loop.shutdownWrite(up.fd);
+    if (up !== null && up.out === null) up.wire.shutdownWrite();
     if (this.#finDown) this.abort("");
   }
 

@@ -65,10 +65,16 @@ export abstract class Outcome extends ClientSide {
     return describeConnectError(errnoError(errno, "socket"));
   }
 
-  /** Logs a failed connect and marks the backend down (as the TCP mode does). */
-  connectFailed(backend: Backend, errno: number): void {
+  /**
+   * Logs a failed connect and marks the backend down (as the TCP mode does).
+   *
+   * @param tlsError OpenSSL's reason, when it was the TLS handshake (`--backend-tls`) that failed
+   */
+  connectFailed(backend: Backend, errno: number, tlsError?: string): void {
     const why = errno === 0
       ? `connect timed out after ${this.host.connectTimeoutMs} ms`
+      : tlsError !== undefined
+      ? `TLS handshake failed: ${tlsError || "the connection broke"}`
       : this.describe(errno);
     this.lastError = `${backend.address}: ${why}`;
     backend.failures++;

@@ -12,11 +12,15 @@ import { RequestMetrics } from "./metrics.ts";
 import {
   type DeadlineOwner,
   type EventLoop,
+  FdWire,
   Handle,
   LINUX as C,
   type SockAddr,
   type SocketHandler,
+  type Wire,
 } from "../../loop/mod.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
+import { EPROTO, TlsWire } from "../../tls/wire.ts";
 
 /** A backend connection's one state. */
 export const Up = {
@@ -61,6 +65,8 @@ export interface PoolHost {
   readonly poolIdleMs: number;
   /** Runs what the event just handled deferred (every socket event ends with it). */
   settle(): void;
+  /** `--backend-tls`: the client TLS backend connections speak (null: plain). */
+  readonly backendTls: TlsClientContext | null;
 }
 
 /** One connection to a backend. */
@@ -68,6 +74,10 @@ export class BackendConn implements SocketHandler, DeadlineOwner {
   state: Up = Up.Connecting;
   /** Its socket, deadline and close, once the connect has started. */
   handle: Handle | null = null;
+  /** Its bytes: the socket, or the TLS on it (`--backend-tls`, handshaken while Connecting). */
+  wire: Wire;
+  /** The TLS on it, when the backends speak TLS. */
+  tls: TlsWire | null = null;
   readonly pool: BackendPool;
   /** The stream it serves (Connecting, Busy, Tunnel), or null. */
   user: ConnUser | null = null;
@@ -86,6 +96,7 @@ export class BackendConn implements SocketHandler, DeadlineOwner {
 
   constructor(pool: BackendPool) {
     this.pool = pool;
+    this.wire = new FdWire(pool.loop, this);
   }
 
   /** The descriptor, or -1 (never connected, or closed). */
@@ -101,14 +112,22 @@ export class BackendConn implements SocketHandler, DeadlineOwner {
   onReadable(rdhup: boolean): void {
     this.readable = true;
     if (rdhup) this.rdhup = true;
+    const busy = this.state === Up.Busy || this.state === Up.Tunnel;
+    // a TLS write that waited for the socket to be readable goes on now
+    if (busy && this.tls?.stream.writeWantsRead) this.user!.upWritable(this);
     if (this.state === Up.Busy || this.state === Up.Tunnel) this.user!.upReadable(this);
     else if (this.state === Up.Idle) this.pool.checkIdle(this);
+    else if (this.state === Up.Connecting && this.tls !== null) this.pool.connected(this);
     this.pool.host.settle();
   }
 
   onWritable(): void {
     if (this.state === Up.Connecting) this.pool.connected(this);
-    else if (this.state === Up.Busy || this.state === Up.Tunnel) this.user!.upWritable(this);
+    else if (this.state === Up.Busy || this.state === Up.Tunnel) {
+      // a TLS read that waited for the socket to be writable goes on now
+      if (this.tls?.stream.readWantsWrite) this.user!.upReadable(this);
+      if (this.state === Up.Busy || this.state === Up.Tunnel) this.user!.upWritable(this);
+    }
     this.pool.host.settle();
   }
 
@@ -213,16 +232,32 @@ export class BackendPool {
     return conn;
   }
 
-  /** The connect succeeded. */
+  /**
+   * The connect succeeded (with `--backend-tls`, called on each event until the handshake is
+   * done, within the connect timeout).
+   */
   connected(conn: BackendConn): void {
-    conn.handle!.clearDeadline();
-    this.loop.setOption(conn.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
-    const header = conn.header;
-    // a new socket's send buffer takes a header of at most 232 bytes whole, or the peer is gone
-    if (header !== null) {
-      const w = this.loop.send(conn.fd, header, header.length);
-      if (w !== header.length) return this.connectFailed(conn, w < 0 ? -w : C.ECONNREFUSED);
+    const tls = this.host.backendTls;
+    if (conn.tls === null) {
+      this.loop.setOption(conn.fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+      const header = conn.header;
+      // a new socket's send buffer takes a header of at most 232 bytes whole, or the peer is gone
+      if (header !== null) {
+        const w = this.loop.send(conn.fd, header, header.length);
+        if (w !== header.length) return this.connectFailed(conn, w < 0 ? -w : C.ECONNREFUSED);
+      }
+      if (tls !== null) {
+        const stream = tls.connect(conn.fd, this.backend.host);
+        if (stream === null) return this.connectFailed(conn, C.ENOMEM);
+        conn.wire = conn.tls = new TlsWire(this.loop, conn, stream, conn);
+      }
     }
+    if (conn.tls !== null && !conn.tls.stream.established) {
+      const r = conn.tls.stream.handshake();
+      if (r === 0) return;
+      if (r !== 1) return this.connectFailed(conn, EPROTO);
+    }
+    conn.handle!.clearDeadline();
     const user = conn.user;
     if (user === null) return this.release(conn);
     conn.state = Up.Busy;
@@ -266,7 +301,8 @@ export class BackendPool {
   /** An idle connection became readable: the backend closed it (or spoke out of turn). */
   checkIdle(conn: BackendConn): void {
     const probe = new Uint8Array(1);
-    const n = this.loop.recv(conn.fd, probe, 1);
+    // through TLS, a record that is no data (a TLS 1.3 ticket) reads as nothing yet
+    const n = conn.wire.recv(probe, 1);
     if (n === -C.EAGAIN) {
       conn.readable = false;
       return;
@@ -284,6 +320,8 @@ export class BackendPool {
     conn.state = Up.Closed;
     conn.user = null;
     conn.out = conn.carry = null;
+    if (conn.tls !== null) this.host.backendTls?.keepSession(conn.tls.stream);
+    conn.wire.release();
     conn.handle?.close();
     this.#all.delete(conn);
     this.open--;

@@ -112,6 +112,10 @@ export interface ClientNames {
   readonly node: string;
   /** `X-Forwarded-For: ip\r\n`. */
   readonly xffLine: Uint8Array;
+  /** `X-Forwarded-Proto: http\r\n` (or https, behind `--cert`). */
+  readonly xfpLine: Uint8Array;
+  /** What the client speaks to us: `http`, or `https` behind `--cert`. */
+  readonly proto: string;
   /** `Forwarded: ...\r\n` for a request to `host`. */
   forwardedLine(host: string | null): Uint8Array;
 }
@@ -163,7 +167,7 @@ export function writeRequestHead(
   if (fwd >= 0) w.fieldAppended(fields, fwd, forwardedNode(client, host));
   if (req.absolute) w.ascii(`Host: ${req.host}\r\n`);
   if (xff < 0) w.bytes(client.xffLine);
-  w.bytes(XFP_LINE);
+  w.bytes(client.xfpLine);
   if (fwd < 0) w.bytes(client.forwardedLine(req.host));
   if (req.chunked) w.ascii("Transfer-Encoding: chunked\r\n");
   if (upgrade) {
@@ -175,7 +179,8 @@ export function writeRequestHead(
   w.ascii("\r\n");
 }
 
-const XFP_LINE = new TextEncoder().encode("X-Forwarded-Proto: http\r\n");
+const XFP_HTTP = new TextEncoder().encode("X-Forwarded-Proto: http\r\n");
+const XFP_HTTPS = new TextEncoder().encode("X-Forwarded-Proto: https\r\n");
 
 /**
  * A client's forwarding lines, made once per connection (the Forwarded line once per Host): a
@@ -186,11 +191,16 @@ export class ClientLines implements ClientNames {
   readonly node: string;
   /** `X-Forwarded-For: ip\r\n`. */
   readonly xffLine: Uint8Array;
+  readonly xfpLine: Uint8Array;
+  readonly proto: "http" | "https";
   #host: string | null | undefined = undefined;
   #forwarded: Uint8Array = new Uint8Array(0);
 
-  constructor(ip: string) {
+  /** @param proto what the client speaks to us (`https` behind `--cert`) */
+  constructor(ip: string, proto: "http" | "https" = "http") {
     this.ip = ip;
+    this.proto = proto;
+    this.xfpLine = proto === "https" ? XFP_HTTPS : XFP_HTTP;
     this.node = ip.includes(":") ? `for="[${ip}]"` : `for=${ip}`;
     this.xffLine = new TextEncoder().encode(`X-Forwarded-For: ${ip}\r\n`);
   }
@@ -199,7 +209,8 @@ export class ClientLines implements ClientNames {
   forwardedLine(host: string | null): Uint8Array {
     if (host !== this.#host) {
       this.#host = host;
-      this.#forwarded = new TextEncoder().encode(`Forwarded: ${forwardedNode(this, host)}\r\n`);
+      const node = forwardedNode(this, host);
+      this.#forwarded = new TextEncoder().encode(`Forwarded: ${node}\r\n`);
     }
     return this.#forwarded;
   }
@@ -207,7 +218,10 @@ export class ClientLines implements ClientNames {
 
 /** One RFC 7239 forwarded-element: `for=...;host="...";proto=http`. */
 function forwardedNode(client: ClientNames, host: string | null): string {
-  return host === null ? `${client.node};proto=http` : `${client.node};host="${host}";proto=http`;
+  const proto = client.proto;
+  return host === null
+    ? `${client.node};proto=${proto}`
+    : `${client.node};host="${host}";proto=${proto}`;
 }
 
 /**

@@ -93,7 +93,7 @@ export class HttpStream extends Exchange {
       } else if (st === St.Tunnel) {
         if (this.eof || this.up === null || this.up.out !== null) return;
       } else return;
-      const n = this.loop.recv(this.fd, buf, buf.length);
+      const n = this.wire.recv(buf, buf.length);
       if (n > 0) {
         if (n < buf.length && !this.rdhup) this.readable = false;
         this.lastActive = this.loop.now;

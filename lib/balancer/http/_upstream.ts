@@ -11,6 +11,7 @@ import { type BackendConn, type ConnUser, FULL, QUEUED, Up } from "./_pool.ts";
 import { BodyFrame } from "./_body.ts";
 import { St } from "./_client.ts";
 import { Outcome, upCandidates } from "./_outcome.ts";
+import { EPROTO } from "../../tls/wire.ts";
 
 /** The request side of a client connection's exchange with a backend. */
 export abstract class Upstream extends Outcome implements ConnUser {
@@ -90,7 +91,7 @@ export abstract class Upstream extends Outcome implements ConnUser {
     this.up = null;
     this.leave();
     (this.tried ??= []).push(backend);
-    this.connectFailed(backend, errno);
+    this.connectFailed(backend, errno, errno === EPROTO ? conn.tls?.error : undefined);
     if (++this.connects > this.host.ctx.settings.retries) this.own(503, this.lastError);
     else {
       this.state = St.Forward;
@@ -124,7 +125,7 @@ export abstract class Upstream extends Outcome implements ConnUser {
       up.out = join(up.out, b, s, e);
       return true;
     }
-    const n = this.loop.send(up.fd, s === 0 ? b : b.subarray(s), e - s);
+    const n = up.wire.send(s === 0 ? b : b.subarray(s), e - s);
     if (n < 0 && n !== -11 /* EAGAIN */) {
       this.upBroken(up, this.describe(-n));
       return false;

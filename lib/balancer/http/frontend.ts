@@ -19,8 +19,11 @@ import {
   TcpListener,
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
-import type { GateHost, ProxyGate } from "../engines/_proxy_gate.ts";
+import type { GateHost } from "../engines/_proxy_gate.ts";
 import { OpenClients } from "../engines/_clients.ts";
+import { type Gate, TlsGate, type TlsGateHost } from "../engines/_tls_gate.ts";
+import type { TlsWire } from "../../tls/wire.ts";
+import type { TlsClientContext } from "../../tls/client.ts";
 import { RequestParser } from "../../http1/_parser.ts";
 import { OverloadLog } from "../engines/_overload.ts";
 import { serveLoopStats } from "../engines/_loop_stats.ts";
@@ -48,7 +51,7 @@ const MAX_CLIENT_LINES = 4096;
 const POOL_IDLE_MS = 4000;
 
 /** The http-mode engine listening on host:port. */
-export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, GateHost {
+export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, GateHost, TlsGateHost {
   readonly name = "epoll" as const;
   readonly addr: Deno.NetAddr;
   readonly loop: EventLoop;
@@ -63,6 +66,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   readonly http: HttpModeSettings;
   readonly connectTimeoutMs: number;
   readonly poolIdleMs: number;
+  readonly backendTls: TlsClientContext | null;
   draining = false;
   #listener: TcpListener | undefined;
   #pools = new Map<Backend, BackendPool>();
@@ -87,6 +91,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.logging = ctx.log.isEnabledFor("info");
     this.#clients = new OpenClients(ctx);
     this.connectTimeoutMs = ctx.settings.connectTimeoutMs;
+    this.backendTls = ctx.backendTls;
     this.poolIdleMs = Math.min(POOL_IDLE_MS, http.idleTimeoutMs || POOL_IDLE_MS);
     this.#overload = new OverloadLog(ctx.log);
     this.loop = new EventLoop({
@@ -144,22 +149,37 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.admit(fd, decodeSockAddr(peer));
   }
 
-  /** Takes a client connection from `addr` (its PROXY header's source, with --accept-proxy). */
-  admit(fd: number, addr: Deno.NetAddr, local?: Deno.NetAddr): void {
+  /**
+   * Takes a client connection from `addr` (its PROXY header's source, with --accept-proxy);
+   * with `--cert`, once its TLS handshake is done (`tls`).
+   */
+  admit(fd: number, addr: Deno.NetAddr, local?: Deno.NetAddr, tls?: TlsWire): void {
+    if (this.ctx.tls !== null && tls === undefined) {
+      const timeout = this.http.requestTimeoutMs;
+      const gate = new TlsGate(this, this.ctx.tls, fd, addr, local, timeout);
+      this.#clients.hold(gate);
+      return;
+    }
     const ip = addr.hostname;
     let names = this.#lines.get(ip);
     if (names === undefined) {
       // one client's connections share their forwarding lines; the cache is bounded
       if (this.#lines.size >= MAX_CLIENT_LINES) this.#lines.clear();
-      this.#lines.set(ip, names = new ClientLines(ip));
+      this.#lines.set(ip, names = new ClientLines(ip, this.ctx.tls !== null ? "https" : "http"));
     }
     const stream = new HttpStream(this, fd, names, formatAddress(ip, addr.port), ip);
     const version = this.ctx.settings.sendProxy;
     if (version !== "") {
       stream.proxyHeader = encodeProxyHeader(version, addr, local ?? localAddr(this.loop, fd));
     }
-    const errno = stream.handle.watch(stream);
+    if (tls !== undefined) {
+      tls.attach(stream, stream);
+      stream.wire = tls;
+    }
+    // a TLS socket is registered already, its events going to the wire
+    const errno = tls !== undefined ? 0 : stream.handle.watch(stream);
     if (errno !== 0) {
+      tls?.release();
       stream.handle.close();
       this.#overload.note(`cannot take a client: ${errnoError(errno, "epoll_ctl").message}`);
       return;
@@ -168,7 +188,7 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     stream.deadlineIn(this.http.requestTimeoutMs);
   }
 
-  gateDone(gate: ProxyGate): void {
+  gateDone(gate: Gate): void {
     this.#clients.gateDone(gate);
   }
 

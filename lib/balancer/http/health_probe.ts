@@ -40,15 +40,22 @@ const dec = new TextDecoder();
  * A probe for `HealthChecker`: sends `check` to the backend and reads the status line.
  *
  * @param expect the one status that is healthy; unset, any 2xx or 3xx
+ * @param tls speak TLS (Deno's, verified against the system's store and `caCerts`)
  */
 export function httpProbe(
   check: HealthRequest,
   expect: number | undefined,
+  tls?: { caCerts: string[] },
 ): (backend: Backend, timeoutMs: number) => Promise<void> {
   return async (backend, timeoutMs) => {
-    const conn = await connectWithTimeout(backend.host, backend.port, timeoutMs);
+    const tcp = await connectWithTimeout(backend.host, backend.port, timeoutMs);
+    let conn: Deno.Conn = tcp;
     const timer = setTimeout(() => conn.close(), timeoutMs);
     try {
+      // --backend-tls: the check speaks TLS too (Deno's, verified: the system's store and --cacert)
+      if (tls !== undefined) {
+        conn = await Deno.startTls(tcp, { hostname: backend.host, caCerts: tls.caCerts });
+      }
       const host = formatAddress(backend.host, backend.port);
       await conn.write(enc.encode(
         `${check.method} ${check.path} HTTP/1.1\r\nHost: ${host}\r\n` +
