@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { Backend } from "../backend.ts";
 import { describeConnectError } from "../_connect.ts";
 import { formatAddress } from "../backend_spec.ts";
 import { type EndReason, quietLimit } from "../proxy.ts";
