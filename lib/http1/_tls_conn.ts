@@ -8,7 +8,7 @@
  * @module
  */
 import { type DeadlineOwner, type EventLoop, Handle } from "../loop/mod.ts";
-import { dropInput, LINGER_MS, type Served } from "./connection.ts";
+import { Linger, type Served } from "./connection.ts";
 import { TLS_AGAIN, TLS_FAILED, type TlsStream } from "../tls/stream.ts";
 import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
@@ -42,8 +42,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   /** The peer's FIN arrived: everything it sent has been read. */
   #fin = false;
   /** Closing gently: close_notify sent, the write side shut, input read and dropped. */
-  #lingering = false;
-  #dropped = 0;
+  readonly #linger = new Linger();
 
   constructor(host: TlsConnHost, fd: number, tls: TlsStream, client: string) {
     this.#host = host;
@@ -82,7 +81,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
 
   onReadable(rdhup = false): void {
     if (rdhup) this.#fin = true;
-    if (this.#lingering) return this.#drop();
+    if (this.#linger.active) return this.#drop();
     this.#host.tick();
     if (!this.#handshaken()) return;
     const tls = this.#tls;
@@ -116,7 +115,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   }
 
   onWritable(): void {
-    if (this.#lingering) return;
+    if (this.#linger.active) return;
     this.#host.tick();
     const tls = this.#tls;
     if (!tls.established) {
@@ -130,12 +129,12 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   }
 
   onHangup(): void {
-    if (this.#lingering) this.#closeNow();
+    if (this.#linger.active) this.#closeNow();
     else this.session.close();
   }
 
   onDeadline(): void {
-    if (this.#lingering) return this.#closeNow();
+    if (this.#linger.active) return this.#closeNow();
     this.#host.tick();
     this.session.onTimeout();
   }
@@ -152,15 +151,13 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
    * reads the last answer instead of a reset.
    */
   close(gently = false, unread = false): void {
-    if (this.#handle.closed || this.#lingering) return;
+    if (this.#handle.closed || this.#linger.active) return;
     const tls = this.#tls;
     const handle = this.#handle;
     const { loop } = this.#host;
     // close_notify goes out (and later the SSL is freed) while the fd is still open
     tls.closeNotify();
-    if (gently && (unread || tls.pending) && !this.#fin && loop.shutdownWrite(handle.fd) === 0) {
-      this.#lingering = true;
-      handle.setDeadline(loop.now + LINGER_MS);
+    if (gently && (unread || tls.pending) && !this.#fin && this.#linger.begin(loop, handle)) {
       return this.#drop();
     }
     this.#closeNow();
@@ -169,13 +166,12 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
   #drop(): void {
     const { loop, readBuf } = this.#host;
-    this.#dropped = dropInput(loop, this.#handle.fd, readBuf, this.#dropped);
-    if (this.#dropped < 0) this.#closeNow();
+    if (!this.#linger.drop(loop, this.#handle.fd, readBuf)) this.#closeNow();
   }
 
   #closeNow(): void {
     if (this.#handle.closed) return;
-    this.#lingering = false;
+    this.#linger.end();
     this.#tls.free();
     this.#handle.close();
     this.#host.closed(this);

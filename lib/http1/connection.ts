@@ -68,7 +68,7 @@ export const LINGER_BYTES = 4 * 1024 * 1024;
  * (`dropped` plus these), or -1 once the socket is done with (the peer's FIN, an error, past
  * LINGER_BYTES): close it then.
  */
-export function dropInput(loop: EventLoop, fd: number, buf: Uint8Array, dropped: number): number {
+function dropInput(loop: EventLoop, fd: number, buf: Uint8Array, dropped: number): number {
   while (true) {
     const n = loop.recv(fd, buf, buf.length);
     if (n > 0) {
@@ -78,6 +78,40 @@ export function dropInput(loop: EventLoop, fd: number, buf: Uint8Array, dropped:
     }
     if (n === -LINUX.EINTR) continue;
     return n === -LINUX.EAGAIN ? dropped : -1;
+  }
+}
+
+/**
+ * A connection's lingering close (nginx's `lingering_close`): its write side shut, its input read
+ * and dropped until the peer's FIN, LINGER_MS or LINGER_BYTES, so the client reads the last answer
+ * instead of a reset. One per connection; the plain and the TLS connection both use it.
+ */
+export class Linger {
+  /** Bytes dropped so far, or -1 while not lingering. */
+  #dropped = -1;
+
+  /** Whether the connection is lingering. */
+  get active(): boolean {
+    return this.#dropped >= 0;
+  }
+
+  /** Shuts `handle`'s write side and starts; false when the shutdown failed (close at once). */
+  begin(loop: EventLoop, handle: Handle): boolean {
+    if (loop.shutdownWrite(handle.fd) !== 0) return false;
+    this.#dropped = 0;
+    handle.setDeadline(loop.now + LINGER_MS);
+    return true;
+  }
+
+  /** Reads and drops what `fd` holds; false once it is over (close then). */
+  drop(loop: EventLoop, fd: number, buf: Uint8Array): boolean {
+    this.#dropped = dropInput(loop, fd, buf, this.#dropped);
+    return this.#dropped >= 0;
+  }
+
+  /** The connection closed. */
+  end(): void {
+    this.#dropped = -1;
   }
 }
 
@@ -92,8 +126,7 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   /** The last read filled the buffer: more may be waiting in the socket. */
   #more = false;
   /** Closing gently: the write side is shut, input is read and dropped. */
-  #lingering = false;
-  #dropped = 0;
+  readonly #linger = new Linger();
 
   constructor(shared: Http1Shared, fd: number, client: string) {
     this.#shared = shared;
@@ -117,7 +150,7 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
 
   onReadable(rdhup: boolean): void {
     if (rdhup) this.#fin = true;
-    if (this.#lingering) return this.#drop();
+    if (this.#linger.active) return this.#drop();
     const shared = this.#shared;
     const { loop, readBuf } = shared;
     refreshClock(shared);
@@ -140,18 +173,18 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   }
 
   onWritable(): void {
-    if (this.#lingering) return;
+    if (this.#linger.active) return;
     this.#shared.env.now = this.#shared.loop.now;
     this.session.onWritable(this.#shared.loop.now);
   }
 
   onHangup(): void {
-    if (this.#lingering) this.#closeNow();
+    if (this.#linger.active) this.#closeNow();
     else this.session.close();
   }
 
   onDeadline(): void {
-    if (this.#lingering) return this.#closeNow();
+    if (this.#linger.active) return this.#closeNow();
     this.#shared.env.now = this.#shared.loop.now;
     this.session.onTimeout();
   }
@@ -199,28 +232,22 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   }
 
   close(gently = false, unread = false): void {
-    if (this.#handle.closed || this.#lingering) return;
+    if (this.#handle.closed || this.#linger.active) return;
     // a FIN from the peer means everything it sent was read: nothing to linger for
     const linger = gently && (unread || this.#more) && !this.#fin;
-    const handle = this.#handle;
-    if (linger && this.#shared.loop.shutdownWrite(handle.fd) === 0) {
-      this.#lingering = true;
-      handle.setDeadline(this.#shared.loop.now + LINGER_MS);
-      return this.#drop();
-    }
+    if (linger && this.#linger.begin(this.#shared.loop, this.#handle)) return this.#drop();
     this.#closeNow();
   }
 
   /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
   #drop(): void {
     const { loop, readBuf } = this.#shared;
-    this.#dropped = dropInput(loop, this.#handle.fd, readBuf, this.#dropped);
-    if (this.#dropped < 0) this.#closeNow();
+    if (!this.#linger.drop(loop, this.#handle.fd, readBuf)) this.#closeNow();
   }
 
   #closeNow(): void {
     if (!this.#handle.close()) return;
-    this.#lingering = false;
+    this.#linger.end();
     this.#shared.onClosed(this);
   }
 

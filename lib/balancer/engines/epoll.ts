@@ -12,15 +12,16 @@ import {
   decodeSockAddr,
   encodeSockAddr,
   errnoError,
-  EventLoop,
+  type EventLoop,
   type ListenerHandlers,
   localAddr,
   type SockAddr,
-  TcpListener,
+  type TcpListener,
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
 import type { GateHost } from "./_proxy_gate.ts";
 import { OpenClients } from "./_clients.ts";
+import { listenOnLoop } from "./_loop_listen.ts";
 import { type Gate, TlsGate, type TlsGateHost } from "./_tls_gate.ts";
 import type { TlsWire } from "../../tls/wire.ts";
 import type { TlsClientContext } from "../../tls/client.ts";
@@ -65,16 +66,10 @@ export class EpollFrontend
     this.#overload = new OverloadLog(ctx.log);
     this.#connectOverload = new OverloadLog(ctx.log);
     for (const b of ctx.backends) this.#addrs.set(b, encodeSockAddr(b.host, b.port));
-    this.loop = new EventLoop({
-      onError: (err) => ctx.log.error(`internal error: ${(err as Error)?.stack ?? err}`),
-    });
-    try {
-      this.#listener = new TcpListener(this.loop, { host, port }, this);
-    } catch (err) {
-      void this.loop.stop();
-      throw err;
-    }
-    this.addr = this.#listener.addr;
+    const { loop, listener } = listenOnLoop(ctx.log, host, port, this);
+    this.loop = loop;
+    this.#listener = listener;
+    this.addr = listener.addr;
   }
 
   get active(): number {

@@ -13,14 +13,15 @@ import {
   decodeSockAddr,
   encodeSockAddr,
   errnoError,
-  EventLoop,
+  type EventLoop,
   type ListenerHandlers,
   localAddr,
-  TcpListener,
+  type TcpListener,
 } from "../../loop/mod.ts";
 import { encodeProxyHeader } from "../proxy_protocol.ts";
 import type { GateHost } from "../engines/_proxy_gate.ts";
 import { OpenClients } from "../engines/_clients.ts";
+import { listenOnLoop } from "../engines/_loop_listen.ts";
 import { type Gate, TlsGate, type TlsGateHost } from "../engines/_tls_gate.ts";
 import type { TlsWire } from "../../tls/wire.ts";
 import type { TlsClientContext } from "../../tls/client.ts";
@@ -94,17 +95,11 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
     this.backendTls = ctx.backendTls;
     this.poolIdleMs = Math.min(POOL_IDLE_MS, http.idleTimeoutMs || POOL_IDLE_MS);
     this.#overload = new OverloadLog(ctx.log);
-    this.loop = new EventLoop({
-      onError: (err) => ctx.log.error(`internal error: ${(err as Error)?.stack ?? err}`),
-    });
+    const { loop, listener } = listenOnLoop(ctx.log, host, port, this);
+    this.loop = loop;
+    this.#listener = listener;
+    this.addr = listener.addr;
     for (const b of ctx.backends) this.pool(b);
-    try {
-      this.#listener = new TcpListener(this.loop, { host, port }, this);
-    } catch (err) {
-      void this.loop.stop();
-      throw err;
-    }
-    this.addr = this.#listener.addr;
   }
 
   get active(): number {
