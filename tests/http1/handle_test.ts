@@ -9,6 +9,7 @@ import { TlsConn } from "../../lib/http1/_tls_conn.ts";
 import { TlsServerContext } from "../../lib/tls/server.ts";
 import { makeCert } from "../server/_cert.ts";
 import { needs } from "../_tools.ts";
+import { assertFdClosed, fdLink } from "../loop/_fixtures.ts";
 
 const linux = Deno.build.os === "linux";
 
@@ -71,8 +72,9 @@ Deno.test({
     const { fd, listener, client, shared, closed } = await accepted(loop);
     const conn = new Http1Connection(shared, fd, "-");
     assert.equal(conn.fd, fd);
+    const before = fdLink(fd);
     closeAndProbe(loop, conn, closed);
-    assert.throws(() => Deno.readLinkSync(`/proc/self/fd/${fd}`), Deno.errors.NotFound);
+    assertFdClosed(fd, before);
     client.close();
     listener.close();
     await loop.stop();
@@ -105,9 +107,10 @@ Deno.test({
       "-",
     );
     assert.equal(conn.fd, fd);
+    const before = fdLink(fd);
     closeAndProbe(loop, conn, closed);
     assert.equal(stream.ssl, null);
-    assert.throws(() => Deno.readLinkSync(`/proc/self/fd/${fd}`), Deno.errors.NotFound);
+    assertFdClosed(fd, before);
     client.close();
     listener.close();
     tls.close();

@@ -106,3 +106,22 @@ export async function readN(conn: Deno.Conn, n: number): Promise<Uint8Array> {
   }
   return out.subarray(0, got);
 }
+
+/** What `/proc/self/fd/<fd>` names now (`socket:[inode]`), or null when no such fd is open. */
+export function fdLink(fd: number): string | null {
+  try {
+    return Deno.readLinkSync(`/proc/self/fd/${fd}`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/**
+ * Asserts that the socket once at `fd` (named `before` by fdLink) is closed. The number itself may
+ * already hold another file: the runtime and the parallel suite open their own at any time.
+ */
+export function assertFdClosed(fd: number, before: string | null): void {
+  if (before === null) throw new Error(`fd ${fd} was not open before the close`);
+  if (fdLink(fd) === before) throw new Error(`fd ${fd} still holds ${before}`);
+}
