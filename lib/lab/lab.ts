@@ -9,27 +9,24 @@
  */
 import { NetlabError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { bench } from "../bench/run.ts";
 import { defaultRoot } from "../runtime/assets.ts";
-import { chooseAnchors, startAnchors } from "./_anchors.ts";
+import { type AnchorProcess, chooseAnchors, startAnchors } from "./_anchors.ts";
 import {
   type LabOptions,
   labRoutes,
   labSettings,
-  PAGE,
   routeRequests,
   validateLabSettings,
 } from "./options.ts";
+import { type Matrix, runMatrix, type Target } from "./_matrix.ts";
 import { readBalancerStats } from "./_connections.ts";
-import { planRuns } from "./_plan.ts";
 import { choosePorts, type PortNeed } from "./_ports.ts";
 import { balancerSpec, type LabPorts, serverSpecs } from "./_specs.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { defaultDispatch } from "../server/pool_options.ts";
-import { emptyCell, timedRun } from "./_summary.ts";
 import { environmentNow, loadAverage } from "../bench/environment.ts";
 import { cellClient, summarize } from "../bench/summary.ts";
-import { ChildGroup } from "./children.ts";
+import { ChildGroup, type LabChild } from "./children.ts";
 import type { BenchRun } from "../bench/cell.ts";
 import {
   type BackendConnections,
@@ -70,14 +67,6 @@ export interface LabHooks {
   onProgress?: (event: LabProgress) => void;
 }
 
-/** A server the runs load: what it is, and where. */
-interface Target {
-  model: LabModel;
-  reference: boolean;
-  base: string;
-  assertRunning(): void;
-}
-
 /**
  * Runs the whole lab and returns its result; every child process is stopped before it returns or
  * throws. Ctrl-C (the signal) or a server dying during the runs does not throw: the result holds
@@ -108,54 +97,17 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
   const o = labSettings(options);
   validateLabSettings(o);
   const { signal } = hooks;
-  const started = performance.now();
-  const startedAt = new Date().toISOString();
-  const loadStart = loadAverage();
+  const began = { at: new Date().toISOString(), ms: performance.now(), load: loadAverage() };
   const anchorChoice = chooseAnchors(o.anchors);
-  const needs: PortNeed[] = [
-    ...o.backendPorts.map((port, i) => ({
-      port,
-      what: `async server ${i + 1}`,
-      flag: "--backend-ports",
-      given: options.backendPorts !== undefined,
-    })),
-    {
-      port: o.balancerPort,
-      what: "balancer",
-      flag: "--balancer-port",
-      given: options.balancerPort !== undefined,
-    },
-    {
-      port: o.asyncPort,
-      what: "async server",
-      flag: "--async-port",
-      given: options.asyncPort !== undefined,
-    },
-    {
-      port: o.poolPort,
-      what: "worker pool",
-      flag: "--pool-port",
-      given: options.poolPort !== undefined,
-    },
-    { port: o.statsPort, what: "balancer's stats endpoint", flag: "--stats-port" },
-  ];
+  const needs = portNeeds(o, options);
   const chosen = await choosePorts(o.host, needs, {
     signal,
     onWait: (port) => hooks.onProgress?.({ kind: "waiting", port }),
   });
-  const backendCount = o.backendPorts.length;
-  const ports: LabPorts = {
-    backendPorts: chosen.slice(0, backendCount),
-    balancerPort: chosen[backendCount]!,
-    asyncPort: chosen[backendCount + 1]!,
-    poolPort: chosen[backendCount + 2]!,
-    statsPort: chosen[backendCount + 3]!,
-  };
-
-  const cells = new Map<string, LabCell>();
-  let servers: LabServer[] = [];
-  let connections: BackendConnections[] = [];
-  let interrupted: string | null = null;
+  const ports = labPorts(chosen, o.backendPorts.length);
+  let matrix: Matrix;
+  let servers: LabServer[];
+  let connections: BackendConnections[];
   {
     await using group = new ChildGroup();
     const specs = serverSpecs(o, ports);
@@ -176,127 +128,135 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
       backends: backends.map((b) => ({ host: b.host, port: b.port })),
       run: anchorChoice.run,
     }, signal);
-    const own: [LabModel, typeof asyncServer][] = [
-      ["async", asyncServer],
-      ["pool", pool],
-      ["balancer", balancer],
-    ];
-    const targets: Target[] = [
-      ...own.map(([model, c]) => ({
-        model,
-        reference: false,
-        base: `http://${formatAddress(c!.host, c!.port)}`,
-        assertRunning: () => group.assertRunning(),
-      })),
-      ...anchors.processes.map((p) => ({
-        model: p.model,
-        reference: true,
-        base: `http://${formatAddress(p.host, p.port)}`,
-        assertRunning: () => p.assertRunning(),
-      })),
-    ].sort((a, b) => MODEL_ORDER.indexOf(a.model) - MODEL_ORDER.indexOf(b.model));
-    servers = [
-      ...group.children.map((c) => ({
-        name: c.name,
-        role: own.find(([, t]) => t === c)?.[0] ?? "backend" as const,
-        address: formatAddress(c.host, c.port),
-        pid: c.pid,
-      })),
-      ...anchors.processes.map((p) => ({
-        name: p.name,
-        role: p.model,
-        address: formatAddress(p.host, p.port),
-        pid: p.pid,
-      })),
-    ];
+    const own: Own = [["async", asyncServer!], ["pool", pool!], ["balancer", balancer]];
+    servers = labServers(group, own, anchors.processes);
     // the same order as `needs`, whose last entry (the stats endpoint) is no server of its own
-    const inNeedsOrder = [...backends, balancer, asyncServer!, pool!];
-    needs.slice(0, -1).forEach((need, i) => {
-      const child = inNeedsOrder[i]!;
-      if (chosen[i] === 0 && need.port !== 0) {
-        hooks.onProgress?.({
-          kind: "moved",
-          server: child.name,
-          flag: need.flag,
-          wanted: need.port,
-          address: formatAddress(child.host, child.port),
-        });
-      }
-    });
+    reportMoved(needs, chosen, [...backends, balancer, asyncServer!, pool!], hooks);
     hooks.onProgress?.({ kind: "ready", servers });
-
-    const control = signal ? { signal } : {};
-    const routes = labRoutes(o);
-    // nginx has no CPU route; HAProxy has, through the same backends as netlab's balancer.
-    const targetsOf = (route: string) =>
-      targets.filter((t) => route === PAGE || (t.model !== "nginx" && t.model !== "nginx-pool"));
-    // Cells in report order, filled as their runs finish.
-    for (const route of routes) {
-      for (const t of targetsOf(route)) {
-        for (const concurrency of o.concurrencyLevels) {
-          const cell = emptyCell({ ...t, route, concurrency, engine: o.engine, warmup: o.warmup });
-          cells.set(`${route} ${t.model} ${concurrency}`, cell);
-        }
-      }
-    }
-    const plan = routes.flatMap((route) =>
-      planRuns([route], targetsOf(route), o.concurrencyLevels, o.repeat)
-    );
-    const warmed = new Set<string>();
-    let index = 0;
-    try {
-      for (const step of plan) {
-        const { route, target, concurrency } = step;
-        const url = target.base + route;
-        const options = {
-          url,
-          keepAlive: o.keepAlive,
-          engine: o.engine,
-          workerUrl: o.benchWorkerUrl,
-          // The CPU route answers how long it spun, so its length varies by design (ab -l).
-          variableLength: route !== PAGE,
-        };
-        if (!warmed.has(url) && o.warmup > 0) {
-          // Untimed: the first requests pay for JIT and caches, which is not what is compared.
-          warmed.add(url);
-          const c = Math.min(4, o.warmup, Math.max(...o.concurrencyLevels));
-          await bench({ ...options, requests: o.warmup, concurrency: c }, control);
-        }
-        signal?.throwIfAborted();
-        const run = await timedRun(
-          { ...options, requests: routeRequests(o, route), concurrency },
-          control,
-        );
-        // An aborted run is half a run: the lab keeps only those that finished.
-        signal?.throwIfAborted();
-        // A run against a server that died measures nothing: stop, say which one, and why.
-        target.assertRunning();
-        group.assertRunning();
-        const cell = cells.get(`${route} ${target.model} ${concurrency}`)!;
-        cell.runs.push(run);
-        if (cell.runs.length === 1) {
-          cell.startedAt = run.startedAt;
-          cell.environment.loadAverageStart = loadAverage();
-        }
-        cell.endedAt = run.endedAt;
-        cell.environment.loadAverageEnd = loadAverage();
-        index++;
-        hooks.onProgress?.({ kind: "run", index, total: plan.length, cell, run });
-      }
-    } catch (err) {
-      if (signal?.aborted) interrupted = "stopped by Ctrl-C or a stop signal";
-      else if (err instanceof NetlabError) interrupted = err.message;
-      else throw err;
-      hooks.onProgress?.({ kind: "interrupted", reason: interrupted });
-    }
+    matrix = await runMatrix(o, labTargets(group, own, anchors.processes), {
+      signal,
+      assertOwnRunning: () => group.assertRunning(),
+      onRun: (index, total, cell, run) =>
+        hooks.onProgress?.({ kind: "run", index, total, cell, run }),
+      onInterrupted: (reason) => hooks.onProgress?.({ kind: "interrupted", reason }),
+    });
     connections = await readBalancerStats(statsUrl).catch((err) => {
       // After an interruption the balancer may be the server that died.
-      if (interrupted !== null) return [];
+      if (matrix.interrupted !== null) return [];
       throw err;
     });
   }
   hooks.onProgress?.({ kind: "stopped" });
-  const done = [...cells.values()].filter((c) => c.runs.length > 0);
+  return labResult(o, began, anchorChoice.statuses, { matrix, servers, connections });
+}
+
+/** netlab's own servers the runs load, by model. */
+type Own = [LabModel, LabChild][];
+
+/** The ports the lab listens on, in the order {@link labPorts} reads them back. */
+function portNeeds(o: Required<LabOptions>, given: LabOptions): PortNeed[] {
+  return [
+    ...o.backendPorts.map((port, i) => ({
+      port,
+      what: `async server ${i + 1}`,
+      flag: "--backend-ports",
+      given: given.backendPorts !== undefined,
+    })),
+    {
+      port: o.balancerPort,
+      what: "balancer",
+      flag: "--balancer-port",
+      given: given.balancerPort !== undefined,
+    },
+    {
+      port: o.asyncPort,
+      what: "async server",
+      flag: "--async-port",
+      given: given.asyncPort !== undefined,
+    },
+    {
+      port: o.poolPort,
+      what: "worker pool",
+      flag: "--pool-port",
+      given: given.poolPort !== undefined,
+    },
+    { port: o.statsPort, what: "balancer's stats endpoint", flag: "--stats-port" },
+  ];
+}
+
+function labPorts(chosen: number[], backendCount: number): LabPorts {
+  return {
+    backendPorts: chosen.slice(0, backendCount),
+    balancerPort: chosen[backendCount]!,
+    asyncPort: chosen[backendCount + 1]!,
+    poolPort: chosen[backendCount + 2]!,
+    statsPort: chosen[backendCount + 3]!,
+  };
+}
+
+function labTargets(group: ChildGroup, own: Own, anchors: readonly AnchorProcess[]): Target[] {
+  return [
+    ...own.map(([model, c]) => ({
+      model,
+      reference: false,
+      base: `http://${formatAddress(c.host, c.port)}`,
+      assertRunning: () => group.assertRunning(),
+    })),
+    ...anchors.map((p) => ({
+      model: p.model,
+      reference: true,
+      base: `http://${formatAddress(p.host, p.port)}`,
+      assertRunning: () => p.assertRunning(),
+    })),
+  ].sort((a, b) => MODEL_ORDER.indexOf(a.model) - MODEL_ORDER.indexOf(b.model));
+}
+
+function labServers(group: ChildGroup, own: Own, anchors: readonly AnchorProcess[]): LabServer[] {
+  return [
+    ...group.children.map((c) => ({
+      name: c.name,
+      role: own.find(([, t]) => t === c)?.[0] ?? "backend" as const,
+      address: formatAddress(c.host, c.port),
+      pid: c.pid,
+    })),
+    ...anchors.map((p) => ({
+      name: p.name,
+      role: p.model,
+      address: formatAddress(p.host, p.port),
+      pid: p.pid,
+    })),
+  ];
+}
+
+/** Says which servers took another port than the default they asked for. */
+function reportMoved(
+  needs: PortNeed[],
+  chosen: number[],
+  inNeedsOrder: LabChild[],
+  hooks: LabHooks,
+): void {
+  needs.slice(0, -1).forEach((need, i) => {
+    const child = inNeedsOrder[i]!;
+    if (chosen[i] === 0 && need.port !== 0) {
+      hooks.onProgress?.({
+        kind: "moved",
+        server: child.name,
+        flag: need.flag,
+        wanted: need.port,
+        address: formatAddress(child.host, child.port),
+      });
+    }
+  });
+}
+
+function labResult(
+  o: Required<LabOptions>,
+  began: { at: string; ms: number; load: number[] },
+  anchors: LabResult["anchors"],
+  found: { matrix: Matrix; servers: LabServer[]; connections: BackendConnections[] },
+): LabResult {
+  const { interrupted } = found.matrix;
+  const done = [...found.matrix.cells.values()].filter((c) => c.runs.length > 0);
   if (done.length === 0 && interrupted === null) throw new NetlabError("The lab ran nothing");
   for (const cell of done) {
     cell.summary = summarize(cell.runs);
@@ -318,19 +278,19 @@ export async function runLab(options: LabOptions = {}, hooks: LabHooks = {}): Pr
   };
   return {
     version: VERSION,
-    startedAt,
-    durationMs: performance.now() - started,
+    startedAt: began.at,
+    durationMs: performance.now() - began.ms,
     interrupted,
     settings,
     environment: {
-      ...environmentNow(loadStart, loadAverage()),
+      ...environmentNow(began.load, loadAverage()),
       // The lab starts the pool without --dispatch, so it runs the platform's default.
       poolDispatch: defaultDispatch(),
       benchThreads: done[0]?.runs[0]?.threads ?? 0,
     },
-    anchors: anchorChoice.statuses,
-    servers,
+    anchors,
+    servers: found.servers,
     cells: done,
-    connections,
+    connections: found.connections,
   };
 }
