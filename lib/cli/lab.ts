@@ -6,6 +6,7 @@ import { NetlabError, UsageError } from "../errors.ts";
 import { type LogFormat, setupLogging } from "./logging.ts";
 import { parseAnchors } from "../lab/_anchors.ts";
 import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
+import type { LabResult } from "../lab/types.ts";
 import { renderLabMarkdown } from "../lab/report_md.ts";
 import { counted } from "../runtime/text.ts";
 
@@ -79,6 +80,85 @@ function reportError(dir: string): (err: unknown) => never {
     }
     throw err;
   };
+}
+
+/** Says one line: plain text for people, or a JSON record with `--log-format json`. */
+type Say = (text: string, properties: Record<string, unknown>) => void;
+
+/** The lab's progress lines; with --quiet only a moved port is worth one. */
+function progressPrinter(
+  quiet: boolean,
+  say: Say,
+  routeWidth: number,
+): (event: LabProgress) => void {
+  return (event) => {
+    // a port other than the one the user expects is worth a line even with --quiet
+    if (quiet && event.kind !== "moved") return;
+    if (event.kind === "ready") {
+      for (const s of event.servers) {
+        say(`started the ${s.name} on ${s.address} (pid ${s.pid})`, { ...s });
+      }
+    } else if (event.kind === "run") {
+      const { cell: { model, route }, run: r } = event;
+      say(progressLine(event, routeWidth), {
+        index: event.index,
+        total: event.total,
+        model,
+        route,
+        concurrency: r.concurrency,
+        requestsPerSecond: r.requestsPerSecond,
+        p99Ms: r.percentiles["99"] ?? null,
+        failed: r.failed,
+        clientCpuPercent: r.client.cpuPercent,
+      });
+    } else if (event.kind === "interrupted") {
+      say(`stopping early: ${event.reason}`, { reason: event.reason });
+    } else if (event.kind === "moved") {
+      say(
+        `port ${event.wanted} is busy: the ${event.server} listens on ${event.address} instead (give ${event.flag} to insist on a port)`,
+        { ...event },
+      );
+    } else if (event.kind === "waiting") {
+      say(
+        `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)`,
+        { port: event.port },
+      );
+    } else {
+      say("stopped every server", {});
+    }
+  };
+}
+
+/** Writes the report files, prints the Markdown, and sets the exit code for what went wrong. */
+async function finishLab(
+  ctx: CliContext,
+  result: LabResult,
+  opts: { out: string; quiet: boolean },
+  say: Say,
+): Promise<void> {
+  // Loaded here, not at the top: the charts pull in vega and vega-lite (~30 MB, ~100 ms), and
+  // every netlab process (each lab child, each pool worker) imports this module.
+  const { createRunFolder, writeLabReport } = await import("../lab/write.ts");
+  // The files first: a reader that leaves early (`netlab lab | head`) ends the process at
+  // the print, and must not take the report with it.
+  const files = await createRunFolder(opts.out, result.startedAt)
+    .then((dir) => writeLabReport(result, dir))
+    .catch(reportError(opts.out));
+  ctx.print(renderLabMarkdown(result));
+  if (!opts.quiet) say(`wrote ${files.markdown}, ${files.json} and ${files.html}`, { ...files });
+  if (result.interrupted !== null) {
+    const runs = counted(result.cells.reduce((n, c) => n + c.runs.length, 0), "run");
+    const why = ctx.signal.aborted ? "interrupted; every server was stopped" : result.interrupted;
+    ctx.printErr(`netlab lab: ${why}; the report holds the ${runs} that finished\n`);
+    ctx.setExitCode(ctx.signal.aborted ? ctx.interruptExitCode() : 1);
+    return;
+  }
+  const empty = result.cells.filter((c) => c.summary.complete === 0).length;
+  if (empty > 0) {
+    const cells = counted(result.cells.length, "cell");
+    ctx.printErr(`netlab lab: every request failed in ${empty} of ${cells}\n`);
+    ctx.setExitCode(1);
+  }
 }
 
 /** `netlab lab`: the whole experiment in one command. */
@@ -189,46 +269,11 @@ stops with an error naming its flag.`,
       const routeWidth = Math.max(...labRoutes(opts).map((r) => r.length));
       // Text is for people, so it stays plain; --log-format json makes each line a JSON record.
       const log = getLogger(["netlab", "lab"]);
-      const say = (text: string, properties: Record<string, unknown>) => {
+      const say: Say = (text, properties) => {
         if (opts.logFormat === "json") log.info(text, properties);
         else ctx.printErr(`${text}\n`);
       };
-      const onProgress = (event: LabProgress) => {
-        // a port other than the one the user expects is worth a line even with --quiet
-        if (opts.quiet && event.kind !== "moved") return;
-        if (event.kind === "ready") {
-          for (const s of event.servers) {
-            say(`started the ${s.name} on ${s.address} (pid ${s.pid})`, { ...s });
-          }
-        } else if (event.kind === "run") {
-          const { cell: { model, route }, run: r } = event;
-          say(progressLine(event, routeWidth), {
-            index: event.index,
-            total: event.total,
-            model,
-            route,
-            concurrency: r.concurrency,
-            requestsPerSecond: r.requestsPerSecond,
-            p99Ms: r.percentiles["99"] ?? null,
-            failed: r.failed,
-            clientCpuPercent: r.client.cpuPercent,
-          });
-        } else if (event.kind === "interrupted") {
-          say(`stopping early: ${event.reason}`, { reason: event.reason });
-        } else if (event.kind === "moved") {
-          say(
-            `port ${event.wanted} is busy: the ${event.server} listens on ${event.address} instead (give ${event.flag} to insist on a port)`,
-            { ...event },
-          );
-        } else if (event.kind === "waiting") {
-          say(
-            `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)`,
-            { port: event.port },
-          );
-        } else {
-          say("stopped every server", {});
-        }
-      };
+      const onProgress = progressPrinter(opts.quiet, say, routeWidth);
       // Find out now, not after the whole lab, that the report cannot be written.
       await Deno.mkdir(opts.out, { recursive: true }).catch(reportError(opts.out));
       let result;
@@ -262,45 +307,6 @@ stops with an error naming its flag.`,
         }
         throw err;
       }
-      // Loaded here, not at the top: the charts pull in vega and vega-lite (~30 MB, ~100 ms), and
-      // every netlab process (each lab child, each pool worker) imports this module.
-      const { createRunFolder, writeLabReport } = await import("../lab/write.ts");
-      // The files first: a reader that leaves early (`netlab lab | head`) ends the process at
-      // the print, and must not take the report with it.
-      const files = await createRunFolder(opts.out, result.startedAt)
-        .then((dir) => writeLabReport(result, dir))
-        .catch(reportError(opts.out));
-      ctx.print(renderLabMarkdown(result));
-      if (!opts.quiet) {
-        say(`wrote ${files.markdown}, ${files.json} and ${files.html}`, { ...files });
-      }
-      if (result.interrupted !== null) {
-        const runs = result.cells.reduce((n, c) => n + c.runs.length, 0);
-        if (ctx.signal.aborted) {
-          ctx.printErr(
-            `netlab lab: interrupted; every server was stopped; the report holds the ${
-              counted(runs, "run")
-            } that finished\n`,
-          );
-          ctx.setExitCode(ctx.interruptExitCode());
-        } else {
-          ctx.printErr(
-            `netlab lab: ${result.interrupted}; the report holds the ${
-              counted(runs, "run")
-            } that finished\n`,
-          );
-          ctx.setExitCode(1);
-        }
-        return;
-      }
-      const empty = result.cells.filter((c) => c.summary.complete === 0).length;
-      if (empty > 0) {
-        ctx.printErr(
-          `netlab lab: every request failed in ${empty} of ${
-            counted(result.cells.length, "cell")
-          }\n`,
-        );
-        ctx.setExitCode(1);
-      }
+      await finishLab(ctx, result, { out: opts.out, quiet: opts.quiet }, say);
     }) as unknown as Command;
 }
