@@ -62,127 +62,156 @@ export interface LoadPlan {
 }
 
 /** Runs the loop until the requests run out or the signal stops it; resolves to "timed out". */
-export async function runLoad(plan: LoadPlan): Promise<boolean> {
-  const { engine, recorder, rate, signal } = plan;
-  const table = plan.table ?? null;
-  recorder.timeline.start(plan.start);
-  const clients: EngineClient[] = [];
-  const samples: Sample[] = [];
+export function runLoad(plan: LoadPlan): Promise<boolean> {
+  return new LoadLoop(plan).run();
+}
+
+/** One run of one thread's clients: their samples, the watchdog, the sleepers and the stop. */
+class LoadLoop {
+  readonly #plan: LoadPlan;
+  readonly #table: RequestTable | null;
+  readonly #clients: EngineClient[] = [];
+  readonly #samples: Sample[] = [];
   // A request is in flight from the call to request() until it returns; request() sets
   // sample.start before its first await, so the watchdog (a timer) never sees a stale start.
-  const inFlight: boolean[] = [];
-  let stopped = signal.aborted;
-  let timedOut = false;
-  const timeoutMs = plan.timeoutSeconds * 1000;
+  readonly #inFlight: boolean[] = [];
   // Open-model clients waiting for their next due time; stopping wakes them at once.
-  const sleepers = new Map<ReturnType<typeof setTimeout>, () => void>();
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    for (const c of clients) c.abort("stop");
-    for (const [timer, wake] of sleepers) {
+  readonly #sleepers = new Map<ReturnType<typeof setTimeout>, () => void>();
+  // One client has nobody to run ahead of, and an epoll engine takes turns by itself.
+  readonly #turns: Turns | null;
+  // A request that fails at once (a refused connect) can settle without the event loop turning;
+  // failing in a row, a client would then never let the timers run (-t, the watchdog, Ctrl-C)
+  readonly #afterFailure: Turns;
+  readonly #timeoutMs: number;
+  #stopped: boolean;
+  #timedOut = false;
+  #lastTick = performance.now();
+
+  constructor(plan: LoadPlan) {
+    this.#plan = plan;
+    this.#table = plan.table ?? null;
+    this.#stopped = plan.signal.aborted;
+    this.#timeoutMs = plan.timeoutSeconds * 1000;
+    this.#turns = plan.concurrency > 1 && !plan.engine.traits.fairTurns ? new Turns() : null;
+    this.#afterFailure = this.#turns ?? new Turns();
+  }
+
+  readonly #stop = (): void => {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const c of this.#clients) c.abort("stop");
+    for (const [timer, wake] of this.#sleepers) {
       clearTimeout(timer);
       wake();
     }
-    sleepers.clear();
+    this.#sleepers.clear();
   };
-  signal.addEventListener("abort", stop, { once: true });
 
-  const watchEvery = Math.max(10, Math.min(250, timeoutMs / 4));
-  let lastTick = performance.now();
-  const watchdog = setInterval(() => {
+  async run(): Promise<boolean> {
+    const { engine, recorder, signal } = this.#plan;
+    recorder.timeline.start(this.#plan.start);
+    signal.addEventListener("abort", this.#stop, { once: true });
+    const every = Math.max(10, Math.min(250, this.#timeoutMs / 4));
+    const watchdog = setInterval(() => this.#watch(), every);
+    try {
+      for (let i = 0; i < this.#plan.concurrency; i++) {
+        this.#clients.push(engine.client());
+        this.#samples.push(newSample());
+        this.#inFlight.push(false);
+      }
+      // One client's exception stops the others before bench() rejects, and the connections
+      // close only once every loop has returned.
+      const ends = await Promise.allSettled(
+        this.#clients.map((_, i) =>
+          this.#loop(i).catch((err) => {
+            this.#stop();
+            throw err;
+          })
+        ),
+      );
+      const failed = ends.find((e) => e.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+    } finally {
+      clearInterval(watchdog);
+      signal.removeEventListener("abort", this.#stop);
+      for (const c of this.#clients) c.close();
+      engine.close();
+    }
+    return this.#timedOut;
+  }
+
+  /** Aborts the requests past the timeout (-s), and ticks the progress about every 250 ms. */
+  #watch(): void {
     const now = performance.now();
-    for (let i = 0; i < clients.length; i++) {
-      if (inFlight[i] && now - samples[i]!.start > timeoutMs) {
-        inFlight[i] = false;
-        clients[i]!.abort("timeout");
+    for (let i = 0; i < this.#clients.length; i++) {
+      if (this.#inFlight[i] && now - this.#samples[i]!.start > this.#timeoutMs) {
+        this.#inFlight[i] = false;
+        this.#clients[i]!.abort("timeout");
       }
     }
-    if (plan.onTick && now - lastTick >= 250) {
-      lastTick = now;
-      plan.onTick(now);
+    if (this.#plan.onTick && now - this.#lastTick >= 250) {
+      this.#lastTick = now;
+      this.#plan.onTick(now);
     }
-  }, watchEvery);
+  }
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        sleepers.delete(timer);
+        this.#sleepers.delete(timer);
         resolve();
       }, ms);
-      sleepers.set(timer, resolve);
+      this.#sleepers.set(timer, resolve);
     });
+  }
 
-  // One client has nobody to run ahead of, and an epoll engine takes turns by itself.
-  const turns = plan.concurrency > 1 && !engine.traits.fairTurns ? new Turns() : null;
-  // A request that fails at once (a refused connect) can settle without the event loop turning;
-  // failing in a row, a client would then never let the timers run (-t, the watchdog, Ctrl-C)
-  const afterFailure = turns ?? new Turns();
-
-  const loop = async (index: number): Promise<void> => {
-    const client = clients[index]!;
-    const s = samples[index]!;
+  async #loop(index: number): Promise<void> {
+    const rate = this.#plan.rate;
+    const client = this.#clients[index]!;
+    const s = this.#samples[index]!;
+    const turns = this.#turns;
     s.wantServer = true;
     let lastTurn = -1;
-    while (!stopped) {
+    while (!this.#stopped) {
       if (turns !== null) {
         if (lastTurn === turns.turn) await turns.next();
         lastTurn = turns.turn;
-        if (stopped) break;
+        if (this.#stopped) break;
       }
-      const i = plan.claim();
+      const i = this.#plan.claim();
       if (i === null) break;
-      if (table !== null) {
-        s.line = lineOf(table, i);
-        s.bodyIndex = bodyOf(table, i, s.line);
+      if (this.#table !== null) {
+        s.line = lineOf(this.#table, i);
+        s.bodyIndex = bodyOf(this.#table, i, s.line);
       }
       if (rate !== null) {
-        const due = plan.start + (i * 1000) / rate;
+        const due = this.#plan.start + (i * 1000) / rate;
         const wait = due - performance.now();
-        if (wait > 1) await sleep(wait);
-        if (stopped) break;
+        if (wait > 1) await this.#sleep(wait);
+        if (this.#stopped) break;
         s.intended = due;
       }
-      inFlight[index] = true;
+      this.#inFlight[index] = true;
       await client.request(s);
-      inFlight[index] = false;
+      this.#inFlight[index] = false;
       if (rate === null) s.intended = s.start;
       if (s.outcome === Outcome.Aborted) break;
-      if (s.outcome === Outcome.Exception && s.cause === "timeout") {
-        s.cause = `timeout: no response within ${plan.timeoutSeconds} s (-s)`;
-        timedOut = true;
-      }
-      recorder.record(s);
-      s.wantServer = recorder.serverSoftware === null;
-      if (s.outcome !== Outcome.Complete) await afterFailure.next();
-      if (timedOut) {
-        plan.onTimeout();
-        stop();
+      this.#record(s);
+      if (s.outcome !== Outcome.Complete) await this.#afterFailure.next();
+      if (this.#timedOut) {
+        this.#plan.onTimeout();
+        this.#stop();
       }
     }
-  };
-
-  try {
-    for (let i = 0; i < plan.concurrency; i++) {
-      clients.push(engine.client());
-      samples.push(newSample());
-      inFlight.push(false);
-    }
-    // One client's exception stops the others before bench() rejects, and the connections close
-    // only once every loop has returned.
-    const ends = await Promise.allSettled(clients.map((_, i) =>
-      loop(i).catch((err) => {
-        stop();
-        throw err;
-      })
-    ));
-    const failed = ends.find((e) => e.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-  } finally {
-    clearInterval(watchdog);
-    signal.removeEventListener("abort", stop);
-    for (const c of clients) c.close();
-    engine.close();
   }
-  return timedOut;
+
+  #record(s: Sample): void {
+    if (s.outcome === Outcome.Exception && s.cause === "timeout") {
+      s.cause = `timeout: no response within ${this.#plan.timeoutSeconds} s (-s)`;
+      this.#timedOut = true;
+    }
+    const recorder = this.#plan.recorder;
+    recorder.record(s);
+    s.wantServer = recorder.serverSoftware === null;
+  }
 }
