@@ -208,43 +208,9 @@ export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
   const ok = (x: number) => (seconds > 0 && complete > 0 ? x : 0);
 
   const latency = mergeHistograms(runs.map((r) => r.latencyHistogram));
-  const timing: TimingHistograms = {
-    connect: encodeHistogram(mergeHistograms(runs.map((r) => r.timingHistograms?.connect ?? ""))),
-    processing: encodeHistogram(
-      mergeHistograms(runs.map((r) => r.timingHistograms?.processing ?? "")),
-    ),
-    waiting: encodeHistogram(mergeHistograms(runs.map((r) => r.timingHistograms?.waiting ?? ""))),
-  };
-  const measured = runs.filter((r) => r.connectionTimes !== null && r.complete > 0);
-  const times = (key: TimingKey, histogram: string): TimingStats | null => {
-    const parts = measured.map((r) => ({ n: r.complete, stats: r.connectionTimes![key] }));
-    if (parts.length === 0 || parts.some((p) => p.stats === null)) return null;
-    return mergeTimings(parts as Array<{ n: number; stats: TimingStats }>, histogram);
-  };
-  const total = times("total", encodeHistogram(latency));
-
-  const percentiles: Record<string, number> = {};
-  if (latency.totalCount > 0) {
-    for (const p of PERCENTILES) {
-      percentiles[String(p)] = p === 100
-        ? Math.max(...runs.map((r) => r.percentiles["100"] ?? 0))
-        : latency.getValueAtPercentile(p) / 1000;
-    }
-  }
-  const statusCodes = Object.fromEntries(
-    Object.entries(addCounts(runs.map((r) => r.statusCodes))).sort((x, y) =>
-      Number(x[0]) - Number(y[0])
-    ),
-  );
-  const errors = Object.fromEntries(
-    Object.entries(addCounts(runs.map((r) => r.errors))).sort((x, y) => y[1] - x[1]),
-  );
-  const failures = {
-    connect: sum(runs.map((r) => r.failures.connect)),
-    receive: sum(runs.map((r) => r.failures.receive)),
-    length: sum(runs.map((r) => r.failures.length)),
-    exceptions: sum(runs.map((r) => r.failures.exceptions)),
-  };
+  const { timing, connectionTimes } = mergedTimings(runs, latency);
+  const total = connectionTimes?.total ?? null;
+  const counts = mergedCounts(runs);
   return {
     url: a.url,
     hostname: a.hostname,
@@ -261,7 +227,7 @@ export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
     timeTakenSeconds: seconds,
     complete,
     failed: sum(runs.map((r) => r.failed)),
-    failures,
+    failures: counts.failures,
     non2xx: sum(runs.map((r) => r.non2xx)),
     keepAliveRequests: sum(runs.map((r) => r.keepAliveRequests)),
     totalTransferred: wire,
@@ -275,15 +241,10 @@ export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
     ),
     timePerRequestAllMs: ok((seconds * 1000) / complete),
     transferRateKBps: ok(wire / 1024 / seconds),
-    connectionTimes: total === null ? null : {
-      connect: times("connect", timing.connect),
-      processing: times("processing", timing.processing),
-      waiting: times("waiting", timing.waiting)!,
-      total,
-    },
-    percentiles,
-    statusCodes,
-    errors,
+    connectionTimes,
+    percentiles: mergedPercentiles(runs, latency),
+    statusCodes: counts.statusCodes,
+    errors: counts.errors,
     interrupted: runs.some((r) => r.interrupted),
     timedOut: runs.some((r) => r.timedOut),
     latencyHistogram: encodeHistogram(latency),
@@ -295,6 +256,69 @@ export function mergeRuns(runs: readonly BenchRun[]): BenchRun {
     ...timelineOf(runs),
     ...tlsOf(runs),
   };
+}
+
+/** The runs' phase histograms added up, and ab's connection-times table from them. */
+function mergedTimings(
+  runs: readonly BenchRun[],
+  latency: ReturnType<typeof mergeHistograms>,
+): { timing: TimingHistograms; connectionTimes: BenchRun["connectionTimes"] } {
+  const phase = (key: keyof TimingHistograms) =>
+    encodeHistogram(mergeHistograms(runs.map((r) => r.timingHistograms?.[key] ?? "")));
+  const timing: TimingHistograms = {
+    connect: phase("connect"),
+    processing: phase("processing"),
+    waiting: phase("waiting"),
+  };
+  const measured = runs.filter((r) => r.connectionTimes !== null && r.complete > 0);
+  const times = (key: TimingKey, histogram: string): TimingStats | null => {
+    const parts = measured.map((r) => ({ n: r.complete, stats: r.connectionTimes![key] }));
+    if (parts.length === 0 || parts.some((p) => p.stats === null)) return null;
+    return mergeTimings(parts as Array<{ n: number; stats: TimingStats }>, histogram);
+  };
+  const total = times("total", encodeHistogram(latency));
+  const connectionTimes = total === null ? null : {
+    connect: times("connect", timing.connect),
+    processing: times("processing", timing.processing),
+    waiting: times("waiting", timing.waiting)!,
+    total,
+  };
+  return { timing, connectionTimes };
+}
+
+function mergedPercentiles(
+  runs: readonly BenchRun[],
+  latency: ReturnType<typeof mergeHistograms>,
+): Record<string, number> {
+  const percentiles: Record<string, number> = {};
+  if (latency.totalCount === 0) return percentiles;
+  for (const p of PERCENTILES) {
+    percentiles[String(p)] = p === 100
+      ? Math.max(...runs.map((r) => r.percentiles["100"] ?? 0))
+      : latency.getValueAtPercentile(p) / 1000;
+  }
+  return percentiles;
+}
+
+/** Status codes (by code), errors (most frequent first) and failures, added up. */
+function mergedCounts(
+  runs: readonly BenchRun[],
+): Pick<BenchRun, "statusCodes" | "errors" | "failures"> {
+  const statusCodes = Object.fromEntries(
+    Object.entries(addCounts(runs.map((r) => r.statusCodes))).sort((x, y) =>
+      Number(x[0]) - Number(y[0])
+    ),
+  );
+  const errors = Object.fromEntries(
+    Object.entries(addCounts(runs.map((r) => r.errors))).sort((x, y) => y[1] - x[1]),
+  );
+  const failures = {
+    connect: sum(runs.map((r) => r.failures.connect)),
+    receive: sum(runs.map((r) => r.failures.receive)),
+    length: sum(runs.map((r) => r.failures.length)),
+    exceptions: sum(runs.map((r) => r.failures.exceptions)),
+  };
+  return { statusCodes, errors, failures };
 }
 
 /** Shards' TLS handshakes added up. */
