@@ -151,21 +151,8 @@ function base64(text: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 }
 
-/** Turns command-line flags and URLs into a plan; throws UsageError for anything invalid. */
-export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan {
-  const urlsFile = flags.urlsFile ?? null;
-  if (urls.length === 0 && urlsFile === null) {
-    throw new UsageError("Missing URL: netlab bench [options] URL... (or --urls-file FILE)");
-  }
-  if (urls.length > 0 && urlsFile !== null) {
-    throw new UsageError("Use either URLs or --urls-file, not both");
-  }
-  urls = urls.map((u) => parseBenchUrl(u).href);
-  const notices: string[] = [];
-  const format = flags.format ?? "ab";
-  if (!["ab", "json", "csv", "markdown"].includes(format)) {
-    throw new UsageError(`Invalid format "${format}": expected ab, json, csv or markdown`);
-  }
+/** -H, -C and -A as header fields, in that order. */
+function requestHeaders(flags: BenchFlags): Array<[string, string]> {
   const headers: Array<[string, string]> = [];
   for (const h of flags.header ?? []) {
     const colon = h.indexOf(":");
@@ -181,19 +168,25 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
     }
     headers.push(["Authorization", `Basic ${base64(flags.auth)}`]);
   }
-  if (flags.putfile !== undefined && flags.postfile !== undefined) {
-    throw new UsageError("Use either -p (POST) or -u (PUT), not both");
+  return headers;
+}
+
+/** -c N, or --concurrency-levels A,B,C (not both). */
+function levelsOf(flags: BenchFlags): number[] {
+  if (flags.concurrencyLevels === undefined) return [count(flags.concurrency, "-c") ?? 1];
+  if (flags.concurrency !== undefined) {
+    throw new UsageError("Use either -c or --concurrency-levels, not both");
   }
-  const bodyFile = flags.postfile ?? flags.putfile;
-  let levels: number[];
-  if (flags.concurrencyLevels !== undefined) {
-    levels = flags.concurrencyLevels.split(",").map((s) => count(s, "--concurrency-levels")!);
-    if (flags.concurrency !== undefined) {
-      throw new UsageError("Use either -c or --concurrency-levels, not both");
-    }
-  } else {
-    levels = [count(flags.concurrency, "-c") ?? 1];
-  }
+  return flags.concurrencyLevels.split(",").map((s) => count(s, "--concurrency-levels")!);
+}
+
+/** The options every run shares; `notices` gets a line for a flag that changed the engine. */
+function baseOptions(
+  flags: BenchFlags,
+  urls: string[],
+  headers: Array<[string, string]>,
+  notices: string[],
+): BenchPlan["base"] {
   const method = flags.method ?? (flags.head ? "HEAD" : undefined);
   const base: BenchPlan["base"] = { keepAlive: flags.keepalive ?? false };
   const set = <K extends keyof BenchPlan["base"]>(k: K, v: BenchPlan["base"][K] | undefined) => {
@@ -228,6 +221,41 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
     notices.push("fetch cannot send a Host header: using --engine raw");
   }
   base.engine = engine as "auto" | "fetch" | "raw";
+  return base;
+}
+
+/** A whole number of at least `min` for `flag`, or `fallback` when not given. */
+function wholeAtLeast(text: string | undefined, flag: string, min: number, fallback: number) {
+  const n = num(text, flag) ?? fallback;
+  if (!Number.isSafeInteger(n) || n < min) {
+    const what = min > 0 ? `a whole number of at least ${min}` : "a whole number";
+    throw new UsageError(`Invalid ${flag} "${text}": expected ${what}`);
+  }
+  return n;
+}
+
+/** Turns command-line flags and URLs into a plan; throws UsageError for anything invalid. */
+export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan {
+  const urlsFile = flags.urlsFile ?? null;
+  if (urls.length === 0 && urlsFile === null) {
+    throw new UsageError("Missing URL: netlab bench [options] URL... (or --urls-file FILE)");
+  }
+  if (urls.length > 0 && urlsFile !== null) {
+    throw new UsageError("Use either URLs or --urls-file, not both");
+  }
+  urls = urls.map((u) => parseBenchUrl(u).href);
+  const notices: string[] = [];
+  const format = flags.format ?? "ab";
+  if (!["ab", "json", "csv", "markdown"].includes(format)) {
+    throw new UsageError(`Invalid format "${format}": expected ab, json, csv or markdown`);
+  }
+  const headers = requestHeaders(flags);
+  if (flags.putfile !== undefined && flags.postfile !== undefined) {
+    throw new UsageError("Use either -p (POST) or -u (PUT), not both");
+  }
+  const bodyFile = flags.postfile ?? flags.putfile;
+  const levels = levelsOf(flags);
+  const base = baseOptions(flags, urls, headers, notices);
   // Validate every combination now, so a bad level fails before the first run starts (a URLs
   // file's URL stands in for now: the file is read later).
   for (const url of urlsFile === null ? urls : ["http://127.0.0.1/"]) {
@@ -240,21 +268,9 @@ export function resolveBenchFlags(flags: BenchFlags, urls: string[]): BenchPlan 
       });
     }
   }
-  const repeat = num(flags.repeat, "--repeat") ?? 1;
-  if (!Number.isSafeInteger(repeat) || repeat < 1) {
-    throw new UsageError(
-      `Invalid --repeat "${flags.repeat}": expected a whole number of at least 1`,
-    );
-  }
-  const warmup = num(flags.warmup, "--warmup") ?? 0;
-  if (!Number.isSafeInteger(warmup) || warmup < 0) {
-    throw new UsageError(
-      `Invalid --warmup "${flags.warmup}": expected a whole number`,
-    );
-  }
   return {
-    repeat,
-    warmup,
+    repeat: wholeAtLeast(flags.repeat, "--repeat", 1, 1),
+    warmup: wholeAtLeast(flags.warmup, "--warmup", 0, 0),
     assertions: (flags.assert ?? []).map(parseAssertion),
     urls,
     concurrencyLevels: levels,
