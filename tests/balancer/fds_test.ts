@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { delay, echoBackend, ENGINES } from "./_helpers.ts";
 import { MAIN, netlabCommand } from "../_netlab.ts";
+import { deadPort } from "../_ports.ts";
 
 /** Open descriptors of a process (Linux). */
 const openFds = (pid: number) => Array.from(Deno.readDirSync(`/proc/${pid}/fd`)).length;
@@ -33,7 +34,7 @@ for (const engine of ENGINES) {
       const port = freePort();
       // listed first and never marked down (no health checks): every other client is refused
       // there and retried on the echo backend, so failed connects are counted too
-      const dead = freePort();
+      const dead = deadPort(); // held: no other test's listener can take it
       const child = netlabCommand({
         args: [
           "balance",
