@@ -78,7 +78,7 @@ async function readToEnd(conn: Deno.Conn): Promise<number> {
 
 /** Waits (bounded in rounds, not in time asserted) until `ok()` holds. */
 async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 2400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(ok(), what);
 }
 
