@@ -14,7 +14,7 @@ const EAGAIN = -11;
 
 /** Waits (bounded) until `ok()` holds. */
 async function until(ok: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < 12_000; i++) {
     if (ok()) return;
     await delay(5);
   }

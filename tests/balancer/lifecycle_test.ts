@@ -28,7 +28,7 @@ function linuxEngineTest(name: string, fn: (engine: EngineName) => Promise<void>
 
 /** Waits (bounded) until `ok()` holds. */
 async function until(ok: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < 6000; i++) {
     if (ok()) return;
     await delay(10);
   }
