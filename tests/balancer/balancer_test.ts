@@ -148,12 +148,18 @@ engineTest(
       await release.promise;
       await conn.write(new TextEncoder().encode("done"));
     }).start();
+    await using logs = await collectLogs();
     const lb = new Balancer({ engine, backends: [spec(slow)], port: 0, healthIntervalMs: 0 });
     await lb.start();
     const answer = ask(lb.addr.port);
     while (lb.stats().active < 1) await delay(5);
-    const stopping = lb.stop(5000);
-    await delay(50);
+    // a drain far longer than the test: the connection must finish by its own end, not the timer
+    const stopping = lb.stop(600_000);
+    // the drain is announced once the listener is closed: no new connection from then on
+    for (let i = 0; !logs.lines.some((l) => l.includes("draining 1 open connection")); i++) {
+      assert.ok(i < 6000, `no drain announced: ${logs.lines.join("\n")}`);
+      await delay(5);
+    }
     await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: lb.addr.port }));
     release.resolve();
     assert.equal(await answer, "done", "the open connection finished during the drain");

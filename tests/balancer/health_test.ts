@@ -3,12 +3,13 @@ import { getLogger } from "@logtape/logtape";
 import { Backend } from "../../lib/balancer/backend.ts";
 import { HealthChecker } from "../../lib/balancer/health.ts";
 import { collectLogs } from "./_helpers.ts";
+import { HeldPort } from "../_ports.ts";
 
 Deno.test("HealthChecker takes a backend out after 3 bad checks, back after 2 good, logged even when quiet", async () => {
   await using logs = await collectLogs("warning"); // what --quiet keeps
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close(); // nothing listens there now: checks fail
+  // held, not listening: checks fail, and no other test module's listener can take the port
+  using held = new HeldPort();
+  const port = held.port;
   const backend = new Backend({ host: "127.0.0.1", port, weight: 1 });
   const checker = new HealthChecker([backend], {
     intervalMs: 60_000,
@@ -20,7 +21,7 @@ Deno.test("HealthChecker takes a backend out after 3 bad checks, back after 2 go
   assert.equal(backend.state, "up", "two bad checks are not enough");
   await checker.checkAll();
   assert.equal(backend.state, "down");
-  using _listener = Deno.listen({ hostname: "127.0.0.1", port });
+  held.listen();
   await checker.checkAll();
   assert.equal(backend.state, "down", "one good check is not enough");
   await checker.checkAll();

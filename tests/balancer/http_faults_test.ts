@@ -1,6 +1,7 @@
 /** `--mode http` when backends fail: 502, 503, 504, retries, closed pooled connections. */
 import assert from "node:assert/strict";
 import { collectLogs } from "./_helpers.ts";
+import { deadPort } from "../_ports.ts";
 import { dec, enc, get, httpBackend, httpBalancer, RawClient } from "./_http.ts";
 
 const linux = Deno.build.os === "linux";
@@ -135,9 +136,7 @@ Deno.test({
   name: "Balancer (http mode) answers 503 with no backend up, 504 after --server-timeout",
   ignore: !linux,
   async fn() {
-    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = closed.addr.port;
-    closed.close();
+    const port = deadPort(); // held, never listening: no other test's listener takes it
     await using down = await httpBalancer([port], { retries: 0 });
     using c1 = await RawClient.connect(down.addr.port);
     await c1.send(get("/"));

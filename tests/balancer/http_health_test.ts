@@ -7,7 +7,7 @@ import { netlab } from "../_netlab.ts";
 const linux = Deno.build.os === "linux";
 
 async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 3000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(ok(), `gave up waiting: ${what}`);
 }
 

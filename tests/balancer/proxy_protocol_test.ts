@@ -84,7 +84,7 @@ function freePort(): number {
 }
 
 async function untilListening(port: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 3000; i++) {
     try {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
       return;

@@ -232,16 +232,21 @@ Deno.test("proxy() lets a half-closed connection outlive the fin timeout while b
   const [backend, backendPeer] = await pair();
   using _c = clientPeer;
   using _b = backendPeer;
-  const run = proxy(client, backend, { finTimeoutMs: 300 });
+  const run = proxy(client, backend, { finTimeoutMs: 1000 });
   await clientPeer.closeWrite();
   assert.equal(await backendPeer.read(new Uint8Array(1)), null, "the client's FIN arrived");
-  for (let i = 0; i < 20; i++) { // about 1 s of answer, a byte every 50 ms
+  // a byte every 50 ms for twice the fin timeout: the whole answer outlasts it, and a pause would
+  // have to be 20 times longer than planned (a busy machine's) to reach it
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < 2000) {
     await writeAll(backendPeer, new Uint8Array(1));
+    sent++;
     await delay(50);
   }
   await backendPeer.closeWrite();
-  assert.equal((await readAll(clientPeer)).length, 20);
+  assert.equal((await readAll(clientPeer)).length, sent);
   const result = await run;
   assert.equal(result.end, "client closed");
-  assert.equal(result.down, 20);
+  assert.equal(result.down, sent);
 });

@@ -12,7 +12,7 @@ const PIPE = "Broken pipe (os error 32)";
 
 /** Waits (bounded) until `ok()` holds. */
 async function until(ok: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 6000; i++) {
     if (ok()) return;
     await delay(10);
   }

@@ -124,10 +124,5 @@ export function fixedServer(body: string, extra?: (index: number) => string): Te
   }));
 }
 
-/** A port where nothing listens (bound then released). */
-export function deadPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+/** A port where nothing listens, held so that no other test's listener takes it. */
+export { deadPort } from "../_ports.ts";

@@ -94,9 +94,10 @@ Deno.test("bench() [raw] with 1000 clients allocates small read buffers", async 
     import { bench } from ${
     JSON.stringify(new URL("../../lib/bench/run.ts", import.meta.url).href)
   };
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = l.addr.port;
-    l.close();
+    const { deadPort } = await import(${
+    JSON.stringify(new URL("../_ports.ts", import.meta.url).href)
+  });
+    const port = deadPort();
     const before = Deno.memoryUsage().external + Deno.memoryUsage().heapUsed;
     let peak = before;
     const timer = setInterval(() => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { abRun, redisRun } from "../../bench/_load.ts";
 import { pairedRow, type Sample } from "../../bench/_paired.ts";
 import { renderRows } from "../../bench/_tools.ts";
-import { response, startServer } from "./_servers.ts";
+import { deadPort, response, startServer } from "./_servers.ts";
 import { needs } from "../_tools.ts";
 
 const sample = (rps: number, over: Partial<Sample> = {}): Sample => ({
@@ -91,7 +91,7 @@ Deno.test(
   },
 );
 
-/** A port nothing listens on (redis-server cannot take port 0 and say which it got). */
+/** A free port for redis-server (it cannot take port 0 and say which it got). */
 function closedPort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   listener.close();
@@ -128,7 +128,7 @@ Deno.test(
       server.kill();
       await server.status;
     }
-    const bad = await redisRun("127.0.0.1", closedPort(), {
+    const bad = await redisRun("127.0.0.1", deadPort(), {
       test: "get",
       requests: 200,
       timeoutSeconds: 1,

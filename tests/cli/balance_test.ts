@@ -222,7 +222,7 @@ async function firstLines(
   const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   // A line that never comes fails the test instead of hanging it.
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
   try {
     while (text.split("\n").length <= count) {
       const { value, done } = await stderr.read();

@@ -14,8 +14,14 @@ import { type SmuggleCase, smuggleCorpus } from "./_smuggle_corpus.ts";
 const CASES = 248;
 const SEED = 0x5eed;
 const CONCURRENCY = 48;
-/** How long one exchange may take before the client gives up on it (not an assertion). */
+/**
+ * How long one exchange may take before the client gives up on it (not an assertion): a front
+ * that took a request's remains for a body waits for more, and this ends the wait. Once netlab
+ * has answered the smuggled request, the client waits up to EXTRA_MS more for that answer, so
+ * that a busy machine's slow relay is not mistaken for an answer lost to another client.
+ */
 const GUARD_MS = 4_000;
+const EXTRA_MS = 30_000;
 
 interface Reply {
   status: number;
@@ -58,13 +64,25 @@ function replies(text: string): Reply[] {
   return out;
 }
 
-/** Sends one case and its canary on a new connection to the front; returns what came back. */
-async function exchange(port: number, c: SmuggleCase): Promise<string> {
+/**
+ * Sends one case and its canary on a new connection to the front; returns what came back.
+ * `served()` says whether netlab has logged its answer to the case's smuggled request.
+ */
+async function exchange(port: number, c: SmuggleCase, served: () => boolean): Promise<string> {
   const canary = `GET /k${c.id} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
   const bytes = new TextEncoder().encode(c.request + canary);
   using conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const parts: Uint8Array[] = [];
-  const timer = setTimeout(() => conn.close(), GUARD_MS);
+  const dec = new TextDecoder("latin1");
+  const seen = () => parts.map((p) => dec.decode(p)).join("").includes(`s${c.id}\n`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const guard = (extra: number) => {
+    timer = setTimeout(() => {
+      if (extra > 0 && served() && !seen()) guard(extra - 1000);
+      else conn.close();
+    }, extra === EXTRA_MS ? GUARD_MS : 1000);
+  };
+  guard(EXTRA_MS);
   try {
     for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
     // no FIN: HAProxy drops pipelined requests still buffered once the client half-closes
@@ -81,7 +99,6 @@ async function exchange(port: number, c: SmuggleCase): Promise<string> {
   } finally {
     clearTimeout(timer);
   }
-  const dec = new TextDecoder("latin1");
   return parts.map((p) => dec.decode(p)).join("");
 }
 
@@ -117,7 +134,8 @@ async function runFront(
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < corpus.length) {
       const c = corpus[next++]!;
-      texts[c.id] = await exchange(front.port, c);
+      const served = () => netlabLog().slice(from).includes(` GET /s${c.id} 200 `);
+      texts[c.id] = await exchange(front.port, c, served);
     }
   }));
   // the access log lines this front caused: which smuggled paths did netlab answer?

@@ -319,7 +319,7 @@ Deno.test(
       assert.equal(status.signal, "SIGKILL");
       assert.equal(started.length, 9, lines.join("\n"));
       const refs = started.slice(7);
-      for (let i = 0; i < 300 && refs.some((s) => !portFree(s.address)); i++) {
+      for (let i = 0; i < 1200 && refs.some((s) => !portFree(s.address)); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
       for (const s of refs) assert.ok(portFree(s.address), `${s.address} is still taken`);
@@ -336,7 +336,7 @@ Deno.test("netlab lab's servers stop by themselves when the lab is killed outrig
     assert.equal(status.signal, "SIGKILL");
     assert.equal(started.length, 7, lines.join("\n"));
     // Each server drains and exits once its stdin pipe from the lab closes; a bound, not a timing.
-    for (let i = 0; i < 300 && started.some((s) => alive(s.pid)); i++) {
+    for (let i = 0; i < 1200 && started.some((s) => alive(s.pid)); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.deepEqual(started.filter((s) => alive(s.pid)), [], "servers outlived the lab");

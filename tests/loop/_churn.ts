@@ -4,6 +4,7 @@
  */
 import { connectSocket, encodeSockAddr, LINUX, type SocketHandler } from "../../lib/loop/mod.ts";
 import { echoServer, openLoop, say } from "./_fixtures.ts";
+import { deadPort } from "../_ports.ts";
 
 const openFds = () => Array.from(Deno.readDirSync("/proc/self/fd")).length;
 
@@ -11,15 +12,13 @@ const openFds = () => Array.from(Deno.readDirSync("/proc/self/fd")).length;
 // socket pair, which a busy machine sees it make mid-run) and its I/O driver
 const onTerm = () => Deno.exit(0);
 Deno.addSignalListener("SIGTERM", onTerm);
-const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const deadPort = closed.addr.port;
-closed.close();
+// held, never listening: refused, and no other process's listener can take it meanwhile
+const dead = encodeSockAddr("127.0.0.1", deadPort());
 await new Promise((r) => setTimeout(r, 10));
 await using loop = openLoop();
 const before = openFds();
 const server = echoServer(loop);
 const live = encodeSockAddr("127.0.0.1", server.addr.port);
-const dead = encodeSockAddr("127.0.0.1", deadPort);
 const TOTAL = 5000;
 const buf = new Uint8Array(64);
 let started = 0;

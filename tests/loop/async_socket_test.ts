@@ -10,6 +10,7 @@ import {
 } from "../../lib/loop/mod.ts";
 import { RawClient, RawListener } from "../balancer/_raw.ts";
 import { echoServer, hasIpv6, linux } from "./_fixtures.ts";
+import { deadPort } from "../_ports.ts";
 
 /** A loop for promise owners that is stopped (and found idle) when the test ends. */
 function openAsyncLoop(): EventLoop & AsyncDisposable {
@@ -32,11 +33,6 @@ async function pair(loop: EventLoop, host = "127.0.0.1") {
   return { sock, peer };
 }
 
-function closedPort(host: string): number {
-  using l = Deno.listen({ hostname: host, port: 0 });
-  return l.addr.port;
-}
-
 Deno.test({
   name:
     "AsyncSocket.connect() to a closed port (IPv4, IPv6) rejects with ConnectionRefused and leaves no fd (Linux, IPv6 loopback)",
@@ -44,7 +40,7 @@ Deno.test({
   async fn() {
     await using loop = openAsyncLoop();
     for (const host of ["127.0.0.1", "::1"]) {
-      const addr = encodeSockAddr(host, closedPort(host));
+      const addr = encodeSockAddr(host, deadPort(host));
       await assert.rejects(AsyncSocket.connect(loop, addr), (err: Error) => {
         assert.ok(err instanceof Deno.errors.ConnectionRefused, String(err));
         assert.equal(err.message, "Connection refused (os error 111)");

@@ -73,7 +73,7 @@ Deno.test({
     // meet a full table while it notices them going)
     for (const c of clients.splice(0)) c.close();
     let echoed = 0;
-    for (let i = 0; i < 200 && echoed !== 1; i++) {
+    for (let i = 0; i < 1000 && echoed !== 1; i++) {
       try {
         using conn = await Deno.connect({ hostname: "127.0.0.1", port });
         await conn.write(enc.encode("b"));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeSockAddr, Handle, LINUX, TcpListener } from "../../lib/loop/mod.ts";
 import { assertFdClosed, fdLink, linux, openLoop, Recorder } from "./_fixtures.ts";
+import { deadPort } from "../_ports.ts";
 
 /** A listener that wraps each accepted fd in a Handle and hands it to `take`. */
 function listen(
@@ -94,9 +95,7 @@ Deno.test({
   ignore: !linux,
   async fn() {
     await using loop = openLoop();
-    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = closed.addr.port;
-    closed.close();
+    const port = deadPort(); // held, never listening: no other test's listener takes it
     const rec = new Recorder();
     const hungUp = rec.next("hangup");
     const h = Handle.connect(loop, encodeSockAddr("127.0.0.1", port), rec);

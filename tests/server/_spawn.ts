@@ -23,7 +23,8 @@ export async function spawnNetlab(
   args: string[],
   options: number | SpawnOptions = {},
 ): Promise<Spawned> {
-  const { timeoutMs = 20_000, command } = typeof options === "number"
+  // a bound on a child that never listens, far past a slow start on a busy machine
+  const { timeoutMs = 60_000, command } = typeof options === "number"
     ? { timeoutMs: options }
     : options;
   const io = { stdin: "null", stdout: "null", stderr: "piped", env: { NO_COLOR: "1" } } as const;

@@ -48,7 +48,7 @@ Deno.test(
     // every client socket closed: counted by the server's port, since test files running in
     // parallel share this process's descriptors
     const port = s.server.addr.port;
-    for (let i = 0; i < 200 && openTcpSockets(port) > 0; i++) {
+    for (let i = 0; i < 3000 && openTcpSockets(port) > 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal(openTcpSockets(port), 0, "every client socket closed");
