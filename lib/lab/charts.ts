@@ -104,117 +104,136 @@ export function cpuCeiling(result: LabResult): number {
  */
 export function labChartSpecs(result: LabResult): LabChartSpec[] {
   const routes = [...new Set(result.cells.map((c) => c.route))];
-  const charts: LabChartSpec[] = [];
-  for (const route of routes) {
+  return routes.flatMap((route) => {
     const cells = result.cells.filter((c) => c.route === route);
     const color = modelColor(result, cells);
-    const throughput = cells.map((c) => ({
+    return [
+      throughputChart(result, route, cells, color),
+      latencyChart(route, cells, color),
+      ...spectrumCharts(result, route, cells),
+    ];
+  });
+}
+
+type Color = ReturnType<typeof modelColor>;
+
+/** Median req/s against concurrency per model, bars from the lowest to the highest run. */
+function throughputChart(
+  result: LabResult,
+  route: string,
+  cells: LabResult["cells"],
+  color: Color,
+): LabChartSpec {
+  const throughput = cells.map((c) => ({
+    model: modelLabel(c.model, c.reference),
+    reference: c.reference ? "reference" : "netlab",
+    concurrency: c.concurrency,
+    rps: Number(c.summary.requestsPerSecond.median.toFixed(2)),
+    min: Number(c.summary.requestsPerSecond.min.toFixed(2)),
+    max: Number(c.summary.requestsPerSecond.max.toFixed(2)),
+  }));
+  const cpuRoute = route.startsWith("/_netlab/work");
+  const rps = {
+    field: "rps",
+    type: "quantitative",
+    title: "requests per second (median)",
+  } as const;
+  return {
+    id: `throughput-${slug(route)}`,
+    title:
+      `Requests per second against concurrency: ${route} (bars: lowest to highest run; thin lines: references${
+        cpuRoute ? `; red rule: the ceiling of ${result.environment.cpus} CPUs` : ""
+      })`,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: WIDTH,
+      height: HEIGHT,
+      layer: [
+        {
+          data: { values: throughput },
+          mark: { type: "line", point: true },
+          encoding: {
+            x: concurrencyAxis,
+            y: rps,
+            color,
+            // References thin, so netlab's own lines stand out (dashes mean p99 everywhere).
+            strokeWidth: REFERENCE_WIDTH,
+          },
+        },
+        {
+          data: { values: throughput },
+          mark: { type: "errorbar", ticks: { size: 8 } },
+          encoding: {
+            x: concurrencyAxis,
+            y: { field: "min", type: "quantitative", title: rps.title },
+            y2: { field: "max" },
+            color,
+          },
+        },
+        ...(cpuRoute ? [ceilingLayer(cpuCeiling(result))] : []),
+      ],
+    } as VegaLiteSpec,
+  };
+}
+
+/** The CPU route's ceiling, CPUs x 1000 / ms, as a red rule with its label. */
+function ceilingLayer(ceiling: number) {
+  return {
+    data: { values: [{ ceiling, label: `ceiling ${ceiling.toFixed(0)} req/s` }] },
+    layer: [
+      {
+        mark: { type: "rule", strokeWidth: 1.5, color: "#b22" },
+        encoding: { y: { field: "ceiling", type: "quantitative" } },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 4, dy: -6, color: "#b22" },
+        encoding: {
+          y: { field: "ceiling", type: "quantitative" },
+          x: { value: 0 },
+          text: { field: "label" },
+        },
+      },
+    ],
+  } as const;
+}
+
+/** Median p50 and p99 latency against concurrency per model, on a log scale. */
+function latencyChart(route: string, cells: LabResult["cells"], color: Color): LabChartSpec {
+  // A cell where nothing completed has no latency: leave its point out rather than draw NaN.
+  const latency = cells.filter((c) => c.summary.complete > 0).flatMap((c) =>
+    ([50, 99] as const).map((p) => ({
       model: modelLabel(c.model, c.reference),
       reference: c.reference ? "reference" : "netlab",
       concurrency: c.concurrency,
-      rps: Number(c.summary.requestsPerSecond.median.toFixed(2)),
-      min: Number(c.summary.requestsPerSecond.min.toFixed(2)),
-      max: Number(c.summary.requestsPerSecond.max.toFixed(2)),
-    }));
-    // A cell where nothing completed has no latency: leave its point out rather than draw NaN.
-    const latency = cells.filter((c) => c.summary.complete > 0).flatMap((c) =>
-      ([50, 99] as const).map((p) => ({
-        model: modelLabel(c.model, c.reference),
-        reference: c.reference ? "reference" : "netlab",
-        concurrency: c.concurrency,
-        percentile: `p${p}`,
-        ms: Math.max(0.001, percentile(c, p)),
-      }))
-    );
-    const cpuRoute = route.startsWith("/_netlab/work");
-    const ceiling = cpuCeiling(result);
-    const rps = {
-      field: "rps",
-      type: "quantitative",
-      title: "requests per second (median)",
-    } as const;
-    charts.push({
-      id: `throughput-${slug(route)}`,
-      title:
-        `Requests per second against concurrency: ${route} (bars: lowest to highest run; thin lines: references${
-          cpuRoute ? `; red rule: the ceiling of ${result.environment.cpus} CPUs` : ""
-        })`,
-      spec: {
-        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        width: WIDTH,
-        height: HEIGHT,
-        layer: [
-          {
-            data: { values: throughput },
-            mark: { type: "line", point: true },
-            encoding: {
-              x: concurrencyAxis,
-              y: rps,
-              color,
-              // References thin, so netlab's own lines stand out (dashes mean p99 everywhere).
-              strokeWidth: REFERENCE_WIDTH,
-            },
-          },
-          {
-            data: { values: throughput },
-            mark: { type: "errorbar", ticks: { size: 8 } },
-            encoding: {
-              x: concurrencyAxis,
-              y: { field: "min", type: "quantitative", title: rps.title },
-              y2: { field: "max" },
-              color,
-            },
-          },
-          ...(cpuRoute
-            ? [{
-              data: { values: [{ ceiling, label: `ceiling ${ceiling.toFixed(0)} req/s` }] },
-              layer: [
-                {
-                  mark: { type: "rule", strokeWidth: 1.5, color: "#b22" },
-                  encoding: { y: { field: "ceiling", type: "quantitative" } },
-                },
-                {
-                  mark: { type: "text", align: "left", dx: 4, dy: -6, color: "#b22" },
-                  encoding: {
-                    y: { field: "ceiling", type: "quantitative" },
-                    x: { value: 0 },
-                    text: { field: "label" },
-                  },
-                },
-              ],
-            }] as const
-            : []),
-        ],
-      } as VegaLiteSpec,
-    });
-    charts.push({
-      id: `latency-${slug(route)}`,
-      title:
-        `Latency p50 (solid) and p99 (dashed), all runs, against concurrency: ${route} (log scale; thin lines: references)`,
-      spec: {
-        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        width: WIDTH,
-        height: HEIGHT,
-        data: { values: latency },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: concurrencyAxis,
-          // A log scale: one balancer p99 of 210 ms would flatten every other line on a linear one.
-          y: {
-            field: "ms",
-            type: "quantitative",
-            title: "latency (ms, log scale)",
-            scale: { type: "log", nice: false },
-          },
-          color,
-          strokeWidth: REFERENCE_WIDTH,
-          strokeDash: PERCENTILE_DASH,
+      percentile: `p${p}`,
+      ms: Math.max(0.001, percentile(c, p)),
+    }))
+  );
+  return {
+    id: `latency-${slug(route)}`,
+    title:
+      `Latency p50 (solid) and p99 (dashed), all runs, against concurrency: ${route} (log scale; thin lines: references)`,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values: latency },
+      mark: { type: "line", point: true },
+      encoding: {
+        x: concurrencyAxis,
+        // A log scale: one balancer p99 of 210 ms would flatten every other line on a linear one.
+        y: {
+          field: "ms",
+          type: "quantitative",
+          title: "latency (ms, log scale)",
+          scale: { type: "log", nice: false },
         },
+        color,
+        strokeWidth: REFERENCE_WIDTH,
+        strokeDash: PERCENTILE_DASH,
       },
-    });
-    charts.push(...spectrumCharts(result, route, cells));
-  }
-  return charts;
+    },
+  };
 }
 
 /** Per concurrency level of a route: the latency distribution of each model, references included. */

@@ -155,31 +155,21 @@ type Own = [LabModel, LabChild][];
 
 /** The ports the lab listens on, in the order {@link labPorts} reads them back. */
 function portNeeds(o: Required<LabOptions>, given: LabOptions): PortNeed[] {
+  // a port given on the command line must be had; a default one gives way to a free one
+  type Key = "backendPorts" | "balancerPort" | "asyncPort" | "poolPort";
+  const need = (port: number, key: Key, what: string, flag: string): PortNeed => ({
+    port,
+    what,
+    flag,
+    given: given[key] !== undefined,
+  });
   return [
-    ...o.backendPorts.map((port, i) => ({
-      port,
-      what: `async server ${i + 1}`,
-      flag: "--backend-ports",
-      given: given.backendPorts !== undefined,
-    })),
-    {
-      port: o.balancerPort,
-      what: "balancer",
-      flag: "--balancer-port",
-      given: given.balancerPort !== undefined,
-    },
-    {
-      port: o.asyncPort,
-      what: "async server",
-      flag: "--async-port",
-      given: given.asyncPort !== undefined,
-    },
-    {
-      port: o.poolPort,
-      what: "worker pool",
-      flag: "--pool-port",
-      given: given.poolPort !== undefined,
-    },
+    ...o.backendPorts.map((p, i) =>
+      need(p, "backendPorts", `async server ${i + 1}`, "--backend-ports")
+    ),
+    need(o.balancerPort, "balancerPort", "balancer", "--balancer-port"),
+    need(o.asyncPort, "asyncPort", "async server", "--async-port"),
+    need(o.poolPort, "poolPort", "worker pool", "--pool-port"),
     { port: o.statsPort, what: "balancer's stats endpoint", flag: "--stats-port" },
   ];
 }
