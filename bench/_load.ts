@@ -1,5 +1,5 @@
 /**
- * The load generators `deno task perf` drives (wrk, ab, h2load and redis-benchmark), each run reporting what it measured,
+ * The load generators `deno task perf` drives (wrk, ab and redis-benchmark), each run reporting what it measured,
  * why the run cannot count if it cannot (failed or non-2xx requests, socket errors, a crash), and
  * how much CPU the generator itself used: on 2 cores shared with the server under test, a
  * generator that keeps a whole core busy measures itself as much as the server.
@@ -209,55 +209,6 @@ export async function abRun(url: string, opts: AbOptions = {}): Promise<LoadRun>
     non2xx > 0 ? `${non2xx} non-2xx responses` : "",
   ].filter((p) => p);
   if (problems.length > 0) run.problem = `ab: ${problems.join("; ")}`;
-  return run;
-}
-
-/** Options of an h2load run over HTTP/1.1 (`--h1`), keep-alive. */
-export interface H2loadOptions {
-  /** @default 50 */
-  connections?: number;
-  /** @default 5 */
-  seconds?: number;
-  /** @default 1 */
-  threads?: number;
-}
-
-/**
- * Runs h2load once over HTTP/1.1 keep-alive (`--h1`, one request in flight per connection, as
- * wrk); a run with failed, errored or non-2xx/3xx requests carries a `problem`.
- */
-export async function h2loadRun(url: string, opts: H2loadOptions = {}): Promise<LoadRun> {
-  await ensureCommands({ h2load: "nghttp2-client" });
-  const args = [
-    "--h1",
-    `-t${opts.threads ?? 1}`,
-    `-c${opts.connections ?? 50}`,
-    `-D${opts.seconds ?? 5}`,
-  ];
-  const out = await timed("h2load", [...args, url]);
-  const text = out.stdout;
-  const done = text.match(/finished in ([\d.]+)(ms|s), ([\d.]+) req\/s/);
-  const counts = text.match(
-    /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/,
-  );
-  const codes = text.match(/status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/);
-  const run: LoadRun = {
-    rps: Number(done?.[3] ?? NaN),
-    requests: Number(counts?.[2] ?? 0),
-    elapsed: done ? Number(done[1]) / (done[2] === "ms" ? 1000 : 1) : NaN,
-    clientCpu: out.cpu,
-    clientWait: out.wait,
-  };
-  const bad = codes ? Number(codes[3]) + Number(codes[4]) : 0;
-  const problems = [
-    out.code !== 0 ? `h2load exited ${out.code}${out.stderr ? `: ${out.stderr.trim()}` : ""}` : "",
-    !done || !counts ? "h2load printed no result" : "",
-    counts && Number(counts[3]) + Number(counts[4]) > 0
-      ? `${counts[3]} failed, ${counts[4]} errored requests`
-      : "",
-    bad > 0 ? `${bad} 4xx/5xx responses` : "",
-  ].filter((p) => p);
-  if (problems.length > 0) run.problem = `h2load: ${problems.join("; ")}`;
   return run;
 }
 

@@ -23,7 +23,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { abRun, h2loadRun, wrkRun } from "./_load.ts";
+import { abRun, wrkRun } from "./_load.ts";
 import { PerfLock } from "./_lock.ts";
 import { measure, pairedRow, type Sample } from "./_paired.ts";
 import { benchCert, negotiated, startH2oTls } from "./_tls_servers.ts";
@@ -47,9 +47,8 @@ const AB_REQUESTS = 3000;
 const P50_GOAL_US = 100;
 
 const NAMES = ["netlab", "nginx", "h2o"] as const;
-const LOADS = ["keepAlive", "h2load", "one", "close", "full"] as const;
 type Name = typeof NAMES[number];
-type Load = "keepAlive" | "h2load" | "one" | "close" | "full";
+type Load = "keepAlive" | "one" | "close" | "full";
 
 /** Runs the section and returns its rows. */
 export async function run(): Promise<PerfRow[]> {
@@ -91,10 +90,6 @@ export async function run(): Promise<PerfRow[]> {
       lock.run(() =>
         measure(pids(name), () => wrkRun(url(name), { connections: 50, seconds: WRK_SECONDS }))
       ),
-    h2load: (name) =>
-      lock.run(() =>
-        measure(pids(name), () => h2loadRun(url(name), { connections: 50, seconds: WRK_SECONDS }))
-      ),
     one: (name) =>
       lock.run(() =>
         measure(
@@ -121,12 +116,12 @@ export async function run(): Promise<PerfRow[]> {
     });
   }
   const samples = {} as Record<Load, Record<Name, Sample[]>>;
-  for (const load of LOADS) {
+  for (const load of ["keepAlive", "one", "close", "full"] as const) {
     samples[load] = { netlab: [], nginx: [], h2o: [] };
   }
   const turn = (i: number): Name[] => NAMES.map((_, k) => NAMES[(i + k) % NAMES.length]!);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const load of LOADS) {
+    for (const load of ["keepAlive", "one", "close", "full"] as const) {
       for (const name of turn(round)) samples[load][name].push(await loads[load](name));
     }
   }
@@ -158,9 +153,6 @@ export async function run(): Promise<PerfRow[]> {
     row("page.html, wrk keep-alive c50", "keepAlive", "nginx", "rps", 1.5, "wrk"),
     row("page.html, wrk keep-alive c50", "keepAlive", "h2o", "rps", 1.0, "wrk"),
     row("CPU per keep-alive request (nginx/netlab)", "keepAlive", "nginx", "cpuUs", 1.0),
-    row("page.html, h2load --h1 keep-alive c50", "h2load", "nginx", "rps", 1.5, "h2load"),
-    row("page.html, h2load --h1 keep-alive c50", "h2load", "h2o", "rps", 1.0, "h2load"),
-    row("CPU per keep-alive request, h2load (nginx/netlab)", "h2load", "nginx", "cpuUs", 1.0),
     latencyRow(samples.one.netlab, samples.one.nginx),
     row("wrk -c50 Connection: close (resumed)", "close", "nginx", "rps", 1.0, "wrk"),
     row("wrk -c50 Connection: close (resumed)", "close", "h2o", "rps", undefined, "wrk"),
