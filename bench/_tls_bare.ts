@@ -5,7 +5,7 @@
  * Deno. docs/performance.md's `## tls` compares its CPU per full handshake with serve's and
  * nginx's in the same run (`ab -n 2000 -c10`, CPU from /proc).
  *
- * `deno run -A bench/tls_bare.ts PORT CERT.pem KEY.pem` (runs until killed).
+ * `deno run -A bench/_tls_bare.ts PORT CERT.pem KEY.pem` (runs until killed).
  *
  * @module
  */
