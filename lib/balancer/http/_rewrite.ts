@@ -1,8 +1,8 @@
 /**
  * The heads the http-mode proxy sends on: the request to the backend and the response to the
  * client, each copied field by field from the head received, without the hop-by-hop fields
- * (RFC 9110 section 7.6.1), re-framed, and with the forwarding fields added (X-Forwarded-For,
- * X-Forwarded-Proto, Forwarded of RFC 7239). Pure: offsets in, bytes out, into one scratch
+ * (RFC 9110 section 7.6.1), re-framed, and with the forwarding fields added (X-Forwarded-For
+ * always; X-Forwarded-Proto and Forwarded of RFC 7239 with `--forwarded`). Pure: offsets in, bytes out, into one scratch
  * buffer per loop.
  *
  * @module
@@ -128,7 +128,9 @@ export function wantsUpgrade(req: RequestParser, fields: Fields): boolean {
 /**
  * Writes the request head for the backend: origin-form, HTTP/1.1 (HTTP/1.0 for a 1.0 client,
  * so that no chunked answer comes back for it), every end-to-end field, the framing of the
- * body, and the forwarding fields.
+ * body, and the forwarding fields: the client appended to X-Forwarded-For; with `forwarded`,
+ * X-Forwarded-Proto set and the client's element appended to Forwarded (without, the client's
+ * own pass as they came, as through HAProxy or nginx not told to set them).
  */
 export function writeRequestHead(
   w: HeadWriter,
@@ -136,6 +138,7 @@ export function writeRequestHead(
   fields: Fields,
   client: ClientNames,
   upgrade: boolean,
+  forwarded: boolean,
 ): void {
   w.len = 0;
   w.ascii(req.method);
@@ -148,7 +151,7 @@ export function writeRequestHead(
     // names by length first: most fields are none of these
     const len = at[f * 4 + 1]! - at[f * 4]!;
     if (len === 15 && fields.is(f, N_XFF)) xff = f;
-    else if (len === 9 && fields.is(f, N_FORWARDED)) fwd = f;
+    else if (forwarded && len === 9 && fields.is(f, N_FORWARDED)) fwd = f;
   }
   const host = req.absolute ? null : req.host;
   // runs of kept lines are copied whole; the forwarding fields we extend go last
@@ -156,7 +159,8 @@ export function writeRequestHead(
   for (let f = 0; f < fields.count; f++) {
     const len = at[f * 4 + 1]! - at[f * 4]!;
     const skip = f === xff || f === fwd || fields.hopByHop(f) ||
-      (len === 17 && fields.is(f, N_XFP)) || (len === 4 && req.absolute && fields.is(f, N_HOST));
+      (forwarded && len === 17 && fields.is(f, N_XFP)) ||
+      (len === 4 && req.absolute && fields.is(f, N_HOST));
     if (skip) {
       if (run >= 0) w.copy(fields.buf, run, at[f * 4]!);
       run = -1;
@@ -167,8 +171,10 @@ export function writeRequestHead(
   if (fwd >= 0) w.fieldAppended(fields, fwd, forwardedNode(client, host));
   if (req.absolute) w.ascii(`Host: ${req.host}\r\n`);
   if (xff < 0) w.bytes(client.xffLine);
-  w.bytes(client.xfpLine);
-  if (fwd < 0) w.bytes(client.forwardedLine(req.host));
+  if (forwarded) {
+    w.bytes(client.xfpLine);
+    if (fwd < 0) w.bytes(client.forwardedLine(req.host));
+  }
   if (req.chunked) w.ascii("Transfer-Encoding: chunked\r\n");
   if (upgrade) {
     w.field(fields, fields.last(N_UPGRADE));
