@@ -200,7 +200,8 @@ export abstract class Exchange extends Upstream {
     }
     this.state = St.Head;
     this.deadlineIn(this.host.http.idleTimeoutMs);
-    this.host.kick(this);
+    // a pipelined request, or bytes (or the FIN) that came meanwhile; else the next event
+    if (this.readable || this.carryLen > 0) this.host.kick(this);
   }
 
   #backendEof(up: BackendConn): void {

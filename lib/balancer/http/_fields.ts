@@ -157,9 +157,6 @@ export class Fields {
     return false;
   }
 
-  /** {@link hopByHop} bound to this instance, for passing on. */
-  readonly hopByHopAt: (f: number) => boolean = (f) => this.hopByHop(f);
-
   /** Index of the last field named `name`, or -1. */
   last(name: Uint8Array): number {
     for (let f = this.count - 1; f >= 0; f--) if (this.is(f, name)) return f;

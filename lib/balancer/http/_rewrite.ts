@@ -64,14 +64,14 @@ export class HeadWriter {
   }
 
   /**
-   * Appends the field lines of `fields` as received, but those `skip` refuses: runs of kept
-   * lines are copied whole.
+   * Appends the field lines of `fields` as received but the hop-by-hop ones: runs of kept lines
+   * are copied whole.
    */
-  fieldsBut(fields: Fields, skip: (f: number) => boolean): void {
+  endToEndFields(fields: Fields): void {
     const at = fields.at;
     let run = -1;
     for (let f = 0; f < fields.count; f++) {
-      if (skip(f)) {
+      if (fields.hopByHop(f)) {
         if (run >= 0) this.copy(fields.buf, run, at[f * 4]!);
         run = -1;
       } else if (run < 0) run = at[f * 4]!;
@@ -96,10 +96,15 @@ export class HeadWriter {
    */
   take(into: Uint8Array | null): Uint8Array {
     const n = this.len;
-    const dst = into !== null && into.buffer.byteLength >= n
+    // the same length as the last (one client's requests often are): the same view, no object
+    const dst = into !== null && into.length === n
+      ? into
+      : into !== null && into.buffer.byteLength >= n
       ? new Uint8Array(into.buffer, 0, n)
       : new Uint8Array(new ArrayBuffer(Math.max(512, n + (n >> 1))), 0, n);
-    dst.set(this.buf.subarray(0, n));
+    const b = this.buf;
+    if (n <= 128) { for (let i = 0; i < n; i++) dst[i] = b[i]!; }
+    else dst.set(b.subarray(0, n));
     return dst;
   }
 }
@@ -248,7 +253,7 @@ export function writeResponseHead(
   w.ascii("HTTP/1.1");
   w.copy(fields.buf, res.statusStart, res.statusEnd);
   const tunnel = res.status === 101;
-  w.fieldsBut(fields, fields.hopByHopAt);
+  w.endToEndFields(fields);
   if (tunnel) {
     const up = fields.last(N_UPGRADE);
     if (up >= 0) w.field(fields, up);
