@@ -163,7 +163,7 @@ export function writeRequestHead(
   let run = -1;
   for (let f = 0; f < fields.count; f++) {
     const len = at[f * 4 + 1]! - at[f * 4]!;
-    const skip = f === xff || f === fwd || fields.hopByHop(f) ||
+    const skip = f === xff || f === fwd || (fields.hop && fields.hopByHop(f)) ||
       (forwarded && len === 17 && fields.is(f, N_XFP)) ||
       (len === 4 && req.absolute && fields.is(f, N_HOST));
     if (skip) {
