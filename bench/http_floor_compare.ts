@@ -3,7 +3,8 @@
  * HAProxy `mode http` and the floor prototype (`http_floor.ts`: the same loop, FFI and parsers,
  * nothing else) in front of the same four `netlab serve` backends, taking turns under the perf
  * lock (order flipped every round), wrk -c50 keep-alive on www/page.html, with each proxy's CPU
- * per request (schedstat, all threads). `FLOOR_ROUNDS` sets the rounds (3). The lock is held once
+ * per request (schedstat, all threads). `FLOOR_ROUNDS` sets the rounds (3);
+ * `FLOOR_BEFORE=/path/to/checkout` adds that checkout's http mode ("before") to every turn. The lock is held once
  * for the whole run (about a minute with 3 rounds), not per load: on a shared machine a queue of
  * other jobs between every load would stretch it over an hour. Not a perf section: a measuring
  * stick kept for the next one who suspects the floor.
@@ -21,6 +22,7 @@ import { type Child, freePort, loadAverage, median, startNetlab, startProcess } 
 
 const ROUNDS = Number(Deno.env.get("FLOOR_ROUNDS") ?? 3);
 const FLOOR = new URL("./http_floor.ts", import.meta.url).pathname;
+const BEFORE = Deno.env.get("FLOOR_BEFORE");
 
 const children: Child[] = [];
 try {
@@ -39,6 +41,15 @@ try {
       floorPort,
     ),
   };
+  if (BEFORE !== undefined) {
+    const port = freePort();
+    const to = backends.map((p) => `127.0.0.1:${p}`).join(",");
+    lbs.before = await startNetlab(
+      ["balance", "--quiet", "--mode", "http", "--port", String(port), "--backend", to],
+      port,
+      `${BEFORE}/main.ts`,
+    );
+  }
   children.push(...Object.values(lbs));
   const names = Object.keys(lbs);
   const url = (n: string) => `http://127.0.0.1:${lbs[n]!.port}/page.html`;
