@@ -49,7 +49,8 @@ ${backends.map((p, i) => `  server b${i} 127.0.0.1:${p}`).join("\n")}
 `;
 }
 
-async function startHaproxyHttp(port: number, backends: number[]): Promise<Child> {
+/** Starts HAProxy `mode http` on 127.0.0.1:port over the 127.0.0.1 `backends`. */
+export async function startHaproxyHttp(port: number, backends: number[]): Promise<Child> {
   await ensureCommands({ haproxy: "haproxy" });
   const dir = await Deno.makeTempDir({ prefix: "netlab-haproxy-http-" });
   await Deno.writeTextFile(`${dir}/haproxy.cfg`, haproxyHttpConfig(port, backends));
@@ -57,7 +58,11 @@ async function startHaproxyHttp(port: number, backends: number[]): Promise<Child
 }
 
 /** `netlab balance --mode http` on `port` over `backends`, with `extra` arguments. */
-function startNetlabHttp(port: number, backends: number[], extra: string[] = []): Promise<Child> {
+export function startNetlabHttp(
+  port: number,
+  backends: number[],
+  extra: string[] = [],
+): Promise<Child> {
   const to = backends.map((p) => `127.0.0.1:${p}`).join(",");
   return startNetlab(
     ["balance", "--quiet", "--mode", "http", "--port", String(port), "--backend", to, ...extra],

@@ -35,6 +35,24 @@ function httpDefaults(o: BalancerSettings): string[] {
   ];
 }
 
+/**
+ * `--forwarded`: X-Forwarded-Proto set and the client's RFC 7239 element added, as netlab writes
+ * it (an IPv6 address quoted in brackets, `host` only when the request names one). HAProxy 2.6
+ * has no `option forwarded` (2.8 has): one `add-header` per case.
+ */
+function forwardedHeaders(): string[] {
+  const lines = ["  http-request set-header X-Forwarded-Proto http"];
+  for (const v4 of [true, false]) {
+    for (const host of [true, false]) {
+      const node = v4 ? "for=%[src]" : 'for=\\"[%[src]]\\"';
+      const value = `${node}${host ? ';host=\\"%[req.hdr(host)]\\"' : ""};proto=http`;
+      const cond = `${v4 ? "" : "!"}{ src 0.0.0.0/0 } ${host ? "" : "!"}{ req.hdr(host) -m found }`;
+      lines.push(`  http-request add-header Forwarded "${value}" if ${cond}`);
+    }
+  }
+  return lines;
+}
+
 /** `--health-check 'GET /health'` (and `--health-expect`) as HAProxy's httpchk. */
 function httpCheck(spec: string, expect: number): string[] {
   const { method, path } = parseHealthCheck(spec);
@@ -100,7 +118,7 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     "frontend netlab",
     `  bind ${formatAddress(o.host, o.port)}${o.acceptProxy ? " accept-proxy" : ""}`,
     `  maxconn ${o.maxConns}`,
-    ...(http ? ["  http-request set-header X-Forwarded-Proto http"] : []),
+    ...(http && o.forwarded ? forwardedHeaders() : []),
     "  default_backend netlab_backends",
     "",
     "backend netlab_backends",

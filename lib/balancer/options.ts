@@ -105,6 +105,14 @@ export interface BalancerOptions {
   /** http mode: the status a health check must get; 0 takes any 2xx or 3xx. @default {0} */
   healthExpect?: number;
   /**
+   * http mode: besides appending the client to `X-Forwarded-For` (always), set
+   * `X-Forwarded-Proto` and append a `Forwarded` element (RFC 7239: `for=...;host="...";proto=...`)
+   * to every request, as HAProxy's `http-request set-header` and nginx's `proxy_set_header` do
+   * when asked. Off, a client's own X-Forwarded-Proto and Forwarded pass unchanged.
+   * @default {false}
+   */
+  forwarded?: boolean;
+  /**
    * Write a PROXY protocol header (`v1` text, `v2` binary) first on every backend connection,
    * naming the client (HAProxy's `send-proxy`, `send-proxy-v2`); "" sends none. In http mode a
    * backend connection then serves one client connection only. The epoll engine only.
@@ -169,6 +177,7 @@ export const BALANCER_DEFAULTS: Readonly<BalancerSettings> = {
   requestTimeoutMs: 10_000,
   healthCheck: "",
   healthExpect: 0,
+  forwarded: false,
   sendProxy: "",
   acceptProxy: false,
 };
@@ -196,6 +205,7 @@ export function withDefaults(o: Partial<BalancerSettings>): BalancerSettings {
     requestTimeoutMs: o.requestTimeoutMs ?? d.requestTimeoutMs,
     healthCheck: o.healthCheck ?? d.healthCheck,
     healthExpect: o.healthExpect ?? d.healthExpect,
+    forwarded: o.forwarded ?? d.forwarded,
     sendProxy: o.sendProxy ?? d.sendProxy,
     acceptProxy: o.acceptProxy ?? d.acceptProxy,
   };

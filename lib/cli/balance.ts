@@ -141,6 +141,11 @@ export function balanceCommand(ctx: CliContext): Command {
       integerArg(100, 599),
     )
     .option(
+      "--forwarded",
+      "http mode: also set X-Forwarded-Proto and append a Forwarded element (RFC 7239) " +
+        "(X-Forwarded-For is always appended)",
+    )
+    .option(
       "--fall <n>",
       "take a backend out after this many failed connects (or checks) in a row",
       integerArg(1, 1000),
@@ -196,6 +201,8 @@ Examples:
   netlab balance --backend 127.0.0.1:9002-9005 --emit haproxy > haproxy.cfg
   netlab balance --mode http --backend 127.0.0.1:9002-9005
                                                     every request to the next backend
+  netlab balance --mode http --forwarded --backend 127.0.0.1:9002
+                                                    X-Forwarded-Proto and Forwarded too
   netlab balance --accept-proxy --send-proxy v2 --backend 127.0.0.1:9002
                                                     behind and in front of PROXY protocol peers
   netlab balance --cert cert.pem --key key.pem --backend 127.0.0.1:9002
@@ -232,6 +239,7 @@ Backends:
         requestTimeoutMs: opts.requestTimeout,
         ...(opts.healthCheck !== undefined ? { healthCheck: opts.healthCheck } : {}),
         ...(opts.healthExpect !== undefined ? { healthExpect: opts.healthExpect } : {}),
+        ...(opts.forwarded ? { forwarded: true } : {}),
         connectTimeoutMs: opts.connectTimeout,
         idleTimeoutMs: opts.idleTimeout,
         retries: opts.retries,
@@ -247,6 +255,9 @@ Backends:
         ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
         ...await balanceTlsOptions(opts as BalanceTlsFlags),
       };
+      if (opts.forwarded && opts.mode !== "http") {
+        throw new UsageError("--forwarded needs --mode http");
+      }
       if (opts.emit !== undefined) {
         if ((options.tls ?? options.backendTls) !== undefined) {
           throw new UsageError("--emit does not render TLS (--cert, --backend-tls) yet");

@@ -198,3 +198,49 @@ export async function bodiesOnOneConnection(port: number, n: number): Promise<st
   }
   return seen;
 }
+
+/** The forwarding fields a backend saw (null where it got none). */
+export interface ForwardingSeen {
+  xff: string | null;
+  xfp: string | null;
+  forwarded: string | null;
+}
+
+/** A backend answering its name, and on `/fwd` the forwarding fields it got, as JSON. */
+export function forwardingBackend(name: string): HttpBackend {
+  return httpBackend(name, (req) => {
+    if (new URL(req.url).pathname !== "/fwd") return new Response(name);
+    const h = req.headers;
+    const seen: ForwardingSeen = {
+      xff: h.get("x-forwarded-for"),
+      xfp: h.get("x-forwarded-proto"),
+      forwarded: h.get("forwarded"),
+    };
+    return Response.json(seen);
+  });
+}
+
+/**
+ * Through the proxy on `port`, `GET /fwd` from a client that claims to be behind 10.0.0.9 over
+ * https: the forwarding fields the backend (a {@link forwardingBackend}) saw.
+ */
+export async function forwardingThrough(port: number): Promise<ForwardingSeen> {
+  using c = await RawClient.connect(port);
+  await c.send(
+    "GET /fwd HTTP/1.1\r\nHost: site.example:8080\r\nX-Forwarded-For: 10.0.0.9\r\n" +
+      "X-Forwarded-Proto: https\r\nForwarded: for=10.0.0.9;proto=https\r\n\r\n",
+  );
+  return JSON.parse(dec.decode((await c.read())!.body));
+}
+
+/** What a backend sees through a proxy that appends the client (127.0.0.1) as netlab does. */
+export const FORWARDED_SEEN: Readonly<Record<"plain" | "forwarded", ForwardingSeen>> = {
+  // X-Forwarded-For appended; the client's own X-Forwarded-Proto and Forwarded pass unchanged
+  plain: { xff: "10.0.0.9, 127.0.0.1", xfp: "https", forwarded: "for=10.0.0.9;proto=https" },
+  // --forwarded: X-Forwarded-Proto set, the client's element appended to Forwarded
+  forwarded: {
+    xff: "10.0.0.9, 127.0.0.1",
+    xfp: "http",
+    forwarded: 'for=10.0.0.9;proto=https, for=127.0.0.1;host="site.example:8080";proto=http',
+  },
+};

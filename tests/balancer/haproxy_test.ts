@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { haproxyConfig } from "../../lib/balancer/haproxy.ts";
 import { needs } from "../_tools.ts";
-import { bodiesOnOneConnection, dec, httpBackend } from "./_http.ts";
+import {
+  bodiesOnOneConnection,
+  dec,
+  FORWARDED_SEEN,
+  forwardingBackend,
+  forwardingThrough,
+} from "./_http.ts";
 
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
@@ -57,38 +63,49 @@ Deno.test(...needs(["haproxy"], "haproxyConfig() output is accepted by haproxy -
 });
 
 Deno.test(
-  ...needs(["haproxy"], "haproxyConfig() in http mode passes haproxy -c and spreads each request"),
+  ...needs(
+    ["haproxy"],
+    "haproxyConfig() in http mode passes haproxy -c, spreads each request and forwards as netlab",
+  ),
   async () => {
-    await using a = httpBackend("a");
-    await using b = httpBackend("b");
-    const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = free.addr.port;
-    free.close();
-    const text = haproxyConfig({
-      backends: [a.port, b.port].map((p) => ({ host: "127.0.0.1", port: p, weight: 1 })),
-      port,
-      mode: "http",
-      healthIntervalMs: 0,
-    });
-    for (const line of ["  mode http", "  http-reuse safe", "  option forwardfor"]) {
-      assert.ok(text.split("\n").includes(line), line);
-    }
-    const dir = await Deno.makeTempDir({ prefix: "netlab-haproxy-" });
-    const file = `${dir}/haproxy.cfg`;
-    await Deno.writeTextFile(file, text);
-    const check = await new Deno.Command("haproxy", { args: ["-c", "-f", file] }).output();
-    assert.ok(check.success, dec.decode(check.stderr) + dec.decode(check.stdout));
-    const child = new Deno.Command("haproxy", {
-      args: ["-f", file, "-db"],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    try {
-      assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
-    } finally {
-      child.kill();
-      await child.status;
-      await Deno.remove(dir, { recursive: true });
-    }
+    await using a = forwardingBackend("a");
+    await using b = forwardingBackend("b");
+    for (const forwarded of [false, true]) await httpModeHaproxy([a.port, b.port], forwarded);
   },
 );
+
+/** Runs HAProxy on haproxyConfig()'s http mode over `ports` and checks what reaches them. */
+async function httpModeHaproxy(ports: number[], forwarded: boolean): Promise<void> {
+  const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = free.addr.port;
+  free.close();
+  const text = haproxyConfig({
+    backends: ports.map((p) => ({ host: "127.0.0.1", port: p, weight: 1 })),
+    port,
+    mode: "http",
+    healthIntervalMs: 0,
+    forwarded,
+  });
+  for (const line of ["  mode http", "  http-reuse safe", "  option forwardfor"]) {
+    assert.ok(text.split("\n").includes(line), line);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "netlab-haproxy-" });
+  const file = `${dir}/haproxy.cfg`;
+  await Deno.writeTextFile(file, text);
+  const check = await new Deno.Command("haproxy", { args: ["-c", "-f", file] }).output();
+  assert.ok(check.success, dec.decode(check.stderr) + dec.decode(check.stdout));
+  const child = new Deno.Command("haproxy", {
+    args: ["-f", file, "-db"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
+    const seen = await forwardingThrough(port);
+    assert.deepEqual(seen, FORWARDED_SEEN[forwarded ? "forwarded" : "plain"], `${forwarded}`);
+  } finally {
+    child.kill();
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+}

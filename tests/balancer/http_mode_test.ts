@@ -3,7 +3,18 @@ import assert from "node:assert/strict";
 import { serve } from "../../lib/server/async.ts";
 import { defaultRoot } from "../../lib/runtime/assets.ts";
 import { ask, collectLogs, delay } from "./_helpers.ts";
-import { concat, dec, enc, get, httpBackend, httpBalancer, RawClient } from "./_http.ts";
+import {
+  concat,
+  dec,
+  enc,
+  FORWARDED_SEEN,
+  forwardingBackend,
+  forwardingThrough,
+  get,
+  httpBackend,
+  httpBalancer,
+  RawClient,
+} from "./_http.ts";
 import { needs } from "../_tools.ts";
 
 const linux = Deno.build.os === "linux";
@@ -51,7 +62,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Balancer (http mode) drops hop-by-hop fields and adds the forwarding ones",
+  name: "Balancer (http mode) drops hop-by-hop fields and appends X-Forwarded-For",
   ignore: !linux,
   async fn() {
     await using echo = httpBackend("echo", (req, info) =>
@@ -76,9 +87,22 @@ Deno.test({
       assert.equal(seen[gone], undefined, gone);
     }
     assert.equal(seen["x-forwarded-for"], "10.0.0.9, 127.0.0.1");
-    assert.equal(seen["x-forwarded-proto"], "http");
-    assert.equal(seen["forwarded"], 'for=127.0.0.1;host="site.example:8080";proto=http');
+    assert.equal(seen["x-forwarded-proto"], "https", "passed as it came: no --forwarded");
+    assert.equal(seen["forwarded"], undefined, "none added: no --forwarded");
     assert.equal(seen["host"], "site.example:8080");
+  },
+});
+
+Deno.test({
+  name: "Balancer (http mode) sets X-Forwarded-Proto and appends Forwarded with forwarded: true",
+  ignore: !linux,
+  async fn() {
+    await using b = forwardingBackend("b");
+    for (const forwarded of [false, true]) {
+      await using lb = await httpBalancer([b.port], { forwarded });
+      const seen = await forwardingThrough(lb.addr.port);
+      assert.deepEqual(seen, FORWARDED_SEEN[forwarded ? "forwarded" : "plain"], `${forwarded}`);
+    }
   },
 });
 

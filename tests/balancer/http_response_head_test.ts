@@ -67,3 +67,22 @@ Deno.test("ResponseHead.parse() refuses ambiguous or malformed heads, waits for 
   assert.equal(parse("HTTP/1.1 200 OK\r\nContent-Le")[0], INCOMPLETE);
   assert.equal(parse("HTTP/1.1 200 OK\r\n")[0], INCOMPLETE);
 });
+
+Deno.test("ResponseHead.parse() says whether a hop-by-hop field is among the fields", () => {
+  const plain = "HTTP/1.1 200 OK\r\nX-Keep-Alive-Ish: 1\r\nTEA: 1\r\n";
+  assert.equal(parse(`${plain}\r\n`)[1].fields.hop, false);
+  for (
+    const field of [
+      "Connection: x-a",
+      "Keep-Alive: timeout=5",
+      "TE: trailers",
+      "Upgrade: websocket",
+      "Proxy-Connection: keep-alive",
+      "transfer-encoding: gzip",
+    ]
+  ) {
+    const [n, r] = parse(`${plain}${field}\r\n\r\n`);
+    assert.ok(n > 0, field);
+    assert.equal(r.fields.hop, true, field);
+  }
+});

@@ -3,7 +3,12 @@ import { nginxConfig } from "../../lib/balancer/nginx.ts";
 import { STRATEGY_NAMES } from "../../lib/balancer/strategies/strategy.ts";
 import { needs } from "../_tools.ts";
 import { readAll, TestBackend, writeAll } from "./_helpers.ts";
-import { bodiesOnOneConnection, httpBackend } from "./_http.ts";
+import {
+  bodiesOnOneConnection,
+  FORWARDED_SEEN,
+  forwardingBackend,
+  forwardingThrough,
+} from "./_http.ts";
 
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
@@ -183,41 +188,52 @@ Deno.test(
 );
 
 Deno.test(
-  ...needs(["nginx"], "nginxConfig() in http mode passes nginx -t and spreads each request"),
+  ...needs(
+    ["nginx"],
+    "nginxConfig() in http mode passes nginx -t, spreads each request and forwards as netlab",
+  ),
   async () => {
-    await using a = httpBackend("a");
-    await using b = httpBackend("b");
-    const port = freePort();
-    const config = nginxConfig({
-      backends: [a.port, b.port].map((p) => ({ host: "127.0.0.1", port: p, weight: 1 })),
-      port,
-      mode: "http",
-    }).replace("worker_processes auto;", "worker_processes 1;");
-    assert.ok(lines(config).includes("keepalive 100;"));
-    const dir = await nginxPrefix();
-    const checked = await nginxTest(dir, config);
-    assert.ok(checked.success, new TextDecoder().decode(checked.stderr));
-    const nginx = new Deno.Command("nginx", {
-      args: [
-        "-p",
-        dir,
-        "-e",
-        "stderr",
-        "-c",
-        `${dir}/nginx.conf`,
-        "-g",
-        `daemon off; pid ${dir}/pid;`,
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    try {
-      assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
-    } finally {
-      nginx.kill("SIGTERM");
-      await nginx.status;
-      await Deno.remove(dir, { recursive: true });
-    }
+    await using a = forwardingBackend("a");
+    await using b = forwardingBackend("b");
+    for (const forwarded of [false, true]) await httpModeNginx([a.port, b.port], forwarded);
   },
 );
+
+/** Runs nginx on nginxConfig()'s http mode over `ports` and checks what reaches them. */
+async function httpModeNginx(ports: number[], forwarded: boolean): Promise<void> {
+  const port = freePort();
+  const config = nginxConfig({
+    backends: ports.map((p) => ({ host: "127.0.0.1", port: p, weight: 1 })),
+    port,
+    mode: "http",
+    forwarded,
+  }).replace("worker_processes auto;", "worker_processes 1;");
+  assert.ok(lines(config).includes("keepalive 100;"));
+  const dir = await nginxPrefix();
+  const checked = await nginxTest(dir, config);
+  assert.ok(checked.success, new TextDecoder().decode(checked.stderr));
+  const nginx = new Deno.Command("nginx", {
+    args: [
+      "-p",
+      dir,
+      "-e",
+      "stderr",
+      "-c",
+      `${dir}/nginx.conf`,
+      "-g",
+      `daemon off; pid ${dir}/pid;`,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
+    const seen = await forwardingThrough(port);
+    assert.deepEqual(seen, FORWARDED_SEEN[forwarded ? "forwarded" : "plain"], `${forwarded}`);
+  } finally {
+    nginx.kill("SIGTERM");
+    await nginx.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -336,3 +336,19 @@ Deno.test("netlab balance --fall and --rise reach the balancer (as --emit haprox
   assert.equal(zero.code, 2);
   assert.match(zero.stderr, /--fall/);
 });
+
+Deno.test("netlab balance --forwarded reaches --emit haproxy; without --mode http it is a usage error", async () => {
+  const base = ["--emit", "haproxy", "--backend", "127.0.0.1:9002"];
+  const plain = await netlabBalance([...base, "--mode", "http"]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stdout, /X-Forwarded-Proto|Forwarded "/);
+  const forwarded = await netlabBalance([...base, "--mode", "http", "--forwarded"]);
+  assert.equal(forwarded.code, 0, forwarded.stderr);
+  assert.match(forwarded.stdout, /http-request set-header X-Forwarded-Proto http/);
+  assert.match(forwarded.stdout, /http-request add-header Forwarded "for=%\[src\];host=/);
+  const tcp = await netlabBalance([...base, "--forwarded"]);
+  assert.equal(tcp.code, 2);
+  assert.match(tcp.stderr, /--forwarded needs --mode http/);
+  const help = await netlabBalance(["--help"]);
+  assert.match(help.stdout, /--forwarded/);
+});

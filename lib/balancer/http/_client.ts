@@ -48,6 +48,8 @@ export interface HttpSettings {
   idleTimeoutMs: number;
   /** A request waits this long for a pooled connection (503 after). */
   queueTimeoutMs: number;
+  /** Set X-Forwarded-Proto and append a Forwarded element (X-Forwarded-For is always appended). */
+  forwarded: boolean;
 }
 
 /** What every stream of one frontend shares. */

@@ -154,16 +154,24 @@ export abstract class Exchange extends Upstream {
     this.#closeClient = !this.keepAlive || res.framing === 3 || !this.reqBody.done ||
       this.host.draining;
     this.#reusable = res.keepAlive;
-    writeResponseHead(w, res, this.#closeClient, this.minor);
-    up.pool.metrics.bytesDown += w.len;
     this.phase = BODY;
     this.resBody.start(res.framing, res.contentLength);
     // the body bytes that came with the head leave with it: one send, not two
     const at = s + n;
     const k = this.resBody.take(b, at, e);
     if (k === BROKEN) return this.abort(`${up.pool.backend.address}: broken chunked response`), -1;
-    w.copy(b, at, at + k);
-    if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
+    if (res.minor === 1 && this.minor === 1 && !this.#closeClient && !res.fields.hop) {
+      // HTTP/1.1 to a 1.1 client that stays, no hop-by-hop field (so not chunked, not closing):
+      // the head as written would be the head as it came, byte for byte; it goes from the read
+      // buffer with its body, copied nowhere
+      up.pool.metrics.bytesDown += n;
+      if (!this.sendDown(b, s, at + k)) return this.abort("client gone"), -1;
+    } else {
+      writeResponseHead(w, res, this.#closeClient, this.minor);
+      up.pool.metrics.bytesDown += w.len;
+      w.copy(b, at, at + k);
+      if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
+    }
     this.bytes += k;
     if (this.resBody.done) return this.#responseDone(up, at + k === e), -1;
     return at + k;
@@ -200,7 +208,8 @@ export abstract class Exchange extends Upstream {
     }
     this.state = St.Head;
     this.deadlineIn(this.host.http.idleTimeoutMs);
-    this.host.kick(this);
+    // a pipelined request, or bytes (or the FIN) that came meanwhile; else the next event
+    if (this.readable || this.carryLen > 0) this.host.kick(this);
   }
 
   #backendEof(up: BackendConn): void {

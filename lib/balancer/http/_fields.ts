@@ -46,6 +46,8 @@ export class Fields {
   keepAlive = false;
   /** An `upgrade` token was among them. */
   upgrade = false;
+  /** A hop-by-hop field is among them (see {@link hopByHop}): the head cannot go on as it came. */
+  hop = false;
   buf: Uint8Array = new Uint8Array(0);
   /** Where the empty line that ends the section starts. */
   end = 0;
@@ -60,7 +62,11 @@ export class Fields {
     this.buf = buf;
     this.count = 0;
     this.tokens = 0;
-    this.close = this.keepAlive = this.upgrade = false;
+    this.close =
+      this.keepAlive =
+      this.upgrade =
+      this.hop =
+        false;
     let line = start;
     while (true) {
       if (line >= end) return 0;
@@ -91,7 +97,14 @@ export class Fields {
       at[o + 1] = nameEnd;
       at[o + 2] = valueStart;
       at[o + 3] = valueEnd;
-      if (nameIs(buf, line, nameEnd - line, N_CONNECTION)) this.#tokens(valueStart, valueEnd);
+      const len = nameEnd - line;
+      if (len === 10 && nameIs(buf, line, len, N_CONNECTION)) {
+        this.hop = true;
+        this.#tokens(valueStart, valueEnd);
+      } else if (
+        !this.hop && (len === 2 || len === 7 || len === 10 || len === 16 || len === 17) &&
+        this.hopByHop(this.count - 1)
+      ) this.hop = true;
       line = i + 2;
     }
   }
@@ -156,9 +169,6 @@ export class Fields {
     }
     return false;
   }
-
-  /** {@link hopByHop} bound to this instance, for passing on. */
-  readonly hopByHopAt: (f: number) => boolean = (f) => this.hopByHop(f);
 
   /** Index of the last field named `name`, or -1. */
   last(name: Uint8Array): number {

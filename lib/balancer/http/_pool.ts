@@ -190,7 +190,8 @@ export class BackendPool {
   acquire(user: ConnUser): BackendConn | number {
     const conn = this.#takeIdle(user.proxyHeader);
     if (conn !== undefined) {
-      conn.handle!.clearDeadline();
+      // its idle deadline stays set: the caller moves it to the server timeout at once (one
+      // store, where a clear and a set would shuffle the loop's deadline array)
       conn.state = Up.Busy;
       conn.user = user;
       return conn;

@@ -1,8 +1,8 @@
 /**
  * The heads the http-mode proxy sends on: the request to the backend and the response to the
  * client, each copied field by field from the head received, without the hop-by-hop fields
- * (RFC 9110 section 7.6.1), re-framed, and with the forwarding fields added (X-Forwarded-For,
- * X-Forwarded-Proto, Forwarded of RFC 7239). Pure: offsets in, bytes out, into one scratch
+ * (RFC 9110 section 7.6.1), re-framed, and with the forwarding fields added (X-Forwarded-For
+ * always; X-Forwarded-Proto and Forwarded of RFC 7239 with `--forwarded`). Pure: offsets in, bytes out, into one scratch
  * buffer per loop.
  *
  * @module
@@ -64,14 +64,14 @@ export class HeadWriter {
   }
 
   /**
-   * Appends the field lines of `fields` as received, but those `skip` refuses: runs of kept
-   * lines are copied whole.
+   * Appends the field lines of `fields` as received but the hop-by-hop ones: runs of kept lines
+   * are copied whole.
    */
-  fieldsBut(fields: Fields, skip: (f: number) => boolean): void {
+  endToEndFields(fields: Fields): void {
     const at = fields.at;
     let run = -1;
     for (let f = 0; f < fields.count; f++) {
-      if (skip(f)) {
+      if (fields.hopByHop(f)) {
         if (run >= 0) this.copy(fields.buf, run, at[f * 4]!);
         run = -1;
       } else if (run < 0) run = at[f * 4]!;
@@ -96,10 +96,15 @@ export class HeadWriter {
    */
   take(into: Uint8Array | null): Uint8Array {
     const n = this.len;
-    const dst = into !== null && into.buffer.byteLength >= n
+    // the same length as the last (one client's requests often are): the same view, no object
+    const dst = into !== null && into.length === n
+      ? into
+      : into !== null && into.buffer.byteLength >= n
       ? new Uint8Array(into.buffer, 0, n)
       : new Uint8Array(new ArrayBuffer(Math.max(512, n + (n >> 1))), 0, n);
-    dst.set(this.buf.subarray(0, n));
+    const b = this.buf;
+    if (n <= 128) { for (let i = 0; i < n; i++) dst[i] = b[i]!; }
+    else dst.set(b.subarray(0, n));
     return dst;
   }
 }
@@ -128,7 +133,9 @@ export function wantsUpgrade(req: RequestParser, fields: Fields): boolean {
 /**
  * Writes the request head for the backend: origin-form, HTTP/1.1 (HTTP/1.0 for a 1.0 client,
  * so that no chunked answer comes back for it), every end-to-end field, the framing of the
- * body, and the forwarding fields.
+ * body, and the forwarding fields: the client appended to X-Forwarded-For; with `forwarded`,
+ * X-Forwarded-Proto set and the client's element appended to Forwarded (without, the client's
+ * own pass as they came, as through HAProxy or nginx not told to set them).
  */
 export function writeRequestHead(
   w: HeadWriter,
@@ -136,6 +143,7 @@ export function writeRequestHead(
   fields: Fields,
   client: ClientNames,
   upgrade: boolean,
+  forwarded: boolean,
 ): void {
   w.len = 0;
   w.ascii(req.method);
@@ -148,15 +156,16 @@ export function writeRequestHead(
     // names by length first: most fields are none of these
     const len = at[f * 4 + 1]! - at[f * 4]!;
     if (len === 15 && fields.is(f, N_XFF)) xff = f;
-    else if (len === 9 && fields.is(f, N_FORWARDED)) fwd = f;
+    else if (forwarded && len === 9 && fields.is(f, N_FORWARDED)) fwd = f;
   }
   const host = req.absolute ? null : req.host;
   // runs of kept lines are copied whole; the forwarding fields we extend go last
   let run = -1;
   for (let f = 0; f < fields.count; f++) {
     const len = at[f * 4 + 1]! - at[f * 4]!;
-    const skip = f === xff || f === fwd || fields.hopByHop(f) ||
-      (len === 17 && fields.is(f, N_XFP)) || (len === 4 && req.absolute && fields.is(f, N_HOST));
+    const skip = f === xff || f === fwd || (fields.hop && fields.hopByHop(f)) ||
+      (forwarded && len === 17 && fields.is(f, N_XFP)) ||
+      (len === 4 && req.absolute && fields.is(f, N_HOST));
     if (skip) {
       if (run >= 0) w.copy(fields.buf, run, at[f * 4]!);
       run = -1;
@@ -167,8 +176,10 @@ export function writeRequestHead(
   if (fwd >= 0) w.fieldAppended(fields, fwd, forwardedNode(client, host));
   if (req.absolute) w.ascii(`Host: ${req.host}\r\n`);
   if (xff < 0) w.bytes(client.xffLine);
-  w.bytes(client.xfpLine);
-  if (fwd < 0) w.bytes(client.forwardedLine(req.host));
+  if (forwarded) {
+    w.bytes(client.xfpLine);
+    if (fwd < 0) w.bytes(client.forwardedLine(req.host));
+  }
   if (req.chunked) w.ascii("Transfer-Encoding: chunked\r\n");
   if (upgrade) {
     w.field(fields, fields.last(N_UPGRADE));
@@ -242,7 +253,7 @@ export function writeResponseHead(
   w.ascii("HTTP/1.1");
   w.copy(fields.buf, res.statusStart, res.statusEnd);
   const tunnel = res.status === 101;
-  w.fieldsBut(fields, fields.hopByHopAt);
+  w.endToEndFields(fields);
   if (tunnel) {
     const up = fields.last(N_UPGRADE);
     if (up >= 0) w.field(fields, up);

@@ -180,7 +180,7 @@ export class HttpStream extends Exchange {
       ? Framing.Length
       : Framing.None;
     this.reqBody.start(framing, p.contentLength);
-    writeRequestHead(writer, p, fields, this.client, this.upgrade);
+    writeRequestHead(writer, p, fields, this.client, this.upgrade, this.host.http.forwarded);
     // the last request's copy is free again (its exchange is over): reused, not reallocated
     const head = writer.take(this.lastHead);
     this.lastHead = head;

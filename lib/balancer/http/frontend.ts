@@ -75,7 +75,9 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   /** Pools of backends taken out of the set that still had connections (closed at close()). */
   #retired = new Set<BackendPool>();
   #lines = new Map<string, ClientLines>();
+  /** Streams to continue once the event in progress is handled: `#kicks[0..#kicked)`. */
   #kicks: ClientSide[] = [];
+  #kicked = 0;
   #settling = false;
   #overload: OverloadLog;
 
@@ -192,17 +194,21 @@ export class HttpFrontend implements Frontend, StreamHost, ListenerHandlers, Gat
   }
 
   kick(stream: ClientSide): void {
-    this.#kicks.push(stream);
+    // slots are reused, not the array emptied: setting an array's length is a runtime call
+    this.#kicks[this.#kicked++] = stream;
   }
 
   settle(): void {
-    if (this.#settling) return;
+    if (this.#settling || this.#kicked === 0) return;
     this.#settling = true;
+    const kicks = this.#kicks;
     try {
       // a stream may kick itself again (its next pipelined request): each turn makes progress
-      for (let i = 0; i < this.#kicks.length; i++) this.#kicks[i]!.resume();
+      for (let i = 0; i < this.#kicked; i++) kicks[i]!.resume();
     } finally {
-      this.#kicks.length = 0;
+      // the slots keep their last streams until overwritten, unless the list grew unusually long
+      if (this.#kicked > 64) kicks.length = 0;
+      this.#kicked = 0;
       this.#settling = false;
     }
   }

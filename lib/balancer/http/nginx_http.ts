@@ -23,6 +23,27 @@ const BALANCE: Record<StrategyName, string[]> = {
 const time = (n: number) => (n === 0 ? "7d" : ms(n));
 const wholeSeconds = (n: number) => `${Math.max(1, Math.ceil(n / 1000))}s`;
 
+/**
+ * `--forwarded`: the client's RFC 7239 element appended to Forwarded as netlab writes it (an
+ * IPv6 address quoted in brackets, `host` only when the request names one).
+ */
+const FORWARDED_MAPS = [
+  "",
+  "  # --forwarded: the client's RFC 7239 element, appended to the Forwarded it came with",
+  "  map $remote_addr $netlab_forwarded_for {",
+  '    ~:      "for=\\"[$remote_addr]\\"";',
+  '    default "for=$remote_addr";',
+  "  }",
+  "  map $http_host $netlab_forwarded_host {",
+  "    ''      '';",
+  '    default ";host=\\"$http_host\\"";',
+  "  }",
+  "  map $http_forwarded $netlab_forwarded {",
+  "    ''      \"$netlab_forwarded_for$netlab_forwarded_host;proto=$scheme\";",
+  '    default "$http_forwarded, $netlab_forwarded_for$netlab_forwarded_host;proto=$scheme";',
+  "  }",
+];
+
 /** The http mode's nginx configuration. */
 export function nginxHttpConfig(
   o: BalancerSettings,
@@ -78,8 +99,12 @@ export function nginxHttpConfig(
     "      proxy_set_header Upgrade $http_upgrade;",
     "      proxy_set_header Host $http_host;",
     "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-    "      proxy_set_header X-Forwarded-Proto $scheme;",
-    '      proxy_set_header Forwarded "for=$remote_addr;proto=$scheme";',
+    ...(o.forwarded
+      ? [
+        "      proxy_set_header X-Forwarded-Proto $scheme;",
+        "      proxy_set_header Forwarded $netlab_forwarded;",
+      ]
+      : []),
     "      proxy_buffering off;",
     "      proxy_request_buffering off;",
     `      proxy_connect_timeout ${ms(o.connectTimeoutMs)};`,
@@ -95,6 +120,7 @@ export function nginxHttpConfig(
     "    default upgrade;",
     "    '' '';",
     "  }",
+    ...(o.forwarded ? FORWARDED_MAPS : []),
   ];
   if (statsPort !== undefined) {
     lines.push(

@@ -33,6 +33,7 @@ export function selectHttpEngine(
     queueTimeoutMs: o.connectTimeoutMs,
     backendConns: o.backendConns,
     backendQueue: o.backendQueue,
+    forwarded: o.forwarded,
   };
   return {
     name: "epoll",

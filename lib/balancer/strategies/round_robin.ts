@@ -7,22 +7,27 @@ import type { Pickable, Strategy, StrategyName } from "./strategy.ts";
  */
 export class RoundRobin implements Strategy {
   readonly name: StrategyName = "round-robin";
-  #current = new Map<string, number>();
+  /** Each address's current weight, in a box: a pick looks each up once and sets none. */
+  #current = new Map<string, { w: number }>();
 
   pick<B extends Pickable>(candidates: readonly B[], _clientHost: string): B | undefined {
-    let best: B | undefined;
+    let best: { w: number } | undefined;
+    let picked: B | undefined;
     let bestWeight = -Infinity;
     let total = 0;
-    for (const c of candidates) {
-      const w = (this.#current.get(c.address) ?? 0) + c.weight;
-      this.#current.set(c.address, w);
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
+      let box = this.#current.get(c.address);
+      if (box === undefined) this.#current.set(c.address, box = { w: 0 });
+      const w = box.w += c.weight;
       total += c.weight;
       if (w > bestWeight) {
-        best = c;
+        best = box;
+        picked = c;
         bestWeight = w;
       }
     }
-    if (best !== undefined) this.#current.set(best.address, bestWeight - total);
-    return best;
+    if (best !== undefined) best.w = bestWeight - total;
+    return picked;
   }
 }
