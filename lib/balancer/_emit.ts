@@ -6,6 +6,7 @@
  */
 import type { BalancerOptions } from "./options.ts";
 import type { StrategyName } from "./strategies/strategy.ts";
+import type { EmitTlsFiles } from "./_emit_tls.ts";
 
 /**
  * What an emitted configuration is generated from: the balancer's own options (times in
@@ -16,6 +17,8 @@ export type EmitOptions =
   & {
     /** @default {"round-robin"} */
     strategy?: StrategyName;
+    /** The TLS files to name (`--cert`/`--key`, `--backend-tls` and `--cacert`). */
+    tlsFiles?: EmitTlsFiles;
   };
 
 /** A time in milliseconds as both HAProxy and nginx read it. */

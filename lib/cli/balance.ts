@@ -18,7 +18,12 @@ import type { CliContext } from "./context.ts";
 import { readBackendsFile, reloadOnHangup } from "./balance_reload.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
-import { type BalanceTlsFlags, balanceTlsOptions, withTlsFlags } from "./balance_tls.ts";
+import {
+  type BalanceTlsFlags,
+  balanceTlsOptions,
+  emitTlsFiles,
+  withTlsFlags,
+} from "./balance_tls.ts";
 
 /** A flag taking a duration (bare number: seconds), parsed to milliseconds. */
 function durationFlag<Flags extends `--${string} <duration>`>(
@@ -248,11 +253,9 @@ Backends:
         ...await balanceTlsOptions(opts as BalanceTlsFlags),
       };
       if (opts.emit !== undefined) {
-        if ((options.tls ?? options.backendTls) !== undefined) {
-          throw new UsageError("--emit does not render TLS (--cert, --backend-tls) yet");
-        }
         try {
-          ctx.print(emitConfig(opts.emit, options));
+          const tlsFiles = emitTlsFiles(opts as BalanceTlsFlags);
+          ctx.print(emitConfig(opts.emit, { ...options, tlsFiles }));
         } catch (err) {
           if (err instanceof EmitError) throw new UsageError(err.message, { cause: err });
           throw err;
