@@ -275,12 +275,6 @@ Backends:
           "--send-proxy and --accept-proxy run on the epoll engine, not --engine deno",
         );
       }
-      if (options.backendTls?.insecure && opts.healthCheck !== undefined) {
-        throw new UsageError(
-          "--health-check over --backend-tls verifies the backends' certificates: give " +
-            "--cacert, not --insecure",
-        );
-      }
       if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {
         throw new UsageError("--health-check and --health-expect need --mode http");
       }

@@ -118,8 +118,9 @@ export async function soakTarget(
     const failed = Object.entries(seen.failed).filter(([, n]) => n > 0);
     assert.deepEqual(failed, [], `client failures: ${seen.errors.join("; ")}`);
     assert.ok(made >= count, `${made} SSL objects for ${count} connections`);
-    line = `${label(target)}: ${count} connections (${kinds(seen)}); ` +
-      `${tls.handshakes - base.handshakes} handshakes (${tls.resumed - base.resumed} resumed), ` +
+    line = `${label(target)}: ${count} connections (${kinds(seen)}; ${seen.resumed} resumed as ` +
+      `the client saw it); server: ${tls.handshakes - base.handshakes} handshakes ` +
+      `(${tls.resumed - base.resumed} resumed), ` +
       `${tls.failed - base.failed} failed; SSL made ${made}, freed ${tls.freed - base.freed}, ` +
       `alive ${tls.connections}; TCP sockets ${sockets} -> ${openTcpSockets()}, ` +
       `descriptors ${fds} -> ${descriptors()}`;
