@@ -61,6 +61,24 @@ async function curlWhenUp(port: number, ca: string): Promise<string> {
   return out;
 }
 
+/** A test CA, a `serve --cert` backend with its leaf, and a free port for the tool to listen on. */
+async function tlsSetup() {
+  const pki = await makePki();
+  const leaf = await pki.leaf(["localhost", "127.0.0.1"]);
+  const tls = { identities: [{ cert: leaf.cert, key: leaf.key }] };
+  const backend = startHttp1({ root: await defaultRoot(), port: 0, accessLog: false, tls });
+  return {
+    pki,
+    leaf,
+    backend,
+    port: freePort(),
+    async [Symbol.asyncDispose]() {
+      await backend.shutdown();
+      await pki[Symbol.asyncDispose]();
+    },
+  };
+}
+
 /** The TLS files of a balancer that terminates with `leaf` and verifies backends against the CA. */
 const verified = (pki: TestPki, leaf: Leaf): EmitTlsFiles => ({
   identities: [{ cert: leaf.certFile, key: leaf.keyFile }],
@@ -115,11 +133,8 @@ for (const mode of MODES) {
       `haproxyConfig() with TLS carries HTTPS through HAProxy to a TLS backend, verified (${mode} mode)`,
     ),
     async () => {
-      await using pki = await makePki();
-      const leaf = await pki.leaf(["localhost", "127.0.0.1"]);
-      const tls = { identities: [{ cert: leaf.cert, key: leaf.key }] };
-      const backend = startHttp1({ root: await defaultRoot(), port: 0, accessLog: false, tls });
-      const port = freePort();
+      await using s = await tlsSetup();
+      const { pki, leaf, backend, port } = s;
       const config = haproxyConfig({
         backends: [{ host: "127.0.0.1", port: backend.addr.port, weight: 1 }],
         port,
@@ -139,7 +154,6 @@ for (const mode of MODES) {
       } finally {
         child.kill();
         await child.status;
-        await backend.shutdown();
       }
     },
   );
@@ -150,11 +164,8 @@ for (const mode of MODES) {
       `nginxConfig() with TLS carries HTTPS through nginx to a TLS backend, verified (${mode} mode)`,
     ),
     async () => {
-      await using pki = await makePki();
-      const leaf = await pki.leaf(["localhost", "127.0.0.1"]);
-      const tls = { identities: [{ cert: leaf.cert, key: leaf.key }] };
-      const backend = startHttp1({ root: await defaultRoot(), port: 0, accessLog: false, tls });
-      const port = freePort();
+      await using s = await tlsSetup();
+      const { pki, leaf, backend, port } = s;
       const config = nginxConfig({
         backends: [{ host: "127.0.0.1", port: backend.addr.port, weight: 1 }],
         port,
@@ -175,7 +186,6 @@ for (const mode of MODES) {
         nginx.kill("SIGTERM");
         await nginx.status;
         await Deno.remove(dir, { recursive: true });
-        await backend.shutdown();
       }
     },
   );
