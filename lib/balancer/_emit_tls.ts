@@ -19,16 +19,7 @@
  * @module
  */
 import type { BackendSpec } from "./backend_spec.ts";
-import { ms } from "./_emit.ts";
-
-/** The TLS files an emitted configuration names (absolute paths are best: nginx reads relative
- * ones from its prefix). */
-export interface EmitTlsFiles {
-  /** `--cert`/`--key` pairs: clients speak TLS; the first is the default, the others by SNI. */
-  identities?: { cert: string; key: string }[];
-  /** `--backend-tls`: speak TLS to the backends, verified against `cacert` unless `insecure`. */
-  backend?: { cacert?: string; insecure?: boolean };
-}
+import { type EmitTlsFiles, ms } from "./_emit.ts";
 
 /** Where Debian and Ubuntu keep the system's CA bundle (nginx has no default). */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";

@@ -9,7 +9,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { TlsServerOptions } from "../tls/server.ts";
 import type { TlsClientOptions } from "../tls/client.ts";
 import { UsageError } from "../errors.ts";
-import type { EmitTlsFiles } from "../balancer/_emit_tls.ts";
+import type { EmitTlsFiles } from "../balancer/_emit.ts";
 import { readPem } from "./serve.ts";
 
 const collect = (value: string, previous: string[] | undefined): string[] => [

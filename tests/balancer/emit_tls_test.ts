@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { haproxyConfig } from "../../lib/balancer/haproxy.ts";
 import { nginxConfig } from "../../lib/balancer/nginx.ts";
-import type { EmitTlsFiles } from "../../lib/balancer/_emit_tls.ts";
+import type { EmitTlsFiles } from "../../lib/balancer/_emit.ts";
 import type { BalanceMode } from "../../lib/balancer/options.ts";
 import { startHttp1 } from "../../lib/server/epoll.ts";
 import { defaultRoot } from "../../lib/runtime/assets.ts";

@@ -11,7 +11,8 @@ import { generatedBy, ms } from "../_emit.ts";
 import type { BalancerSettings } from "../options.ts";
 import type { BackendSpec } from "../backend_spec.ts";
 import type { StrategyName } from "../strategies/strategy.ts";
-import { type EmitTlsFiles, nginxTls } from "../_emit_tls.ts";
+import type { EmitTlsFiles } from "../_emit.ts";
+import { nginxTls } from "../_emit_tls.ts";
 
 const BALANCE: Record<StrategyName, string[]> = {
   "round-robin": [],
