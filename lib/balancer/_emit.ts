@@ -16,7 +16,18 @@ export type EmitOptions =
   & {
     /** @default {"round-robin"} */
     strategy?: StrategyName;
+    /** The TLS files to name (`--cert`/`--key`, `--backend-tls` and `--cacert`). */
+    tlsFiles?: EmitTlsFiles;
   };
+
+/** The TLS files an emitted configuration names (absolute paths are best: nginx reads relative
+ * ones from its prefix). */
+export interface EmitTlsFiles {
+  /** `--cert`/`--key` pairs: clients speak TLS; the first is the default, the others by SNI. */
+  identities?: { cert: string; key: string }[];
+  /** `--backend-tls`: speak TLS to the backends, verified against `cacert` unless `insecure`. */
+  backend?: { cacert?: string; insecure?: boolean };
+}
 
 /** A time in milliseconds as both HAProxy and nginx read it. */
 export const ms = (n: number): string => `${n}ms`;

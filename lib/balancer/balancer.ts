@@ -25,7 +25,7 @@ import { createStrategy, type Strategy } from "./strategies/mod.ts";
 import { type EngineSelection, selectEngine } from "./engines/select.ts";
 import { selectHttpEngine } from "./http/select.ts";
 import { HttpFrontend } from "./http/frontend.ts";
-import { httpProbe, parseHealthCheck } from "./http/health_probe.ts";
+import { httpProbe, parseHealthCheck, type ProbeTls } from "./http/health_probe.ts";
 import { type BalancerTls, openBalancerTls } from "./_tls.ts";
 import type { TlsCounters } from "../tls/counters.ts";
 import type {
@@ -101,7 +101,7 @@ export class Balancer implements AsyncDisposable {
           probe: httpProbe(
             parseHealthCheck(this.#o.healthCheck),
             this.#o.healthExpect || undefined,
-            options.backendTls ? { caCerts: options.backendTls.caCerts ?? [] } : undefined,
+            options.backendTls ? () => this.#probeTls() : undefined,
           ),
         }
         : {}),
@@ -119,12 +119,6 @@ export class Balancer implements AsyncDisposable {
     if (this.#engine.name === "deno" && (options.tls ?? options.backendTls) !== undefined) {
       throw new TypeError(
         "TLS (--cert, --backend-tls) runs on the epoll engine only: use --engine epoll",
-      );
-    }
-    if (options.backendTls?.insecure && this.#o.healthCheck !== "") {
-      throw new TypeError(
-        "--health-check over --backend-tls verifies the backends' certificates: give --cacert, " +
-          "not --insecure",
       );
     }
     this.#tlsOptions = { tls: options.tls, backendTls: options.backendTls };
@@ -241,6 +235,15 @@ export class Balancer implements AsyncDisposable {
     const mode = this.#o.mode === "http" ? ", http mode" : "";
     const tls = this.#tls?.label ?? "";
     return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine${mode}${tls}`;
+  }
+
+  /** Where `--health-check` over `--backend-tls` runs: the http frontend's loop and TLS. */
+  #probeTls(): ProbeTls {
+    const ctx = this.#tls?.backendTls;
+    if (!(this.#frontend instanceof HttpFrontend) || !ctx) {
+      throw new Error("the balancer is not listening");
+    }
+    return { loop: this.#frontend.loop, ctx };
   }
 
   #closeTls(): void {

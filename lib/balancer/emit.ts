@@ -26,13 +26,25 @@ export class EmitError extends Error {
 /**
  * Renders `options` as a configuration of `format`.
  *
- * @throws EmitError for a port of 0: netlab picks a free port, a configuration file must name one
+ * @throws EmitError for a port of 0 (netlab picks a free port, a configuration file must name
+ *   one), TLS given as PEM text without `tlsFiles` (a configuration names files), and what nginx
+ *   cannot render (several certificates, PROXY v2)
  */
 export function emitConfig(format: EmitFormat, options: EmitOptions): string {
   for (const [flag, port] of [["--port", options.port], ["--stats-port", options.statsPort]]) {
     if (port === 0) {
       throw new EmitError(`Cannot emit ${format} with ${flag} 0: a configuration must name a port`);
     }
+  }
+  const tls = options.tls !== undefined || options.backendTls !== undefined;
+  if (tls && options.tlsFiles === undefined) {
+    throw new EmitError(`Cannot emit ${format} with TLS from PEM text: give the files' paths`);
+  }
+  if (format === "nginx" && (options.tlsFiles?.identities?.length ?? 0) > 1) {
+    throw new EmitError(
+      "Cannot emit nginx with more than one --cert: nginx picks a certificate by server_name, " +
+        "not by the names the certificates carry",
+    );
   }
   if (format === "nginx" && options.sendProxy === "v2") {
     throw new EmitError("Cannot emit nginx with --send-proxy v2: nginx sends PROXY v1 only");

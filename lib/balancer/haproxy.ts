@@ -9,6 +9,7 @@ import { type EmitOptions, generatedBy, ms } from "./_emit.ts";
 import { type BalancerSettings, withDefaults } from "./options.ts";
 import { parseHealthCheck } from "./http/health_probe.ts";
 import type { StrategyName } from "./strategies/strategy.ts";
+import { haproxyTls } from "./_emit_tls.ts";
 
 /**
  * What the HAProxy configuration is generated from: the balancer's own options (times in
@@ -40,12 +41,12 @@ function httpDefaults(o: BalancerSettings): string[] {
  * it (an IPv6 address quoted in brackets, `host` only when the request names one). HAProxy 2.6
  * has no `option forwarded` (2.8 has): one `add-header` per case.
  */
-function forwardedHeaders(): string[] {
-  const lines = ["  http-request set-header X-Forwarded-Proto http"];
+function forwardedHeaders(proto: "http" | "https"): string[] {
+  const lines = [`  http-request set-header X-Forwarded-Proto ${proto}`];
   for (const v4 of [true, false]) {
     for (const host of [true, false]) {
       const node = v4 ? "for=%[src]" : 'for=\\"[%[src]]\\"';
-      const value = `${node}${host ? ';host=\\"%[req.hdr(host)]\\"' : ""};proto=http`;
+      const value = `${node}${host ? ';host=\\"%[req.hdr(host)]\\"' : ""};proto=${proto}`;
       const cond = `${v4 ? "" : "!"}{ src 0.0.0.0/0 } ${host ? "" : "!"}{ req.hdr(host) -m found }`;
       lines.push(`  http-request add-header Forwarded "${value}" if ${cond}`);
     }
@@ -90,7 +91,9 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
       ` ${observe} on-error mark-down`
     : "";
   const send = o.sendProxy === "v1" ? " send-proxy" : o.sendProxy === "v2" ? " send-proxy-v2" : "";
-  const pool = (http ? ` maxconn ${o.backendConns} maxqueue ${o.backendQueue}` : "") + send;
+  const tls = haproxyTls(options.tlsFiles);
+  const pool = (http ? ` maxconn ${o.backendConns} maxqueue ${o.backendQueue}` : "") + send +
+    tls.server;
   const idle = ms(o.idleTimeoutMs);
   // no fin timeout set: HAProxy's own default, the client/server timeout, governs (as in netlab)
   const fin = o.finTimeoutMs > 0
@@ -103,6 +106,7 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     // above 20000 or HAProxy refuses to start; the frontend's maxconn is what --max-conns means
     "  # --drain-timeout: stop HAProxy with SIGUSR1 (soft stop) to drain; SIGTERM stops at once",
     `  hard-stop-after ${ms(o.drainTimeoutMs)}`,
+    ...tls.global,
     "",
     "defaults",
     `  mode ${o.mode}`,
@@ -116,14 +120,16 @@ export function haproxyConfig(options: HaproxyConfigOptions): string {
     ...fin,
     "",
     "frontend netlab",
-    `  bind ${formatAddress(o.host, o.port)}${o.acceptProxy ? " accept-proxy" : ""}`,
+    ...tls.notes,
+    `  bind ${formatAddress(o.host, o.port)}${o.acceptProxy ? " accept-proxy" : ""}${tls.bind}`,
     `  maxconn ${o.maxConns}`,
-    ...(http && o.forwarded ? forwardedHeaders() : []),
+    ...(http && o.forwarded ? forwardedHeaders(tls.bind !== "" ? "https" : "http") : []),
     "  default_backend netlab_backends",
     "",
     "backend netlab_backends",
     ...BALANCE[options.strategy ?? "round-robin"].map((l) => `  ${l}`),
     ...(http && o.healthCheck !== "" ? httpCheck(o.healthCheck, o.healthExpect) : []),
+    ...tls.serverNotes,
     ...options.backends.map((b, i) =>
       `  server b${i + 1} ${formatAddress(b.host, b.port)} weight ${b.weight}${pool}${check}`
     ),

@@ -10,6 +10,7 @@ import { type EmitOptions, generatedBy, ms } from "./_emit.ts";
 import { withDefaults } from "./options.ts";
 import { nginxHttpConfig } from "./http/nginx_http.ts";
 import type { StrategyName } from "./strategies/strategy.ts";
+import { nginxTls } from "./_emit_tls.ts";
 
 /** What the nginx configuration is generated from (the same as for HAProxy). */
 export type NginxConfigOptions = EmitOptions;
@@ -37,8 +38,10 @@ export function nginxConfig(options: NginxConfigOptions): string {
       options.backends,
       options.strategy ?? "round-robin",
       options.statsPort,
+      options.tlsFiles,
     );
   }
+  const tls = nginxTls(options.tlsFiles, options.backends, "    ", o.requestTimeoutMs);
   // Open-source nginx checks passively: like netlab (and the HAProxy config's "observe layer4"),
   // fall failed connects take the server out (nginx counts them within fail_timeout, not in a
   // row); it is tried again after fail_timeout, about when netlab's checks (rise good ones,
@@ -78,8 +81,12 @@ export function nginxConfig(options: NginxConfigOptions): string {
     "  limit_conn_zone $server_port zone=netlab_conns:1m;",
     "",
     "  server {",
-    `    listen ${formatAddress(o.host, o.port)}${o.acceptProxy ? " proxy_protocol" : ""};`,
+    `    listen ${formatAddress(o.host, o.port)}${tls.listen}${
+      o.acceptProxy ? " proxy_protocol" : ""
+    };`,
+    ...tls.server,
     "    proxy_pass netlab_backends;",
+    ...tls.proxy,
     ...(o.sendProxy !== "" ? ["    proxy_protocol on;"] : []),
     `    proxy_connect_timeout ${ms(o.connectTimeoutMs)};`,
     "    # --idle-timeout; nginx has no --fin-timeout: a half-closed session ends after this much",

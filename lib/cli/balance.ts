@@ -18,7 +18,12 @@ import type { CliContext } from "./context.ts";
 import { readBackendsFile, reloadOnHangup } from "./balance_reload.ts";
 import { listenError, NetlabError, UsageError } from "../errors.ts";
 import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
-import { type BalanceTlsFlags, balanceTlsOptions, withTlsFlags } from "./balance_tls.ts";
+import {
+  type BalanceTlsFlags,
+  balanceTlsOptions,
+  emitTlsFiles,
+  withTlsFlags,
+} from "./balance_tls.ts";
 
 /** A flag taking a duration (bare number: seconds), parsed to milliseconds. */
 function durationFlag<Flags extends `--${string} <duration>`>(
@@ -259,11 +264,9 @@ Backends:
         throw new UsageError("--forwarded needs --mode http");
       }
       if (opts.emit !== undefined) {
-        if ((options.tls ?? options.backendTls) !== undefined) {
-          throw new UsageError("--emit does not render TLS (--cert, --backend-tls) yet");
-        }
         try {
-          ctx.print(emitConfig(opts.emit, options));
+          const tlsFiles = emitTlsFiles(opts as BalanceTlsFlags);
+          ctx.print(emitConfig(opts.emit, { ...options, tlsFiles }));
         } catch (err) {
           if (err instanceof EmitError) throw new UsageError(err.message, { cause: err });
           throw err;
@@ -281,12 +284,6 @@ Backends:
       if (opts.engine === "deno" && (opts.sendProxy !== undefined || opts.acceptProxy)) {
         throw new UsageError(
           "--send-proxy and --accept-proxy run on the epoll engine, not --engine deno",
-        );
-      }
-      if (options.backendTls?.insecure && opts.healthCheck !== undefined) {
-        throw new UsageError(
-          "--health-check over --backend-tls verifies the backends' certificates: give " +
-            "--cacert, not --insecure",
         );
       }
       if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {

@@ -9,6 +9,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { TlsServerOptions } from "../tls/server.ts";
 import type { TlsClientOptions } from "../tls/client.ts";
 import { UsageError } from "../errors.ts";
+import type { EmitTlsFiles } from "../balancer/_emit.ts";
 import { readPem } from "./serve.ts";
 
 const collect = (value: string, previous: string[] | undefined): string[] => [
@@ -80,4 +81,23 @@ export async function balanceTlsOptions(
     };
   }
   return out;
+}
+
+/** The TLS flags' files for `--emit`, as absolute paths (nginx reads relative ones from its prefix). */
+export function emitTlsFiles(flags: BalanceTlsFlags): EmitTlsFiles {
+  const abs = (path: string) => path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  const keys = flags.key ?? [];
+  return {
+    ...(flags.cert?.length
+      ? { identities: flags.cert.map((cert, i) => ({ cert: abs(cert), key: abs(keys[i]!) })) }
+      : {}),
+    ...(flags.backendTls
+      ? {
+        backend: {
+          ...(flags.cacert !== undefined ? { cacert: abs(flags.cacert) } : {}),
+          insecure: flags.insecure ?? false,
+        },
+      }
+      : {}),
+  };
 }

@@ -1,22 +1,20 @@
 /**
  * The owner of one HTTPS connection on the epoll server: the plain connection's twin, selected at
- * accept when the server has a TLS context. It drives the handshake from readiness, then feeds
- * the session what `SSL_read` decrypts and sends what the session writes through `SSL_write`;
- * bodies are streamed in bounded writes (no sendfile: without kernel TLS the bytes must pass
- * through OpenSSL). The TLS itself lives in `lib/tls/`; this file only joins it to the session.
+ * accept when the server has a TLS context. Its socket's events go through a
+ * {@linkcode TlsWire} (as the balancer's connections' do), which drives the handshake and turns
+ * OpenSSL's crossed wants into the events this expects; the session reads what the wire
+ * decrypts and writes through it. Bodies are streamed in bounded writes (no sendfile: without
+ * kernel TLS the bytes must pass through OpenSSL). The TLS itself lives in `lib/tls/`.
  *
  * @module
  */
-import { type DeadlineOwner, type EventLoop, Handle } from "../loop/mod.ts";
+import { type DeadlineOwner, type EventLoop, Handle, LINUX } from "../loop/mod.ts";
 import { Linger, type Served } from "./connection.ts";
-import { TLS_AGAIN, TLS_FAILED, type TlsStream } from "../tls/stream.ts";
+import type { TlsStream } from "../tls/stream.ts";
+import { TlsWire } from "../tls/wire.ts";
 import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
 import { Session } from "./_session.ts";
-
-/** Decrypted bytes and records of one readable edge below which the socket counts as drained. */
-const DRAINED_BYTES = 4096;
-const DRAINED_RECORDS = 4;
 
 /** What a TLS connection needs from its server. */
 export interface TlsConnHost {
@@ -32,12 +30,12 @@ export interface TlsConnHost {
   handshakeFailed(why: string): void;
 }
 
-/** One HTTPS connection: its fd's handle, its TLS stream and its HTTP/1.1 session. */
+/** One HTTPS connection: its fd's handle, its TLS wire and its HTTP/1.1 session. */
 export class TlsConn implements Served, DeadlineOwner, SessionIO {
   readonly session: Session;
   /** The descriptor's owner: fd, deadline slot, close (the TLS stream only borrows the fd). */
   readonly #handle: Handle;
-  #tls: TlsStream;
+  readonly #wire: TlsWire;
   #host: TlsConnHost;
   /** The peer's FIN arrived: everything it sent has been read. */
   #fin = false;
@@ -47,7 +45,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   constructor(host: TlsConnHost, fd: number, tls: TlsStream, client: string) {
     this.#host = host;
     this.#handle = new Handle(host.loop, fd, this);
-    this.#tls = tls;
+    this.#wire = new TlsWire(host.loop, this.#handle, tls, this, true);
     // the session's head deadline runs from here, so it also times out a stalled handshake
     this.session = new Session(host.env, this, client, host.loop.now);
   }
@@ -62,54 +60,28 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
     return this.#handle.fd;
   }
 
+  /** Registers the socket, its events going to the wire (which hands them on once shaken). */
   watch(): number {
-    return this.#handle.watch(this);
+    return this.#handle.watch(this.#wire);
   }
 
-  /** Runs the handshake; true once it is done, false while waiting (or after closing). */
-  #handshaken(): boolean {
-    const tls = this.#tls;
-    if (tls.established) return true;
-    const r = tls.handshake();
-    if (r === 1) return true;
-    if (r === TLS_FAILED) {
-      this.#host.handshakeFailed(tls.error);
-      this.session.close();
-    }
-    return false;
-  }
-
+  /** Readable (or, from the wire, the handshake just done): feed the session what decrypts. */
   onReadable(rdhup = false): void {
     if (rdhup) this.#fin = true;
     if (this.#linger.active) return this.#drop();
     this.#host.tick();
-    if (!this.#handshaken()) return;
-    const tls = this.#tls;
     const session = this.session;
-    // a write that stopped for a read (a TLS 1.3 key update) goes on now
-    if (tls.writeWantsRead) session.onWritable(this.#host.loop.now);
     const buf = this.#host.readBuf;
-    // bytes OpenSSL already held came from an earlier recv, which may have filled its buffer
-    const fresh = !tls.pending;
-    let got = 0;
-    let records = 0;
     while (session.reading) {
-      const n = tls.read(buf, buf.length);
+      // a count short of the buffer: the socket is drained (see TlsWire.recv)
+      const n = this.#wire.recv(buf, buf.length);
       if (n > 0) {
         session.onData(buf, n);
-        // Read-ahead takes up to ~18 KiB from the socket per recv: a few small records, all
-        // consumed and all read from the socket in this call, came from a recv that did not
-        // fill it, so the socket is drained and the read that would only say EAGAIN (one
-        // syscall per request) is skipped, as a short plain recv is. Past these bounds, or
-        // when OpenSSL held bytes from before, read until OpenSSL waits.
-        got += n;
-        if (
-          fresh && got < DRAINED_BYTES && ++records <= DRAINED_RECORDS && !rdhup && !tls.pending
-        ) return;
+        if (n < buf.length && !this.#fin) return;
         continue;
       }
       if (n === 0) return session.finish();
-      if (n !== TLS_AGAIN) session.close();
+      if (n !== -LINUX.EAGAIN) session.close();
       return;
     }
   }
@@ -117,20 +89,15 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   onWritable(): void {
     if (this.#linger.active) return;
     this.#host.tick();
-    const tls = this.#tls;
-    if (!tls.established) {
-      // only a handshake that waited to write goes on here (a writable edge comes with every
-      // registration, and a needless try costs a recv); once done, what came with it is read
-      if (tls.handshakeWantsWrite && this.#handshaken()) this.onReadable();
-      return;
-    }
-    if (tls.readWantsWrite) this.onReadable();
     if (!this.session.closed) this.session.onWritable(this.#host.loop.now);
   }
 
+  /** A reset, both directions done, or (from the wire) a failed handshake. */
   onHangup(): void {
-    if (this.#linger.active) this.#closeNow();
-    else this.session.close();
+    if (this.#linger.active) return this.#closeNow();
+    const tls = this.#wire.stream;
+    if (!tls.established && tls.error !== "") this.#host.handshakeFailed(tls.error);
+    this.session.close();
   }
 
   onDeadline(): void {
@@ -140,8 +107,8 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   }
 
   send(bytes: Uint8Array, len: number): number {
-    const n = this.#tls.write(bytes, len);
-    return n === TLS_FAILED ? -1 : n;
+    const n = this.#wire.send(bytes, len);
+    return n >= 0 ? n : n === -LINUX.EAGAIN ? 0 : -1;
   }
 
   /**
@@ -152,7 +119,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
    */
   close(gently = false, unread = false): void {
     if (this.#handle.closed || this.#linger.active) return;
-    const tls = this.#tls;
+    const tls = this.#wire.stream;
     const handle = this.#handle;
     const { loop } = this.#host;
     // close_notify goes out (and later the SSL is freed) while the fd is still open
@@ -172,7 +139,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   #closeNow(): void {
     if (this.#handle.closed) return;
     this.#linger.end();
-    this.#tls.free();
+    this.#wire.release();
     this.#handle.close();
     this.#host.closed(this);
   }

@@ -28,17 +28,31 @@ export class TlsWire implements Wire, SocketHandler {
   readonly stream: TlsStream;
   /** Who gets the socket's events once the handshake is done (changes at a hand-over). */
   owner: SocketHandler;
+  /**
+   * A writable edge in the handshake retries it only when OpenSSL asked to write (a server's
+   * peer speaks first: every registration's writable edge would otherwise cost a recv).
+   */
+  readonly #waitsForPeer: boolean;
 
   /**
    * @param socket where the descriptor is read (a `Handle`, or an owner keeping its own fd)
    * @param stream the TLS stream on it (this wire frees it at {@link release})
    * @param owner who gets the socket's events
+   * @param server the server's side: the handshake goes on on readable edges (and on writable
+   *   ones only when it waits to write); a client's starts on its first (connected) edge
    */
-  constructor(loop: EventLoop, socket: HasFd, stream: TlsStream, owner: SocketHandler) {
+  constructor(
+    loop: EventLoop,
+    socket: HasFd,
+    stream: TlsStream,
+    owner: SocketHandler,
+    server = false,
+  ) {
     this.#loop = loop;
     this.#socket = socket;
     this.stream = stream;
     this.owner = owner;
+    this.#waitsForPeer = server;
   }
 
   /** Hands the wire to a new owner of the socket (a gate's handshake done: the connection's). */
@@ -70,7 +84,10 @@ export class TlsWire implements Wire, SocketHandler {
 
   onWritable(): void {
     const tls = this.stream;
-    if (!tls.established) return this.#shake(false);
+    if (!tls.established) {
+      if (this.#waitsForPeer && !tls.handshakeWantsWrite) return;
+      return this.#shake(false);
+    }
     if (tls.readWantsWrite) this.owner.onReadable(false);
     this.owner.onWritable();
   }
@@ -105,8 +122,8 @@ export class TlsWire implements Wire, SocketHandler {
         got += n;
         // Read-ahead takes up to ~18 KiB from the socket per recv: a few small records, all
         // consumed, came from a recv that did not fill it, so the socket is drained and the
-        // read that would only say EAGAIN (a syscall per request) is skipped, as serve's
-        // TlsConn does. Past this bound, or with bytes held from before, read until it waits.
+        // read that would only say EAGAIN (a syscall per request) is skipped, as a short plain
+        // recv is. Past this bound, or with bytes held from before, read until it waits.
         if (fresh && got < DRAINED_BYTES && !tls.pending) return got;
         continue;
       }

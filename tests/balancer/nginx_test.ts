@@ -9,6 +9,7 @@ import {
   forwardingBackend,
   forwardingThrough,
 } from "./_http.ts";
+import { nginxPrefix, nginxRun, nginxTest } from "./_nginx.ts";
 
 const backends = [
   { host: "127.0.0.1", port: 9002, weight: 1 },
@@ -60,27 +61,6 @@ Deno.test("nginxConfig() maps every strategy, checks off and a stats port", () =
   assert.ok(lines(hash).includes("listen 127.0.0.1:8404;"));
   assert.ok(lines(hash).includes("stub_status;"));
 });
-
-/** A prefix for nginx in a temporary directory, with the installed modules where it looks. */
-async function nginxPrefix(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "netlab-nginx-" });
-  const built = new TextDecoder().decode(
-    (await new Deno.Command("nginx", { args: ["-V"], stderr: "piped" }).output()).stderr,
-  );
-  const modules = /--modules-path=(\S+)/.exec(built)?.[1];
-  // Debian's modules-enabled files load "modules/ngx_stream_module.so", relative to the prefix
-  if (modules !== undefined) await Deno.symlink(modules, `${dir}/modules`);
-  return dir;
-}
-
-async function nginxTest(dir: string, config: string): Promise<Deno.CommandOutput> {
-  await Deno.writeTextFile(`${dir}/nginx.conf`, config);
-  return await new Deno.Command("nginx", {
-    args: ["-t", "-p", dir, "-e", "stderr", "-c", `${dir}/nginx.conf`, "-g", `pid ${dir}/pid;`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-}
 
 Deno.test(...needs(["nginx"], "nginxConfig() output is accepted by nginx -t"), async () => {
   const dir = await nginxPrefix();
@@ -141,21 +121,7 @@ Deno.test(
       .replace("worker_processes auto;", "worker_processes 1;");
     const dir = await nginxPrefix();
     await Deno.writeTextFile(`${dir}/nginx.conf`, config);
-    const nginx = new Deno.Command("nginx", {
-      args: [
-        "-p",
-        dir,
-        "-e",
-        "stderr",
-        "-c",
-        `${dir}/nginx.conf`,
-        "-g",
-        `daemon off; pid ${dir}/pid;`,
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const nginx = nginxRun(dir, "piped");
     const stderr = new Response(nginx.stderr).text();
     try {
       // nginx is ready once a connection gets through; it is refused until nginx listens
@@ -212,21 +178,7 @@ async function httpModeNginx(ports: number[], forwarded: boolean): Promise<void>
   const dir = await nginxPrefix();
   const checked = await nginxTest(dir, config);
   assert.ok(checked.success, new TextDecoder().decode(checked.stderr));
-  const nginx = new Deno.Command("nginx", {
-    args: [
-      "-p",
-      dir,
-      "-e",
-      "stderr",
-      "-c",
-      `${dir}/nginx.conf`,
-      "-g",
-      `daemon off; pid ${dir}/pid;`,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const nginx = nginxRun(dir);
   try {
     assert.deepEqual((await bodiesOnOneConnection(port, 4)).sort(), ["a", "a", "b", "b"]);
     const seen = await forwardingThrough(port);

@@ -42,15 +42,3 @@ export async function soak(count: number, concurrency = 8): Promise<void> {
   assert.equal(tls.contexts, 0, "every SSL_CTX freed");
   assert.equal(tls.callbacks, 0, "every callback closed");
 }
-
-if (import.meta.main) {
-  const count = Number(Deno.args[0] ?? 10_000);
-  const started = performance.now();
-  await soak(count);
-  // deno-lint-ignore no-console
-  console.log(
-    `${count} handshakes, every SSL and connection socket freed (${
-      ((performance.now() - started) / 1000).toFixed(1)
-    } s)`,
-  );
-}

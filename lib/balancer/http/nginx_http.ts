@@ -11,6 +11,8 @@ import { generatedBy, ms } from "../_emit.ts";
 import type { BalancerSettings } from "../options.ts";
 import type { BackendSpec } from "../backend_spec.ts";
 import type { StrategyName } from "../strategies/strategy.ts";
+import type { EmitTlsFiles } from "../_emit.ts";
+import { nginxTls } from "../_emit_tls.ts";
 
 const BALANCE: Record<StrategyName, string[]> = {
   "round-robin": [],
@@ -50,7 +52,9 @@ export function nginxHttpConfig(
   backends: readonly BackendSpec[],
   strategy: StrategyName,
   statsPort: number | undefined,
+  tlsFiles?: EmitTlsFiles,
 ): string {
+  const tls = nginxTls(tlsFiles, backends, "      ");
   const passive = o.healthIntervalMs > 0
     ? ` max_fails=10 fail_timeout=${wholeSeconds(o.healthRise * o.healthIntervalMs)}`
     : " max_fails=0";
@@ -81,7 +85,10 @@ export function nginxHttpConfig(
     "  }",
     "",
     "  server {",
-    `    listen ${formatAddress(o.host, o.port)}${o.acceptProxy ? " proxy_protocol" : ""};`,
+    `    listen ${formatAddress(o.host, o.port)}${tls.listen}${
+      o.acceptProxy ? " proxy_protocol" : ""
+    };`,
+    ...tls.server.map((l) => l.slice(2)),
     // --accept-proxy: the client is the one the PROXY header names
     ...(o.acceptProxy
       ? [
@@ -93,7 +100,8 @@ export function nginxHttpConfig(
     `    client_header_timeout ${ms(o.requestTimeoutMs)};`,
     `    keepalive_timeout ${time(o.idleTimeoutMs)};`,
     "    location / {",
-    "      proxy_pass http://netlab_backends;",
+    `      proxy_pass ${tls.scheme}://netlab_backends;`,
+    ...tls.proxy,
     "      proxy_http_version 1.1;",
     "      proxy_set_header Connection $http_connection_upgrade;",
     "      proxy_set_header Upgrade $http_upgrade;",
