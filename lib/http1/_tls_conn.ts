@@ -45,7 +45,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   constructor(host: TlsConnHost, fd: number, tls: TlsStream, client: string) {
     this.#host = host;
     this.#handle = new Handle(host.loop, fd, this);
-    this.#wire = new TlsWire(host.loop, this.#handle, tls, this, true);
+    this.#wire = new TlsWire(host.loop, this.#handle, tls, this);
     // the session's head deadline runs from here, so it also times out a stalled handshake
     this.session = new Session(host.env, this, client, host.loop.now);
   }

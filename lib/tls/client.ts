@@ -119,7 +119,7 @@ export class TlsClientContext {
     }
     this.counters.made++;
     this.counters.connections++;
-    const stream = new TlsStream(this.ossl, this.counters, ssl);
+    const stream = new TlsStream(this.ossl, this.counters, ssl, false);
     const name = toCString(servername);
     const ip = /^[\d.]+$|:/.test(servername);
     const ok = sym.SSL_set_fd(ssl, fd) === 1 &&

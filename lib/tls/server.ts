@@ -213,7 +213,7 @@ export class TlsServerContext {
     }
     this.counters.made++;
     this.counters.connections++;
-    const stream = new TlsStream(this.ossl, this.counters, ssl);
+    const stream = new TlsStream(this.ossl, this.counters, ssl, true);
     if (sym.SSL_set_fd(ssl, fd) !== 1) {
       stream.free();
       this.ossl.crypto.ERR_clear_error();

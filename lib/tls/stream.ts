@@ -40,15 +40,24 @@ export class TlsStream {
   /** The failure was the socket's (a reset, a broken pipe), not the TLS's. */
   socketFailed = false;
 
+  /** The server's side of the connection (its peer speaks first), or the client's. */
+  readonly server: boolean;
+
   /**
    * Wraps `ssl` (made by the caller's context, counted there) with `fd` as its socket.
    *
    * @throws when OpenSSL cannot attach the socket (`ssl` is then freed)
    */
-  constructor(ossl: OpenSsl, counters: TlsCounters, ssl: NonNullable<Deno.PointerValue>) {
+  constructor(
+    ossl: OpenSsl,
+    counters: TlsCounters,
+    ssl: NonNullable<Deno.PointerValue>,
+    server: boolean,
+  ) {
     this.#ossl = ossl;
     this.#counters = counters;
     this.#ssl = ssl;
+    this.server = server;
   }
 
   /** The `SSL*`, for calls this class does not wrap (null once freed). */

@@ -28,31 +28,17 @@ export class TlsWire implements Wire, SocketHandler {
   readonly stream: TlsStream;
   /** Who gets the socket's events once the handshake is done (changes at a hand-over). */
   owner: SocketHandler;
-  /**
-   * A writable edge in the handshake retries it only when OpenSSL asked to write (a server's
-   * peer speaks first: every registration's writable edge would otherwise cost a recv).
-   */
-  readonly #waitsForPeer: boolean;
 
   /**
    * @param socket where the descriptor is read (a `Handle`, or an owner keeping its own fd)
    * @param stream the TLS stream on it (this wire frees it at {@link release})
    * @param owner who gets the socket's events
-   * @param server the server's side: the handshake goes on on readable edges (and on writable
-   *   ones only when it waits to write); a client's starts on its first (connected) edge
    */
-  constructor(
-    loop: EventLoop,
-    socket: HasFd,
-    stream: TlsStream,
-    owner: SocketHandler,
-    server = false,
-  ) {
+  constructor(loop: EventLoop, socket: HasFd, stream: TlsStream, owner: SocketHandler) {
     this.#loop = loop;
     this.#socket = socket;
     this.stream = stream;
     this.owner = owner;
-    this.#waitsForPeer = server;
   }
 
   /** Hands the wire to a new owner of the socket (a gate's handshake done: the connection's). */
@@ -85,7 +71,10 @@ export class TlsWire implements Wire, SocketHandler {
   onWritable(): void {
     const tls = this.stream;
     if (!tls.established) {
-      if (this.#waitsForPeer && !tls.handshakeWantsWrite) return;
+      // a server's peer speaks first: its handshake goes on on readable edges, and on writable
+      // ones only when OpenSSL asked to write (each registration's writable edge would cost a
+      // recv); a client's starts on its first (connected) edge
+      if (tls.server && !tls.handshakeWantsWrite) return;
       return this.#shake(false);
     }
     if (tls.readWantsWrite) this.owner.onReadable(false);
