@@ -6,8 +6,8 @@
  */
 import { resolve } from "node:path";
 import { getLogger, type Logger } from "@logtape/logtape";
-import { VERSION } from "../version.ts";
-import { type DeniedEntry, FileCache } from "./_cache.ts";
+import type { DeniedEntry, FileCache } from "./_cache.ts";
+import { createCache } from "./_site_setup.ts";
 import type { Compressor } from "./compressor.ts";
 import type { Entry, FileEntry } from "./_entry.ts";
 import { DeniedLog } from "./_denied_log.ts";
@@ -16,14 +16,9 @@ import { targetStart } from "./_host.ts";
 import { resolvePath } from "./_path.ts";
 import { type RespondContext, respondWithFile } from "./_respond.ts";
 import { type CpuBurner, createCpuBurner, DEMO_PATH, demoResponse } from "./demo.ts";
-import { cacheControlFor } from "./_headers.ts";
 import { spaPath, wantsSpa } from "./_spa.ts";
 import type { StaticOptions } from "./handler.ts";
 
-const CACHE_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
-const REVALIDATE_MS = 1000;
-/** Files up to this size are cached in memory unless told otherwise. */
-export const DEFAULT_CACHE_MAX_FILE_BYTES = 256 * 1024;
 /** Distinct raw paths remembered for the hot path before it starts over. */
 const HOT_PATHS = 4096;
 const ALLOW = "GET, HEAD";
@@ -55,48 +50,6 @@ const HOT_KEY = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
 function outOfDescriptors(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "EMFILE" || code === "ENFILE";
-}
-
-/** The header fields every answer carries: Server, CORS when asked, then the user's own. */
-export function commonHeaders(options: StaticOptions): Record<string, string> {
-  const common: Record<string, string> = { server: `netlab/${VERSION}` };
-  if (options.cors) {
-    common["access-control-allow-origin"] = "*";
-    common["access-control-expose-headers"] =
-      "Content-Length, Content-Range, Content-Encoding, Accept-Ranges, ETag, Last-Modified";
-  }
-  for (const [name, value] of options.headers ?? []) common[name] = value;
-  return common;
-}
-
-function createCache(
-  options: StaticOptions,
-  root: string,
-  common: Record<string, string>,
-  clock: () => number,
-): FileCache {
-  const policy = options.cacheControl;
-  const authenticated = (options.auth?.length ?? 0) > 0;
-  return new FileCache({
-    root,
-    maxFileBytes: options.cacheMaxFileBytes ?? DEFAULT_CACHE_MAX_FILE_BYTES,
-    maxTotalBytes: CACHE_MAX_TOTAL_BYTES,
-    revalidateMs: REVALIDATE_MS,
-    common,
-    compress: options.compress ?? true,
-    clock,
-    ...(options.compressor !== undefined ? { compressor: options.compressor } : {}),
-    precompressed: options.precompressed ?? true,
-    ...(policy !== undefined
-      ? {
-        headersFor: (path: string) => {
-          const name = path.slice(path.lastIndexOf("/") + 1);
-          const value = cacheControlFor(policy, name, authenticated);
-          return value === null ? null : { "cache-control": value };
-        },
-      }
-      : {}),
-  });
 }
 
 /**

@@ -11,8 +11,8 @@ import type { HeaderField } from "./_headers.ts";
 import {
   commonHeaders,
   DEFAULT_CACHE_MAX_FILE_BYTES as SITE_CACHE_MAX_FILE_BYTES,
-  StaticSite,
-} from "./_static.ts";
+} from "./_site_setup.ts";
+import { StaticSite } from "./_static.ts";
 
 export type { Credential, HeaderField };
 
