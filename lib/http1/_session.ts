@@ -173,8 +173,10 @@ export class Session {
       }
       // one answer in flight: the next request waits until what is pending has left
       if (!this.#out.empty) {
-        this.state = State.Sending;
-        return off;
+        // the batch is the server's: what this session gathered is queued before it waits
+        this.#flushBatch(now);
+        if (this.state !== State.Closed) this.state = State.Sending;
+        return this.state === State.Closed ? end : off;
       }
       const n = env.parser.parse(data, off, end);
       if (n === INCOMPLETE) {

@@ -144,3 +144,30 @@ Deno.test("startHttp1() ends a connection whose answer differs from its Content-
     await s.shutdown();
   }
 });
+
+Deno.test("startHttp1() keeps a stalled client's batched answers apart from another client's", async () => {
+  const root = await Deno.makeTempDir({ prefix: "netlab-batch-" });
+  try {
+    // two cached files of distinct bytes: a byte of b.bin in a.bin's answers is a crossed batch
+    await Deno.writeFile(`${root}/a.bin`, new Uint8Array(100 * 1024).fill(1));
+    await Deno.writeFile(`${root}/b.bin`, new Uint8Array(100 * 1024).fill(2));
+    await using s = startHttp1({ root, port: 0, accessLog: false });
+    const base = `http://127.0.0.1:${s.addr.port}`;
+    for (const f of ["a", "b"]) await (await fetch(`${base}/${f}.bin`)).arrayBuffer();
+    const n = 200;
+    const get = (f: string, last: boolean) =>
+      `GET /${f}.bin HTTP/1.1\r\nHost: a\r\n${last ? "Connection: close\r\n" : ""}\r\n`;
+    using stalled = await Deno.connect({ hostname: "127.0.0.1", port: s.addr.port });
+    await writeAll(stalled, enc.encode(get("a", false).repeat(n - 1) + get("a", true)));
+    await until(() => s.requests > 2, "the stalled client's requests parsed");
+    // while the stalled client's answers wait, another client's fill the shared batch
+    using other = await Deno.connect({ hostname: "127.0.0.1", port: s.addr.port });
+    await writeAll(other, enc.encode(get("b", false).repeat(3) + get("b", true)));
+    assert.equal(count(dec.decode(await readToEnd(other)), "200"), 4);
+    const bytes = await readToEnd(stalled);
+    assert.equal(count(dec.decode(bytes), "200"), n);
+    assert.equal(bytes.indexOf(2), -1, "no byte of b.bin among a.bin's answers");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
