@@ -247,3 +247,22 @@ function hex(c: number): number {
   if (l >= 97 && l <= 102) return l - 87;
   return -1;
 }
+
+/** A request body being skipped: `length` bytes, or (length -1) chunked framing to its end. */
+export class BodySkipper {
+  #left: number;
+  #chunked: ChunkedSkipper | null;
+
+  constructor(length: number) {
+    this.#left = length;
+    this.#chunked = length < 0 ? new ChunkedSkipper() : null;
+  }
+
+  /** Consumes `buf[start..end)`: as {@link ChunkedSkipper.feed}. */
+  feed(buf: Uint8Array, start: number, end: number): number {
+    if (this.#chunked !== null) return this.#chunked.feed(buf, start, end);
+    const take = Math.min(this.#left, end - start);
+    this.#left -= take;
+    return this.#left > 0 ? MORE : start + take;
+  }
+}

@@ -9,6 +9,7 @@
  */
 import { DATE_LENGTH, type HttpDate } from "./_date.ts";
 import { reasonOf } from "./_status.ts";
+import type { RequestParser } from "./_parser.ts";
 import { isProvisional } from "../http/compressor.ts";
 
 /** How the connection continues: HTTP/1.1 keep-alive, close, or HTTP/1.0 keep-alive. */
@@ -131,6 +132,12 @@ export class FastAnswers {
   find(key: string, now: number): FastEntry | undefined {
     const e = this.#entries.get(key);
     return e !== undefined && now - e.checkedAt < this.#trustMs ? e : undefined;
+  }
+
+  /** The prebuilt answer to the request `p` holds, when it is a plain GET or HEAD. */
+  forRequest(p: RequestParser, now: number): Prebuilt | undefined {
+    if ((p.method !== "GET" && p.method !== "HEAD") || !p.plain) return undefined;
+    return this.answerFor(p.target, p.acceptEncoding, p.ifNoneMatch, now, p.authorization);
   }
 
   /**

@@ -29,6 +29,9 @@ export const Sent = {
 /** One of {@link Sent}'s values. */
 export type Sent = typeof Sent[keyof typeof Sent];
 
+/** An outbox's chunks until a send stops short (most never does): one frozen empty list. */
+const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
 /** Most chunks one writev(2) takes (IOV_MAX is 1024; a session queues a handful). */
 const MAX_IOV = 64;
 
@@ -36,7 +39,7 @@ const MAX_IOV = 64;
 export class Outbox {
   #io: SessionIO;
   /** Pending chunks, oldest first; the first has `#skip` bytes sent already. */
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array[] = NO_CHUNKS;
   #skip = 0;
   /** Where answers to pipelined requests gather for one send (shared by a server's sessions). */
   #batch: Uint8Array;
@@ -92,13 +95,21 @@ export class Outbox {
 
   /** Queues `bytes` (the outbox's to keep) without sending: {@link flush} sends them all at once. */
   queue(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.#chunks.push(bytes);
+    if (bytes.length > 0) this.#pending().push(bytes);
+  }
+
+  /** The pending list, made on the first bytes the kernel did not take. */
+  #pending(): Uint8Array[] {
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
+    return this.#chunks;
   }
 
   #keep(bytes: Uint8Array, from: number, to: number, owned: boolean): void {
     if (from === to) return;
     const whole = from === 0 && to === bytes.length;
-    this.#chunks.push(owned ? (whole ? bytes : bytes.subarray(from, to)) : bytes.slice(from, to));
+    this.#pending().push(
+      owned ? (whole ? bytes : bytes.subarray(from, to)) : bytes.slice(from, to),
+    );
   }
 
   /**

@@ -2,8 +2,8 @@
  * One HTTP/1.1 connection as a state machine, apart from its socket: the owner feeds it received
  * bytes and readiness, and it answers through {@link SessionIO}. One {@link State} says what the
  * connection waits for. Cached files are answered from prebuilt bytes, synchronously, a
- * pipelined batch with one send; every other request goes to the static handler, whose answer
- * `_answer.ts` frames and {@link Session} sends, awaiting in one place (`#serve`).
+ * pipelined batch with one send; every other request goes to the static handler through the
+ * session's {@link HandlerTurn} (`_turn.ts`), which awaits in one place.
  *
  * One answer is in flight at a time, as in nginx and HAProxy: the next pipelined request is
  * parsed only once the previous answers have left (the fast path's batch aside, which is sent
@@ -12,16 +12,16 @@
  *
  * @module
  */
-import { type Asked, refusal } from "./_answer.ts";
-import { BAD, ChunkedSkipper, MORE } from "./_chunked.ts";
+import { refusal } from "./_answer.ts";
+import { BAD, BodySkipper, MORE } from "./_chunked.ts";
 import type { ConnForm, Prebuilt } from "./_fast.ts";
 import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
 import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
 import { Input } from "./_input.ts";
 import { Outbox, Sent } from "./_outbox.ts";
-import { Reply, type Step } from "./_reply.ts";
 import { State } from "./_state.ts";
+import { HandlerTurn, type TurnHost } from "./_turn.ts";
 
 export { State };
 
@@ -31,28 +31,27 @@ const MAX_BUFFERED = MAX_REQUEST_LINE + MAX_HEADER_BYTES + 1024;
 
 const SHRANK = "The file shrank while being sent; the connection is closed";
 
-/** One connection's protocol state. */
-export class Session {
+/**
+ * One connection's protocol state. Its input buffer and its handler turn are made only when a
+ * connection needs them (a partial or pipelined head; a request the fast path cannot answer).
+ */
+export class Session implements TurnHost {
   state: State = State.Head;
   #env: Http1Env;
   #io: SessionIO;
   /** the peer's address as the access log writes it, e.g. `127.0.0.1:50412` */
   readonly client: string;
-  #in = new Input();
+  #in: Input | null = null;
   #out: Outbox;
-  /** Bytes of a request body still to skip (Content-Length), or its chunked framing. */
-  #skip = 0;
-  #chunked: ChunkedSkipper | null = null;
+  /** The request body being skipped, if any. */
+  #body: BodySkipper | null = null;
   /** The peer sent its FIN: nothing more will come. */
   #peerDone = false;
   /** Input was dropped unread: the close lingers. */
   #unread = false;
   /** The server is stopping: close after the answer in progress. */
   draining = false;
-  /** The answer in progress gave its hold back while it waits for the socket. */
-  #parked = false;
-  /** What an answer by the handler may do to this session (made on the first one). */
-  #port: Step | null = null;
+  #turn: HandlerTurn | null = null;
 
   constructor(env: Http1Env, io: SessionIO, client: string, now: number) {
     this.#env = env;
@@ -72,16 +71,21 @@ export class Session {
     return this.#out.taken;
   }
 
+  /** Bytes of input held. */
+  get #held(): number {
+    return this.#in === null ? 0 : this.#in.length;
+  }
+
   /** Whether the owner should read the socket now. */
   get reading(): boolean {
     const s = this.state;
     return s <= State.Body ||
-      (s === State.Handler && this.#out.empty && this.#in.length < MAX_BUFFERED);
+      (s === State.Handler && this.#out.empty && this.#held < MAX_BUFFERED);
   }
 
   /** Whether the session has no request in progress, not even part of one (a stop closes it). */
   get idle(): boolean {
-    return this.state === State.Idle || (this.state === State.Head && this.#in.length === 0);
+    return this.state === State.Idle || (this.state === State.Head && this.#held === 0);
   }
 
   /** The peer sent its FIN (a read returned 0): answer what it asked for, then close. */
@@ -92,16 +96,15 @@ export class Session {
 
   /** Takes `buf[0..n)` just received. The bytes are only valid during this call. */
   onData(buf: Uint8Array, n: number): void {
-    const input = this.#in;
     if (this.state > State.Body) {
-      if (this.state !== State.Closed && this.state !== State.Closing) input.append(buf, 0, n);
+      if (this.state !== State.Closed && this.state !== State.Closing) this.#hold(buf, 0, n);
       return;
     }
-    if (input.length === 0) {
+    if (this.#held === 0) {
       const off = this.#run(buf, 0, n);
-      if (off < n && this.state < State.Closing) input.append(buf, off, n);
+      if (off < n && this.state < State.Closing) this.#hold(buf, off, n);
     } else {
-      input.append(buf, 0, n);
+      const input = this.#hold(buf, 0, n);
       // a partial head is parsed again only once a new line may have completed it
       const newLine = buf.subarray(0, n).indexOf(10) >= 0;
       if (this.state === State.Head && !newLine && input.length <= MAX_BUFFERED) return;
@@ -110,12 +113,19 @@ export class Session {
     this.#settle();
   }
 
+  /** Keeps `buf[from..to)` unparsed for later. */
+  #hold(buf: Uint8Array, from: number, to: number): Input {
+    const input = this.#in ??= new Input();
+    input.append(buf, from, to);
+    return input;
+  }
+
   /** The socket can take bytes again. */
   onWritable(now: number): void {
     if (this.state === State.Closed || this.#out.empty) return;
-    if (!this.#sent(this.#out.flush(), now) || !this.#out.empty) return;
+    if (!this.sent(this.#out.flush(), now) || !this.#out.empty) return;
     if (this.state === State.Closing) return this.#close(true);
-    this.#unpark();
+    this.#turn?.unpark();
     if (this.#out.wake()) return;
     if (this.state === State.Handler) this.#io.setDeadline(0);
     else if (this.state === State.Sending) this.#next();
@@ -135,23 +145,16 @@ export class Session {
   #close(gently: boolean): void {
     if (this.state === State.Closed) return;
     this.state = State.Closed;
-    const unread = this.#unread || this.#in.length > 0 || this.#skip > 0 || this.#chunked !== null;
-    this.#in.clear();
+    const unread = this.#unread || this.#held > 0 || this.#body !== null;
+    this.#in?.clear();
     this.#io.close(gently && !this.#peerDone, unread);
-    this.#unpark();
+    this.#turn?.unpark();
     this.#out.release();
-  }
-
-  /** Takes the hold on the loop back for the answer {@link Reply} is about to wake. */
-  #unpark(): void {
-    if (!this.#parked) return;
-    this.#parked = false;
-    this.#env.hold();
   }
 
   /** Parses and answers what the held input holds. */
   #runInput(): void {
-    const input = this.#in;
+    const input = this.#in!;
     const off = this.#run(input.bytes, input.start, input.end);
     if (this.state >= State.Closing) input.clear();
     else input.consume(off);
@@ -166,18 +169,13 @@ export class Session {
     const now = env.now;
     let off = start;
     while (off < end) {
-      if (this.#skip > 0 || this.#chunked !== null) {
+      if (this.#body !== null) {
         off = this.#skipBody(data, off, end);
         if (off < 0) return end;
         continue;
       }
       // one answer in flight: the next request waits until what is pending has left
-      if (!this.#out.empty) {
-        // the batch is the server's: what this session gathered is queued before it waits
-        this.#flushBatch(now);
-        if (this.state !== State.Closed) this.state = State.Sending;
-        return this.state === State.Closed ? end : off;
-      }
+      if (!this.#out.empty && !this.#mayGoOn(now)) return this.state === State.Closed ? end : off;
       const n = env.parser.parse(data, off, end);
       if (n === INCOMPLETE) {
         if (end - off > MAX_BUFFERED) this.#refuse(431, now);
@@ -187,21 +185,9 @@ export class Session {
         this.#refuse(-n, now);
         return end;
       }
-      const parser = env.parser;
-      const fast = (parser.method === "GET" || parser.method === "HEAD") && parser.plain &&
-          env.fast !== null
-        ? env.fast.answerFor(
-          parser.target,
-          parser.acceptEncoding,
-          parser.ifNoneMatch,
-          now,
-          parser.authorization,
-        )
-        : undefined;
+      const fast = env.fast === null ? undefined : env.fast.forRequest(env.parser, now);
       // the handler's turn: earlier answers leave first; if they cannot, parsed again later
-      if (fast === undefined && !this.#handlerMayStart(now)) {
-        return this.state === State.Closed ? end : off;
-      }
+      if (fast === undefined && !this.#mayGoOn(now)) return this.state === State.Closed ? end : off;
       off += n;
       env.requests++;
       this.#bodyFollows(fast !== undefined, now);
@@ -217,8 +203,11 @@ export class Session {
     return off;
   }
 
-  /** Sends the batch before a handler's answer; false when something is still pending. */
-  #handlerMayStart(now: number): boolean {
+  /**
+   * Sends the batch (the server's buffer: nothing of this session's may wait in it) before the
+   * handler's turn or a wait for the socket; false when something is still pending.
+   */
+  #mayGoOn(now: number): boolean {
     this.#flushBatch(now);
     if (this.state === State.Closed) return false;
     if (this.#out.empty) return true;
@@ -229,13 +218,13 @@ export class Session {
   /** The parsed request's body is skipped next; `Expect: 100-continue` gets its answer. */
   #bodyFollows(fast: boolean, now: number): void {
     const parser = this.#env.parser;
-    if (parser.contentLength > 0) this.#skip = parser.contentLength;
-    else if (parser.chunked) this.#chunked = new ChunkedSkipper();
+    if (parser.contentLength > 0) this.#body = new BodySkipper(parser.contentLength);
+    else if (parser.chunked) this.#body = new BodySkipper(-1);
     else return;
     if (!parser.expectContinue || parser.minor !== 1) return;
     // the batch is flushed by the end of this run; a handler's answer is sent directly
     if (fast) this.#append(CONTINUE, CONTINUE.length, now);
-    else this.#sent(this.#out.send(CONTINUE, CONTINUE.length, false, true), now);
+    else this.sent(this.#out.send(CONTINUE, CONTINUE.length, false, true), now);
   }
 
   /**
@@ -259,32 +248,19 @@ export class Session {
 
   /** Hands the parsed request to the handler (or refuses what a `Request` cannot carry). */
   #startHandler(now: number): void {
-    const env = this.#env;
-    const request = env.toRequest(this);
+    const turn = this.#turn ??= new HandlerTurn(this.#env, this, this.#out, this.#io);
+    const request = this.#env.toRequest(this);
     if (typeof request === "number") return this.#refuse(request, now);
-    const parser = env.parser;
     this.state = State.Handler;
     this.#io.setDeadline(0);
-    const asked: Asked = {
-      head: parser.method === "HEAD",
-      minor: parser.minor,
-      keepAlive: parser.keepAlive,
-      form: !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0,
-      started: now,
-    };
-    void this.#serve(new Reply(request, asked));
+    turn.start(request, now);
   }
 
   /** Skips request-body bytes from `off`; returns where they end, or -1 when closed. */
   #skipBody(data: Uint8Array, off: number, end: number): number {
-    if (this.#skip > 0) {
-      const take = Math.min(this.#skip, end - off);
-      this.#skip -= take;
-      return off + take;
-    }
-    const at = this.#chunked!.feed(data, off, end);
+    const at = this.#body!.feed(data, off, end);
     if (at === MORE) return end;
-    this.#chunked = null;
+    this.#body = null;
     if (at !== BAD) return at;
     this.#flushBatch(this.#env.now);
     this.#unread = true;
@@ -296,7 +272,7 @@ export class Session {
   #next(): void {
     // a ready state; #settle picks the exact one (and its deadline)
     this.state = State.Idle;
-    if (this.#in.length > 0) this.#runInput();
+    if (this.#held > 0) this.#runInput();
     this.#settle();
     if (this.reading) this.#io.resume();
   }
@@ -307,8 +283,8 @@ export class Session {
     if (was > State.Body) return;
     const env = this.#env;
     let next: State = State.Idle;
-    if (this.#skip > 0 || this.#chunked !== null) next = State.Body;
-    else if (this.#in.length > 0) next = State.Head;
+    if (this.#body !== null) next = State.Body;
+    else if (this.#held > 0) next = State.Head;
     // the peer is done: what it sent is answered, a partial request never completes
     if (this.#peerDone || (next === State.Idle && this.draining)) return this.close();
     this.state = next;
@@ -324,21 +300,21 @@ export class Session {
     const bytes = refusal(status, env.serverName, env.date.text);
     env.onError?.(this, status, bytes.length);
     this.#unread = true;
-    if (this.#sent(this.#out.send(bytes, bytes.length, true, true), now)) this.#closeWhenSent();
+    if (this.sent(this.#out.send(bytes, bytes.length, true, true), now)) this.#closeWhenSent();
   }
 
   /** Adds an answer to the pipelined batch. */
   #append(bytes: Uint8Array, len: number, now: number): void {
-    if (this.state !== State.Closed) this.#sent(this.#out.append(bytes, len), now);
+    if (this.state !== State.Closed) this.sent(this.#out.append(bytes, len), now);
   }
 
   /** Sends the pipelined batch; `last`: the connection closes right after. */
   #flushBatch(now: number, last = false): void {
-    if (this.state !== State.Closed) this.#sent(this.#out.flushBatch(last), now);
+    if (this.state !== State.Closed) this.sent(this.#out.flushBatch(last), now);
   }
 
-  /** Moves the send deadline after a send, or closes; false when closed. */
-  #sent(sent: Sent, now: number): boolean {
+  /** @internal Moves the send deadline after a send, or closes; false when closed. */
+  sent(sent: Sent, now: number): boolean {
     if (sent === Sent.Gone || sent === Sent.Short) {
       if (sent === Sent.Short) this.#env.onStreamError?.(new Error(SHRANK));
       this.close();
@@ -355,72 +331,11 @@ export class Session {
     else this.state = State.Closing;
   }
 
-  /**
-   * Answers one request with the handler. The only place the session awaits: each step of the
-   * answer ({@link Reply.step}) is synchronous and returns what to wait for next (the handler,
-   * the body, the socket), so nothing recurses whatever the handler returns. The loop is told
-   * async work is in flight ({@link Http1Env.hold}) until the answer is out, except while it
-   * waits for the socket, which only the loop drains.
-   */
-  async #serve(reply: Reply): Promise<void> {
-    const env = this.#env;
-    const t0 = performance.now();
-    // where this answer's bytes begin on the connection (one answer is in flight)
-    const start = this.#out.taken + this.#out.unsent;
-    env.hold();
-    try {
-      const port = this.#port ??= this.#makePort();
-      let wait = reply.step(port);
-      // the access log counts what left: it waits for the bytes (the next request would anyway)
-      if (wait === null && env.onAnswered !== null) wait = port.whenSent();
-      while (wait !== null) {
-        reply.got = await wait;
-        wait = reply.step(port);
-        if (wait === null && env.onAnswered !== null) wait = port.whenSent();
-      }
-    } catch (err) {
-      env.onStreamError?.(err);
-      this.close();
-    } finally {
-      reply.end(this.state === State.Closed);
-      env.release();
-    }
-    if (env.onAnswered !== null) {
-      const body = this.#out.taken - start - reply.headLength;
-      env.onAnswered(this, reply.request, reply.status, Math.max(0, body), t0);
-    }
+  /** @internal The handler's answer is done: close, parse what is held, or wait to send. */
+  answered(keepAlive: boolean): void {
     if (this.state !== State.Handler) return;
-    if (!reply.keepAlive || this.draining) return this.#closeWhenSent();
+    if (!keepAlive || this.draining) return this.#closeWhenSent();
     if (this.#out.empty) this.#next();
     else this.state = State.Sending;
-  }
-
-  /** What a {@link Reply} may do to this session: send, and learn whether it closed. */
-  #makePort(): Step {
-    return {
-      env: this.#env,
-      closed: () => this.state === State.Closed,
-      respond: (req) => this.#env.respond(req, this),
-      send: (bytes) => this.#sent(this.#out.send(bytes, bytes.length, false, true), this.#env.now),
-      queue: (bytes) => this.#out.queue(bytes),
-      flush: () => this.#sent(this.#out.flush(), this.#env.now),
-      openFile: (body) => this.state === State.Closed ? -1 : this.#io.openFile?.(body) ?? -1,
-      sendFile: (head, file, offset, length) => {
-        this.#env.filesSent++;
-        return this.#sent(this.#out.sendFile(head, file, offset, length), this.#env.now);
-      },
-      whenSent: () => {
-        const wait = this.#out.whenSent();
-        if (wait !== null && !this.#parked) {
-          this.#parked = true;
-          this.#env.release();
-        }
-        return wait;
-      },
-      fail: (message) => {
-        this.#env.onStreamError?.(new Error(message));
-        this.close();
-      },
-    };
   }
 }

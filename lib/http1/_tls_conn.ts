@@ -9,7 +9,14 @@
  * @module
  */
 import { type DeadlineOwner, type EventLoop, Handle, LINUX } from "../loop/mod.ts";
-import { Linger, type Served } from "./connection.ts";
+import {
+  beginLinger,
+  dropInput,
+  type Http1Shared,
+  refreshClock,
+  type Served,
+} from "./connection.ts";
+import type { TlsServerContext } from "../tls/server.ts";
 import type { TlsStream } from "../tls/stream.ts";
 import { TlsWire } from "../tls/wire.ts";
 import type { Http1Env } from "./_env.ts";
@@ -39,8 +46,8 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   #host: TlsConnHost;
   /** The peer's FIN arrived: everything it sent has been read. */
   #fin = false;
-  /** Closing gently: close_notify sent, the write side shut, input read and dropped. */
-  readonly #linger = new Linger();
+  /** Closing gently (close_notify sent, the write side shut): bytes dropped (-1: not lingering). */
+  #dropped = -1;
 
   constructor(host: TlsConnHost, fd: number, tls: TlsStream, client: string) {
     this.#host = host;
@@ -68,7 +75,7 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   /** Readable (or, from the wire, the handshake just done): feed the session what decrypts. */
   onReadable(rdhup = false): void {
     if (rdhup) this.#fin = true;
-    if (this.#linger.active) return this.#drop();
+    if (this.#dropped >= 0) return this.#drop();
     this.#host.tick();
     const session = this.session;
     const buf = this.#host.readBuf;
@@ -87,21 +94,21 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   }
 
   onWritable(): void {
-    if (this.#linger.active) return;
+    if (this.#dropped >= 0) return;
     this.#host.tick();
     if (!this.session.closed) this.session.onWritable(this.#host.loop.now);
   }
 
   /** A reset, both directions done, or (from the wire) a failed handshake. */
   onHangup(): void {
-    if (this.#linger.active) return this.#closeNow();
+    if (this.#dropped >= 0) return this.#closeNow();
     const tls = this.#wire.stream;
     if (!tls.established && tls.error !== "") this.#host.handshakeFailed(tls.error);
     this.session.close();
   }
 
   onDeadline(): void {
-    if (this.#linger.active) return this.#closeNow();
+    if (this.#dropped >= 0) return this.#closeNow();
     this.#host.tick();
     this.session.onTimeout();
   }
@@ -118,13 +125,14 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
    * reads the last answer instead of a reset.
    */
   close(gently = false, unread = false): void {
-    if (this.#handle.closed || this.#linger.active) return;
+    if (this.#handle.closed || this.#dropped >= 0) return;
     const tls = this.#wire.stream;
     const handle = this.#handle;
     const { loop } = this.#host;
     // close_notify goes out (and later the SSL is freed) while the fd is still open
     tls.closeNotify();
-    if (gently && (unread || tls.pending) && !this.#fin && this.#linger.begin(loop, handle)) {
+    if (gently && (unread || tls.pending) && !this.#fin && beginLinger(loop, handle)) {
+      this.#dropped = 0;
       return this.#drop();
     }
     this.#closeNow();
@@ -133,12 +141,13 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
   /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
   #drop(): void {
     const { loop, readBuf } = this.#host;
-    if (!this.#linger.drop(loop, this.#handle.fd, readBuf)) this.#closeNow();
+    this.#dropped = dropInput(loop, this.#handle.fd, readBuf, this.#dropped);
+    if (this.#dropped < 0) this.#closeNow();
   }
 
   #closeNow(): void {
     if (this.#handle.closed) return;
-    this.#linger.end();
+    this.#dropped = -1;
     this.#wire.release();
     this.#handle.close();
     this.#host.closed(this);
@@ -152,4 +161,29 @@ export class TlsConn implements Served, DeadlineOwner, SessionIO {
     if (at === 0) this.#handle.clearDeadline();
     else this.#handle.setDeadline(at);
   }
+}
+
+/**
+ * What makes each socket `tls` accepts a {@link TlsConn} (null when OpenSSL could not start
+ * one); `handshakeFailed` hears why a handshake failed.
+ */
+export function tlsAcceptor(
+  shared: Http1Shared,
+  tls: TlsServerContext,
+  handshakeFailed: (why: string) => void,
+): (fd: number, client: string) => TlsConn | null {
+  const { loop } = shared;
+  const host: TlsConnHost = {
+    loop,
+    env: shared.env,
+    readBuf: shared.readBuf,
+    tick: () => refreshClock(shared),
+    closed: (conn) => shared.onClosed(conn),
+    handshakeFailed,
+  };
+  return (fd, client) => {
+    tls.rotateTickets(loop.now);
+    const stream = tls.accept(fd);
+    return stream === null ? null : new TlsConn(host, fd, stream, client);
+  };
 }

@@ -68,7 +68,7 @@ export const LINGER_BYTES = 4 * 1024 * 1024;
  * (`dropped` plus these), or -1 once the socket is done with (the peer's FIN, an error, past
  * LINGER_BYTES): close it then.
  */
-function dropInput(loop: EventLoop, fd: number, buf: Uint8Array, dropped: number): number {
+export function dropInput(loop: EventLoop, fd: number, buf: Uint8Array, dropped: number): number {
   while (true) {
     const n = loop.recv(fd, buf, buf.length);
     if (n > 0) {
@@ -82,37 +82,16 @@ function dropInput(loop: EventLoop, fd: number, buf: Uint8Array, dropped: number
 }
 
 /**
- * A connection's lingering close (nginx's `lingering_close`): its write side shut, its input read
- * and dropped until the peer's FIN, LINGER_MS or LINGER_BYTES, so the client reads the last answer
- * instead of a reset. One per connection; the plain and the TLS connection both use it.
+ * Starts a connection's lingering close (nginx's `lingering_close`): shuts `handle`'s write side
+ * and gives it LINGER_MS; its owner then reads and drops with {@link dropInput} until the peer's
+ * FIN, LINGER_MS or LINGER_BYTES, so the client reads the last answer instead of a reset. The
+ * state is the owner's one number (the bytes dropped, -1 while not lingering): nothing is made
+ * for the few connections that linger. Returns false when the shutdown failed (close at once).
  */
-export class Linger {
-  /** Bytes dropped so far, or -1 while not lingering. */
-  #dropped = -1;
-
-  /** Whether the connection is lingering. */
-  get active(): boolean {
-    return this.#dropped >= 0;
-  }
-
-  /** Shuts `handle`'s write side and starts; false when the shutdown failed (close at once). */
-  begin(loop: EventLoop, handle: Handle): boolean {
-    if (loop.shutdownWrite(handle.fd) !== 0) return false;
-    this.#dropped = 0;
-    handle.setDeadline(loop.now + LINGER_MS);
-    return true;
-  }
-
-  /** Reads and drops what `fd` holds; false once it is over (close then). */
-  drop(loop: EventLoop, fd: number, buf: Uint8Array): boolean {
-    this.#dropped = dropInput(loop, fd, buf, this.#dropped);
-    return this.#dropped >= 0;
-  }
-
-  /** The connection closed. */
-  end(): void {
-    this.#dropped = -1;
-  }
+export function beginLinger(loop: EventLoop, handle: Handle): boolean {
+  if (loop.shutdownWrite(handle.fd) !== 0) return false;
+  handle.setDeadline(loop.now + LINGER_MS);
+  return true;
 }
 
 /** One client connection of the epoll HTTP/1.1 server. */
@@ -125,8 +104,8 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   #fin = false;
   /** The last read filled the buffer: more may be waiting in the socket. */
   #more = false;
-  /** Closing gently: the write side is shut, input is read and dropped. */
-  readonly #linger = new Linger();
+  /** Closing gently: bytes dropped since the write side was shut (-1: not lingering). */
+  #dropped = -1;
 
   constructor(shared: Http1Shared, fd: number, client: string) {
     this.#shared = shared;
@@ -150,7 +129,7 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
 
   onReadable(rdhup: boolean): void {
     if (rdhup) this.#fin = true;
-    if (this.#linger.active) return this.#drop();
+    if (this.#dropped >= 0) return this.#drop();
     const shared = this.#shared;
     const { loop, readBuf } = shared;
     refreshClock(shared);
@@ -173,18 +152,18 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   }
 
   onWritable(): void {
-    if (this.#linger.active) return;
+    if (this.#dropped >= 0) return;
     this.#shared.env.now = this.#shared.loop.now;
     this.session.onWritable(this.#shared.loop.now);
   }
 
   onHangup(): void {
-    if (this.#linger.active) this.#closeNow();
+    if (this.#dropped >= 0) this.#closeNow();
     else this.session.close();
   }
 
   onDeadline(): void {
-    if (this.#linger.active) return this.#closeNow();
+    if (this.#dropped >= 0) return this.#closeNow();
     this.#shared.env.now = this.#shared.loop.now;
     this.session.onTimeout();
   }
@@ -232,22 +211,26 @@ export class Http1Connection implements Served, DeadlineOwner, SessionIO {
   }
 
   close(gently = false, unread = false): void {
-    if (this.#handle.closed || this.#linger.active) return;
+    if (this.#handle.closed || this.#dropped >= 0) return;
     // a FIN from the peer means everything it sent was read: nothing to linger for
     const linger = gently && (unread || this.#more) && !this.#fin;
-    if (linger && this.#linger.begin(this.#shared.loop, this.#handle)) return this.#drop();
+    if (linger && beginLinger(this.#shared.loop, this.#handle)) {
+      this.#dropped = 0;
+      return this.#drop();
+    }
     this.#closeNow();
   }
 
   /** Reads and drops what the peer still sends, until its FIN, an error or the bound. */
   #drop(): void {
     const { loop, readBuf } = this.#shared;
-    if (!this.#linger.drop(loop, this.#handle.fd, readBuf)) this.#closeNow();
+    this.#dropped = dropInput(loop, this.#handle.fd, readBuf, this.#dropped);
+    if (this.#dropped < 0) this.#closeNow();
   }
 
   #closeNow(): void {
     if (!this.#handle.close()) return;
-    this.#linger.end();
+    this.#dropped = -1;
     this.#shared.onClosed(this);
   }
 

@@ -19,13 +19,8 @@ import { clientOf } from "../http/access_log.ts";
 import type { RunningServer, ServeOptions } from "./async.ts";
 import { formatAddress } from "../runtime/address.ts";
 import { createEnv, type Http1Env } from "../http1/_env.ts";
-import {
-  Http1Connection,
-  type Http1Shared,
-  refreshClock,
-  type Served,
-} from "../http1/connection.ts";
-import { TlsConn, type TlsConnHost } from "../http1/_tls_conn.ts";
+import { Http1Connection, type Http1Shared, type Served } from "../http1/connection.ts";
+import { tlsAcceptor } from "../http1/_tls_conn.ts";
 import { TlsServerContext, type TlsServerOptions } from "../tls/server.ts";
 import type { TlsCounters } from "../tls/counters.ts";
 
@@ -83,14 +78,17 @@ export function startHttp1(options: Http1Options): Http1Server {
   const handler = options.handler ?? createStaticResponder({ ...options, compressor });
   // made first: a certificate that cannot be used fails before anything listens
   const tls = options.tls ? new TlsServerContext(options.tls) : null;
+  const closeAll = () => {
+    compressor.close();
+    tls?.close();
+  };
   let loop: EventLoop;
   try {
     loop = new EventLoop({
       onError: (err) => logger.error("Unexpected error: {error}", { error: err }),
     });
   } catch (err) {
-    compressor.close();
-    tls?.close();
+    closeAll();
     throw err;
   }
   let authority = "";
@@ -107,42 +105,19 @@ export function startHttp1(options: Http1Options): Http1Server {
     inFlight: loop,
   });
   const conns = new Set<Served>();
-  const life = lifecycle(loop, conns, () => {
-    compressor.close();
-    tls?.close();
+  const life = lifecycle(loop, conns, closeAll);
+  const shared = sharedBy(loop, env, (conn) => {
+    conns.delete(conn);
+    life.closed();
   });
-  const shared: Http1Shared = {
-    loop,
-    env,
-    readBuf: new Uint8Array(READ_BUFFER),
-    files: new FileSender(loop),
-    gather: new Gather(loop),
-    dateAt: -Infinity,
-    onClosed(conn) {
-      conns.delete(conn);
-      life.closed();
-    },
-  };
-  const tlsHost: TlsConnHost | null = tls === null ? null : {
-    loop,
-    env,
-    readBuf: shared.readBuf,
-    tick: () => refreshClock(shared),
-    closed: (conn) => shared.onClosed(conn),
-    handshakeFailed: (why) => logger.debug(`TLS handshake failed: ${why}`),
-  };
-  const accept = (fd: number, client: string): Served | null => {
-    if (tls === null) return new Http1Connection(shared, fd, client);
-    tls.rotateTickets(loop.now);
-    const stream = tls.accept(fd);
-    return stream === null ? null : new TlsConn(tlsHost!, fd, stream, client);
-  };
+  const accept = tls === null
+    ? (fd: number, client: string) => new Http1Connection(shared, fd, client)
+    : tlsAcceptor(shared, tls, (why) => logger.debug(`TLS handshake failed: ${why}`));
   let listener: TcpListener;
   try {
     listener = listen(options, shared, conns, accessLogger !== null, logger, life, accept);
   } catch (err) {
-    compressor.close();
-    tls?.close();
+    closeAll();
     void loop.stop();
     throw err;
   }
@@ -151,7 +126,32 @@ export function startHttp1(options: Http1Options): Http1Server {
   const url = `${tls !== null ? "https" : "http"}://${authority}/`;
   const shutdown = (): Promise<void> => life.stop(listener);
   stopOnAbort(options.signal, shutdown, life.finished);
-  const level = options.listeningLevel ?? "info";
+  const label = announce(logger, options.listeningLevel ?? "info", url, addr, tls);
+  const server = running(addr, url, loop, env, conns, life.finished, shutdown);
+  return Object.assign(server, { tls: tls?.counters ?? null, label });
+}
+
+/** What the connections of one server share. */
+function sharedBy(loop: EventLoop, env: Http1Env, onClosed: (conn: Served) => void): Http1Shared {
+  return {
+    loop,
+    env,
+    readBuf: new Uint8Array(READ_BUFFER),
+    files: new FileSender(loop),
+    gather: new Gather(loop),
+    dateAt: -Infinity,
+    onClosed,
+  };
+}
+
+/** Logs the listening line; returns the engine as it names it. */
+function announce(
+  logger: Logger,
+  level: "info" | "debug",
+  url: string,
+  addr: Deno.NetAddr,
+  tls: TlsServerContext | null,
+): string {
   const label = tls !== null ? `epoll, ${tls.library}` : "epoll";
   logger[level](`listening on ${url} (engine ${label})`, {
     url,
@@ -160,8 +160,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     engine: "epoll",
     ...(tls !== null ? { tls: tls.library } : {}),
   });
-  const server = running(addr, url, loop, env, conns, life.finished, shutdown);
-  return Object.assign(server, { tls: tls?.counters ?? null, label });
+  return label;
 }
 
 /** The server's stop: drain, then close the loop once; every call gets the same promise. */
