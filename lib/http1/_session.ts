@@ -66,11 +66,6 @@ export class Session implements TurnHost {
     return this.state === State.Closed;
   }
 
-  /** Bytes the kernel has taken on this connection so far (what the access log counts). */
-  get sentBytes(): number {
-    return this.#out.taken;
-  }
-
   /** Bytes of input held. */
   get #held(): number {
     return this.#in === null ? 0 : this.#in.length;
@@ -223,7 +218,7 @@ export class Session implements TurnHost {
     else return;
     if (!parser.expectContinue || parser.minor !== 1) return;
     // the batch is flushed by the end of this run; a handler's answer is sent directly
-    if (fast) this.#append(CONTINUE, CONTINUE.length, now);
+    if (fast) this.sent(this.#out.append(CONTINUE, CONTINUE.length), now);
     else this.sent(this.#out.send(CONTINUE, CONTINUE.length, false, true), now);
   }
 
@@ -232,12 +227,13 @@ export class Session implements TurnHost {
    * (`more`: input follows, left unread).
    */
   #answerFast(fast: Prebuilt, more: boolean, now: number): boolean {
+    if (this.state === State.Closed) return false;
     const env = this.#env;
     const parser = env.parser;
     const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
     const bytes = fast.answer(form, env.date);
     const head = parser.method === "HEAD";
-    this.#append(bytes, head ? fast.headLength[form]! : bytes.length, now);
+    this.sent(this.#out.append(bytes, head ? fast.headLength[form]! : bytes.length), now);
     if (env.onFast !== null) env.onFast(this, parser.method, parser.target, fast);
     if (form !== 1) return true;
     this.#flushBatch(now, true);
@@ -301,11 +297,6 @@ export class Session implements TurnHost {
     env.onError?.(this, status, bytes.length);
     this.#unread = true;
     if (this.sent(this.#out.send(bytes, bytes.length, true, true), now)) this.#closeWhenSent();
-  }
-
-  /** Adds an answer to the pipelined batch. */
-  #append(bytes: Uint8Array, len: number, now: number): void {
-    if (this.state !== State.Closed) this.sent(this.#out.append(bytes, len), now);
   }
 
   /** Sends the pipelined batch; `last`: the connection closes right after. */
