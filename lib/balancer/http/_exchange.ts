@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type BackendConn, Up } from "./_pool.ts";
+import { type BackendConn, Up } from "./_backend_conn.ts";
 import { INCOMPLETE, INVALID } from "./_response_head.ts";
 import { BodyFrame, BROKEN } from "./_body.ts";
 import { writeResponseHead } from "./_rewrite.ts";
