@@ -62,24 +62,3 @@ export function logEnded(
     },
   );
 }
-
-/**
- * Logs a tunnel's end: a backend that failed before answering anything as a warning (so
- * `--quiet` shows it), and the end line when `logging`.
- */
-export function logTunnelEnd(
-  log: Logger,
-  logging: boolean,
-  from: string,
-  backend: Backend,
-  end: string,
-  error: Error | undefined,
-  up: number,
-  down: number,
-  durationMs: number,
-): void {
-  if (end === "backend error" && down === 0) {
-    logBackendFailed(log, from, backend, error?.message ?? end);
-  }
-  if (logging) logEnded(log, from, backend, end, error, up, down, durationMs);
-}

@@ -31,7 +31,7 @@ import { TlsWire } from "../../tls/wire.ts";
 import type { TunnelHost } from "./_tunnel_host.ts";
 import { Upstream, type UpstreamOwner } from "./_upstream.ts";
 import { connectSucceeded } from "./_choice.ts";
-import { logForwarded, logTunnelEnd, noBackend } from "./_log.ts";
+import { logBackendFailed, logEnded, logForwarded, noBackend } from "./_log.ts";
 import { Pipe, type PipeResult } from "./_pipe.ts";
 
 export const CONNECTING = 0;
@@ -215,9 +215,11 @@ export abstract class TunnelCore implements SocketHandler, UpstreamOwner {
     const backend = this.upstream.attempts.backend!;
     const error = errno === 0 ? undefined : errnoError(errno, "recv");
     const { sent: up } = this.up, { sent: down } = this.down;
-    const ms = loop.now - this.#started;
-    if (logging || (reason === "backend error" && down === 0)) {
-      logTunnelEnd(ctx.log, logging, this.name(), backend, reason, error, up, down, ms);
+    if (reason === "backend error" && down === 0) {
+      logBackendFailed(ctx.log, this.name(), backend, error?.message ?? reason);
+    }
+    if (logging) {
+      logEnded(ctx.log, this.name(), backend, reason, error, up, down, loop.now - this.#started);
     }
     // a failed backend's client is reset however the end comes (a timeout, a shutdown)
     this.close(reason === "backend error" || this.state === FAILING);
