@@ -6,6 +6,7 @@
  */
 import { type BackendSpec, formatAddress } from "./backend_spec.ts";
 import type { Traffic } from "./proxy.ts";
+import { isIpLiteral } from "../loop/sockaddr.ts";
 
 /** Whether a backend receives new connections. */
 export type BackendState = "up" | "down";
@@ -56,4 +57,37 @@ export class Backend {
     this.weight = spec.weight;
     this.address = formatAddress(spec.host, spec.port);
   }
+}
+
+/**
+ * Replaces `backends`' contents, in place (the engine, the strategy's candidates and the health
+ * checker share the array), with `specs`: a backend already there (by address) is kept with its
+ * counters and takes the new weight; the others are new.
+ *
+ * @param ipOnly host names refused (the epoll engine resolves none)
+ * @returns the addresses added and the backends taken out
+ * @throws {TypeError} for a host name with `ipOnly` (`backends` then unchanged)
+ */
+export function replaceBackends(
+  backends: Backend[],
+  specs: readonly BackendSpec[],
+  ipOnly: boolean,
+): { added: string[]; removed: Backend[] } {
+  const name = ipOnly ? specs.find((s) => !isIpLiteral(s.host)) : undefined;
+  if (name) throw new TypeError(`The epoll engine needs IP addresses, not "${name.host}"`);
+  const old = new Map(backends.map((b) => [b.address, b]));
+  const added: string[] = [];
+  const next = specs.map((spec) => {
+    const b = old.get(formatAddress(spec.host, spec.port));
+    if (b === undefined) {
+      const fresh = new Backend(spec);
+      added.push(fresh.address);
+      return fresh;
+    }
+    old.delete(b.address);
+    b.weight = spec.weight;
+    return b;
+  });
+  backends.splice(0, backends.length, ...next);
+  return { added, removed: [...old.values()] };
 }

@@ -6,14 +6,16 @@
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { Backend } from "./backend.ts";
+import { Backend, replaceBackends } from "./backend.ts";
 import { type BackendSpec, formatAddress } from "./backend_spec.ts";
-import { isIpLiteral } from "../loop/sockaddr.ts";
-import { HealthChecker } from "./health.ts";
+import type { HealthChecker } from "./health.ts";
 import { type BalancerStats, statsResponse } from "./stats.ts";
 import { StatsServer } from "./_stats_server.ts";
 import { counted } from "../runtime/text.ts";
-import { raiseFdLimit } from "../loop/fd_limit.ts";
+import { fitDescriptors } from "./_descriptors.ts";
+import { drain } from "./_drain.ts";
+import { snapshot } from "./_snapshot.ts";
+import { chooseEngine, healthChecker } from "./_setup.ts";
 import {
   type BalancerOptions,
   type BalancerSettings,
@@ -22,10 +24,9 @@ import {
   withDefaults,
 } from "./options.ts";
 import { createStrategy, type Strategy } from "./strategies/mod.ts";
-import { type EngineSelection, selectEngine } from "./engines/select.ts";
-import { selectHttpEngine } from "./http/select.ts";
+import type { EngineSelection } from "./engines/select.ts";
 import { HttpFrontend } from "./http/frontend.ts";
-import { httpProbe, parseHealthCheck, type ProbeTls } from "./http/health_probe.ts";
+import type { ProbeTls } from "./http/health_probe.ts";
 import { type BalancerTls, openBalancerTls } from "./_tls.ts";
 import type { TlsCounters } from "../tls/counters.ts";
 import type {
@@ -37,18 +38,6 @@ import type {
 } from "./engines/frontend.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
-
-/** Descriptors kept beyond those open at start: stats clients, health checks, log files. */
-const FD_SPARE = 32;
-
-/** Descriptors open now (Linux), or 0 when they cannot be counted. */
-function openDescriptors(): number {
-  try {
-    return Array.from(Deno.readDirSync("/proc/self/fd")).length;
-  } catch {
-    return 0;
-  }
-}
 
 /** A running TCP load balancer. Create with {@linkcode startBalancer} or `new` + `start()`. */
 export class Balancer implements AsyncDisposable {
@@ -65,10 +54,7 @@ export class Balancer implements AsyncDisposable {
   #stats: StatsEndpoint | undefined;
   #counters: Counters = { total: 0, rejected: 0, unserved: 0 };
   #context: SessionContext;
-  #tlsOptions: {
-    tls: BalancerOptions["tls"] | undefined;
-    backendTls: BalancerOptions["backendTls"] | undefined;
-  };
+  #tlsOptions: Pick<BalancerOptions, "tls" | "backendTls">;
   #tls: BalancerTls | undefined;
   #done = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
@@ -90,38 +76,11 @@ export class Balancer implements AsyncDisposable {
     const s = options.strategy ?? "round-robin";
     this.#strategy = typeof s === "string" ? createStrategy(s) : s;
     this.#backends = options.backends.map((spec) => new Backend(spec));
-    this.#health = new HealthChecker(this.#backends, {
-      intervalMs: this.#o.healthIntervalMs,
-      timeoutMs: this.#o.connectTimeoutMs,
-      rise: this.#o.healthRise,
-      fall: this.#o.healthFall,
-      logger: this.#log,
-      ...(this.#o.healthCheck !== ""
-        ? {
-          probe: httpProbe(
-            parseHealthCheck(this.#o.healthCheck),
-            this.#o.healthExpect || undefined,
-            options.backendTls ? () => this.#probeTls() : undefined,
-          ),
-        }
-        : {}),
-    });
+    const probeTls = options.backendTls ? () => this.#probeTls() : undefined;
+    this.#health = healthChecker(this.#backends, this.#o, this.#log, probeTls);
     const hosts = [this.#o.host, ...this.#backends.map((b) => b.host)];
-    this.#engine = this.#o.mode === "http"
-      ? selectHttpEngine(options.engine ?? "auto", hosts, this.#o)
-      : selectEngine(options.engine ?? "auto", hosts);
-    if (this.#engine.notice) this.#log.warn(this.#engine.notice);
-    if (this.#engine.name === "deno" && (this.#o.sendProxy !== "" || this.#o.acceptProxy)) {
-      throw new TypeError(
-        "--send-proxy and --accept-proxy run on the epoll engine only, not the deno engine",
-      );
-    }
-    if (this.#engine.name === "deno" && (options.tls ?? options.backendTls) !== undefined) {
-      throw new TypeError(
-        "TLS (--cert, --backend-tls) runs on the epoll engine only: use --engine epoll",
-      );
-    }
-    this.#tlsOptions = { tls: options.tls, backendTls: options.backendTls };
+    this.#engine = chooseEngine(options, this.#o, hosts, this.#log);
+    this.#tlsOptions = options;
     this.#context = {
       backends: this.#backends,
       strategy: this.#strategy,
@@ -187,7 +146,7 @@ export class Balancer implements AsyncDisposable {
   #listen(): Deno.NetAddr {
     if (this.#stopping) throw new Error("The balancer has been stopped: create a new one");
     if (this.#frontend) return this.#frontend.addr;
-    this.#fitDescriptors();
+    this.#o.maxConns = fitDescriptors(this.#o.maxConns, this.#maxConnsGiven, this.#log);
     const { host, port } = this.#o;
     // made first: a certificate that cannot be used fails before anything listens
     const tls = this.#tls ??= openBalancerTls(this.#tlsOptions.tls, this.#tlsOptions.backendTls);
@@ -252,28 +211,6 @@ export class Balancer implements AsyncDisposable {
   }
 
   /**
-   * Raises the descriptor limit toward the hard one; without `maxConns`, holds as many
-   * connections as it allows (up to the default), and with one that cannot fit, says so.
-   */
-  #fitDescriptors(): void {
-    const limit = raiseFdLimit();
-    if (!limit || !Number.isFinite(limit.soft)) return;
-    const reserve = openDescriptors() + FD_SPARE;
-    const fits = Math.max(1, Math.floor((limit.soft - reserve) / 2));
-    if (!this.#maxConnsGiven) {
-      this.#o.maxConns = Math.min(this.#o.maxConns, fits);
-      return;
-    }
-    if (this.#o.maxConns <= fits) return;
-    this.#log.warn(
-      `--max-conns ${this.#o.maxConns} cannot fit in ${limit.soft} file descriptors ` +
-        `(2 per connection plus ${reserve}; hard limit ${limit.hard}): ` +
-        `about ${fits} connections can be held, raise the limit with ulimit -n`,
-      { maxConns: this.#o.maxConns, fits, soft: limit.soft, hard: limit.hard },
-    );
-  }
-
-  /**
    * Stops accepting, lets open connections finish for up to `drainTimeoutMs`, then closes the
    * rest; resolves when everything is closed. Calling it again returns the same promise.
    */
@@ -292,23 +229,7 @@ export class Balancer implements AsyncDisposable {
     }
     await frontend.stopAccepting();
     await this.#health.stop();
-    const open = frontend.active;
-    if (open > 0) {
-      this.#log.info(`draining ${counted(open, "open connection")} (up to ${drainTimeoutMs} ms)`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const drained = await Promise.race([
-        frontend.idle().then(() => true),
-        new Promise<false>((r) => timer = setTimeout(() => r(false), drainTimeoutMs)),
-      ]);
-      clearTimeout(timer);
-      if (!drained) {
-        this.#log.warn(
-          `closing ${counted(frontend.active, "connection")} still open after drain timeout`,
-        );
-        frontend.closeAll();
-        await frontend.idle();
-      }
-    }
+    await drain(frontend, drainTimeoutMs, this.#log);
     await this.#stats?.close();
     await frontend.close();
     this.#closeTls();
@@ -333,53 +254,29 @@ export class Balancer implements AsyncDisposable {
    */
   setBackends(specs: readonly BackendSpec[]): { added: string[]; removed: string[] } {
     if (specs.length === 0) throw new TypeError("A balancer needs at least one backend");
-    if (this.#engine.name === "epoll") {
-      const name = specs.find((s) => !isIpLiteral(s.host));
-      if (name) throw new TypeError(`The epoll engine needs IP addresses, not "${name.host}"`);
-    }
-    const old = new Map(this.#backends.map((b) => [b.address, b]));
-    const next = specs.map((spec) => {
-      const b = old.get(formatAddress(spec.host, spec.port));
-      if (b === undefined) return new Backend(spec);
-      old.delete(b.address);
-      b.weight = spec.weight;
-      return b;
-    });
-    const added = next.filter((b) => !this.#backends.includes(b)).map((b) => b.address);
-    // in place: the engine, the strategy's candidates and the health checker share this array
-    this.#backends.splice(0, this.#backends.length, ...next);
-    const removed = [...old.values()];
+    const { added, removed } = replaceBackends(
+      this.#backends,
+      specs,
+      this.#engine.name === "epoll",
+    );
     if (removed.length > 0) this.#frontend?.retire?.(removed);
     return { added, removed: removed.map((b) => b.address) };
   }
 
   /** The counters at this moment. */
   stats(): BalancerStats {
-    const addr = this.#frontend?.addr;
-    const http = this.#frontend instanceof HttpFrontend ? this.#frontend : undefined;
-    return {
-      listening: addr ? formatAddress(addr.hostname, addr.port) : "",
+    const frontend = this.#frontend;
+    const http = frontend instanceof HttpFrontend ? frontend : undefined;
+    return snapshot({
+      addr: frontend?.addr,
       engine: this.#engine.name,
       strategy: this.#strategy.name,
-      uptimeSeconds: this.#startedAt ? (Date.now() - this.#startedAt) / 1000 : 0,
-      active: this.#frontend?.active ?? 0,
-      total: this.#counters.total,
-      rejected: this.#counters.rejected,
-      unserved: this.#counters.unserved,
-      bytesUp: this.#backends.reduce((n, b) => n + b.bytes.up, 0),
-      bytesDown: this.#backends.reduce((n, b) => n + b.bytes.down, 0),
-      backends: this.#backends.map((b) => ({
-        address: b.address,
-        weight: b.weight,
-        state: b.state,
-        active: b.active,
-        total: b.total,
-        bytesUp: b.bytes.up,
-        bytesDown: b.bytes.down,
-        failures: b.failures,
-        ...(http ? { requests: http.metrics(b).snapshot() } : {}),
-      })),
-    };
+      startedAt: this.#startedAt,
+      active: frontend?.active ?? 0,
+      counters: this.#counters,
+      backends: this.#backends,
+      ...(http ? { requests: (b: Backend) => http.metrics(b).snapshot() } : {}),
+    });
   }
 }
 

@@ -120,125 +120,147 @@ export async function proxy(
   backend: ProxyConn,
   options: ProxyOptions = {},
 ): Promise<ProxyResult> {
-  const started = performance.now();
-  const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
-  const idleMs = options.idleTimeoutMs ?? 60_000;
-  const finMs = options.finTimeoutMs ?? 0;
-  const shared = options.traffic;
-  const traffic: Traffic = { up: 0, down: 0 };
-  let end: EndReason | undefined; // a timeout, an error or shutdown: wins over a FIN
-  let finReason: EndReason | undefined; // who sent the first FIN
-  let error: unknown;
-  let closed = false;
-  let open = 2;
-  let halfClosed = false;
-  let clientEnded = false;
-  let lastActive = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const session = new ProxySession(client, backend, options);
+  const onAbort = () => session.finish("shutdown");
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const size = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    const [upBuf, downBuf] = options.buffers ?? [new Uint8Array(size), new Uint8Array(size)];
+    await Promise.all([session.pump("up", upBuf), session.pump("down", downBuf)]);
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    session.closeBoth();
+  }
+  return session.result();
+}
 
-  const closeBoth = () => {
-    if (closed) return;
-    closed = true;
-    clearTimeout(timer);
+/** One proxied connection's state: both sockets, what ended it, the quiet timer. */
+class ProxySession {
+  readonly #client: ProxyConn;
+  readonly #backend: ProxyConn;
+  readonly #started = performance.now();
+  readonly #idleMs: number;
+  readonly #finMs: number;
+  readonly #shared: Traffic | undefined;
+  readonly #traffic: Traffic = { up: 0, down: 0 };
+  /** A timeout, an error or shutdown: wins over a FIN. */
+  #end: EndReason | undefined;
+  /** Who sent the first FIN. */
+  #finReason: EndReason | undefined;
+  #error: unknown;
+  #closed = false;
+  #open = 2;
+  #halfClosed = false;
+  #clientEnded = false;
+  #lastActive = Date.now();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(client: ProxyConn, backend: ProxyConn, options: ProxyOptions) {
+    this.#client = client;
+    this.#backend = backend;
+    this.#idleMs = options.idleTimeoutMs ?? 60_000;
+    this.#finMs = options.finTimeoutMs ?? 0;
+    this.#shared = options.traffic;
+    this.#watch();
+  }
+
+  closeBoth(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
     try {
-      client.close();
+      this.#client.close();
     } catch { /* already closed */ }
     try {
-      backend.close();
+      this.#backend.close();
     } catch { /* already closed */ }
-  };
-  const finish = (reason: EndReason, err?: unknown) => {
-    if (end === undefined) {
-      end = reason;
-      error = err;
+  }
+
+  finish(reason: EndReason, err?: unknown): void {
+    if (this.#end === undefined) {
+      this.#end = reason;
+      this.#error = err;
     }
-    closeBoth();
-  };
+    this.closeBoth();
+  }
 
-  const pump = async (
-    src: ProxyConn,
-    dst: ProxyConn,
-    dir: "up" | "down",
-    buf: Uint8Array,
-  ): Promise<void> => {
+  /** Copies one direction until its FIN, then passes the FIN on. */
+  async pump(dir: "up" | "down", buf: Uint8Array): Promise<void> {
+    const [src, dst] = dir === "up" ? [this.#client, this.#backend] : [this.#backend, this.#client];
     const cap = buf.length;
     let reading = true;
     try {
       while (true) {
         const n = await src.read(buf);
         if (n === null) break;
-        lastActive = Date.now();
+        this.#lastActive = Date.now();
         reading = false;
         let off = 0;
         while (off < n) {
           off += await dst.write(off === 0 && n === cap ? buf : buf.subarray(off, n));
-          lastActive = Date.now(); // a slow but steady reader is not idle
+          this.#lastActive = Date.now(); // a slow but steady reader is not idle
         }
         reading = true;
-        traffic[dir] += n;
-        if (shared) shared[dir] += n;
+        this.#traffic[dir] += n;
+        if (this.#shared) this.#shared[dir] += n;
       }
     } catch (err) {
-      if (closed) return; // we closed the socket under our own pending read or write
-      const srcSide = dir === "up" ? "client" : "backend";
-      const dstSide = dir === "up" ? "backend" : "client";
-      const side = reading ? srcSide : dstSide;
-      // after its own FIN, a client that goes away has read all it wanted (a TLS client after
-      // the whole body): it closed, it did not fail
-      if (side === "client" && clientEnded && isGone(err)) return finish("client closed");
-      finish(`${side} error`, err);
-      return;
+      return this.#failed(dir, reading, err);
     }
-    if (closed) return;
-    if (dir === "up") clientEnded = true;
-    finReason ??= dir === "up" ? "client closed" : "backend closed";
-    if (--open === 0) return closeBoth();
+    await this.#passFin(dir, dst);
+  }
+
+  /** A read (`reading`) or write of direction `dir` threw `err`. */
+  #failed(dir: "up" | "down", reading: boolean, err: unknown): void {
+    if (this.#closed) return; // we closed the socket under our own pending read or write
+    const side = (dir === "up") === reading ? "client" : "backend";
+    // after its own FIN, a client that goes away has read all it wanted (a TLS client after
+    // the whole body): it closed, it did not fail
+    if (side === "client" && this.#clientEnded && isGone(err)) return this.finish("client closed");
+    this.finish(`${side} error`, err);
+  }
+
+  /** Direction `dir` read its FIN: pass it on to `dst` (the second FIN ends it all). */
+  async #passFin(dir: "up" | "down", dst: ProxyConn): Promise<void> {
+    if (this.#closed) return;
+    if (dir === "up") this.#clientEnded = true;
+    this.#finReason ??= dir === "up" ? "client closed" : "backend closed";
+    if (--this.#open === 0) return this.closeBoth();
     try {
       await dst.closeWrite();
     } catch (err) {
-      if (closed) return;
+      if (this.#closed) return;
       // the other side is already gone (ENOTCONN): nothing more can flow either way
-      if (!(err instanceof Deno.errors.NotConnected)) error ??= err;
-      return closeBoth();
+      if (!(err instanceof Deno.errors.NotConnected)) this.#error ??= err;
+      return this.closeBoth();
     }
-    if (closed) return; // closed while the FIN was on its way: arm no timer
+    if (this.#closed) return; // closed while the FIN was on its way: arm no timer
     // from now on the quiet limit is the FIN timeout, counted from this FIN
-    halfClosed = true;
-    lastActive = Date.now();
-    clearTimeout(timer);
-    watch();
-  };
-
-  /** The quiet time that ends the connection now (0: none), and the reason it gives. */
-  const limit = (): [number, EndReason] => {
-    const ms = quietLimit(idleMs, finMs, halfClosed);
-    return [ms, ms === idleMs ? "idle timeout" : "fin timeout"];
-  };
-  const watch = () => {
-    timer = undefined;
-    const [ms, reason] = limit();
-    if (ms === 0) return;
-    const quiet = Date.now() - lastActive;
-    if (quiet >= ms) finish(reason);
-    else timer = setTimeout(watch, ms - quiet);
-  };
-  watch();
-  const onAbort = () => finish("shutdown");
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    const [upBuf, downBuf] = options.buffers ?? [new Uint8Array(size), new Uint8Array(size)];
-    await Promise.all([pump(client, backend, "up", upBuf), pump(backend, client, "down", downBuf)]);
-  } finally {
-    options.signal?.removeEventListener("abort", onAbort);
-    closeBoth();
+    this.#halfClosed = true;
+    this.#lastActive = Date.now();
+    clearTimeout(this.#timer);
+    this.#watch();
   }
-  const result: ProxyResult = {
-    up: traffic.up,
-    down: traffic.down,
-    end: end ?? finReason ?? "shutdown",
-    durationMs: performance.now() - started,
-  };
-  if (error !== undefined) result.error = error;
-  return result;
+
+  /** Ends the connection once it has been quiet too long, else checks again when it could be. */
+  #watch(): void {
+    this.#timer = undefined;
+    const ms = quietLimit(this.#idleMs, this.#finMs, this.#halfClosed);
+    if (ms === 0) return;
+    const quiet = Date.now() - this.#lastActive;
+    if (quiet >= ms) this.finish(ms === this.#idleMs ? "idle timeout" : "fin timeout");
+    else this.#timer = setTimeout(() => this.#watch(), ms - quiet);
+  }
+
+  result(): ProxyResult {
+    const result: ProxyResult = {
+      up: this.#traffic.up,
+      down: this.#traffic.down,
+      end: this.#end ?? this.#finReason ?? "shutdown",
+      durationMs: performance.now() - this.#started,
+    };
+    if (this.#error !== undefined) result.error = this.#error;
+    return result;
+  }
 }

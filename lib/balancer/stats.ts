@@ -46,78 +46,97 @@ export interface BalancerStats {
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 
+/** One metric family: name, type, help line and its samples (labels, value). */
+type Family = [
+  name: string,
+  type: "gauge" | "counter",
+  help: string,
+  samples: [labels: string, value: number][],
+];
+
+/** The balancer's own families: what runs, and its client connections. */
+function balancerFamilies(stats: BalancerStats): Family[] {
+  const info = `{engine="${esc(stats.engine)}",strategy="${esc(stats.strategy)}"}`;
+  return [
+    ["netlab_balancer_info", "gauge", "The engine and strategy in use (always 1).", [[info, 1]]],
+    ["netlab_balancer_connections_active", "gauge", "Client connections open now.", [[
+      "",
+      stats.active,
+    ]]],
+    ["netlab_balancer_connections_total", "counter", "Client connections accepted.", [[
+      "",
+      stats.total,
+    ]]],
+    [
+      "netlab_balancer_connections_rejected_total",
+      "counter",
+      "Client connections closed because max-conns were open.",
+      [["", stats.rejected]],
+    ],
+    [
+      "netlab_balancer_connections_unserved_total",
+      "counter",
+      "Client connections closed because no backend could take them.",
+      [["", stats.unserved]],
+    ],
+  ];
+}
+
+/** The per-backend families, one sample per backend (two for bytes: up and down). */
+function backendFamilies(backends: readonly BackendStats[]): Family[] {
+  const per = (f: (b: BackendStats) => number): [string, number][] =>
+    backends.map((b) => [`{backend="${esc(b.address)}"}`, f(b)]);
+  const bytes = backends.flatMap((b): [string, number][] => [
+    [`{backend="${esc(b.address)}",direction="up"}`, b.bytesUp],
+    [`{backend="${esc(b.address)}",direction="down"}`, b.bytesDown],
+  ]);
+  return [
+    [
+      "netlab_backend_up",
+      "gauge",
+      "1 if the backend takes new connections.",
+      per((b) => b.state === "up" ? 1 : 0),
+    ],
+    ["netlab_backend_weight", "gauge", "Configured weight.", per((b) => b.weight)],
+    [
+      "netlab_backend_connections_active",
+      "gauge",
+      "Connections open to the backend.",
+      per((b) => b.active),
+    ],
+    [
+      "netlab_backend_connections_total",
+      "counter",
+      "Connections proxied to the backend.",
+      per((b) => b.total),
+    ],
+    [
+      "netlab_backend_bytes_total",
+      "counter",
+      "Bytes forwarded, by direction (up: to the backend, down: to clients).",
+      bytes,
+    ],
+    [
+      "netlab_backend_failures_total",
+      "counter",
+      "Failed connects and health checks.",
+      per((b) => b.failures),
+    ],
+  ];
+}
+
 /** Renders stats in the Prometheus text exposition format (version 0.0.4). */
 export function renderMetrics(stats: BalancerStats): string {
   const out: string[] = [];
-  const metric = (
-    name: string,
-    type: "gauge" | "counter",
-    help: string,
-    samples: [labels: string, value: number][],
-  ) => {
+  for (
+    const [name, type, help, samples] of [
+      ...balancerFamilies(stats),
+      ...backendFamilies(stats.backends),
+    ]
+  ) {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) out.push(`${name}${labels} ${value}`);
-  };
-  metric("netlab_balancer_info", "gauge", "The engine and strategy in use (always 1).", [[
-    `{engine="${esc(stats.engine)}",strategy="${esc(stats.strategy)}"}`,
-    1,
-  ]]);
-  metric("netlab_balancer_connections_active", "gauge", "Client connections open now.", [[
-    "",
-    stats.active,
-  ]]);
-  metric("netlab_balancer_connections_total", "counter", "Client connections accepted.", [[
-    "",
-    stats.total,
-  ]]);
-  metric(
-    "netlab_balancer_connections_rejected_total",
-    "counter",
-    "Client connections closed because max-conns were open.",
-    [["", stats.rejected]],
-  );
-  metric(
-    "netlab_balancer_connections_unserved_total",
-    "counter",
-    "Client connections closed because no backend could take them.",
-    [["", stats.unserved]],
-  );
-  const per = (f: (b: BackendStats) => number): [string, number][] =>
-    stats.backends.map((b) => [`{backend="${esc(b.address)}"}`, f(b)]);
-  metric(
-    "netlab_backend_up",
-    "gauge",
-    "1 if the backend takes new connections.",
-    per((b) => b.state === "up" ? 1 : 0),
-  );
-  metric("netlab_backend_weight", "gauge", "Configured weight.", per((b) => b.weight));
-  metric(
-    "netlab_backend_connections_active",
-    "gauge",
-    "Connections open to the backend.",
-    per((b) => b.active),
-  );
-  metric(
-    "netlab_backend_connections_total",
-    "counter",
-    "Connections proxied to the backend.",
-    per((b) => b.total),
-  );
-  metric(
-    "netlab_backend_bytes_total",
-    "counter",
-    "Bytes forwarded, by direction (up: to the backend, down: to clients).",
-    stats.backends.flatMap((b): [string, number][] => [
-      [`{backend="${esc(b.address)}",direction="up"}`, b.bytesUp],
-      [`{backend="${esc(b.address)}",direction="down"}`, b.bytesDown],
-    ]),
-  );
-  metric(
-    "netlab_backend_failures_total",
-    "counter",
-    "Failed connects and health checks.",
-    per((b) => b.failures),
-  );
+  }
   const http = stats.backends.flatMap((b): [string, RequestStats][] =>
     b.requests ? [[b.address, b.requests]] : []
   );

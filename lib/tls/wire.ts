@@ -28,6 +28,11 @@ export class TlsWire implements Wire, SocketHandler {
   readonly stream: TlsStream;
   /** Who gets the socket's events once the handshake is done (changes at a hand-over). */
   owner: SocketHandler;
+  /**
+   * Whether OpenSSL may hold bytes no recv has returned: false only after a recv that saw it
+   * hold none, which spares the next recv its SSL_has_pending call (one per keep-alive request).
+   */
+  #held = true;
 
   /**
    * @param socket where the descriptor is read (a `Handle`, or an owner keeping its own fd)
@@ -103,7 +108,8 @@ export class TlsWire implements Wire, SocketHandler {
       if (r !== 1) return r;
     }
     // bytes OpenSSL already held came from an earlier recv, which may have filled its buffer
-    const fresh = !tls.pending;
+    const fresh = !this.#held || !tls.pending;
+    this.#held = true;
     let got = 0;
     while (got < length) {
       const n = tls.read(got === 0 ? buf : buf.subarray(got), length - got);
@@ -113,7 +119,10 @@ export class TlsWire implements Wire, SocketHandler {
         // consumed, came from a recv that did not fill it, so the socket is drained and the
         // read that would only say EAGAIN (a syscall per request) is skipped, as a short plain
         // recv is. Past this bound, or with bytes held from before, read until it waits.
-        if (fresh && got < DRAINED_BYTES && !tls.pending) return got;
+        if (fresh && got < DRAINED_BYTES && !tls.pending) {
+          this.#held = false;
+          return got;
+        }
         continue;
       }
       if (got > 0) return got;
@@ -131,6 +140,8 @@ export class TlsWire implements Wire, SocketHandler {
       if (r !== 1) return r;
     }
     const n = tls.write(buf, length);
+    // a write that waited on a read may have read records in (a TLS 1.3 key update)
+    if (tls.writeWantsRead) this.#held = true;
     if (n === TLS_FAILED) return this.#failure();
     return n === 0 && length > 0 ? -C.EAGAIN : n;
   }

@@ -20,7 +20,8 @@ import type { RequestParser } from "../../http1/_parser.ts";
 import type { Fields } from "./_fields.ts";
 import type { ResponseHead } from "./_response_head.ts";
 import type { ClientNames, HeadWriter } from "./_rewrite.ts";
-import type { BackendPool, PoolHost } from "./_pool.ts";
+import type { BackendPool } from "./_pool.ts";
+import type { PoolHost } from "./_backend_conn.ts";
 import type { RequestMetrics } from "./metrics.ts";
 
 /** A client connection's one state. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type BackendConn, Up } from "./_pool.ts";
+import { type BackendConn, Up } from "./_backend_conn.ts";
 import { INCOMPLETE, INVALID } from "./_response_head.ts";
 import { BodyFrame, BROKEN } from "./_body.ts";
 import { writeResponseHead } from "./_rewrite.ts";
@@ -126,31 +126,38 @@ export abstract class Exchange extends Upstream {
       return -1;
     }
     if (n === INVALID) return this.#badResponse(up, "sent an invalid response head");
-    const w = this.host.writer;
-    const status = res.status;
-    if (status === 101) {
-      if (!this.upgrade) return this.#badResponse(up, "switched protocols unasked");
-      writeResponseHead(w, res, false, this.minor);
-      this.status = 101;
-      this.state = St.Tunnel;
-      up.state = Up.Tunnel;
-      up.handle!.clearDeadline();
+    if (res.status === 101) return this.#switched(up, s + n);
+    if (res.status >= 200) return this.#final(up, b, s, n, e);
+    if (this.minor === 1) {
+      const w = this.host.writer;
+      writeResponseHead(w, res, false, 1);
       if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
-      this.logDone();
-      if (this.carryLen > 0) {
-        this.sendUp(this.carry!, 0, this.carryLen);
-        this.consumed(this.carryLen);
-      }
-      return s + n;
     }
-    if (status < 200) {
-      if (this.minor === 1) {
-        writeResponseHead(w, res, false, 1);
-        if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
-      }
-      return s + n;
+    return s + n; // a 1xx: the final answer follows
+  }
+
+  /** A 101 (the head parsed, `at` past it): the connection becomes a tunnel both ways. */
+  #switched(up: BackendConn, at: number): number {
+    if (!this.upgrade) return this.#badResponse(up, "switched protocols unasked");
+    const w = this.host.writer;
+    writeResponseHead(w, this.host.res, false, this.minor);
+    this.status = 101;
+    this.state = St.Tunnel;
+    up.state = Up.Tunnel;
+    up.handle!.clearDeadline();
+    if (!this.sendDown(w.buf, 0, w.len)) return this.abort("client gone"), -1;
+    this.logDone();
+    if (this.carryLen > 0) {
+      this.sendUp(this.carry!, 0, this.carryLen);
+      this.consumed(this.carryLen);
     }
-    this.status = status;
+    return at;
+  }
+
+  /** The final head (`n` bytes at `s`): sent on with the body bytes that came with it. */
+  #final(up: BackendConn, b: Uint8Array, s: number, n: number, e: number): number {
+    const res = this.host.res;
+    this.status = res.status;
     this.#closeClient = !this.keepAlive || res.framing === 3 || !this.reqBody.done ||
       this.host.draining;
     this.#reusable = res.keepAlive;
@@ -167,6 +174,7 @@ export abstract class Exchange extends Upstream {
       up.pool.metrics.bytesDown += n;
       if (!this.sendDown(b, s, at + k)) return this.abort("client gone"), -1;
     } else {
+      const w = this.host.writer;
       writeResponseHead(w, res, this.#closeClient, this.minor);
       up.pool.metrics.bytesDown += w.len;
       w.copy(b, at, at + k);

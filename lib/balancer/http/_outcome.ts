@@ -9,7 +9,7 @@
 import type { Backend } from "../backend.ts";
 import { describeConnectError } from "../_connect.ts";
 import { errnoError } from "../../loop/mod.ts";
-import type { BackendPool } from "./_pool.ts";
+import type { ConnPool } from "./_backend_conn.ts";
 import { answer } from "./_answers.ts";
 import { ClientSide } from "./_client.ts";
 
@@ -86,7 +86,7 @@ export abstract class Outcome extends ClientSide {
   }
 
   /** Passive health: a backend that fails ERROR_LIMIT responses in a row is marked down. */
-  observe(pool: BackendPool, failed: boolean): void {
+  observe(pool: ConnPool, failed: boolean): void {
     if (!failed) {
       pool.errors = 0;
       return;

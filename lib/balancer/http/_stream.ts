@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type BackendConn, Up } from "./_pool.ts";
+import { type BackendConn, Up } from "./_backend_conn.ts";
 import { Framing } from "./_response_head.ts";
 import { BROKEN } from "./_body.ts";
 import { INCOMPLETE } from "../../http1/_parser.ts";

@@ -7,7 +7,8 @@
  * @module
  */
 import type { Backend } from "../backend.ts";
-import { type BackendConn, type ConnUser, FULL, QUEUED, Up } from "./_pool.ts";
+import { type BackendConn, type ConnUser, Up } from "./_backend_conn.ts";
+import { FULL, QUEUED } from "./_pool.ts";
 import { BodyFrame } from "./_body.ts";
 import { St } from "./_client.ts";
 import { Outcome, upCandidates } from "./_outcome.ts";
