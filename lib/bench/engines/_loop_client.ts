@@ -137,6 +137,10 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
       const err = handshakeError(this.#target.tls!, tls, this.#hungUp);
       return this.#end(Outcome.Connect, this.connectCause(err));
     }
+    // The handshake read until the server's flight was whole, and what the server sends next
+    // (tickets, the response) comes after it, with an edge of its own: the request's first
+    // read waits for that edge (or for what OpenSSL already holds) instead of saying EAGAIN.
+    this.#canRead = false;
     const s = this.sample!;
     const now = performance.now();
     s.handshakeMs = now - s.handshakeMs;
@@ -238,9 +242,14 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
 
   #recvTls(buf: Uint8Array): number {
     const tls = this.#tls!;
+    // nothing new on the socket nor held by OpenSSL: the read would only say EAGAIN
+    if (!this.#canRead && !this.#hungUp && !tls.readWantsWrite && !tls.pending) return -1;
     const n = tls.read(buf, buf.length);
     if (n >= 0) return n;
-    if (n === TLS_AGAIN) return -1;
+    if (n === TLS_AGAIN) {
+      this.#canRead = false;
+      return -1;
+    }
     // a FIN or reset without close_notify: as Deno's TLS, a reset is an error
     if (tls.error === "the connection broke" && !this.#hungUp) return 0;
     this.#ioFailed(new Deno.errors.ConnectionReset(`recv: ${tls.error}`));
