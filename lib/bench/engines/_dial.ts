@@ -11,7 +11,7 @@
  */
 import { ASYNC_LOOP_OPTIONS, encodeSockAddr, EventLoop, isIpLiteral } from "../../loop/mod.ts";
 import { epollTlsDialer } from "./_dial_tls.ts";
-import type { LoopTarget } from "./_loop_client.ts";
+import type { LoopTarget } from "./_loop_conn.ts";
 
 /** The part of a connection the raw engine uses. */
 export interface RawConn {

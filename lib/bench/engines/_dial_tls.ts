@@ -12,7 +12,7 @@ import { lookup } from "node:dns/promises";
 import { encodeSockAddr, type EventLoop, isIpLiteral, type SockAddr } from "../../loop/mod.ts";
 import { TlsClientContext } from "../../tls/client.ts";
 import type { LoopDialer } from "./_dial.ts";
-import type { LoopTarget } from "./_loop_client.ts";
+import type { LoopTarget } from "./_loop_conn.ts";
 
 /** What the https dialer needs besides the address. */
 export interface TlsDialOptions {

@@ -8,28 +8,13 @@
  *
  * @module
  */
-import { type EventLoop, LINUX as C, type SockAddr, type SocketHandler } from "../../loop/mod.ts";
-import { connectSocket, errnoError, isConnectFailure } from "../../loop/mod.ts";
-import type { TlsClientContext } from "../../tls/client.ts";
-import { TLS_AGAIN, TLS_FAILED, type TlsStream } from "../../tls/stream.ts";
+import { errnoError, isConnectFailure, type SockAddr, type SocketHandler } from "../../loop/mod.ts";
+import { TLS_FAILED } from "../../tls/stream.ts";
+import { handshakeError } from "../../tls/async_socket.ts";
 import { type EngineClient, Outcome, type Sample } from "../engine.ts";
 import { HttpParseError } from "../_http_parser.ts";
-import { handshakeError } from "../../tls/async_socket.ts";
 import { ClientBase, ioFailure } from "./_client_base.ts";
-
-/** Where a loop client connects: the loop, the address, and TLS (null for http). */
-export interface LoopTarget {
-  readonly loop: EventLoop;
-  readonly tls: TlsClientContext | null;
-  /** The name sent as SNI and checked against the certificate. */
-  readonly servername: string;
-  /** The address every connection uses once known (a name: the first of its that accepted). */
-  addr: SockAddr | null;
-  /** The name's addresses in the resolver's order (looked up once). */
-  candidates(): Promise<SockAddr[]>;
-}
-
-const EPIPE = 32;
+import { LoopConn, type LoopTarget, WAIT } from "./_loop_conn.ts";
 
 const IDLE = 0, CONNECTING = 1, SHAKING = 2, SENDING = 3, RECEIVING = 4;
 type State = typeof IDLE | typeof CONNECTING | typeof SHAKING | typeof SENDING | typeof RECEIVING;
@@ -37,49 +22,35 @@ type State = typeof IDLE | typeof CONNECTING | typeof SHAKING | typeof SENDING |
 /** One connection slot on the loop. */
 export class LoopClient extends ClientBase implements EngineClient, SocketHandler {
   #target: LoopTarget;
-  #fd = -1;
-  #tls: TlsStream | null = null;
+  #conn: LoopConn;
   #state: State = IDLE;
-  /** The socket may hold bytes: false after EAGAIN or a short read until the next edge. */
-  #canRead = false;
-  /** The peer's FIN or an error was seen: no edge comes again, so reads go on until the end. */
-  #hungUp = false;
-  /** The reset a hang-up during the connect left (SO_ERROR, which reading clears). */
-  #error = 0;
   #done: (() => void) | null = null;
   #sent = 0;
   #first = true;
+  /** When the request's connect, and its handshake, began. */
   #t0 = 0;
+  #th = 0;
   #addrs: SockAddr[] | null = null;
   #candidate = 0;
 
   constructor(target: LoopTarget, ...base: ConstructorParameters<typeof ClientBase>) {
     super(...base);
     this.#target = target;
+    this.#conn = new LoopConn(target);
   }
 
   async request(s: Sample): Promise<void> {
     this.abortReason = null;
     s.start = performance.now();
-    if (this.#fd < 0) {
+    if (this.#conn.fd < 0) {
       if (!(await this.enterGate(s))) return;
-      if (this.#target.addr === null && this.#addrs === null) {
-        try {
-          this.#addrs = await this.#target.candidates();
-        } catch (err) {
-          this.begin(s);
-          this.fail(s, Outcome.Connect, this.connectCause(err));
-          this.ungate();
-          this.sample = null;
-          return;
-        }
-      }
+      if (this.#target.addr === null && this.#addrs === null && !(await this.#lookUp(s))) return;
     }
     this.begin(s);
     return new Promise((resolve) => {
       this.#done = resolve;
       this.#sent = 0;
-      if (this.#fd >= 0) {
+      if (this.#conn.fd >= 0) {
         this.reused = true;
         this.#state = SENDING;
         this.#send();
@@ -89,15 +60,28 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
     });
   }
 
+  /** Looks the name up (once per client): false when that failed or the run stopped meanwhile. */
+  async #lookUp(s: Sample): Promise<boolean> {
+    let failure: [Outcome, string] | null = null;
+    try {
+      this.#addrs = await this.#target.candidates();
+    } catch (err) {
+      failure = [Outcome.Connect, this.connectCause(err)];
+    }
+    if (this.abortReason !== null) failure = this.abortOutcome(this.abortReason);
+    if (failure === null) return true;
+    this.begin(s);
+    this.fail(s, ...failure);
+    this.ungate();
+    this.sample = null;
+    return false;
+  }
+
   #connect(): void {
     const addr = this.#target.addr ?? this.#addrs![this.#candidate]!;
     this.#t0 = performance.now();
-    const fd = connectSocket(this.#target.loop, addr, this);
-    if (fd < 0) return this.#connectFailed(-fd);
-    this.#fd = fd;
-    this.#canRead = this.#hungUp = false;
-    this.#error = 0;
-    this.#target.loop.setOption(fd, C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+    const errno = this.#conn.open(addr, this);
+    if (errno !== 0) return this.#connectFailed(errno);
     this.#state = CONNECTING;
   }
 
@@ -120,30 +104,30 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
       this.#state = SENDING;
       return this.#send();
     }
-    this.#tls = target.tls.connect(this.#fd, target.servername);
-    if (this.#tls === null) {
+    if (!this.#conn.startTls()) {
       return this.#end(Outcome.Connect, "cannot start TLS on the connection");
     }
     this.#state = SHAKING;
-    this.sample!.handshakeMs = performance.now();
+    this.#th = performance.now();
     this.#shake();
   }
 
   #shake(): void {
-    const tls = this.#tls!;
+    const conn = this.#conn;
+    const tls = conn.tls!;
     const r = tls.handshake();
     if (r === 0) return;
     if (r === TLS_FAILED) {
-      const err = handshakeError(this.#target.tls!, tls, this.#hungUp);
+      const err = handshakeError(this.#target.tls!, tls, conn.hungUp);
       return this.#end(Outcome.Connect, this.connectCause(err));
     }
     // The handshake read until the server's flight was whole, and what the server sends next
     // (tickets, the response) comes after it, with an edge of its own: the request's first
     // read waits for that edge (or for what OpenSSL already holds) instead of saying EAGAIN.
-    this.#canRead = false;
+    conn.canRead = false;
     const s = this.sample!;
     const now = performance.now();
-    s.handshakeMs = now - s.handshakeMs;
+    s.handshakeMs = now - this.#th;
     s.connectMs = now - this.#t0;
     this.noteHandshake(s, tls);
     this.#state = SENDING;
@@ -153,10 +137,9 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
   #send(): void {
     const bytes = this.bytes;
     while (this.#sent < bytes.length) {
-      const view = this.#sent === 0 ? bytes : bytes.subarray(this.#sent);
-      const n = this.#tls === null ? this.#sendPlain(view) : this.#sendTls(view);
-      if (n === 0) return; // wait for the socket
-      if (n < 0) return;
+      const n = this.#conn.send(this.#sent === 0 ? bytes : bytes.subarray(this.#sent));
+      if (n === WAIT) return;
+      if (n instanceof Error) return this.#ioFailed(n);
       this.#sent += n;
     }
     this.sample!.writeDone = performance.now();
@@ -165,37 +148,13 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
     this.#receive();
   }
 
-  /** A send: the count, 0 to wait, -1 when the request was ended. */
-  #sendPlain(view: Uint8Array): number {
-    for (;;) {
-      const n = this.#target.loop.send(this.#fd, view, view.length);
-      if (n > 0) return n;
-      if (n === -C.EINTR) continue;
-      if (n === -C.EAGAIN && !this.#hungUp) return 0;
-      const errno = n === -C.EAGAIN
-        ? this.#error || EPIPE
-        : n === -EPIPE && this.#error !== 0
-        ? this.#error
-        : -n;
-      this.#ioFailed(errnoError(errno, "send"));
-      return -1;
-    }
-  }
-
-  #sendTls(view: Uint8Array): number {
-    const tls = this.#tls!;
-    const n = tls.write(view, view.length);
-    if (n !== TLS_FAILED) return n;
-    this.#ioFailed(new Deno.errors.BrokenPipe(`send: ${tls.error}`));
-    return -1;
-  }
-
   #receive(): void {
     const p = this.parser;
     for (;;) {
       const buf = this.buf;
-      const n = this.#tls === null ? this.#recvPlain(buf) : this.#recvTls(buf);
-      if (n === -1) return; // wait, or ended
+      const n = this.#conn.recv(buf);
+      if (n === WAIT) return;
+      if (n instanceof Error) return this.#ioFailed(n);
       if (n === 0) return this.#eof();
       const s = this.sample!;
       if (this.#first) {
@@ -211,49 +170,6 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
       this.grow(n);
       if (p.done) return this.#complete();
     }
-  }
-
-  /** A recv: the count, 0 at the end, -1 to wait (or when the request was ended). */
-  #recvPlain(buf: Uint8Array): number {
-    if (!this.#canRead) return -1;
-    for (;;) {
-      const n = this.#target.loop.recv(this.#fd, buf, buf.length);
-      if (n > 0) {
-        // a short read drained the socket: the next bytes come with an edge
-        if (n < buf.length && !this.#hungUp) this.#canRead = false;
-        return n;
-      }
-      if (n === 0) break;
-      if (n === -C.EINTR) continue;
-      if (n === -C.EAGAIN && !this.#hungUp) {
-        this.#canRead = false;
-        return -1;
-      }
-      if (n !== -C.EAGAIN) {
-        this.#ioFailed(errnoError(-n, "recv"));
-        return -1;
-      }
-      break;
-    }
-    if (this.#error === 0) return 0;
-    this.#ioFailed(errnoError(this.#error, "recv"));
-    return -1;
-  }
-
-  #recvTls(buf: Uint8Array): number {
-    const tls = this.#tls!;
-    // nothing new on the socket nor held by OpenSSL: the read would only say EAGAIN
-    if (!this.#canRead && !this.#hungUp && !tls.readWantsWrite && !tls.pending) return -1;
-    const n = tls.read(buf, buf.length);
-    if (n >= 0) return n;
-    if (n === TLS_AGAIN) {
-      this.#canRead = false;
-      return -1;
-    }
-    // a FIN or reset without close_notify: as Deno's TLS, a reset is an error
-    if (tls.error === "the connection broke" && !this.#hungUp) return 0;
-    this.#ioFailed(new Deno.errors.ConnectionReset(`recv: ${tls.error}`));
-    return -1;
   }
 
   #eof(): void {
@@ -316,27 +232,19 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
   }
 
   close(): void {
-    const fd = this.#fd;
-    if (fd < 0) return;
-    this.#fd = -1;
+    this.#conn.close();
     this.#state = IDLE;
-    const tls = this.#tls;
-    if (tls !== null) {
-      this.#tls = null;
-      this.#target.tls!.keepSession(tls);
-      tls.free();
-    }
-    this.#target.loop.close(fd);
   }
 
   /** @internal the loop's callback */
   onReadable(rdhup: boolean): void {
-    this.#canRead = true;
-    if (rdhup) this.#hungUp = true;
+    const conn = this.#conn;
+    conn.canRead = true;
+    if (rdhup) conn.hungUp = true;
     const state = this.#state;
     if (state === RECEIVING) this.#receive();
     else if (state === SHAKING) this.#shake();
-    else if (state === SENDING && this.#tls?.writeWantsRead) this.#send();
+    else if (state === SENDING && conn.tls?.writeWantsRead) this.#send();
   }
 
   /** @internal the loop's callback */
@@ -344,23 +252,24 @@ export class LoopClient extends ClientBase implements EngineClient, SocketHandle
     const state = this.#state;
     if (state === SENDING) this.#send();
     else if (state === CONNECTING) this.#connected();
-    else if (state === SHAKING && this.#tls!.handshakeWantsWrite) this.#shake();
-    else if (state === RECEIVING && this.#tls?.readWantsWrite) this.#receive();
+    else if (state === SHAKING && this.#conn.tls!.handshakeWantsWrite) this.#shake();
+    else if (state === RECEIVING && this.#conn.tls?.readWantsWrite) this.#receive();
   }
 
   /** @internal the loop's callback */
   onHangup(): void {
+    const conn = this.#conn;
     if (this.#state === CONNECTING) {
       // only a refused, unreachable or timed-out connect failed; a reset says it connected
       // (the peer accepted, answered and reset in one batch of events): reads give it after
       // the data
-      const errno = this.#target.loop.socketError(this.#fd);
+      const errno = this.#target.loop.socketError(conn.fd);
       if (isConnectFailure(errno)) return this.#connectFailed(errno);
-      this.#error = errno;
-      this.#hungUp = this.#canRead = true;
+      conn.error = errno;
+      conn.hungUp = conn.canRead = true;
       return this.#connected();
     }
-    this.#hungUp = this.#canRead = true;
+    conn.hungUp = conn.canRead = true;
     const state = this.#state;
     if (state === RECEIVING) this.#receive();
     else if (state === SHAKING) this.#shake();
