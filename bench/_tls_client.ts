@@ -78,7 +78,9 @@ export async function clientRows(
       goal: 1.0,
     };
     if (kept > 0) row.range = [Math.min(...ratios), Math.max(...ratios)];
-    if (kept < rounds) row.note = `${rounds - kept} of ${rounds} rounds voided (errors)`;
+    const each = ours.map((n, i) => `${n.toFixed(0)}/${theirs[i]!.toFixed(0)}`).join(", ");
+    row.note = `rounds (req/s, netlab/wrk): ${each}`;
+    if (kept < rounds) row.note += `; ${rounds - kept} of ${rounds} rounds voided (errors)`;
     rows.push(row);
   }
   return rows;

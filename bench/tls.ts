@@ -18,7 +18,7 @@
  * the row says so; throughput rows note how busy the load generator was. `TLS_ROUNDS` sets the
  * rounds (3); `TLS_PERF_LOCK` another lock file (see `run`). The balancer's rows (`netlab balance
  * --cert` against HAProxy, tcp and http mode) are `_tls_balance.ts`'s; `TLS_ONLY=balance` runs
- * only those.
+ * only those, `TLS_ONLY=client` only the client's (`_tls_client.ts`, against nginx).
  *
  * @module
  */
@@ -65,6 +65,19 @@ export async function run(): Promise<PerfRow[]> {
     const lock = new PerfLock(Deno.env.get("TLS_PERF_LOCK") ?? undefined);
     const rows = await balanceRows(cert, lock, ROUNDS);
     said(" (balance rows only)");
+    return rows;
+  }
+  if (Deno.env.get("TLS_ONLY") === "client") {
+    const lock = new PerfLock(Deno.env.get("TLS_PERF_LOCK") ?? undefined);
+    const port = freePort();
+    await using _nginx = await startNginx(WWW, port, 1, cert);
+    const rows = await clientRows(
+      `https://127.0.0.1:${port}/page.html`,
+      cert.certFile,
+      lock,
+      ROUNDS,
+    );
+    said(" (client rows only)");
     return rows;
   }
   const ports = { netlab: freePort(), nginx: freePort(), h2o: freePort() };

@@ -5,6 +5,15 @@
  *
  * @module
  */
+import {
+  findHeaderEnd,
+  HttpParseError,
+  newResponseHead,
+  parseResponseHead,
+  type ResponseHead,
+} from "./_response_head.ts";
+
+export { HttpParseError };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -18,24 +27,11 @@ const TRAILERS = 5;
 const BODY_CLOSE = 6;
 const DONE = 7;
 
-const NAME_CONTENT_LENGTH = bytes("content-length");
-const NAME_TRANSFER_ENCODING = bytes("transfer-encoding");
-const NAME_CONNECTION = bytes("connection");
-const NAME_SERVER = bytes("server");
 const MAX_HEADER_BYTES = 64 * 1024;
 /** Where a chunk-size line is (`#lineLen` while in CHUNK_SIZE and CHUNK_DATA_END). */
 const SIZE_DIGITS = 0, AFTER_SIZE = -1, EXTENSION = -2, AFTER_CR = -3;
 /** The largest chunk size that can take one more hex digit and stay a safe integer. */
 const MAX_CHUNK_PREFIX = Math.floor(Number.MAX_SAFE_INTEGER / 16) - 1;
-
-function bytes(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
-}
-
-/** A response that is not HTTP/1.x as we know it. */
-export class HttpParseError extends Error {
-  override name = "HttpParseError";
-}
 
 /** Parses one response at a time; call {@linkcode ResponseParser.reset} before each request. */
 export class ResponseParser {
@@ -61,6 +57,7 @@ export class ResponseParser {
   #hlen = 0;
   #lineLen = 0;
   #sawSize = false;
+  #h: ResponseHead = newResponseHead();
 
   /** Prepares for the response to a new request; `head` when that request was HEAD. */
   reset(head: boolean): void {
@@ -169,56 +166,15 @@ export class ResponseParser {
 
   /** Parses a complete header block `b[s, e)` (terminator included) and picks the body mode. */
   #parseHead(b: Uint8Array, s: number, e: number): void {
-    // "HTTP/1.x SSS"
-    if (
-      e - s < 12 || b[s] !== 0x48 || b[s + 1] !== 0x54 || b[s + 2] !== 0x54 || b[s + 3] !== 0x50 ||
-      b[s + 4] !== 0x2f
-    ) {
-      throw new HttpParseError("response does not start with an HTTP/1.x status line");
-    }
-    const http11 = b[s + 7] === 0x31;
-    const status = digit(b[s + 9]) * 100 + digit(b[s + 10]) * 10 + digit(b[s + 11]);
-    if (!(status >= 100 && status <= 999)) throw new HttpParseError("invalid status code");
-    let close = !http11;
-    this.#chunked = false;
-    this.#contentLength = -1;
-    let ls = s;
-    while (b[ls] !== LF) ls++;
-    ls++;
-    while (ls < e) {
-      let le = ls;
-      while (le < e && b[le] !== LF) le++;
-      const lineEnd = le > ls && b[le - 1] === CR ? le - 1 : le;
-      if (lineEnd > ls) {
-        let colon = ls;
-        while (colon < lineEnd && b[colon] !== 0x3a) colon++;
-        if (colon < lineEnd) {
-          let vs = colon + 1;
-          while (vs < lineEnd && (b[vs] === 0x20 || b[vs] === 0x09)) vs++;
-          let ve = lineEnd;
-          while (ve > vs && (b[ve - 1] === 0x20 || b[ve - 1] === 0x09)) ve--;
-          const first = b[ls]! | 0x20;
-          if (first === 0x63) {
-            if (nameIs(b, ls, colon, NAME_CONTENT_LENGTH)) {
-              this.#contentLength = parseDecimal(b, vs, ve);
-            } else if (nameIs(b, ls, colon, NAME_CONNECTION)) {
-              if (contains(b, vs, ve, "close")) close = true;
-              else if (contains(b, vs, ve, "keep-alive")) close = false;
-            }
-          } else if (first === 0x74 && nameIs(b, ls, colon, NAME_TRANSFER_ENCODING)) {
-            this.#chunked = contains(b, vs, ve, "chunked");
-          } else if (
-            first === 0x73 && this.captureServer && nameIs(b, ls, colon, NAME_SERVER)
-          ) {
-            this.server = new TextDecoder().decode(b.subarray(vs, ve));
-          }
-        }
-      }
-      ls = le + 1;
-    }
+    const h = this.#h;
+    parseResponseHead(b, s, e, this.captureServer, h);
+    if (h.server !== null) this.server = h.server;
+    this.#chunked = h.chunked;
+    this.#contentLength = h.contentLength;
+    const status = h.status;
     if (status < 200 && status !== 101) return; // interim response: the real one follows
     this.status = status;
-    this.keepAlive = !close;
+    this.keepAlive = !h.close;
     if (this.#head || status === 204 || status === 304 || status === 101) {
       this.#state = DONE;
     } else if (this.#chunked) {
@@ -309,53 +265,9 @@ export class ResponseParser {
   }
 }
 
-/** Index just past the blank line ending a header block in `b[s, e)`, or -1. */
-function findHeaderEnd(b: Uint8Array, s: number, e: number): number {
-  // A plain loop: Uint8Array.prototype.indexOf costs more per call than it saves on short lines.
-  for (let i = s; i < e; i++) {
-    if (b[i] !== LF) continue;
-    if (i + 1 < e && b[i + 1] === LF) return i + 2;
-    if (i + 2 < e && b[i + 1] === CR && b[i + 2] === LF) return i + 3;
-  }
-  return -1;
-}
-
-function digit(c: number | undefined): number {
-  return c !== undefined && c >= 0x30 && c <= 0x39 ? c - 0x30 : NaN;
-}
-
 function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const l = c | 0x20;
   if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
   return -1;
-}
-
-function nameIs(b: Uint8Array, s: number, e: number, name: Uint8Array): boolean {
-  if (e - s !== name.length) return false;
-  for (let i = 0; i < name.length; i++) if ((b[s + i]! | 0x20) !== name[i]) return false;
-  return true;
-}
-
-function parseDecimal(b: Uint8Array, s: number, e: number): number {
-  if (s >= e) throw new HttpParseError("invalid Content-Length");
-  let n = 0;
-  for (let i = s; i < e; i++) {
-    const d = digit(b[i]);
-    if (Number.isNaN(d)) throw new HttpParseError("invalid Content-Length");
-    n = n * 10 + d;
-    if (n > Number.MAX_SAFE_INTEGER) throw new HttpParseError("invalid Content-Length");
-  }
-  return n;
-}
-
-/** Case-insensitive search for an ASCII lowercase `word` in `b[s, e)`. */
-function contains(b: Uint8Array, s: number, e: number, word: string): boolean {
-  outer: for (let i = s; i + word.length <= e; i++) {
-    for (let j = 0; j < word.length; j++) {
-      if ((b[i + j]! | 0x20) !== word.charCodeAt(j)) continue outer;
-    }
-    return true;
-  }
-  return false;
 }

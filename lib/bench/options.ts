@@ -112,20 +112,8 @@ function engineFor(options: BenchOptions, url: URL): EngineChoice {
 /** Checks `options` and fills ab's defaults. */
 export function normalizeOptions(options: BenchOptions): NormalizedOptions {
   const url = parseBenchUrl(options.url);
-  const concurrency = positiveInt(options.concurrency ?? 1, "concurrency");
-  if (concurrency > MAX_CONCURRENCY) {
-    throw new UsageError(
-      `Invalid concurrency "${concurrency}": at most ${MAX_CONCURRENCY} connections (each takes a file descriptor and a local port)`,
-    );
-  }
-  const timeLimit = options.timeLimitSeconds === undefined
-    ? null
-    : timerSeconds(options.timeLimitSeconds, "time limit");
-  const rate = options.rate === undefined ? null : positive(options.rate, "rate");
-  let requests: number;
-  if (options.requests !== undefined) {
-    requests = positiveInt(options.requests, "number of requests");
-  } else requests = timeLimit === null ? 1 : Infinity;
+  const load = loadOf(options);
+  const { concurrency, requests } = load;
   const choice = engineFor(options, url);
   const engine = choice.engine;
   const threads = Math.min(
@@ -137,6 +125,50 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
       `Cannot use concurrency level ${concurrency} greater than total number of requests ${requests}`,
     );
   }
+  return {
+    spec: specOf(options, url, engine, concurrency),
+    engine,
+    engineReason: choice.reason,
+    requests,
+    concurrency,
+    timeLimitSeconds: load.timeLimitSeconds,
+    timeoutSeconds: timerSeconds(options.timeoutSeconds ?? 30, "timeout"),
+    rate: load.rate,
+    variableLength: options.variableLength ?? false,
+    threads,
+  };
+}
+
+/** How much load, how fast and for how long, checked. */
+function loadOf(options: BenchOptions): Pick<
+  NormalizedOptions,
+  "concurrency" | "timeLimitSeconds" | "rate" | "requests"
+> {
+  const concurrency = positiveInt(options.concurrency ?? 1, "concurrency");
+  if (concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `Invalid concurrency "${concurrency}": at most ${MAX_CONCURRENCY} connections (each takes a file descriptor and a local port)`,
+    );
+  }
+  const timeLimitSeconds = options.timeLimitSeconds === undefined
+    ? null
+    : timerSeconds(options.timeLimitSeconds, "time limit");
+  const rate = options.rate === undefined ? null : positive(options.rate, "rate");
+  const requests = options.requests !== undefined
+    ? positiveInt(options.requests, "number of requests")
+    : timeLimitSeconds === null
+    ? 1
+    : Infinity;
+  return { concurrency, timeLimitSeconds, rate, requests };
+}
+
+/** What each request is (method, headers, body, or a table of them) and where it goes. */
+function specOf(
+  options: BenchOptions,
+  url: URL,
+  engine: NormalizedOptions["engine"],
+  concurrency: number,
+): NormalizedOptions["spec"] {
   const body = options.body ?? null;
   const headers = [...checkHeaders(options.headers ?? [], engine)];
   const contentType = options.contentType ?? "text/plain";
@@ -157,27 +189,16 @@ export function normalizeOptions(options: BenchOptions): NormalizedOptions {
     throw new UsageError("Only the raw engine dials a Unix socket: use --engine raw (or auto)");
   }
   return {
-    spec: {
-      url: first?.url ?? url,
-      method,
-      headers: first?.headers ?? headers,
-      body: first === null ? body : first.body,
-      table,
-      unixSocket: options.unixSocket ?? null,
-      keepAlive: options.keepAlive ?? false,
-      concurrency,
-      sockets: options.sockets ?? "auto",
-      caCerts: options.caCerts ?? [],
-      ...(options.insecure ? { insecure: true } : {}),
-    },
-    engine,
-    engineReason: choice.reason,
-    requests,
+    url: first?.url ?? url,
+    method,
+    headers: first?.headers ?? headers,
+    body: first === null ? body : first.body,
+    table,
+    unixSocket: options.unixSocket ?? null,
+    keepAlive: options.keepAlive ?? false,
     concurrency,
-    timeLimitSeconds: timeLimit,
-    timeoutSeconds: timerSeconds(options.timeoutSeconds ?? 30, "timeout"),
-    rate,
-    variableLength: options.variableLength ?? false,
-    threads,
+    sockets: options.sockets ?? "auto",
+    caCerts: options.caCerts ?? [],
+    ...(options.insecure ? { insecure: true } : {}),
   };
 }

@@ -7,30 +7,13 @@
  */
 import { Outcome, type Sample } from "./engine.ts";
 import { Series, type SeriesState } from "./_series.ts";
-import { type LineInfo, type LineState, PerLine } from "./_per_line.ts";
+import { type LineState, PerLine } from "./_per_line.ts";
+import { type RunInfo, targetOf } from "./_run_info.ts";
+
+export type { RunInfo };
 import { Timeline, type TimelineState } from "./_timeline.ts";
 import { TlsTally, type TlsTallyState } from "./_tls_tally.ts";
 import { type BenchResult, type FailureCounts, PERCENTILES } from "./result.ts";
-
-/** Static facts about a run that the counters do not know. */
-export interface RunInfo {
-  url: URL;
-  method: string;
-  engine: "fetch" | "raw";
-  /** Why this engine ran ("auto: ..."). */
-  engineReason?: string;
-  concurrency: number;
-  threads: number;
-  keepAlive: boolean;
-  rate: number | null;
-  /** Bytes sent per request, counted as ab's "Total body sent" (0: none to count). */
-  sentBytes: number;
-  variableLength: boolean;
-  exactWireBytes: boolean;
-  connectTimes: boolean;
-  /** Many requests: each line, counted apart (`perUrl`). */
-  lines?: LineInfo[] | null;
-}
 
 /**
  * Decides the run's Document Length: given a complete response's body length, returns the length
@@ -240,30 +223,9 @@ export class Recorder {
     const end = this.lastEnd > startedAt ? this.lastEnd : performance.now();
     const seconds = (end - startedAt) / 1000;
     const done = this.complete;
-    const rate = (x: number) => (seconds > 0 && done > 0 ? x : 0);
-    const percentiles: Record<string, number> = {};
-    if (done > 0) {
-      for (const p of PERCENTILES) {
-        percentiles[String(p)] = p === 100
-          ? this.#total.max / 1000
-          : this.#total.hist.getValueAtPercentile(p) / 1000;
-      }
-    }
-    const u = info.url;
-    const https = u.protocol === "https:";
     const tls = this.tls.result();
     return {
-      url: u.href,
-      hostname: u.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(u.port) || (https ? 443 : 80),
-      path: `${u.pathname}${u.search}`,
-      method: info.method,
-      engine: info.engine,
-      ...(info.engineReason !== undefined ? { engineReason: info.engineReason } : {}),
-      concurrency: info.concurrency,
-      threads: info.threads,
-      keepAliveRequested: info.keepAlive,
-      rate: info.rate,
+      ...targetOf(info),
       serverSoftware: this.serverSoftware ?? "",
       documentLength: info.variableLength ? null : this.documentLength,
       timeTakenSeconds: seconds,
@@ -276,21 +238,8 @@ export class Recorder {
       totalTransferredExact: info.exactWireBytes,
       htmlTransferred: this.body,
       totalBodySent: this.sent,
-      requestsPerSecond: rate(done / seconds),
-      timePerRequestMs: rate(
-        info.rate === null
-          ? (info.concurrency * seconds * 1000) / done
-          : this.#total.sum / done / 1000,
-      ),
-      timePerRequestAllMs: rate((seconds * 1000) / done),
-      transferRateKBps: rate(this.wire / 1024 / seconds),
-      connectionTimes: done === 0 ? null : {
-        connect: info.connectTimes ? this.#connect.stats() : null,
-        processing: info.connectTimes ? this.#processing.stats() : null,
-        waiting: this.#waiting.stats(),
-        total: this.#total.stats(),
-      },
-      percentiles,
+      ...this.#rates(seconds),
+      ...this.#timings(),
       statusCodes: Object.fromEntries([...this.#status].sort((a, b) => a[0] - b[0])),
       errors: Object.fromEntries([...this.#errors].sort((a, b) => b[1] - a[1])),
       interrupted: flags.interrupted,
@@ -304,6 +253,47 @@ export class Recorder {
       ...(this.#perLine !== null ? { perUrl: this.#perLine.result(seconds) } : {}),
       timeline: this.timeline.points(seconds * 1000),
       ...(tls !== null ? { tls } : {}),
+    };
+  }
+
+  /** ab's rates over `seconds` (0 when nothing completed). */
+  #rates(seconds: number): Pick<
+    BenchResult,
+    "requestsPerSecond" | "timePerRequestMs" | "timePerRequestAllMs" | "transferRateKBps"
+  > {
+    const info = this.#info;
+    const done = this.complete;
+    const rate = (x: number) => (seconds > 0 && done > 0 ? x : 0);
+    return {
+      requestsPerSecond: rate(done / seconds),
+      timePerRequestMs: rate(
+        info.rate === null
+          ? (info.concurrency * seconds * 1000) / done
+          : this.#total.sum / done / 1000,
+      ),
+      timePerRequestAllMs: rate((seconds * 1000) / done),
+      transferRateKBps: rate(this.wire / 1024 / seconds),
+    };
+  }
+
+  /** ab's connection times table and the latency percentiles (none before a response). */
+  #timings(): Pick<BenchResult, "connectionTimes" | "percentiles"> {
+    const info = this.#info;
+    const percentiles: Record<string, number> = {};
+    if (this.complete === 0) return { connectionTimes: null, percentiles };
+    for (const p of PERCENTILES) {
+      percentiles[String(p)] = p === 100
+        ? this.#total.max / 1000
+        : this.#total.hist.getValueAtPercentile(p) / 1000;
+    }
+    return {
+      connectionTimes: {
+        connect: info.connectTimes ? this.#connect.stats() : null,
+        processing: info.connectTimes ? this.#processing.stats() : null,
+        waiting: this.#waiting.stats(),
+        total: this.#total.stats(),
+      },
+      percentiles,
     };
   }
 }

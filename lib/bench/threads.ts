@@ -71,97 +71,28 @@ export async function benchThreads(
     runInfo(o, engine),
     (n) => shared.claimDocumentLength(n),
   );
-  const url = options.workerUrl ?? BENCH_WORKER_URL;
-  const workers: Worker[] = [];
-  const states: RecorderState[] = [];
-  const stopper = new AbortController();
-  let timedOut = false;
-  let failure: Error | null = null;
+  const crew = new Crew(shared, o.threads);
   let start = performance.now();
-
-  // Every worker has loaded its module; every worker has sent its counters (or the run failed).
-  const ready = Promise.withResolvers<void>();
-  const done = Promise.withResolvers<void>();
-  let readyCount = 0;
-  let doneCount = 0;
-  const post = (msg: ToBenchWorker) => {
-    for (const w of workers) w.postMessage(msg);
-  };
-  const stop = () => {
-    if (stopper.signal.aborted) return;
-    shared.stop();
-    stopper.abort();
-    post({ type: "stop" });
-    ready.resolve(); // when stopped while workers load: nothing to wait for
-  };
-  // The run cannot go on without a thread's share of the clients, nor report without its counters.
-  const fail = (index: number, message: string) => {
-    failure ??= threadError(index, o.threads, message);
-    stop();
-    done.resolve();
-  };
-  const onMessage = (index: number, msg: FromBenchWorker) => {
-    if (msg.type === "ready") {
-      if (++readyCount === workers.length) ready.resolve();
-    } else if (msg.type === "timeout") {
-      timedOut = true;
-      stop();
-    } else if (msg.type === "done") {
-      states.push(msg.state);
-      timedOut ||= msg.timedOut;
-      if (++doneCount === workers.length) done.resolve();
-    } else fail(index, msg.message);
-  };
-
   const signal = control.signal;
-  if (signal?.aborted) stop();
-  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) crew.stop();
+  signal?.addEventListener("abort", crew.stop, { once: true });
   let deadline: ReturnType<typeof setTimeout> | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
   const publish = () => shared.setProgress(0, doneOf(recorder), recorder.failed);
   try {
-    for (let i = 1; i < o.threads && !stopper.signal.aborted; i++) {
-      const w = new Worker(url, { type: "module", name: BENCH_WORKER_NAME });
-      workers.push(w);
-      const index = i;
-      w.onmessage = (e: MessageEvent<FromBenchWorker>) => onMessage(index, e.data);
-      w.onerror = (e) => {
-        e.preventDefault();
-        fail(index, e.message);
-      };
-      const share: BenchOptions = {
-        ...options,
-        engine: o.engine, // chosen once: every thread runs the engine the report names
-        concurrency: shareOf(o.concurrency, o.threads, i),
-        threads: 1,
-      };
-      delete share.workerUrl;
-      w.postMessage({ type: "start", options: share, shared: shared.buffer, index: i });
+    for (let i = 1; i < o.threads && !crew.stopped; i++) {
+      crew.spawn(options.workerUrl ?? BENCH_WORKER_URL, i, workerShare(options, o, i));
     }
     // The clock starts once every worker is ready: loading a module is not load.
-    await ready.promise;
+    await crew.ready.promise;
     start = performance.now();
-    if (!stopper.signal.aborted) {
-      post({ type: "go", startEpoch: performance.timeOrigin + start });
-      if (o.timeLimitSeconds !== null) deadline = setTimeout(stop, o.timeLimitSeconds * 1000);
-      if (control.onProgress) {
-        const onProgress = control.onProgress;
-        ticker = setInterval(() => {
-          publish();
-          const p = shared.progress();
-          onProgress(
-            withLive(
-              progressOf(p.done, p.failed, o.requests, start, performance.now()),
-              control,
-              recorder,
-              o.threads,
-            ),
-          );
-        }, 250);
-      }
-    } else done.resolve();
+    if (!crew.stopped) {
+      crew.post({ type: "go", startEpoch: performance.timeOrigin + start });
+      if (o.timeLimitSeconds !== null) deadline = setTimeout(crew.stop, o.timeLimitSeconds * 1000);
+      if (control.onProgress) ticker = progressTicker(control, o, shared, recorder, start);
+    } else crew.done.resolve();
     const limit = o.requests;
-    timedOut = await runLoad({
+    const timedOut = await runLoad({
       engine,
       table: o.spec.table ?? null,
       recorder,
@@ -170,24 +101,147 @@ export async function benchThreads(
       rate: o.rate,
       timeoutSeconds: o.timeoutSeconds,
       claim: () => shared.claim(limit),
-      signal: stopper.signal,
-      onTimeout: stop,
-    }) || timedOut;
-    await done.promise;
+      signal: crew.signal,
+      onTimeout: crew.stop,
+    });
+    if (timedOut) crew.timedOut = true;
+    await crew.done.promise;
   } finally {
     if (ticker !== null) clearInterval(ticker);
     if (deadline !== null) clearTimeout(deadline);
-    signal?.removeEventListener("abort", stop);
-    for (const w of workers) w.terminate();
+    signal?.removeEventListener("abort", crew.stop);
+    crew.terminate();
   }
-  if (failure !== null) throw failure;
-  for (const s of states) recorder.absorb(s);
-  const result = recorder.result(start, { interrupted: signal?.aborted ?? false, timedOut });
+  if (crew.failure !== null) throw crew.failure;
+  for (const s of crew.states) recorder.absorb(s);
+  const result = recorder.result(start, {
+    interrupted: signal?.aborted ?? false,
+    timedOut: crew.timedOut,
+  });
   publish();
   control.onProgress?.(
     progressOf(doneOf(recorder), recorder.failed, o.requests, start, performance.now()),
   );
   return result;
+}
+
+/** The options worker `index` runs with: its share of the clients, on one thread. */
+function workerShare(options: BenchOptions, o: NormalizedOptions, index: number): BenchOptions {
+  const share: BenchOptions = {
+    ...options,
+    engine: o.engine, // chosen once: every thread runs the engine the report names
+    concurrency: shareOf(o.concurrency, o.threads, index),
+    threads: 1,
+  };
+  delete share.workerUrl;
+  return share;
+}
+
+/** Reports the whole run's progress every 250 ms (the workers publish theirs to `shared`). */
+function progressTicker(
+  control: BenchControl,
+  o: NormalizedOptions,
+  shared: SharedCounters,
+  recorder: Recorder,
+  start: number,
+): ReturnType<typeof setInterval> {
+  const onProgress = control.onProgress!;
+  return setInterval(() => {
+    shared.setProgress(0, doneOf(recorder), recorder.failed);
+    const p = shared.progress();
+    onProgress(
+      withLive(
+        progressOf(p.done, p.failed, o.requests, start, performance.now()),
+        control,
+        recorder,
+        o.threads,
+      ),
+    );
+  }, 250);
+}
+
+/**
+ * The worker threads of one run: started, told to go or stop, and heard from. The run cannot go
+ * on without a thread's share of the clients, nor report without its counters: a worker that
+ * fails stops them all.
+ */
+class Crew {
+  readonly #workers: Worker[] = [];
+  /** The counters each worker sent at its end. */
+  readonly states: RecorderState[] = [];
+  readonly #stopper = new AbortController();
+  readonly #shared: SharedCounters;
+  readonly #threads: number;
+  timedOut = false;
+  failure: Error | null = null;
+  /** Every worker has loaded its module (or the run stopped meanwhile). */
+  readonly ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
+  /** Every worker has sent its counters (or the run failed). */
+  readonly done: PromiseWithResolvers<void> = Promise.withResolvers<void>();
+  #readyCount = 0;
+  #doneCount = 0;
+
+  constructor(shared: SharedCounters, threads: number) {
+    this.#shared = shared;
+    this.#threads = threads;
+  }
+
+  /** Aborted once the run stops. */
+  get signal(): AbortSignal {
+    return this.#stopper.signal;
+  }
+
+  get stopped(): boolean {
+    return this.#stopper.signal.aborted;
+  }
+
+  post(msg: ToBenchWorker): void {
+    for (const w of this.#workers) w.postMessage(msg);
+  }
+
+  /** Stops every thread (a listener: bound). */
+  readonly stop = (): void => {
+    if (this.stopped) return;
+    this.#shared.stop();
+    this.#stopper.abort();
+    this.post({ type: "stop" });
+    this.ready.resolve(); // when stopped while workers load: nothing to wait for
+  };
+
+  /** Starts worker `index` on the module at `url` with `share`. */
+  spawn(url: string | URL, index: number, share: BenchOptions): void {
+    const w = new Worker(url, { type: "module", name: BENCH_WORKER_NAME });
+    this.#workers.push(w);
+    w.onmessage = (e: MessageEvent<FromBenchWorker>) => this.#onMessage(index, e.data);
+    w.onerror = (e) => {
+      e.preventDefault();
+      this.#fail(index, e.message);
+    };
+    w.postMessage({ type: "start", options: share, shared: this.#shared.buffer, index });
+  }
+
+  terminate(): void {
+    for (const w of this.#workers) w.terminate();
+  }
+
+  #fail(index: number, message: string): void {
+    this.failure ??= threadError(index, this.#threads, message);
+    this.stop();
+    this.done.resolve();
+  }
+
+  #onMessage(index: number, msg: FromBenchWorker): void {
+    if (msg.type === "ready") {
+      if (++this.#readyCount === this.#workers.length) this.ready.resolve();
+    } else if (msg.type === "timeout") {
+      this.timedOut = true;
+      this.stop();
+    } else if (msg.type === "done") {
+      this.states.push(msg.state);
+      this.timedOut ||= msg.timedOut;
+      if (++this.#doneCount === this.#workers.length) this.done.resolve();
+    } else this.#fail(index, msg.message);
+  }
 }
 
 /** A worker's failure as a one-line runtime error ("Cannot run bench thread 2 of 2: ..."). */

@@ -110,18 +110,9 @@ export class AsyncTlsSocket implements SocketHandler {
       const stream = this.#open();
       const r = stream.handshake();
       if (r === 1) return;
-      if (r === TLS_FAILED) throw this.#handshakeError(stream);
+      if (r === TLS_FAILED) throw handshakeError(this.#ctx, stream, this.#hungUp);
       await this.#wait(stream.handshakeWantsWrite);
     }
-  }
-
-  #handshakeError(stream: TlsStream): Error {
-    const verify = this.#ctx.verifyError(stream);
-    if (verify !== "") return new Deno.errors.InvalidData(`invalid peer certificate: ${verify}`);
-    if (this.#hungUp || stream.error === "the connection broke") {
-      return new Deno.errors.ConnectionReset("the server closed the connection in the handshake");
-    }
-    return new Deno.errors.InvalidData(`TLS handshake failed: ${stream.error}`);
   }
 
   /**
@@ -226,4 +217,18 @@ export class AsyncTlsSocket implements SocketHandler {
     this.onWritable();
     this.onReadable();
   }
+}
+
+/**
+ * Why a client's handshake on `stream` failed, as the error Deno's TLS throws: `InvalidData`
+ * naming the certificate's fault or OpenSSL's reason, `ConnectionReset` when the peer went away
+ * (`hungUp`: the socket said so).
+ */
+export function handshakeError(ctx: TlsClientContext, stream: TlsStream, hungUp: boolean): Error {
+  const verify = ctx.verifyError(stream);
+  if (verify !== "") return new Deno.errors.InvalidData(`invalid peer certificate: ${verify}`);
+  if (hungUp || stream.error === "the connection broke") {
+    return new Deno.errors.ConnectionReset("the server closed the connection in the handshake");
+  }
+  return new Deno.errors.InvalidData(`TLS handshake failed: ${stream.error}`);
 }

@@ -31,6 +31,7 @@ export class TlsClientContext {
   #session: Deno.PointerValue = null;
   #resume: boolean;
   #closed = false;
+  #lastName: { text: string; name: Uint8Array<ArrayBuffer>; ip: boolean } | null = null;
 
   /**
    * @throws {TlsConfigError} when a CA certificate cannot be used; other errors when OpenSSL 3
@@ -120,8 +121,7 @@ export class TlsClientContext {
     this.counters.made++;
     this.counters.connections++;
     const stream = new TlsStream(this.ossl, this.counters, ssl, false);
-    const name = toCString(servername);
-    const ip = /^[\d.]+$|:/.test(servername);
+    const { name, ip } = this.#name(servername);
     const ok = sym.SSL_set_fd(ssl, fd) === 1 &&
       // SSL_set1_host takes an IP address as one (OpenSSL 3) and copies the name
       sym.SSL_set1_host(ssl, name) === 1 &&
@@ -135,6 +135,16 @@ export class TlsClientContext {
     if (this.#resume && this.#session !== null) sym.SSL_set_session(ssl, this.#session);
     sym.SSL_set_connect_state(ssl);
     return stream;
+  }
+
+  /** `servername` as C text, and whether it is an IP address (kept: a run has one). */
+  #name(servername: string): { name: Uint8Array<ArrayBuffer>; ip: boolean } {
+    let last = this.#lastName;
+    if (last === null || last.text !== servername) {
+      last = { text: servername, name: toCString(servername), ip: /^[\d.]+$|:/.test(servername) };
+      this.#lastName = last;
+    }
+    return last;
   }
 
   /**

@@ -52,7 +52,7 @@ for (const engine of ["fetch", "raw"] as const) {
   Deno.test(
     ...needs(
       ["openssl"],
-      `bench() [${engine}] counts an untrusted certificate as a Connect failure`,
+      `bench() [${engine}] counts an untrusted certificate as a Connect failure, not as a handshake`,
     ),
     async () => {
       await using server = await selfSignedServer();
@@ -61,6 +61,8 @@ for (const engine of ["fetch", "raw"] as const) {
         const r = await bench({ url: `https://127.0.0.1:${server.port}/`, requests: 2, engine });
         assert.equal(r.complete, 0);
         assert.equal(r.failures.connect, 2, JSON.stringify(r.errors));
+        // a handshake that failed is no handshake made: none in the tls line's count or times
+        assert.equal(r.tls, undefined, JSON.stringify(r.tls));
       } finally {
         await handshakes.stop();
       }

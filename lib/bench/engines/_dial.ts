@@ -1,21 +1,17 @@
 /**
  * How the raw engine opens its connections. On Linux, to an IP address (https: or a name), with
  * FFI allowed:
- * lib/loop's AsyncSocket (nonblocking libc sockets, one edge-triggered epoll set per thread; for
- * https, lib/tls's AsyncTlsSocket over OpenSSL 3 on the same loop, see `_dial_tls.ts`), whose loop serves every ready connection once per wake-up as wrk does, so at -c 1000 no
- * connection runs ahead of the others, and costs less CPU per request. Anywhere else: Deno.connect
- * (and Deno.startTls for https). At most CONNECTS_AT_ONCE connects are in flight either way.
+ * lib/loop (nonblocking libc sockets, one edge-triggered epoll set per thread; for https, lib/tls
+ * over OpenSSL 3 on the same loop, see `_dial_tls.ts`), driven by `_loop_client.ts`, whose loop
+ * serves every ready connection once per wake-up as wrk does, so at -c 1000 no connection runs
+ * ahead of the others, and costs less CPU per request. Anywhere else: Deno.connect (and
+ * Deno.startTls for https). At most CONNECTS_AT_ONCE connects are in flight either way.
  *
  * @module
  */
-import {
-  ASYNC_LOOP_OPTIONS,
-  AsyncSocket,
-  encodeSockAddr,
-  EventLoop,
-  isIpLiteral,
-} from "../../loop/mod.ts";
+import { ASYNC_LOOP_OPTIONS, encodeSockAddr, EventLoop, isIpLiteral } from "../../loop/mod.ts";
 import { epollTlsDialer } from "./_dial_tls.ts";
+import type { LoopTarget } from "./_loop_conn.ts";
 
 /** The part of a connection the raw engine uses. */
 export interface RawConn {
@@ -32,15 +28,25 @@ export interface RawConn {
   readonly cipher?: string;
 }
 
-/** Opens connections to one host and port. */
-export interface Dialer {
-  /** "epoll" or "deno": which sockets the engine runs on. */
-  readonly name: "epoll" | "deno";
+/** Opens connections to one host and port on Deno's sockets. */
+export interface ConnDialer {
+  readonly name: "deno";
   /** Connects; `signal` ends a pending connect (rejecting with Deno.errors.Interrupted). */
   dial(signal: AbortSignal): Promise<RawConn>;
   /** Releases the dialer once every connection it made is closed. */
   close(): void;
 }
+
+/** Where connections go on lib/loop: the loop clients connect by themselves. */
+export interface LoopDialer {
+  readonly name: "epoll";
+  readonly target: LoopTarget;
+  /** Releases the loop (and TLS context) once every connection is closed. */
+  close(): void;
+}
+
+/** How the raw engine connects: "epoll" (lib/loop) or "deno" (Deno's sockets). */
+export type Dialer = ConnDialer | LoopDialer;
 
 /**
  * Connects in flight at once per engine. A thousand SYNs at once overflow a listen backlog (nginx's
@@ -93,7 +99,12 @@ function closeQuietly(conn: { close(): void }): void {
  * address the first connection reached is what later connections use: a name lookup per connection
  * cost 15-20% of the rate with `localhost`.
  */
-function denoDialer(hostname: string, port: number, tls: boolean, caCerts: string[]): Dialer {
+function denoDialer(
+  hostname: string,
+  port: number,
+  tls: boolean,
+  caCerts: string[],
+): ConnDialer {
   let address: string | null = null;
   const tlsOptions = { hostname, ...(caCerts.length > 0 ? { caCerts } : {}) };
   return {
@@ -116,7 +127,7 @@ function denoDialer(hostname: string, port: number, tls: boolean, caCerts: strin
 }
 
 /** Deno.connect to a Unix socket (`--unix-socket`): plain HTTP, the Host header from the URL. */
-export function unixDialer(path: string): Dialer {
+export function unixDialer(path: string): ConnDialer {
   return {
     name: "deno",
     dial: (signal) => Deno.connect({ transport: "unix", path, signal } as Deno.UnixConnectOptions),
@@ -124,12 +135,19 @@ export function unixDialer(path: string): Dialer {
   };
 }
 
-/** AsyncSocket on one event loop; its errors are the ones Deno.connect throws. */
-function epollDialer(loop: EventLoop, hostname: string, port: number): Dialer {
+/** Plain connections on one event loop, to an IP address. */
+function epollDialer(loop: EventLoop, hostname: string, port: number): LoopDialer {
   const addr = encodeSockAddr(hostname, port);
+  const target: LoopTarget = {
+    loop,
+    tls: null,
+    servername: hostname,
+    addr,
+    candidates: () => Promise.resolve([addr]),
+  };
   return {
     name: "epoll",
-    dial: (signal) => AsyncSocket.connect(loop, addr, { signal }),
+    target,
     close() {
       loop.stop().catch(() => {}); // every socket is closed by now; nothing to wait for
     },

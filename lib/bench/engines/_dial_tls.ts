@@ -10,9 +10,9 @@
  */
 import { lookup } from "node:dns/promises";
 import { encodeSockAddr, type EventLoop, isIpLiteral, type SockAddr } from "../../loop/mod.ts";
-import { AsyncTlsSocket } from "../../tls/async_socket.ts";
 import { TlsClientContext } from "../../tls/client.ts";
-import type { Dialer } from "./_dial.ts";
+import type { LoopDialer } from "./_dial.ts";
+import type { LoopTarget } from "./_loop_conn.ts";
 
 /** What the https dialer needs besides the address. */
 export interface TlsDialOptions {
@@ -21,8 +21,8 @@ export interface TlsDialOptions {
 }
 
 /**
- * AsyncTlsSocket on `loop` to `hostname` (an IP address or a name); `dial` resolves once TCP is
- * connected (the caller times and runs the handshake).
+ * TLS connections on `loop` to `hostname` (an IP address or a name, looked up once by the first
+ * client that needs it).
  *
  * @throws when OpenSSL 3 cannot be opened or a CA certificate cannot be used (the caller then
  *   uses Deno's TLS)
@@ -32,28 +32,19 @@ export function epollTlsDialer(
   hostname: string,
   port: number,
   options: TlsDialOptions,
-): Dialer {
+): LoopDialer {
   const ctx = new TlsClientContext({ caCerts: options.caCerts, insecure: options.insecure });
-  let addr: SockAddr | null = isIpLiteral(hostname) ? encodeSockAddr(hostname, port) : null;
   let candidates: Promise<SockAddr[]> | null = null;
-  const connect = (to: SockAddr, signal: AbortSignal) =>
-    AsyncTlsSocket.connect(loop, ctx, to, hostname, signal);
+  const target: LoopTarget = {
+    loop,
+    tls: ctx,
+    servername: hostname,
+    addr: isIpLiteral(hostname) ? encodeSockAddr(hostname, port) : null,
+    candidates: () => candidates ??= addresses(hostname, port),
+  };
   return {
     name: "epoll",
-    async dial(signal) {
-      if (addr !== null) return await connect(addr, signal);
-      candidates ??= addresses(hostname, port);
-      const all = await candidates;
-      for (let i = 0;; i++) {
-        try {
-          const sock = await connect(addr ?? all[i]!, signal);
-          addr ??= all[i]!;
-          return sock;
-        } catch (err) {
-          if (addr !== null || i === all.length - 1 || signal.aborted) throw err;
-        }
-      }
-    },
+    target,
     close() {
       ctx.close();
       loop.stop().catch(() => {}); // every socket is closed by now; nothing to wait for
