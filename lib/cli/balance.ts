@@ -1,29 +1,21 @@
 /**
- * `netlab balance`: flags to options, options to a running balancer (or to an HAProxy config).
+ * `netlab balance`: its flags, grouped by what they govern, and its help; the run is
+ * `balance_run.ts`.
  *
  * @module
  */
-import { Command, Option } from "@commander-js/extra-typings";
+import { Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import { durationArg, integerArg, portArg } from "./args.ts";
 import { formatDuration } from "../runtime/duration.ts";
-import { ListenFailedError, startBalancer } from "../balancer/balancer.ts";
-import { BackendSpecError, formatAddress, parseBackends } from "../balancer/backend_spec.ts";
-import { EMIT_FORMATS, emitConfig, EmitError } from "../balancer/emit.ts";
-import { parseHealthCheck } from "../balancer/http/health_probe.ts";
+import { EMIT_FORMATS } from "../balancer/emit.ts";
 import { BALANCE_MODES, type BalanceMode, BALANCER_DEFAULTS as D } from "../balancer/options.ts";
-import { PROXY_VERSIONS, type ProxyVersion } from "../balancer/proxy_protocol.ts";
+import { PROXY_VERSIONS } from "../balancer/proxy_protocol.ts";
 import { STRATEGY_NAMES, type StrategyName } from "../balancer/strategies/strategy.ts";
 import { ENGINE_CHOICES, type EngineChoice } from "../balancer/engines/names.ts";
 import type { CliContext } from "./context.ts";
-import { readBackendsFile, reloadOnHangup } from "./balance_reload.ts";
-import { listenError, NetlabError, UsageError } from "../errors.ts";
-import { listeningLine, type LogFormat, noticeLine, setupLogging } from "./logging.ts";
-import {
-  type BalanceTlsFlags,
-  balanceTlsOptions,
-  emitTlsFiles,
-  withTlsFlags,
-} from "./balance_tls.ts";
+import { logFormatOption } from "./logging.ts";
+import { withTlsFlags } from "./balance_tls.ts";
+import { runBalance } from "./balance_run.ts";
 
 /** A flag taking a duration (bare number: seconds), parsed to milliseconds. */
 function durationFlag<Flags extends `--${string} <duration>`>(
@@ -40,12 +32,20 @@ function durationFlag<Flags extends `--${string} <duration>`>(
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** `netlab balance`. */
-export function balanceCommand(ctx: CliContext): Command {
-  return withTlsFlags(new Command("balance"))
-    .description("TCP load balancer in front of any backends")
+/** Where the balancer listens. */
+function addListenOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option("--host <host>", "address to listen on", D.host)
-    .option("--port <port>", "port to listen on (0 picks a free one)", portArg, D.port)
+    .option("--port <port>", "port to listen on (0 picks a free one)", portArg, D.port);
+}
+
+/** The backends, how one is chosen, and what is balanced (connections or requests). */
+function addBackendOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option(
       "--backend <spec>",
       "backend HOST:PORT; repeat it, or use comma lists, port ranges HOST:FIRST-LAST, " +
@@ -66,7 +66,14 @@ export function balanceCommand(ctx: CliContext): Command {
         "--mode <mode>",
         "tcp: balance connections; http: balance every request over pooled keep-alive connections",
       ).choices(BALANCE_MODES).default("tcp" as BalanceMode),
-    )
+    );
+}
+
+/** `--mode http`: the pooled connections to each backend and their limits. */
+function addHttpModeOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option(
       "--backend-conns <n>",
       "http mode: connections open to each backend at most (then requests queue)",
@@ -94,7 +101,14 @@ export function balanceCommand(ctx: CliContext): Command {
         D.requestTimeoutMs,
         1,
       ),
-    )
+    );
+}
+
+/** Every connection's timeouts, retries and cap. */
+function addConnectionOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .addOption(
       durationFlag(
         "--connect-timeout <duration>",
@@ -128,7 +142,15 @@ export function balanceCommand(ctx: CliContext): Command {
         `close new connections beyond this many (default: ${D.maxConns}, or what the ` +
           "descriptor limit holds)",
       ).argParser(integerArg(1, 1e7)),
-    )
+    );
+}
+
+/** Health checks and when a backend goes out and comes back (`--forwarded` sits among them
+ * in --help, where it has always been). */
+function addHealthOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .addOption(
       durationFlag(
         "--health-interval <duration>",
@@ -161,7 +183,14 @@ export function balanceCommand(ctx: CliContext): Command {
       "bring a backend back after this many good health checks in a row",
       integerArg(1, 1000),
       D.healthRise,
-    )
+    );
+}
+
+/** How the balancer runs and stops: its drain, its socket engine, PROXY protocol on either side. */
+function addEngineOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .addOption(
       durationFlag(
         "--drain-timeout <duration>",
@@ -185,16 +214,33 @@ export function balanceCommand(ctx: CliContext): Command {
     .option(
       "--accept-proxy",
       "clients must start with a PROXY header (v1 or v2); its address is the client's",
-    )
+    );
+}
+
+/** What the balancer prints: stats, an equivalent config, its log. */
+function addOutputOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option("--stats-port <port>", "serve GET /stats (JSON) and /metrics", portArg)
     .addOption(
       new Option("--emit <format>", "print an equivalent config and exit").choices(EMIT_FORMATS),
     )
     .option("-q, --quiet", "no per-connection log lines")
-    .addOption(
-      new Option("--log-format <format>", "log format").choices(["text", "json"] as const)
-        .default("text" as LogFormat),
-    )
+    .addOption(logFormatOption());
+}
+
+/** `netlab balance`. */
+export function balanceCommand(ctx: CliContext): Command {
+  const cmd = withTlsFlags(new Command("balance"))
+    .description("TCP load balancer in front of any backends");
+  return addOutputOptions(
+    addEngineOptions(
+      addHealthOptions(
+        addConnectionOptions(addHttpModeOptions(addBackendOptions(addListenOptions(cmd)))),
+      ),
+    ),
+  )
     .addHelpText(
       "after",
       `
@@ -220,131 +266,5 @@ Backends:
   --backend 127.0.0.1:9002@3 --backend [::1]:9003     weight 3 (default: 1), IPv6 in brackets
   --backends-file backends.txt                        the same, one per line; kill -HUP re-reads it`,
     )
-    .action(async (opts) => {
-      let backends;
-      const file = opts.backendsFile;
-      if (file !== undefined && opts.backend.length > 0) {
-        throw new UsageError("Give --backend or --backends-file, not both");
-      }
-      try {
-        backends = file !== undefined ? readBackendsFile(file) : parseBackends(opts.backend);
-      } catch (err) {
-        if (err instanceof BackendSpecError) throw new UsageError(err.message, { cause: err });
-        throw err;
-      }
-      const options = {
-        backends,
-        host: opts.host,
-        port: opts.port,
-        strategy: opts.strategy,
-        mode: opts.mode as BalanceMode,
-        backendConns: opts.backendConns,
-        backendQueue: opts.backendQueue,
-        serverTimeoutMs: opts.serverTimeout,
-        requestTimeoutMs: opts.requestTimeout,
-        ...(opts.healthCheck !== undefined ? { healthCheck: opts.healthCheck } : {}),
-        ...(opts.healthExpect !== undefined ? { healthExpect: opts.healthExpect } : {}),
-        ...(opts.forwarded ? { forwarded: true } : {}),
-        connectTimeoutMs: opts.connectTimeout,
-        idleTimeoutMs: opts.idleTimeout,
-        retries: opts.retries,
-        ...(opts.finTimeout !== undefined ? { finTimeoutMs: opts.finTimeout } : {}),
-        ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}),
-        healthIntervalMs: opts.healthInterval,
-        healthFall: opts.fall,
-        healthRise: opts.rise,
-        drainTimeoutMs: opts.drainTimeout,
-        engine: opts.engine as EngineChoice,
-        ...(opts.sendProxy !== undefined ? { sendProxy: opts.sendProxy as ProxyVersion } : {}),
-        ...(opts.acceptProxy ? { acceptProxy: true } : {}),
-        ...(opts.statsPort !== undefined ? { statsPort: opts.statsPort } : {}),
-        ...await balanceTlsOptions(opts as BalanceTlsFlags),
-      };
-      if (opts.forwarded && opts.mode !== "http") {
-        throw new UsageError("--forwarded needs --mode http");
-      }
-      if (opts.emit !== undefined) {
-        try {
-          const tlsFiles = emitTlsFiles(opts as BalanceTlsFlags);
-          ctx.print(emitConfig(opts.emit, { ...options, tlsFiles }));
-        } catch (err) {
-          if (err instanceof EmitError) throw new UsageError(err.message, { cause: err });
-          throw err;
-        }
-        return;
-      }
-      if (opts.mode === "http" && opts.engine === "deno") {
-        throw new UsageError("--mode http runs on the epoll engine only, not --engine deno");
-      }
-      if (opts.engine === "deno" && (options.tls ?? options.backendTls) !== undefined) {
-        throw new UsageError(
-          "TLS (--cert, --backend-tls) runs on the epoll engine only: use --engine epoll",
-        );
-      }
-      if (opts.engine === "deno" && (opts.sendProxy !== undefined || opts.acceptProxy)) {
-        throw new UsageError(
-          "--send-proxy and --accept-proxy run on the epoll engine, not --engine deno",
-        );
-      }
-      if (opts.mode !== "http" && (opts.healthCheck ?? opts.healthExpect) !== undefined) {
-        throw new UsageError("--health-check and --health-expect need --mode http");
-      }
-      if (opts.healthCheck !== undefined) {
-        try {
-          parseHealthCheck(opts.healthCheck);
-        } catch (err) {
-          throw new UsageError((err as Error).message, { cause: err });
-        }
-      }
-      await setupLogging({ logFormat: opts.logFormat, quiet: opts.quiet ?? false }, ctx.logStream);
-      let balancer;
-      try {
-        balancer = await startBalancer({ ...options, signal: ctx.signal });
-      } catch (err) {
-        const proxy = opts.sendProxy !== undefined || opts.acceptProxy;
-        const tls = (options.tls ?? options.backendTls) !== undefined;
-        if (err instanceof TypeError && (opts.mode === "http" || proxy || tls)) {
-          throw new NetlabError(err.message, { cause: err });
-        }
-        if (tls && err instanceof Error && !(err instanceof ListenFailedError)) {
-          const where = formatAddress(opts.host, opts.port);
-          throw new NetlabError(`Cannot balance TLS on ${where}: ${err.message}`, { cause: err });
-        }
-        if (!(err instanceof ListenFailedError)) throw err;
-        if (err.cause instanceof Deno.errors.NotCapable) throw err.cause;
-        const mapped = listenError(err.host, err.port, err.cause);
-        if (mapped !== err.cause && err.listener === "stats" && mapped instanceof Error) {
-          // say which of the two ports it was: the stats port is easy to forget
-          throw new NetlabError(
-            mapped.message.replace(/^(Cannot listen on \S+):/, "$1 (--stats-port):"),
-            { cause: err },
-          );
-        }
-        if (mapped !== err.cause) throw mapped;
-        // e.g. a --host that does not resolve: still one line that says why
-        const why = err.cause instanceof Error ? err.cause.message : String(err.cause);
-        throw new NetlabError(`${err.message}: ${why}`, { cause: err });
-      }
-      ctx.ready?.({
-        command: "balance",
-        host: balancer.addr.hostname,
-        port: balancer.addr.port,
-        ...(balancer.statsAddr !== undefined ? { statsPort: balancer.statsAddr.port } : {}),
-      });
-      // --quiet drops info records, but tools still need to learn the port
-      if (opts.quiet) {
-        const { hostname, port } = balancer.addr;
-        const url = `${formatAddress(hostname, port)} (${balancer.describe()})`;
-        ctx.printErr(listeningLine("balance", url, opts.logFormat));
-        const stats = balancer.statsAddr;
-        if (stats !== undefined) {
-          const url = `http://${formatAddress(stats.hostname, stats.port)}/stats`;
-          ctx.printErr(
-            noticeLine("balance", `stats on ${url} and /metrics`, opts.logFormat, { url }),
-          );
-        }
-      }
-      if (file !== undefined) await reloadOnHangup(balancer, file);
-      else await balancer.finished;
-    }) as unknown as Command;
+    .action((opts) => runBalance(ctx, opts)) as unknown as Command;
 }

@@ -1,14 +1,15 @@
-import { Command, Option } from "@commander-js/extra-typings";
-import { getLogger } from "@logtape/logtape";
+/**
+ * `netlab lab`: its flags, grouped by what they govern, their value parsers, and its help; the run
+ * is `lab_run.ts`.
+ *
+ * @module
+ */
+import { Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { durationArg, integerArg } from "./args.ts";
-import { NetlabError, UsageError } from "../errors.ts";
-import { type LogFormat, setupLogging } from "./logging.ts";
+import { UsageError } from "../errors.ts";
 import { parseAnchors } from "../lab/_anchors.ts";
-import { type LabProgress, labRoutes, runLab } from "../lab/lab.ts";
-import type { LabResult } from "../lab/types.ts";
-import { renderLabMarkdown } from "../lab/report_md.ts";
-import { counted } from "../runtime/text.ts";
+import { runLabCommand } from "./lab_run.ts";
 
 /**
  * {@linkcode integerArg} for values parsed outside commander (a list's items), so its error names
@@ -54,125 +55,11 @@ export function parsePortList(value: string): number[] {
   return ports;
 }
 
-function progressLine(event: LabProgress & { kind: "run" }, routeWidth: number): string {
-  const { cell: { model, route }, run: r } = event;
-  const width = String(event.total).length;
-  const p99 = r.percentiles["99"];
-  return `[${String(event.index).padStart(width)}/${event.total}] ${model.padEnd(10)} ${
-    route.padEnd(routeWidth)
-  } c=${String(r.concurrency).padEnd(4)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${
-    p99 === undefined ? "-" : `${p99.toFixed(1)} ms`
-  }  ${r.failed} failed${r.client.saturated ? "  client-bound" : ""}`;
-}
-
-/** Turns a file-system error on the output directory into a one-line error. */
-function reportError(dir: string): (err: unknown) => never {
-  return (err) => {
-    const expected = [
-      Deno.errors.PermissionDenied,
-      Deno.errors.NotFound,
-      Deno.errors.AlreadyExists,
-      Deno.errors.NotADirectory,
-    ];
-    if (expected.some((type) => err instanceof type)) {
-      const why = (err as Error).message.replace(/ \(os error \d+\).*$/, "");
-      throw new NetlabError(`Cannot write the report to "${dir}": ${why}`, { cause: err });
-    }
-    throw err;
-  };
-}
-
-/** Says one line: plain text for people, or a JSON record with `--log-format json`. */
-type Say = (text: string, properties: Record<string, unknown>) => void;
-
-/** The lab's progress lines; with --quiet only a moved port is worth one. */
-function progressPrinter(
-  quiet: boolean,
-  say: Say,
-  routeWidth: number,
-): (event: LabProgress) => void {
-  return (event) => {
-    // a port other than the one the user expects is worth a line even with --quiet
-    if (quiet && event.kind !== "moved") return;
-    if (event.kind === "ready") {
-      for (const s of event.servers) {
-        say(`started the ${s.name} on ${s.address} (pid ${s.pid})`, { ...s });
-      }
-    } else if (event.kind === "run") {
-      const { cell: { model, route }, run: r } = event;
-      say(progressLine(event, routeWidth), {
-        index: event.index,
-        total: event.total,
-        model,
-        route,
-        concurrency: r.concurrency,
-        requestsPerSecond: r.requestsPerSecond,
-        p99Ms: r.percentiles["99"] ?? null,
-        failed: r.failed,
-        clientCpuPercent: r.client.cpuPercent,
-      });
-    } else if (event.kind === "interrupted") {
-      say(`stopping early: ${event.reason}`, { reason: event.reason });
-    } else if (event.kind === "moved") {
-      say(
-        `port ${event.wanted} is busy: the ${event.server} listens on ${event.address} instead (give ${event.flag} to insist on a port)`,
-        { ...event },
-      );
-    } else if (event.kind === "waiting") {
-      say(
-        `port ${event.port} is still held by closed connections in TIME-WAIT; waiting for the kernel to free it (at most a minute)`,
-        { port: event.port },
-      );
-    } else {
-      say("stopped every server", {});
-    }
-  };
-}
-
-/** Writes the report files, prints the Markdown, and sets the exit code for what went wrong. */
-async function finishLab(
-  ctx: CliContext,
-  result: LabResult,
-  opts: { out: string; quiet: boolean },
-  say: Say,
-): Promise<void> {
-  // Loaded here, not at the top: the charts pull in vega and vega-lite (~30 MB, ~100 ms), and
-  // every netlab process (each lab child, each pool worker) imports this module.
-  const { createRunFolder, writeLabReport } = await import("../lab/write.ts");
-  // The files first: a reader that leaves early (`netlab lab | head`) ends the process at
-  // the print, and must not take the report with it.
-  const files = await createRunFolder(opts.out, result.startedAt)
-    .then((dir) => writeLabReport(result, dir))
-    .catch(reportError(opts.out));
-  ctx.print(renderLabMarkdown(result));
-  if (!opts.quiet) say(`wrote ${files.markdown}, ${files.json} and ${files.html}`, { ...files });
-  if (result.interrupted !== null) {
-    const runs = counted(result.cells.reduce((n, c) => n + c.runs.length, 0), "run");
-    const why = ctx.signal.aborted ? "interrupted; every server was stopped" : result.interrupted;
-    ctx.printErr(`netlab lab: ${why}; the report holds the ${runs} that finished\n`);
-    ctx.setExitCode(ctx.signal.aborted ? ctx.interruptExitCode() : 1);
-    return;
-  }
-  const empty = result.cells.filter((c) => c.summary.complete === 0).length;
-  if (empty > 0) {
-    const cells = counted(result.cells.length, "cell");
-    ctx.printErr(`netlab lab: every request failed in ${empty} of ${cells}\n`);
-    ctx.setExitCode(1);
-  }
-}
-
-/** `netlab lab`: the whole experiment in one command. */
-export function labCommand(ctx: CliContext): Command {
-  return new Command("lab")
-    .description(
-      "Start four async servers behind a balancer, a standalone async server and a worker pool, " +
-        "bench them at several concurrency levels, and write report.md, results.json and report.html.",
-    )
-    .option(
-      "-o, --out <dir>",
-      "folder for the reports: each lab writes its own timestamped folder, linked as latest",
-      "lab-report",
-    )
+/** The bench matrix: requests per run, runs per cell, warm-up, anchors, levels, keep-alive. */
+function addMatrixOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option("-n, --requests <n>", "requests per run", parseInteger("-n", 1, 10_000_000), 1000)
     .option(
       "--repeat <n>",
@@ -196,7 +83,14 @@ export function labCommand(ctx: CliContext): Command {
       new Option("--concurrency-levels <list>", "concurrency levels to run, comma-separated")
         .argParser(parseLevels).default([1, 5, 10, 20, 50, 100] as number[], "1,5,10,20,50,100"),
     )
-    .option("-k, --keepalive", "reuse connections (HTTP keep-alive), like ab -k", false)
+    .option("-k, --keepalive", "reuse connections (HTTP keep-alive), like ab -k", false);
+}
+
+/** What the servers run: the pool's size and the CPU-bound route. */
+function addServerOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option(
       "--workers <n>",
       "worker pool size (default: number of CPUs)",
@@ -206,7 +100,14 @@ export function labCommand(ctx: CliContext): Command {
     .addOption(
       new Option("--work-ms <duration>", "CPU time per request on the CPU-bound route")
         .argParser(durationArg("ms", 0, 1000)).default(5, "5ms"),
-    )
+    );
+}
+
+/** Where every server, the balancer and its stats listen, and how the balancer spreads load. */
+function addAddressOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option("--host <host>", "address every server listens on", "127.0.0.1")
     .addOption(
       new Option("--backend-ports <list>", "ports of the async servers behind the balancer")
@@ -231,11 +132,14 @@ export function labCommand(ctx: CliContext): Command {
       "port of the balancer's stats endpoint (0: any free port)",
       parsePort("--stats-port"),
       0,
-    )
-    .addOption(
-      new Option("--engine <engine>", "bench engine: raw counts bytes on the wire like ab")
-        .choices(["raw", "fetch"] as const).default("raw" as const),
-    )
+    );
+}
+
+/** The progress lines: none, text or JSON. */
+function addProgressOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
+  return cmd
     .option("-q, --quiet", "no progress lines, only the report", false)
     .addOption(
       new Option("--log-format <format>", "progress lines as text or as JSON lines").choices(
@@ -243,7 +147,27 @@ export function labCommand(ctx: CliContext): Command {
       ).default(
         "text" as const,
       ),
+    );
+}
+
+/** `netlab lab`: the whole experiment in one command. */
+export function labCommand(ctx: CliContext): Command {
+  const cmd = new Command("lab")
+    .description(
+      "Start four async servers behind a balancer, a standalone async server and a worker pool, " +
+        "bench them at several concurrency levels, and write report.md, results.json and report.html.",
     )
+    .option(
+      "-o, --out <dir>",
+      "folder for the reports: each lab writes its own timestamped folder, linked as latest",
+      "lab-report",
+    );
+  const withServers = addAddressOptions(addServerOptions(addMatrixOptions(cmd)))
+    .addOption(
+      new Option("--engine <engine>", "bench engine: raw counts bytes on the wire like ab")
+        .choices(["raw", "fetch"] as const).default("raw" as const),
+    );
+  return addProgressOptions(withServers)
     .addHelpText(
       "after",
       `
@@ -259,54 +183,7 @@ Ports: a default port that is busy gives way to a free one, and the lab says whi
 on the command line must be free (or only held by TIME-WAIT, which the lab waits out) or the lab
 stops with an error naming its flag.`,
     )
-    .action(async (opts, cmd) => {
-      // Only a port given on the command line must be had; a busy default gives way to a free one.
-      const given = (name: string) => cmd.getOptionValueSource(name) === "cli";
-      await setupLogging(
-        { logFormat: opts.logFormat as LogFormat, quiet: opts.quiet },
-        ctx.logStream,
-      );
-      const routeWidth = Math.max(...labRoutes(opts).map((r) => r.length));
-      // Text is for people, so it stays plain; --log-format json makes each line a JSON record.
-      const log = getLogger(["netlab", "lab"]);
-      const say: Say = (text, properties) => {
-        if (opts.logFormat === "json") log.info(text, properties);
-        else ctx.printErr(`${text}\n`);
-      };
-      const onProgress = progressPrinter(opts.quiet, say, routeWidth);
-      // Find out now, not after the whole lab, that the report cannot be written.
-      await Deno.mkdir(opts.out, { recursive: true }).catch(reportError(opts.out));
-      let result;
-      try {
-        result = await runLab({
-          host: opts.host,
-          requests: opts.requests,
-          repeat: opts.repeat,
-          warmup: opts.warmup,
-          anchors: opts.anchors,
-          concurrencyLevels: opts.concurrencyLevels,
-          keepAlive: opts.keepalive,
-          ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
-          demoRoutes: opts.demoRoutes,
-          workMs: opts.workMs,
-          ...(given("backendPorts") ? { backendPorts: opts.backendPorts } : {}),
-          ...(given("balancerPort") ? { balancerPort: opts.balancerPort } : {}),
-          balancerMode: opts.balancerMode,
-          ...(given("asyncPort") ? { asyncPort: opts.asyncPort } : {}),
-          ...(given("poolPort") ? { poolPort: opts.poolPort } : {}),
-          statsPort: opts.statsPort,
-          engine: opts.engine,
-          ...(ctx.entryUrl !== undefined ? { benchWorkerUrl: ctx.entryUrl } : {}),
-        }, { signal: ctx.signal, onProgress });
-      } catch (err) {
-        // Stopped while the servers were starting: nothing ran, so there is nothing to write.
-        if (ctx.signal.aborted) {
-          ctx.printErr("netlab lab: interrupted; every server was stopped\n");
-          ctx.setExitCode(ctx.interruptExitCode());
-          return;
-        }
-        throw err;
-      }
-      await finishLab(ctx, result, { out: opts.out, quiet: opts.quiet }, say);
-    }) as unknown as Command;
+    .action((opts, cmd) =>
+      runLabCommand(ctx, opts, (name) => cmd.getOptionValueSource(name) === "cli")
+    ) as unknown as Command;
 }

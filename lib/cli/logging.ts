@@ -12,9 +12,23 @@ import {
   getTextFormatter,
   type LogRecord,
 } from "@logtape/logtape";
+import { Option } from "@commander-js/extra-typings";
 
 /** How log records are written. */
 export type LogFormat = "text" | "json";
+
+/** `--log-format text|json`, as every server command (serve, pool, balance) takes it. */
+export function logFormatOption(): Option<
+  "--log-format <format>",
+  undefined,
+  LogFormat,
+  undefined,
+  false,
+  LogFormat
+> {
+  return new Option("--log-format <format>", "log format").choices(["text", "json"] as const)
+    .default("text" as LogFormat);
+}
 
 /** Options shared by every long-running command. */
 export interface LogOptions {

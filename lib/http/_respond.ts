@@ -12,32 +12,12 @@ import {
 } from "./_conditional.ts";
 import { type Encoding, gzipStream, pickEncoding } from "./_compress.ts";
 import { type FileEntry, fullResponse, type Variant } from "./_entry.ts";
-import { type ByteRange, parseRange } from "./_range.ts";
-import { multipartStream, type Part, rangeStream } from "./_stream.ts";
-import { type FileCache, isMissing } from "./_cache.ts";
-import { type Compressor, PROVISIONAL } from "./compressor.ts";
-import { FileResponse } from "./file_response.ts";
+import { PROVISIONAL } from "./compressor.ts";
+import { fileResponse, type Opened, openFresh, type RespondContext } from "./_respond_file.ts";
+import { rangeAnswer } from "./_respond_range.ts";
 import { chooseRepresentation } from "./_precompressed.ts";
 
-const encoder = new TextEncoder();
-
-/** A streamed entry's file, opened for one response, and its entry as that open found it. */
-interface Opened {
-  file: Deno.FsFile;
-  entry: FileEntry;
-  info: Deno.FileInfo;
-}
-
-/** What the responder needs from the handler. */
-export interface RespondContext {
-  cache: FileCache;
-  /** Where large files are gzipped as they stream; without one, on this thread. */
-  compressor?: Compressor;
-  /** Plain-text error response for a status, with the common headers. */
-  error(status: number, extra?: Record<string, string>, head?: boolean): Response;
-  /** The 404 response (the root's 404.html when it has one). */
-  notFound(head: boolean): Promise<Response>;
-}
+export type { RespondContext };
 
 function hasPreconditions(h: Headers): boolean {
   return h.has("if-none-match") || h.has("if-modified-since") || h.has("if-match") ||
@@ -121,22 +101,12 @@ function respondEntry(
     (encoding !== null ? `${entry.etag.slice(0, -1)}-gzip"` : entry.etag);
   const v: Validators = { etag, baseEtag: entry.etag, mtimeSec: entry.mtimeSec };
   if (hasPreconditions(h)) {
-    const status = evaluatePreconditions(h, req.method, v);
-    if (status === 304) {
-      const held = notModifiedEtag(h.get("if-none-match"), v);
-      const headers = held === entry.etag
-        ? entry.notModifiedHeaders
-        : { ...entry.notModifiedHeaders, etag: held };
-      return new Response(null, { status: 304, headers });
-    }
-    if (status === 412) return ctx.error(412, undefined, head);
+    const refused = preconditionAnswer(req, entry, v, ctx);
+    if (refused !== null) return refused;
   }
   if (rangeHeader !== null && ifRangeAllows(h.get("if-range"), v)) {
-    const parsed = parseRange(rangeHeader, entry.size);
-    if (parsed.kind === "unsatisfiable" || parsed.kind === "too-many") {
-      return ctx.error(416, { "content-range": `bytes */${entry.size}`, "accept-ranges": "bytes" });
-    }
-    if (parsed.kind === "ranges") return rangeResponse(entry, parsed.ranges, ctx, file);
+    const ranged = rangeAnswer(rangeHeader, entry, ctx, file);
+    if (ranged !== null) return ranged;
   }
   if (entry.body !== null) {
     const res = variant !== null
@@ -148,27 +118,24 @@ function respondEntry(
   return streamedResponse(entry, head, encoding !== null, etag, ctx, file);
 }
 
-/**
- * Opens a streamed entry's file, or null when it went away since the cache last looked. open and
- * fstat are synchronous: each costs microseconds on a local disk, where the async pair cost two
- * thread hops per request, which on the epoll engine also wait for the loop to yield.
- */
-function openFresh(entry: FileEntry, ctx: RespondContext): Opened | null {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(entry.path);
-  } catch (err) {
-    if (isMissing(err)) return null;
-    throw err;
+/** The 304 or 412 the request's preconditions call for (RFC 9110 section 13.2); null for none. */
+function preconditionAnswer(
+  req: Request,
+  entry: FileEntry,
+  v: Validators,
+  ctx: RespondContext,
+): Response | null {
+  const h = req.headers;
+  const status = evaluatePreconditions(h, req.method, v);
+  if (status === 304) {
+    const held = notModifiedEtag(h.get("if-none-match"), v);
+    const headers = held === entry.etag
+      ? entry.notModifiedHeaders
+      : { ...entry.notModifiedHeaders, etag: held };
+    return new Response(null, { status: 304, headers });
   }
-  try {
-    // an uncached file may have changed since its last stat; describe what we actually send
-    const info = file.statSync();
-    return { file, entry: ctx.cache.refresh(entry, info), info };
-  } catch (err) {
-    file.close();
-    throw err;
-  }
+  if (status === 412) return ctx.error(412, undefined, req.method === "HEAD");
+  return null;
 }
 
 async function streamedResponse(
@@ -200,99 +167,4 @@ async function streamedResponse(
   }
   const gzipped = ctx.compressor?.gzipStream?.(file.readable) ?? gzipStream(file.readable);
   return new Response(gzipped, { headers });
-}
-
-/** Opens the entry's file unless the caller already has it open. */
-function openFor(
-  entry: FileEntry,
-  ctx: RespondContext,
-  file: Opened | null,
-): Promise<Opened | null> {
-  return Promise.resolve(file ?? openFresh(entry, ctx));
-}
-
-/** The body `start..start+length` of the opened file, streamed by `body`, as a FileResponse. */
-function fileResponse(
-  opened: Opened,
-  body: ReadableStream<Uint8Array>,
-  start: number,
-  length: number,
-  init: ResponseInit,
-): Response {
-  const { info, entry } = opened;
-  return new FileResponse(body, init, {
-    path: entry.path,
-    dev: info.dev,
-    ino: info.ino,
-    size: info.size,
-    start,
-    length,
-  });
-}
-
-function rangeResponse(
-  entry: FileEntry,
-  ranges: ByteRange[],
-  ctx: RespondContext,
-  file: Opened | null,
-): Response | Promise<Response> {
-  if (ranges.length === 1) {
-    const r = ranges[0]!;
-    const headers = {
-      ...entry.partialHeaders,
-      "content-type": entry.contentType,
-      "content-range": `bytes ${r.start}-${r.end}/${entry.size}`,
-      "content-length": String(r.end - r.start + 1),
-    };
-    if (entry.body !== null) {
-      return new Response(entry.body.subarray(r.start, r.end + 1), { status: 206, headers });
-    }
-    return openFor(entry, ctx, file).then((opened) =>
-      opened === null
-        ? ctx.notFound(false)
-        : fileResponse(opened, rangeStream(opened.file, r), r.start, r.end - r.start + 1, {
-          status: 206,
-          headers,
-        })
-    );
-  }
-  const boundary = crypto.randomUUID().replaceAll("-", "");
-  const parts: Part[] = ranges.map((range) => ({
-    range,
-    head: encoder.encode(
-      `--${boundary}\r\nContent-Type: ${entry.contentType}\r\nContent-Range: bytes ${range.start}-${range.end}/${entry.size}\r\n\r\n`,
-    ),
-  }));
-  // each part's data is followed by CRLF, which we emit as the start of the next delimiter
-  for (let i = 1; i < parts.length; i++) {
-    parts[i]!.head = concat([encoder.encode("\r\n"), parts[i]!.head]);
-  }
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
-  let length = tail.length;
-  for (const p of parts) length += p.head.length + p.range.end - p.range.start + 1;
-  const headers = {
-    ...entry.partialHeaders,
-    "content-type": `multipart/byteranges; boundary=${boundary}`,
-    "content-length": String(length),
-  };
-  if (entry.body !== null) {
-    const body = entry.body;
-    const chunks = parts.flatMap((p) => [p.head, body.subarray(p.range.start, p.range.end + 1)]);
-    return new Response(concat([...chunks, tail]), { status: 206, headers });
-  }
-  return openFor(entry, ctx, file).then((opened) =>
-    opened === null
-      ? ctx.notFound(false)
-      : new Response(multipartStream(opened.file, parts, tail), { status: 206, headers })
-  );
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

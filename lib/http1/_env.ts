@@ -95,20 +95,8 @@ const FORBIDDEN = new Map([["CONNECT", 405], ["TRACE", 405], ["TRACK", 501]]);
 /** Builds the state one server's sessions share. */
 export function createEnv(o: EnvOptions): Http1Env {
   const httpLogger = getLogger(["netlab", "http"]);
-  const infos = new WeakMap<Peer, Deno.ServeHandlerInfo>();
-  const infoOf = (session: Peer): Deno.ServeHandlerInfo => {
-    let info = infos.get(session);
-    if (info === undefined) {
-      const [hostname, port] = splitClient(session.client);
-      info = {
-        remoteAddr: { transport: "tcp", hostname, port },
-        completed: Promise.resolve(),
-      } as Deno.ServeHandlerInfo;
-      infos.set(session, info);
-    }
-    return info;
-  };
-  const { handler, onAnswer, accessLogger } = o;
+  const infoOf = peerInfos();
+  const { handler, onAnswer } = o;
   const inFlight = o.inFlight ?? null;
   const env: Http1Env = {
     parser: new RequestParser(),
@@ -122,30 +110,7 @@ export function createEnv(o: EnvOptions): Http1Env {
     sendTimeoutMs: (o.sendTimeout ?? 60) * 1000,
     requests: 0,
     filesSent: 0,
-    toRequest(): Request | number {
-      const p = env.parser;
-      const method = p.method;
-      const refused = FORBIDDEN.get(method);
-      if (refused !== undefined) return refused;
-      const upper = method.toUpperCase();
-      if (upper !== method && NORMALIZED.has(upper)) return 501;
-      const h = p.host ?? o.authority();
-      const url = p.target === "*" ? `http://${h}/` : `http://${h}${p.target}`;
-      let req: Request;
-      try {
-        const fields = p.fields();
-        // RFC 9112 section 3.2.2: an absolute-form target's authority stands in for Host
-        if (p.absolute) {
-          for (const f of fields) if (f[0].toLowerCase() === "host") f[1] = h;
-        }
-        req = new Request(url, { method, headers: fields });
-      } catch (err) {
-        if (err instanceof TypeError) return 400;
-        throw err;
-      }
-      (req as Request & { [TARGET]?: string })[TARGET] = p.target;
-      return req;
-    },
+    toRequest: () => parsedRequest(env.parser, o.authority),
     respond(req, session): Response | Promise<Response> {
       if (onAnswer !== undefined) onAnswer();
       return handler(req, infoOf(session));
@@ -161,8 +126,6 @@ export function createEnv(o: EnvOptions): Http1Env {
         headers: { "content-type": "text/plain; charset=utf-8" },
       });
     },
-    onFast: null,
-    onAnswered: null,
     onStreamError(err) {
       o.logger.warn("A response body failed while streaming: {error}", { error: err });
     },
@@ -172,9 +135,61 @@ export function createEnv(o: EnvOptions): Http1Env {
     release(): void {
       if (inFlight !== null) inFlight.release();
     },
+    ...accessHooks(o.accessLogger, onAnswer),
   };
+  return env;
+}
+
+/** The request the parser holds, as a `Request`, or the status to refuse it with. */
+function parsedRequest(p: RequestParser, authority: () => string): Request | number {
+  const method = p.method;
+  const refused = FORBIDDEN.get(method);
+  if (refused !== undefined) return refused;
+  const upper = method.toUpperCase();
+  if (upper !== method && NORMALIZED.has(upper)) return 501;
+  const h = p.host ?? authority();
+  const url = p.target === "*" ? `http://${h}/` : `http://${h}${p.target}`;
+  let req: Request;
+  try {
+    const fields = p.fields();
+    // RFC 9112 section 3.2.2: an absolute-form target's authority stands in for Host
+    if (p.absolute) {
+      for (const f of fields) if (f[0].toLowerCase() === "host") f[1] = h;
+    }
+    req = new Request(url, { method, headers: fields });
+  } catch (err) {
+    if (err instanceof TypeError) return 400;
+    throw err;
+  }
+  (req as Request & { [TARGET]?: string })[TARGET] = p.target;
+  return req;
+}
+
+/** The handler's `info` for each connection, made on its first request and kept while it lives. */
+function peerInfos(): (session: Peer) => Deno.ServeHandlerInfo {
+  const infos = new WeakMap<Peer, Deno.ServeHandlerInfo>();
+  return (session) => {
+    let info = infos.get(session);
+    if (info === undefined) {
+      const [hostname, port] = splitClient(session.client);
+      info = {
+        remoteAddr: { transport: "tcp", hostname, port },
+        completed: Promise.resolve(),
+      } as Deno.ServeHandlerInfo;
+      infos.set(session, info);
+    }
+    return info;
+  };
+}
+
+/** The access log's and the answer counter's hooks; null where nothing wants them. */
+function accessHooks(
+  accessLogger: Logger | null,
+  onAnswer: (() => void) | undefined,
+): Pick<Http1Env, "onFast" | "onAnswered"> {
+  const hooks: Pick<Http1Env, "onFast" | "onAnswered"> = { onFast: null, onAnswered: null };
   if (accessLogger !== null || onAnswer !== undefined) {
-    env.onFast = (session, method, target, answer) => {
+    hooks.onFast = (session, method, target, answer) => {
       if (onAnswer !== undefined) onAnswer();
       if (accessLogger !== null) {
         // a prebuilt answer goes to the kernel whole, with the others of its batch
@@ -184,7 +199,7 @@ export function createEnv(o: EnvOptions): Http1Env {
     };
   }
   if (accessLogger !== null) {
-    env.onAnswered = (session, req, status, bytes, t0) => {
+    hooks.onAnswered = (session, req, status, bytes, t0) => {
       const target = (req as Request & { [TARGET]?: string })[TARGET] ?? req.url;
       logAccess(
         accessLogger,
@@ -197,7 +212,7 @@ export function createEnv(o: EnvOptions): Http1Env {
       );
     };
   }
-  return env;
+  return hooks;
 }
 
 /** `127.0.0.1:5000` or `[::1]:5000` back into host and port. */

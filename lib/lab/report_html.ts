@@ -85,60 +85,12 @@ code { background: #f2f4f7; padding: 0 .25rem; border-radius: 3px; }
  * ```
  */
 export function renderLabHtml(result: LabResult, charts: LabChart[]): string {
-  const parts: string[] = [];
-  parts.push(
-    `<h1>netlab lab report</h1>`,
-    `<p class="meta">${prose(describeSettings(result))}</p>`,
-  );
-  const note = interruptedNote(result);
-  if (note) {
-    parts.push(`<p class="interrupted">${prose(note.replaceAll("**", ""))}</p>`);
-  }
-  parts.push(`<h2>How to read this</h2>`, `<p>${prose(howToRead(result))}</p>`);
-  parts.push(`<h2>Charts</h2>`);
-  const spectra = charts.filter((c) => c.id.startsWith("spectrum-"));
-  parts.push(figuresHtml(charts.filter((c) => !spectra.includes(c))));
-  if (spectra.length > 0) {
-    parts.push(
-      `<h2>Latency distributions</h2>`,
-      `<p>${
-        escapeHtml(
-          "Each model's latency by percentile at each concurrency level, all runs together: x is 1/(1-p) on a log scale, as HdrHistogram's plotter and wrk2 draw it, so 0%, 90%, 99%, 99.9% are equally spaced and the tail gets as much room as the median; y is log scale.",
-        )
-      }</p>`,
-      figuresHtml(spectra),
-    );
-  }
-  for (const route of new Set(result.cells.map((c) => c.route))) {
-    const t = spreadTable(result, route);
-    parts.push(`<h2>${escapeHtml(`Runs and their spread: ${route}`)}</h2>`, table(t.head, t.rows));
-  }
-  for (const g of groupCells(result.cells)) {
-    parts.push(
-      `<h2>${escapeHtml(`${MODEL_TITLES[g.model]}: ${g.route}`)}</h2>`,
-      `<p><code>${escapeHtml(g.cells[0]!.url)}</code> (the median run of each level)</p>`,
-      table(LAB_COLUMNS, runRows(g.cells.map(medianRun))),
-    );
-  }
-  parts.push(`<h2>Comparison</h2>`);
-  const comparison = comparisonTable(result);
-  parts.push(table(comparison.head, comparison.rows));
-  parts.push(`<h2>Connections per backend (from the balancer)</h2>`);
-  const connections = connectionsTable(result);
-  parts.push(
-    connections
-      ? table(connections.head, connections.rows)
-      : `<p>${escapeHtml(NO_CONNECTIONS)}</p>`,
-  );
-  const references = referencesTable(result);
-  parts.push(`<h2>References</h2>`, table(references.head, references.rows));
-  const environment = environmentTable(result);
-  parts.push(`<h2>Environment</h2>`, table(environment.head, environment.rows));
-  parts.push(`<h2>Servers</h2>`);
-  parts.push(table(
-    ["server", "role", "address", "pid"],
-    result.servers.map((v) => [v.name, v.role, v.address, v.pid]),
-  ));
+  const parts = [
+    ...introHtml(result),
+    ...chartsHtml(charts),
+    ...runTablesHtml(result),
+    ...summaryTablesHtml(result),
+  ];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -152,4 +104,79 @@ ${parts.join("\n")}
 </body>
 </html>
 `;
+}
+
+/** The title, the settings, a cut-short note, and how to read the rest. */
+function introHtml(result: LabResult): string[] {
+  const parts = [
+    `<h1>netlab lab report</h1>`,
+    `<p class="meta">${prose(describeSettings(result))}</p>`,
+  ];
+  const note = interruptedNote(result);
+  if (note) {
+    parts.push(`<p class="interrupted">${prose(note.replaceAll("**", ""))}</p>`);
+  }
+  parts.push(`<h2>How to read this</h2>`, `<p>${prose(howToRead(result))}</p>`);
+  return parts;
+}
+
+/** The charts, the latency spectra in a section of their own. */
+function chartsHtml(charts: LabChart[]): string[] {
+  const parts = [`<h2>Charts</h2>`];
+  const spectra = charts.filter((c) => c.id.startsWith("spectrum-"));
+  parts.push(figuresHtml(charts.filter((c) => !spectra.includes(c))));
+  if (spectra.length > 0) {
+    parts.push(
+      `<h2>Latency distributions</h2>`,
+      `<p>${
+        escapeHtml(
+          "Each model's latency by percentile at each concurrency level, all runs together: x is 1/(1-p) on a log scale, as HdrHistogram's plotter and wrk2 draw it, so 0%, 90%, 99%, 99.9% are equally spaced and the tail gets as much room as the median; y is log scale.",
+        )
+      }</p>`,
+      figuresHtml(spectra),
+    );
+  }
+  return parts;
+}
+
+/** Each route's runs and their spread, then each model's median run per level. */
+function runTablesHtml(result: LabResult): string[] {
+  const parts: string[] = [];
+  for (const route of new Set(result.cells.map((c) => c.route))) {
+    const t = spreadTable(result, route);
+    parts.push(`<h2>${escapeHtml(`Runs and their spread: ${route}`)}</h2>`, table(t.head, t.rows));
+  }
+  for (const g of groupCells(result.cells)) {
+    parts.push(
+      `<h2>${escapeHtml(`${MODEL_TITLES[g.model]}: ${g.route}`)}</h2>`,
+      `<p><code>${escapeHtml(g.cells[0]!.url)}</code> (the median run of each level)</p>`,
+      table(LAB_COLUMNS, runRows(g.cells.map(medianRun))),
+    );
+  }
+  return parts;
+}
+
+/** The comparison, the balancer's connections, the references, the environment, the servers. */
+function summaryTablesHtml(result: LabResult): string[] {
+  const comparison = comparisonTable(result);
+  const connections = connectionsTable(result);
+  const references = referencesTable(result);
+  const environment = environmentTable(result);
+  return [
+    `<h2>Comparison</h2>`,
+    table(comparison.head, comparison.rows),
+    `<h2>Connections per backend (from the balancer)</h2>`,
+    connections
+      ? table(connections.head, connections.rows)
+      : `<p>${escapeHtml(NO_CONNECTIONS)}</p>`,
+    `<h2>References</h2>`,
+    table(references.head, references.rows),
+    `<h2>Environment</h2>`,
+    table(environment.head, environment.rows),
+    `<h2>Servers</h2>`,
+    table(
+      ["server", "role", "address", "pid"],
+      result.servers.map((v) => [v.name, v.role, v.address, v.pid]),
+    ),
+  ];
 }

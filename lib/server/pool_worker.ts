@@ -137,52 +137,60 @@ class PoolWorkerRuntime {
       { ...config.handler, compressor: this.#compressor },
       config.logLevel,
     );
-    if (config.dispatch === "queue") {
-      this.#responder = new QueueResponder(this.#handler, this.post, this.#answered, [[
-        WORKER_HEADER,
-        String(config.id),
-      ]]);
-      this.post({ type: "ready", port: 0 });
-      return;
-    }
-    if (config.engine === "epoll") {
-      const { startHttp1 } = await import("./epoll.ts");
-      const server = startHttp1({
-        root: config.handler.root,
-        // the engine wraps the access log itself, so the fast path logs too
-        handler: this.#namedHandler(
-          buildHandler({ ...config.handler, compressor: this.#compressor }, config.logLevel, false),
-        ),
-        accessLog: config.logLevel !== "warning",
-        host: config.hostname,
-        port: config.port,
-        reusePort: true,
-        ...(config.cert !== undefined && config.key !== undefined
-          ? { tls: { identities: [{ cert: config.cert, key: config.key }] } }
-          : {}),
-        onAnswer: this.#answered,
-        ...(config.headerTimeout !== undefined ? { headerTimeout: config.headerTimeout } : {}),
-        ...(config.keepAliveTimeout !== undefined
-          ? { keepAliveTimeout: config.keepAliveTimeout }
-          : {}),
-        ...(config.sendTimeout !== undefined ? { sendTimeout: config.sendTimeout } : {}),
-        logger: getLogger(["netlab", "pool"]),
-        listeningLevel: "debug",
-      });
-      this.#server = server;
-      const thread = currentThreadId();
-      this.post({
-        type: "ready",
-        port: server.addr.port,
-        epollFd: server.loopFd,
-        ...(thread !== undefined ? { thread } : {}),
-      });
-      return;
-    }
+    if (config.dispatch === "queue") this.#startQueue(config);
+    else if (config.engine === "epoll") await this.#startEpoll(config);
+    else this.#startKernel(config);
+  }
+
+  /** Queue dispatch: the main thread accepts and hands this worker requests. */
+  #startQueue(config: WorkerConfig): void {
+    this.#responder = new QueueResponder(this.#handler, this.post, this.#answered, [[
+      WORKER_HEADER,
+      String(config.id),
+    ]]);
+    this.post({ type: "ready", port: 0 });
+  }
+
+  /** Kernel dispatch on the epoll engine: this worker's own loop on the shared port. */
+  async #startEpoll(config: WorkerConfig): Promise<void> {
+    const { startHttp1 } = await import("./epoll.ts");
+    const server = startHttp1({
+      root: config.handler.root,
+      // the engine wraps the access log itself, so the fast path logs too
+      handler: this.#namedHandler(
+        buildHandler({ ...config.handler, compressor: this.#compressor }, config.logLevel, false),
+      ),
+      accessLog: config.logLevel !== "warning",
+      host: config.hostname,
+      port: config.port,
+      reusePort: true,
+      ...(config.cert !== undefined && config.key !== undefined
+        ? { tls: { identities: [{ cert: config.cert, key: config.key }] } }
+        : {}),
+      onAnswer: this.#answered,
+      ...(config.headerTimeout !== undefined ? { headerTimeout: config.headerTimeout } : {}),
+      ...(config.keepAliveTimeout !== undefined
+        ? { keepAliveTimeout: config.keepAliveTimeout }
+        : {}),
+      ...(config.sendTimeout !== undefined ? { sendTimeout: config.sendTimeout } : {}),
+      logger: getLogger(["netlab", "pool"]),
+      listeningLevel: "debug",
+    });
+    this.#server = server;
+    const thread = currentThreadId();
+    this.post({
+      type: "ready",
+      port: server.addr.port,
+      epollFd: server.loopFd,
+      ...(thread !== undefined ? { thread } : {}),
+    });
+  }
+
+  /** Kernel dispatch on Deno.serve, listening again rather than dying when out of descriptors. */
+  #startKernel(config: WorkerConfig): void {
     const tls = config.cert !== undefined && config.key !== undefined
       ? { cert: config.cert, key: config.key }
       : {};
-    // out of descriptors, the worker listens again rather than dying with its connections
     this.#server = listen(
       {
         hostname: config.hostname,
