@@ -83,8 +83,8 @@ export function chunkSize(n: number): Uint8Array {
 }
 
 /** The engine's own answer refusing a request with `status` (the connection then closes). */
-export function refusal(status: number, server: string, date: string): Uint8Array {
-  return enc.encode(errorHead(status, server, date));
+export function refusal(status: number, server: string, date: string, fields = ""): Uint8Array {
+  return enc.encode(errorHead(status, server, date, fields));
 }
 
 /** Remembers a 200 the handler gave a plain GET (its body read whole) for the fast path. */

@@ -12,6 +12,7 @@ import { HttpDate } from "./_date.ts";
 import { FastAnswers, type Prebuilt } from "./_fast.ts";
 import { RequestParser } from "./_parser.ts";
 import { TARGET } from "./_answer.ts";
+import type { HeaderField } from "../http/_headers.ts";
 
 /** A connection as the shared state sees it. */
 export interface Peer {
@@ -29,8 +30,10 @@ export interface Http1Env {
   now: number;
   /** Where a pipelined batch of answers is gathered for one send. */
   batch: Uint8Array;
-  /** The Server header of the engine's own error answers. */
+  /** The Server header of the engine's own error answers (`--header 'Server: x'`'s if given). */
   serverName: string;
+  /** The site's other `--header` fields as head lines, for the engine's own error answers. */
+  refusalFields: string;
   headerTimeoutMs: number;
   keepAliveTimeoutMs: number;
   sendTimeoutMs: number;
@@ -72,6 +75,11 @@ export interface EnvOptions {
   accessLogger: Logger | null;
   /** Called once per answered request. */
   onAnswer?: (() => void) | undefined;
+  /**
+   * The site's own fields (`--header`), which the engine's own answers (400, 414, 431, 500...)
+   * carry too, as nginx's `add_header ... always` does.
+   */
+  headers?: readonly HeaderField[] | undefined;
   /** The listening authority, for requests without a Host (HTTP/1.0). */
   authority: () => string;
   /** Seconds, as the flags give them. */
@@ -98,13 +106,16 @@ export function createEnv(o: EnvOptions): Http1Env {
   const infoOf = peerInfos();
   const { handler, onAnswer } = o;
   const inFlight = o.inFlight ?? null;
+  const headers = o.headers ?? [];
   const env: Http1Env = {
     parser: new RequestParser(),
     fast: new FastAnswers(),
     date: new HttpDate(),
     now: o.now,
     batch: new Uint8Array(BATCH_BUFFER),
-    serverName: `netlab/${VERSION}`,
+    serverName: headers.find(([name]) => name === "server")?.[1] ?? `netlab/${VERSION}`,
+    refusalFields: headers.filter(([name]) => name !== "server")
+      .map(([name, value]) => `${name}: ${value}\r\n`).join(""),
     headerTimeoutMs: (o.headerTimeout ?? 60) * 1000,
     keepAliveTimeoutMs: (o.keepAliveTimeout ?? 75) * 1000,
     sendTimeoutMs: (o.sendTimeout ?? 60) * 1000,
@@ -123,7 +134,7 @@ export function createEnv(o: EnvOptions): Http1Env {
       });
       return new Response("500 Internal Server Error\n", {
         status: 500,
-        headers: { "content-type": "text/plain; charset=utf-8" },
+        headers: [...headers, ["content-type", "text/plain; charset=utf-8"]],
       });
     },
     onStreamError(err) {

@@ -68,11 +68,15 @@ export function serializeHead(res: Response, ctx: HeadContext): SerializedHead {
   return { text: `${text}\r\n`, framing, length: framing === "length" ? length : -1, keepAlive };
 }
 
-/** A plain-text error answer the engine sends itself (parse errors, timeouts), then closes. */
-export function errorHead(status: number, server: string, date: string): string {
+/**
+ * A plain-text error answer the engine sends itself (parse errors, timeouts), then closes.
+ *
+ * @param fields the site's own header lines (`--header`), each ending in CRLF
+ */
+export function errorHead(status: number, server: string, date: string, fields = ""): string {
   const body = `${status} ${reasonOf(status)}\n`;
   const allow = status === 405 ? "allow: GET, HEAD\r\n" : "";
-  return `HTTP/1.1 ${status} ${reasonOf(status)}\r\nserver: ${server}\r\n${allow}` +
+  return `HTTP/1.1 ${status} ${reasonOf(status)}\r\nserver: ${server}\r\n${fields}${allow}` +
     `content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
     `date: ${date}\r\nconnection: close\r\n\r\n${body}`;
 }

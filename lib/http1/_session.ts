@@ -293,7 +293,7 @@ export class Session implements TurnHost {
     this.#flushBatch(now);
     if (this.state === State.Closed) return;
     const env = this.#env;
-    const bytes = refusal(status, env.serverName, env.date.text);
+    const bytes = refusal(status, env.serverName, env.date.text, env.refusalFields);
     env.onError?.(this, status, bytes.length);
     this.#unread = true;
     if (this.sent(this.#out.send(bytes, bytes.length, true, true), now)) this.#closeWhenSent();

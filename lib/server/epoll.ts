@@ -96,6 +96,7 @@ export function startHttp1(options: Http1Options): Http1Server {
     handler,
     accessLogger,
     onAnswer: options.onAnswer,
+    headers: options.headers,
     authority: () => authority,
     headerTimeout: options.headerTimeout,
     keepAliveTimeout: options.keepAliveTimeout,

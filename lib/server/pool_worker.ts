@@ -156,6 +156,7 @@ class PoolWorkerRuntime {
     const { startHttp1 } = await import("./epoll.ts");
     const server = startHttp1({
       root: config.handler.root,
+      ...(config.handler.headers !== undefined ? { headers: config.handler.headers } : {}),
       // the engine wraps the access log itself, so the fast path logs too
       handler: this.#namedHandler(
         buildHandler({ ...config.handler, compressor: this.#compressor }, config.logLevel, false),

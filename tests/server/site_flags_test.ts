@@ -68,6 +68,17 @@ async function curl(url: string, args: string[]): Promise<Curl> {
   return { status: Number(lines[0]!.split(" ")[1]), headers, body: text.slice(split + 4) };
 }
 
+/** Sends `head` on a new connection and reads until the server closes it. */
+async function raw(url: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  using conn = await Deno.connect({ hostname, port: Number(port) });
+  await conn.write(new TextEncoder().encode(head));
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of conn.readable) text += decoder.decode(chunk, { stream: true });
+  return text;
+}
+
 const SETUPS: [string, string[], RegExp][] = [
   ["serve, epoll engine", ["serve", "--engine", "epoll"], /\(engine epoll\)/],
   ["serve, deno engine", ["serve", "--engine", "deno"], /\(engine deno\)/],
@@ -98,6 +109,8 @@ for (const [name, command, engine] of SETUPS) {
         "--spa",
         "--header",
         "X-Frame-Options: DENY",
+        "--header",
+        "Server: edge",
         "--cache-control",
         "immutable-hashed",
         "--auth-file",
@@ -114,6 +127,12 @@ for (const [name, command, engine] of SETUPS) {
       assert.equal(denied.headers.get("www-authenticate"), 'Basic realm="netlab"');
       assert.equal(denied.headers.get("x-frame-options"), "DENY");
       assert.equal((await curl(url(HASHED), ["-u", "ann:wrong"])).status, 401);
+      if (name.includes("epoll engine")) {
+        // the engine's own refusal, before the handler sees anything, carries the site's fields
+        const refused = await raw(server.url, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+        assert.match(refused, /^HTTP\/1\.1 400 .*\r\nx-frame-options: DENY\r\n/s);
+        assert.match(refused, /\r\nserver: edge\r\n/);
+      }
 
       const gz = await curl(url(HASHED), [...ann, "-H", "Accept-Encoding: gzip"]);
       assert.equal(gz.status, 200);
