@@ -1,7 +1,8 @@
 /**
  * The bytes of HTTP/1.1 request heads (RFC 9112, RFC 9110): the byte classes, the header names
  * the parser (`_parser.ts`) looks for, and the small parsers of the values it reads. Plain
- * functions over a buffer and offsets: no string is made but by `latin1()`.
+ * functions over a buffer and offsets: no string is made but by `latin1()` (and `LastLatin1`,
+ * which keeps the last one).
  *
  * @module
  */
@@ -60,6 +61,39 @@ export function latin1(buf: Uint8Array, s: number, e: number): string {
   let out = "";
   for (let i = s; i < e; i++) out += String.fromCharCode(buf[i]!);
   return out;
+}
+
+/**
+ * The string of the last slice asked for, kept with its bytes: the same bytes again (the same
+ * Host or target on request after request, as load generators and most clients send) return that
+ * string and make no new one. Slices longer than `max` are decoded each time.
+ */
+export class LastLatin1 {
+  #text = "";
+  #bytes: Uint8Array;
+  #length = -1;
+
+  constructor(max: number) {
+    this.#bytes = new Uint8Array(max);
+  }
+
+  /** `latin1(buf, s, e)`, or the string it gave last time for the same bytes. */
+  of(buf: Uint8Array, s: number, e: number): string {
+    const n = e - s;
+    const last = this.#bytes;
+    if (n === this.#length) {
+      let i = 0;
+      while (i < n && buf[s + i] === last[i]) i++;
+      if (i === n) return this.#text;
+    }
+    const text = latin1(buf, s, e);
+    if (n <= last.length) {
+      for (let i = 0; i < n; i++) last[i] = buf[s + i]!; // no subarray object, as set() needs
+      this.#length = n;
+      this.#text = text;
+    }
+    return text;
+  }
 }
 
 /** Whether `value` is a valid Host: uri-host with an optional port, nothing else. */

@@ -20,6 +20,7 @@ const {
   EXPECT_CONTINUE,
   FIELD,
   HTAB,
+  LastLatin1,
   latin1,
   LF,
   N_ACCEPT_ENCODING,
@@ -151,7 +152,7 @@ export class RequestParser extends RequestLineParser {
         if (nameIs(buf, name, nameLen, N_HOST)) {
           // an empty Host is refused too: an http URI has a host (RFC 9110 section 4.2.1)
           if (++this.#hosts > 1 || !validAuthority(buf, vs, ve)) return -400;
-          if (this.host === null) this.host = latin1(buf, vs, ve);
+          if (this.host === null) this.host = this.#hostText.of(buf, vs, ve);
         }
         break;
       case 10:
@@ -247,6 +248,8 @@ export class RequestParser extends RequestLineParser {
 
   // what the header section has shown so far, for #framing() to judge once it ends
   #hosts = 0;
+  /** The last Host's string: the same Host again (as nearly every client sends) makes none. */
+  #hostText = new LastLatin1(256);
   #te = false;
   #teChunked = 0;
   #teOther = false;

@@ -8,7 +8,7 @@ import * as bytes from "./_head_bytes.ts";
 
 // Copied into this module's own constants, as in _parser.ts: read per byte, a constant is faster
 // than an imported binding.
-const { absoluteScheme, CR, latin1, SP, TARGET, TCHAR, validAuthority } = bytes;
+const { absoluteScheme, CR, LastLatin1, latin1, SP, TARGET, TCHAR, validAuthority } = bytes;
 
 /** Parses request lines, keeping the last one's parts in its fields. */
 export class RequestLineParser {
@@ -19,10 +19,8 @@ export class RequestLineParser {
   /** 0 for HTTP/1.0, 1 for HTTP/1.1 and later 1.x */
   minor = 1;
 
-  /** The last origin-form target, bytes and string: a client asking again costs no new string. */
-  #lastTarget = "";
-  #lastTargetBytes = new Uint8Array(256);
-  #lastTargetLength = -1;
+  /** The last origin-form target: a client asking again costs no new string. */
+  #targets = new LastLatin1(256);
 
   #methodOf(buf: Uint8Array, s: number, e: number): string {
     const n = e - s;
@@ -31,23 +29,6 @@ export class RequestLineParser {
       return "HEAD";
     }
     return latin1(buf, s, e);
-  }
-
-  #targetOf(buf: Uint8Array, s: number, e: number): string {
-    const n = e - s;
-    const last = this.#lastTargetBytes;
-    if (n === this.#lastTargetLength) {
-      let i = 0;
-      while (i < n && buf[s + i] === last[i]) i++;
-      if (i === n) return this.#lastTarget;
-    }
-    const target = latin1(buf, s, e);
-    if (n <= last.length) {
-      last.set(buf.subarray(s, e));
-      this.#lastTargetLength = n;
-      this.#lastTarget = target;
-    }
-    return target;
   }
 
   /** Parses `method SP target SP HTTP/x.y CRLF`; returns 0 or minus a status. */
@@ -75,7 +56,7 @@ export class RequestLineParser {
     this.absoluteHost = null;
     const first = buf[targetStart];
     if (first === 47 /* / */) {
-      this.target = this.#targetOf(buf, targetStart, targetEnd);
+      this.target = this.#targets.of(buf, targetStart, targetEnd);
       return 0;
     }
     if (first === 42 /* * */ && targetEnd - targetStart === 1) {

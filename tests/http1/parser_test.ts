@@ -34,6 +34,28 @@ Deno.test("RequestParser.parse() reads an origin-form request", () => {
   assert.deepEqual(p.fields(), [["Host", "example.com:8080"], ["Accept", "*/*"]]);
 });
 
+Deno.test("RequestParser.parse() gives each request its own Host and target, repeated or not", () => {
+  // one parser serves every connection of a server and keeps the last Host and target's strings
+  const p = new RequestParser();
+  for (
+    const [host, target] of [
+      ["a.example:81", "/one.html"],
+      ["a.example:81", "/one.html"],
+      ["b.example:81", "/two.html"], // the same lengths, other bytes
+      ["a.example:81", "/one.htm"],
+      ["a.example:82", "/one.html"],
+      ["a".repeat(300) + ".example", "/" + "x".repeat(300)], // longer than what is kept
+      ["a".repeat(300) + ".example", "/" + "x".repeat(300)],
+      ["a.example:81", "/one.html"],
+    ]
+  ) {
+    const buf = enc.encode(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    assert.ok(p.parse(buf, 0, buf.length) > 0);
+    assert.equal(p.host, host);
+    assert.equal(p.target, target);
+  }
+});
+
 Deno.test("RequestParser.parse() needs the whole head", () => {
   const text = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
   for (let cut = 0; cut < text.length; cut++) {
