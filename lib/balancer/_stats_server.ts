@@ -2,13 +2,16 @@
  * The stats port on the Deno engine: a deliberately small HTTP/1.1 server (one request per
  * connection, then close) for `GET /stats` and `GET /metrics`. Not `Deno.serve`: out of
  * descriptors, its accept loop rejects a promise nobody can catch and the whole balancer dies;
- * this one pauses and goes on. (The epoll engine serves the port on its own event loop.)
+ * this one pauses and goes on. (The epoll engine serves the port on its own event loop:
+ * {@link openStats} takes the engine's when it has one.)
  *
  * @module
  */
 import type { Logger } from "@logtape/logtape";
 import { OverloadLog } from "./engines/_overload.ts";
-import type { StatsEndpoint } from "./engines/frontend.ts";
+import type { Frontend, StatsEndpoint } from "./engines/frontend.ts";
+import { type BalancerStats, statsResponse } from "./stats.ts";
+import { ListenFailedError } from "./options.ts";
 
 const MAX_HEAD = 8192;
 const READ_TIMEOUT_MS = 5000;
@@ -102,5 +105,26 @@ async function readHead(conn: Deno.TcpConn): Promise<string | undefined> {
     return undefined;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Serves `stats()` on `host:port` (`/stats` and `/metrics`): on the frontend's own loop when its
+ * engine can, else on a {@link StatsServer}.
+ *
+ * @throws {ListenFailedError} (`"stats"`) with the listen error as `cause`
+ */
+export function openStats(
+  frontend: Frontend,
+  host: string,
+  port: number,
+  stats: () => BalancerStats,
+  log: Logger,
+): StatsEndpoint {
+  try {
+    const respond = (head: string) => statsResponse(head, stats);
+    return frontend.serveStats?.(host, port, respond) ?? new StatsServer(host, port, respond, log);
+  } catch (err) {
+    throw new ListenFailedError(host, port, err, "stats");
   }
 }

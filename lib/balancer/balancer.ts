@@ -6,54 +6,36 @@
  * @module
  */
 import { getLogger, type Logger } from "@logtape/logtape";
-import { Backend, replaceBackends } from "./backend.ts";
-import { type BackendSpec, formatAddress } from "./backend_spec.ts";
-import type { HealthChecker } from "./health.ts";
-import { type BalancerStats, statsResponse } from "./stats.ts";
-import { StatsServer } from "./_stats_server.ts";
+import { type Backend, replaceBackends } from "./backend.ts";
+import type { BackendSpec } from "./backend_spec.ts";
+import type { BalancerStats } from "./stats.ts";
+import { openStats } from "./_stats_server.ts";
 import { counted } from "../runtime/text.ts";
 import { fitDescriptors } from "./_descriptors.ts";
-import { drain } from "./_drain.ts";
+import { shutDown } from "./_drain.ts";
+import { announce, describeListening, type Listening } from "./_announce.ts";
 import { snapshot } from "./_snapshot.ts";
-import { chooseEngine, healthChecker } from "./_setup.ts";
-import {
-  type BalancerOptions,
-  type BalancerSettings,
-  checkDurations,
-  ListenFailedError,
-  withDefaults,
-} from "./options.ts";
-import { createStrategy, type Strategy } from "./strategies/mod.ts";
-import type { EngineSelection } from "./engines/select.ts";
+import { assemble, type BalancerParts } from "./_setup.ts";
+import { type BalancerOptions, ListenFailedError } from "./options.ts";
 import { HttpFrontend } from "./http/frontend.ts";
 import type { ProbeTls } from "./http/health_probe.ts";
 import { type BalancerTls, openBalancerTls } from "./_tls.ts";
 import type { TlsCounters } from "../tls/counters.ts";
-import type {
-  Counters,
-  EngineName,
-  Frontend,
-  SessionContext,
-  StatsEndpoint,
-} from "./engines/frontend.ts";
+import type { Counters, EngineName, Frontend, StatsEndpoint } from "./engines/frontend.ts";
 
 export { type BalancerOptions, ListenFailedError } from "./options.ts";
 
 /** A running TCP load balancer. Create with {@linkcode startBalancer} or `new` + `start()`. */
 export class Balancer implements AsyncDisposable {
-  #o: BalancerSettings;
+  /** Settings, strategy, backends, health checker, engine and session context. */
+  #p: BalancerParts;
   #maxConnsGiven: boolean;
   #statsPort: number | undefined;
   #signal: AbortSignal | undefined;
   #log: Logger;
-  #strategy: Strategy;
-  #backends: Backend[];
-  #health: HealthChecker;
-  #engine: EngineSelection;
   #frontend: Frontend | undefined;
   #stats: StatsEndpoint | undefined;
   #counters: Counters = { total: 0, rejected: 0, unserved: 0 };
-  #context: SessionContext;
   #tlsOptions: Pick<BalancerOptions, "tls" | "backendTls">;
   #tls: BalancerTls | undefined;
   #done = Promise.withResolvers<void>();
@@ -64,33 +46,18 @@ export class Balancer implements AsyncDisposable {
   /** A frontend given up on in start() (stats port busy), being released. */
   #released: Promise<void> = Promise.resolve();
 
-  /** @throws {RangeError} for a duration over 2^31-1 ms (timers cannot wait that long) */
+  /**
+   * @throws {TypeError} for no backends, or options the engine chosen cannot run
+   * @throws {RangeError} for a duration over 2^31-1 ms (timers cannot wait that long)
+   */
   constructor(options: BalancerOptions) {
-    if (options.backends.length === 0) throw new TypeError("A balancer needs at least one backend");
-    this.#o = withDefaults(options);
-    checkDurations(this.#o);
+    this.#log = options.logger ?? getLogger(["netlab", "balance"]);
+    const probeTls = options.backendTls ? () => this.#probeTls() : undefined;
+    this.#p = assemble(options, this.#log, this.#counters, probeTls);
     this.#maxConnsGiven = options.maxConns !== undefined;
     this.#statsPort = options.statsPort;
     this.#signal = options.signal;
-    this.#log = options.logger ?? getLogger(["netlab", "balance"]);
-    const s = options.strategy ?? "round-robin";
-    this.#strategy = typeof s === "string" ? createStrategy(s) : s;
-    this.#backends = options.backends.map((spec) => new Backend(spec));
-    const probeTls = options.backendTls ? () => this.#probeTls() : undefined;
-    this.#health = healthChecker(this.#backends, this.#o, this.#log, probeTls);
-    const hosts = [this.#o.host, ...this.#backends.map((b) => b.host)];
-    this.#engine = chooseEngine(options, this.#o, hosts, this.#log);
     this.#tlsOptions = options;
-    this.#context = {
-      backends: this.#backends,
-      strategy: this.#strategy,
-      settings: this.#o,
-      health: this.#health,
-      log: this.#log,
-      counters: this.#counters,
-      tls: null,
-      backendTls: null,
-    };
   }
 
   /** The address the balancer listens on (port 0 resolved); throws before `start()`. */
@@ -101,7 +68,7 @@ export class Balancer implements AsyncDisposable {
 
   /** The socket engine in use: `epoll` or `deno`. */
   get engine(): EngineName {
-    return this.#engine.name;
+    return this.#p.engine.name;
   }
 
   /** The stats server's address, when `statsPort` was given. */
@@ -116,12 +83,12 @@ export class Balancer implements AsyncDisposable {
 
   /** The backends with their live counters, in configured order. */
   get backends(): readonly Backend[] {
-    return this.#backends;
+    return this.#p.backends;
   }
 
   /** The most client connections held at once (`maxConns`, or what the fd limit allows). */
   get maxConns(): number {
-    return this.#o.maxConns;
+    return this.#p.settings.maxConns;
   }
 
   /** Resolves once the balancer has stopped and every connection is closed. */
@@ -146,43 +113,33 @@ export class Balancer implements AsyncDisposable {
   #listen(): Deno.NetAddr {
     if (this.#stopping) throw new Error("The balancer has been stopped: create a new one");
     if (this.#frontend) return this.#frontend.addr;
-    this.#o.maxConns = fitDescriptors(this.#o.maxConns, this.#maxConnsGiven, this.#log);
-    const { host, port } = this.#o;
+    const o = this.#p.settings;
+    o.maxConns = fitDescriptors(o.maxConns, this.#maxConnsGiven, this.#log);
+    const { host, port } = o;
     // made first: a certificate that cannot be used fails before anything listens
     const tls = this.#tls ??= openBalancerTls(this.#tlsOptions.tls, this.#tlsOptions.backendTls);
-    this.#context = { ...this.#context, tls: tls.tls, backendTls: tls.backendTls };
+    this.#p.context = { ...this.#p.context, tls: tls.tls, backendTls: tls.backendTls };
     try {
-      this.#frontend = this.#engine.listen(this.#context, host, port);
+      this.#frontend = this.#p.engine.listen(this.#p.context, host, port);
     } catch (err) {
       this.#closeTls();
       throw new ListenFailedError(host, port, err);
     }
     if (this.#statsPort !== undefined) {
       try {
-        const respond = (head: string) => statsResponse(head, () => this.stats());
-        this.#stats = this.#frontend.serveStats?.(host, this.#statsPort, respond) ??
-          new StatsServer(host, this.#statsPort, respond, this.#log);
+        const stats = () => this.stats();
+        this.#stats = openStats(this.#frontend, host, this.#statsPort, stats, this.#log);
       } catch (err) {
         const frontend = this.#frontend;
         this.#frontend = undefined;
         this.#released = frontend.close().then(() => this.#closeTls());
-        throw new ListenFailedError(host, this.#statsPort, err, "stats");
+        throw err;
       }
     }
     this.#startedAt = Date.now();
     const addr = this.#frontend.addr;
-    this.#log.info(`listening on ${formatAddress(addr.hostname, addr.port)} (${this.describe()})`, {
-      host: addr.hostname,
-      port: addr.port,
-      engine: this.#engine.name,
-      strategy: this.#strategy.name,
-      backends: this.#backends.map((b) => b.address),
-    });
-    if (this.#stats) {
-      const s = this.#stats.addr;
-      this.#log.info(`stats on http://${formatAddress(s.hostname, s.port)}/stats and /metrics`);
-    }
-    if (this.#o.healthIntervalMs > 0) this.#health.start();
+    announce(this.#log, addr, this.#listening(), this.#stats?.addr);
+    if (o.healthIntervalMs > 0) this.#p.health.start();
     if (this.#signal?.aborted) void this.stop();
     else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
     return addr;
@@ -190,10 +147,13 @@ export class Balancer implements AsyncDisposable {
 
   /** Strategy, backend count and engine, as the listening line gives them. */
   describe(): string {
-    const n = counted(this.#backends.length, "backend");
-    const mode = this.#o.mode === "http" ? ", http mode" : "";
+    return describeListening(this.#listening());
+  }
+
+  #listening(): Listening {
+    const { strategy, engine, backends, settings } = this.#p;
     const tls = this.#tls?.label ?? "";
-    return `${this.#strategy.name}, ${n}, ${this.#engine.name} engine${mode}${tls}`;
+    return { strategy: strategy.name, engine: engine.name, backends, mode: settings.mode, tls };
   }
 
   /** Where `--health-check` over `--backend-tls` runs: the http frontend's loop and TLS. */
@@ -214,7 +174,7 @@ export class Balancer implements AsyncDisposable {
    * Stops accepting, lets open connections finish for up to `drainTimeoutMs`, then closes the
    * rest; resolves when everything is closed. Calling it again returns the same promise.
    */
-  stop(drainTimeoutMs: number = this.#o.drainTimeoutMs): Promise<void> {
+  stop(drainTimeoutMs: number = this.#p.settings.drainTimeoutMs): Promise<void> {
     this.#stopping ??= this.#stop(drainTimeoutMs);
     return this.#stopping;
   }
@@ -227,11 +187,7 @@ export class Balancer implements AsyncDisposable {
       this.#closeTls();
       return this.#done.resolve();
     }
-    await frontend.stopAccepting();
-    await this.#health.stop();
-    await drain(frontend, drainTimeoutMs, this.#log);
-    await this.#stats?.close();
-    await frontend.close();
+    await shutDown(frontend, this.#p.health, this.#stats, drainTimeoutMs, this.#log);
     this.#closeTls();
     const total = this.#counters.total;
     this.#log.info(`stopped after ${counted(total, "connection")}`, { total });
@@ -255,9 +211,9 @@ export class Balancer implements AsyncDisposable {
   setBackends(specs: readonly BackendSpec[]): { added: string[]; removed: string[] } {
     if (specs.length === 0) throw new TypeError("A balancer needs at least one backend");
     const { added, removed } = replaceBackends(
-      this.#backends,
+      this.#p.backends,
       specs,
-      this.#engine.name === "epoll",
+      this.#p.engine.name === "epoll",
     );
     if (removed.length > 0) this.#frontend?.retire?.(removed);
     return { added, removed: removed.map((b) => b.address) };
@@ -269,12 +225,12 @@ export class Balancer implements AsyncDisposable {
     const http = frontend instanceof HttpFrontend ? frontend : undefined;
     return snapshot({
       addr: frontend?.addr,
-      engine: this.#engine.name,
-      strategy: this.#strategy.name,
+      engine: this.#p.engine.name,
+      strategy: this.#p.strategy.name,
       startedAt: this.#startedAt,
       active: frontend?.active ?? 0,
       counters: this.#counters,
-      backends: this.#backends,
+      backends: this.#p.backends,
       ...(http ? { requests: (b: Backend) => http.metrics(b).snapshot() } : {}),
     });
   }

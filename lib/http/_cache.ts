@@ -6,6 +6,7 @@
  * @module
  */
 import { isInside } from "./_path.ts";
+import { isDenied, isMissing } from "./_fs_errors.ts";
 import type { Encoding } from "./_compress.ts";
 import {
   buildVariant,
@@ -42,39 +43,10 @@ export interface CacheOptions {
   headersFor?: (path: string) => Record<string, string> | null;
 }
 
-/** Error codes that mean "there is nothing servable there", not a server fault. */
-const MISSING = new Set([
-  "ENOENT",
-  "ENOTDIR",
-  "EACCES",
-  "EPERM",
-  "ELOOP",
-  "ENAMETOOLONG",
-  "EINVAL",
-]);
-
-/**
- * True when the file or a folder on its way may not be read by this process (EACCES, EPERM): the
- * answer is 403, as nginx gives, not 404.
- */
-export function isDenied(err: unknown): boolean {
-  if (err instanceof Deno.errors.PermissionDenied) return true;
-  const code = (err as { code?: unknown })?.code;
-  return code === "EACCES" || code === "EPERM";
-}
-
 /** A path the server may not read: answered 403. Never cached, so a chmod shows at once. */
 export interface DeniedEntry {
   kind: "denied";
   path: string;
-}
-
-/** True for the errors that mean "there is nothing servable there". */
-export function isMissing(err: unknown): boolean {
-  if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return true;
-  if (err instanceof Deno.errors.PermissionDenied) return true;
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === "string" && MISSING.has(code);
 }
 
 /** Maps absolute paths under the root to entries, caching what it can. */

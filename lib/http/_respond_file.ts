@@ -5,7 +5,8 @@
  * @module
  */
 import type { FileEntry } from "./_entry.ts";
-import { type FileCache, isMissing } from "./_cache.ts";
+import type { FileCache } from "./_cache.ts";
+import { isMissing } from "./_fs_errors.ts";
 import type { Compressor } from "./compressor.ts";
 import { FileResponse } from "./file_response.ts";
 

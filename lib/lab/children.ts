@@ -9,6 +9,7 @@ import { NetlabError } from "../errors.ts";
 import { selfCommand, STOP_WITH_PARENT_ENV } from "../runtime/self.ts";
 import { parseReadyLine, READY_LINE_ENV, type ReadyInfo } from "../runtime/ready.ts";
 import { readLines } from "./_lines.ts";
+import { childSaid, portBusy, portOf, startFailure } from "./_child_failure.ts";
 import { cpuTicks, startupBudgetMs, startupCapMs } from "../runtime/startup.ts";
 
 /** What to start. It is ready once it prints its ready line (see `lib/runtime/ready.ts`). */
@@ -30,9 +31,6 @@ const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 /** Lines of a child's output kept for error messages. */
 const TAIL_LINES = 20;
-
-/** How netlab prefixes its one-line errors: "netlab serve: ", "netlab: ". */
-const SAID = /^netlab(?: \w+)?: /;
 
 /** One running netlab child process. Stop it with `await using` or {@link LabChild.stop}. */
 export class LabChild implements AsyncDisposable {
@@ -149,7 +147,8 @@ export class LabChild implements AsyncDisposable {
     Promise.all([this.#status, this.#drained]).then(
       ([status]) => {
         if (!gaveUp) {
-          reject(this.#failure(spec, `exited with code ${status.code} before it was ready`));
+          const why = `exited with code ${status.code} before it was ready`;
+          reject(startFailure(this.name, spec.hint, why, this.#tail));
         }
       },
       reject,
@@ -173,33 +172,14 @@ export class LabChild implements AsyncDisposable {
     const before = [...this.#tail];
     await this.stop();
     const why = `not ready after ${Math.round(waitedMs / 1000)} s`;
-    const port = portOf(spec);
-    return this.#failure(spec, why, port !== null && portBusy(port.host, port.port), before);
-  }
-
-  /** The child's own one-line error, if it printed one (its ready line is not one). */
-  #said(tail: readonly string[] = this.#tail): string | undefined {
-    const line = tail.findLast((l) => SAID.test(l) && !/\b(listening|stats) on /.test(l));
-    return line?.replace(SAID, "");
-  }
-
-  #failure(
-    spec: ChildSpec,
-    why: string,
-    portTaken = false,
-    tail: readonly string[] = this.#tail,
-  ): NetlabError {
-    // The child already printed a one-line reason ("netlab serve: Cannot listen on ...").
-    const said = this.#said(tail);
-    // the hint names the port flag: only for a failure the port caused
-    const blame = said !== undefined ? /^Cannot listen on /.test(said) : portTaken;
-    const hint = spec.hint && blame ? ` (${spec.hint})` : "";
-    const message = said
-      ? `Cannot start the ${this.name}: ${said}${hint}`
-      : `Cannot start the ${this.name}: ${why}${hint}${
-        tail.length ? `; its last output: ${tail.at(-1)}` : ""
-      }`;
-    return new NetlabError(message);
+    const port = portOf(spec.args);
+    return startFailure(
+      this.name,
+      spec.hint,
+      why,
+      before,
+      port !== null && portBusy(port.host, port.port),
+    );
   }
 
   /** True once the process has exited. */
@@ -210,7 +190,7 @@ export class LabChild implements AsyncDisposable {
   /** Throws when the process has exited, naming it and what it said last. */
   assertRunning(): void {
     if (this.#exited === undefined) return;
-    const said = this.#said();
+    const said = childSaid(this.#tail);
     const code = this.#exited.signal ?? `code ${this.#exited.code}`;
     throw new NetlabError(
       `The ${this.name} stopped during the lab (exit ${code})${said ? `: ${said}` : ""}`,
@@ -243,26 +223,6 @@ export class LabChild implements AsyncDisposable {
   /** Same as {@link LabChild.stop}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
-  }
-}
-
-/** The host and port a child's `--host`/`--port` arguments ask for, or null for none or port 0. */
-function portOf(spec: ChildSpec): { host: string; port: number } | null {
-  const value = (flag: string) => {
-    const i = spec.args.indexOf(flag);
-    return i < 0 ? undefined : spec.args[i + 1];
-  };
-  const port = Number(value("--port") ?? 0);
-  return port > 0 ? { host: value("--host") ?? "127.0.0.1", port } : null;
-}
-
-/** Whether something listens on `host:port` now (so the port, not the child, is to blame). */
-function portBusy(host: string, port: number): boolean {
-  try {
-    Deno.listen({ hostname: host, port }).close();
-    return false;
-  } catch (err) {
-    return err instanceof Deno.errors.AddrInUse;
   }
 }
 

@@ -10,7 +10,8 @@
 import { NetlabError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { defaultRoot } from "../runtime/assets.ts";
-import { type AnchorProcess, chooseAnchors, startAnchors } from "./_anchors.ts";
+import { chooseAnchors, startAnchors } from "./_anchors.ts";
+import type { AnchorProcess } from "./_anchor_process.ts";
 import {
   type LabOptions,
   labRoutes,

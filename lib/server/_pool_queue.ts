@@ -7,7 +7,11 @@
  *
  * @module
  */
+import type { Logger } from "@logtape/logtape";
+import { listenError } from "../errors.ts";
+import { listen, type Listening } from "./_listener.ts";
 import type { WorkerSlot } from "./_pool_slot.ts";
+import type { PoolOptions } from "./pool_options.ts";
 import { type FromWorker, headerPairs } from "./pool_protocol.ts";
 
 /** Chunks of a streamed body fetched ahead of the client. */
@@ -167,5 +171,38 @@ export class QueueDispatcher {
       if (slot !== undefined) return slot;
     }
     return undefined;
+  }
+}
+
+/**
+ * Listens on the pool's port on the main thread, for queue dispatch: `handle` passes each request
+ * to a worker; an unexpected error becomes a 500 and is logged.
+ *
+ * @throws {NetlabError} when the port is taken
+ */
+export function listenForQueue(
+  options: PoolOptions,
+  hostname: string,
+  handle: Deno.ServeHandler<Deno.NetAddr>,
+  log: Logger,
+): Listening {
+  const { cert, key } = options;
+  try {
+    // out of descriptors, the supervisor listens again rather than ending the pool
+    return listen(
+      {
+        hostname,
+        port: options.port ?? 0,
+        ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
+        onError: (err) => {
+          log.error("Unexpected error: {error}", { error: err });
+          return new Response("500 Internal Server Error\n", { status: 500 });
+        },
+      },
+      handle,
+      log,
+    );
+  } catch (err) {
+    throw listenError(hostname, options.port ?? 0, err);
   }
 }

@@ -8,13 +8,15 @@
  */
 import { startupBudgetMs } from "../runtime/startup.ts";
 import { getLogger, type Logger } from "@logtape/logtape";
-import { listenError, NetlabError } from "../errors.ts";
+import { NetlabError } from "../errors.ts";
 import { CrashLoop, startError } from "./_pool_deaths.ts";
 import { reemit } from "./_pool_log.ts";
 import { formatAddress } from "../runtime/address.ts";
-import { listen, type Listening } from "./_listener.ts";
+import type { Listening } from "./_listener.ts";
 import { counted } from "../runtime/text.ts";
-import { QueueDispatcher } from "./_pool_queue.ts";
+import { listenForQueue, QueueDispatcher } from "./_pool_queue.ts";
+import { workerConfig } from "./_pool_config.ts";
+import { StartWaits } from "./_pool_start.ts";
 import { type SlotEvents, WorkerSlot } from "./_pool_slot.ts";
 import {
   defaultDispatch,
@@ -68,7 +70,7 @@ export class WorkerPool {
   #port = 0;
   #crashLoop: CrashLoop;
   #state: "idle" | "starting" | "running" | "stopping" | "stopped" = "idle";
-  #startWaiters = new Map<WorkerSlot, { resolve: () => void; reject: (e: unknown) => void }>();
+  #startWaits = new StartWaits<WorkerSlot>();
   #finished = Promise.withResolvers<PoolSummary>();
   #stopping: Promise<PoolSummary> | undefined;
 
@@ -150,7 +152,7 @@ export class WorkerPool {
     try {
       if (this.#dispatch === "queue") {
         this.#queue = new QueueDispatcher(() => this.#slots);
-        this.#server = this.#listen();
+        this.#server = listenForQueue(this.#options, this.#hostname, this.#queue.handle, this.#log);
         this.#port = (this.#server.addr as Deno.NetAddr).port;
         await Promise.all(this.#slots.map((s) => this.#startSlot(s)));
       } else {
@@ -228,7 +230,7 @@ export class WorkerPool {
     why: Error = new NetlabError("Worker pool stopped while starting"),
   ): Promise<void> {
     // A start() still waiting for workers ends now (a drained worker never reports ready).
-    for (const waiter of this.#startWaiters.values()) waiter.reject(why);
+    this.#startWaits.failAll(why);
     // Queue dispatch: stop accepting and let answers in flight finish before the workers go, but
     // not forever (a client reading a large file very slowly).
     if (this.#server !== undefined) {
@@ -244,62 +246,20 @@ export class WorkerPool {
     for (const slot of this.#slots) this.#queue?.workerDied(slot, "the pool stopped");
   }
 
-  #listen(): Listening {
-    const { cert, key } = this.#options;
-    try {
-      // out of descriptors, the supervisor listens again rather than ending the pool
-      return listen(
-        {
-          hostname: this.#hostname,
-          port: this.#options.port ?? 0,
-          ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
-          onError: (err) => {
-            this.#log.error("Unexpected error: {error}", { error: err });
-            return new Response("500 Internal Server Error\n", { status: 500 });
-          },
-        },
-        this.#queue!.handle,
-        this.#log,
-      );
-    } catch (err) {
-      throw listenError(this.#hostname, this.#options.port ?? 0, err);
-    }
-  }
-
   #config(slot: WorkerSlot): WorkerConfig {
-    const { cert, key } = this.#options;
-    return {
-      id: slot.id,
-      dispatch: this.#dispatch,
-      handler: this.#options.handler,
-      hostname: this.#hostname,
-      port: this.#dispatch === "kernel" ? this.#port || (this.#options.port ?? 0) : 0,
-      ...(cert !== undefined && key !== undefined ? { cert, key } : {}),
-      logLevel: this.#options.logLevel ?? "info",
-      engine: this.engine,
-      ...timeouts(this.#options),
-    };
+    const place = { dispatch: this.#dispatch, engine: this.engine, hostname: this.#hostname };
+    return workerConfig(this.#options, { id: slot.id, ...place, port: this.#port });
   }
 
   #startSlot(slot: WorkerSlot): Promise<void> {
-    const { promise, resolve, reject } = Promise.withResolvers<void>();
     // a loaded machine starts workers slowly: the default grows with the load per CPU
     const limit = this.#options.readyTimeoutMs ?? startupBudgetMs(READY_TIMEOUT_MS);
-    const timer = setTimeout(
-      () => reject(new NetlabError(`Worker ${slot.id} did not start within ${limit} ms`)),
-      limit,
-    );
-    this.#startWaiters.set(slot, { resolve, reject });
-    slot.spawn(this.#config(slot));
-    return promise.finally(() => {
-      clearTimeout(timer);
-      this.#startWaiters.delete(slot);
-    });
+    return this.#startWaits.wait(slot, limit, () => slot.spawn(this.#config(slot)));
   }
 
   #onReady(slot: WorkerSlot, port: number): void {
     if (this.#dispatch === "kernel" && this.#port === 0) this.#port = port;
-    this.#startWaiters.get(slot)?.resolve();
+    this.#startWaits.ready(slot);
     this.#queue?.workerReady();
     if (this.#state === "running" && slot.restarts > 0) {
       this.#log.info(`Worker ${slot.id} replaced and ready`);
@@ -308,10 +268,12 @@ export class WorkerPool {
 
   #onDeath(slot: WorkerSlot, reason: string, failure?: { name: string; message: string }): void {
     this.#queue?.workerDied(slot, reason);
-    const waiter = this.#startWaiters.get(slot);
-    if (waiter !== undefined && this.#state === "starting") {
+    if (this.#startWaits.has(slot) && this.#state === "starting") {
       const port = this.#port || (this.#options.port ?? 0);
-      waiter.reject(startError({ hostname: this.#hostname, port }, slot.id, reason, failure));
+      this.#startWaits.fail(
+        slot,
+        startError({ hostname: this.#hostname, port }, slot.id, reason, failure),
+      );
       return;
     }
     if (this.#state !== "running" && this.#state !== "starting") return;
@@ -330,15 +292,4 @@ export class WorkerPool {
     slot.restarts++;
     slot.spawn(this.#config(slot));
   }
-}
-
-/** The timeouts that are set, and only those (exactOptionalPropertyTypes). */
-function timeouts(
-  o: PoolOptions,
-): Pick<WorkerConfig, "headerTimeout" | "keepAliveTimeout" | "sendTimeout"> {
-  const out: Pick<WorkerConfig, "headerTimeout" | "keepAliveTimeout" | "sendTimeout"> = {};
-  if (o.headerTimeout !== undefined) out.headerTimeout = o.headerTimeout;
-  if (o.keepAliveTimeout !== undefined) out.keepAliveTimeout = o.keepAliveTimeout;
-  if (o.sendTimeout !== undefined) out.sendTimeout = o.sendTimeout;
-  return out;
 }

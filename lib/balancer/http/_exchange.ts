@@ -1,10 +1,11 @@
 /**
  * The exchange of one request on a client connection, response side: the response head read
  * from the backend connection (in parts if need be), re-headed and sent on, its body streamed
- * until its framing says it ended, then the connection given back to its pool; and the ways it
- * ends otherwise: a retry on another backend, the proxy's own 502/503/504 answer, or an abort.
- * The request's way to the backend is `Upstream`'s (`_upstream.ts`); `HttpStream`
- * (`_stream.ts`) adds the socket events and the request head.
+ * until its framing says it ended, then the connection given back to its pool; or a retry on
+ * another backend when the backend failed before answering. The request's way to the backend is
+ * `Upstream`'s (`_upstream.ts`), the proxy's own answer, the abort and the next request
+ * `Ending`'s (`_ending.ts`); `HttpStream` (`_stream.ts`) adds the socket events and the request
+ * head.
  *
  * @module
  */
@@ -12,13 +13,13 @@ import { type BackendConn, Up } from "./_backend_conn.ts";
 import { INCOMPLETE, INVALID } from "./_response_head.ts";
 import { BodyFrame, BROKEN } from "./_body.ts";
 import { writeResponseHead } from "./_rewrite.ts";
-import { answer } from "./_answers.ts";
 import { St } from "./_client.ts";
-import { join, Upstream } from "./_upstream.ts";
+import { join } from "./_upstream.ts";
+import { Ending } from "./_ending.ts";
 
 const AWAIT = 0, BODY = 1;
 /** A client connection's exchange with a backend. */
-export abstract class Exchange extends Upstream {
+export abstract class Exchange extends Ending {
   readonly resBody: BodyFrame = new BodyFrame();
   phase = AWAIT;
   /** A response byte has arrived: no retry any more. */
@@ -55,7 +56,7 @@ export abstract class Exchange extends Upstream {
   drain(): void {
     if (!this.flushDown()) return this.abort("client gone");
     if (this.out !== null) return;
-    if (this.closeAfter) return this.#close();
+    if (this.closeAfter) return this.closeNow();
     if (this.state === St.Tunnel && this.#finDown) this.wire.shutdownWrite();
     if (this.state === St.Forward || this.state === St.Tunnel) this.pumpDown();
     else if (this.state === St.Head) this.host.kick(this);
@@ -203,21 +204,7 @@ export abstract class Exchange extends Upstream {
     this.observe(up.pool, this.status >= 500);
     this.upDone(up, reusable);
     this.logDone();
-    this.#next(this.#closeClient);
-  }
-
-  /** The exchange is over: close the client, or wait for its next request. */
-  #next(close: boolean): void {
-    this.head = this.held = null;
-    if (close || this.eof) {
-      this.closeAfter = true;
-      if (this.out === null) this.#close();
-      return;
-    }
-    this.state = St.Head;
-    this.deadlineIn(this.host.http.idleTimeoutMs);
-    // a pipelined request, or bytes (or the FIN) that came meanwhile; else the next event
-    if (this.readable || this.carryLen > 0) this.host.kick(this);
+    this.finish(this.#closeClient);
   }
 
   #backendEof(up: BackendConn): void {
@@ -270,38 +257,5 @@ export abstract class Exchange extends Upstream {
     const up = this.up;
     if (up !== null && up.out === null) up.wire.shutdownWrite();
     if (this.#finDown) this.abort("");
-  }
-
-  own(status: number, why: string): void {
-    if (this.state === St.Queued && this.backend !== null) this.host.pool(this.backend).leave(this);
-    if (this.up !== null) this.upDone(this.up, false);
-    this.leave();
-    this.status = status;
-    const close = !this.keepAlive || !this.reqBody.done || this.host.draining;
-    const bytes = answer(status, close);
-    this.state = St.Forward;
-    if (!this.sendDown(bytes, 0, bytes.length)) return this.abort("client gone");
-    this.bytes = bytes.length;
-    this.host.log.warn(this.line(why), this.record(why));
-    if (this.backend !== null) this.host.metrics(this.backend).note(status, this.ms());
-    this.#next(close);
-  }
-
-  /** Ends everything now: the client, and the backend connection (not reusable). */
-  abort(why: string): void {
-    if (this.state === St.Closed) return;
-    const exchange = this.state !== St.Head;
-    if (this.state === St.Queued && this.backend !== null) this.host.pool(this.backend).leave(this);
-    if (this.up !== null) this.upDone(this.up, false);
-    this.leave();
-    if (exchange && why !== "" && this.state !== St.Tunnel) {
-      this.host.log.warn(this.line(`aborted: ${why}`), this.record(why));
-    }
-    this.#close();
-  }
-
-  #close(): void {
-    this.leave();
-    this.closeClient();
   }
 }

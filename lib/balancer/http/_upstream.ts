@@ -1,8 +1,8 @@
 /**
  * A request's way to a backend: the backend the strategy picks (another after a failed
  * connect, up to `--retries`), a connection from its pool or a place in its queue, and the
- * request's bytes sent on that connection, or held until it is ready. `Exchange`
- * (`_exchange.ts`) extends it with the response and the ways an exchange ends.
+ * request's bytes sent on that connection, or held until it is ready. `Ending` (`_ending.ts`)
+ * extends it with the ways an exchange ends, `Exchange` (`_exchange.ts`) with the response.
  *
  * @module
  */

@@ -78,6 +78,12 @@ function sane(what: string, t: TimingStats | null): string {
  * ```
  */
 export function renderAb(r: BenchResult): string {
+  return serverLines(r) + countLines(r) + rateLines(r) + timesTable(r.connectionTimes) +
+    percentileTable(r) + renderExtras(r);
+}
+
+/** Server and document: from "Server Software:" to "Document Length:". */
+function serverLines(r: BenchResult): string {
   let out = "";
   out += `${pad("Server Software:")}${r.serverSoftware}\n`;
   out += `${pad("Server Hostname:")}${r.hostname}\n`;
@@ -90,6 +96,12 @@ export function renderAb(r: BenchResult): string {
       ? (r.complete > 0 ? "Variable" : "0 bytes")
       : `${r.documentLength} bytes`
   }\n\n`;
+  return out;
+}
+
+/** What was done: from "Concurrency Level:" to "HTML transferred:". */
+function countLines(r: BenchResult): string {
+  let out = "";
   out += `${pad("Concurrency Level:")}${r.concurrency}\n`;
   out += `${pad("Time taken for tests:")}${printfFixed(r.timeTakenSeconds, 3)} seconds\n`;
   out += `${pad("Complete requests:")}${r.complete}\n`;
@@ -110,43 +122,55 @@ export function renderAb(r: BenchResult): string {
     }\n`;
   }
   out += `${pad("HTML transferred:")}${r.htmlTransferred} bytes\n`;
-  if (r.timeTakenSeconds > 0 && r.complete > 0) {
-    out += `${pad("Requests per second:")}${printfFixed(r.requestsPerSecond, 2)} [#/sec] (mean)\n`;
-    out += `${pad("Time per request:")}${printfFixed(r.timePerRequestMs, 3)} [ms] (mean)\n`;
-    out += `${pad("Time per request:")}${
-      printfFixed(r.timePerRequestAllMs, 3)
-    } [ms] (mean, across all concurrent requests)\n`;
-    out += `${pad("Transfer rate:")}${printfFixed(r.transferRateKBps, 2)} [Kbytes/sec] received\n`;
-    if (r.totalBodySent > 0) {
-      const sentK = r.totalBodySent / 1024 / r.timeTakenSeconds;
-      out += `${"".padEnd(24)}${sentK.toFixed(2)} kb/s sent\n`;
-      out += `${"".padEnd(24)}${
-        (sentK + r.totalTransferred / 1024 / r.timeTakenSeconds).toFixed(2)
-      } kb/s total\n`;
-    }
+  return out;
+}
+
+/** How fast: requests per second, time per request, transfer rate (none for an empty run). */
+function rateLines(r: BenchResult): string {
+  if (!(r.timeTakenSeconds > 0 && r.complete > 0)) return "";
+  let out = "";
+  out += `${pad("Requests per second:")}${printfFixed(r.requestsPerSecond, 2)} [#/sec] (mean)\n`;
+  out += `${pad("Time per request:")}${printfFixed(r.timePerRequestMs, 3)} [ms] (mean)\n`;
+  out += `${pad("Time per request:")}${
+    printfFixed(r.timePerRequestAllMs, 3)
+  } [ms] (mean, across all concurrent requests)\n`;
+  out += `${pad("Transfer rate:")}${printfFixed(r.transferRateKBps, 2)} [Kbytes/sec] received\n`;
+  if (r.totalBodySent > 0) {
+    const sentK = r.totalBodySent / 1024 / r.timeTakenSeconds;
+    out += `${"".padEnd(24)}${sentK.toFixed(2)} kb/s sent\n`;
+    out += `${"".padEnd(24)}${
+      (sentK + r.totalTransferred / 1024 / r.timeTakenSeconds).toFixed(2)
+    } kb/s total\n`;
   }
-  const t = r.connectionTimes;
-  if (t !== null) {
-    out += "\nConnection Times (ms)\n";
-    out += "              min  mean[+/-sd] median   max\n";
-    out += timesRow("Connect:", t.connect);
-    out += timesRow("Processing:", t.processing);
-    out += timesRow("Waiting:", t.waiting);
-    out += timesRow("Total:", t.total);
-    if (t.connect === null) out += "(fetch engine: Waiting counts from the start of the request)\n";
-    out += sane("the initial connection time", t.connect);
-    out += sane("the processing time", t.processing);
-    out += sane("the waiting time", t.waiting);
-    out += sane("the total time", t.total);
+  return out;
+}
+
+/** ab's Connection Times table with its reliability warnings (none when nothing was timed). */
+function timesTable(t: BenchResult["connectionTimes"]): string {
+  if (t === null) return "";
+  let out = "";
+  out += "\nConnection Times (ms)\n";
+  out += "              min  mean[+/-sd] median   max\n";
+  out += timesRow("Connect:", t.connect);
+  out += timesRow("Processing:", t.processing);
+  out += timesRow("Waiting:", t.waiting);
+  out += timesRow("Total:", t.total);
+  if (t.connect === null) out += "(fetch engine: Waiting counts from the start of the request)\n";
+  out += sane("the initial connection time", t.connect);
+  out += sane("the processing time", t.processing);
+  out += sane("the waiting time", t.waiting);
+  out += sane("the total time", t.total);
+  return out;
+}
+
+/** ab's percentile table, p50 to p100 (none for a single request). */
+function percentileTable(r: BenchResult): string {
+  if (r.complete <= 1) return "";
+  let out = "\nPercentage of the requests served within a certain time (ms)\n";
+  for (const p of ["50", "66", "75", "80", "90", "95", "98", "99"]) {
+    out += `  ${p}%  ${percentileCell(r.percentiles[p] ?? 0)}\n`;
   }
-  if (r.complete > 1) {
-    out += "\nPercentage of the requests served within a certain time (ms)\n";
-    for (const p of ["50", "66", "75", "80", "90", "95", "98", "99"]) {
-      out += `  ${p}%  ${percentileCell(r.percentiles[p] ?? 0)}\n`;
-    }
-    out += ` 100%  ${percentileCell(r.percentiles["100"] ?? 0)} (longest request)\n`;
-  }
-  out += renderExtras(r);
+  out += ` 100%  ${percentileCell(r.percentiles["100"] ?? 0)} (longest request)\n`;
   return out;
 }
 
