@@ -103,7 +103,8 @@ for (const engine of ["fetch", "raw"] as const) {
     }, { signal: controller.signal, onProgress: (p) => progress.push(p.done) });
     clearInterval(timer);
     assert.equal(r.interrupted, true);
-    assert.ok(r.complete >= 40 && r.complete < 10_000_000, `${r.complete}`);
+    // the server had seen 40 requests at the abort; up to one per client (4) was still in flight
+    assert.ok(r.complete >= 40 - 4 && r.complete < 10_000_000, `${r.complete}`);
     assert.equal(r.failed, 0);
     // Requests stopped in flight reached the server but count nowhere.
     assert.ok(server.requests() >= r.complete);
