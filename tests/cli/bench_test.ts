@@ -193,7 +193,8 @@ for (const [signal, exit] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     assert.equal(out.code, exit);
     assert.equal(out.signal, null, "stopped by netlab itself, not killed by the signal");
     const complete = Number(/^Complete requests:\s+(\d+)$/m.exec(stdout)?.[1]);
-    assert.ok(complete >= 10 && complete < 100000000, stdout);
+    // the server had seen 10 requests; the one in flight (-c 1) may count nowhere
+    assert.ok(complete >= 9 && complete < 100000000, stdout);
     assert.match(stdout, /interrupted: the report covers the requests done so far/);
   });
 }
