@@ -14,6 +14,11 @@ import { isProvisional } from "../http/compressor.ts";
 
 /** How the connection continues: HTTP/1.1 keep-alive, close, or HTTP/1.0 keep-alive. */
 export type ConnForm = 0 | 1 | 2;
+
+/** The Connection field a request's answer carries: 1 close, 2 keep-alive (HTTP/1.0), 0 none. */
+export function connForm(p: { keepAlive: boolean; minor: number }): ConnForm {
+  return !p.keepAlive ? 1 : p.minor === 0 ? 2 : 0;
+}
 const CONN_LINES = ["", "connection: close\r\n", "connection: keep-alive\r\n"];
 
 /** Bodies larger than this are never prebuilt (the handler's own memory-cache limit). */

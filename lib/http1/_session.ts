@@ -14,7 +14,7 @@
  */
 import { refusal } from "./_answer.ts";
 import { BAD, BodySkipper, MORE } from "./_chunked.ts";
-import type { ConnForm, Prebuilt } from "./_fast.ts";
+import { connForm, type Prebuilt } from "./_fast.ts";
 import { INCOMPLETE, MAX_HEADER_BYTES, MAX_REQUEST_LINE } from "./_parser.ts";
 import type { Http1Env } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
@@ -230,7 +230,7 @@ export class Session implements TurnHost {
     if (this.state === State.Closed) return false;
     const env = this.#env;
     const parser = env.parser;
-    const form: ConnForm = !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0;
+    const form = connForm(parser);
     const bytes = fast.answer(form, env.date);
     const head = parser.method === "HEAD";
     this.sent(this.#out.append(bytes, head ? fast.headLength[form]! : bytes.length), now);

@@ -12,6 +12,7 @@ import type { Http1Env, Peer } from "./_env.ts";
 import type { SessionIO } from "./_io.ts";
 import type { Outbox, Sent } from "./_outbox.ts";
 import { Reply, type Step } from "./_reply.ts";
+import { connForm } from "./_fast.ts";
 import type { FileBody } from "../http/file_response.ts";
 
 /** What a turn needs of its session. */
@@ -49,7 +50,7 @@ export class HandlerTurn implements Step {
       head: parser.method === "HEAD",
       minor: parser.minor,
       keepAlive: parser.keepAlive,
-      form: !parser.keepAlive ? 1 : parser.minor === 0 ? 2 : 0,
+      form: connForm(parser),
       started: now,
     };
     void this.#serve(new Reply(request, asked));
@@ -66,7 +67,8 @@ export class HandlerTurn implements Step {
     const t0 = performance.now();
     // where this answer's bytes begin on the connection (one answer is in flight)
     const start = this.#out.taken + this.#out.unsent;
-    const logged = env.onAnswered !== null;
+    const onAnswered = env.onAnswered;
+    const logged = onAnswered !== null;
     env.hold();
     try {
       let wait = reply.step(this);
@@ -84,9 +86,9 @@ export class HandlerTurn implements Step {
       reply.end(this.#host.closed);
       env.release();
     }
-    if (env.onAnswered !== null) {
+    if (onAnswered !== null) {
       const body = this.#out.taken - start - reply.headLength;
-      env.onAnswered(this.#host, reply.request, reply.status, Math.max(0, body), t0);
+      onAnswered(this.#host, reply.request, reply.status, Math.max(0, body), t0);
     }
     this.#host.answered(reply.keepAlive);
   }
